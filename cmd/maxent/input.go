@@ -1,0 +1,97 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/seed7bc074a2/maxent/kernel"
+	"github.com/seed7bc074a2/maxent/kernel/data"
+)
+
+// inputFlags are the flags that say how to read a data file.
+type inputFlags struct {
+	path, format, header string
+	label                int
+	noLabel              bool
+}
+
+func (f *inputFlags) register(fs *flag.FlagSet, pathHelp string, predict bool) {
+	fs.StringVar(&f.path, "data", "", pathHelp)
+	fs.StringVar(&f.format, "format", "", "data format: csv, libsvm or idx (default: detected from the path; a directory is IDX)")
+	fs.IntVar(&f.label, "label", -1, "CSV label column, 1-based; negative counts from the end (-1 = last)")
+	fs.StringVar(&f.header, "header", "auto", "CSV header line: auto, yes or no")
+	if predict {
+		fs.BoolVar(&f.noLabel, "nolabel", false, "the CSV or LIBSVM data has no label column")
+	}
+}
+
+func (f *inputFlags) csvOptions() (data.CSVOptions, error) {
+	opt := data.CSVOptions{LabelCol: f.label, NoLabel: f.noLabel}
+	switch f.header {
+	case "auto":
+		opt.Header = data.HeaderAuto
+	case "yes":
+		opt.Header = data.HeaderYes
+	case "no":
+		opt.Header = data.HeaderNo
+	default:
+		return opt, fmt.Errorf("-header %q: want auto, yes or no", f.header)
+	}
+	if f.label == 0 {
+		return opt, fmt.Errorf("-label 0: columns are numbered from 1 (or from -1 at the end)")
+	}
+	return opt, nil
+}
+
+// open loads f.path with f's options.
+func (f *inputFlags) open() (*data.Dataset, error) {
+	opt, err := f.csvOptions()
+	if err != nil {
+		return nil, err
+	}
+	return data.Open(f.path, f.format, opt)
+}
+
+// fitWidth makes d have exactly want feature columns. Sparse LIBSVM files
+// only know their largest index, so a test file may be narrower than the
+// model: it is padded with zero columns. Any other mismatch is an error.
+func (f *inputFlags) fitWidth(d *data.Dataset, want int) error {
+	have := d.Features()
+	if have == want {
+		return nil
+	}
+	if have > want || !f.sparse() {
+		return fmt.Errorf("%s has %d features, the model has %d", d.Source, have, want)
+	}
+	x := kernel.NewMatrix(d.X.Rows, want)
+	for i := 0; i < d.X.Rows; i++ {
+		copy(x.Row(i), d.X.Row(i))
+	}
+	d.X = x
+	return nil
+}
+
+// sparse reports whether f reads LIBSVM data, named or detected.
+func (f *inputFlags) sparse() bool {
+	switch strings.ToLower(f.format) {
+	case "libsvm", "svm", "svmlight":
+		return true
+	case "":
+		p := strings.TrimSuffix(strings.ToLower(f.path), ".gz")
+		return strings.HasSuffix(p, ".svm") || strings.HasSuffix(p, ".libsvm") || strings.HasSuffix(p, ".txt")
+	}
+	return false
+}
+
+// modelLabels returns the class names of m, "0".."k-1" when it has none.
+func modelLabels(m *kernel.Model) []string {
+	if m.Labels != nil {
+		return m.Labels
+	}
+	l := make([]string, m.Classes)
+	for i := range l {
+		l[i] = m.Label(i)
+	}
+	return l
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+func runPredict(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("predict", "-model F -data PATH [-proba] [flags]", stderr)
+	modelPath := fs.String("model", "", "model file written by maxent train -o (required)")
+	var in inputFlags
+	in.register(fs, "data to classify (required); a label column, if present, is ignored", true)
+	proba := fs.Bool("proba", false, "after the predicted label, print the probability of every class, in the model's class order")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	m, err := readModel(*modelPath)
+	if err != nil {
+		return err
+	}
+	if in.path == "" {
+		return fmt.Errorf("-data is required")
+	}
+	d, err := in.open()
+	if err != nil {
+		return err
+	}
+	if err := in.fitWidth(d, m.Features); err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(stdout, 64<<10)
+	p := make([]float32, m.Classes)
+	var line []byte
+	for i := 0; i < d.Len(); i++ {
+		x := d.X.Row(i)
+		c := m.Predict(x)
+		if c < 0 {
+			return fmt.Errorf("%s: row %d: no prediction (a feature is NaN)", d.Source, i+1)
+		}
+		line = appendCSVField(line[:0], m.Label(c))
+		if *proba {
+			m.PredictProba(p, x)
+			for _, v := range p {
+				line = append(line, ',')
+				line = strconv.AppendFloat(line, float64(v), 'g', -1, 32)
+			}
+		}
+		line = append(line, '\n')
+		if _, err := w.Write(line); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+// appendCSVField appends s, quoted if it holds a comma, quote or newline.
+func appendCSVField(dst []byte, s string) []byte {
+	if !strings.ContainsAny(s, ",\"\r\n") {
+		return append(dst, s...)
+	}
+	return append(append(append(dst, '"'), strings.ReplaceAll(s, `"`, `""`)...), '"')
+}

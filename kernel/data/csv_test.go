@@ -1,0 +1,282 @@
+package data
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func readCSV(t *testing.T, in string, opt CSVOptions) *Dataset {
+	t.Helper()
+	d, err := ReadCSV(strings.NewReader(in), "t.csv", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDataset(t, d)
+	return d
+}
+
+func TestReadCSVBasic(t *testing.T) {
+	d := readCSV(t, "1,2,b\n3.5,-4e2,a\n0x1p-2,+7,b\n", CSVOptions{})
+	if d.Len() != 3 || d.Features() != 2 || d.Source != "t.csv" {
+		t.Fatalf("got %d×%d from %q", d.Len(), d.Features(), d.Source)
+	}
+	if want := [][]float64{{1, 2}, {3.5, -400}, {0.25, 7}}; !reflect.DeepEqual(rows(d), want) {
+		t.Errorf("X = %v, want %v", rows(d), want)
+	}
+	if want := []string{"a", "b"}; !reflect.DeepEqual(d.Labels, want) {
+		t.Errorf("Labels = %q, want %q", d.Labels, want)
+	}
+	if want := []int{1, 0, 1}; !reflect.DeepEqual(d.Y, want) {
+		t.Errorf("Y = %v, want %v", d.Y, want)
+	}
+}
+
+func TestReadCSVLabelColumn(t *testing.T) {
+	const in = "10,11,12,13\n20,21,22,23\n"
+	for _, tc := range []struct {
+		name   string
+		col    int
+		labels []string
+		x      [][]float64
+	}{
+		{"zero=last", 0, []string{"13", "23"}, [][]float64{{10, 11, 12}, {20, 21, 22}}},
+		{"last", -1, []string{"13", "23"}, [][]float64{{10, 11, 12}, {20, 21, 22}}},
+		{"first", 1, []string{"10", "20"}, [][]float64{{11, 12, 13}, {21, 22, 23}}},
+		{"middle", 2, []string{"11", "21"}, [][]float64{{10, 12, 13}, {20, 22, 23}}},
+		{"fourth", 4, []string{"13", "23"}, [][]float64{{10, 11, 12}, {20, 21, 22}}},
+		{"negative", -3, []string{"11", "21"}, [][]float64{{10, 12, 13}, {20, 22, 23}}},
+		{"negative first", -4, []string{"10", "20"}, [][]float64{{11, 12, 13}, {21, 22, 23}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := readCSV(t, in, CSVOptions{LabelCol: tc.col})
+			if got := labelsOf(d); !reflect.DeepEqual(got, tc.labels) {
+				t.Errorf("labels = %q, want %q", got, tc.labels)
+			}
+			if !reflect.DeepEqual(rows(d), tc.x) {
+				t.Errorf("X = %v, want %v", rows(d), tc.x)
+			}
+		})
+	}
+	for _, col := range []int{5, -5} {
+		_, err := ReadCSV(strings.NewReader(in), "t.csv", CSVOptions{LabelCol: col})
+		wantErr(t, err, "t.csv:1: ", fmt.Sprintf("label column %d out of range for 4 fields", col))
+	}
+}
+
+func TestReadCSVNoLabel(t *testing.T) {
+	d := readCSV(t, "1,2,3\n4,5,6\n", CSVOptions{NoLabel: true, LabelCol: 2})
+	if d.Y != nil || d.Labels != nil || d.Features() != 3 {
+		t.Fatalf("Y = %v, Labels = %v, %d features", d.Y, d.Labels, d.Features())
+	}
+	if want := [][]float64{{1, 2, 3}, {4, 5, 6}}; !reflect.DeepEqual(rows(d), want) {
+		t.Errorf("X = %v", rows(d))
+	}
+}
+
+func TestReadCSVHeader(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   string
+		opt  CSVOptions
+		rows int
+	}{
+		{"auto header", "x,y,label\n1,2,a\n", CSVOptions{}, 1},
+		{"auto quoted header", "\"x\", \"y\",\"label\"\n1,2,a\n", CSVOptions{}, 1},
+		{"auto one text field", "1,y2,3\n1,2,3\n", CSVOptions{}, 1},
+		{"auto no header", "1,2,a\n3,4,b\n", CSVOptions{}, 2},
+		{"auto text label only", "1,2,cat\n3,4,dog\n", CSVOptions{}, 2},
+		{"auto label first", "cat,1,2\n", CSVOptions{LabelCol: 1}, 1},
+		{"auto no label", "a,b\n1,2\n", CSVOptions{NoLabel: true}, 1},
+		{"yes numeric", "1,2,3\n4,5,6\n", CSVOptions{Header: HeaderYes}, 1},
+		{"auto after blank lines", "\n  \nx,y\n1,2\n", CSVOptions{}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if d := readCSV(t, tc.in, tc.opt); d.Len() != tc.rows {
+				t.Errorf("%d rows, want %d", d.Len(), tc.rows)
+			}
+		})
+	}
+	_, err := ReadCSV(strings.NewReader("x,y,l\n1,2,3\n"), "t.csv", CSVOptions{Header: HeaderNo})
+	wantErr(t, err, `t.csv:1: field 1: parsing "x": invalid syntax`)
+}
+
+func TestReadCSVFormatting(t *testing.T) {
+	// CRLF, blank lines, blanks around fields, quoted values, other separators.
+	d := readCSV(t, "1, 2 ,\"a\"\r\n\r\n  \n\"3\",4, b\r\n", CSVOptions{})
+	if want := [][]float64{{1, 2}, {3, 4}}; !reflect.DeepEqual(rows(d), want) {
+		t.Errorf("X = %v", rows(d))
+	}
+	if want := []string{"a", "b"}; !reflect.DeepEqual(labelsOf(d), want) {
+		t.Errorf("labels = %q", labelsOf(d))
+	}
+	d = readCSV(t, "\uFEFF1,2,a\n", CSVOptions{})
+	if want := [][]float64{{1, 2}}; !reflect.DeepEqual(rows(d), want) {
+		t.Errorf("with BOM: X = %v", rows(d))
+	}
+	for _, comma := range []rune{';', '\t', '|', '·'} {
+		in := strings.ReplaceAll("1,2,x\n3,4,y", ",", string(comma))
+		d := readCSV(t, in, CSVOptions{Comma: comma})
+		if want := [][]float64{{1, 2}, {3, 4}}; !reflect.DeepEqual(rows(d), want) {
+			t.Errorf("comma %q: X = %v", comma, rows(d))
+		}
+	}
+	for _, comma := range []rune{'"', '\n', '\r', -1, 0xd800} {
+		_, err := ReadCSV(strings.NewReader("1,2\n"), "t.csv", CSVOptions{Comma: comma})
+		wantErr(t, err, "t.csv: invalid field separator")
+	}
+}
+
+func TestReadCSVLongLines(t *testing.T) {
+	// Lines longer than the read buffer.
+	const m = 30000
+	var b strings.Builder
+	for i := range 3 {
+		for j := range m {
+			fmt.Fprintf(&b, "%d,", (i+j)%256)
+		}
+		fmt.Fprintf(&b, "%d\n", i)
+	}
+	d := readCSV(t, b.String(), CSVOptions{})
+	if d.Len() != 3 || d.Features() != m {
+		t.Fatalf("%d×%d", d.Len(), d.Features())
+	}
+	for i := range 3 {
+		for _, j := range []int{0, 1, m - 1} {
+			if got, want := d.X.At(i, j), float32((i+j)%256); got != want {
+				t.Fatalf("X[%d][%d] = %v, want %v", i, j, got, want)
+			}
+		}
+	}
+	// A bad field late on a long line.
+	_, err := ReadCSV(strings.NewReader(strings.Repeat("1,", m)+"z,0\n"), "long.csv", CSVOptions{Header: HeaderNo})
+	wantErr(t, err, fmt.Sprintf(`long.csv:1: field %d: parsing "z"`, m+1))
+}
+
+func TestReadCSVGzip(t *testing.T) {
+	d, err := ReadCSV(bytes.NewReader(gz([]byte("1,2,a\n3,4,b\n"))), "t.csv.gz", CSVOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Len() != 2 || d.Features() != 2 {
+		t.Fatalf("%d×%d", d.Len(), d.Features())
+	}
+	// Corrupt gzip data: an error, no panic.
+	bad := gz([]byte(strings.Repeat("1,2,a\n", 1000)))
+	bad[len(bad)/2] ^= 0xff
+	bad[len(bad)-5] ^= 0xff
+	_, err = ReadCSV(bytes.NewReader(bad), "bad.csv.gz", CSVOptions{})
+	wantErr(t, err, "bad.csv.gz:")
+}
+
+func TestReadCSVLabelOrder(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"1,10\n1,2\n1,-1\n1,2\n1,1\n", []string{"-1", "1", "2", "10"}},
+		{"1,10\n1,2\n1,b\n1,a\n", []string{"10", "2", "a", "b"}},
+		{"1,1.5\n1,10\n1,2\n", []string{"1.5", "10", "2"}},
+		{"1,01\n1,1\n1,0\n", []string{"0", "01", "1"}},
+	} {
+		d := readCSV(t, tc.in, CSVOptions{})
+		if !reflect.DeepEqual(d.Labels, tc.want) {
+			t.Errorf("%q: Labels = %q, want %q", tc.in, d.Labels, tc.want)
+		}
+		for i, l := range strings.Split(strings.TrimSpace(tc.in), "\n") {
+			if want := l[2:]; d.Labels[d.Y[i]] != want {
+				t.Errorf("%q: row %d has label %q, want %q", tc.in, i, d.Labels[d.Y[i]], want)
+			}
+		}
+	}
+}
+
+func TestReadCSVErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		opt      CSVOptions
+		want     string
+	}{
+		{"bad number", "1,2,0\n3,x,1\n", CSVOptions{}, `t.csv:2: field 2: parsing "x": invalid syntax`},
+		{"empty field", "1,,0\n", CSVOptions{Header: HeaderNo}, `t.csv:1: field 2: parsing "": invalid syntax`},
+		{"auto header empty field", "1,,0\n", CSVOptions{}, "t.csv: no data rows"},
+		{"empty field second row", "1,2,0\n1,,0\n", CSVOptions{}, `t.csv:2: field 2: parsing "": invalid syntax`},
+		{"line counts blanks", "1,2,0\n\n\n1,2,3,4\n", CSVOptions{}, "t.csv:4: 4 fields, want 3 as on line 1"},
+		{"fewer fields", "a,b,c\n1,2,3\n1,2\n", CSVOptions{}, "t.csv:3: 2 fields, want 3 as on line 1"},
+		{"empty", "", CSVOptions{}, "t.csv: no data rows"},
+		{"blank only", "\n \n\r\n", CSVOptions{}, "t.csv: no data rows"},
+		{"header only", "a,b,c\n", CSVOptions{}, "t.csv: no data rows"},
+		{"NaN", "1,2,0\nNaN,2,0\n", CSVOptions{}, `t.csv:2: field 1: value "NaN": NaN and Inf are not allowed`},
+		{"nan first row", "1,nan,0\n", CSVOptions{}, `t.csv:1: field 2: value "nan": NaN and Inf`},
+		{"Inf", "1,2,0\n1,-Inf,0\n", CSVOptions{}, `t.csv:2: field 2: value "-Inf": NaN and Inf`},
+		{"infinity", "1,2,0\n1,+infinity,0\n", CSVOptions{}, `t.csv:2: field 2: value "+infinity"`},
+		{"overflow", "1,2,0\n1e39,2,0\n", CSVOptions{}, `t.csv:2: field 1: parsing "1e39": value out of range`},
+		{"empty label", "1,2,0\n1,2, \n", CSVOptions{}, "t.csv:2: field 3: empty label"},
+		{"NaN no label", "1,2\n3,NaN\n", CSVOptions{NoLabel: true}, `t.csv:2: field 2: value "NaN"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ReadCSV(strings.NewReader(tc.in), "t.csv", tc.opt)
+			wantErr(t, err, tc.want)
+			var pe *ParseError
+			if !errors.As(err, &pe) || pe.File != "t.csv" {
+				t.Errorf("error %v is not a *ParseError for t.csv", err)
+			}
+		})
+	}
+	_, err := ReadCSV(strings.NewReader(""), "t.csv", CSVOptions{})
+	if !errors.Is(err, ErrNoData) {
+		t.Errorf("empty input: %v is not ErrNoData", err)
+	}
+	// The example of the package documentation.
+	in := strings.Repeat("1,2,3,4,5,6\n", 16) + "1,2,3,4,x,6\n"
+	_, err = ReadCSV(strings.NewReader(in), "digits.csv", CSVOptions{})
+	if err == nil || err.Error() != `digits.csv:17: field 5: parsing "x": invalid syntax` {
+		t.Errorf("got %v", err)
+	}
+}
+
+// failReader fails after returning its data.
+type failReader struct{ data []byte }
+
+func (r *failReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, errors.New("disk on fire")
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+func TestReadCSVReadError(t *testing.T) {
+	_, err := ReadCSV(&failReader{[]byte("1,2,3\n4,5,6\n7,8")}, "t.csv", CSVOptions{})
+	wantErr(t, err, "t.csv:3: disk on fire")
+	_, err = ReadLIBSVM(&failReader{[]byte("1 1:2\n")}, "t.svm", LIBSVMOptions{})
+	wantErr(t, err, "t.svm:2: disk on fire")
+}
+
+func TestParseValue(t *testing.T) {
+	for _, s := range []string{"0", "-0", "7", "-12345678", "+99999999", "16777217", "0.1", "1e-50", "3.4028235e38", "1_0", "0x10", "-", "+", "1-2", "१"} {
+		want, werr := parseFloat32Ref(s)
+		got, err := parseValue([]byte(s))
+		if (err != nil) != (werr != nil) || got != want {
+			t.Errorf("parseValue(%q) = %v, %v; want %v, %v", s, got, err, want, werr)
+		}
+	}
+}
+
+// parseFloat32Ref is parseValue written plainly.
+func parseFloat32Ref(s string) (float32, error) {
+	f, err := strconv.ParseFloat(s, 32)
+	if err == nil && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		err = errors.New("not finite")
+	}
+	if err != nil {
+		return 0, err
+	}
+	return float32(f), nil
+}

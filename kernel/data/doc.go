@@ -1,0 +1,31 @@
+// Package data loads and preprocesses data sets for multinomial logistic
+// regression.
+//
+// Every loader returns a [*Dataset]: a dense n×m feature matrix
+// ([kernel.Matrix], allocated with [kernel.NewMatrix]), a class index per row
+// and the sorted list of class names. The supported formats are
+//
+//   - CSV ([ReadCSV]): one row per line, numeric features, one label column
+//     anywhere (or none), optional header line;
+//   - LIBSVM / SVMlight ([ReadLIBSVM]): sparse "label idx:val ..." lines;
+//   - MNIST IDX ([ReadIDX], [OpenIDXDir]): the uint8 image and label files of
+//     MNIST and Fashion-MNIST.
+//
+// Each reader accepts gzip-compressed input transparently (the gzip magic
+// bytes are sniffed), and [Open] picks the format from a file name.
+// [Digits] returns a small data set embedded in the package.
+//
+// Malformed input never panics: it yields a [*ParseError] naming the file and,
+// for text formats, the 1-based line and field, for example
+//
+//	digits.csv:17: field 5: parsing "x": invalid syntax
+//
+// NaN and infinite feature values are rejected.
+//
+// Class names are ordered numerically when every name is an integer ("2" <
+// "10") and lexicographically otherwise; [Dataset.Remap] re-indexes a data set
+// to another label list, such as that of a trained model.
+//
+// Preprocessing: [Split] makes a stratified, seeded train/test split and
+// [Scaler] standardises or min-max scales features.
+package data

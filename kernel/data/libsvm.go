@@ -1,0 +1,177 @@
+package data
+
+import (
+	"bytes"
+	"io"
+	"math"
+	"strconv"
+	"unsafe"
+
+	"github.com/seed7bc074a2/maxent/kernel"
+)
+
+// LIBSVMOptions configures ReadLIBSVM. The zero value reads labelled data
+// with as many features as the largest index.
+type LIBSVMOptions struct {
+	// Features, if positive, is the number of feature columns, and an
+	// index above it is an error; use it to read a test file with the
+	// training set's width. If 0, the data set has as many columns as the
+	// largest index in the file.
+	Features int
+	// NoLabel says lines have no label token, only index:value pairs (data
+	// to predict); the Dataset's Y and Labels are nil.
+	NoLabel bool
+}
+
+// ReadLIBSVM reads the sparse LIBSVM / SVMlight text format:
+//
+//	label index:value index:value ... # comment
+//
+// Indices are 1-based and strictly increasing within a line; missing
+// features are 0. Blank lines and lines starting with '#' are skipped, text
+// after '#' is a comment, and "qid:N" tokens are ignored. Numeric labels are
+// written canonically ("+1" and "1.0" both become "1"), other labels are
+// kept as they are. Gzip-compressed input is detected and decompressed.
+// name is used in error messages.
+func ReadLIBSVM(r io.Reader, name string, opt LIBSVMOptions) (*Dataset, error) {
+	if opt.Features < 0 {
+		return nil, errorf(name, 0, 0, "negative Features %d", opt.Features)
+	}
+	lr, err := newLineReader(r, name)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		cols    []int32   // feature index (0-based) of each stored value
+		vals    []float32 // the values
+		rowEnd  []int     // end of each row in cols/vals
+		maxIdx  int
+		ls      labelSet
+		scratch []byte
+	)
+	for {
+		line, ok := lr.next()
+		if !ok {
+			break
+		}
+		if i := bytes.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		field, prev, labelled := 0, 0, opt.NoLabel
+		for len(line) > 0 {
+			var tok []byte
+			tok, line = nextToken(line)
+			if len(tok) == 0 {
+				break
+			}
+			field++
+			colon := bytes.IndexByte(tok, ':')
+			if !labelled {
+				if colon >= 0 {
+					return nil, errorf(name, lr.line, field, "missing label: %q is a feature (use NoLabel for unlabelled data)", tok)
+				}
+				scratch = canonicalLabel(scratch[:0], tok)
+				ls.add(scratch)
+				labelled = true
+				continue
+			}
+			if bytes.HasPrefix(tok, []byte("qid:")) {
+				continue
+			}
+			if colon < 0 {
+				return nil, errorf(name, lr.line, field, "%q is not index:value", tok)
+			}
+			idx, ok := parseIndex(tok[:colon])
+			if !ok {
+				return nil, errorf(name, lr.line, field, "bad index %q", tok[:colon])
+			}
+			if idx == 0 {
+				return nil, errorf(name, lr.line, field, "index 0: indices are 1-based")
+			}
+			if idx <= prev {
+				return nil, errorf(name, lr.line, 0, "index %d after %d: indices must increase", idx, prev)
+			}
+			if opt.Features > 0 && idx > opt.Features {
+				return nil, errorf(name, lr.line, field, "index %d exceeds Features = %d", idx, opt.Features)
+			}
+			v, err := parseValue(tok[colon+1:])
+			if err != nil {
+				return nil, &ParseError{File: name, Line: lr.line, Field: field, Err: err}
+			}
+			prev = idx
+			cols = append(cols, int32(idx-1))
+			vals = append(vals, v)
+		}
+		if field == 0 {
+			continue // blank or comment line
+		}
+		maxIdx = max(maxIdx, prev)
+		rowEnd = append(rowEnd, len(cols))
+	}
+	if lr.err != nil {
+		return nil, lr.err
+	}
+	n := len(rowEnd)
+	if n == 0 {
+		return nil, &ParseError{File: name, Err: ErrNoData}
+	}
+	m := max(maxIdx, opt.Features)
+	if stride := (m + 15) &^ 15; stride > maxElems/n {
+		return nil, errorf(name, 0, 0, "%v: %d rows × %d features", errTooLarge, n, m)
+	}
+	x := kernel.NewMatrix(n, m)
+	start := 0
+	for i, end := range rowEnd {
+		row := x.Row(i)
+		for k := start; k < end; k++ {
+			row[cols[k]] = vals[k]
+		}
+		start = end
+	}
+	d := &Dataset{X: x, Source: name}
+	if !opt.NoLabel {
+		d.Y, d.Labels = ls.finish()
+	}
+	return d, nil
+}
+
+// nextToken returns the first blank-separated token of s and the rest.
+func nextToken(s []byte) (tok, rest []byte) {
+	i := 0
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+		i++
+	}
+	j := i
+	for j < len(s) && s[j] != ' ' && s[j] != '\t' {
+		j++
+	}
+	return s[i:j], s[j:]
+}
+
+// parseIndex parses a decimal feature index no larger than math.MaxInt32.
+func parseIndex(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 10 {
+		return 0, false
+	}
+	v := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	return v, v <= math.MaxInt32
+}
+
+// canonicalLabel appends to dst the shortest decimal form of a finite
+// numeric label, or the label unchanged if it is not such a number.
+func canonicalLabel(dst, label []byte) []byte {
+	f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(label), len(label)), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(dst, label...)
+	}
+	if f == 0 {
+		f = 0 // "-0" is "0"
+	}
+	return strconv.AppendFloat(dst, f, 'g', -1, 64)
+}

@@ -1,0 +1,106 @@
+package kernel_test
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/seed7bc074a2/maxent/kernel"
+	"github.com/seed7bc074a2/maxent/kernel/data"
+)
+
+// Train a classifier on the embedded digits, evaluate it on held-out rows,
+// and save it.
+func ExampleTrainer_Fit() {
+	digits := data.Digits()
+	train, test, err := data.Split(digits, 0.2, 1)
+	if err != nil {
+		panic(err)
+	}
+	// Scale features to [0, 1] with the training rows' statistics.
+	scaler := data.FitScaler(data.ScaleMinMax, train.X)
+	scaler.Apply(train.X)
+	scaler.Apply(test.X)
+
+	model := kernel.NewModel(len(train.Labels), train.Features())
+	model.Labels = train.Labels
+	tr := kernel.Trainer{Epochs: 20, BatchSize: 16, LearningRate: 0.1, Momentum: 0.9, L2: 1e-4, Schedule: kernel.Cosine, Seed: 1}
+	if _, err := tr.Fit(model, train.X, train.Y, kernel.Matrix{}, nil); err != nil {
+		panic(err)
+	}
+	ev, err := model.Evaluate(test.X, test.Y)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("held-out accuracy above 0.95:", ev.Accuracy > 0.95)
+
+	var file bytes.Buffer
+	if _, err := model.WriteTo(&file); err != nil {
+		panic(err)
+	}
+	// Output:
+	// held-out accuracy above 0.95: true
+}
+
+// Predict with a model: probabilities for every class, and the best class.
+// Predict and PredictProba allocate nothing and may be called from many
+// goroutines at once.
+func ExampleModel_PredictProba() {
+	m := kernel.NewModel(3, 2)
+	m.Labels = []string{"cat", "dog", "fish"}
+	// Hand-set weights: class c scores W[c]·x + B[c].
+	m.W.Set(0, 0, 2)
+	m.W.Set(1, 1, 2)
+	m.B[2] = 0.5
+
+	x := []float32{1, 0}
+	p := make([]float32, m.Classes)
+	m.PredictProba(p, x)
+	fmt.Printf("P = %.3f, predicted %s\n", p, m.Label(m.Predict(x)))
+	// Output:
+	// P = [0.736 0.100 0.164], predicted cat
+}
+
+// Save a model and load it back.
+func ExampleReadModel() {
+	m := kernel.NewModel(2, 3)
+	m.B[1] = 1
+	var buf bytes.Buffer
+	if _, err := m.WriteTo(&buf); err != nil {
+		panic(err)
+	}
+	back, err := kernel.ReadModel(&buf)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(back.Classes, back.Features, back.B)
+	// Output:
+	// 2 3 [0 1]
+}
+
+// Softmax and the loss and gradient of one sample, as a trainer embedding
+// the kernel ops would use them.
+func ExampleSoftmaxCrossEntropy() {
+	logits := []float32{2, 1, 0.1}
+	p := make([]float32, 3)
+	lse := kernel.Softmax(p, logits)
+	fmt.Printf("softmax %.4f, log-sum-exp %.4f\n", p, lse)
+
+	grad := make([]float32, 3)
+	loss := kernel.SoftmaxCrossEntropy(grad, logits, 0)
+	fmt.Printf("loss %.4f, gradient %.4f\n", loss, grad)
+	// Output:
+	// softmax [0.6590 0.2424 0.0986], log-sum-exp 2.4170
+	// loss 0.4170, gradient [-0.3410 0.2424 0.0986]
+}
+
+// MatVec computes logits W·x + b for a whole model in one call.
+func ExampleMatVec() {
+	w := kernel.NewMatrix(2, 3)
+	copy(w.Row(0), []float32{1, 2, 3})
+	copy(w.Row(1), []float32{-1, 0, 1})
+	y := make([]float32, 2)
+	kernel.MatVec(y, w, []float32{1, 1, 1}, []float32{0.5, 0})
+	fmt.Println(y)
+	// Output:
+	// [6.5 0]
+}

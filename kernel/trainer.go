@@ -1,0 +1,396 @@
+package kernel
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// Schedule is a learning-rate schedule for Trainer.
+type Schedule int
+
+const (
+	// Constant keeps the learning rate fixed.
+	Constant Schedule = iota
+	// Cosine anneals the rate per step from LearningRate to 0 over all
+	// epochs: lr·(1 + cos(π·t/T))/2.
+	Cosine
+	// InvTime divides the rate by (1 + epoch), epoch counted from 0.
+	InvTime
+)
+
+var scheduleNames = [...]string{Constant: "constant", Cosine: "cosine", InvTime: "invtime"}
+
+func (s Schedule) String() string {
+	if s >= 0 && int(s) < len(scheduleNames) {
+		return scheduleNames[s]
+	}
+	return fmt.Sprintf("Schedule(%d)", int(s))
+}
+
+// ParseSchedule returns the schedule named "constant", "cosine" or "invtime".
+func ParseSchedule(name string) (Schedule, error) {
+	for i, n := range scheduleNames {
+		if n == name {
+			return Schedule(i), nil
+		}
+	}
+	return 0, fmt.Errorf("maxent: unknown learning-rate schedule %q (want constant, cosine or invtime)", name)
+}
+
+// Trainer fits a Model by minibatch stochastic gradient descent with momentum
+// on the L2-penalised mean cross-entropy
+//
+//	J(W, B) = (1/n) Σᵢ [log Σ_c exp(W_c·xᵢ + B_c) − (W_yᵢ·xᵢ + B_yᵢ)] + (λ/2)·‖W‖²
+//
+// (the bias is not penalised). Zero fields take the defaults given. Training
+// is deterministic: the same Trainer, data and initial model give a
+// bit-identical model on the same backend.
+type Trainer struct {
+	Epochs       int      // passes over the data; default 50
+	BatchSize    int      // samples per step; default 32
+	LearningRate float64  // initial step size; default 0.1
+	Momentum     float64  // heavy-ball momentum in [0, 1); default 0 (use 0.9 for speed)
+	L2           float64  // λ ≥ 0, the penalty (λ/2)·‖W‖²
+	Schedule     Schedule // learning-rate schedule; default Constant
+	Seed         uint64   // seeds the per-epoch shuffle
+
+	// Patience enables early stopping when validation data is given to
+	// Fit: training stops after Patience epochs without a lower validation
+	// loss, and the model of the best epoch is restored. 0 disables it.
+	Patience int
+
+	// Progress, if not nil, is called after every epoch.
+	Progress func(EpochStats)
+}
+
+// EpochStats reports one epoch of training.
+type EpochStats struct {
+	Epoch         int           // 1-based
+	LearningRate  float64       // rate at the end of the epoch
+	TrainLoss     float64       // mean cross-entropy of the epoch's samples, each measured just before its step
+	TrainAccuracy float64       // fraction of the epoch's samples classified right before their step
+	ValLoss       float64       // mean cross-entropy on the validation data (NaN without)
+	ValAccuracy   float64       // accuracy on the validation data (NaN without)
+	Elapsed       time.Duration // since Fit started
+}
+
+// FitResult summarises a call to Fit.
+type FitResult struct {
+	Epochs       int          // epochs run
+	BestEpoch    int          // epoch whose model was kept (the last one without early stopping)
+	StoppedEarly bool         // Patience ran out
+	History      []EpochStats // one entry per epoch
+}
+
+func (t *Trainer) withDefaults() (Trainer, error) {
+	c := *t
+	if c.Epochs == 0 {
+		c.Epochs = 50
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 32
+	}
+	if c.LearningRate == 0 {
+		c.LearningRate = 0.1
+	}
+	switch {
+	case c.Epochs < 0:
+		return c, fmt.Errorf("maxent: Epochs = %d, want ≥ 1", c.Epochs)
+	case c.BatchSize < 0:
+		return c, fmt.Errorf("maxent: BatchSize = %d, want ≥ 1", c.BatchSize)
+	case !(c.LearningRate > 0) || math.IsInf(c.LearningRate, 0):
+		return c, fmt.Errorf("maxent: LearningRate = %v, want a finite value > 0", c.LearningRate)
+	case !(c.Momentum >= 0 && c.Momentum < 1):
+		return c, fmt.Errorf("maxent: Momentum = %v, want 0 ≤ Momentum < 1", c.Momentum)
+	case !(c.L2 >= 0) || math.IsInf(c.L2, 0):
+		return c, fmt.Errorf("maxent: L2 = %v, want a finite value ≥ 0", c.L2)
+	case c.Schedule < 0 || int(c.Schedule) >= len(scheduleNames):
+		return c, fmt.Errorf("maxent: unknown Schedule %d", int(c.Schedule))
+	case c.Patience < 0:
+		return c, fmt.Errorf("maxent: Patience = %d, want ≥ 0", c.Patience)
+	}
+	return c, nil
+}
+
+// CheckData returns an error naming the first problem that makes (x, y)
+// unusable as training data for a model with the given classes: no rows, a
+// length mismatch, a label out of range, or a NaN or infinite feature.
+// Row and column numbers in the message are 0-based.
+func CheckData(x Matrix, y []int, classes int) error {
+	if x.Rows < 0 || x.Cols < 0 || (x.Rows > 1 && x.Stride < x.Cols) || (x.Rows > 0 && len(x.Data) < (x.Rows-1)*x.Stride+x.Cols) {
+		return fmt.Errorf("maxent: malformed matrix: %d×%d with Stride %d and %d elements", x.Rows, x.Cols, x.Stride, len(x.Data))
+	}
+	if x.Rows == 0 {
+		return errors.New("maxent: no rows")
+	}
+	if len(y) != x.Rows {
+		return fmt.Errorf("maxent: %d labels for %d rows", len(y), x.Rows)
+	}
+	for i, c := range y {
+		if c < 0 || c >= classes {
+			return fmt.Errorf("maxent: row %d: label %d out of range [0, %d)", i, c, classes)
+		}
+	}
+	for i := 0; i < x.Rows; i++ {
+		for j, v := range x.Row(i) {
+			if math.IsNaN(float64(v)) {
+				return fmt.Errorf("maxent: row %d, column %d: feature is NaN", i, j)
+			}
+			if math.IsInf(float64(v), 0) {
+				return fmt.Errorf("maxent: row %d, column %d: feature is %v", i, j, v)
+			}
+		}
+	}
+	return nil
+}
+
+// Fit trains m in place (starting from its current weights, so a model from
+// NewModel starts at zero and a trained one is warm-started) on rows x with
+// class indices y. valX and valY are optional validation data (pass a zero
+// Matrix and nil) used for reporting and early stopping.
+//
+// It returns an error, and leaves m unchanged, if the configuration is
+// invalid, the data fails CheckData, x.Cols != m.Features, or y holds fewer
+// than two distinct classes.
+func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (FitResult, error) {
+	cfg, err := t.withDefaults()
+	if err != nil {
+		return FitResult{}, err
+	}
+	if err := m.Validate(); err != nil {
+		return FitResult{}, err
+	}
+	if x.Cols != m.Features {
+		return FitResult{}, fmt.Errorf("maxent: data has %d features, model has %d", x.Cols, m.Features)
+	}
+	if err := CheckData(x, y, m.Classes); err != nil {
+		return FitResult{}, err
+	}
+	if distinct := countClasses(y, m.Classes); distinct < 2 {
+		return FitResult{}, fmt.Errorf("maxent: all %d rows have class %d: training needs at least two classes", len(y), y[0])
+	}
+	hasVal := valX.Rows > 0 || valY != nil
+	if hasVal {
+		if valX.Cols != m.Features {
+			return FitResult{}, fmt.Errorf("maxent: validation data has %d features, model has %d", valX.Cols, m.Features)
+		}
+		if err := CheckData(valX, valY, m.Classes); err != nil {
+			return FitResult{}, fmt.Errorf("validation data: %w", err)
+		}
+	}
+
+	s := newSGD(m, x, y, &cfg)
+	start := time.Now()
+	var res FitResult
+	bestLoss, bestEp := math.Inf(1), 0
+	var best *Model
+	stepsPerEpoch := (x.Rows + cfg.BatchSize - 1) / cfg.BatchSize
+	totalSteps := float64(stepsPerEpoch * cfg.Epochs)
+	lr := cfg.LearningRate
+	for epoch := 0; epoch < cfg.Epochs; epoch++ {
+		s.rng.Shuffle(len(s.perm), func(i, j int) { s.perm[i], s.perm[j] = s.perm[j], s.perm[i] })
+		var loss float64
+		var correct int
+		for b := 0; b < stepsPerEpoch; b++ {
+			switch cfg.Schedule {
+			case Cosine:
+				t := float64(epoch*stepsPerEpoch + b)
+				lr = cfg.LearningRate * 0.5 * (1 + math.Cos(math.Pi*t/totalSteps))
+			case InvTime:
+				lr = cfg.LearningRate / float64(1+epoch)
+			}
+			batch := s.perm[b*cfg.BatchSize : min((b+1)*cfg.BatchSize, len(s.perm))]
+			l, c := s.step(batch, float32(lr))
+			loss += l
+			correct += c
+		}
+		st := EpochStats{
+			Epoch:         epoch + 1,
+			LearningRate:  lr,
+			TrainLoss:     loss / float64(x.Rows),
+			TrainAccuracy: float64(correct) / float64(x.Rows),
+			ValLoss:       math.NaN(),
+			ValAccuracy:   math.NaN(),
+		}
+		if math.IsNaN(st.TrainLoss) || math.IsInf(st.TrainLoss, 0) {
+			return res, fmt.Errorf("maxent: training diverged in epoch %d (loss %v): lower the learning rate or scale the features", epoch+1, st.TrainLoss)
+		}
+		res.Epochs = epoch + 1
+		res.BestEpoch = epoch + 1
+		if hasVal {
+			ev, _ := m.Evaluate(valX, valY)
+			st.ValLoss, st.ValAccuracy = ev.LogLoss, ev.Accuracy
+		}
+		st.Elapsed = time.Since(start)
+		res.History = append(res.History, st)
+		if cfg.Progress != nil {
+			cfg.Progress(st)
+		}
+		if hasVal && cfg.Patience > 0 {
+			if st.ValLoss < bestLoss {
+				bestLoss, bestEp = st.ValLoss, epoch+1
+				if best == nil {
+					best = m.Clone()
+				} else {
+					best.copyFrom(m)
+				}
+			} else if epoch+1-bestEp >= cfg.Patience {
+				res.StoppedEarly = true
+				break
+			}
+		}
+	}
+	if best != nil {
+		m.copyFrom(best)
+		res.BestEpoch = bestEp
+	}
+	return res, nil
+}
+
+// copyFrom copies the parameters of src (same shape) into m.
+func (m *Model) copyFrom(src *Model) {
+	for i := 0; i < m.Classes; i++ {
+		copy(m.W.Row(i), src.W.Row(i))
+	}
+	copy(m.B, src.B)
+}
+
+func countClasses(y []int, classes int) int {
+	seen := make([]bool, classes)
+	n := 0
+	for _, c := range y {
+		if !seen[c] {
+			seen[c] = true
+			n++
+		}
+	}
+	return n
+}
+
+// sgd holds the state of one Fit call. Every buffer is allocated by newSGD,
+// so step allocates nothing.
+type sgd struct {
+	m       *Model
+	x       Matrix
+	y       []int
+	l2, mom float32
+	perm    []int
+	rng     *rand.Rand
+	z       []float32 // logits, then the gradient of the loss w.r.t. them
+	g       Matrix    // gradient of W, summed over the batch
+	gb      []float32 // gradient of B
+	v       Matrix    // momentum of W
+	vb      []float32 // momentum of B
+}
+
+func newSGD(m *Model, x Matrix, y []int, cfg *Trainer) *sgd {
+	s := &sgd{
+		m: m, x: x, y: y,
+		l2:   float32(cfg.L2),
+		mom:  float32(cfg.Momentum),
+		perm: make([]int, x.Rows),
+		rng:  rand.New(rand.NewPCG(cfg.Seed, 0x6d617865_6e74)),
+		z:    make([]float32, m.Classes),
+		g:    NewMatrix(m.Classes, m.Features),
+		gb:   make([]float32, m.Classes),
+		v:    NewMatrix(m.Classes, m.Features),
+		vb:   make([]float32, m.Classes),
+	}
+	for i := range s.perm {
+		s.perm[i] = i
+	}
+	return s
+}
+
+// step takes one SGD step on the rows in batch with learning rate lr and
+// returns the summed loss and the number of rows classified right before the
+// step.
+func (s *sgd) step(batch []int, lr float32) (loss float64, correct int) {
+	m := s.m
+	clear(s.g.Data)
+	clear(s.gb)
+	for _, r := range batch {
+		xi := s.x.Row(r)
+		label := s.y[r]
+		MatVec(s.z, m.W, xi, m.B)
+		if argmax(s.z) == label {
+			correct++
+		}
+		loss += float64(SoftmaxCrossEntropy(s.z, s.z, label))
+		AddOuter(s.g, 1, s.z, xi)
+		for c, d := range s.z {
+			s.gb[c] += d
+		}
+	}
+	inv := 1 / float32(len(batch))
+	for i := 0; i < m.Classes; i++ {
+		w, g, v := m.W.Row(i), s.g.Row(i), s.v.Row(i)
+		g, v = g[:len(w)], v[:len(w)]
+		for j := range w {
+			d := float32(g[j]*inv) + float32(s.l2*w[j])
+			v[j] = float32(s.mom*v[j]) - float32(lr*d)
+			w[j] += v[j]
+		}
+		d := s.gb[i] * inv
+		s.vb[i] = float32(s.mom*s.vb[i]) - float32(lr*d)
+		m.B[i] += s.vb[i]
+	}
+	return loss, correct
+}
+
+// argmax returns the index of the largest element (the first on ties), or
+// −1 if every element is NaN.
+func argmax(z []float32) int {
+	best, bz := -1, float32(math.Inf(-1))
+	for i, v := range z {
+		if v > bz || (best < 0 && v == bz) {
+			best, bz = i, v
+		}
+	}
+	return best
+}
+
+// Evaluation holds the quality of a model on labelled data.
+type Evaluation struct {
+	N        int     // rows
+	Accuracy float64 // fraction predicted right
+	LogLoss  float64 // mean cross-entropy −log P(yᵢ | xᵢ)
+	// Confusion[t][p] counts the rows of true class t predicted as p.
+	Confusion [][]int
+}
+
+// Evaluate returns the accuracy, mean log-loss and confusion matrix of m on
+// rows x with class indices y. It returns an error if the data fails
+// CheckData or x.Cols != m.Features.
+func (m *Model) Evaluate(x Matrix, y []int) (Evaluation, error) {
+	if x.Cols != m.Features {
+		return Evaluation{}, fmt.Errorf("maxent: data has %d features, model has %d", x.Cols, m.Features)
+	}
+	if err := CheckData(x, y, m.Classes); err != nil {
+		return Evaluation{}, err
+	}
+	ev := Evaluation{N: x.Rows, Confusion: make([][]int, m.Classes)}
+	for i := range ev.Confusion {
+		ev.Confusion[i] = make([]int, m.Classes)
+	}
+	z := make([]float32, m.Classes)
+	var loss float64
+	correct := 0
+	for i := 0; i < x.Rows; i++ {
+		MatVec(z, m.W, x.Row(i), m.B)
+		p := argmax(z)
+		if p == y[i] {
+			correct++
+		}
+		if p >= 0 {
+			ev.Confusion[y[i]][p]++
+		}
+		loss += float64(SoftmaxCrossEntropy(z, z, y[i]))
+	}
+	ev.Accuracy = float64(correct) / float64(x.Rows)
+	ev.LogLoss = loss / float64(x.Rows)
+	return ev, nil
+}
