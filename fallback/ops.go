@@ -119,16 +119,21 @@ func Max(x []float32) float32 {
 	return m0
 }
 
-// expBlock is the number of elements whose exponentials are summed in
-// float32 before being added to the float64 total (see dotBlock).
+// expBlock is the number of elements exponentiated per pass of
+// ExpShiftSum (the size of its stack buffer when dst is nil).
 const expBlock = 256
 
-// ExpShiftSum returns Σ exp(src[i] − m) accumulated in float64 from float32
-// blocks. If dst is not nil (len(dst) == len(src)) the exponentials are also
-// stored in dst, which may alias src exactly.
+// ExpShiftSum returns Σ exp(src[i] − m), accumulated in float64. If dst is
+// not nil (len(dst) == len(src)) the exponentials are also stored in dst,
+// which may alias src exactly.
+//
+// The sum is float64 because a float32 sum cannot meet the softmax
+// contract: with one term 1 (the maximum) and thousands of terms below
+// 2^-24, each small term is rounded away in float32 and the probabilities
+// come out several 1e-6 too large.
 func ExpShiftSum(dst, src []float32, m float32) float64 {
 	var buf [expBlock]float32
-	var total float64
+	var a0, a1, a2, a3 float64
 	for off := 0; off < len(src); off += expBlock {
 		s := src[off:min(off+expBlock, len(src))]
 		var e []float32
@@ -141,21 +146,19 @@ func ExpShiftSum(dst, src []float32, m float32) float64 {
 			e[i] = v - m
 		}
 		Exp(e, e)
-		var a0, a1, a2, a3 float32
 		for len(e) >= 4 {
 			v := e[:4:4]
-			a0 += v[0]
-			a1 += v[1]
-			a2 += v[2]
-			a3 += v[3]
+			a0 += float64(v[0])
+			a1 += float64(v[1])
+			a2 += float64(v[2])
+			a3 += float64(v[3])
 			e = e[4:]
 		}
 		for _, v := range e {
-			a0 += v
+			a0 += float64(v)
 		}
-		total += float64((a0 + a1) + (a2 + a3))
 	}
-	return total
+	return (a0 + a1) + (a2 + a3)
 }
 
 // Scale multiplies every element of x by s.
@@ -165,8 +168,9 @@ func Scale(x []float32, s float32) {
 	}
 }
 
-// shiftSub sets dst[i] = (src[i] − m) − l, rounding each step to float32.
-func shiftSub(dst, src []float32, m, l float32) {
+// ShiftSub sets dst[i] = (src[i] − m) − l, rounding each step to float32.
+// dst may alias src exactly.
+func ShiftSub(dst, src []float32, m, l float32) {
 	dst = dst[:len(src)]
 	for i, v := range src {
 		dst[i] = (v - m) - l
@@ -258,7 +262,7 @@ func LogSoftmax(dst, src []float32) float32 {
 		return nan32
 	}
 	logSum := math.Log(s)
-	shiftSub(dst, src, m, float32(logSum))
+	ShiftSub(dst, src, m, float32(logSum))
 	return float32(float64(m) + logSum)
 }
 

@@ -46,8 +46,8 @@
 // Softmax, LogSoftmax and LogSumExp subtract the maximum before
 // exponentiating, so large logits do not overflow. Every probability is within
 // 1e-6 of the float64 oracle and |Σp − 1| ≤ 1e-5 for lengths up to 10^6
-// (the exponentials are summed in float32 blocks of 256 and the blocks in
-// float64). LogSoftmax's outputs are within 2^-22·(|xᵢ − max| + |lse − max|)
+// (the exponentials are summed in float64: in float32, thousands of terms
+// below 2^-24 next to the maximum's exp(0) = 1 would be rounded away). LogSoftmax's outputs are within 2^-22·(|xᵢ − max| + |lse − max|)
 // + 1e-6 of the oracle. Special values:
 //   - an entry of −Inf gets probability 0 exactly (log-probability −Inf);
 //   - if every entry is −Inf, lse is −Inf and every output is NaN;

@@ -6,6 +6,10 @@ import "github.com/seed7bc074a2/maxent/fallback"
 // direct switch (no function values, which would make the arguments escape).
 // Only the generic backend is compiled in so far; the SIMD backends add their
 // cases here as they land.
+//
+// Softmax, LogSoftmax, LogSumExp and SoftmaxCrossEntropy are composed in
+// softmax.go from the primitives below (max, exp-and-sum, scale, shift), so
+// that their special-value handling is written once for every backend.
 
 func dotImpl(x, y []float32) float32 {
 	switch current() {
@@ -21,34 +25,6 @@ func matVecImpl(y []float32, w Matrix, x, b []float32) {
 	}
 }
 
-func expImpl(dst, src []float32) {
-	switch current() {
-	default:
-		fallback.Exp(dst, src)
-	}
-}
-
-func logSumExpImpl(x []float32) float32 {
-	switch current() {
-	default:
-		return fallback.LogSumExp(x)
-	}
-}
-
-func softmaxImpl(dst, src []float32) float32 {
-	switch current() {
-	default:
-		return fallback.Softmax(dst, src)
-	}
-}
-
-func logSoftmaxImpl(dst, src []float32) float32 {
-	switch current() {
-	default:
-		return fallback.LogSoftmax(dst, src)
-	}
-}
-
 func addOuterImpl(g Matrix, alpha float32, d, x []float32) {
 	switch current() {
 	default:
@@ -56,9 +32,42 @@ func addOuterImpl(g Matrix, alpha float32, d, x []float32) {
 	}
 }
 
-func softmaxCrossEntropyImpl(grad, logits []float32, label int) float32 {
+func expImpl(dst, src []float32) {
 	switch current() {
 	default:
-		return fallback.SoftmaxCrossEntropy(grad, logits, label)
+		fallback.Exp(dst, src)
+	}
+}
+
+// maxImpl returns the largest element of x ignoring NaNs (−Inf if none).
+func maxImpl(x []float32) float32 {
+	switch current() {
+	default:
+		return fallback.Max(x)
+	}
+}
+
+// expShiftSumImpl returns Σ exp(src[i] − m) in float64 (summed in float32
+// blocks), storing the exponentials in dst unless dst is nil.
+func expShiftSumImpl(dst, src []float32, m float32) float64 {
+	switch current() {
+	default:
+		return fallback.ExpShiftSum(dst, src, m)
+	}
+}
+
+// scaleImpl multiplies x by s.
+func scaleImpl(x []float32, s float32) {
+	switch current() {
+	default:
+		fallback.Scale(x, s)
+	}
+}
+
+// shiftSubImpl sets dst[i] = (src[i] − m) − l.
+func shiftSubImpl(dst, src []float32, m, l float32) {
+	switch current() {
+	default:
+		fallback.ShiftSub(dst, src, m, l)
 	}
 }

@@ -1,0 +1,93 @@
+package kernel
+
+import "math"
+
+// This file composes the softmax family from the backend primitives of
+// impl.go. The special values are handled here, once, so every backend
+// behaves identically; fallback.Softmax and its siblings are the pure-Go
+// twins the tests compare against.
+
+var nan32 = float32(math.NaN())
+
+// special handles the inputs for which the max-subtracted sum is unusable.
+// m is maxImpl(x). It returns ok = false for ordinary input; otherwise lse is
+// the result: −Inf when every element is −Inf (or x is empty), NaN when an
+// element is NaN or +Inf.
+func special(x []float32, m float32) (lse float32, ok bool) {
+	switch {
+	case m == float32(math.Inf(1)):
+		return nan32, true
+	case m == float32(math.Inf(-1)):
+		for _, v := range x {
+			if v != v {
+				return nan32, true
+			}
+		}
+		return float32(math.Inf(-1)), true
+	}
+	return 0, false
+}
+
+func fill(x []float32, v float32) {
+	for i := range x {
+		x[i] = v
+	}
+}
+
+func logSumExpImpl(x []float32) float32 {
+	m := maxImpl(x)
+	if lse, ok := special(x, m); ok {
+		return lse
+	}
+	return float32(float64(m) + math.Log(expShiftSumImpl(nil, x, m)))
+}
+
+// softmaxParts sets dst = softmax(src) and returns m = max(src),
+// logSum = log Σ exp(src[i] − m) in float64 (NaN for special input) and lse.
+func softmaxParts(dst, src []float32) (m float32, logSum float64, lse float32) {
+	m = maxImpl(src)
+	if l, ok := special(src, m); ok {
+		fill(dst, nan32)
+		return m, math.NaN(), l
+	}
+	s := expShiftSumImpl(dst, src, m)
+	if s != s {
+		// A NaN element: exp(NaN − m) poisoned the sum.
+		fill(dst, nan32)
+		return m, s, nan32
+	}
+	scaleImpl(dst, float32(1/s))
+	logSum = math.Log(s)
+	return m, logSum, float32(float64(m) + logSum)
+}
+
+func softmaxImpl(dst, src []float32) float32 {
+	_, _, lse := softmaxParts(dst, src)
+	return lse
+}
+
+func logSoftmaxImpl(dst, src []float32) float32 {
+	m := maxImpl(src)
+	if l, ok := special(src, m); ok {
+		fill(dst, nan32)
+		return l
+	}
+	s := expShiftSumImpl(nil, src, m)
+	if s != s {
+		fill(dst, nan32)
+		return nan32
+	}
+	logSum := math.Log(s)
+	shiftSubImpl(dst, src, m, float32(logSum))
+	return float32(float64(m) + logSum)
+}
+
+func softmaxCrossEntropyImpl(grad, logits []float32, label int) float32 {
+	zy := logits[label]
+	m, logSum, _ := softmaxParts(grad, logits)
+	grad[label] -= 1
+	if logSum != logSum {
+		return nan32
+	}
+	return float32(logSum - (float64(zy) - float64(m)))
+}
