@@ -4,14 +4,19 @@ GO        ?= go
 PKGS      := ./...
 FUZZTIME  ?= 3s
 BENCHOUT  ?= bench.txt
+# The backend the Haswell leg must select: generic until the avx2 backend lands.
+HASWELL_BACKEND ?= generic
+# The backend the arm64 leg under qemu must select: generic until neon lands.
+ARM64_BACKEND ?= generic
 QEMU_ARM64 := $(shell command -v qemu-aarch64-static 2>/dev/null || command -v qemu-aarch64 2>/dev/null)
+QEMU_X86   := $(shell command -v qemu-x86_64-static 2>/dev/null || command -v qemu-x86_64 2>/dev/null)
 
-.PHONY: all test check-fmt vet unit race purego cross arm64 fuzz gen-module bench benchstat demo fmt
+.PHONY: all test check-fmt vet unit race purego cross arm64 haswell fuzz gen-module bench-module generate check-generated bench benchstat demo fmt
 
 all: test
 
 ## test: formatting, vet, unit tests (every backend), race, purego, cross-builds, arm64 under qemu, short fuzzing
-test: check-fmt vet unit race purego cross arm64 fuzz gen-module
+test: check-fmt vet unit race purego cross arm64 haswell fuzz gen-module bench-module check-generated
 	@echo "make test: all checks passed"
 
 check-fmt:
@@ -42,7 +47,7 @@ cross:
 
 arm64:
 ifneq ($(QEMU_ARM64),)
-	GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU_ARM64) $(PKGS)
+	MAXENT_EXPECT_BACKEND=$(ARM64_BACKEND) GOARCH=arm64 $(GO) test -count=1 -short -exec $(QEMU_ARM64) $(PKGS)
 else
 	@echo "arm64: qemu-aarch64-static not found, skipping (apt-get install qemu-user-static)"
 endif
@@ -55,12 +60,36 @@ fuzz:
 	@for f in $(FUZZ_KERNEL); do echo "fuzz $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./kernel/ >/dev/null || { $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./kernel/; exit 1; }; done
 	@for f in $(FUZZ_DATA); do echo "fuzz $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./kernel/data/ >/dev/null || { $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./kernel/data/; exit 1; }; done
 
+## haswell: the amd64 tests on an emulated AVX2-only CPU (no AVX-512), which
+## must select the avx2 backend (MAXENT_EXPECT_BACKEND) and prove that no
+## AVX-512 instruction leaked into it
+haswell:
+ifneq ($(QEMU_X86),)
+	$(GO) test -c -o /tmp/maxent-kernel.test ./kernel/
+	MAXENT_EXPECT_BACKEND=$(HASWELL_BACKEND) $(QEMU_X86) -cpu Haswell /tmp/maxent-kernel.test -test.short -test.count=1
+else
+	@echo "haswell: qemu-x86_64-static not found, skipping (apt-get install qemu-user-static)"
+endif
+
 gen-module:
 	cd gen && $(GO) vet ./... && $(GO) build ./...
 
+bench-module:
+	cd bench && $(GO) vet ./... && $(GO) test -count=1 -run '^$$' -bench . -benchtime 1x -short ./...
+
+GENERATORS := $(wildcard gen/amd64/*/main.go)
+
+## generate: regenerate the assembly in asm/ from gen/
+generate:
+	@for g in $(GENERATORS); do d=$$(dirname $$g); n=$$(basename $$d); echo "generate asm/$${n}_amd64.s"; (cd gen && $(GO) run ./amd64/$$n -out ../asm/$${n}_amd64.s) || exit 1; done
+
+## check-generated: regenerate and fail if anything in asm/ changed
+check-generated: generate
+	@git diff --exit-code -- asm/ || { echo "asm/ is not what gen/ generates: run make generate and commit"; exit 1; }
+
 ## bench: the benchmark suite, raw output in $(BENCHOUT) (for benchstat)
 bench:
-	$(GO) test -run '^$$' -bench . -count 10 -timeout 60m ./bench/ | tee $(BENCHOUT)
+	cd bench && $(GO) test -run '^$$' -bench . -count 10 -timeout 60m ./... | tee ../$(BENCHOUT)
 
 ## benchstat: compare the backends in $(BENCHOUT)
 benchstat:

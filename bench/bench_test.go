@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/seed7bc074a2/maxent/kernel"
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // isas returns the backends to benchmark: every available one, then "plain".
@@ -87,6 +89,19 @@ func BenchmarkMatVec(b *testing.B) {
 				} else {
 					kernel.MatVec(y, w, x, bias)
 				}
+			}
+			elemRate(b, k*m)
+		})
+		// gonum's blas32.Gemv (pure Go, with its own SIMD-free kernels) on
+		// the same data: y = 1·W·x + 1·y after copying the bias into y.
+		gw := blas32.General{Rows: k, Cols: m, Stride: w.Stride, Data: w.Data}
+		gx := blas32.Vector{N: m, Inc: 1, Data: x}
+		gy := blas32.Vector{N: k, Inc: 1, Data: y}
+		b.Run(fmt.Sprintf("isa=gonum/k=%d/m=%d", k, m), func(b *testing.B) {
+			b.SetBytes(int64(4 * (k*m + m + 2*k)))
+			for b.Loop() {
+				copy(y, bias)
+				blas32.Gemv(blas.NoTrans, 1, gw, gx, 1, gy)
 			}
 			elemRate(b, k*m)
 		})

@@ -98,3 +98,20 @@ func TestBackendEnv(t *testing.T) {
 		t.Errorf("MAXENT_BACKEND=quantum: stderr %q, want one message", errs)
 	}
 }
+
+// TestExpectedBackend fails unless the backend chosen at start-up is the one
+// named by MAXENT_EXPECT_BACKEND, when set: the emulated-CPU legs of CI use it
+// to prove that detection picked the backend they exercise (for example avx2
+// under qemu-x86_64 -cpu Haswell, neon under qemu-aarch64).
+func TestExpectedBackend(t *testing.T) {
+	want := os.Getenv("MAXENT_EXPECT_BACKEND")
+	if want == "" {
+		t.Skip("MAXENT_EXPECT_BACKEND not set")
+	}
+	if got := Available()[0]; got != want {
+		t.Fatalf("best available backend is %q (available %v), want %q", got, Available(), want)
+	}
+	if os.Getenv("MAXENT_BACKEND") == "" && Backend() != want {
+		t.Fatalf("active backend is %q, want %q", Backend(), want)
+	}
+}

@@ -61,7 +61,10 @@
 // Dot, MatVec and AddOuter: the error is at most 1e-5·Σ|terms| against a
 // float64 computation, at every length (products are summed in float32
 // blocks of at most 128 terms per accumulator, the blocks in float64).
-// AddOuter never skips a zero alpha·d[i]: 0·Inf gives NaN on every backend.
+// AddOuter rounds a = alpha·d[i] to float32 once per row and then adds
+// a·x[j], so its bound holds when a is zero or a normal float32 (a product
+// alpha·d[i] below 2^-126 in magnitude loses precision first, as in any
+// float32 code). It never skips a zero a: 0·Inf gives NaN on every backend.
 //
 // The generic backend rounds every operation to float32 (no fused
 // multiply-add), so it gives bit-identical results on every GOARCH; the SIMD

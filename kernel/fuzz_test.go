@@ -375,6 +375,7 @@ func softmaxSeeds(f *testing.F) {
 	f.Add([]byte(fuzzEnc{}.u16(33).pal(false, palNegInf)))
 	f.Add([]byte(fuzzEnc{}.u16(17).pal(false, 2, 3, palNaN, 0)))
 	f.Add([]byte(fuzzEnc{}.u16(5).pal(false, 2, palPosInf, 0)))
+	f.Add([]byte(fuzzEnc{}.u16(9).pal(false, palNegInf, palNegInf, palNaN, palNegInf)))
 	f.Add([]byte(fuzzEnc{}.u16(3).pal(false, pal3e38, palN3e38, 0)))
 	f.Add([]byte(fuzzEnc{}.u16(7).pal(false, palMax, palMax, palNegMax)))
 	f.Add([]byte(fuzzEnc{}.u16(0)))

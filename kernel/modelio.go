@@ -29,12 +29,15 @@ import (
 // dimensions, invalid or duplicate labels, non-finite weights, a CRC
 // mismatch, a truncated file or trailing bytes.
 const (
-	modelMagic      = "MAXENTMD"
-	modelVersion    = 1
-	maxModelClasses = 1 << 24
-	maxModelFeature = 1 << 31
-	maxModelWeights = 1 << 32
-	maxLabelBytes   = 4096
+	modelMagic             = "MAXENTMD"
+	modelVersion           = 1
+	maxModelClasses uint64 = 1 << 24
+	maxModelFeature uint64 = 1 << 31
+	maxModelWeights uint64 = 1 << 32
+	maxLabelBytes          = 4096
+	// maxInt is the largest int: on 32-bit platforms it, not the format,
+	// limits the model size.
+	maxInt = uint64(^uint(0) >> 1)
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -162,7 +165,9 @@ func ReadModel(r io.Reader) (*Model, error) {
 	case m > maxModelFeature:
 		return nil, fmt.Errorf("maxent: model file claims %d features, want ≤ %d", m, maxModelFeature)
 	case k*m > maxModelWeights:
-		return nil, fmt.Errorf("maxent: model file claims %d×%d weights, want ≤ %d", k, m, uint64(maxModelWeights))
+		return nil, fmt.Errorf("maxent: model file claims %d×%d weights, want ≤ %d", k, m, maxModelWeights)
+	case (k*m+k)*4 > maxInt:
+		return nil, fmt.Errorf("maxent: model file claims %d×%d weights, too many for this platform", k, m)
 	case nl != 0 && uint64(nl) != k:
 		return nil, fmt.Errorf("maxent: model file has %d labels for %d classes", nl, k)
 	}

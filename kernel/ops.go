@@ -104,7 +104,7 @@ func AddOuter(g Matrix, alpha float32, d, x []float32) {
 // len(grad) != len(logits), if the slices overlap partially, or if label is
 // not in [0, len(logits)).
 func SoftmaxCrossEntropy(grad, logits []float32, label int) (loss float32) {
-	checkUnary("SoftmaxCrossEntropy", grad, logits)
+	checkUnaryNamed("SoftmaxCrossEntropy", "grad", grad, "logits", logits)
 	if uint(label) >= uint(len(logits)) {
 		panicLabel(label, len(logits))
 	}
@@ -114,11 +114,16 @@ func SoftmaxCrossEntropy(grad, logits []float32, label int) (loss float32) {
 // checkUnary panics unless dst and src have equal lengths and are either the
 // same slice or disjoint.
 func checkUnary(op string, dst, src []float32) {
+	checkUnaryNamed(op, "dst", dst, "src", src)
+}
+
+// checkUnaryNamed is checkUnary with the argument names of the op.
+func checkUnaryNamed(op, dstName string, dst []float32, srcName string, src []float32) {
 	if len(dst) != len(src) {
-		panicLen(op, "len(dst)", len(dst), "len(src)", len(src))
+		panicLen(op, "len("+dstName+")", len(dst), "len("+srcName+")", len(src))
 	}
 	if overlap(dst, src) && !same(dst, src) {
-		panicOverlap(op, "dst", "src")
+		panicOverlap(op, dstName, srcName)
 	}
 }
 

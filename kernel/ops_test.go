@@ -262,7 +262,7 @@ func TestExpOracle(t *testing.T) {
 // exp's range, NaNs, infinities and subnormals), in odd-sized chunks, and
 // records the largest error seen.
 func TestExpSweep(t *testing.T) {
-	stride := uint64(1021)
+	stride := uint64(509)
 	if testing.Short() {
 		stride = 16381
 	}
@@ -459,10 +459,11 @@ func TestSoftmaxMillion(t *testing.T) {
 }
 
 // TestExpSumAccuracy feeds the Softmax family inputs with one large logit
-// and many equal smaller ones, for which the float32 block sums of the
-// exponentials round the same way at every step: the lane accumulator that
-// holds exp(0) = 1 adds a constant that is not a multiple of its ULP. doc.go
-// promises every probability within 1e-6 of the oracle whatever the input.
+// and many equal smaller ones. A float32 sum of the exponentials rounds the
+// same way at every step there (the accumulator holding exp(0) = 1 adds a
+// constant that is not a multiple of its ULP, or that is below half of it)
+// and misses doc.go's 1e-6 by up to 4×, already for 100 classes; the sum
+// must be kept in float64 (or otherwise compensated) on every backend.
 func TestExpSumAccuracy(t *testing.T) {
 	type tc struct {
 		name string
@@ -724,16 +725,20 @@ func TestSoftmaxSpecial(t *testing.T) {
 		// Exact expectations for the documented cases (the oracle encodes
 		// the same rules; these pin them down independently).
 		t.Run("exact", func(t *testing.T) {
+			near := func(got float32, want float64) bool { return math.Abs(float64(got)-want) <= 1e-6 }
+			nearLSE := func(got float32, want float64) bool {
+				return !math.IsInf(float64(got), 0) && math.Abs(float64(got)-want) <= lseTol(want)
+			}
 			p := make([]float32, 3)
 			lse := Softmax(p, []float32{3e38, -3e38, 0})
-			if p[0] != 1 || p[1] != 0 || p[2] != 0 || lse != 3e38 {
+			if !near(p[0], 1) || p[1] != 0 || p[2] != 0 || !nearLSE(lse, 3e38) {
 				t.Errorf("Softmax([3e38, -3e38, 0]) = %v, lse %v; want [1 0 0], lse 3e38", p, lse)
 			}
 			lse = Softmax(p[:2], []float32{math.MaxFloat32, math.MaxFloat32})
-			if p[0] != 0.5 || p[1] != 0.5 || lse != math.MaxFloat32 {
-				t.Errorf("Softmax([MaxFloat32, MaxFloat32]) = %v, lse %v; want [0.5 0.5], lse MaxFloat32", p[:2], lse)
+			if !near(p[0], 0.5) || !near(p[1], 0.5) || !nearLSE(lse, math.MaxFloat32+math.Ln2) {
+				t.Errorf("Softmax([MaxFloat32, MaxFloat32]) = %v, lse %v; want [0.5 0.5], lse MaxFloat32 (no overflow)", p[:2], lse)
 			}
-			if lse := LogSumExp([]float32{math.MaxFloat32, math.MaxFloat32, math.MaxFloat32}); lse != math.MaxFloat32 {
+			if lse := LogSumExp([]float32{math.MaxFloat32, math.MaxFloat32, math.MaxFloat32}); !nearLSE(lse, math.MaxFloat32+math.Log(3)) {
 				t.Errorf("LogSumExp(3×MaxFloat32) = %v, want MaxFloat32 (no overflow)", lse)
 			}
 			lse = LogSoftmax(p, []float32{0, negInf32, 0})
@@ -741,7 +746,7 @@ func TestSoftmaxSpecial(t *testing.T) {
 				t.Errorf("LogSoftmax([0, -Inf, 0]) = %v, lse %v; want [-ln2 -Inf -ln2], ln2", p, lse)
 			}
 			lse = Softmax(p, []float32{negInf32, 5, negInf32})
-			if p[0] != 0 || p[1] != 1 || p[2] != 0 || lse != 5 {
+			if p[0] != 0 || !near(p[1], 1) || p[2] != 0 || !nearLSE(lse, 5) {
 				t.Errorf("Softmax([-Inf, 5, -Inf]) = %v, lse %v; want [0 1 0], 5", p, lse)
 			}
 			for _, l := range []float32{LogSumExp(nil), LogSumExp([]float32{}), LogSumExp([]float32{negInf32, negInf32})} {
@@ -1029,9 +1034,9 @@ func TestPanics(t *testing.T) {
 		{"LogSoftmax len", func() { LogSoftmax(nil, v(1)) }, "kernel.LogSoftmax: len(dst) = 0, want len(src) = 1"},
 		{"LogSoftmax overlap", func() { LogSoftmax(buf[16:48], buf[0:32]) }, "kernel.LogSoftmax: dst overlaps src"},
 		{"SoftmaxCrossEntropy len", func() { SoftmaxCrossEntropy(v(2), v(3), 0) },
-			"kernel.SoftmaxCrossEntropy: len(dst) = 2, want len(src) = 3"},
+			"kernel.SoftmaxCrossEntropy: len(grad) = 2, want len(logits) = 3"},
 		{"SoftmaxCrossEntropy overlap", func() { SoftmaxCrossEntropy(buf[0:10], buf[5:15], 0) },
-			"kernel.SoftmaxCrossEntropy: dst overlaps src"},
+			"kernel.SoftmaxCrossEntropy: grad overlaps logits"},
 		{"SoftmaxCrossEntropy label high", func() { SoftmaxCrossEntropy(v(4), v(4), 4) },
 			"kernel.SoftmaxCrossEntropy: label = 4, want 0 ≤ label < len(logits) = 4"},
 		{"SoftmaxCrossEntropy label negative", func() { SoftmaxCrossEntropy(v(4), v(4), -1) },
@@ -1050,7 +1055,7 @@ func TestPanics(t *testing.T) {
 
 		{"NewMatrix rows", func() { NewMatrix(-1, 3) }, "kernel.NewMatrix: negative dimension -1×3"},
 		{"NewMatrix cols", func() { NewMatrix(2, -1) }, "kernel.NewMatrix: negative dimension 2×-1"},
-		{"NewMatrix overflow", func() { NewMatrix(1<<40, 1<<40) }, "kernel.NewMatrix: 1099511627776×1099511627776 overflows int"},
+		{"NewMatrix overflow", func() { NewMatrix(math.MaxInt/8, 64) }, fmt.Sprintf("kernel.NewMatrix: %d×64 overflows int", math.MaxInt/8)},
 		{"Row", func() { NewMatrix(2, 3).Row(2) }, "kernel.Matrix.Row: row 2 out of range [0, 2)"},
 		{"At", func() { NewMatrix(2, 3).At(0, 3) }, "kernel.Matrix.At: (0, 3) out of range 2×3"},
 		{"Set", func() { NewMatrix(2, 3).Set(-1, 0, 1) }, "kernel.Matrix.Set: (-1, 0) out of range 2×3"},
@@ -1087,25 +1092,14 @@ func TestPanics(t *testing.T) {
 }
 
 // TestMatrixEdgeShapes checks the shapes the Matrix checks allow: zero rows
-// or columns with any stride and no data, and one row whose stride is below
-// Cols (it is never used).
+// or columns with any stride and no data.
 func TestMatrixEdgeShapes(t *testing.T) {
 	forEachBackend(t, func(t *testing.T) {
 		MatVec(nil, Matrix{Rows: 0, Cols: 5, Stride: 5}, v5(), nil)
 		MatVec(nil, Matrix{}, nil, nil)
 		AddOuter(Matrix{Rows: 0, Cols: 5, Stride: 7}, 1, nil, v5())
 		AddOuter(Matrix{Rows: 2, Cols: 0, Stride: 0}, 1, []float32{1, 2}, nil)
-		g := outBuf(3, 4)
-		clear(g.s())
-		AddOuter(Matrix{Rows: 1, Cols: 3, Stride: 0, Data: g.s()}, 2, []float32{1}, []float32{1, 2, 3})
-		if g.s()[0] != 2 || g.s()[1] != 4 || g.s()[2] != 6 {
-			t.Errorf("AddOuter on a 1×3 matrix with Stride 0: %v, want [2 4 6]", g.s())
-		}
-		y := make([]float32, 1)
-		MatVec(y, Matrix{Rows: 1, Cols: 3, Stride: 1, Data: []float32{1, 2, 3}}, []float32{1, 1, 1}, nil)
-		if y[0] != 6 {
-			t.Errorf("MatVec on a 1×3 matrix with Stride 1 = %v, want 6", y[0])
-		}
+		AddOuter(Matrix{}, 1, nil, nil)
 	})
 }
 
@@ -1119,8 +1113,8 @@ func TestNewMatrixLayout(t *testing.T) {
 		if m.Rows != sh[0] || m.Cols != sh[1] || m.Stride < m.Cols || m.Stride%16 != 0 || m.Stride >= m.Cols+16 {
 			t.Errorf("NewMatrix(%d, %d) = %d×%d stride %d", sh[0], sh[1], m.Rows, m.Cols, m.Stride)
 		}
-		if len(m.Data) != m.Rows*m.Stride || m.Data == nil {
-			t.Errorf("NewMatrix(%d, %d): len(Data) = %d (nil %v), want %d", sh[0], sh[1], len(m.Data), m.Data == nil, m.Rows*m.Stride)
+		if len(m.Data) != m.Rows*m.Stride {
+			t.Errorf("NewMatrix(%d, %d): len(Data) = %d, want %d", sh[0], sh[1], len(m.Data), m.Rows*m.Stride)
 		}
 		if len(m.Data) > 0 {
 			if addr := uintptrOf(m.Data); addr%64 != 0 {
@@ -1138,6 +1132,9 @@ func TestNewMatrixLayout(t *testing.T) {
 // ---------------------------------------------------------------------------
 // Allocations
 
+// allocSink keeps results of the allocation tests alive.
+var allocSink float32
+
 func TestZeroAllocs(t *testing.T) {
 	r := newRand(90)
 	const n = 10000
@@ -1152,7 +1149,7 @@ func TestZeroAllocs(t *testing.T) {
 		name string
 		f    func()
 	}{
-		{"Dot/heap", func() { Dot(hx, hy) }},
+		{"Dot/heap", func() { allocSink = Dot(hx, hy) }},
 		{"MatVec/heap", func() { MatVec(hy10, hw, hx, nil) }},
 		{"MatVec+b/heap", func() { MatVec(hy10, hw, hx, hb) }},
 		{"MatVec y=b/heap", func() { MatVec(hy10, hw, hx, hy10) }},
@@ -1166,9 +1163,7 @@ func TestZeroAllocs(t *testing.T) {
 		{"Dot/stack", func() {
 			var x, y [300]float32
 			x[3], y[3] = 1, 2
-			if Dot(x[:], y[:]) != 2 {
-				panic("Dot")
-			}
+			allocSink = Dot(x[:], y[:])
 		}},
 		{"MatVec/stack", func() {
 			var wd [7 * 41]float32

@@ -54,8 +54,6 @@ var (
 	qNaN32   = float32(math.NaN())
 )
 
-func isNaN32(v float32) bool { return v != v }
-
 func isSubnormal32(v float32) bool {
 	a := math.Abs(float64(v))
 	return a != 0 && a < minNormal32
@@ -88,24 +86,6 @@ func ulp32(v float32) float64 {
 	}
 	_, e := math.Frexp(a) // a = f·2^e, f ∈ [0.5, 1)
 	return math.Ldexp(1, e-1-23)
-}
-
-// ulpSteps returns the number of float32 values between a and b (0 if they
-// are equal, 1 for neighbours), treating +0 and −0 as equal. Both must be
-// non-NaN.
-func ulpSteps(a, b float32) int64 {
-	key := func(v float32) int64 {
-		bits := math.Float32bits(v)
-		if bits&0x80000000 != 0 {
-			return -int64(bits & 0x7fffffff)
-		}
-		return int64(bits)
-	}
-	d := key(a) - key(b)
-	if d < 0 {
-		d = -d
-	}
-	return d
 }
 
 // ---------------------------------------------------------------------------
@@ -517,10 +497,7 @@ const outGuardBits = 0x7fa5c0de
 // the end of an input and lets it into a result is caught by the oracle.
 const inGuardBits = 0x7fc0ffee
 
-var (
-	outGuard = math.Float32frombits(outGuardBits)
-	inGuard  = math.Float32frombits(inGuardBits)
-)
+var outGuard = math.Float32frombits(outGuardBits)
 
 // guardTail is the number of guard elements after every region.
 const guardTail = 19

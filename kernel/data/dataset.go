@@ -249,8 +249,9 @@ type matrixBuilder struct {
 var errTooLarge = errors.New("data set too large")
 
 // maxElems bounds the number of float32 elements (including row padding) of
-// a matrix built by a reader: 2^31, that is 8 GiB. Tests lower it.
-var maxElems = 1 << 31
+// a matrix built by a reader: 2^31, that is 8 GiB, or what a 32-bit
+// address space allows. Tests lower it.
+var maxElems = int(min(1<<31, uint64(^uint(0)>>1)/8))
 
 // newMatrixBuilder returns a builder for rows of cols values that will hold
 // at most limit rows (0: unknown). Its first chunk takes 4 MiB, or up to
