@@ -59,6 +59,9 @@ func readIDX(images io.Reader, imgName string, labels io.Reader, lblName, source
 	if err != nil {
 		return nil, err
 	}
+	if uint64(ih[0]) > uint64(^uint(0)>>1) {
+		return nil, errorf(imgName, 0, 0, "%d images: too many for this platform", ih[0])
+	}
 	n, rows, cols := int(ih[0]), int(ih[1]), int(ih[2])
 	if int(lh[0]) != n {
 		return nil, errorf(source, 0, 0, "%d labels for %d images", lh[0], n)
@@ -66,10 +69,12 @@ func readIDX(images io.Reader, imgName string, labels io.Reader, lblName, source
 	if n == 0 {
 		return nil, &ParseError{File: source, Err: ErrNoData}
 	}
-	pixels := rows * cols // both < 2^32: no overflow on 64-bit int
-	if pixels == 0 || pixels > maxImagePixels {
-		return nil, errorf(imgName, 0, 0, "bad image size %d×%d", rows, cols)
+	// Both dimensions are below 2^32, so their product fits in uint64 (not
+	// always in int: the fuzzer found 0xf6303030² overflowing to < 0).
+	if p := uint64(ih[1]) * uint64(ih[2]); p == 0 || p > maxImagePixels {
+		return nil, errorf(imgName, 0, 0, "bad image size %d×%d", ih[1], ih[2])
 	}
+	pixels := rows * cols
 
 	// Labels, in chunks so that a false count fails at the end of the data.
 	lab := make([]byte, 0, min(n, idxChunk))

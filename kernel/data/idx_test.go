@@ -117,11 +117,11 @@ func TestReadIDXErrors(t *testing.T) {
 // trusted for allocation.
 func TestReadIDXHugeHeader(t *testing.T) {
 	var b bytes.Buffer
-	binary.Write(&b, binary.BigEndian, []uint32{idxImagesMagic, 1 << 31, 28, 28})
+	binary.Write(&b, binary.BigEndian, []uint32{idxImagesMagic, 1 << 30, 28, 28})
 	b.Write(make([]byte, 3*784))
 	img := b.Bytes()
 	b = bytes.Buffer{}
-	binary.Write(&b, binary.BigEndian, []uint32{idxLabelsMagic, 1 << 31})
+	binary.Write(&b, binary.BigEndian, []uint32{idxLabelsMagic, 1 << 30})
 	b.Write(make([]byte, 3))
 	lbl := b.Bytes()
 
@@ -129,9 +129,9 @@ func TestReadIDXHugeHeader(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	_, err := ReadIDX(bytes.NewReader(img), bytes.NewReader(lbl), "huge")
 	runtime.ReadMemStats(&after)
-	wantErr(t, err, "huge: labels: truncated: label 4 of 2147483648")
+	wantErr(t, err, "huge: labels: truncated: label 4 of 1073741824")
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 8<<20 {
-		t.Errorf("allocated %d bytes for a 2^31-image header", alloc)
+		t.Errorf("allocated %d bytes for a 2^30-image header", alloc)
 	}
 
 	// Labels present but images missing: still bounded.
