@@ -97,6 +97,16 @@ func BenchmarkMatVec(b *testing.B) {
 		gw := blas32.General{Rows: k, Cols: m, Stride: w.Stride, Data: w.Data}
 		gx := blas32.Vector{N: m, Inc: 1, Data: x}
 		gy := blas32.Vector{N: k, Inc: 1, Data: y}
+		if haveLimit() {
+			b.Run(fmt.Sprintf("isa=limit/k=%d/m=%d", k, m), func(b *testing.B) {
+				wd := w.Data[:k*w.Stride]
+				b.SetBytes(int64(4 * (k*m + m + 2*k)))
+				for b.Loop() {
+					sink = streamRead(wd)
+				}
+				elemRate(b, k*m)
+			})
+		}
 		b.Run(fmt.Sprintf("isa=gonum/k=%d/m=%d", k, m), func(b *testing.B) {
 			b.SetBytes(int64(4 * (k*m + m + 2*k)))
 			for b.Loop() {
@@ -125,7 +135,34 @@ func BenchmarkAddOuter(b *testing.B) {
 			}
 			elemRate(b, k*m)
 		})
+		if haveLimit() {
+			b.Run(fmt.Sprintf("isa=limit/k=%d/m=%d", k, m), func(b *testing.B) {
+				gd := g.Data[:k*g.Stride]
+				b.SetBytes(int64(4 * (2*k*m + m + k)))
+				for b.Loop() {
+					streamRMW(gd, 1e-9)
+				}
+				elemRate(b, k*m)
+			})
+		}
 	}
+}
+
+// BenchmarkFMAPeak measures the register-only FMA throughput of this CPU, the
+// compute ceiling; its flop/ns metric is what a kernel bound by arithmetic
+// can reach at best.
+func BenchmarkFMAPeak(b *testing.B) {
+	if !haveLimit() {
+		b.Skip("no FMA peak kernel in this build")
+	}
+	b.Run("isa=limit", func(b *testing.B) {
+		const iters = 1 << 12
+		var flops int
+		for b.Loop() {
+			sink, flops = fmaPeak(iters)
+		}
+		b.ReportMetric(float64(flops)*iters*float64(b.N)/float64(b.Elapsed().Nanoseconds()), "flop/ns")
+	})
 }
 
 func BenchmarkExp(b *testing.B) {

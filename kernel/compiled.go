@@ -1,8 +1,7 @@
-//go:build !purego
+//go:build !purego && !amd64 && !arm64
 
 package kernel
 
 // compiled lists the SIMD backends built into this binary for this GOARCH,
-// best first. The assembly backends add themselves here as they land; until
-// then every build runs the generic backend.
+// best first: none here, so every call runs the generic backend.
 var compiled = []backendID{}

@@ -85,14 +85,17 @@ func TestBackendEnv(t *testing.T) {
 		}
 		return o.String(), e.String()
 	}
-	best := Available()[0]
 	out, errs := run("generic")
 	if !strings.Contains(out, "backend=generic ") || errs != "" {
 		t.Errorf("MAXENT_BACKEND=generic: stdout %q, stderr %q", out, errs)
 	}
+	// The child's own best backend: under CPU emulation (qemu) the child
+	// may run natively and see another CPU than this process.
 	out, errs = run("quantum")
-	if !strings.Contains(out, "backend="+best+" ") {
-		t.Errorf("MAXENT_BACKEND=quantum: stdout %q, want the best backend %s", out, best)
+	var got, best string
+	fmt.Sscanf(strings.ReplaceAll(out, "=", " "), "backend %s best %s", &got, &best)
+	if got == "" || got != best {
+		t.Errorf("MAXENT_BACKEND=quantum: stdout %q, want the best backend active", out)
 	}
 	if strings.Count(errs, "MAXENT_BACKEND") != 1 || !strings.Contains(errs, `unknown backend "quantum"`) {
 		t.Errorf("MAXENT_BACKEND=quantum: stderr %q, want one message", errs)

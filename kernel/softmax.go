@@ -9,6 +9,9 @@ import "math"
 
 var nan32 = float32(math.NaN())
 
+// smallRow is the longest row softmaxSmallImpl may handle in one call.
+const smallRow = 16
+
 // special handles the inputs for which the max-subtracted sum is unusable.
 // m is maxImpl(x). It returns ok = false for ordinary input; otherwise lse is
 // the result: −Inf when every element is −Inf (or x is empty), NaN when an
@@ -45,18 +48,33 @@ func logSumExpImpl(x []float32) float32 {
 // softmaxParts sets dst = softmax(src) and returns m = max(src),
 // logSum = log Σ exp(src[i] − m) in float64 (NaN for special input) and lse.
 func softmaxParts(dst, src []float32) (m float32, logSum float64, lse float32) {
-	m = maxImpl(src)
-	if l, ok := special(src, m); ok {
+	// The one-call small-row kernel writes dst before the special-value
+	// rules below look at the input, and dst may be src: it works on a copy
+	// of src kept in keep.
+	var keep [smallRow]float32
+	var s float64
+	in := src
+	m, s, small := softmaxSmallImpl(dst, src, keep[:])
+	if small {
+		in = keep[:len(src)]
+	} else {
+		m = maxImpl(src)
+	}
+	if l, ok := special(in, m); ok {
 		fill(dst, nan32)
 		return m, math.NaN(), l
 	}
-	s := expShiftSumImpl(dst, src, m)
+	if !small {
+		s = expShiftSumImpl(dst, src, m)
+	}
 	if s != s {
 		// A NaN element: exp(NaN − m) poisoned the sum.
 		fill(dst, nan32)
 		return m, s, nan32
 	}
-	scaleImpl(dst, float32(1/s))
+	if !small {
+		scaleImpl(dst, float32(1/s))
+	}
 	logSum = math.Log(s)
 	return m, logSum, float32(float64(m) + logSum)
 }

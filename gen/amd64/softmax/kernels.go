@@ -1,0 +1,278 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// slice loads the base pointer and the length of slice parameter name.
+func slice(name string) (base, n reg.GPVirtual) {
+	base, n = GP64(), GP64()
+	Load(Param(name).Base(), base)
+	Load(Param(name).Len(), n)
+	return base, n
+}
+
+// storeRet stores lane 0 of x to result i (VMOVSS/VMOVSD, which unlike
+// MOVSS also encode X16–X31).
+func storeRet(i int, x reg.Register, double bool) {
+	b, err := ReturnIndex(i).Resolve()
+	if err != nil {
+		panic(err)
+	}
+	if double {
+		VMOVSD(x, b.Addr)
+	} else {
+		VMOVSS(x, b.Addr)
+	}
+}
+
+// extract128 sets x to the upper 128 bits of the 256-bit y (VEX on AVX2, an
+// EVEX form on AVX-512 where y may be Y16–Y31).
+func (a *isa) extract128(y, x reg.Register) {
+	if a.evex {
+		VEXTRACTF32X4(operand.U8(1), y, x)
+	} else {
+		VEXTRACTF128(operand.U8(1), y, x)
+	}
+}
+
+// maxInto sets acc = max(acc, v) lane-wise as fallback.Max does: v replaces
+// acc only if v > acc, so a NaN v leaves acc unchanged (VMAXPS returns its
+// second source, here acc, when either is NaN). With a K mask only its
+// lanes take part.
+func (a *isa) maxInto(acc, v reg.VecVirtual, k reg.Register) {
+	if k != nil {
+		VMAXPS(acc, v, k, acc)
+	} else {
+		VMAXPS(acc, v, acc)
+	}
+}
+
+// reduceMax folds the accumulators (which never hold NaN) into lane 0 of the
+// returned XMM register.
+func (a *isa) reduceMax(acc []reg.VecVirtual) reg.Register {
+	for w := 1; w < len(acc); w *= 2 {
+		for i := 0; i+w < len(acc); i += 2 * w {
+			VMAXPS(acc[i+w], acc[i], acc[i])
+		}
+	}
+	y := acc[0].AsY()
+	if a.evex {
+		h := YMM()
+		VEXTRACTF64X4(operand.U8(1), acc[0], h)
+		VMAXPS(h, y, h)
+		y = h
+	}
+	x, t := XMM(), XMM()
+	a.extract128(y, x)
+	VMAXPS(x, y.(reg.VecVirtual).AsX(), x)
+	VPERMILPS(operand.U8(0x4E), x, t)
+	VMAXPS(t, x, x)
+	VPERMILPS(operand.U8(0xB1), x, t)
+	VMAXPS(t, x, x)
+	return x
+}
+
+// accumulate adds the float32 lanes of y, widened to float64, to acc:
+// acc = (acc + lo(y)) + hi(y).
+func (a *isa) accumulate(acc, y reg.VecVirtual) {
+	lo, hi := a.vec(), a.vec()
+	if a.evex {
+		VCVTPS2PD(y.AsY(), lo)
+		VEXTRACTF64X4(operand.U8(1), y, hi.AsY())
+		VCVTPS2PD(hi.AsY(), hi)
+	} else {
+		VCVTPS2PD(y.AsX(), lo)
+		VEXTRACTF128(operand.U8(1), y, hi.AsX())
+		VCVTPS2PD(hi.AsX(), hi)
+	}
+	VADDPD(lo, acc, acc)
+	VADDPD(hi, acc, acc)
+}
+
+// reduceSum adds the float64 accumulators ((a0+a1)+(a2+a3)), then their
+// lanes, into lane 0 of the returned XMM register.
+func (a *isa) reduceSum(acc []reg.VecVirtual) reg.Register {
+	for w := 1; w < len(acc); w *= 2 {
+		for i := 0; i+w < len(acc); i += 2 * w {
+			VADDPD(acc[i+w], acc[i], acc[i])
+		}
+	}
+	y := acc[0].AsY()
+	if a.evex {
+		h := YMM()
+		VEXTRACTF64X4(operand.U8(1), acc[0], h)
+		VADDPD(h, y, h)
+		y = h
+	}
+	x, t := XMM(), XMM()
+	a.extract128(y, x)
+	VADDPD(x, y.(reg.VecVirtual).AsX(), x)
+	VUNPCKHPD(x, x, t)
+	VADDSD(t, x, x)
+	return x
+}
+
+// genMax emits Max<ISA>(x []float32) float32.
+func genMax(a *isa) {
+	text("Max"+a.name, "func(x []float32) float32")
+	Doc("Max" + a.name + " returns the largest element of x ignoring NaNs, −Inf if x is empty or holds only NaNs/−Infs.")
+	p, n := slice("x")
+	acc := make([]reg.VecVirtual, a.strUnroll)
+	for j := range acc {
+		acc[j] = a.vec()
+		a.splat(cNegInf, acc[j])
+	}
+	// AVX2 slices shorter than a vector are padded with −Inf, which never
+	// wins; longer ones end with an overlapping full vector.
+	a.stream(loop{n: n, src: p, unroll: a.strUnroll, fill: cNegInf}, func(nv int, s span) {
+		for j := 0; j < nv; j++ {
+			v := a.vec()
+			a.load(s, j, v)
+			a.maxInto(acc[j], v, s.k)
+		}
+	})
+	storeRet(0, a.reduceMax(acc), false)
+	VZEROUPPER()
+	RET()
+}
+
+// genExpShiftSum emits ExpShiftSum<ISA>(dst, src []float32, m float32) float64.
+func genExpShiftSum(a *isa) {
+	text("ExpShiftSum"+a.name, "func(dst, src []float32, m float32) float64")
+	Doc("ExpShiftSum"+a.name+" returns Σ exp(src[i] − m) accumulated in float64 lanes, storing the",
+		"float32 exponentials in dst when len(dst) > 0 (then len(dst) == len(src)).")
+	dst, dn := slice("dst")
+	src, n := slice("src")
+	mb := a.bcastArg("m")
+	a.hold(a.sumHold...)
+	acc := make([]reg.VecVirtual, a.sumAcc)
+	for j := range acc {
+		acc[j] = a.vec()
+		VXORPS(acc[j], acc[j], acc[j])
+	}
+	emit := func(nv int, s span) {
+		ys := a.exp(nv, s, func(j int, x reg.VecVirtual) {
+			a.load(s, j, x)
+			VSUBPS(mb, x, x) // x − m
+		})
+		for j, y := range ys {
+			if s.dst != nil {
+				a.store(s, j, y)
+			}
+			if s.partial() && !a.evex {
+				VANDPS(s.valid(), y, y) // lanes outside the slice's tail add nothing
+			}
+			a.accumulate(acc[j%len(acc)], y)
+		}
+	}
+	TESTQ(dn, dn)
+	JZ(operand.LabelRef("nostore"))
+	a.stream(loop{prefix: "st", n: n, src: src, dst: dst, unroll: a.sumUnroll, fill: -1}, emit)
+	JMP(operand.LabelRef("sum"))
+	Label("nostore")
+	a.stream(loop{prefix: "ns", n: n, src: src, unroll: a.sumUnroll, fill: -1}, emit)
+	Label("sum")
+	storeRet(0, a.reduceSum(acc), true)
+	VZEROUPPER()
+	RET()
+}
+
+// genScale emits Scale<ISA>(x []float32, s float32).
+func genScale(a *isa) {
+	text("Scale"+a.name, "func(x []float32, s float32)")
+	Doc("Scale" + a.name + " multiplies every element of x by s.")
+	p, n := slice("x")
+	sb := a.bcastArg("s")
+	a.stream(loop{n: n, src: p, dst: p, unroll: a.strUnroll, fill: -1}, func(nv int, s span) {
+		for j := 0; j < nv; j++ {
+			v := a.vec()
+			if s.k == nil {
+				VMULPS(s.src(j), sb, v)
+			} else {
+				VMULPS_Z(s.src(j), sb, s.k, v)
+			}
+			a.store(s, j, v)
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// genShiftSub emits ShiftSub<ISA>(dst, src []float32, m, l float32).
+func genShiftSub(a *isa) {
+	text("ShiftSub"+a.name, "func(dst, src []float32, m, l float32)")
+	Doc("ShiftSub" + a.name + " sets dst[i] = (src[i] − m) − l (two rounded subtractions); dst may alias src exactly.")
+	dst := GP64()
+	Load(Param("dst").Base(), dst)
+	src, n := slice("src")
+	mb, lb := a.bcastArg("m"), a.bcastArg("l")
+	a.stream(loop{n: n, src: src, dst: dst, unroll: a.strUnroll, fill: -1}, func(nv int, s span) {
+		for j := 0; j < nv; j++ {
+			v := a.vec()
+			a.load(s, j, v)
+			VSUBPS(mb, v, v)
+			VSUBPS(lb, v, v)
+			a.store(s, j, v)
+		}
+	})
+	VZEROUPPER()
+	RET()
+}
+
+// genSoftmaxSmall emits SoftmaxSmall<ISA>(dst, src []float32) (m float32,
+// sum float64), AVX-512 only: the whole softmax of up to 16 elements in one
+// masked vector, with the very instruction sequences of Max, ExpShiftSum
+// (partial-vector path) and Scale, so that its results are bit-identical to
+// that composition.
+func genSoftmaxSmall(a *isa) {
+	if !a.evex {
+		panic("SoftmaxSmall needs K masks")
+	}
+	text("SoftmaxSmall"+a.name, "func(dst, src []float32) (m float32, sum float64)")
+	Doc("SoftmaxSmall"+a.name+" is Max, ExpShiftSum and Scale(dst, float32(1/sum)) fused for len(src) ≤ 16",
+		"(only the first 16 elements are used otherwise).")
+	dst := GP64()
+	Load(Param("dst").Base(), dst)
+	src, n := slice("src")
+	c16 := GP64()
+	MOVQ(operand.U32(16), c16)
+	CMPQ(n, c16)
+	CMOVQGT(c16, n)
+	s := span{
+		src: func(int) operand.Mem { return operand.Mem{Base: src} },
+		dst: func(int) operand.Mem { return operand.Mem{Base: dst} },
+		k:   a.laneMask(n),
+	}
+	s.valid = func() reg.Register { return s.k }
+
+	x := a.vec()
+	a.load(s, 0, x)
+	acc := a.vec()
+	a.splat(cNegInf, acc)
+	a.maxInto(acc, x, s.k)
+	mx := a.reduceMax([]reg.VecVirtual{acc})
+	storeRet(0, mx, false)
+
+	mb := a.vec()
+	VBROADCASTSS(mx, mb)
+	y := a.exp(1, s, func(_ int, v reg.VecVirtual) { VSUBPS(mb, x, v) })[0]
+	sacc := a.vec()
+	VXORPS(sacc, sacc, sacc)
+	a.accumulate(sacc, y)
+	sum := a.reduceSum([]reg.VecVirtual{sacc})
+	storeRet(1, sum, true)
+
+	r := XMM()
+	VMOVSD(a.k(cF64One), r)
+	VDIVSD(sum, r, r)  // 1/sum
+	VCVTSD2SS(r, r, r) // float32(1/sum)
+	sc := a.vec()
+	VBROADCASTSS(r, sc)
+	VMULPS(sc, y, y)
+	a.store(s, 0, y)
+	VZEROUPPER()
+	RET()
+}

@@ -1,0 +1,54 @@
+//go:build purego || !(amd64 || arm64)
+
+package kernel
+
+import "github.com/seed7bc074a2/maxent/fallback"
+
+// The *Impl functions run a validated call on the active backend. In this
+// build only the generic backend exists, so they call package fallback
+// directly; impl_simd.go holds the SIMD dispatch.
+//
+// Softmax, LogSoftmax, LogSumExp and SoftmaxCrossEntropy are composed in
+// softmax.go from the primitives below (max, exp-and-sum, scale, shift), so
+// that their special-value handling is written once for every backend.
+
+func dotImpl(x, y []float32) float32 {
+	return fallback.Dot(x, y)
+}
+
+func matVecImpl(y []float32, w Matrix, x, b []float32) {
+	fallback.MatVec(y, w.Data, w.Stride, x, b)
+}
+
+func addOuterImpl(g Matrix, alpha float32, d, x []float32) {
+	fallback.AddOuter(g.Data, g.Stride, alpha, d, x)
+}
+
+func expImpl(dst, src []float32) {
+	fallback.Exp(dst, src)
+}
+
+// maxImpl returns the largest element of x ignoring NaNs (−Inf if none).
+func maxImpl(x []float32) float32 {
+	return fallback.Max(x)
+}
+
+// expShiftSumImpl returns Σ exp(src[i] − m) summed in float64, storing the exponentials in dst unless dst is nil.
+func expShiftSumImpl(dst, src []float32, m float32) float64 {
+	return fallback.ExpShiftSum(dst, src, m)
+}
+
+// scaleImpl multiplies x by s.
+func scaleImpl(x []float32, s float32) {
+	fallback.Scale(x, s)
+}
+
+// shiftSubImpl sets dst[i] = (src[i] − m) − l.
+func shiftSubImpl(dst, src []float32, m, l float32) {
+	fallback.ShiftSub(dst, src, m, l)
+}
+
+// softmaxSmallImpl is the one-call softmax of short rows; this build has none.
+func softmaxSmallImpl(dst, src, keep []float32) (m float32, sum float64, ok bool) {
+	return 0, 0, false
+}

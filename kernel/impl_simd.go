@@ -1,0 +1,155 @@
+//go:build !purego && (amd64 || arm64)
+
+package kernel
+
+import (
+	"math"
+
+	"github.com/seed7bc074a2/maxent/fallback"
+)
+
+// The *Impl functions run a validated call on the active backend: generic
+// calls package fallback, a SIMD backend calls the assembly through the
+// per-architecture asm* functions (simd_amd64.go, simd_arm64.go), which pick
+// the variant with a direct comparison (no function values: those would make
+// the arguments, often stack buffers, escape to the heap).
+//
+// Assembly loops cannot be preempted, so long inputs are processed in chunks
+// of at most chunk elements per assembly call: a latency-critical service
+// shares the process with the garbage collector, which must be able to stop
+// every goroutine within microseconds.
+//
+// Softmax, LogSoftmax, LogSumExp and SoftmaxCrossEntropy are composed in
+// softmax.go from the primitives below, so that their special-value handling
+// is written once for every backend.
+
+// chunk is the most elements one assembly call processes (~10 µs at worst).
+const chunk = 1 << 16
+
+func dotImpl(x, y []float32) float32 {
+	b := current()
+	if b == generic {
+		return fallback.Dot(x, y)
+	}
+	var s float64
+	for len(x) > 0 {
+		n := min(len(x), chunk)
+		s += asmDot(b, x[:n], y[:n])
+		x, y = x[n:], y[n:]
+	}
+	return float32(s)
+}
+
+// rowsPerCall returns how many rows of cols elements one assembly call
+// takes: as many as fit in a chunk, at least one.
+func rowsPerCall(cols int) int { return max(1, chunk/max(cols, 1)) }
+
+func matVecImpl(y []float32, w Matrix, x, b []float32) {
+	be := current()
+	if be == generic {
+		fallback.MatVec(y, w.Data, w.Stride, x, b)
+		return
+	}
+	step := rowsPerCall(w.Cols)
+	for r := 0; r < w.Rows; r += step {
+		e := min(r+step, w.Rows)
+		wd := w.Data[r*w.Stride : (e-1)*w.Stride+w.Cols]
+		var bb []float32
+		if b != nil {
+			bb = b[r:e]
+		}
+		asmMatVec(be, y[r:e], wd, w.Stride, x, bb)
+	}
+}
+
+func addOuterImpl(g Matrix, alpha float32, d, x []float32) {
+	be := current()
+	if be == generic {
+		fallback.AddOuter(g.Data, g.Stride, alpha, d, x)
+		return
+	}
+	step := rowsPerCall(g.Cols)
+	for r := 0; r < g.Rows; r += step {
+		e := min(r+step, g.Rows)
+		gd := g.Data[r*g.Stride : (e-1)*g.Stride+g.Cols]
+		asmAddOuter(be, gd, g.Stride, alpha, d[r:e], x)
+	}
+}
+
+func expImpl(dst, src []float32) {
+	be := current()
+	if be == generic {
+		fallback.Exp(dst, src)
+		return
+	}
+	for len(src) > 0 {
+		n := min(len(src), chunk)
+		asmExp(be, dst[:n], src[:n])
+		dst, src = dst[n:], src[n:]
+	}
+}
+
+// maxImpl returns the largest element of x ignoring NaNs (−Inf if none).
+func maxImpl(x []float32) float32 {
+	be := current()
+	if be == generic {
+		return fallback.Max(x)
+	}
+	m := float32(math.Inf(-1))
+	for len(x) > 0 {
+		n := min(len(x), chunk)
+		if c := asmMax(be, x[:n]); c > m {
+			m = c
+		}
+		x = x[n:]
+	}
+	return m
+}
+
+// expShiftSumImpl returns Σ exp(src[i] − m) summed in float64, storing the
+// exponentials in dst unless dst is nil.
+func expShiftSumImpl(dst, src []float32, m float32) float64 {
+	be := current()
+	if be == generic {
+		return fallback.ExpShiftSum(dst, src, m)
+	}
+	var s float64
+	for len(src) > 0 {
+		n := min(len(src), chunk)
+		var d []float32
+		if dst != nil {
+			d, dst = dst[:n], dst[n:]
+		}
+		s += asmExpShiftSum(be, d, src[:n], m)
+		src = src[n:]
+	}
+	return s
+}
+
+// scaleImpl multiplies x by s.
+func scaleImpl(x []float32, s float32) {
+	be := current()
+	if be == generic {
+		fallback.Scale(x, s)
+		return
+	}
+	for len(x) > 0 {
+		n := min(len(x), chunk)
+		asmScale(be, x[:n], s)
+		x = x[n:]
+	}
+}
+
+// shiftSubImpl sets dst[i] = (src[i] − m) − l.
+func shiftSubImpl(dst, src []float32, m, l float32) {
+	be := current()
+	if be == generic {
+		fallback.ShiftSub(dst, src, m, l)
+		return
+	}
+	for len(src) > 0 {
+		n := min(len(src), chunk)
+		asmShiftSub(be, dst[:n], src[:n], m, l)
+		dst, src = dst[n:], src[n:]
+	}
+}

@@ -1,0 +1,88 @@
+//go:build !purego
+
+package kernel
+
+import "github.com/seed7bc074a2/maxent/asm"
+
+// compiled lists the SIMD backends built into this binary for this GOARCH,
+// best first; detect keeps those the CPU supports.
+var compiled = []backendID{avx512, avx2}
+
+// The asm* functions call the assembly of SIMD backend be (avx512 or avx2)
+// on at most one chunk of input; impl_simd.go does the chunking.
+
+func asmDot(be backendID, x, y []float32) float64 {
+	if be == avx512 {
+		return asm.DotAVX512(x, y)
+	}
+	return asm.DotAVX2(x, y)
+}
+
+func asmMatVec(be backendID, y, w []float32, stride int, x, b []float32) {
+	if be == avx512 {
+		asm.MatVecAVX512(y, w, stride, x, b)
+		return
+	}
+	asm.MatVecAVX2(y, w, stride, x, b)
+}
+
+func asmAddOuter(be backendID, g []float32, stride int, alpha float32, d, x []float32) {
+	if be == avx512 {
+		asm.AddOuterAVX512(g, stride, alpha, d, x)
+		return
+	}
+	asm.AddOuterAVX2(g, stride, alpha, d, x)
+}
+
+func asmExp(be backendID, dst, src []float32) {
+	if be == avx512 {
+		asm.ExpAVX512(dst, src)
+		return
+	}
+	asm.ExpAVX2(dst, src)
+}
+
+func asmMax(be backendID, x []float32) float32 {
+	if be == avx512 {
+		return asm.MaxAVX512(x)
+	}
+	return asm.MaxAVX2(x)
+}
+
+func asmExpShiftSum(be backendID, dst, src []float32, m float32) float64 {
+	if be == avx512 {
+		return asm.ExpShiftSumAVX512(dst, src, m)
+	}
+	return asm.ExpShiftSumAVX2(dst, src, m)
+}
+
+func asmScale(be backendID, x []float32, s float32) {
+	if be == avx512 {
+		asm.ScaleAVX512(x, s)
+		return
+	}
+	asm.ScaleAVX2(x, s)
+}
+
+func asmShiftSub(be backendID, dst, src []float32, m, l float32) {
+	if be == avx512 {
+		asm.ShiftSubAVX512(dst, src, m, l)
+		return
+	}
+	asm.ShiftSubAVX2(dst, src, m, l)
+}
+
+// softmaxSmallImpl computes the softmax of a row of at most smallRow
+// elements in one call on AVX-512 (ok = false elsewhere): dst as after max,
+// exp-sum and scale, with m and the sum returned for softmaxParts. It first
+// copies src into keep (len(keep) ≥ len(src)), because dst may be src and
+// the special-value rules need the input.
+func softmaxSmallImpl(dst, src, keep []float32) (m float32, sum float64, ok bool) {
+	if len(src) == 0 || len(src) > smallRow || current() != avx512 {
+		return 0, 0, false
+	}
+	k := keep[:len(src)]
+	copy(k, src)
+	m, sum = asm.SoftmaxSmallAVX512(dst, k)
+	return m, sum, true
+}

@@ -1,0 +1,42 @@
+//go:build !purego
+
+package kernel
+
+import "github.com/seed7bc074a2/maxent/asm"
+
+// compiled lists the SIMD backends built into this binary for this GOARCH:
+// NEON (ASIMD), which every arm64 CPU has.
+var compiled = []backendID{neon}
+
+// The asm* functions call the NEON assembly on at most one chunk of input;
+// impl_simd.go does the chunking. be is always neon here.
+
+func asmDot(_ backendID, x, y []float32) float64 { return asm.DotNEON(x, y) }
+
+func asmMatVec(_ backendID, y, w []float32, stride int, x, b []float32) {
+	asm.MatVecNEON(y, w, stride, x, b)
+}
+
+func asmAddOuter(_ backendID, g []float32, stride int, alpha float32, d, x []float32) {
+	asm.AddOuterNEON(g, stride, alpha, d, x)
+}
+
+func asmExp(_ backendID, dst, src []float32) { asm.ExpNEON(dst, src) }
+
+func asmMax(_ backendID, x []float32) float32 { return asm.MaxNEON(x) }
+
+func asmExpShiftSum(_ backendID, dst, src []float32, m float32) float64 {
+	return asm.ExpShiftSumNEON(dst, src, m)
+}
+
+func asmScale(_ backendID, x []float32, s float32) { asm.ScaleNEON(x, s) }
+
+func asmShiftSub(_ backendID, dst, src []float32, m, l float32) {
+	asm.ShiftSubNEON(dst, src, m, l)
+}
+
+// softmaxSmallImpl: no one-call small softmax on NEON yet; softmaxParts
+// composes max, exp-sum and scale.
+func softmaxSmallImpl(dst, src, keep []float32) (m float32, sum float64, ok bool) {
+	return 0, 0, false
+}
