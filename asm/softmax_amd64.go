@@ -88,9 +88,10 @@ func ShiftSubAVX512(dst, src []float32, m, l float32)
 // exp(src[i] − m)·float32(1/sum): bit for bit what the composition
 // max, exp-sum with store, ScaleAVX512(dst, float32(1/sum)) gives.
 //
-// Special input is not handled: if m is ±Inf or sum is NaN, dst holds
-// garbage and the caller must apply its special-value rules (as after the
-// composition). For empty src it returns (−Inf, 0) and writes nothing.
+// Special input is left to the caller: if m is ±Inf it returns (m, 0)
+// without writing dst (so src is intact even when dst is src); if sum is
+// NaN (a NaN element), dst holds garbage. For empty src it returns (−Inf, 0)
+// and writes nothing.
 //
 //go:noescape
 func SoftmaxSmallAVX512(dst, src []float32) (m float32, sum float64)

@@ -2002,6 +2002,10 @@ TEXT ·SoftmaxSmallAVX512(SB), NOSPLIT, $0-64
 	VPERMILPS         $0xb1, X1, X2
 	VMAXPS            X2, X1, X1
 	VMOVSS            X1, m+48(FP)
+	VMOVD             X1, CX
+	ANDL              $0x7fffffff, CX
+	CMPL              CX, $0x7f800000
+	JE                small_special
 	VBROADCASTSS      X1, Z1
 	VSUBPS            Z1, Z0, Z2
 	VBROADCASTSS      softmaxconst<>+32(SB), Z3
@@ -2046,5 +2050,11 @@ TEXT ·SoftmaxSmallAVX512(SB), NOSPLIT, $0-64
 	VBROADCASTSS      X1, Z0
 	VMULPS            Z0, Z4, Z4
 	VMOVUPS           Z4, K1, (AX)
+	VZEROUPPER
+	RET
+
+small_special:
+	VXORPS X0, X0, X0
+	VMOVSD X0, sum+56(FP)
 	VZEROUPPER
 	RET

@@ -23,7 +23,8 @@ func cpuSupports(b backendID) bool {
 	c := &cpuid.CPU
 	switch b {
 	case avx512:
-		return c.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX2, cpuid.FMA3)
+		// BMI2: the AVX-512 kernels build their tail masks with BZHI.
+		return c.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.AVX2, cpuid.FMA3, cpuid.BMI2)
 	case avx2:
 		return c.Supports(cpuid.AVX2, cpuid.FMA3)
 	case neon:

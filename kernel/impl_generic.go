@@ -49,6 +49,6 @@ func shiftSubImpl(dst, src []float32, m, l float32) {
 }
 
 // softmaxSmallImpl is the one-call softmax of short rows; this build has none.
-func softmaxSmallImpl(dst, src, keep []float32) (m float32, sum float64, ok bool) {
+func softmaxSmallImpl(dst, src []float32) (m float32, sum float64, ok bool) {
 	return 0, 0, false
 }

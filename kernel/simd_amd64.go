@@ -72,17 +72,14 @@ func asmShiftSub(be backendID, dst, src []float32, m, l float32) {
 	asm.ShiftSubAVX2(dst, src, m, l)
 }
 
-// softmaxSmallImpl computes the softmax of a row of at most smallRow
-// elements in one call on AVX-512 (ok = false elsewhere): dst as after max,
-// exp-sum and scale, with m and the sum returned for softmaxParts. It first
-// copies src into keep (len(keep) ≥ len(src)), because dst may be src and
-// the special-value rules need the input.
-func softmaxSmallImpl(dst, src, keep []float32) (m float32, sum float64, ok bool) {
-	if len(src) == 0 || len(src) > smallRow || current() != avx512 {
+// softmaxSmallImpl computes the softmax of a row of at most 16 elements in
+// one call on AVX-512 (ok = false elsewhere): dst as after max, exp-sum and
+// scale, with m and the sum returned for softmaxParts. When m is ±Inf the
+// kernel does not write dst.
+func softmaxSmallImpl(dst, src []float32) (m float32, sum float64, ok bool) {
+	if len(src) == 0 || len(src) > 16 || current() != avx512 {
 		return 0, 0, false
 	}
-	k := keep[:len(src)]
-	copy(k, src)
-	m, sum = asm.SoftmaxSmallAVX512(dst, k)
+	m, sum = asm.SoftmaxSmallAVX512(dst, src)
 	return m, sum, true
 }

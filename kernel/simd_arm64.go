@@ -37,6 +37,6 @@ func asmShiftSub(_ backendID, dst, src []float32, m, l float32) {
 
 // softmaxSmallImpl: no one-call small softmax on NEON yet; softmaxParts
 // composes max, exp-sum and scale.
-func softmaxSmallImpl(dst, src, keep []float32) (m float32, sum float64, ok bool) {
+func softmaxSmallImpl(dst, src []float32) (m float32, sum float64, ok bool) {
 	return 0, 0, false
 }

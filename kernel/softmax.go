@@ -9,8 +9,6 @@ import "math"
 
 var nan32 = float32(math.NaN())
 
-// smallRow is the longest row softmaxSmallImpl may handle in one call.
-const smallRow = 16
 
 // special handles the inputs for which the max-subtracted sum is unusable.
 // m is maxImpl(x). It returns ok = false for ordinary input; otherwise lse is
@@ -48,19 +46,14 @@ func logSumExpImpl(x []float32) float32 {
 // softmaxParts sets dst = softmax(src) and returns m = max(src),
 // logSum = log Σ exp(src[i] − m) in float64 (NaN for special input) and lse.
 func softmaxParts(dst, src []float32) (m float32, logSum float64, lse float32) {
-	// The one-call small-row kernel writes dst before the special-value
-	// rules below look at the input, and dst may be src: it works on a copy
-	// of src kept in keep.
-	var keep [smallRow]float32
 	var s float64
-	in := src
-	m, s, small := softmaxSmallImpl(dst, src, keep[:])
-	if small {
-		in = keep[:len(src)]
-	} else {
+	m, s, small := softmaxSmallImpl(dst, src)
+	if !small {
 		m = maxImpl(src)
 	}
-	if l, ok := special(in, m); ok {
+	// The small-row kernel leaves dst untouched when m is ±Inf, so src is
+	// intact here even when dst is src.
+	if l, ok := special(src, m); ok {
 		fill(dst, nan32)
 		return m, math.NaN(), l
 	}

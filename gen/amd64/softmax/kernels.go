@@ -226,7 +226,8 @@ func genShiftSub(a *isa) {
 // sum float64), AVX-512 only: the whole softmax of up to 16 elements in one
 // masked vector, with the very instruction sequences of Max, ExpShiftSum
 // (partial-vector path) and Scale, so that its results are bit-identical to
-// that composition.
+// that composition. If the maximum is ±Inf it returns (m, 0) without writing
+// dst, leaving the special-value rules to the caller.
 func genSoftmaxSmall(a *isa) {
 	if !a.evex {
 		panic("SoftmaxSmall needs K masks")
@@ -256,6 +257,15 @@ func genSoftmaxSmall(a *isa) {
 	mx := a.reduceMax([]reg.VecVirtual{acc})
 	storeRet(0, mx, false)
 
+	// A maximum of ±Inf is special input (all −Inf or NaN, or a +Inf):
+	// return at once with sum = 0 and dst untouched, so that the caller's
+	// special-value rules still see src when dst is src.
+	bits := GP32()
+	VMOVD(mx, bits)
+	ANDL(operand.U32(0x7fffffff), bits)
+	CMPL(bits, operand.U32(0x7f800000))
+	JE(operand.LabelRef("small_special"))
+
 	mb := a.vec()
 	VBROADCASTSS(mx, mb)
 	y := a.exp(1, s, func(_ int, v reg.VecVirtual) { VSUBPS(mb, x, v) })[0]
@@ -273,6 +283,13 @@ func genSoftmaxSmall(a *isa) {
 	VBROADCASTSS(r, sc)
 	VMULPS(sc, y, y)
 	a.store(s, 0, y)
+	VZEROUPPER()
+	RET()
+
+	Label("small_special")
+	zero := XMM()
+	VXORPS(zero, zero, zero)
+	storeRet(1, zero, true)
 	VZEROUPPER()
 	RET()
 }
