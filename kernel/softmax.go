@@ -9,7 +9,6 @@ import "math"
 
 var nan32 = float32(math.NaN())
 
-
 // special handles the inputs for which the max-subtracted sum is unusable.
 // m is maxImpl(x). It returns ok = false for ordinary input; otherwise lse is
 // the result: −Inf when every element is −Inf (or x is empty), NaN when an
