@@ -12,7 +12,7 @@ ARM64_BACKEND ?= neon
 QEMU_ARM64 := $(shell command -v qemu-aarch64-static 2>/dev/null || command -v qemu-aarch64 2>/dev/null)
 QEMU_X86   := $(shell command -v qemu-x86_64-static 2>/dev/null || command -v qemu-x86_64 2>/dev/null)
 
-.PHONY: all test check-fmt vet unit race purego cross arm64 haswell fuzz gen-module bench-module generate check-generated bench benchstat demo fmt
+.PHONY: all test check-fmt vet unit race purego cross arm64 haswell fuzz gen-module bench-module generate check-generated bench benchstat roofline demo fmt
 
 all: test
 
@@ -94,6 +94,11 @@ check-generated: generate
 ## bench: the benchmark suite, raw output in $(BENCHOUT) (for benchstat)
 bench:
 	cd bench && $(GO) test -run '^$$' -bench . -count 10 -timeout 60m ./... | tee ../$(BENCHOUT)
+
+## roofline: the same suite in-process (maxent bench): comparison table,
+## raw results in $(BENCHOUT) and a roofline chart in roofline.svg
+roofline:
+	$(GO) run ./cmd/maxent bench -count 10 -o $(BENCHOUT) -svg roofline.svg
 
 ## benchstat: compare the backends in $(BENCHOUT)
 benchstat:

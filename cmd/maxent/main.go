@@ -34,6 +34,7 @@ var commands = []command{
 	{"eval", "evaluate a model on labelled data", runEval},
 	{"predict", "print one CSV line of predictions per row", runPredict},
 	{"info", "show the CPU, its SIMD features and the kernel backends", runInfo},
+	{"bench", "benchmark every kernel backend and compare them (benchstat-style)", runBench},
 }
 
 func main() {

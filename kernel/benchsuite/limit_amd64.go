@@ -1,6 +1,6 @@
-//go:build !purego
+//go:build amd64 && !purego
 
-package bench
+package benchsuite
 
 import (
 	"github.com/klauspost/cpuid/v2"
@@ -8,13 +8,17 @@ import (
 )
 
 // The "isa=limit" rows stream the same bytes as an op with the widest loads
-// this CPU has (asm, 512-bit with AVX-512, else 256-bit): the time no kernel
-// that must read (and write) those bytes can beat.
+// this CPU has (512-bit with AVX-512 and BMI2, else 256-bit with AVX2 and
+// FMA): the time no kernel that must read (and write) those bytes can beat.
 
-var wide512 = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL)
-var wide256 = cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
+var (
+	wide512 = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL, cpuid.BMI2)
+	wide256 = cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
+)
 
-func haveLimit() bool { return wide512 || wide256 }
+// HaveLimit reports whether this build and CPU have the streaming and
+// FMA-peak kernels behind the "limit" rows.
+func HaveLimit() bool { return wide512 || wide256 }
 
 func streamRead(p []float32) float32 {
 	if wide512 {

@@ -1,0 +1,620 @@
+// Package benchsuite defines maxent's benchmark cases once, for the bench
+// module's go test benchmarks and for "maxent bench".
+//
+// Every case is one op on one shape with one backend ("isa"): a kernel
+// backend from kernel.Available, "plain" (straightforward Go without this
+// library, the baseline) or "limit" (streaming the same bytes with the
+// widest loads this CPU has, or the register-only FMA peak: the ceilings).
+// A case's benchmark name is "Benchmark" + Op + "/isa=" + ISA + "/" + Shape,
+// so benchstat -col /isa compares the backends.
+package benchsuite
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/seed7bc074a2/maxent/kernel"
+)
+
+// Case is one benchmark: Op on Shape with backend ISA.
+type Case struct {
+	Op    string // "MatVec"
+	Shape string // "k=10/m=784"
+	ISA   string // "avx512", "avx2", "neon", "generic", "plain" or "limit"
+
+	// Per operation: the bytes the op must move (b.SetBytes), the
+	// elements it processes (the elem/ns metric) and its nominal
+	// floating-point operations (a fused multiply-add counts 2, an exp
+	// ExpFlops; 0 for the limit rows).
+	Bytes, Elems, Flops int64
+
+	// Run is the benchmark body. It selects the case's backend for its
+	// duration and restores the previous one afterwards.
+	Run func(b *testing.B)
+}
+
+// ExpFlops is the nominal flop count of one exp (range reduction and a
+// degree-6 polynomial) in Case.Flops.
+const ExpFlops = 12
+
+// Sub is the sub-benchmark name: "isa=ISA/Shape" (or "isa=ISA").
+func (c Case) Sub() string {
+	if c.Shape == "" {
+		return "isa=" + c.ISA
+	}
+	return "isa=" + c.ISA + "/" + c.Shape
+}
+
+// Name is the full benchmark name without the GOMAXPROCS suffix:
+// "BenchmarkOp/isa=ISA/Shape".
+func (c Case) Name() string { return "Benchmark" + c.Op + "/" + c.Sub() }
+
+// DefaultISAs returns every kernel backend available here (best first),
+// then "limit" if this build has the ceiling kernels, then "plain".
+func DefaultISAs() []string {
+	isas := kernel.Available()
+	if HaveLimit() {
+		isas = append(isas, "limit")
+	}
+	return append(isas, "plain")
+}
+
+// CheckISAs returns an error naming the first of isas that cannot run here.
+func CheckISAs(isas []string) error {
+	ok := DefaultISAs()
+	for _, isa := range isas {
+		if !slices.Contains(ok, isa) {
+			return fmt.Errorf("unknown or unavailable isa %q (available here: %v)", isa, ok)
+		}
+	}
+	return nil
+}
+
+// short reports whether the suite should use its smaller shapes: in a test
+// binary run with -short.
+func short() bool { return testing.Testing() && testing.Short() }
+
+var sink float32
+
+// lazy returns a function computing f once, on first use, so that listing
+// the cases allocates nothing and backends share the same inputs.
+func lazy[T any](f func() T) func() T { return sync.OnceValue(f) }
+
+func randSlice(rng *rand.Rand, n int, lo, hi float32) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = lo + rng.Float32()*(hi-lo)
+	}
+	return x
+}
+
+func randMatrix(rng *rand.Rand, k, m int) kernel.Matrix {
+	w := kernel.NewMatrix(k, m)
+	for i := 0; i < k; i++ {
+		copy(w.Row(i), randSlice(rng, m, -1, 1))
+	}
+	return w
+}
+
+// logits returns n logits spread like a trained model's: uniform in [−20, 20].
+func logits(rng *rand.Rand, n int) []float32 { return randSlice(rng, n, -20, 20) }
+
+// VecSizes are the lengths of the vector ops' shapes.
+var VecSizes = []int{10, 100, 1000, 10000, 100000, 1000000}
+
+// MatShapes are the k×m shapes of MatVec and AddOuter.
+var MatShapes = [][2]int{{10, 784}, {100, 1024}, {1000, 4096}, {10, 100000}}
+
+// builder accumulates the cases for a set of backends.
+type builder struct {
+	isas  []string
+	cases []Case
+}
+
+func (bl *builder) has(isa string) bool { return slices.Contains(bl.isas, isa) }
+
+// kernels adds op on shape for every selected kernel backend and, if plain
+// is not nil, the plain baseline. body(b) runs the op b.N times.
+func (bl *builder) kernels(op, shape string, bytes, elems, flops int64, body, plain func(b *testing.B)) {
+	for _, isa := range bl.isas {
+		f := body
+		switch isa {
+		case "limit":
+			continue
+		case "plain":
+			if plain == nil {
+				continue
+			}
+			f = plain
+		}
+		bl.add(Case{Op: op, Shape: shape, ISA: isa, Bytes: bytes, Elems: elems, Flops: flops, Run: withBackend(isa, bytes, elems, f)})
+	}
+}
+
+// limit adds the limit row of op on shape: body streams the same bytes.
+func (bl *builder) limit(op, shape string, bytes, elems int64, body func(b *testing.B)) {
+	if !bl.has("limit") || !HaveLimit() {
+		return
+	}
+	bl.add(Case{Op: op, Shape: shape, ISA: "limit", Bytes: bytes, Elems: elems, Run: withBackend("limit", bytes, elems, body)})
+}
+
+// limitRead adds a limit row reading n float32s (from p()).
+func (bl *builder) limitRead(op, shape string, bytes, elems int64, p func() []float32) {
+	bl.limit(op, shape, bytes, elems, func(b *testing.B) {
+		d := p()
+		b.ResetTimer()
+		for b.Loop() {
+			sink = streamRead(d)
+		}
+	})
+}
+
+// limitRMW adds a limit row updating n float32s in place (in p()).
+func (bl *builder) limitRMW(op, shape string, bytes, elems int64, p func() []float32) {
+	bl.limit(op, shape, bytes, elems, func(b *testing.B) {
+		d := p()
+		b.ResetTimer()
+		for b.Loop() {
+			streamRMW(d, 1e-9)
+		}
+	})
+}
+
+func (bl *builder) add(c Case) { bl.cases = append(bl.cases, c) }
+
+// withBackend wraps body: select isa (kernel backends only), SetBytes, run,
+// report elem/ns, restore the backend.
+func withBackend(isa string, bytes, elems int64, body func(b *testing.B)) func(b *testing.B) {
+	return func(b *testing.B) {
+		if isa != "plain" && isa != "limit" {
+			orig := kernel.Backend()
+			if err := kernel.Use(isa); err != nil {
+				b.Fatal(err)
+			}
+			defer kernel.Use(orig)
+		}
+		b.SetBytes(bytes)
+		body(b)
+		if ns := b.Elapsed().Nanoseconds(); ns > 0 && elems > 0 {
+			b.ReportMetric(float64(elems)*float64(b.N)/float64(ns), "elem/ns")
+		}
+	}
+}
+
+// Cases returns every benchmark case for the named backends (see
+// DefaultISAs; nil means all of them), in a fixed order: op by op, shape by
+// shape, backend by backend. Backends not available here are skipped.
+// Inputs are allocated on a case's first run and shared by its backends.
+func Cases(isas []string) []Case {
+	if isas == nil {
+		isas = DefaultISAs()
+	}
+	avail := DefaultISAs()
+	bl := &builder{}
+	for _, isa := range isas {
+		if slices.Contains(avail, isa) && !bl.has(isa) {
+			bl.isas = append(bl.isas, isa)
+		}
+	}
+	dotCases(bl)
+	matVecCases(bl)
+	addOuterCases(bl)
+	fmaPeakCases(bl)
+	expCases(bl)
+	softmaxCases(bl)
+	crossEntropyCases(bl)
+	predictCases(bl)
+	trainCases(bl)
+	return bl.cases
+}
+
+func dotCases(bl *builder) {
+	for _, n := range []int{16, 784, 4096, 100000} {
+		in := lazy(func() [2][]float32 {
+			rng := rand.New(rand.NewPCG(1, uint64(n)))
+			return [2][]float32{randSlice(rng, n, -1, 1), randSlice(rng, n, -1, 1)}
+		})
+		shape := fmt.Sprintf("n=%d", n)
+		bytes, elems := int64(8*n), int64(n)
+		bl.kernels("Dot", shape, bytes, elems, int64(2*n), func(b *testing.B) {
+			d := in()
+			b.ResetTimer()
+			for b.Loop() {
+				sink = kernel.Dot(d[0], d[1])
+			}
+		}, func(b *testing.B) {
+			d := in()
+			b.ResetTimer()
+			for b.Loop() {
+				sink = PlainDot(d[0], d[1])
+			}
+		})
+		bl.limitRead("Dot", shape, bytes, elems, lazy(func() []float32 { return make([]float32, 2*n) }))
+	}
+}
+
+type matVecIn struct {
+	w          kernel.Matrix
+	x, bias, y []float32
+}
+
+func matVecCases(bl *builder) {
+	for _, s := range MatShapes {
+		k, m := s[0], s[1]
+		in := lazy(func() matVecIn {
+			rng := rand.New(rand.NewPCG(2, uint64(k*m)))
+			return matVecIn{randMatrix(rng, k, m), randSlice(rng, m, -1, 1), randSlice(rng, k, -1, 1), make([]float32, k)}
+		})
+		shape := fmt.Sprintf("k=%d/m=%d", k, m)
+		bytes, elems := int64(4*(k*m+m+2*k)), int64(k*m)
+		bl.kernels("MatVec", shape, bytes, elems, int64(2*k*m), func(b *testing.B) {
+			d := in()
+			b.ResetTimer()
+			for b.Loop() {
+				kernel.MatVec(d.y, d.w, d.x, d.bias)
+			}
+		}, func(b *testing.B) {
+			d := in()
+			b.ResetTimer()
+			for b.Loop() {
+				PlainMatVec(d.y, d.w, d.x, d.bias)
+			}
+		})
+		bl.limitRead("MatVec", shape, bytes, elems, func() []float32 { w := in().w; return w.Data[:k*w.Stride] })
+	}
+}
+
+type addOuterIn struct {
+	g    kernel.Matrix
+	d, x []float32
+}
+
+func addOuterCases(bl *builder) {
+	for _, s := range MatShapes {
+		k, m := s[0], s[1]
+		in := lazy(func() addOuterIn {
+			rng := rand.New(rand.NewPCG(3, uint64(k*m)))
+			return addOuterIn{randMatrix(rng, k, m), randSlice(rng, k, -1e-3, 1e-3), randSlice(rng, m, -1, 1)}
+		})
+		shape := fmt.Sprintf("k=%d/m=%d", k, m)
+		bytes, elems := int64(4*(2*k*m+m+k)), int64(k*m)
+		bl.kernels("AddOuter", shape, bytes, elems, int64(2*k*m), func(b *testing.B) {
+			d := in()
+			b.ResetTimer()
+			for b.Loop() {
+				kernel.AddOuter(d.g, 1e-3, d.d, d.x)
+			}
+		}, func(b *testing.B) {
+			d := in()
+			b.ResetTimer()
+			for b.Loop() {
+				PlainAddOuter(d.g, 1e-3, d.d, d.x)
+			}
+		})
+		bl.limitRMW("AddOuter", shape, bytes, elems, func() []float32 { g := in().g; return g.Data[:k*g.Stride] })
+	}
+}
+
+// FMAPeakIters is the number of iterations of one FMAPeak operation.
+const FMAPeakIters = 1 << 12
+
+// fmaPeakCases adds the compute ceiling: the register-only FMA throughput,
+// reported as flop/ns.
+func fmaPeakCases(bl *builder) {
+	if !bl.has("limit") || !HaveLimit() {
+		return
+	}
+	_, perIter := fmaPeak(0)
+	flops := int64(perIter) * FMAPeakIters
+	bl.add(Case{Op: "FMAPeak", Shape: fmt.Sprintf("iters=%d", FMAPeakIters), ISA: "limit", Flops: flops, Elems: flops / 2,
+		Run: func(b *testing.B) {
+			for b.Loop() {
+				sink, _ = fmaPeak(FMAPeakIters)
+			}
+			if ns := b.Elapsed().Nanoseconds(); ns > 0 {
+				b.ReportMetric(float64(flops)*float64(b.N)/float64(ns), "flop/ns")
+				b.ReportMetric(float64(flops/2)*float64(b.N)/float64(ns), "elem/ns")
+			}
+		}})
+}
+
+type unaryIn struct{ src, dst []float32 }
+
+func unaryInput(seed uint64, n int, lo, hi float32) func() unaryIn {
+	return lazy(func() unaryIn {
+		rng := rand.New(rand.NewPCG(seed, uint64(n)))
+		return unaryIn{randSlice(rng, n, lo, hi), make([]float32, n)}
+	})
+}
+
+func expCases(bl *builder) {
+	for _, n := range []int{16, 1000, 4096, 100000} {
+		in := unaryInput(4, n, -80, 80)
+		shape := fmt.Sprintf("n=%d", n)
+		bytes, elems := int64(8*n), int64(n)
+		bl.kernels("Exp", shape, bytes, elems, int64(ExpFlops*n), func(b *testing.B) {
+			d := in()
+			b.ResetTimer()
+			for b.Loop() {
+				kernel.Exp(d.dst, d.src)
+			}
+		}, func(b *testing.B) {
+			d := in()
+			b.ResetTimer()
+			for b.Loop() {
+				PlainExp(d.dst, d.src)
+			}
+		})
+		bl.limitRMW("Exp", shape, bytes, elems, func() []float32 { return in().dst })
+	}
+}
+
+func softmaxCases(bl *builder) {
+	// Softmax: max, exp-shift-sum, scale; LogSoftmax: max, exp-sum,
+	// shift; LogSumExp: max, exp-sum.
+	type op struct {
+		name         string
+		seed         uint64
+		bytesPer     int
+		flopsPer     int
+		kern, plain  func(dst, src []float32) float32
+		readOnlyRows bool
+	}
+	ops := []op{
+		{"Softmax", 5, 8, ExpFlops + 4, kernel.Softmax, PlainSoftmax, false},
+		{"LogSoftmax", 6, 8, ExpFlops + 4, kernel.LogSoftmax, PlainLogSoftmax, false},
+		{"LogSumExp", 7, 4, ExpFlops + 3, func(_, src []float32) float32 { return kernel.LogSumExp(src) },
+			func(_, src []float32) float32 { return PlainLogSumExp(src) }, true},
+	}
+	for _, o := range ops {
+		for _, n := range VecSizes {
+			in := unaryInput(o.seed, n, -20, 20)
+			shape := fmt.Sprintf("n=%d", n)
+			bytes, elems := int64(o.bytesPer*n), int64(n)
+			kern, plain := o.kern, o.plain
+			bl.kernels(o.name, shape, bytes, elems, int64(o.flopsPer*n), func(b *testing.B) {
+				d := in()
+				b.ResetTimer()
+				for b.Loop() {
+					sink = kern(d.dst, d.src)
+				}
+			}, func(b *testing.B) {
+				d := in()
+				b.ResetTimer()
+				for b.Loop() {
+					sink = plain(d.dst, d.src)
+				}
+			})
+			if o.readOnlyRows {
+				bl.limitRead(o.name, shape, bytes, elems, func() []float32 { return in().src })
+			} else {
+				bl.limitRMW(o.name, shape, bytes, elems, func() []float32 { return in().dst })
+			}
+		}
+	}
+}
+
+func crossEntropyCases(bl *builder) {
+	for _, n := range []int{10, 100, 1000} {
+		in := unaryInput(8, n, -20, 20)
+		shape := fmt.Sprintf("k=%d", n)
+		bytes, elems := int64(8*n), int64(n)
+		bl.kernels("SoftmaxCrossEntropy", shape, bytes, elems, int64((ExpFlops+4)*n), func(b *testing.B) {
+			d := in()
+			b.ResetTimer()
+			for b.Loop() {
+				sink = kernel.SoftmaxCrossEntropy(d.dst, d.src, n/2)
+			}
+		}, func(b *testing.B) {
+			d := in()
+			b.ResetTimer()
+			for b.Loop() {
+				sink = PlainSoftmaxCrossEntropy(d.dst, d.src, n/2)
+			}
+		})
+		bl.limitRMW("SoftmaxCrossEntropy", shape, bytes, elems, func() []float32 { return in().dst })
+	}
+}
+
+type predictIn struct {
+	md   *kernel.Model
+	x, p []float32
+}
+
+func predictCases(bl *builder) {
+	for _, s := range [][2]int{{10, 64}, {10, 784}, {100, 1024}} {
+		k, m := s[0], s[1]
+		in := lazy(func() predictIn {
+			rng := rand.New(rand.NewPCG(9, uint64(k*m)))
+			md := kernel.NewModel(k, m)
+			md.W = randMatrix(rng, k, m)
+			return predictIn{md, randSlice(rng, m, 0, 1), make([]float32, k)}
+		})
+		shape := fmt.Sprintf("k=%d/m=%d", k, m)
+		bytes, elems := int64(4*(k*m+m+k)), int64(k*m)
+		bl.kernels("Predict", shape, bytes, elems, int64(2*k*m), func(b *testing.B) {
+			d := in()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				sink = float32(d.md.Predict(d.x))
+			}
+		}, func(b *testing.B) {
+			d := in()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				sink = float32(PlainPredict(d.md, d.x))
+			}
+		})
+		bytes = int64(4 * (k*m + m + 2*k))
+		bl.kernels("PredictProba", shape, bytes, elems, int64(2*k*m+(ExpFlops+4)*k), func(b *testing.B) {
+			d := in()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				d.md.PredictProba(d.p, d.x)
+			}
+		}, func(b *testing.B) {
+			d := in()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				PlainMatVec(d.p, d.md.W, d.x, d.md.B)
+				PlainSoftmax(d.p, d.p)
+			}
+		})
+		bl.limitRead("PredictProba", shape, bytes, elems, func() []float32 { w := in().md.W; return w.Data[:k*w.Stride] })
+	}
+}
+
+type trainIn struct {
+	x kernel.Matrix
+	y []int
+}
+
+// trainCases adds one SGD epoch (batch 64, momentum, L2) on synthetic data
+// of Fashion-MNIST's shape: 60,000 × 784, 10 classes (6,000 rows in a test
+// binary run with -short). There is no plain baseline.
+func trainCases(bl *builder) {
+	n := 60000
+	if short() {
+		n = 6000
+	}
+	const k, m = 10, 784
+	in := lazy(func() trainIn {
+		rng := rand.New(rand.NewPCG(11, 11))
+		x := kernel.NewMatrix(n, m)
+		y := make([]int, n)
+		for i := 0; i < n; i++ {
+			y[i] = i % k
+			copy(x.Row(i), randSlice(rng, m, 0, 1))
+			x.Row(i)[y[i]*7] += 1
+		}
+		return trainIn{x, y}
+	})
+	shape := fmt.Sprintf("n=%d/k=%d/m=%d", n, k, m)
+	// Per row: forward MatVec (2km), softmax, gradient AddOuter (2km).
+	flops := int64(n) * int64(4*k*m+(ExpFlops+4)*k)
+	bl.kernels("TrainEpoch", shape, int64(4*n*m), int64(n*m), flops, func(b *testing.B) {
+		d := in()
+		b.ResetTimer()
+		for b.Loop() {
+			md := kernel.NewModel(k, m)
+			tr := kernel.Trainer{Epochs: 1, BatchSize: 64, LearningRate: 0.01, Momentum: 0.9, L2: 1e-4}
+			if _, err := tr.Fit(md, d.x, d.y, kernel.Matrix{}, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}, nil)
+}
+
+// The Plain* functions are the baseline: what straightforward Go without
+// this library looks like.
+
+// PlainDot is the naive dot product.
+func PlainDot(x, y []float32) float32 {
+	var s float32
+	for i := range x {
+		s += x[i] * y[i]
+	}
+	return s
+}
+
+// PlainMatVec is the naive y = W·x + b.
+func PlainMatVec(y []float32, w kernel.Matrix, x, b []float32) {
+	for i := range y {
+		var s float32
+		for j := range x {
+			s += w.Data[i*w.Stride+j] * x[j]
+		}
+		y[i] = s + b[i]
+	}
+}
+
+// PlainAddOuter is the naive G += α·d·xᵀ.
+func PlainAddOuter(g kernel.Matrix, alpha float32, d, x []float32) {
+	for i := range d {
+		for j := range x {
+			g.Data[i*g.Stride+j] += alpha * d[i] * x[j]
+		}
+	}
+}
+
+// PlainExp is the naive elementwise exp through math.Exp.
+func PlainExp(dst, src []float32) {
+	for i, v := range src {
+		dst[i] = float32(math.Exp(float64(v)))
+	}
+}
+
+func plainMax(x []float32) float32 {
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		if v > m {
+			m = v
+		}
+	}
+	return m
+}
+
+// PlainSoftmax is the naive softmax; it returns log-sum-exp.
+func PlainSoftmax(dst, src []float32) float32 {
+	m := plainMax(src)
+	var s float32
+	for i, v := range src {
+		dst[i] = float32(math.Exp(float64(v - m)))
+		s += dst[i]
+	}
+	for i := range dst {
+		dst[i] /= s
+	}
+	return m + float32(math.Log(float64(s)))
+}
+
+// PlainLogSumExp is the naive log-sum-exp.
+func PlainLogSumExp(x []float32) float32 {
+	m := plainMax(x)
+	var s float32
+	for _, v := range x {
+		s += float32(math.Exp(float64(v - m)))
+	}
+	return m + float32(math.Log(float64(s)))
+}
+
+// PlainLogSoftmax is the naive log-softmax; it returns log-sum-exp.
+func PlainLogSoftmax(dst, src []float32) float32 {
+	l := PlainLogSumExp(src)
+	for i, v := range src {
+		dst[i] = v - l
+	}
+	return l
+}
+
+// PlainSoftmaxCrossEntropy is the naive loss and gradient.
+func PlainSoftmaxCrossEntropy(grad, z []float32, label int) float32 {
+	zy := z[label]
+	l := PlainSoftmax(grad, z)
+	grad[label]--
+	return l - zy
+}
+
+// PlainPredict is the naive arg max of W·x + b.
+func PlainPredict(md *kernel.Model, x []float32) int {
+	best, bz := 0, float32(math.Inf(-1))
+	for i := 0; i < md.Classes; i++ {
+		var s float32
+		for j := range x {
+			s += md.W.Data[i*md.W.Stride+j] * x[j]
+		}
+		if s+md.B[i] > bz {
+			best, bz = i, s+md.B[i]
+		}
+	}
+	return best
+}
