@@ -7,6 +7,7 @@
 //	maxent eval    -model F -data PATH [-json]
 //	maxent predict -model F -data PATH [-proba]
 //	maxent info
+//	maxent bench   [-bench REGEX] [-isa LIST] [-count N] [-o FILE] [-svg FILE]
 //
 // With no -data, train uses the embedded UCI digits data set with a fixed
 // 80/20 split. Run "maxent COMMAND -h" for every flag of a command.
