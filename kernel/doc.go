@@ -29,6 +29,42 @@
 // at run time; the build tag purego compiles the generic backend alone.
 // Available lists what can run here.
 //
+// # The maximum-entropy certificate
+//
+// Certify checks whether a model minimises the Trainer's objective
+// J(W, B) = L + (λ/2)‖W‖², L the mean cross-entropy, on given data, without
+// knowing the minimiser. With Pᵢₜ = P(t | xᵢ), Yᵢₜ = 1[yᵢ = t] and θₜ row t
+// of W, the gradient is ∇_θₜ J = (1/n) Σᵢ (Pᵢₜ − Yᵢₜ) xᵢ + λθₜ and
+// ∂J/∂Bₜ = (Σᵢ Pᵢₜ − Σᵢ Yᵢₜ)/n, so ∇J = 0 are the balance equations of
+// maximum entropy: the model reproduces each class's observed feature sums
+// up to the penalty, Σᵢ Yᵢₜ xᵢ − Σᵢ Pᵢₜ xᵢ − nλθₜ = 0, and, the bias being
+// unpenalised, each class's observed count exactly, Σᵢ Yᵢₜ = Σᵢ Pᵢₜ. The
+// Certificate reports both masses per class, the residuals (norms of the
+// gradient blocks) and ‖∇J‖.
+//
+// Since the entropy of Pᵢ is LSEᵢ − Σₜ Pᵢₜ zᵢₜ (z the logits), the mean
+// log-loss minus the mean entropy H is
+//
+//	L − H = (1/n) Σᵢ Σₜ (Pᵢₜ − Yᵢₜ) zᵢₜ = ⟨W, ∇_W J⟩ − λ‖W‖² + ⟨B, ∇_B J⟩,
+//
+// zero at a stationary point when λ = 0. The Fenchel dual of J is the
+// maximum-entropy problem: maximise over conditional distributions q, with
+// Σᵢ qᵢₜ = Σᵢ Yᵢₜ for every class, D(q) = H(q) − ‖G(q)‖²/(2λ) where
+// G(q)ₜ = (1/n) Σᵢ (qᵢₜ − Yᵢₜ) xᵢ (for λ = 0: H(q) subject to G(q) = 0).
+// Every feasible q has D(q) ≤ min J. Taking q = P, the model's own
+// distributions, the identity above gives
+//
+//	J − D(P) = ‖∇_W J‖²/(2λ) + ⟨B, ∇_B J⟩   (λ > 0),
+//	J − D(P) = L − H = ⟨W, ∇_W J⟩ + ⟨B, ∇_B J⟩   (λ = 0),
+//
+// reported as Gap. When P is dual feasible (the bias balance holds, and for
+// λ = 0 every balance equation), Gap bounds J − min J from above; otherwise
+// it is only meaningful together with small residuals. ‖∇J‖²/(2λ) with the
+// bias block is not a valid strong-convexity bound: J does not change when
+// every Bₜ is shifted by the same constant, so it is not strongly convex in
+// B. Certify computes every quantity in float64 from the float32 logits of
+// MatVec.
+//
 // # Numerical contract
 //
 // Every backend keeps this contract and handles special values identically;
