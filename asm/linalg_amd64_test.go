@@ -4,11 +4,10 @@ package asm
 
 import (
 	"fmt"
+	"github.com/seed7bc074a2/maxent/internal/guardmem"
 	"math"
 	"math/rand/v2"
-	"syscall"
 	"testing"
-	"unsafe"
 
 	"github.com/klauspost/cpuid/v2"
 	"github.com/seed7bc074a2/maxent/fallback"
@@ -461,32 +460,6 @@ func laSeq(lo, hi int) []int {
 
 // ---- guard pages ----
 
-// laGuarded is a read-write region of whole pages between two PROT_NONE
-// pages: any access before its start or past its end faults.
-type laGuarded struct {
-	f []float32
-}
-
-func laNewGuarded(t *testing.T, pages int) *laGuarded {
-	ps := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, (pages+2)*ps, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Fatalf("mmap: %v", err)
-	}
-	t.Cleanup(func() { syscall.Munmap(mem) })
-	if err := syscall.Mprotect(mem[:ps], syscall.PROT_NONE); err != nil {
-		t.Fatalf("mprotect: %v", err)
-	}
-	if err := syscall.Mprotect(mem[(pages+1)*ps:], syscall.PROT_NONE); err != nil {
-		t.Fatalf("mprotect: %v", err)
-	}
-	usable := mem[ps : (pages+1)*ps]
-	return &laGuarded{f: unsafe.Slice((*float32)(unsafe.Pointer(&usable[0])), len(usable)/4)}
-}
-
-func (g *laGuarded) atEnd(n int) []float32   { return g.f[len(g.f)-n:] }
-func (g *laGuarded) atStart(n int) []float32 { return g.f[:n:n] }
-
 func TestGuardPagesAVX2(t *testing.T)   { laTestGuardPages(t, laAVX2) }
 func TestGuardPagesAVX512(t *testing.T) { laTestGuardPages(t, laAVX512) }
 
@@ -494,9 +467,9 @@ func TestGuardPagesAVX512(t *testing.T) { laTestGuardPages(t, laAVX512) }
 // page, at the start and at the end: an access outside the slices crashes.
 func laTestGuardPages(t *testing.T, k laKernels) {
 	k.need(t)
-	in1, in2, in3, out := laNewGuarded(t, 2), laNewGuarded(t, 2), laNewGuarded(t, 2), laNewGuarded(t, 2)
+	in1, in2, in3, out := guardmem.New(t, 2), guardmem.New(t, 2), guardmem.New(t, 2), guardmem.New(t, 2)
 	rng := rand.New(rand.NewPCG(11, 12))
-	places := []func(*laGuarded, int) []float32{(*laGuarded).atEnd, (*laGuarded).atStart}
+	places := []func(*guardmem.Region, int) []float32{(*guardmem.Region).AtEnd, (*guardmem.Region).AtStart}
 	for n := 0; n <= 300; n++ {
 		for _, place := range places {
 			x, y, o := place(in1, n), place(in2, n), place(out, n)

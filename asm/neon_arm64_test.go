@@ -4,14 +4,13 @@ package asm
 
 import (
 	"fmt"
+	"github.com/seed7bc074a2/maxent/internal/guardmem"
 	"math"
 	"math/rand/v2"
 	"os"
 	"runtime"
 	"sync"
-	"syscall"
 	"testing"
-	"unsafe"
 
 	"github.com/seed7bc074a2/maxent/fallback"
 )
@@ -94,61 +93,6 @@ func neonExactDot(x, y []float32) (s, abs float64) {
 		abs += math.Abs(p)
 	}
 	return s, abs
-}
-
-// neonFMA32 is a correctly rounded float32 a·b+c (fallback's expFMA32: the
-// float64 sum is corrected with its TwoSum error where it lands exactly on a
-// float32 midpoint).
-func neonFMA32(a, b, c float32) float32 {
-	p := float64(float64(a) * float64(b))
-	cc := float64(c)
-	s := p + cc
-	bb := s - p
-	e := (p - (s - bb)) + (cc - bb)
-	f := float32(s)
-	if e == 0 || float64(f) == s {
-		return f
-	}
-	var g float32
-	if float64(f) < s {
-		g = math.Nextafter32(f, neonInf)
-	} else {
-		g = math.Nextafter32(f, neonNegInf)
-	}
-	if math.Abs(s-float64(f)) != math.Abs(float64(g)-s) {
-		return f
-	}
-	if (e > 0) == (g > f) {
-		return g
-	}
-	return f
-}
-
-// neonExpRef is fallback's expFusedRef: fallback.Exp32's algorithm with
-// every a·b+c step one correctly rounded float32 FMA. The NEON kernels must
-// match it bit for bit.
-func neonExpRef(x float32) float32 {
-	if !(x >= fallback.ExpMinInput && x <= fallback.ExpMaxInput) {
-		return fallback.Exp32(x) // special values, exactly the fallback's
-	}
-	nf := neonFMA32(x, fallback.ExpLog2e, fallback.ExpMagic)
-	n := nf - fallback.ExpMagic
-	rh := neonFMA32(n, -fallback.ExpLn2Hi, x)
-	t := float32(n * fallback.ExpLn2Lo)
-	r := rh - t
-	q := neonFMA32(fallback.ExpC6, r, fallback.ExpC5)
-	q = neonFMA32(q, r, fallback.ExpC4)
-	q = neonFMA32(q, r, fallback.ExpC3)
-	q = neonFMA32(q, r, fallback.ExpC2)
-	r2 := float32(r * r)
-	w := neonFMA32(r2, q, -t)
-	p := (rh + w) + 1
-	ni := int32(math.Float32bits(nf)) - int32(math.Float32bits(fallback.ExpMagic))
-	n1 := ni >> 1
-	n2 := ni - n1
-	s1 := math.Float32frombits(uint32(n1+127) << 23)
-	s2 := math.Float32frombits(uint32(n2+127) << 23)
-	return float32(p*s1) * s2
 }
 
 // neonULP returns |y − e^x| in ULPs of the correctly rounded float32 e^x.
@@ -384,7 +328,7 @@ func neonAddOuterCase(t *testing.T, rng *rand.Rand, rows, cols, stride, off int,
 			k := i*stride + j
 			want := g0[k] // the gap between rows stays untouched
 			if j < cols {
-				want = neonFMA32(a, x[j], g0[k])
+				want = fallback.FMA32(a, x[j], g0[k])
 			}
 			if math.Float32bits(g[k]) != math.Float32bits(want) {
 				t.Fatalf("%s: g[%d][%d] = %.9g, want fma = %.9g", what, i, j, g[k], want)
@@ -431,7 +375,7 @@ func TestNEONAddOuter(t *testing.T) {
 func neonCheckExpBits(t *testing.T, what string, src, got []float32) {
 	t.Helper()
 	for i, x := range src {
-		if want := neonExpRef(x); math.Float32bits(got[i]) != math.Float32bits(want) {
+		if want := fallback.ExpFMARef(x); math.Float32bits(got[i]) != math.Float32bits(want) {
 			t.Fatalf("%s: exp(%g [%#08x]) at %d = %#08x, want %#08x", what, x, math.Float32bits(x), i, math.Float32bits(got[i]), math.Float32bits(want))
 		}
 	}
@@ -555,7 +499,7 @@ func TestNEONExpSweep(t *testing.T) {
 			}
 			for i := lo; i < hi && r.bad == ""; i++ {
 				x, y := xs[i], ys[i]
-				if want := neonExpRef(x); math.Float32bits(y) != math.Float32bits(want) {
+				if want := fallback.ExpFMARef(x); math.Float32bits(y) != math.Float32bits(want) {
 					r.bad = fmt.Sprintf("exp(%g [%#08x]) = %#08x, want %#08x", x, math.Float32bits(x), math.Float32bits(y), math.Float32bits(want))
 				}
 				if neonIsSubnormal(y) {
@@ -608,7 +552,7 @@ func TestNEONExpExhaustive(t *testing.T) {
 				}
 				ExpNEON(dst, src)
 				for i, x := range src {
-					if want := neonExpRef(x); math.Float32bits(dst[i]) != math.Float32bits(want) {
+					if want := fallback.ExpFMARef(x); math.Float32bits(dst[i]) != math.Float32bits(want) {
 						errs[w] = fmt.Sprintf("exp(%#08x) = %#08x, want %#08x", math.Float32bits(x), math.Float32bits(dst[i]), math.Float32bits(want))
 						break
 					}
@@ -825,42 +769,15 @@ func neonCheckFloatBits(t *testing.T, what string, got, want []float32) {
 // ---------------------------------------------------------------------------
 // Guard pages.
 
-// neonGuarded is a read-write region of whole pages between two PROT_NONE
-// pages: an access before its start or past its end faults.
-type neonGuarded struct {
-	f []float32
-}
-
-func neonNewGuarded(t *testing.T, pages int) *neonGuarded {
-	t.Helper()
-	ps := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, (pages+2)*ps, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Fatalf("mmap: %v", err)
-	}
-	t.Cleanup(func() { syscall.Munmap(mem) })
-	if err := syscall.Mprotect(mem[:ps], syscall.PROT_NONE); err != nil {
-		t.Fatalf("mprotect: %v", err)
-	}
-	if err := syscall.Mprotect(mem[(pages+1)*ps:], syscall.PROT_NONE); err != nil {
-		t.Fatalf("mprotect: %v", err)
-	}
-	usable := mem[ps : (pages+1)*ps]
-	return &neonGuarded{f: unsafe.Slice((*float32)(unsafe.Pointer(&usable[0])), len(usable)/4)}
-}
-
-func (g *neonGuarded) atEnd(n int) []float32   { return g.f[len(g.f)-n : len(g.f) : len(g.f)] }
-func (g *neonGuarded) atStart(n int) []float32 { return g.f[:n:n] }
-
 // TestNEONGuardPages runs every kernel with inputs and outputs flush
 // against PROT_NONE pages at every length 0..64, both placements: reading
 // or writing one element outside a slice crashes the test.
 func TestNEONGuardPages(t *testing.T) {
-	in1, in2, out := neonNewGuarded(t, 1), neonNewGuarded(t, 1), neonNewGuarded(t, 1)
-	big := neonNewGuarded(t, 4)
+	in1, in2, out := guardmem.New(t, 1), guardmem.New(t, 1), guardmem.New(t, 1)
+	big := guardmem.New(t, 4)
 	rng := rand.New(rand.NewPCG(17, 18))
 	for n := 0; n <= 64; n++ {
-		for _, place := range []func(*neonGuarded, int) []float32{(*neonGuarded).atEnd, (*neonGuarded).atStart} {
+		for _, place := range []func(*guardmem.Region, int) []float32{(*guardmem.Region).AtEnd, (*guardmem.Region).AtStart} {
 			x, y, o := place(in1, n), place(in2, n), place(out, n)
 			neonFill(rng, x, -4, 4)
 			neonFill(rng, y, -4, 4)

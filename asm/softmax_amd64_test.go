@@ -5,6 +5,7 @@ package asm
 import (
 	"bufio"
 	"fmt"
+	"github.com/seed7bc074a2/maxent/internal/guardmem"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -13,7 +14,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"unsafe"
 
@@ -62,59 +62,6 @@ var (
 // ---------------------------------------------------------------------------
 // Reference: fallback.Exp32's algorithm in FMA order (fallback's expFusedRef,
 // which lives in a _test file and cannot be imported).
-
-// smFMA32 is a correctly rounded float32 a·b+c (see fallback's expFMA32: the
-// float64 sum is corrected with its TwoSum error where it lands on a float32
-// midpoint).
-func smFMA32(a, b, c float32) float32 {
-	p := float64(float64(a) * float64(b))
-	cc := float64(c)
-	s := p + cc
-	bb := s - p
-	e := (p - (s - bb)) + (cc - bb)
-	f := float32(s)
-	if e == 0 || float64(f) == s {
-		return f
-	}
-	var g float32
-	if float64(f) < s {
-		g = math.Nextafter32(f, smInf)
-	} else {
-		g = math.Nextafter32(f, smNegInf)
-	}
-	if math.Abs(s-float64(f)) != math.Abs(float64(g)-s) {
-		return f
-	}
-	if (e > 0) == (g > f) {
-		return g
-	}
-	return f
-}
-
-// smExpRef is the expected output of the exp smKernels, bit for bit.
-func smExpRef(x float32) float32 {
-	if !(x >= smMinIn && x <= smMaxIn) {
-		return fallback.Exp32(x) // special values: the fallback's exactly
-	}
-	nf := smFMA32(x, fallback.ExpLog2e, fallback.ExpMagic)
-	n := nf - fallback.ExpMagic
-	rh := smFMA32(n, -fallback.ExpLn2Hi, x)
-	t := float32(n * fallback.ExpLn2Lo)
-	r := rh - t
-	q := smFMA32(fallback.ExpC6, r, fallback.ExpC5)
-	q = smFMA32(q, r, fallback.ExpC4)
-	q = smFMA32(q, r, fallback.ExpC3)
-	q = smFMA32(q, r, fallback.ExpC2)
-	r2 := float32(r * r)
-	w := smFMA32(r2, q, -t)
-	p := (rh + w) + 1
-	ni := int32(f32bits(nf) - f32bits(fallback.ExpMagic))
-	n1 := ni >> 1
-	n2 := ni - n1
-	s1 := f32frombits(uint32(n1+127) << 23)
-	s2 := f32frombits(uint32(n2+127) << 23)
-	return float32(p*s1) * s2
-}
 
 // smULPErr returns |y − e^x| in ULPs of the correctly rounded float32 e^x.
 func smULPErr(x, y float32) float64 {
@@ -210,7 +157,7 @@ func smCheckGuards(t *testing.T, what string, buf []float32, off, n int) {
 func smCheckExpBits(t *testing.T, what string, src, got []float32) {
 	t.Helper()
 	for i, x := range src {
-		want := smExpRef(x)
+		want := fallback.ExpFMARef(x)
 		if f32bits(got[i]) != f32bits(want) {
 			t.Fatalf("%s: exp(%g [%#08x]) [%d] = %g [%#08x], want %g [%#08x] (fallback.Exp32 %#08x)", what, x, f32bits(x), i,
 				got[i], f32bits(got[i]), want, f32bits(want), f32bits(fallback.Exp32(x)))
@@ -322,7 +269,7 @@ func (s *smExpStats) check(src, got []float32) {
 	for i, x := range src {
 		y := got[i]
 		s.n++
-		if want := smExpRef(x); f32bits(y) != f32bits(want) {
+		if want := fallback.ExpFMARef(x); f32bits(y) != f32bits(want) {
 			s.bad++
 			if s.firstAt == "" {
 				s.firstAt = fmt.Sprintf("x=%g [%#08x]: got %#08x, want %#08x", x, f32bits(x), f32bits(y), f32bits(want))
@@ -651,34 +598,12 @@ func smTestShiftSub(t *testing.T, k *smKernels) {
 // ---------------------------------------------------------------------------
 // Guard pages: every kernel with its slices flush against PROT_NONE pages.
 
-type smGuarded struct{ f []float32 }
-
-func smNewGuarded(t *testing.T, pages int) *smGuarded {
-	ps := syscall.Getpagesize()
-	mem, err := syscall.Mmap(-1, 0, (pages+2)*ps, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Skipf("mmap: %v", err)
-	}
-	t.Cleanup(func() { syscall.Munmap(mem) })
-	if err := syscall.Mprotect(mem[:ps], syscall.PROT_NONE); err != nil {
-		t.Skipf("mprotect: %v", err)
-	}
-	if err := syscall.Mprotect(mem[(pages+1)*ps:], syscall.PROT_NONE); err != nil {
-		t.Skipf("mprotect: %v", err)
-	}
-	usable := mem[ps : (pages+1)*ps]
-	return &smGuarded{unsafe.Slice((*float32)(unsafe.Pointer(&usable[0])), len(usable)/4)}
-}
-
-func (g *smGuarded) atEnd(n int) []float32   { return g.f[len(g.f)-n:] }
-func (g *smGuarded) atStart(n int) []float32 { return g.f[:n:n] }
-
 func smTestGuardPages(t *testing.T, k *smKernels) {
 	smNeed(t, k)
-	in, out := smNewGuarded(t, 1), smNewGuarded(t, 1)
+	in, out := guardmem.New(t, 1), guardmem.New(t, 1)
 	rng := rand.New(rand.NewPCG(11, 12))
 	for n := 0; n <= 300; n++ {
-		for _, place := range []func(*smGuarded, int) []float32{(*smGuarded).atEnd, (*smGuarded).atStart} {
+		for _, place := range []func(*guardmem.Region, int) []float32{(*guardmem.Region).AtEnd, (*guardmem.Region).AtStart} {
 			x, o := place(in, n), place(out, n)
 			smFiniteInput(rng, x)
 			k.exp(o, x)

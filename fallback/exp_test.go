@@ -10,69 +10,6 @@ import (
 	"testing"
 )
 
-// expFMA32 is a correctly rounded float32 fused multiply-add a·b+c.
-//
-// float32(math.FMA(a, b, c)) is NOT always correct: the product of two
-// float32 is exact in float64 (48 significant bits), but the sum with c can
-// need many more bits, so math.FMA rounds once to float64 and the conversion
-// rounds again. That double rounding goes wrong exactly when the float64 sum
-// s lands on a float32 midpoint while the exact value is not the midpoint.
-// (If the exact value is strictly on one side of a midpoint m, rounding to
-// float64 — monotonic, and m is a float64 — can at most reach m.) TwoSum gives
-// the exact error e of s = p + c, whose sign then breaks the tie.
-// TestExpFMA32 checks this against math/big.
-func expFMA32(a, b, c float32) float32 {
-	p := float64(float64(a) * float64(b)) // exact; the conversion forbids fusing it into s
-	cc := float64(c)
-	s := p + cc
-	bb := s - p
-	e := (p - (s - bb)) + (cc - bb) // s + e == p + c exactly
-	f := float32(s)
-	if e == 0 || float64(f) == s {
-		return f
-	}
-	var g float32 // the other float32 neighbour of s
-	if float64(f) < s {
-		g = math.Nextafter32(f, float32(math.Inf(1)))
-	} else {
-		g = math.Nextafter32(f, float32(math.Inf(-1)))
-	}
-	if math.Abs(s-float64(f)) != math.Abs(float64(g)-s) {
-		return f // s is not a midpoint
-	}
-	if (e > 0) == (g > f) {
-		return g
-	}
-	return f
-}
-
-// expFusedRef is Exp32 evaluated in the order of the SIMD backends: every
-// a·b+c step of the algorithm documented on Exp32 is one correctly rounded
-// float32 FMA. Plain products (t, r2) and sums stay separately rounded.
-func expFusedRef(x float32) float32 {
-	if !(x >= ExpMinInput && x <= ExpMaxInput) {
-		return expSpecial(x)
-	}
-	nf := expFMA32(x, ExpLog2e, ExpMagic)
-	n := nf - ExpMagic
-	rh := expFMA32(n, -ExpLn2Hi, x)
-	t := float32(n * ExpLn2Lo)
-	r := rh - t
-	q := expFMA32(ExpC6, r, ExpC5)
-	q = expFMA32(q, r, ExpC4)
-	q = expFMA32(q, r, ExpC3)
-	q = expFMA32(q, r, ExpC2)
-	r2 := float32(r * r)
-	w := expFMA32(r2, q, -t)
-	p := (rh + w) + 1
-	ni := int32(math.Float32bits(nf)) - expMagicBits
-	n1 := ni >> 1
-	n2 := ni - n1
-	s1 := math.Float32frombits(uint32(n1+127) << 23)
-	s2 := math.Float32frombits(uint32(n2+127) << 23)
-	return float32(p*s1) * s2
-}
-
 // expULP returns |y − e^x| in ULPs of the correctly rounded float32 e^x,
 // with float64 math.Exp as the oracle.
 func expULP(x, y float32) float64 {
@@ -113,9 +50,9 @@ func TestExpFMA32(t *testing.T) {
 	}
 	naiveWrong := false
 	for _, c := range cases {
-		got, want := expFMA32(c[0], c[1], c[2]), ref(c[0], c[1], c[2])
+		got, want := FMA32(c[0], c[1], c[2]), ref(c[0], c[1], c[2])
 		if math.Float32bits(got) != math.Float32bits(want) {
-			t.Errorf("expFMA32(%g, %g, %g) = %.9g, want %.9g", c[0], c[1], c[2], got, want)
+			t.Errorf("FMA32(%g, %g, %g) = %.9g, want %.9g", c[0], c[1], c[2], got, want)
 		}
 		if float32(math.FMA(float64(c[0]), float64(c[1]), float64(c[2]))) != want {
 			naiveWrong = true
@@ -139,8 +76,8 @@ func TestExpFMA32(t *testing.T) {
 	for i := 0; i < 20000; i++ {
 		a, b := rnd(-20, 20), rnd(-20, 20)
 		c := rnd(-60, 20)
-		if got, want := expFMA32(a, b, c), ref(a, b, c); math.Float32bits(got) != math.Float32bits(want) {
-			t.Fatalf("expFMA32(%g, %g, %g) = %.9g, want %.9g", a, b, c, got, want)
+		if got, want := FMA32(a, b, c), ref(a, b, c); math.Float32bits(got) != math.Float32bits(want) {
+			t.Fatalf("FMA32(%g, %g, %g) = %.9g, want %.9g", a, b, c, got, want)
 		}
 	}
 }
@@ -172,7 +109,7 @@ func TestExpSpecialValues(t *testing.T) {
 	for _, f := range []struct {
 		name string
 		fn   func(float32) float32
-	}{{"Exp32", Exp32}, {"expFusedRef", expFusedRef}} {
+	}{{"Exp32", Exp32}, {"ExpFMARef", ExpFMARef}} {
 		for _, c := range cases {
 			if got := f.fn(c.x); math.Float32bits(got) != c.want {
 				t.Errorf("%s(%g) = %g (%#08x), want %#08x", f.name, c.x, got, math.Float32bits(got), c.want)
@@ -223,7 +160,7 @@ func TestExpSpecialValues(t *testing.T) {
 
 // expRangeStats is the max error and its argument over part of the range.
 type expRangeStats struct {
-	maxU, maxF     float64 // unfused (Exp32), fused (expFusedRef)
+	maxU, maxF     float64 // unfused (Exp32), fused (ExpFMARef)
 	argU, argF     float32
 	n, badU, badF  int64   // inputs checked; inputs > 1 ULP or subnormal
 	crU, crF       int64   // correctly rounded results
@@ -236,7 +173,7 @@ func (s *expRangeStats) add(x float32) {
 	ex := math.Exp(float64(x))
 	cr := float32(ex)
 	ulp := expULPOf(cr)
-	yu, yf := Exp32(x), expFusedRef(x)
+	yu, yf := Exp32(x), ExpFMARef(x)
 	eu := math.Abs(float64(yu)-ex) / ulp
 	ef := math.Abs(float64(yf)-ex) / ulp
 	if eu > s.maxU {
@@ -421,7 +358,7 @@ func TestExpSliceMatchesScalar(t *testing.T) {
 	}
 }
 
-// expGoldenHash is the FNV-1a hash of Exp32 and expFusedRef over every
+// expGoldenHash is the FNV-1a hash of Exp32 and ExpFMARef over every
 // 4099th float32 bit pattern, recorded on linux/amd64 (GOAMD64=v1). The same
 // value on any other GOARCH (or GOAMD64=v3) proves the compiler fused nothing.
 const (
@@ -447,8 +384,8 @@ func TestExpBitIdenticalAcrossArch(t *testing.T) {
 	if h := hash(Exp32); h != expGoldenHashUnfused {
 		t.Errorf("Exp32 golden hash = %#x, want %#x (results differ from linux/amd64)", h, uint64(expGoldenHashUnfused))
 	}
-	if h := hash(expFusedRef); h != expGoldenHashFused {
-		t.Errorf("expFusedRef golden hash = %#x, want %#x", h, uint64(expGoldenHashFused))
+	if h := hash(ExpFMARef); h != expGoldenHashFused {
+		t.Errorf("ExpFMARef golden hash = %#x, want %#x", h, uint64(expGoldenHashFused))
 	}
 }
 

@@ -46,6 +46,8 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"sync"
+
+	"github.com/seed7bc074a2/maxent/fallback"
 )
 
 var (
@@ -428,35 +430,6 @@ func gauss(A [][]float64) []float64 {
 // ---------------------------------------------------------------------------
 // Float32 evaluation in the two orders.
 
-// fma32 is a correctly rounded float32 fused multiply-add. The product of two
-// float32 is exact in float64; the float64 sum s = p + c may be inexact, and
-// rounding s to float32 is then a double rounding that can only go wrong when
-// s lands exactly on a float32 midpoint. TwoSum gives the exact error of s,
-// which decides the direction in that case.
-func fma32(a, b, c float32) float32 {
-	p := float64(float64(a) * float64(b)) // exact; the conversion forbids fusion into s
-	cc := float64(c)
-	s := p + cc
-	bb := s - p
-	e := (p - (s - bb)) + (cc - bb)
-	f := float32(s)
-	if e == 0 || float64(f) == s {
-		return f
-	}
-	var g float32
-	if float64(f) < s {
-		g = math.Nextafter32(f, float32(math.Inf(1)))
-	} else {
-		g = math.Nextafter32(f, float32(math.Inf(-1)))
-	}
-	if math.Abs(s-float64(f)) != math.Abs(float64(g)-s) {
-		return f // not a midpoint: float64 rounding cannot have crossed one
-	}
-	if (e > 0) == (g > f) {
-		return g
-	}
-	return f
-}
 
 // reduce returns n and u with exp(x) ≈ (1+u)·2^n, in the given order.
 // The last step p = 1 + u (a plain float32 addition in both orders) is left
@@ -477,16 +450,16 @@ func reduce(x float32, c []float32, fused bool) (n float32, u float32) {
 		r2 := float32(r * r)
 		return n, float32(r2*q) + r
 	}
-	nf := fma32(x, log2e, magic)
+	nf := fallback.FMA32(x, log2e, magic)
 	n = nf - magic
-	r := fma32(n, -ln2hi, x)
-	r = fma32(n, -ln2lo, r)
+	r := fallback.FMA32(n, -ln2hi, x)
+	r = fallback.FMA32(n, -ln2lo, r)
 	q := c[len(c)-1]
 	for j := len(c) - 2; j >= 0; j-- {
-		q = fma32(q, r, c[j])
+		q = fallback.FMA32(q, r, c[j])
 	}
 	r2 := float32(r * r)
-	return n, fma32(r2, q, r)
+	return n, fallback.FMA32(r2, q, r)
 }
 
 func ulp32(v float32) float64 {
@@ -589,16 +562,16 @@ func reduceSplit(x float32, c []float32, fused bool) (n float32, u float32) {
 		w := float32(r2*q) - nl
 		return n, rh + w
 	}
-	nf := fma32(x, log2e, magic)
+	nf := fallback.FMA32(x, log2e, magic)
 	n = nf - magic
-	rh := fma32(n, -ln2hi, x)
+	rh := fallback.FMA32(n, -ln2hi, x)
 	nl := float32(n * ln2lo)
 	r := rh - nl
 	q := c[len(c)-1]
 	for j := len(c) - 2; j >= 0; j-- {
-		q = fma32(q, r, c[j])
+		q = fallback.FMA32(q, r, c[j])
 	}
 	r2 := float32(r * r)
-	w := fma32(r2, q, -nl)
+	w := fallback.FMA32(r2, q, -nl)
 	return n, rh + w
 }
