@@ -25,38 +25,64 @@ type trainReport struct {
 	TrainLogLoss  float64 `json:"train_log_loss"`
 	TestAccuracy  float64 `json:"test_accuracy"`
 	TestLogLoss   float64 `json:"test_log_loss"`
+	// Solver is "sgd" or "lbfgs". Epochs and BestEpoch count SGD epochs
+	// and are 0 with lbfgs; Iterations counts L-BFGS iterations and is 0
+	// with sgd. Evaluations (full passes over the data), Converged and
+	// Reason are set with lbfgs only.
+	Solver        string  `json:"solver"`
 	Epochs        int     `json:"epochs"`
 	BestEpoch     int     `json:"best_epoch"`
 	StoppedEarly  bool    `json:"stopped_early"`
+	Iterations    int     `json:"iterations"`
+	Evaluations   int     `json:"evaluations,omitempty"`
+	Converged     *bool   `json:"converged,omitempty"`
+	Reason        string  `json:"reason,omitempty"`
+	FinalGradNorm float64 `json:"grad_norm,omitempty"`
 	Seconds       float64 `json:"seconds"`
 	Backend       string  `json:"backend"`
 	Model         string  `json:"model,omitempty"`
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("train", "[-data PATH] [-o model.mxt] [-epochs N] [-l2 λ] [-json] [flags]", stderr)
+	fs := newFlagSet("train", "[-data PATH] [-o model.mxt] [-solver sgd|lbfgs] [-epochs N | -iters N] [-l2 λ] [-json] [flags]", stderr)
 	var in inputFlags
 	in.register(fs, "training data (default: the embedded UCI digits data set, 1,797 rows × 64 features)", false)
 	testPath := fs.String("test-data", "", "held-out test data in the same format (default: the t10k files of an IDX directory, else a stratified split of -data)")
 	testFrac := fs.Float64("test", 0.2, "fraction of -data held out for testing when there is no -test-data")
-	valFrac := fs.Float64("val", 0, "fraction of the training rows held out for validation and early stopping (0: none)")
-	patience := fs.Int("patience", 5, "with -val: stop after this many epochs without a lower validation loss and keep the best model")
+	solver := fs.String("solver", "sgd", "optimiser: sgd (minibatch SGD with momentum) or lbfgs (full-batch L-BFGS on the same objective)")
+	valFrac := fs.Float64("val", 0, "sgd only: fraction of the training rows held out for validation and early stopping (0: none)")
+	patience := fs.Int("patience", 5, "sgd only: with -val, stop after this many epochs without a lower validation loss and keep the best model")
 	scale := fs.String("scale", "minmax", "feature scaling fitted on the training rows: none, minmax ([0,1]) or standard; folded into the saved model")
-	epochs := fs.Int("epochs", 30, "passes over the training data")
-	batch := fs.Int("batch", 16, "minibatch size")
-	lr := fs.Float64("lr", 0.1, "initial learning rate")
-	momentum := fs.Float64("momentum", 0.9, "heavy-ball momentum in [0, 1)")
+	epochs := fs.Int("epochs", 30, "sgd only: passes over the training data")
+	batch := fs.Int("batch", 16, "sgd only: minibatch size")
+	lr := fs.Float64("lr", 0.1, "sgd only: initial learning rate")
+	momentum := fs.Float64("momentum", 0.9, "sgd only: heavy-ball momentum in [0, 1)")
+	iters := fs.Int("iters", 100, "lbfgs only: maximum number of iterations")
+	tol := fs.Float64("tol", 1e-6, "lbfgs only: stop when ‖∇J‖∞ ≤ tol·max(1, |J|)")
 	l2 := fs.Float64("l2", 1e-4, "L2 penalty λ: the objective is mean log-loss + λ/2·‖W‖² (bias not penalised)")
-	schedule := fs.String("schedule", "cosine", "learning-rate schedule: constant, cosine or invtime")
+	schedule := fs.String("schedule", "cosine", "sgd only: learning-rate schedule: constant, cosine or invtime")
 	seed := fs.Uint64("seed", 1, "seed of the data split and the shuffling: the same seed gives the same model")
 	out := fs.String("o", "", "write the trained model to this file")
 	jsonOut := fs.Bool("json", false, "print progress on stderr and one JSON summary line on stdout")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	sched, err := kernel.ParseSchedule(*schedule)
-	if err != nil {
-		return err
+	if *solver != "sgd" && *solver != "lbfgs" {
+		return fmt.Errorf("-solver: unknown solver %q (want sgd or lbfgs)", *solver)
+	}
+	lbfgs := *solver == "lbfgs"
+	if lbfgs && !(*tol > 0) {
+		return fmt.Errorf("-tol: %v, want a value > 0", *tol)
+	}
+	if lbfgs && *iters < 1 {
+		return fmt.Errorf("-iters: %d, want ≥ 1", *iters)
+	}
+	var sched kernel.Schedule
+	if !lbfgs {
+		var err error
+		if sched, err = kernel.ParseSchedule(*schedule); err != nil {
+			return err
+		}
 	}
 	kind, err := data.ParseScaleKind(*scale)
 	if err != nil {
@@ -71,7 +97,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var val *data.Dataset
-	if *valFrac > 0 {
+	if *valFrac > 0 && !lbfgs {
 		if train, val, err = data.Split(train, *valFrac, *seed+1); err != nil {
 			return fmt.Errorf("-val: %w", err)
 		}
@@ -97,24 +123,30 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *jsonOut {
 		progress = stderr
 	}
-	fmt.Fprintf(progress, "training on %s: %d rows × %d features, %d classes; testing on %d rows; backend %s\n",
-		train.Source, train.Len(), train.Features(), len(train.Labels), test.Len(), kernel.Backend())
-	tr := kernel.Trainer{
-		Epochs: *epochs, BatchSize: *batch, LearningRate: *lr, Momentum: *momentum,
-		L2: *l2, Schedule: sched, Seed: *seed, Progress: func(s kernel.EpochStats) {
-			fmt.Fprintf(progress, "epoch %3d/%d  loss %.4f  acc %.4f", s.Epoch, *epochs, s.TrainLoss, s.TrainAccuracy)
-			if val != nil {
-				fmt.Fprintf(progress, "  val_loss %.4f  val_acc %.4f", s.ValLoss, s.ValAccuracy)
-			}
-			fmt.Fprintf(progress, "  lr %.4g  %v\n", s.LearningRate, s.Elapsed.Round(time.Microsecond))
-		},
-	}
-	if val != nil {
-		tr.Patience = *patience
-	}
+	fmt.Fprintf(progress, "training on %s: %d rows × %d features, %d classes; testing on %d rows; solver %s; backend %s\n",
+		train.Source, train.Len(), train.Features(), len(train.Labels), test.Len(), *solver, kernel.Backend())
+	rep := trainReport{Solver: *solver}
 	start := time.Now()
-	res, err := tr.Fit(model, xs, train.Y, vx, vy)
-	if err != nil {
+	if lbfgs {
+		// -epochs, -batch, -lr, -momentum, -schedule, -val and -patience
+		// do not apply to the full-batch solver.
+		s := kernel.LBFGS{MaxIter: *iters, L2: *l2, GradTol: *tol, Progress: func(it kernel.IterStats) {
+			fmt.Fprintf(progress, "iter %4d/%d  loss %.8f  |grad| %.3e  step %.3g  evals %d  %v\n",
+				it.Iter, *iters, it.Loss, it.GradNorm, it.Step, it.Evals, it.Elapsed.Round(time.Microsecond))
+		}}
+		res, err := s.Fit(model, xs, train.Y)
+		if err != nil {
+			return err
+		}
+		conv := res.Converged
+		rep.Iterations, rep.Evaluations, rep.Converged, rep.Reason = res.Iterations, res.Evaluations, &conv, res.Reason
+		rep.FinalGradNorm = res.GradNorm
+		fmt.Fprintf(progress, "L-BFGS stopped after %d iterations (%d evaluations): %s; objective %.8f, |grad| %.3e\n",
+			res.Iterations, res.Evaluations, res.Reason, res.Loss, res.GradNorm)
+	} else if err := fitSGD(model, xs, train.Y, vx, vy, val != nil, &rep, progress, sgdFlags{
+		epochs: *epochs, batch: *batch, lr: *lr, momentum: *momentum, l2: *l2,
+		sched: sched, seed: *seed, patience: *patience,
+	}); err != nil {
 		return err
 	}
 	seconds := time.Since(start).Seconds()
@@ -129,8 +161,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("test data: %w", err)
 	}
-	if res.StoppedEarly {
-		fmt.Fprintf(progress, "stopped early after %d epochs; kept the model of epoch %d\n", res.Epochs, res.BestEpoch)
+	if rep.StoppedEarly {
+		fmt.Fprintf(progress, "stopped early after %d epochs; kept the model of epoch %d\n", rep.Epochs, rep.BestEpoch)
 	}
 	fmt.Fprintf(progress, "train: accuracy %.4f  log-loss %.4f\n", trEv.Accuracy, trEv.LogLoss)
 	fmt.Fprintf(progress, "test:  accuracy %.4f  log-loss %.4f  (%d rows)\n", teEv.Accuracy, teEv.LogLoss, teEv.N)
@@ -142,15 +174,45 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(progress, "model written to %s\n", *out)
 	}
 	if *jsonOut {
-		return json.NewEncoder(stdout).Encode(trainReport{
-			Data: train.Source, TrainRows: train.Len(), TestRows: test.Len(),
-			Features: train.Features(), Classes: model.Classes, Scale: kind.String(),
-			TrainAccuracy: trEv.Accuracy, TrainLogLoss: trEv.LogLoss,
-			TestAccuracy: teEv.Accuracy, TestLogLoss: teEv.LogLoss,
-			Epochs: res.Epochs, BestEpoch: res.BestEpoch, StoppedEarly: res.StoppedEarly,
-			Seconds: seconds, Backend: kernel.Backend(), Model: *out,
-		})
+		rep.Data, rep.TrainRows, rep.TestRows = train.Source, train.Len(), test.Len()
+		rep.Features, rep.Classes, rep.Scale = train.Features(), model.Classes, kind.String()
+		rep.TrainAccuracy, rep.TrainLogLoss = trEv.Accuracy, trEv.LogLoss
+		rep.TestAccuracy, rep.TestLogLoss = teEv.Accuracy, teEv.LogLoss
+		rep.Seconds, rep.Backend, rep.Model = seconds, kernel.Backend(), *out
+		return json.NewEncoder(stdout).Encode(rep)
 	}
+	return nil
+}
+
+// sgdFlags are the settings of the sgd solver.
+type sgdFlags struct {
+	epochs, batch    int
+	lr, momentum, l2 float64
+	sched            kernel.Schedule
+	seed             uint64
+	patience         int
+}
+
+// fitSGD trains model with kernel.Trainer and records the epochs in rep.
+func fitSGD(model *kernel.Model, xs kernel.Matrix, y []int, vx kernel.Matrix, vy []int, hasVal bool, rep *trainReport, progress io.Writer, f sgdFlags) error {
+	tr := kernel.Trainer{
+		Epochs: f.epochs, BatchSize: f.batch, LearningRate: f.lr, Momentum: f.momentum,
+		L2: f.l2, Schedule: f.sched, Seed: f.seed, Progress: func(s kernel.EpochStats) {
+			fmt.Fprintf(progress, "epoch %3d/%d  loss %.4f  acc %.4f", s.Epoch, f.epochs, s.TrainLoss, s.TrainAccuracy)
+			if hasVal {
+				fmt.Fprintf(progress, "  val_loss %.4f  val_acc %.4f", s.ValLoss, s.ValAccuracy)
+			}
+			fmt.Fprintf(progress, "  lr %.4g  %v\n", s.LearningRate, s.Elapsed.Round(time.Microsecond))
+		},
+	}
+	if hasVal {
+		tr.Patience = f.patience
+	}
+	res, err := tr.Fit(model, xs, y, vx, vy)
+	if err != nil {
+		return err
+	}
+	rep.Epochs, rep.BestEpoch, rep.StoppedEarly = res.Epochs, res.BestEpoch, res.StoppedEarly
 	return nil
 }
 
