@@ -67,4 +67,3 @@ func ExpFMARef(x float32) float32 {
 	s2 := math.Float32frombits(uint32(n2+127) << 23)
 	return float32(p*s1) * s2
 }
-

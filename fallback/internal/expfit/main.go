@@ -430,7 +430,6 @@ func gauss(A [][]float64) []float64 {
 // ---------------------------------------------------------------------------
 // Float32 evaluation in the two orders.
 
-
 // reduce returns n and u with exp(x) ≈ (1+u)·2^n, in the given order.
 // The last step p = 1 + u (a plain float32 addition in both orders) is left
 // to the caller so that the pre-rounding error can be measured.
