@@ -68,8 +68,8 @@ haswell:
 ifneq ($(QEMU_X86),)
 	$(GO) test -c -o /tmp/maxent-kernel.test ./kernel/
 	$(GO) test -c -o /tmp/maxent-asm.test ./asm/
-	MAXENT_EXPECT_BACKEND=$(HASWELL_BACKEND) $(QEMU_X86) -cpu Haswell /tmp/maxent-kernel.test -test.short -test.count=1 2>&1 | grep -v "TCG doesn't support"
-	$(QEMU_X86) -cpu Haswell /tmp/maxent-asm.test -test.short -test.count=1 2>&1 | grep -v "TCG doesn't support"
+	cd kernel && MAXENT_EXPECT_BACKEND=$(HASWELL_BACKEND) $(QEMU_X86) -cpu Haswell /tmp/maxent-kernel.test -test.short -test.count=1 2>&1 | grep -v "TCG doesn't support"
+	cd asm && $(QEMU_X86) -cpu Haswell /tmp/maxent-asm.test -test.short -test.count=1 2>&1 | grep -v "TCG doesn't support"
 else
 	@echo "haswell: qemu-x86_64-static not found, skipping (apt-get install qemu-user-static)"
 endif
