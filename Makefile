@@ -104,10 +104,13 @@ roofline:
 benchstat:
 	$(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /isa $(BENCHOUT)
 
-## demo: train and evaluate on the embedded digits, then predict with the saved model
+## demo: train on the embedded digits, save the model, evaluate it and predict with it
 demo:
-	$(GO) run ./cmd/maxent train -o /tmp/maxent-digits.mxt
 	$(GO) run ./cmd/maxent info
+	$(GO) run ./cmd/maxent train -o /tmp/maxent-digits.mxt
+	$(GO) run ./cmd/maxent eval -model /tmp/maxent-digits.mxt -data kernel/data/digits.csv.gz
+	$(GO) run ./cmd/maxent predict -model /tmp/maxent-digits.mxt -data kernel/data/digits.csv.gz -proba > /tmp/maxent-digits-pred.csv
+	head -3 /tmp/maxent-digits-pred.csv
 
 fmt:
 	gofmt -w .
