@@ -12,7 +12,7 @@ ARM64_BACKEND ?= neon
 QEMU_ARM64 := $(shell command -v qemu-aarch64-static 2>/dev/null || command -v qemu-aarch64 2>/dev/null)
 QEMU_X86   := $(shell command -v qemu-x86_64-static 2>/dev/null || command -v qemu-x86_64 2>/dev/null)
 
-.PHONY: all test check-fmt vet unit race purego cross arm64 haswell fuzz gen-module bench-module generate check-generated bench benchstat roofline demo fmt
+.PHONY: fashion all test check-fmt vet unit race purego cross arm64 haswell fuzz gen-module bench-module generate check-generated bench benchstat roofline demo fmt
 
 all: test
 
@@ -103,6 +103,18 @@ roofline:
 ## benchstat: compare the backends in $(BENCHOUT)
 benchstat:
 	$(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col /isa $(BENCHOUT)
+
+FASHION ?= /usr/share/datasets/fashion-mnist
+# sklearn's LogisticRegression(C=1) objective on 60,000 rows: λ = 1/n.
+FASHION_L2 ?= 1.6666667e-5
+
+## fashion: Fashion-MNIST end to end (installs the Debian package
+## dataset-fashion-mnist if missing): one JSON line per solver on stdout
+fashion:
+	@test -e $(FASHION)/train-images-idx3-ubyte.gz || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; }
+	@$(GO) build -o /tmp/maxent-fashion ./cmd/maxent
+	@/tmp/maxent-fashion train -data $(FASHION) -solver lbfgs -l2 $(FASHION_L2) -iters 100 -json
+	@/tmp/maxent-fashion train -data $(FASHION) -solver sgd -epochs 5 -batch 64 -lr 0.05 -l2 $(FASHION_L2) -json
 
 ## demo: train on the embedded digits, save the model, evaluate it and predict with it
 demo:

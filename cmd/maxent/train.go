@@ -39,8 +39,17 @@ type trainReport struct {
 	Reason        string  `json:"reason,omitempty"`
 	FinalGradNorm float64 `json:"grad_norm,omitempty"`
 	Seconds       float64 `json:"seconds"`
-	Backend       string  `json:"backend"`
-	Model         string  `json:"model,omitempty"`
+	// Workers is the number of goroutines that trained (1: both solvers
+	// are single-threaded so far).
+	Workers int `json:"workers"`
+	// L2 is λ, and DualityGap and MaxResidual come from kernel.Certify on
+	// the objective that was minimised (scaled training rows, λ): how far
+	// the model is from the optimum, without trusting the solver.
+	L2          float64 `json:"l2"`
+	DualityGap  float64 `json:"duality_gap"`
+	MaxResidual float64 `json:"max_balance_residual"`
+	Backend     string  `json:"backend"`
+	Model       string  `json:"model,omitempty"`
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
@@ -150,6 +159,13 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	seconds := time.Since(start).Seconds()
+	// Certify the model on the objective it minimised, before the scaling
+	// is folded into it.
+	cert, err := kernel.Certify(model, xs, train.Y, *l2)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(progress, "certificate (λ = %g): duality gap %.3e, max balance residual %.3e, |grad| %.3e\n", *l2, cert.Gap, cert.MaxResidual, cert.GradNorm)
 	if err := model.AbsorbScaling(scaler.Offset, scaler.Scale); err != nil {
 		return err
 	}
@@ -179,6 +195,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		rep.TrainAccuracy, rep.TrainLogLoss = trEv.Accuracy, trEv.LogLoss
 		rep.TestAccuracy, rep.TestLogLoss = teEv.Accuracy, teEv.LogLoss
 		rep.Seconds, rep.Backend, rep.Model = seconds, kernel.Backend(), *out
+		rep.Workers, rep.L2, rep.DualityGap, rep.MaxResidual = 1, *l2, cert.Gap, cert.MaxResidual
 		return json.NewEncoder(stdout).Encode(rep)
 	}
 	return nil
