@@ -191,31 +191,7 @@ func refGrad(theta []float64, x Matrix, y []int, k int, l2 float64, g []float64)
 
 // refObjective is J computed entirely in float64 from θ.
 func refObjective(theta []float64, x Matrix, y []int, k int, l2 float64) float64 {
-	m := x.Cols
-	z := make([]float64, k)
-	var loss float64
-	for i := 0; i < x.Rows; i++ {
-		xi := x.Row(i)
-		mx := math.Inf(-1)
-		for c := 0; c < k; c++ {
-			v := theta[k*m+c]
-			for j, xv := range xi {
-				v += theta[c*m+j] * float64(xv)
-			}
-			z[c] = v
-			mx = math.Max(mx, v)
-		}
-		var se float64
-		for _, v := range z {
-			se += math.Exp(v - mx)
-		}
-		loss += mx + math.Log(se) - z[y[i]]
-	}
-	var pen float64
-	for _, v := range theta[:k*m] {
-		pen += v * v
-	}
-	return loss/float64(x.Rows) + 0.5*l2*pen
+	return refGrad(theta, x, y, k, l2, make([]float64, len(theta)))
 }
 
 func TestLBFGSGradientFiniteDifference(t *testing.T) {

@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"errors"
 	"fmt"
 	"math"
 )
@@ -100,10 +99,9 @@ func (m *Model) Predict(x []float32) int {
 		n := min(predictChunk, m.Classes-c)
 		z := buf[:n]
 		MatVec(z, m.W.Slice(c, c+n), x, m.B[c:c+n])
-		for i, v := range z {
-			if v > bestZ || (best < 0 && v == bestZ) {
-				best, bestZ = c+i, v
-			}
+		// Strictly greater: on ties across chunks the lower index stays.
+		if i := argmax(z); i >= 0 && (best < 0 || z[i] > bestZ) {
+			best, bestZ = c+i, z[i]
 		}
 	}
 	return best
@@ -150,6 +148,3 @@ func (m *Model) AbsorbScaling(offset, scale []float32) error {
 	}
 	return m.Validate()
 }
-
-// errEmpty is returned for evaluation on no rows.
-var errEmpty = errors.New("maxent: no rows")

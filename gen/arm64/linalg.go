@@ -99,23 +99,7 @@ func matVecKernel() *Func {
 	f.I("MOVD", "x_len+64(FP)", "R5")
 	f.I("MOVD", "b_base+80(FP)", "R6")
 	f.I("MOVD", "b_len+88(FP)", "R7")
-	f.I("LSR", "$4", "R5", "R8")
-	f.I("AND", "$15", "R5", "R9")
-	f.I("AND", "$3", "R5", "R17")
-	f.I("LSR", "$2", "R1", "R19")
-	f.I("CBZ", "R19", "rows2")
-	f.Label("rows4")
-	matVecGroup(f, 4)
-	f.I("SUBS", "$1", "R19", "R19")
-	f.I("BNE", "rows4")
-	f.Label("rows2")
-	f.I("TBZ", "$1", "R1", "rows1")
-	matVecGroup(f, 2)
-	f.Label("rows1")
-	f.I("TBZ", "$0", "R1", "done")
-	matVecGroup(f, 1)
-	f.Label("done")
-	f.I("RET")
+	rowGroups(f, "R1", matVecGroup)
 	return f
 }
 
@@ -267,23 +251,7 @@ func addOuterKernel() *Func {
 	f.I("MOVD", "d_len+48(FP)", "R3")
 	f.I("MOVD", "x_base+64(FP)", "R4")
 	f.I("MOVD", "x_len+72(FP)", "R5")
-	f.I("LSR", "$4", "R5", "R8")
-	f.I("AND", "$15", "R5", "R9")
-	f.I("AND", "$3", "R5", "R17")
-	f.I("LSR", "$2", "R3", "R19")
-	f.I("CBZ", "R19", "rows2")
-	f.Label("rows4")
-	addOuterGroup(f, 4)
-	f.I("SUBS", "$1", "R19", "R19")
-	f.I("BNE", "rows4")
-	f.Label("rows2")
-	f.I("TBZ", "$1", "R3", "rows1")
-	addOuterGroup(f, 2)
-	f.Label("rows1")
-	f.I("TBZ", "$0", "R3", "done")
-	addOuterGroup(f, 1)
-	f.Label("done")
-	f.I("RET")
+	rowGroups(f, "R3", addOuterGroup)
 	return f
 }
 
@@ -369,4 +337,28 @@ func aoStep(f *Func, nr, nv, bytes int) {
 	for k := 0; k < nr; k++ {
 		f.I("VST1.P", vlist("S4", aoG(k), nv), R(10+k).Post(bytes))
 	}
+}
+
+// rowGroups emits the column counts every group needs (R8 = blocks of 16,
+// R9 = columns mod 16, R17 = columns mod 4, from x's length in R5) and the
+// passes over the rows, whose count is in register rows: groups of 4 while
+// they last, then one of 2 and one of 1 as the low bits say; then RET.
+func rowGroups(f *Func, rows string, group func(f *Func, nr int)) {
+	f.I("LSR", "$4", "R5", "R8")
+	f.I("AND", "$15", "R5", "R9")
+	f.I("AND", "$3", "R5", "R17")
+	f.I("LSR", "$2", rows, "R19")
+	f.I("CBZ", "R19", "rows2")
+	f.Label("rows4")
+	group(f, 4)
+	f.I("SUBS", "$1", "R19", "R19")
+	f.I("BNE", "rows4")
+	f.Label("rows2")
+	f.I("TBZ", "$1", rows, "rows1")
+	group(f, 2)
+	f.Label("rows1")
+	f.I("TBZ", "$0", rows, "done")
+	group(f, 1)
+	f.Label("done")
+	f.I("RET")
 }

@@ -78,6 +78,7 @@ func CheckISAs(isas []string) error {
 // binary run with -short.
 func short() bool { return testing.Testing() && testing.Short() }
 
+// sink receives benchmark results so the compiler cannot drop the calls.
 var sink float32
 
 // lazy returns a function computing f once, on first use, so that listing
@@ -99,9 +100,6 @@ func randMatrix(rng *rand.Rand, k, m int) kernel.Matrix {
 	}
 	return w
 }
-
-// logits returns n logits spread like a trained model's: uniform in [−20, 20].
-func logits(rng *rand.Rand, n int) []float32 { return randSlice(rng, n, -20, 20) }
 
 // VecSizes are the lengths of the vector ops' shapes.
 var VecSizes = []int{10, 100, 1000, 10000, 100000, 1000000}

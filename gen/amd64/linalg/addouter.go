@@ -67,23 +67,7 @@ func addOuter(s *ISA) {
 			VMULSS(av[r].AsX(), al.AsX(), av[r].AsX())
 			VBROADCASTSS(av[r].AsX(), av[r])
 		}
-		ra := rowAddr{b0: GP64(), sb: sb, s3: s3}
-		MOVQ(grow, ra.b0)
-		if R > 5 {
-			ra.b5 = GP64()
-			LEAQ(Mem{Base: ra.b0, Index: sb, Scale: 4}, ra.b5)
-			ADDQ(sb, ra.b5)
-		}
-		xp := loadGP(Param("x").Base())
-		n := loadGP(Param("x").Len())
-		x := Mem{Base: xp}
-		advance := func(bytes int) {
-			ADDQ(U32(bytes), ra.b0)
-			if R > 5 {
-				ADDQ(U32(bytes), ra.b5)
-			}
-			ADDQ(U32(bytes), xp)
-		}
+		ra, x, n, advance := startRows(R, grow, sb, s3)
 
 		CMPQ(n, U32(C*L))
 		JB(LabelRef(lbl("single")))

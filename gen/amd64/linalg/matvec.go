@@ -15,6 +15,30 @@ type rowAddr struct {
 	b0, b5, sb, s3 GPVirtual
 }
 
+// startRows sets up a pass over R rows starting at row (R > 5 needs a
+// second base register) and returns the row addresses, x's cursor, the
+// column count n, and advance, which moves the rows and x by bytes.
+func startRows(R int, row, sb, s3 GPVirtual) (ra rowAddr, x Mem, n GPVirtual, advance func(bytes int)) {
+	ra = rowAddr{b0: GP64(), sb: sb, s3: s3}
+	MOVQ(row, ra.b0)
+	if R > 5 {
+		ra.b5 = GP64()
+		LEAQ(Mem{Base: ra.b0, Index: sb, Scale: 4}, ra.b5)
+		ADDQ(sb, ra.b5)
+	}
+	xp := loadGP(Param("x").Base())
+	n = loadGP(Param("x").Len())
+	x = Mem{Base: xp}
+	advance = func(bytes int) {
+		ADDQ(U32(bytes), ra.b0)
+		if R > 5 {
+			ADDQ(U32(bytes), ra.b5)
+		}
+		ADDQ(U32(bytes), xp)
+	}
+	return ra, x, n, advance
+}
+
 func (ra rowAddr) row(r, disp int) Mem {
 	var m Mem
 	switch r {
@@ -127,23 +151,7 @@ func matVec(s *ISA) {
 		} else {
 			JB(LabelRef(next))
 		}
-		ra := rowAddr{b0: GP64(), sb: sb, s3: s3}
-		MOVQ(wrow, ra.b0)
-		if R > 5 {
-			ra.b5 = GP64()
-			LEAQ(Mem{Base: ra.b0, Index: sb, Scale: 4}, ra.b5)
-			ADDQ(sb, ra.b5)
-		}
-		xp := loadGP(Param("x").Base())
-		n := loadGP(Param("x").Len())
-		x := Mem{Base: xp}
-		advance := func(bytes int) {
-			ADDQ(U32(bytes), ra.b0)
-			if R > 5 {
-				ADDQ(U32(bytes), ra.b5)
-			}
-			ADDQ(U32(bytes), xp)
-		}
+		ra, x, n, advance := startRows(R, wrow, sb, s3)
 		// body is one iteration: C vectors of x, each feeding R FMAs.
 		body := func() {
 			// Columns in pairs: two x vectors, then each row's two loads
