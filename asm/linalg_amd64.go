@@ -98,3 +98,47 @@ func FMAPeakAVX2(n int) float32
 //
 //go:noescape
 func FMAPeakAVX512(n int) float32
+
+// MatMulTSamplesAVX2 and MatMulTSamplesAVX512 are the numbers of rows of x
+// that MatMulTAVX2 and MatMulTAVX512 process per block; n must be a
+// multiple of them.
+const (
+	MatMulTSamplesAVX2   = 2
+	MatMulTSamplesAVX512 = 4
+)
+
+// MatMulTAVX2 sets z[i*zstride+c] = float32(Σ_{j<m} x[i*xstride+j]·w[c*wstride+j] + b[c])
+// for i < n and c < k; no bias when len(b) == 0. n must be a multiple of
+// MatMulTSamplesAVX2. Blocks of 2 samples × up to 5 rows of w are
+// accumulated in registers, each loaded vector feeding several FMAs; the
+// accuracy is that of MatVecAVX2 (float32 accumulators flushed to float64,
+// bias added in float64, one rounding). Requires xstride >= m, wstride >=
+// m, slices long enough for the elements described, len(b) == 0 or len(b)
+// >= k; z must not overlap x, w or b.
+//
+//go:noescape
+func MatMulTAVX2(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int)
+
+// MatMulTAVX512 is MatMulTAVX2 for AVX-512, in blocks of 4 samples;
+// n must be a multiple of MatMulTSamplesAVX512.
+//
+//go:noescape
+func MatMulTAVX512(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int)
+
+// AddMatMulTNAVX2 adds alpha·Σ_{i<n} d[i*dstride+c]·x[i*xstride+j] to
+// g[c*gstride+j] for c < k, j < m. For every element the sum over i is the
+// float32 FMA chain s = fma(d[i,c], x[i,j], s) for i = 0, 1, …, n−1 from
+// s = 0, then g = fma(alpha, s, g): the result is bit-identical on every
+// ISA. Blocks of up to 5 rows × 2 vectors of g are held in registers while
+// the samples stream by. Requires strides >= the rows they step over,
+// slices long enough for the elements described; g must not overlap d or
+// x. Callers keep n small (≤ 64) so the float32 sums stay accurate.
+//
+//go:noescape
+func AddMatMulTNAVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, x []float32, xstride int, n, k, m int)
+
+// AddMatMulTNAVX512 is AddMatMulTNAVX2 for AVX-512 (blocks of up to 5
+// rows × 4 vectors of g), with the same results.
+//
+//go:noescape
+func AddMatMulTNAVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, x []float32, xstride int, n, k, m int)

@@ -33,7 +33,12 @@ type ISA struct {
 	MatVecPasses   []rowPass // MatVec: pass shapes, largest Rows first, the last with Rows == 1 (Rows ≤ 10; AVX2 Cols ≥ 2)
 	AddOuterPasses []rowPass // AddOuter: pass shapes, largest Rows first, the last with Rows == 1 (Rows 1, 2 or 4)
 	StreamUnroll   int       // StreamRead/StreamRMW: vectors per loop iteration
-	PeakAcc        int       // FMAPeak: independent FMA chains
+
+	MatMulTSamples    int   // MatMulT: samples (rows of x) per block: 1, 2 or 4
+	MatMulTPasses     []int // MatMulT: rows of w per pass, largest first, the last 1 (≤ 5)
+	AddMatMulTNPasses []int // AddMatMulTN: rows of g per pass, largest first, the last 1 (≤ 5)
+	AddMatMulTNCols   int   // AddMatMulTN: vectors per row of the register block of g
+	PeakAcc           int   // FMAPeak: independent FMA chains
 }
 
 var avx2 = &ISA{
@@ -43,6 +48,11 @@ var avx2 = &ISA{
 	AddOuterPasses: []rowPass{{4, 2, false}, {2, 2, false}, {1, 4, false}},
 	StreamUnroll:   8,
 	PeakAcc:        12,
+	// 2×5 + 2 + 1 = 13 registers (MatMulT), 5×2 + 2 + 2 = 14 (AddMatMulTN).
+	MatMulTSamples:    2,
+	MatMulTPasses:     []int{5, 4, 3, 2, 1},
+	AddMatMulTNPasses: []int{5, 4, 3, 2, 1},
+	AddMatMulTNCols:   2,
 }
 
 var avx512 = &ISA{
@@ -52,6 +62,11 @@ var avx512 = &ISA{
 	AddOuterPasses: []rowPass{{8, 2, false}, {4, 2, false}, {2, 2, false}, {1, 4, false}},
 	StreamUnroll:   8,
 	PeakAcc:        12,
+	// 4×5 + 4 + 1 = 25 registers (MatMulT), 5×4 + 4 + 1 = 25 (AddMatMulTN).
+	MatMulTSamples:    4,
+	MatMulTPasses:     []int{5, 4, 3, 2, 1},
+	AddMatMulTNPasses: []int{5, 4, 3, 2, 1},
+	AddMatMulTNCols:   4,
 }
 
 // blockIters is the number of main-loop iterations between two flushes of
@@ -352,4 +367,62 @@ func loadGP(c gotypes.Component) reg.GPVirtual {
 	r := GP64()
 	Load(c, r)
 	return r
+}
+
+// storeSums finishes R rows whose float64 totals are in tot[0..R-1]: one
+// transposing reduction per group of rows (groups), the bias b[0..R-1]
+// added in float64 unless len(b) == 0 (bp points at b[0]), and one
+// rounding to float32 and one store per group at y[0..R-1] (y addresses
+// y[0]). t1, t2 are scratch; tot is clobbered. storeLabel must be unique in
+// the function.
+func (s *ISA) storeSums(tot []reg.VecPhysical, y Mem, bp reg.GPVirtual, t1, t2 reg.VecPhysical, storeLabel string) {
+	gs := s.groups(len(tot))
+	var first []int
+	for i, r0 := 0, 0; i < len(gs); r0, i = r0+gs[i], i+1 {
+		s.reduceGroup(tot[r0:r0+gs[i]], t1, t2)
+		first = append(first, r0)
+	}
+	CMPQ(addr(Param("b").Len()), U8(0))
+	JEQ(LabelRef(storeLabel))
+	for i, g := range gs {
+		bm := Mem{Base: bp, Disp: 4 * first[i]}
+		res := tot[first[i]]
+		switch g {
+		case 8:
+			VMOVUPS(bm, t1.AsY())
+			VCVTPS2PD(t1.AsY(), t1.AsZ())
+			VADDPD(t1.AsZ(), res.AsZ(), res.AsZ())
+		case 4:
+			VMOVUPS(bm, t1.AsX())
+			VCVTPS2PD(t1.AsX(), t1.AsY())
+			VADDPD(t1.AsY(), res.AsY(), res.AsY())
+		case 2:
+			VMOVSD(bm, t1.AsX())
+			VCVTPS2PD(t1.AsX(), t1.AsX())
+			VADDPD(t1.AsX(), res.AsX(), res.AsX())
+		case 1:
+			VMOVSS(bm, t1.AsX())
+			VCVTSS2SD(t1.AsX(), t1.AsX(), t1.AsX())
+			VADDSD(t1.AsX(), res.AsX(), res.AsX())
+		}
+	}
+	Label(storeLabel)
+	for i, g := range gs {
+		ym := y.Offset(4 * first[i])
+		res := tot[first[i]]
+		switch g {
+		case 8:
+			VCVTPD2PS(res.AsZ(), res.AsY())
+			VMOVUPS(res.AsY(), ym)
+		case 4:
+			VCVTPD2PSY(res.AsY(), res.AsX())
+			VMOVUPS(res.AsX(), ym)
+		case 2:
+			VCVTPD2PSX(res.AsX(), res.AsX())
+			VMOVSD(res.AsX(), ym)
+		case 1:
+			VCVTSD2SS(res.AsX(), res.AsX(), res.AsX())
+			VMOVSS(res.AsX(), ym)
+		}
+	}
 }

@@ -299,56 +299,7 @@ func matVec(s *ISA) {
 			Label(lbl("groups"))
 		}
 
-		// One transposing reduction per group of rows.
-		gs := s.groups(R)
-		var first []int
-		for i, r0 := 0, 0; i < len(gs); r0, i = r0+gs[i], i+1 {
-			s.reduceGroup(tot[r0:r0+gs[i]], t1, t2)
-			first = append(first, r0)
-		}
-		CMPQ(addr(Param("b").Len()), U8(0))
-		JEQ(LabelRef(lbl("store")))
-		for i, g := range gs {
-			bm := Mem{Base: bp, Disp: 4 * first[i]}
-			res := tot[first[i]]
-			switch g {
-			case 8:
-				VMOVUPS(bm, t1.AsY())
-				VCVTPS2PD(t1.AsY(), t1.AsZ())
-				VADDPD(t1.AsZ(), res.AsZ(), res.AsZ())
-			case 4:
-				VMOVUPS(bm, t1.AsX())
-				VCVTPS2PD(t1.AsX(), t1.AsY())
-				VADDPD(t1.AsY(), res.AsY(), res.AsY())
-			case 2:
-				VMOVSD(bm, t1.AsX())
-				VCVTPS2PD(t1.AsX(), t1.AsX())
-				VADDPD(t1.AsX(), res.AsX(), res.AsX())
-			case 1:
-				VMOVSS(bm, t1.AsX())
-				VCVTSS2SD(t1.AsX(), t1.AsX(), t1.AsX())
-				VADDSD(t1.AsX(), res.AsX(), res.AsX())
-			}
-		}
-		Label(lbl("store"))
-		for i, g := range gs {
-			ym := Mem{Base: yp, Disp: 4 * first[i]}
-			res := tot[first[i]]
-			switch g {
-			case 8:
-				VCVTPD2PS(res.AsZ(), res.AsY())
-				VMOVUPS(res.AsY(), ym)
-			case 4:
-				VCVTPD2PSY(res.AsY(), res.AsX())
-				VMOVUPS(res.AsX(), ym)
-			case 2:
-				VCVTPD2PSX(res.AsX(), res.AsX())
-				VMOVSD(res.AsX(), ym)
-			case 1:
-				VCVTSD2SS(res.AsX(), res.AsX(), res.AsX())
-				VMOVSS(res.AsX(), ym)
-			}
-		}
+		s.storeSums(tot, Mem{Base: yp}, bp, t1, t2, lbl("store"))
 		// Next R rows.
 		switch R {
 		case 1, 2, 4, 8:

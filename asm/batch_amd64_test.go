@@ -1,0 +1,251 @@
+//go:build !purego && linux
+
+package asm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/seed7bc074a2/maxent/fallback"
+	"github.com/seed7bc074a2/maxent/internal/guardmem"
+)
+
+// batchKernels are one ISA's batched kernels.
+type batchKernels struct {
+	laKernels
+	samples     int
+	matMulT     func(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int)
+	addMatMulTN func(g []float32, gstride int, alpha float32, d []float32, dstride int, x []float32, xstride int, n, k, m int)
+}
+
+var (
+	batchAVX2   = batchKernels{laAVX2, MatMulTSamplesAVX2, MatMulTAVX2, AddMatMulTNAVX2}
+	batchAVX512 = batchKernels{laAVX512, MatMulTSamplesAVX512, MatMulTAVX512, AddMatMulTNAVX512}
+)
+
+// batchMatrix returns a rows×cols matrix with the given stride, embedded
+// at element off of a laSentinel-filled buffer (padding between rows
+// included), its elements random in [-1, 1), and the buffer.
+func batchMatrix(rng *rand.Rand, rows, cols, stride, off int) (m, buf []float32) {
+	n := 0
+	if rows > 0 {
+		n = (rows-1)*stride + cols
+	}
+	m, buf = laMisaligned(n, off)
+	for i := 0; i < rows; i++ {
+		laFillRand(rng, m[i*stride:i*stride+cols])
+	}
+	return m, buf
+}
+
+// batchCheckPadding checks that the elements of buf outside the rows×cols
+// matrix at element off with the given stride still hold laSentinel.
+func batchCheckPadding(t *testing.T, what string, buf []float32, off, rows, cols, stride int) {
+	t.Helper()
+	in := make([]bool, len(buf))
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			in[off+i*stride+j] = true
+		}
+	}
+	for i, v := range buf {
+		if !in[i] && math.Float32bits(v) != math.Float32bits(laSentinel) {
+			t.Fatalf("%s: element %d outside the matrix overwritten with %v", what, i-off, v)
+		}
+	}
+}
+
+func TestMatMulTAVX2(t *testing.T)   { batchTestMatMulT(t, batchAVX2) }
+func TestMatMulTAVX512(t *testing.T) { batchTestMatMulT(t, batchAVX512) }
+
+func batchMatMulTCase(t *testing.T, bk batchKernels, rng *rand.Rand, n, k, m, extra int, bias bool) {
+	t.Helper()
+	xs, ws, zs := m+extra, m+(extra*3)%7, k+extra%5
+	off := (n + k + m) % 16
+	x, _ := batchMatrix(rng, n, m, xs, off)
+	w, _ := batchMatrix(rng, k, m, ws, (off+3)%16)
+	if k > 0 && m > 0 && rng.IntN(4) == 0 {
+		for j := 0; j < m; j++ { // a large-magnitude row
+			w[j] *= 1e4
+		}
+	}
+	z, zbuf := batchMatrix(rng, n, k, zs, (off+7)%16)
+	var b []float32
+	if bias {
+		b, _ = laMisaligned(k, (off+9)%16)
+		laFillRand(rng, b)
+	}
+	bk.matMulT(z, zs, x, xs, w, ws, b, n, k, m)
+	batchCheckPadding(t, fmt.Sprintf("MatMulT%s z", bk.name), zbuf, (off+7)%16, n, k, zs)
+	for i := 0; i < n; i++ {
+		for c := 0; c < k; c++ {
+			exact, abs := laExactDot(x[i*xs:i*xs+m], w[c*ws:c*ws+m])
+			if bias {
+				exact += float64(b[c])
+				abs += math.Abs(float64(b[c]))
+			}
+			got := float64(z[i*zs+c])
+			if err := math.Abs(got - exact); !(err <= laTol*abs+1e-30) {
+				t.Fatalf("MatMulT%s n=%d k=%d m=%d bias=%v: z[%d,%d] = %v, want %v (err %.3g, tol %.3g)",
+					bk.name, n, k, m, bias, i, c, got, exact, err, laTol*abs)
+			}
+		}
+	}
+}
+
+func batchTestMatMulT(t *testing.T, bk batchKernels) {
+	bk.need(t)
+	rng := rand.New(rand.NewPCG(21, 22))
+	S := bk.samples
+	ms := []int{0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 127, 128, 129, 300, 784}
+	if testing.Short() {
+		ms = []int{0, 1, 7, 8, 9, 15, 16, 17, 33, 65, 129, 784}
+	}
+	for _, n := range []int{0, S, 2 * S, 3 * S} {
+		for _, k := range []int{0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 17} {
+			for mi, m := range ms {
+				bk := bk
+				batchMatMulTCase(t, bk, rng, n, k, m, (n+k+mi)%4, (k+mi)%2 == 0)
+			}
+		}
+	}
+	// Long rows take the float64 flush path.
+	for _, m := range []int{1023, 1024, 1025, 2100, 5000} {
+		batchMatMulTCase(t, bk, rng, S, 10, m, 1, true)
+		batchMatMulTCase(t, bk, rng, 2*S, 3, m, 2, false)
+	}
+	// NaN in one sample poisons only that sample's logits.
+	x := make([]float32, 2*S*9)
+	w := make([]float32, 3*9)
+	laFillRand(rng, x)
+	laFillRand(rng, w)
+	x[9+4] = float32(math.NaN())
+	z := make([]float32, 2*S*3)
+	bk.matMulT(z, 3, x, 9, w, 9, nil, 2*S, 3, 9)
+	for i := 0; i < 2*S; i++ {
+		for c := 0; c < 3; c++ {
+			if nan := math.IsNaN(float64(z[i*3+c])); nan != (i == 1) {
+				t.Fatalf("MatMulT%s: NaN in x row 1 gives z[%d,%d] = %v", bk.name, i, c, z[i*3+c])
+			}
+		}
+	}
+}
+
+func TestAddMatMulTNAVX2(t *testing.T)   { batchTestAddMatMulTN(t, batchAVX2) }
+func TestAddMatMulTNAVX512(t *testing.T) { batchTestAddMatMulTN(t, batchAVX512) }
+
+// batchRefAddMatMulTN is the exact operation order of the kernels: per
+// element a float32 FMA chain over the samples, then one FMA with alpha.
+func batchRefAddMatMulTN(g []float32, gs int, alpha float32, d []float32, ds int, x []float32, xs int, n, k, m int) {
+	for c := 0; c < k; c++ {
+		for j := 0; j < m; j++ {
+			var s float32
+			for i := 0; i < n; i++ {
+				s = fallback.FMA32(d[i*ds+c], x[i*xs+j], s)
+			}
+			g[c*gs+j] = fallback.FMA32(alpha, s, g[c*gs+j])
+		}
+	}
+}
+
+func batchTestAddMatMulTN(t *testing.T, bk batchKernels) {
+	bk.need(t)
+	rng := rand.New(rand.NewPCG(23, 24))
+	ms := []int{0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 95, 127, 128, 129, 300, 784}
+	ns := []int{0, 1, 2, 3, 5, 8, 17, 32, 63, 64}
+	if testing.Short() {
+		ns = []int{0, 1, 3, 17, 64}
+	}
+	for _, n := range ns {
+		for _, k := range []int{0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 17} {
+			for mi, m := range ms {
+				extra := (n + k + mi) % 4
+				xs, ds, gs := m+extra, k+(extra*3)%5, m+extra%3
+				off := (n + k + m) % 16
+				x, _ := batchMatrix(rng, n, m, xs, off)
+				d, _ := batchMatrix(rng, n, k, ds, (off+5)%16)
+				g, gbuf := batchMatrix(rng, k, m, gs, (off+11)%16)
+				want := append([]float32(nil), g...)
+				alpha := float32(-0.37)
+				bk.addMatMulTN(g, gs, alpha, d, ds, x, xs, n, k, m)
+				batchRefAddMatMulTN(want, gs, alpha, d, ds, x, xs, n, k, m)
+				batchCheckPadding(t, "AddMatMulTN"+bk.name+" g", gbuf, (off+11)%16, k, m, gs)
+				for c := 0; c < k; c++ {
+					for j := 0; j < m; j++ {
+						if got, w := g[c*gs+j], want[c*gs+j]; math.Float32bits(got) != math.Float32bits(w) {
+							t.Fatalf("AddMatMulTN%s n=%d k=%d m=%d: g[%d,%d] = %v, want %v (bit-exact)", bk.name, n, k, m, c, j, got, w)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestBatchGuardPagesAVX2(t *testing.T)   { batchTestGuardPages(t, batchAVX2) }
+func TestBatchGuardPagesAVX512(t *testing.T) { batchTestGuardPages(t, batchAVX512) }
+
+// batchTestGuardPages places the first or last row of every matrix flush
+// against a PROT_NONE page at every column tail length.
+func batchTestGuardPages(t *testing.T, bk batchKernels) {
+	bk.need(t)
+	rx, rw, rb, rz := guardmem.New(t, 4), guardmem.New(t, 4), guardmem.New(t, 2), guardmem.New(t, 4)
+	rng := rand.New(rand.NewPCG(25, 26))
+	places := []func(*guardmem.Region, int) []float32{(*guardmem.Region).AtEnd, (*guardmem.Region).AtStart}
+	size := func(rows, cols, stride int) int {
+		if rows == 0 {
+			return 0
+		}
+		return (rows-1)*stride + cols
+	}
+	S := bk.samples
+	for _, k := range []int{1, 2, 3, 5, 7, 10} {
+		for m := 0; m <= 70; m++ {
+			for _, place := range places {
+				n := 2 * S
+				xs, ws, zs := m+1, m+2, k+3
+				x, w, b, z := place(rx, size(n, m, xs)), place(rw, size(k, m, ws)), place(rb, k), place(rz, size(n, k, zs))
+				laFillRand(rng, x)
+				laFillRand(rng, w)
+				laFillRand(rng, b)
+				bk.matMulT(z, zs, x, xs, w, ws, b, n, k, m)
+				for _, nn := range []int{1, 5} {
+					ds, gs := k+1, m+3
+					d, g := place(rb, size(nn, k, ds)), place(rz, size(k, m, gs))
+					x := place(rx, size(nn, m, xs))
+					laFillRand(rng, d)
+					laFillRand(rng, g)
+					laFillRand(rng, x)
+					bk.addMatMulTN(g, gs, 0.5, d, ds, x, xs, nn, k, m)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkMatMulT(b *testing.B) {
+	for _, bk := range []batchKernels{batchAVX2, batchAVX512} {
+		if !bk.ok {
+			continue
+		}
+		const n, k, m = 64, 10, 784
+		x, w, z, bias := make([]float32, n*m), make([]float32, k*m), make([]float32, n*k), make([]float32, k)
+		laFillRand(rand.New(rand.NewPCG(1, 2)), x)
+		laFillRand(rand.New(rand.NewPCG(1, 3)), w)
+		b.Run(fmt.Sprintf("isa=%s/n=%d/k=%d/m=%d", bk.name, n, k, m), func(b *testing.B) {
+			b.SetBytes(int64(4 * n * k * m)) // MACs·4: "MB/s" reads as 4·MMAC/s
+			for b.Loop() {
+				bk.matMulT(z, k, x, m, w, m, bias, n, k, m)
+			}
+		})
+		g, d := make([]float32, k*m), make([]float32, n*k)
+		b.Run(fmt.Sprintf("isa=%s/n=%d/k=%d/m=%d/op=addmatmultn", bk.name, n, k, m), func(b *testing.B) {
+			b.SetBytes(int64(4 * n * k * m))
+			for b.Loop() {
+				bk.addMatMulTN(g, m, 1e-3, d, k, x, m, n, k, m)
+			}
+		})
+	}
+}

@@ -1,0 +1,499 @@
+package main
+
+import (
+	"fmt"
+
+	. "github.com/mmcloughlin/avo/build"
+	. "github.com/mmcloughlin/avo/operand"
+	. "github.com/mmcloughlin/avo/reg"
+)
+
+// The batched kernels of the minibatch trainer: MatMulT (z = x·wᵀ + b) and
+// AddMatMulTN (g += alpha·dᵀ·x). Both are register-blocked so that every
+// vector loaded from W or x (MatMulT) or x (AddMatMulTN) feeds several FMAs
+// and W or G streams through the registers once per block of samples, not
+// once per sample.
+
+// sampleRow addresses row s (< 4) of a block of samples: base points at
+// row 0, sb is the row stride in bytes and s3 three strides (S == 4 only).
+func sampleRow(base, sb, s3 GPVirtual, s, disp int) Mem {
+	var m Mem
+	switch s {
+	case 0:
+		m = Mem{Base: base}
+	case 1:
+		m = Mem{Base: base, Index: sb, Scale: 1}
+	case 2:
+		m = Mem{Base: base, Index: sb, Scale: 2}
+	case 3:
+		m = Mem{Base: base, Index: s3, Scale: 1}
+	default:
+		panic(fmt.Sprintf("sample %d: at most 4 samples per block", s))
+	}
+	return m.Offset(disp)
+}
+
+// nextRows advances p by R rows of sb bytes; tmp is scratch.
+func nextRows(p, sb, tmp GPVirtual, R int) {
+	switch R {
+	case 1, 2, 4, 8:
+		LEAQ(Mem{Base: p, Index: sb, Scale: uint8(R)}, p)
+	default:
+		IMUL3Q(U32(R), sb, tmp)
+		ADDQ(tmp, p)
+	}
+}
+
+// matMulT emits MatMulT<ISA>(z []float32, zstride int, x []float32,
+// xstride int, w []float32, wstride int, b []float32, n, k, m int).
+//
+// Samples (rows of x) are taken in blocks of S = MatMulTSamples; n must be
+// a multiple of S (the caller does the rest with MatVec). Within a block,
+// the rows of w are processed in passes of R rows (MatMulTPasses, largest
+// first; each shape loops while at least R rows remain). A pass keeps S·R
+// float32 accumulators, one per (sample, row); each iteration loads one
+// vector of each of the S samples and one vector of each of the R rows
+// once, and does S·R FMAs. Accumulators are flushed exactly into float64
+// (in the frame) every blockIters iterations of long rows, as in MatVec;
+// the end of a pass reduces each (sample, row) horizontally in float64,
+// adds the bias in float64 and rounds once (storeSums).
+//
+// Column tails: AVX-512 loads the last m%16 columns with K1-masked loads
+// after the main loop; AVX2 does the last m%8 columns first, with scalar
+// FMAs into the freshly zeroed accumulators (a VEX scalar op clears the
+// upper lanes of its destination, which are still zero then).
+func matMulT(s *ISA) {
+	name := "MatMulT" + s.Name
+	TEXT(name, 0, "func(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int)")
+	Doc(name+" sets z[i*zstride+c] = float32(Σ_{j<m} x[i*xstride+j]·w[c*wstride+j] + b[c])",
+		"for i < n, c < k; no bias when len(b) == 0. n must be a multiple of the block size.")
+	L, VB, S := s.Lanes, s.VB(), s.MatMulTSamples
+	maxR := s.MatMulTPasses[0]
+	frame := AllocLocal(S*maxR*VB + 32)
+	slot := func(i int) Mem { return frame.Offset(S*maxR*VB + 8*i) }
+	flagMem, zsbMem, nremMem, zblkMem := slot(0), slot(1), slot(2), slot(3)
+	dmem := func(i int) Mem { return frame.Offset(i * VB) }
+
+	t := loadGP(Param("zstride"))
+	SHLQ(U8(2), t)
+	MOVQ(t, zsbMem)
+	t = loadGP(Param("n"))
+	MOVQ(t, nremMem)
+	t = loadGP(Param("z").Base())
+	MOVQ(t, zblkMem)
+	xblk := loadGP(Param("x").Base())
+	xsb := loadGP(Param("xstride"))
+	SHLQ(U8(2), xsb)
+	var xs3 GPVirtual
+	if S == 4 {
+		xs3 = GP64()
+		LEAQ(Mem{Base: xsb, Index: xsb, Scale: 2}, xs3)
+	} else if S != 2 && S != 1 {
+		panic("MatMulT: 1, 2 or 4 samples per block")
+	}
+	sb := loadGP(Param("wstride"))
+	SHLQ(U8(2), sb)
+	s3 := GP64()
+	LEAQ(Mem{Base: sb, Index: sb, Scale: 2}, s3)
+	if s.AVX512 {
+		tn := loadGP(Param("m"))
+		ANDQ(U32(L-1), tn)
+		s.setMask(tn)
+	}
+	zp, wrow, bp, krem := GP64(), GP64(), GP64(), GP64()
+
+	Label("block")
+	CMPQ(nremMem, U32(S))
+	JB(LabelRef("done"))
+	MOVQ(zblkMem, zp)
+	Load(Param("w").Base(), wrow)
+	Load(Param("b").Base(), bp)
+	Load(Param("k"), krem)
+
+	for pi, R := range s.MatMulTPasses {
+		lbl := func(x string) string { return fmt.Sprintf("r%d_%s", R, x) }
+		next := "next_block"
+		if pi+1 < len(s.MatMulTPasses) {
+			next = fmt.Sprintf("r%d_rows", s.MatMulTPasses[pi+1])
+		}
+		if R > 5 {
+			panic("MatMulT: at most 5 rows per pass")
+		}
+		p := s.pool()
+		acc := make([][]VecPhysical, S)
+		for i := range acc {
+			acc[i] = p.getN(R)
+		}
+		xv := p.getN(S)
+		wv := p.get()
+		t1, t2 := xv[0], wv // scratch once the loads are dead
+		if S == 1 {
+			t1 = p.get()
+		}
+		zeroAcc := func() {
+			for i := range acc {
+				for _, a := range acc[i] {
+					s.zero(a)
+				}
+			}
+		}
+
+		Commentf("Passes of %d rows of w over %d samples.", R, S)
+		Label(lbl("rows"))
+		CMPQ(krem, U32(R))
+		JB(LabelRef(next))
+		ra := rowAddr{b0: GP64(), sb: sb, s3: s3}
+		xp, n := GP64(), GP64()
+		xrow := func(i, disp int) Mem { return sampleRow(xp, xsb, xs3, i, disp) }
+		advance := func(bytes int) {
+			ADDQ(U32(bytes), xp)
+			ADDQ(U32(bytes), ra.b0)
+		}
+		// body: one vector of every sample, then each row's vector feeds
+		// S FMAs.
+		body := func(masked bool) {
+			for i := 0; i < S; i++ {
+				if masked {
+					VMOVUPS_Z(xrow(i, 0), K1, xv[i])
+				} else {
+					VMOVUPS(xrow(i, 0), xv[i])
+				}
+			}
+			for r := 0; r < R; r++ {
+				if masked {
+					VMOVUPS_Z(ra.row(r, 0), K1, wv)
+				} else {
+					VMOVUPS(ra.row(r, 0), wv)
+				}
+				for i := 0; i < S; i++ {
+					VFMADD231PS(wv, xv[i], acc[i][r])
+				}
+			}
+		}
+		zeroAcc()
+		MOVQ(U32(0), flagMem)
+		if !s.AVX512 {
+			// The last m%8 columns first, into the zeroed accumulators.
+			Load(Param("m"), n)
+			ANDQ(U32(L-1), n)
+			JZ(LabelRef(lbl("main")))
+			Load(Param("m"), xp)
+			ANDQ(U32(^uint32(L-1)), xp)
+			SHLQ(U8(2), xp)
+			LEAQ(Mem{Base: wrow, Index: xp, Scale: 1}, ra.b0)
+			ADDQ(xblk, xp)
+			Label(lbl("tail"))
+			for i := 0; i < S; i++ {
+				VMOVSS(xrow(i, 0), xv[i].AsX())
+			}
+			for r := 0; r < R; r++ {
+				VMOVSS(ra.row(r, 0), wv.AsX())
+				for i := 0; i < S; i++ {
+					VFMADD231SS(wv.AsX(), xv[i].AsX(), acc[i][r].AsX())
+				}
+			}
+			advance(4)
+			DECQ(n)
+			JNZ(LabelRef(lbl("tail")))
+			Label(lbl("main"))
+		}
+		MOVQ(xblk, xp)
+		MOVQ(wrow, ra.b0)
+		Load(Param("m"), n)
+
+		long := blockIters * L
+		CMPQ(n, U32(long))
+		JB(LabelRef(lbl("short")))
+		MOVQ(U32(1), flagMem)
+		s.zero(t1)
+		for i := 0; i < S*R; i++ {
+			VMOVUPD(t1, dmem(i))
+		}
+		Label(lbl("block"))
+		blk := GP64()
+		MOVL(U32(blockIters), blk.As32())
+		Label(lbl("blockloop"))
+		body(false)
+		advance(VB)
+		DECQ(blk)
+		JNZ(LabelRef(lbl("blockloop")))
+		SUBQ(U32(long), n)
+		for i := range acc {
+			for r, a := range acc[i] {
+				s.rowTotal([]VecPhysical{a}, a, t1, t2)
+				VADDPD(dmem(i*R+r), a, a)
+				VMOVUPD(a, dmem(i*R+r))
+			}
+		}
+		zeroAcc()
+		CMPQ(n, U32(long))
+		JAE(LabelRef(lbl("block")))
+
+		Label(lbl("short"))
+		CMPQ(n, U32(L))
+		JB(LabelRef(lbl("cols")))
+		Label(lbl("loop"))
+		body(false)
+		advance(VB)
+		SUBQ(U32(L), n)
+		CMPQ(n, U32(L))
+		JAE(LabelRef(lbl("loop")))
+
+		Label(lbl("cols")) // n == m % L
+		if s.AVX512 {
+			TESTQ(n, n)
+			JZ(LabelRef(lbl("total")))
+			body(true)
+			Label(lbl("total"))
+		}
+		for i := range acc {
+			for _, a := range acc[i] {
+				s.rowTotal([]VecPhysical{a}, a, t1, t2)
+			}
+		}
+		CMPQ(flagMem, U8(0))
+		JEQ(LabelRef(lbl("sums")))
+		for i := range acc {
+			for r, a := range acc[i] {
+				VADDPD(dmem(i*R+r), a, a)
+			}
+		}
+		Label(lbl("sums"))
+		zrow := GP64()
+		MOVQ(zp, zrow)
+		for i := 0; i < S; i++ {
+			if i > 0 {
+				ADDQ(zsbMem, zrow)
+			}
+			s.storeSums(acc[i], Mem{Base: zrow}, bp, t1, t2, lbl(fmt.Sprintf("store%d", i)))
+		}
+		// Next R rows of w.
+		nextRows(wrow, sb, zrow, R)
+		ADDQ(U32(4*R), zp)
+		ADDQ(U32(4*R), bp)
+		SUBQ(U32(R), krem)
+		JMP(LabelRef(lbl("rows")))
+	}
+
+	Label("next_block")
+	switch S {
+	case 1:
+		ADDQ(xsb, xblk)
+	case 2:
+		LEAQ(Mem{Base: xblk, Index: xsb, Scale: 2}, xblk)
+	case 4:
+		LEAQ(Mem{Base: xblk, Index: xsb, Scale: 4}, xblk)
+	}
+	MOVQ(zsbMem, zp)
+	IMUL3Q(U32(S), zp, zp)
+	ADDQ(zp, zblkMem)
+	SUBQ(U32(S), nremMem)
+	JMP(LabelRef("block"))
+
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// addMatMulTN emits AddMatMulTN<ISA>(g []float32, gstride int, alpha
+// float32, d []float32, dstride int, x []float32, xstride int, n, k, m int).
+//
+// The k rows of g are processed in passes of R rows (AddMatMulTNPasses,
+// largest first, each looping while at least R rows remain). Within a
+// pass, a block of R rows × C vectors of g (AddMatMulTNCols) is held in
+// float32 accumulators while the n samples stream by: per sample, C
+// vectors of x are loaded once and each of the R coefficients d[i, c] is
+// broadcast once (an embedded broadcast on AVX-512), for R·C FMAs. Then
+// g = fma(alpha, acc, g) is applied to the block. Remaining whole vectors
+// go one at a time; the last m%Lanes columns use K1-masked loads and
+// stores on AVX-512 and a scalar loop on AVX2. For every element the sum
+// over the samples is the same float32 FMA chain, in the order i = 0..n−1,
+// on every path and ISA, so the results are bit-identical to the reference
+// (s = fma(d, x, s) over i, then g = fma(alpha, s, g)).
+func addMatMulTN(s *ISA) {
+	name := "AddMatMulTN" + s.Name
+	TEXT(name, NOSPLIT, "func(g []float32, gstride int, alpha float32, d []float32, dstride int, x []float32, xstride int, n, k, m int)")
+	Doc(name+" adds alpha·Σ_{i<n} d[i*dstride+c]·x[i*xstride+j] to g[c*gstride+j] for c < k, j < m:",
+		"s = fma(d, x, s) over i = 0..n-1 in float32, then g = fma(alpha, s, g).")
+	L, VB, C := s.Lanes, s.VB(), s.AddMatMulTNCols
+	frame := AllocLocal(16)
+	xsbMem, dsbMem := frame.Offset(0), frame.Offset(8)
+	t := loadGP(Param("xstride"))
+	SHLQ(U8(2), t)
+	MOVQ(t, xsbMem)
+	t = loadGP(Param("dstride"))
+	SHLQ(U8(2), t)
+	MOVQ(t, dsbMem)
+	gpass := loadGP(Param("g").Base())
+	gsb := loadGP(Param("gstride"))
+	SHLQ(U8(2), gsb)
+	gs3 := GP64()
+	LEAQ(Mem{Base: gsb, Index: gsb, Scale: 2}, gs3)
+	dp := loadGP(Param("d").Base())
+	krem := loadGP(Param("k"))
+	if s.AVX512 {
+		tn := loadGP(Param("m"))
+		ANDQ(U32(L-1), tn)
+		s.setMask(tn)
+	}
+
+	for pi, R := range s.AddMatMulTNPasses {
+		lbl := func(x string) string { return fmt.Sprintf("r%d_%s", R, x) }
+		next := "done"
+		if pi+1 < len(s.AddMatMulTNPasses) {
+			next = fmt.Sprintf("r%d_rows", s.AddMatMulTNPasses[pi+1])
+		}
+		if R > 5 {
+			panic("AddMatMulTN: at most 5 rows per pass")
+		}
+		p := s.pool()
+		alpha := p.get()
+		acc := make([][]VecPhysical, R)
+		for r := range acc {
+			acc[r] = p.getN(C)
+		}
+		xv := p.getN(C)
+		var bv VecPhysical
+		if !s.AVX512 {
+			bv = p.get()
+		}
+
+		Commentf("Passes of %d rows of g, %d vectors per row per block.", R, C)
+		Label(lbl("rows"))
+		CMPQ(krem, U32(R))
+		JB(LabelRef(next))
+		VBROADCASTSS(addr(Param("alpha")), alpha)
+		ga := rowAddr{b0: GP64(), sb: gsb, s3: gs3}
+		xcol, ncol := GP64(), GP64()
+		MOVQ(gpass, ga.b0)
+		Load(Param("x").Base(), xcol)
+		Load(Param("m"), ncol)
+
+		// block emits one column block of cv vectors (masked: the K1 tail,
+		// cv == 1) over all samples, then the update of g.
+		block := func(cv int, masked bool, tag string) {
+			for r := 0; r < R; r++ {
+				for c := 0; c < cv; c++ {
+					s.zero(acc[r][c])
+				}
+			}
+			xi, di, cnt := GP64(), GP64(), GP64()
+			MOVQ(xcol, xi)
+			MOVQ(dp, di)
+			Load(Param("n"), cnt)
+			TESTQ(cnt, cnt)
+			JZ(LabelRef(lbl(tag + "_update")))
+			Label(lbl(tag + "_samples"))
+			for c := 0; c < cv; c++ {
+				if masked {
+					VMOVUPS_Z(Mem{Base: xi}, K1, xv[c])
+				} else {
+					VMOVUPS(Mem{Base: xi, Disp: c * VB}, xv[c])
+				}
+			}
+			for r := 0; r < R; r++ {
+				dm := Mem{Base: di, Disp: 4 * r}
+				if s.AVX512 {
+					for c := 0; c < cv; c++ {
+						VFMADD231PS_BCST(dm, xv[c], acc[r][c])
+					}
+				} else {
+					VMOVSS(dm, bv.AsX()) // scalar loads only via VMOVSS (see isa.go)
+					VBROADCASTSS(bv.AsX(), bv)
+					for c := 0; c < cv; c++ {
+						VFMADD231PS(bv, xv[c], acc[r][c])
+					}
+				}
+			}
+			ADDQ(xsbMem, xi)
+			ADDQ(dsbMem, di)
+			DECQ(cnt)
+			JNZ(LabelRef(lbl(tag + "_samples")))
+			Label(lbl(tag + "_update"))
+			tv := xv[0]
+			for r := 0; r < R; r++ {
+				for c := 0; c < cv; c++ {
+					gm := ga.row(r, c*VB)
+					if masked {
+						VMOVUPS_Z(gm, K1, tv)
+						VFMADD231PS(acc[r][c], alpha, tv)
+						VMOVUPS(tv, K1, gm)
+					} else {
+						VMOVUPS(gm, tv)
+						VFMADD231PS(acc[r][c], alpha, tv)
+						VMOVUPS(tv, gm)
+					}
+				}
+			}
+		}
+
+		CMPQ(ncol, U32(C*L))
+		JB(LabelRef(lbl("single")))
+		Label(lbl("wide"))
+		block(C, false, "wide")
+		ADDQ(U32(C*VB), ga.b0)
+		ADDQ(U32(C*VB), xcol)
+		SUBQ(U32(C*L), ncol)
+		CMPQ(ncol, U32(C*L))
+		JAE(LabelRef(lbl("wide")))
+
+		Label(lbl("single"))
+		CMPQ(ncol, U32(L))
+		JB(LabelRef(lbl("cols")))
+		block(1, false, "one")
+		ADDQ(U32(VB), ga.b0)
+		ADDQ(U32(VB), xcol)
+		SUBQ(U32(L), ncol)
+		JMP(LabelRef(lbl("single")))
+
+		Label(lbl("cols")) // ncol == m % L
+		TESTQ(ncol, ncol)
+		JZ(LabelRef(lbl("next")))
+		if s.AVX512 {
+			block(1, true, "tail")
+		} else {
+			// One column at a time: R scalar chains over the samples.
+			Label(lbl("scol"))
+			for r := 0; r < R; r++ {
+				s.zero(acc[r][0])
+			}
+			xi, di, cnt := GP64(), GP64(), GP64()
+			MOVQ(xcol, xi)
+			MOVQ(dp, di)
+			Load(Param("n"), cnt)
+			TESTQ(cnt, cnt)
+			JZ(LabelRef(lbl("supdate")))
+			Label(lbl("ssamples"))
+			VMOVSS(Mem{Base: xi}, xv[0].AsX())
+			for r := 0; r < R; r++ {
+				VMOVSS(Mem{Base: di, Disp: 4 * r}, bv.AsX())
+				VFMADD231SS(bv.AsX(), xv[0].AsX(), acc[r][0].AsX())
+			}
+			ADDQ(xsbMem, xi)
+			ADDQ(dsbMem, di)
+			DECQ(cnt)
+			JNZ(LabelRef(lbl("ssamples")))
+			Label(lbl("supdate"))
+			for r := 0; r < R; r++ {
+				gm := ga.row(r, 0)
+				VMOVSS(gm, xv[0].AsX())
+				VFMADD231SS(acc[r][0].AsX(), alpha.AsX(), xv[0].AsX())
+				VMOVSS(xv[0].AsX(), gm)
+			}
+			ADDQ(U32(4), ga.b0)
+			ADDQ(U32(4), xcol)
+			DECQ(ncol)
+			JNZ(LabelRef(lbl("scol")))
+		}
+
+		Label(lbl("next"))
+		nextRows(gpass, gsb, ncol, R)
+		ADDQ(U32(4*R), dp)
+		SUBQ(U32(R), krem)
+		JMP(LabelRef(lbl("rows")))
+	}
+
+	Label("done")
+	VZEROUPPER()
+	RET()
+}
