@@ -101,4 +101,3 @@ func (o *objective) eval(theta, grad []float64) float64 {
 	}
 	return loss*inv + 0.5*o.l2*pen
 }
-
