@@ -52,3 +52,11 @@ func shiftSubImpl(dst, src []float32, m, l float32) {
 func softmaxSmallImpl(dst, src []float32) (m float32, sum float64, ok bool) {
 	return 0, 0, false
 }
+
+func matMulTImpl(z, x, w Matrix, b []float32) {
+	fallback.MatMulT(z.Data, z.Stride, x.Data, x.Stride, w.Data, w.Stride, b, x.Rows, w.Rows, w.Cols)
+}
+
+func addMatMulTNImpl(g Matrix, alpha float32, d, x Matrix) {
+	fallback.AddMatMulTN(g.Data, g.Stride, alpha, d.Data, d.Stride, x.Data, x.Stride, x.Rows, g.Rows, g.Cols)
+}

@@ -153,3 +153,52 @@ func shiftSubImpl(dst, src []float32, m, l float32) {
 		dst, src = dst[n:], src[n:]
 	}
 }
+
+// macChunk is the most multiply-adds one call of a batched assembly kernel
+// performs (~5–10 µs).
+const macChunk = 1 << 18
+
+func matMulTImpl(z, x, w Matrix, b []float32) {
+	be := current()
+	n, k, m := x.Rows, w.Rows, w.Cols
+	if be == generic || m == 0 {
+		fallback.MatMulT(z.Data, z.Stride, x.Data, x.Stride, w.Data, w.Stride, b, n, k, m)
+		return
+	}
+	S := asmMatMulTSamples(be)
+	kc := min(k, max(1, macChunk/(S*m))) // rows of w per call
+	ns := S * max(1, macChunk/(S*kc*m))  // samples per call
+	nb := n - n%S                        // samples in whole blocks
+	for i := 0; i < nb; i += ns {
+		e := min(i+ns, nb)
+		for c := 0; c < k; c += kc {
+			var bb []float32
+			if b != nil {
+				bb = b[c:]
+			}
+			asmMatMulT(be, z.Data[i*z.Stride+c:], z.Stride, x.Data[i*x.Stride:], x.Stride,
+				w.Data[c*w.Stride:], w.Stride, bb, e-i, min(kc, k-c), m)
+		}
+	}
+	for i := nb; i < n; i++ {
+		matVecImpl(z.Row(i), w, x.Row(i), b)
+	}
+}
+
+func addMatMulTNImpl(g Matrix, alpha float32, d, x Matrix) {
+	be := current()
+	n, k, m := x.Rows, g.Rows, g.Cols
+	if be == generic {
+		fallback.AddMatMulTN(g.Data, g.Stride, alpha, d.Data, d.Stride, x.Data, x.Stride, n, k, m)
+		return
+	}
+	const nb = fallback.BatchBlock
+	kc := min(k, max(1, macChunk/(nb*m))) // rows of g per call
+	for i := 0; i < n; i += nb {
+		ni := min(nb, n-i)
+		for c := 0; c < k; c += kc {
+			asmAddMatMulTN(be, g.Data[c*g.Stride:], g.Stride, alpha, d.Data[i*d.Stride+c:], d.Stride,
+				x.Data[i*x.Stride:], x.Stride, ni, min(kc, k-c), m)
+		}
+	}
+}

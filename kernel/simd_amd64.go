@@ -83,3 +83,27 @@ func softmaxSmallImpl(dst, src []float32) (m float32, sum float64, ok bool) {
 	m, sum = asm.SoftmaxSmallAVX512(dst, src)
 	return m, sum, true
 }
+
+// asmMatMulTSamples is the block size of asmMatMulT: its n must be a multiple.
+func asmMatMulTSamples(be backendID) int {
+	if be == avx512 {
+		return asm.MatMulTSamplesAVX512
+	}
+	return asm.MatMulTSamplesAVX2
+}
+
+func asmMatMulT(be backendID, z []float32, zs int, x []float32, xs int, w []float32, ws int, b []float32, n, k, m int) {
+	if be == avx512 {
+		asm.MatMulTAVX512(z, zs, x, xs, w, ws, b, n, k, m)
+		return
+	}
+	asm.MatMulTAVX2(z, zs, x, xs, w, ws, b, n, k, m)
+}
+
+func asmAddMatMulTN(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, x []float32, xs int, n, k, m int) {
+	if be == avx512 {
+		asm.AddMatMulTNAVX512(g, gs, alpha, d, ds, x, xs, n, k, m)
+		return
+	}
+	asm.AddMatMulTNAVX2(g, gs, alpha, d, ds, x, xs, n, k, m)
+}

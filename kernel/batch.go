@@ -1,0 +1,130 @@
+package kernel
+
+import "fmt"
+
+// The batched ops of the minibatch trainer: the logits of a block of
+// samples (MatMulT), the gradient of the weights over the block
+// (AddMatMulTN) and the loss and logit gradient of every sample
+// (SoftmaxCrossEntropyRows). The SIMD backends register-block MatMulT and
+// AddMatMulTN so that W and G stream through the registers once per block
+// of samples rather than once per sample.
+
+// MatMulT sets z = x·wᵀ + b: z[i,c] = Σj x[i,j]·w[c,j] + b[c] for every
+// sample (row) i of x and class (row) c of w, each sum with the accuracy of
+// MatVec. b may be nil (no bias). It panics unless z is x.Rows×w.Rows,
+// x.Cols == w.Cols and b is nil or has w.Rows elements, and if z overlaps
+// x, w or b.
+func MatMulT(z Matrix, x Matrix, w Matrix, b []float32) {
+	z.check("MatMulT", "z")
+	x.check("MatMulT", "x")
+	w.check("MatMulT", "w")
+	if x.Cols != w.Cols {
+		panicLen("MatMulT", "x.Cols", x.Cols, "w.Cols", w.Cols)
+	}
+	if z.Rows != x.Rows {
+		panicLen("MatMulT", "z.Rows", z.Rows, "x.Rows", x.Rows)
+	}
+	if z.Cols != w.Rows {
+		panicLen("MatMulT", "z.Cols", z.Cols, "w.Rows", w.Rows)
+	}
+	if b != nil && len(b) != w.Rows {
+		panicLen("MatMulT", "len(b)", len(b), "w.Rows", w.Rows)
+	}
+	zd := z.extent()
+	if overlap(zd, x.extent()) {
+		panicOverlap("MatMulT", "z.Data", "x.Data")
+	}
+	if overlap(zd, w.extent()) {
+		panicOverlap("MatMulT", "z.Data", "w.Data")
+	}
+	if overlap(zd, b) {
+		panicOverlap("MatMulT", "z.Data", "b")
+	}
+	if z.Rows == 0 || z.Cols == 0 {
+		return
+	}
+	matMulTImpl(z, x, w, b)
+}
+
+// AddMatMulTN adds alpha·dᵀ·x to g: g[c,j] += alpha·Σᵢ d[i,c]·x[i,j], the
+// weight gradient of a block of samples whose logit gradients are the rows
+// of d. The samples are summed in float32 in blocks of 64 (in sample order,
+// with fused multiply-adds on the SIMD backends), each block's sum then
+// multiplied by alpha and added to g, so the error is at most about
+// 70·2⁻²⁴ of Σ|terms| per block. It panics unless d is x.Rows×g.Rows and
+// x.Cols == g.Cols, and if g overlaps d or x.
+func AddMatMulTN(g Matrix, alpha float32, d Matrix, x Matrix) {
+	g.check("AddMatMulTN", "g")
+	d.check("AddMatMulTN", "d")
+	x.check("AddMatMulTN", "x")
+	if d.Rows != x.Rows {
+		panicLen("AddMatMulTN", "d.Rows", d.Rows, "x.Rows", x.Rows)
+	}
+	if d.Cols != g.Rows {
+		panicLen("AddMatMulTN", "d.Cols", d.Cols, "g.Rows", g.Rows)
+	}
+	if x.Cols != g.Cols {
+		panicLen("AddMatMulTN", "x.Cols", x.Cols, "g.Cols", g.Cols)
+	}
+	gd := g.extent()
+	if overlap(gd, d.extent()) {
+		panicOverlap("AddMatMulTN", "g.Data", "d.Data")
+	}
+	if overlap(gd, x.extent()) {
+		panicOverlap("AddMatMulTN", "g.Data", "x.Data")
+	}
+	if g.Rows == 0 || g.Cols == 0 || x.Rows == 0 {
+		return
+	}
+	addMatMulTNImpl(g, alpha, d, x)
+}
+
+// SoftmaxCrossEntropyRows applies SoftmaxCrossEntropy to every row: row i
+// of grad is set to softmax(z row i) − onehot(labels[i]), and the sum of
+// the rows' losses log Σ exp(z[i,·]) − z[i,labels[i]] is returned, summed
+// in float64. grad may be z itself (the same Data and Stride). It panics
+// unless grad and z have the same shape and len(labels) == z.Rows, if a
+// label is not in [0, z.Cols), and if grad overlaps z otherwise.
+func SoftmaxCrossEntropyRows(grad Matrix, z Matrix, labels []int) (loss float64) {
+	grad.check("SoftmaxCrossEntropyRows", "grad")
+	z.check("SoftmaxCrossEntropyRows", "z")
+	if grad.Rows != z.Rows {
+		panicLen("SoftmaxCrossEntropyRows", "grad.Rows", grad.Rows, "z.Rows", z.Rows)
+	}
+	if grad.Cols != z.Cols {
+		panicLen("SoftmaxCrossEntropyRows", "grad.Cols", grad.Cols, "z.Cols", z.Cols)
+	}
+	if len(labels) != z.Rows {
+		panicLen("SoftmaxCrossEntropyRows", "len(labels)", len(labels), "z.Rows", z.Rows)
+	}
+	gd, zd := grad.extent(), z.extent()
+	if overlap(gd, zd) && !(same(gd, zd) && grad.Stride == z.Stride) {
+		panicOverlap("SoftmaxCrossEntropyRows", "grad.Data", "z.Data")
+	}
+	for i, l := range labels {
+		if uint(l) >= uint(z.Cols) {
+			panicRowLabel(i, l, z.Cols)
+		}
+	}
+	for i := 0; i < z.Rows; i++ {
+		o, og := i*z.Stride, i*grad.Stride
+		zr := z.Data[o : o+z.Cols : o+z.Cols]
+		gr := grad.Data[og : og+z.Cols : og+z.Cols]
+		loss += float64(softmaxCrossEntropyImpl(gr, zr, labels[i]))
+	}
+	return loss
+}
+
+// extent returns the part of m.Data that m's elements span (empty when m
+// has no elements).
+func (m Matrix) extent() []float32 {
+	if m.Rows == 0 || m.Cols == 0 {
+		return nil
+	}
+	return m.Data[:(m.Rows-1)*m.Stride+m.Cols]
+}
+
+//go:noinline
+func panicRowLabel(row, label, n int) {
+	panic(fmt.Sprintf("kernel.SoftmaxCrossEntropyRows: labels[%d] = %d, want 0 ≤ label < z.Cols = %d", row, label, n))
+}

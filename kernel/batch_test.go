@@ -1,0 +1,325 @@
+package kernel
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/seed7bc074a2/maxent/fallback"
+)
+
+// batchShapes are (n samples, k classes, m features): every small shape
+// around the block sizes (4 samples × 5 classes on AVX-512, 2 × 5 on AVX2,
+// 4 × 4 on NEON), the vector widths and the 64-sample block of
+// AddMatMulTN, plus the MNIST shape.
+func batchShapes() [][3]int {
+	var s [][3]int
+	for _, n := range []int{0, 1, 2, 3, 4, 5, 7, 8, 9, 13} {
+		for _, k := range []int{0, 1, 2, 3, 4, 5, 6, 9, 10, 11, 16} {
+			for _, m := range []int{0, 1, 3, 4, 7, 8, 15, 16, 17, 33, 65} {
+				s = append(s, [3]int{n, k, m})
+			}
+		}
+	}
+	s = append(s, [3]int{64, 10, 784}, [3]int{65, 10, 784}, [3]int{130, 3, 50}, [3]int{6, 7, 1100}, [3]int{129, 21, 19})
+	if !testing.Short() {
+		s = append(s, [3]int{256, 10, 784}, [3]int{37, 40, 2100})
+	}
+	return s
+}
+
+func TestMatMulTOracle(t *testing.T) {
+	shapes := batchShapes()
+	forEachBackend(t, func(t *testing.T) {
+		r := newRand(41)
+		for si, sh := range shapes {
+			n, k, m := sh[0], sh[1], sh[2]
+			kind := si % matrixKinds
+			d := []dist{distUnit, distSpread, distPlus}[si%3]
+			x := makeTestMatrix(n, m, kind, func() float32 { return d.gen(r) })
+			w := makeTestMatrix(k, m, (kind+1)%matrixKinds, func() float32 { return d.gen(r) })
+			z := makeTestMatrix(n, k, (kind+2)%matrixKinds, func() float32 { return 7 })
+			var b []float32
+			var bs []float32
+			if si%2 == 0 {
+				bs = fillVec(r, k, distSpread)
+				b = inBuf(bs, 1+si%15)
+			}
+			xBefore, wBefore := slices.Clone(x.buf), slices.Clone(w.buf)
+			MatMulT(z.m, x.m, w.m, b)
+			ctx := fmt.Sprintf("MatMulT n=%d k=%d m=%d strides %d/%d/%d bias %v", n, k, m, z.m.Stride, x.m.Stride, w.m.Stride, b != nil)
+			for i := 0; i < n; i++ {
+				if msg, _ := checkMatVec(z.m.Row(i), w.m, x.m.Row(i), bs); msg != "" {
+					t.Fatalf("%s: row %d: %s", ctx, i, msg)
+				}
+			}
+			if msg := z.checkGuards(); msg != "" {
+				t.Fatalf("%s: %s", ctx, msg)
+			}
+			inputUnchanged(t, ctx, "x buffer", x.buf, xBefore)
+			inputUnchanged(t, ctx, "w buffer", w.buf, wBefore)
+		}
+	})
+}
+
+// refAddMatMulTN returns g0 + alpha·dᵀx in float64, the magnitude
+// |g0| + |alpha|·Σ|d·x| of each element and Σ|d·x| (the largest partial
+// sum the float32 accumulation can meet).
+func refAddMatMulTN(g0 Matrix, alpha float32, d, x Matrix) (exact, mag, sumAbs [][]float64) {
+	exact = make([][]float64, g0.Rows)
+	mag = make([][]float64, g0.Rows)
+	sumAbs = make([][]float64, g0.Rows)
+	for c := 0; c < g0.Rows; c++ {
+		exact[c] = make([]float64, g0.Cols)
+		mag[c] = make([]float64, g0.Cols)
+		sumAbs[c] = make([]float64, g0.Cols)
+		for j := 0; j < g0.Cols; j++ {
+			var s, a float64
+			for i := 0; i < x.Rows; i++ {
+				p := float64(d.At(i, c)) * float64(x.At(i, j))
+				s += p
+				a += math.Abs(p)
+			}
+			gv := float64(g0.At(c, j))
+			exact[c][j] = gv + float64(alpha)*s
+			mag[c][j] = math.Abs(gv) + math.Abs(float64(alpha))*a
+			sumAbs[c][j] = a
+		}
+	}
+	return exact, mag, sumAbs
+}
+
+func TestAddMatMulTNOracle(t *testing.T) {
+	shapes := batchShapes()
+	forEachBackend(t, func(t *testing.T) {
+		r := newRand(43)
+		for si, sh := range shapes {
+			n, k, m := sh[0], sh[1], sh[2]
+			kind := si % matrixKinds
+			x := makeTestMatrix(n, m, kind, func() float32 { return distUnit.gen(r) })
+			d := makeTestMatrix(n, k, (kind+1)%matrixKinds, func() float32 { return distSpread.gen(r) })
+			g := makeTestMatrix(k, m, (kind+2)%matrixKinds, func() float32 { return distUnit.gen(r) })
+			g0 := g.m.Clone()
+			alpha := []float32{1, -0.25, 1.0 / 64}[si%3]
+			xBefore, dBefore := slices.Clone(x.buf), slices.Clone(d.buf)
+			AddMatMulTN(g.m, alpha, d.m, x.m)
+			ctx := fmt.Sprintf("AddMatMulTN n=%d k=%d m=%d alpha=%v", n, k, m, alpha)
+			exact, mag, _ := refAddMatMulTN(g0, alpha, d.m, x.m)
+			for c := 0; c < k; c++ {
+				for j := 0; j < m; j++ {
+					got := float64(g.m.At(c, j))
+					if err := math.Abs(got - exact[c][j]); !(err <= 1e-5*mag[c][j]) {
+						t.Fatalf("%s: g[%d,%d] = %v, want %v (err %.3g, bound %.3g)", ctx, c, j, got, exact[c][j], err, 1e-5*mag[c][j])
+					}
+				}
+			}
+			if msg := g.checkGuards(); msg != "" {
+				t.Fatalf("%s: %s", ctx, msg)
+			}
+			inputUnchanged(t, ctx, "x buffer", x.buf, xBefore)
+			inputUnchanged(t, ctx, "d buffer", d.buf, dBefore)
+		}
+	})
+}
+
+// TestAddMatMulTNBitIdentical: every SIMD backend computes the same float32
+// FMA chains, so their results agree bit for bit with each other and with
+// a reference written with fallback.FMA32.
+func TestAddMatMulTNBitIdentical(t *testing.T) {
+	r := newRand(47)
+	for _, sh := range [][3]int{{64, 10, 784}, {130, 7, 45}, {5, 13, 17}} {
+		n, k, m := sh[0], sh[1], sh[2]
+		x := makeTestMatrix(n, m, 0, func() float32 { return distUnit.gen(r) }).m
+		d := makeTestMatrix(n, k, 1, func() float32 { return distUnit.gen(r) }).m
+		g0 := makeTestMatrix(k, m, 2, func() float32 { return distUnit.gen(r) }).m
+		want := g0.Clone()
+		for i0 := 0; i0 < n; i0 += fallback.BatchBlock {
+			for c := 0; c < k; c++ {
+				for j := 0; j < m; j++ {
+					var s float32
+					for i := i0; i < min(i0+fallback.BatchBlock, n); i++ {
+						s = fallback.FMA32(d.At(i, c), x.At(i, j), s)
+					}
+					want.Set(c, j, fallback.FMA32(0.5, s, want.At(c, j)))
+				}
+			}
+		}
+		forEachBackend(t, func(t *testing.T) {
+			if Backend() == "generic" {
+				t.Skip("the generic backend rounds each product (no FMA)")
+			}
+			g := g0.Clone()
+			AddMatMulTN(g, 0.5, d, x)
+			for c := 0; c < k; c++ {
+				if msg := sameBits(g.Row(c), want.Row(c)); msg != "" {
+					t.Fatalf("n=%d k=%d m=%d row %d: %s", n, k, m, c, msg)
+				}
+			}
+		})
+	}
+}
+
+// TestSoftmaxCrossEntropyRows: the batched op is SoftmaxCrossEntropy row
+// by row, bit for bit, in place or not, with the losses summed in float64.
+func TestSoftmaxCrossEntropyRows(t *testing.T) {
+	forEachBackend(t, func(t *testing.T) {
+		r := newRand(53)
+		for _, sh := range [][2]int{{0, 3}, {1, 1}, {5, 10}, {64, 10}, {17, 33}, {3, 1000}} {
+			n, k := sh[0], sh[1]
+			z := makeTestMatrix(n, k, n%matrixKinds, func() float32 { return distSpread.gen(r) })
+			labels := make([]int, n)
+			for i := range labels {
+				labels[i] = r.IntN(k)
+			}
+			if n > 2 {
+				z.m.Set(1, 0, qNaN32) // one NaN row
+				z.m.Set(2, k-1, posInf32)
+			}
+			want := NewMatrix(n, k)
+			var wantLoss float64
+			for i := 0; i < n; i++ {
+				wantLoss += float64(SoftmaxCrossEntropy(want.Row(i), z.m.Row(i), labels[i]))
+			}
+			grad := makeTestMatrix(n, k, (n+1)%matrixKinds, func() float32 { return 0 })
+			loss := SoftmaxCrossEntropyRows(grad.m, z.m, labels)
+			ctx := fmt.Sprintf("%d×%d", n, k)
+			if math.Float64bits(loss) != math.Float64bits(wantLoss) && !(math.IsNaN(loss) && math.IsNaN(wantLoss)) {
+				t.Fatalf("%s: loss %v, want %v", ctx, loss, wantLoss)
+			}
+			for i := 0; i < n; i++ {
+				if msg := sameBits(grad.m.Row(i), want.Row(i)); msg != "" {
+					t.Fatalf("%s: row %d: %s", ctx, i, msg)
+				}
+			}
+			if msg := grad.checkGuards(); msg != "" {
+				t.Fatalf("%s: %s", ctx, msg)
+			}
+			// In place.
+			loss = SoftmaxCrossEntropyRows(z.m, z.m, labels)
+			if math.Float64bits(loss) != math.Float64bits(wantLoss) && !(math.IsNaN(loss) && math.IsNaN(wantLoss)) {
+				t.Fatalf("%s in place: loss %v, want %v", ctx, loss, wantLoss)
+			}
+			for i := 0; i < n; i++ {
+				if msg := sameBits(z.m.Row(i), want.Row(i)); msg != "" {
+					t.Fatalf("%s in place: row %d: %s", ctx, i, msg)
+				}
+			}
+		}
+	})
+}
+
+func TestBatchPanics(t *testing.T) {
+	x, w, z := NewMatrix(4, 6), NewMatrix(3, 6), NewMatrix(4, 3)
+	g, d := NewMatrix(3, 6), NewMatrix(4, 3)
+	big := NewMatrix(8, 16)
+	cases := []struct {
+		want string
+		f    func()
+	}{
+		{"kernel.MatMulT: x.Cols = 5, want w.Cols = 6", func() { MatMulT(z, NewMatrix(4, 5), w, nil) }},
+		{"kernel.MatMulT: z.Rows = 3, want x.Rows = 4", func() { MatMulT(NewMatrix(3, 3), x, w, nil) }},
+		{"kernel.MatMulT: z.Cols = 2, want w.Rows = 3", func() { MatMulT(NewMatrix(4, 2), x, w, nil) }},
+		{"kernel.MatMulT: len(b) = 2, want w.Rows = 3", func() { MatMulT(z, x, w, make([]float32, 2)) }},
+		{"kernel.MatMulT: z.Data overlaps x.Data", func() { MatMulT(big.Slice(0, 4).sub(3), big.Slice(2, 6).sub(6), w, nil) }},
+		{"kernel.MatMulT: z.Data overlaps w.Data", func() { MatMulT(big.Slice(0, 4).sub(3), x, big.Slice(1, 4).sub(6), nil) }},
+		{"kernel.MatMulT: z.Data overlaps b", func() { MatMulT(z, x, w, z.Data[:3]) }},
+		{"kernel.MatMulT: len(x.Data) = 5, want ≥ 54", func() { MatMulT(z, Matrix{Rows: 4, Cols: 6, Stride: 16, Data: make([]float32, 5)}, w, nil) }},
+		{"kernel.MatMulT: malformed w: Rows = 3, Cols = 6, Stride = 2", func() { MatMulT(z, x, Matrix{Rows: 3, Cols: 6, Stride: 2, Data: make([]float32, 99)}, nil) }},
+		{"kernel.AddMatMulTN: d.Rows = 3, want x.Rows = 4", func() { AddMatMulTN(g, 1, NewMatrix(3, 3), x) }},
+		{"kernel.AddMatMulTN: d.Cols = 4, want g.Rows = 3", func() { AddMatMulTN(g, 1, NewMatrix(4, 4), x) }},
+		{"kernel.AddMatMulTN: x.Cols = 6, want g.Cols = 5", func() { AddMatMulTN(NewMatrix(3, 5), 1, d, x) }},
+		{"kernel.AddMatMulTN: g.Data overlaps d.Data", func() { AddMatMulTN(big.Slice(0, 3).sub(6), 1, big.Slice(2, 6).sub(3), x) }},
+		{"kernel.AddMatMulTN: g.Data overlaps x.Data", func() { AddMatMulTN(big.Slice(0, 3).sub(6), 1, d, big.Slice(1, 5).sub(6)) }},
+		{"kernel.SoftmaxCrossEntropyRows: grad.Rows = 3, want z.Rows = 4", func() { SoftmaxCrossEntropyRows(NewMatrix(3, 3), z, make([]int, 4)) }},
+		{"kernel.SoftmaxCrossEntropyRows: grad.Cols = 2, want z.Cols = 3", func() { SoftmaxCrossEntropyRows(NewMatrix(4, 2), z, make([]int, 4)) }},
+		{"kernel.SoftmaxCrossEntropyRows: len(labels) = 3, want z.Rows = 4", func() { SoftmaxCrossEntropyRows(z, z, make([]int, 3)) }},
+		{"kernel.SoftmaxCrossEntropyRows: labels[2] = 3, want 0 ≤ label < z.Cols = 3", func() { SoftmaxCrossEntropyRows(z, z, []int{0, 1, 3, 0}) }},
+		{"kernel.SoftmaxCrossEntropyRows: labels[0] = -1, want 0 ≤ label < z.Cols = 3", func() { SoftmaxCrossEntropyRows(z, z, []int{-1, 1, 2, 0}) }},
+		{"kernel.SoftmaxCrossEntropyRows: grad.Data overlaps z.Data", func() { SoftmaxCrossEntropyRows(big.Slice(0, 4).sub(3), big.Slice(1, 5).sub(3), make([]int, 4)) }},
+	}
+	for _, c := range cases {
+		msg, ok := panicMsg(c.f)
+		if !ok || msg != c.want {
+			t.Errorf("got panic %v %q, want %q", ok, msg, c.want)
+		}
+	}
+}
+
+// sub returns the view of the first cols columns of m.
+func (m Matrix) sub(cols int) Matrix {
+	return Matrix{Rows: m.Rows, Cols: cols, Stride: m.Stride, Data: m.Data}
+}
+
+func TestBatchZeroAllocs(t *testing.T) {
+	x, w, z := NewMatrix(64, 784), NewMatrix(10, 784), NewMatrix(64, 10)
+	g, b := NewMatrix(10, 784), make([]float32, 10)
+	labels := make([]int, 64)
+	forEachBackend(t, func(t *testing.T) {
+		if a := testing.AllocsPerRun(20, func() {
+			MatMulT(z, x, w, b)
+			SoftmaxCrossEntropyRows(z, z, labels)
+			AddMatMulTN(g, 1, z, x)
+		}); a != 0 {
+			t.Fatalf("%v allocations per batch step", a)
+		}
+	})
+}
+
+// FuzzBatch runs MatMulT and AddMatMulTN on fuzzed shapes and values on
+// every backend and compares them with package fallback: the NaN/±Inf
+// class must match, and finite results must agree within the contract.
+func FuzzBatch(f *testing.F) {
+	f.Add([]byte(fuzzEnc{}.u8(5).u8(3).u16(17).small(1, 2, 3).small(1, -1)))
+	f.Add([]byte(fuzzEnc{}.u8(9).u8(10).u16(40).pal(false, 0, 2, palPosInf, 3).pal(false, palNaN, 2, 0)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dec := &fuzzDec{data}
+		n, k, m := int(dec.u8()%20), int(dec.u8()%12), dec.u16()%100
+		x := fuzzMatrix(dec, n, m)
+		w := fuzzMatrix(dec, k, m)
+		bs := dec.vec(k)
+		alpha := dec.vec(1)
+		if len(alpha) == 0 || alpha[0] != alpha[0] {
+			alpha = []float32{0.5}
+		}
+		zWant := NewMatrix(n, k)
+		fallback.MatMulT(zWant.Data, zWant.Stride, x.m.Data, x.m.Stride, w.m.Data, w.m.Stride, bs, n, k, m)
+		gWant := w.m.Clone()
+		fallback.AddMatMulTN(gWant.Data, gWant.Stride, alpha[0], zWant.Data, zWant.Stride, x.m.Data, x.m.Stride, n, k, m)
+		forEachBackend(t, func(t *testing.T) {
+			z := NewMatrix(n, k)
+			MatMulT(z, x.m, w.m, bs)
+			ctx := fmt.Sprintf("n=%d k=%d m=%d", n, k, m)
+			for i := 0; i < n; i++ {
+				for c := 0; c < k; c++ {
+					xr, wr := x.m.Row(i), w.m.Row(c)
+					_, abs := oracleDot(xr, wr)
+					abs += math.Abs(float64(bs[c]))
+					if abs <= maxFloat32/4 && class32(z.At(i, c)) != class32(zWant.At(i, c)) {
+						t.Fatalf("%s: MatMulT z[%d,%d] = %v, fallback %v", ctx, i, c, z.At(i, c), zWant.At(i, c))
+					}
+				}
+				if msg, _ := checkMatVec(z.Row(i), w.m, x.m.Row(i), bs); msg != "" {
+					t.Fatalf("%s: MatMulT row %d: %s", ctx, i, msg)
+				}
+			}
+			g := w.m.Clone()
+			AddMatMulTN(g, alpha[0], zWant, x.m)
+			exact, mag, sumAbs := refAddMatMulTN(w.m, alpha[0], zWant, x.m)
+			for c := 0; c < k; c++ {
+				for j := 0; j < m; j++ {
+					got, want := g.At(c, j), gWant.At(c, j)
+					if big := max(mag[c][j], sumAbs[c][j]); big > maxFloat32/4 || math.IsNaN(big) || math.IsInf(big, 0) {
+						continue // overflow depends on the summation order
+					}
+					if class32(got) != class32(want) {
+						t.Fatalf("%s: AddMatMulTN g[%d,%d] = %v, fallback %v", ctx, c, j, got, want)
+					}
+					if err := math.Abs(float64(got) - exact[c][j]); !math.IsNaN(exact[c][j]) && !(err <= 1e-5*mag[c][j]+float64(n+2)*dotSlackPerTerm) {
+						t.Fatalf("%s: AddMatMulTN g[%d,%d] = %v, want %v", ctx, c, j, got, exact[c][j])
+					}
+				}
+			}
+		})
+	})
+}
