@@ -13,7 +13,7 @@ package asm
 // one lane at a time). Assembly loops are not asynchronously preemptible:
 // callers should split very long inputs into chunks.
 //
-// Dot and MatVec accumulate products with fused multiply-adds in float32
+// Dot, MatVec and MatMulT accumulate products with fused multiply-adds in float32
 // lanes that are widened into float64 accumulators before any lane has
 // summed more than 128 products, and reduce horizontally once, in float64:
 // the error is at most about 8e-6·Σ|terms| at any length.
@@ -48,6 +48,49 @@ func MatVecNEON(y, w []float32, stride int, x, b []float32)
 //
 //go:noescape
 func AddOuterNEON(g []float32, stride int, alpha float32, d, x []float32)
+
+// MatMulTRowsNEON is the number of rows of x that MatMulTNEON processes per
+// block: n must be a multiple of it.
+const MatMulTRowsNEON = 4
+
+// MatMulTNEON sets z[i*zstride+c] = float32(Σ_{j<m} x[i*xstride+j]·w[c*wstride+j] + b[c])
+// for i < n and c < k; no bias when len(b) == 0. n must be a multiple of
+// MatMulTRowsNEON (the caller handles the remaining rows with MatVecNEON).
+// Same accuracy scheme as MatVecNEON: float32 FMA accumulators widened into
+// float64 before any lane has summed more than 128 products; the bias added
+// in float64; rounded once to float32. Register blocking: a block of 4 rows
+// of x meets a pass of 4 rows of w (then 2, then 1 for the rest of k), so
+// every loaded vector feeds 4 FMAs.
+//
+// Requires n, k, m >= 0; zstride >= k, xstride >= m, wstride >= m;
+// len(z) >= (n-1)*zstride + k when n > 0 and k > 0; len(x) >= (n-1)*xstride
+// + m when n > 0 and m > 0; len(w) >= (k-1)*wstride + m when k > 0 and m >
+// 0; len(b) == 0 or len(b) >= k. z must not overlap x, w or b. Exactly the
+// elements described are read and written (z[i*zstride+c] for i < n, c < k;
+// nothing when n == 0 or k == 0).
+//
+//go:noescape
+func MatMulTNEON(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int)
+
+// AddMatMulTNNEON adds alpha·Σ_{i<n} d[i*dstride+c]·x[i*xstride+j] to
+// g[c*gstride+j] for c < k, j < m. For every element the sum over i is
+// accumulated in a float32 FMA chain in the order i = 0, 1, …, n−1 starting
+// from +0 (s = fma(d[i,c], x[i,j], s)), then g = fma(alpha, s, g) rounded
+// once: the result is bit-identical to that sequence of fallback.FMA32
+// calls (also when n == 0: g = fma(alpha, 0, g)). Register blocking: 4
+// classes × 16 columns of sums are held in registers while the samples are
+// scanned (one load of 16 x values and one of 4 d values per sample feed
+// 16 FMAs by element); then 2 and 1 classes, 8 and 4 columns, and the last
+// m mod 4 columns one lane at a time.
+//
+// The caller passes n <= 64 (the float32 chains are not widened). Requires
+// n, k, m >= 0; gstride >= m, dstride >= k, xstride >= m; len(g) >=
+// (k-1)*gstride + m when k > 0 and m > 0; len(d) >= (n-1)*dstride + k when
+// n > 0 and k > 0; len(x) >= (n-1)*xstride + m when n > 0 and m > 0. g must
+// not overlap d or x. Exactly the elements described are read and written.
+//
+//go:noescape
+func AddMatMulTNNEON(g []float32, gstride int, alpha float32, d []float32, dstride int, x []float32, xstride int, n, k, m int)
 
 // ExpNEON sets dst[i] = exp(src[i]) for i < len(src); len(dst) >= len(src);
 // dst may alias src exactly.

@@ -40,3 +40,14 @@ func asmShiftSub(_ backendID, dst, src []float32, m, l float32) {
 func softmaxSmallImpl(dst, src []float32) (m float32, sum float64, ok bool) {
 	return 0, 0, false
 }
+
+// asmMatMulTSamples is the block size of asmMatMulT: its n must be a multiple.
+func asmMatMulTSamples(backendID) int { return asm.MatMulTRowsNEON }
+
+func asmMatMulT(_ backendID, z []float32, zs int, x []float32, xs int, w []float32, ws int, b []float32, n, k, m int) {
+	asm.MatMulTNEON(z, zs, x, xs, w, ws, b, n, k, m)
+}
+
+func asmAddMatMulTN(_ backendID, g []float32, gs int, alpha float32, d []float32, ds int, x []float32, xs int, n, k, m int) {
+	asm.AddMatMulTNNEON(g, gs, alpha, d, ds, x, xs, n, k, m)
+}

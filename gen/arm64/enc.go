@@ -133,3 +133,20 @@ func FADDPD(d, n int) Word {
 		0b01101<<12 | 0b10<<10 | uint32(n)<<5 | uint32(d)
 	return Word{bits, fmt.Sprintf("FADDP D%d, V%d.2D", d, n)}
 }
+
+// FMLAElem encodes FMLA (by element) Vd, Vn, Vm.S[idx]: every float32 lane
+// of Vd += Vn lane · lane idx of Vm (fused, one rounding). arr is Arr2S or
+// Arr4S; any of V0–V31 may be Vm for single precision.
+// 0 Q 0 01111 1 sz L M Rm 0001 H 0 Rn Rd with sz = 0 and idx = H:L.
+func FMLAElem(arr Arr, d, n, m, idx int) Word {
+	checkReg(d, n, m)
+	if arr == Arr2D || idx < 0 || idx > 3 {
+		panic(fmt.Sprintf("FMLAElem: bad arrangement %v or lane %d", arr, idx))
+	}
+	q, _ := arr.qsz()
+	h, l := uint32(idx>>1), uint32(idx&1)
+	bits := q<<30 | 0b01111<<24 | 1<<23 | l<<21 | uint32(m)<<16 |
+		0b0001<<12 | h<<11 | uint32(n)<<5 | uint32(d)
+	s := arr.String()
+	return Word{bits, fmt.Sprintf("FMLA V%d.%s, V%d.%s, V%d.S[%d]", d, s, n, s, m, idx)}
+}

@@ -51,6 +51,10 @@ func TestEncodeKnown(t *testing.T) {
 		{FCVTN2(0, 29), 0x4e616ba0, "fcvtn2 v0.4s, v29.2d"},
 		{FADDPD(0, 20), 0x7e70da80, "faddp d0, v20.2d"},
 		{FADDPD(31, 1), 0x7e70d83f, "faddp d31, v1.2d"},
+		{FMLAElem(Arr4S, 8, 0, 4, 0), 0x4f841008, "fmla v8.4s, v0.4s, v4.s[0]"},
+		{FMLAElem(Arr4S, 31, 17, 25, 3), 0x4fb91a3f, "fmla v31.4s, v17.4s, v25.s[3]"},
+		{FMLAElem(Arr4S, 9, 1, 20, 1), 0x4fb41029, "fmla v9.4s, v1.4s, v20.s[1]"},
+		{FMLAElem(Arr2S, 3, 5, 16, 2), 0x0f9018a3, "fmla v3.2s, v5.2s, v16.s[2]"},
 	}
 	for _, c := range cases {
 		if c.w.Bits != c.want {
@@ -81,6 +85,13 @@ func TestEncodeRoundTrip(t *testing.T) {
 				if got := decode(t, w.Bits); normAsm(got) != normAsm(w.Asm) {
 					t.Fatalf("%s(%v, %d, %d, %d) = %#08x decodes as %q, spelled %q", name, arr, d, n, m, w.Bits, got, w.Asm)
 				}
+			}
+		}
+		for _, arr := range []Arr{Arr2S, Arr4S} {
+			idx := rng.IntN(4)
+			w := FMLAElem(arr, d, n, m, idx)
+			if got := decode(t, w.Bits); normAsm(got) != normAsm(w.Asm) {
+				t.Fatalf("FMLAElem(%v, %d, %d, %d, %d) = %#08x decodes as %q, spelled %q", arr, d, n, m, idx, w.Bits, got, w.Asm)
 			}
 		}
 		for name, enc := range two {

@@ -27,6 +27,8 @@ func Build() *File {
 			dotKernel(),
 			matVecKernel(),
 			addOuterKernel(),
+			matMulTKernel(),
+			addMatMulTNKernel(),
 			expKernel(),
 			maxKernel(),
 			expShiftSumKernel(),
