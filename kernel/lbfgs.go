@@ -97,6 +97,24 @@ type LBFGS struct {
 	L1      float64 // λ₁ ≥ 0: adds λ₁·‖W‖₁ (bias unpenalised); > 0 selects OWL-QN
 	// GradTol stops when ‖∇J‖∞ ≤ GradTol·max(1, |J|); default 1e-6.
 	GradTol float64
+	// GapTol, if > 0 (with L2 > 0 and L1 == 0), also stops when the
+	// duality-gap bound of the certificate, ‖∇_W J‖²/(2λ) + ⟨B, ∇_B J⟩
+	// (see Certify), computed from the current gradient, is ≤ GapTol: J is
+	// then within GapTol of its minimum once the bias balance holds.
+	GapTol float64
+
+	// Workers is the number of goroutines evaluating J and ∇J, each over
+	// a contiguous range of rows; default GOMAXPROCS. The parts are added
+	// in a fixed order, so the same Workers gives a bit-identical model;
+	// a different Workers may change the last bits.
+	Workers int
+
+	// SampleWeights, if not nil, weights row i's loss by SampleWeights[i]
+	// (finite, ≥ 0) and ClassWeights, if not nil, every row of class c by
+	// ClassWeights[c] (see BalancedClassWeights): the data term becomes
+	// (1/n) Σᵢ sᵢ·lossᵢ with sᵢ the product of the two.
+	SampleWeights []float64
+	ClassWeights  []float64
 
 	// Progress, if not nil, is called after every iteration.
 	Progress func(IterStats)
@@ -119,7 +137,8 @@ type LBFGSResult struct {
 	Evaluations int         // evaluations of J and ∇J (each a full pass over the data)
 	Loss        float64     // final J
 	GradNorm    float64     // final ‖∇J‖∞
-	Converged   bool        // the gradient tolerance was met
+	Converged   bool        // the gradient (or gap) tolerance was met
+	Gap         float64     // the certificate's gap bound at the end (NaN unless L2 > 0 and L1 == 0)
 	Reason      string      // why Fit stopped
 	History     []IterStats // one entry per iteration
 }
@@ -127,6 +146,7 @@ type LBFGSResult struct {
 // Stopping reasons reported in LBFGSResult.Reason.
 const (
 	ReasonGradTol    = "gradient tolerance"
+	ReasonGapTol     = "duality gap tolerance"
 	ReasonMaxIter    = "maximum iterations"
 	ReasonNoProgress = "line search failed: no progress along −∇J"
 )
@@ -153,7 +173,12 @@ func (s *LBFGS) withDefaults() (LBFGS, error) {
 		return c, fmt.Errorf("maxent: L2 = %v, want a finite value ≥ 0", c.L2)
 	case !(c.L1 >= 0) || math.IsInf(c.L1, 0):
 		return c, fmt.Errorf("maxent: L1 = %v, want a finite value ≥ 0", c.L1)
+	case !(c.GapTol >= 0) || math.IsInf(c.GapTol, 0):
+		return c, fmt.Errorf("maxent: GapTol = %v, want a finite value ≥ 0", c.GapTol)
+	case c.Workers < 0:
+		return c, fmt.Errorf("maxent: Workers = %d, want ≥ 0", c.Workers)
 	}
+	c.Workers = defaultWorkers(c.Workers)
 	return c, nil
 }
 
@@ -182,8 +207,14 @@ func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
 		return LBFGSResult{}, fmt.Errorf("maxent: all %d rows have class %d: training needs at least two classes", len(y), y[0])
 	}
 
+	rw, err := rowWeights(y, m.Classes, cfg.SampleWeights, cfg.ClassWeights)
+	if err != nil {
+		return LBFGSResult{}, err
+	}
+
 	start := time.Now()
-	o := newObjective(m.Classes, m.Features, x, y, cfg.L2)
+	o := newObjective(m.Classes, m.Features, x, y, rw, cfg.L2, cfg.Workers)
+	defer o.close()
 	st := newLBFGSState(o, cfg.Memory)
 	o.load(st.theta, m)
 	st.f = o.eval(st.theta, st.g)
@@ -194,8 +225,15 @@ func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
 
 	if cfg.L1 > 0 {
 		res := st.owlqn(&cfg, m.Classes*m.Features, start)
+		res.Gap = math.NaN()
 		o.store(m, st.theta)
 		return res, nil
+	}
+	gap := func() float64 {
+		if cfg.L2 == 0 {
+			return math.NaN()
+		}
+		return gapBound(st.theta, st.g, m.Classes*m.Features, cfg.L2)
 	}
 
 	var res LBFGSResult
@@ -204,6 +242,10 @@ func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
 	for {
 		if gnorm <= cfg.GradTol*math.Max(1, math.Abs(st.f)) {
 			res.Converged, res.Reason = true, ReasonGradTol
+			break
+		}
+		if cfg.GapTol > 0 && gap() <= cfg.GapTol {
+			res.Converged, res.Reason = true, ReasonGapTol
 			break
 		}
 		if res.Iterations >= cfg.MaxIter {
@@ -258,8 +300,22 @@ func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
 	res.Evaluations = st.evals
 	res.Loss = st.f
 	res.GradNorm = gnorm
+	res.Gap = gap()
 	o.store(m, st.theta)
 	return res, nil
+}
+
+// gapBound returns the certificate's duality-gap bound ‖∇_W J‖²/(2λ) +
+// ⟨B, ∇_B J⟩ at θ with gradient g, the first nw entries being weights.
+func gapBound(theta, g []float64, nw int, l2 float64) float64 {
+	var gw2, bg float64
+	for i := 0; i < nw; i++ {
+		gw2 += g[i] * g[i]
+	}
+	for i := nw; i < len(g); i++ {
+		bg += theta[i] * g[i]
+	}
+	return gw2/(2*l2) + bg
 }
 
 // lbfgsState is the iterate, the trial point of the line search and the

@@ -62,7 +62,7 @@ func lbfgsDigits(t testing.TB) (Matrix, []int) {
 
 // objectiveOf returns J of m on (x, y) as evaluated by the solver.
 func objectiveOf(m *Model, x Matrix, y []int, l2 float64) (f, gnorm float64) {
-	o := newObjective(m.Classes, m.Features, x, y, l2)
+	o := newObjective(m.Classes, m.Features, x, y, nil, l2, 1)
 	theta := make([]float64, o.dim())
 	g := make([]float64, o.dim())
 	o.load(theta, m)
@@ -107,7 +107,7 @@ func TestLBFGSDigitsConvergesBelowSGD(t *testing.T) {
 	// At the optimum the solver's gradient agrees with a float64 one far
 	// below the tolerance.
 	{
-		o := newObjective(10, x.Cols, x, y, l2)
+		o := newObjective(10, x.Cols, x, y, nil, l2, 1)
 		th, g, gr := make([]float64, o.dim()), make([]float64, o.dim()), make([]float64, o.dim())
 		o.load(th, m)
 		o.eval(th, g)
@@ -197,7 +197,7 @@ func refObjective(theta []float64, x Matrix, y []int, k int, l2 float64) float64
 func TestLBFGSGradientFiniteDifference(t *testing.T) {
 	const k, m, n, l2 = 3, 4, 20, 0.05
 	x, y := blobs(7, n, m, k, 1)
-	o := newObjective(k, m, x, y, l2)
+	o := newObjective(k, m, x, y, nil, l2, 1)
 	rng := rand.New(rand.NewPCG(5, 6))
 	theta := make([]float64, o.dim())
 	for i := range theta {
@@ -297,7 +297,7 @@ func TestLBFGSErrors(t *testing.T) {
 
 func TestLBFGSObjectiveAllocs(t *testing.T) {
 	x, y := lbfgsDigits(t)
-	o := newObjective(10, x.Cols, x, y, 1e-3)
+	o := newObjective(10, x.Cols, x, y, nil, 1e-3, 1)
 	theta := make([]float64, o.dim())
 	g := make([]float64, o.dim())
 	if a := testing.AllocsPerRun(5, func() { o.eval(theta, g) }); a != 0 {
@@ -324,7 +324,7 @@ func TestLBFGSArmijoRejectsAscent(t *testing.T) {
 	// The search that decides "no progress" fails, rather than loops, on a
 	// direction that is not a descent direction.
 	x, y := blobs(2, 50, 4, 3, 1)
-	o := newObjective(3, 4, x, y, 1e-2)
+	o := newObjective(3, 4, x, y, nil, 1e-2, 1)
 	st := newLBFGSState(o, 5)
 	st.f = o.eval(st.theta, st.g)
 	copy(st.d, st.g)

@@ -1,33 +1,74 @@
 package kernel
 
-// lbfgsBlock is the number of rows whose weight gradient is summed in
-// float32 before being added into the float64 gradient.
-const lbfgsBlock = 256
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+)
 
-// objective evaluates J and ∇J over a fixed data set. Every buffer is
-// allocated by newObjective, so eval allocates nothing.
+// Row blocks of the full-batch objective: the batched kernels run on
+// objBlock rows at a time (their x rows stay in L2 between MatMulT and
+// AddMatMulTN), and each worker's float32 weight gradient is added into
+// its float64 gradient every objFlush rows, so the float32 rounding error
+// does not grow with n.
+const (
+	objBlock = 64
+	objFlush = 1024
+)
+
+// objective evaluates J and ∇J over a fixed data set,
+//
+//	J(θ) = (1/n) Σᵢ sᵢ·[log Σ_c exp(z_ic) − z_iyᵢ] + (λ/2)·‖W‖²,
+//
+// with row weights sᵢ (1 without weights). The rows are split into one
+// contiguous range per worker; every worker sums its loss and gradient in
+// float64 and the parts are added in worker order, so an evaluation is
+// deterministic for a given number of workers. Every buffer is allocated
+// by newObjective, so eval allocates nothing.
 type objective struct {
-	k, m int
-	x    Matrix
-	y    []int
-	l2   float64
-	w    Matrix    // float32 copy of the weights of θ
-	b    []float32 // float32 copy of the biases of θ
-	z    []float32 // logits, then p − onehot
-	g32  Matrix    // weight gradient summed over one block of rows
-	gb   []float64 // bias gradient
+	k, m   int
+	x      Matrix
+	y      []int
+	rw     []float32 // row weights, nil when all are 1
+	l2     float64
+	w      Matrix    // float32 copy of the weights of θ
+	b      []float32 // float32 copy of the biases of θ
+	shards []objShard
+	pool   *pool
 }
 
-func newObjective(k, m int, x Matrix, y []int, l2 float64) *objective {
-	return &objective{
-		k: k, m: m, x: x, y: y, l2: l2,
-		w:   NewMatrix(k, m),
-		b:   make([]float32, k),
-		z:   make([]float32, k),
-		g32: NewMatrix(k, m),
-		gb:  make([]float64, k),
-	}
+// objShard is one worker's rows and buffers.
+type objShard struct {
+	lo, hi int
+	z      Matrix    // logits of a block, then p − onehot
+	g32    Matrix    // weight gradient of up to objFlush rows
+	grad   []float64 // Σ over the shard's rows: weights (k·m) then biases (k)
+	loss   float64
 }
+
+func newObjective(k, m int, x Matrix, y []int, rw []float32, l2 float64, workers int) *objective {
+	workers = max(1, min(workers, x.Rows))
+	o := &objective{
+		k: k, m: m, x: x, y: y, rw: rw, l2: l2,
+		w:      NewMatrix(k, m),
+		b:      make([]float32, k),
+		shards: make([]objShard, workers),
+	}
+	for j := range o.shards {
+		o.shards[j] = objShard{
+			lo: j * x.Rows / workers, hi: (j + 1) * x.Rows / workers,
+			z:    NewMatrix(objBlock, k),
+			g32:  NewMatrix(k, m),
+			grad: make([]float64, k*m+k),
+		}
+	}
+	o.pool = newPool(workers, o.shard)
+	return o
+}
+
+// close stops the objective's worker goroutines.
+func (o *objective) close() { o.pool.close() }
 
 // dim returns the length of θ.
 func (o *objective) dim() int { return o.k*o.m + o.k }
@@ -67,37 +108,143 @@ func (o *objective) eval(theta, grad []float64) float64 {
 		}
 		o.b[i] = float32(theta[k*m+i])
 	}
-	clear(grad)
-	clear(o.gb)
-	var loss float64
-	n := o.x.Rows
-	for r0 := 0; r0 < n; r0 += lbfgsBlock {
-		clear(o.g32.Data)
-		for r := r0; r < min(r0+lbfgsBlock, n); r++ {
-			xi := o.x.Row(r)
-			MatVec(o.z, o.w, xi, o.b)
-			loss += float64(SoftmaxCrossEntropy(o.z, o.z, o.y[r]))
-			AddOuter(o.g32, 1, o.z, xi)
-			for c, d := range o.z {
-				o.gb[c] += float64(d)
-			}
+	o.pool.run()
+	copy(grad, o.shards[0].grad)
+	loss := o.shards[0].loss
+	for j := 1; j < len(o.shards); j++ {
+		for i, v := range o.shards[j].grad {
+			grad[i] += v
 		}
-		for i := 0; i < k; i++ {
-			g := grad[i*m : (i+1)*m]
-			for j, v := range o.g32.Row(i) {
-				g[j] += float64(v)
-			}
-		}
+		loss += o.shards[j].loss
 	}
-	inv := 1 / float64(n)
+	inv := 1 / float64(o.x.Rows)
 	var pen float64
 	for i := 0; i < k*m; i++ {
 		t := theta[i]
 		pen += t * t
 		grad[i] = grad[i]*inv + o.l2*t
 	}
-	for i := 0; i < k; i++ {
-		grad[k*m+i] = o.gb[i] * inv
+	for i := k * m; i < k*m+k; i++ {
+		grad[i] *= inv
 	}
 	return loss*inv + 0.5*o.l2*pen
+}
+
+// shard sums the loss and gradient of worker j's rows (at o.w, o.b).
+func (o *objective) shard(j int) {
+	sh := &o.shards[j]
+	k, m := o.k, o.m
+	clear(sh.grad)
+	sh.loss = 0
+	gb := sh.grad[k*m:]
+	for f0 := sh.lo; f0 < sh.hi; f0 += objFlush {
+		f1 := min(f0+objFlush, sh.hi)
+		clear(sh.g32.Data)
+		for r0 := f0; r0 < f1; r0 += objBlock {
+			r1 := min(r0+objBlock, f1)
+			xs, z := o.x.Slice(r0, r1), sh.z.Slice(0, r1-r0)
+			MatMulT(z, xs, o.w, o.b)
+			sh.loss += lossRows(z, o.y[r0:r1], o.rw, r0)
+			AddMatMulTN(sh.g32, 1, z, xs)
+			for i := 0; i < z.Rows; i++ {
+				for c, d := range z.Row(i) {
+					gb[c] += float64(d)
+				}
+			}
+		}
+		for i := 0; i < k; i++ {
+			g := sh.grad[i*m : (i+1)*m]
+			for jj, v := range sh.g32.Row(i) {
+				g[jj] += float64(v)
+			}
+		}
+	}
+}
+
+// lossRows replaces the logits in z by the gradient of the (weighted) loss
+// and returns the summed (weighted) loss. Row i of z is data row off+i;
+// rw holds the weights of all data rows (nil: all 1).
+func lossRows(z Matrix, y []int, rw []float32, off int) float64 {
+	if rw == nil {
+		return SoftmaxCrossEntropyRows(z, z, y)
+	}
+	var loss float64
+	for i := 0; i < z.Rows; i++ {
+		zr := z.Row(i)
+		s := rw[off+i]
+		loss += float64(s) * float64(SoftmaxCrossEntropy(zr, zr, y[i]))
+		scaleImpl(zr, s)
+	}
+	return loss
+}
+
+// rowWeights returns the weight sᵢ = sample[i]·class[y[i]] of every row,
+// or nil when both are nil. It returns an error naming the first invalid
+// weight: wrong length, negative, NaN or infinite, or all weights zero.
+func rowWeights(y []int, classes int, sample, class []float64) ([]float32, error) {
+	if sample == nil && class == nil {
+		return nil, nil
+	}
+	if sample != nil && len(sample) != len(y) {
+		return nil, fmt.Errorf("maxent: %d sample weights for %d rows", len(sample), len(y))
+	}
+	if class != nil && len(class) != classes {
+		return nil, fmt.Errorf("maxent: %d class weights for %d classes", len(class), classes)
+	}
+	for c, v := range class {
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("maxent: class weight %d is %v, want a finite value ≥ 0", c, v)
+		}
+	}
+	rw := make([]float32, len(y))
+	var sum float64
+	for i := range y {
+		s := 1.0
+		if sample != nil {
+			s = sample[i]
+			if !(s >= 0) || math.IsInf(s, 0) {
+				return nil, fmt.Errorf("maxent: sample weight %d is %v, want a finite value ≥ 0", i, s)
+			}
+		}
+		if class != nil {
+			s *= class[y[i]]
+		}
+		rw[i] = float32(s)
+		sum += s
+	}
+	if sum == 0 {
+		return nil, errors.New("maxent: every row has weight 0")
+	}
+	return rw, nil
+}
+
+// BalancedClassWeights returns scikit-learn's "balanced" class weights for
+// labels y: n / (classes present · count of class c), 0 for an absent
+// class, so that every class present carries the same total weight and the
+// weights average 1 over the rows. It panics if a label is not in
+// [0, classes).
+func BalancedClassWeights(y []int, classes int) []float64 {
+	count := make([]int, classes)
+	present := 0
+	for _, c := range y {
+		if count[c] == 0 {
+			present++
+		}
+		count[c]++
+	}
+	w := make([]float64, classes)
+	for c, n := range count {
+		if n > 0 {
+			w[c] = float64(len(y)) / (float64(present) * float64(n))
+		}
+	}
+	return w
+}
+
+// defaultWorkers returns w, or GOMAXPROCS when w is 0.
+func defaultWorkers(w int) int {
+	if w == 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return w
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"time"
 )
 
@@ -62,6 +61,29 @@ type Trainer struct {
 	// loss, and the model of the best epoch is restored. 0 disables it.
 	Patience int
 
+	// L1 ≥ 0 adds λ₁·‖W‖₁ (bias unpenalised; elastic net with L2): after
+	// every step each weight is soft-thresholded by lr·λ₁ (a proximal
+	// step), so weights become exactly 0.
+	L1 float64
+
+	// GradTol, if > 0, computes the full gradient of the objective after
+	// every epoch and stops when ‖∇J‖∞ ≤ GradTol·max(1, |J|) (the same
+	// test as LBFGS; with L1 > 0, J excludes the L1 term and the test is
+	// not a convergence criterion). It costs one pass over the data.
+	GradTol float64
+
+	// Workers is the number of goroutines that share each minibatch
+	// (contiguous slices of it, each with its own gradient buffer, added
+	// in worker order); default GOMAXPROCS, at most BatchSize. The same
+	// Seed and Workers give a bit-identical model; a different Workers may
+	// change the last bits.
+	Workers int
+
+	// SampleWeights and ClassWeights, if not nil, weight the loss of each
+	// row as in LBFGS: the objective's data term is (1/n) Σᵢ sᵢ·lossᵢ.
+	SampleWeights []float64
+	ClassWeights  []float64
+
 	// Progress, if not nil, is called after every epoch.
 	Progress func(EpochStats)
 }
@@ -74,6 +96,7 @@ type EpochStats struct {
 	TrainAccuracy float64       // fraction of the epoch's samples classified right before their step
 	ValLoss       float64       // mean cross-entropy on the validation data (NaN without)
 	ValAccuracy   float64       // accuracy on the validation data (NaN without)
+	GradNorm      float64       // ‖∇J‖∞ over all the data after the epoch (NaN unless GradTol > 0)
 	Elapsed       time.Duration // since Fit started
 }
 
@@ -82,6 +105,7 @@ type FitResult struct {
 	Epochs       int          // epochs run
 	BestEpoch    int          // epoch whose model was kept (the last one without early stopping)
 	StoppedEarly bool         // Patience ran out
+	Converged    bool         // the GradTol test passed
 	History      []EpochStats // one entry per epoch
 }
 
@@ -111,7 +135,14 @@ func (t *Trainer) withDefaults() (Trainer, error) {
 		return c, fmt.Errorf("maxent: unknown Schedule %d", int(c.Schedule))
 	case c.Patience < 0:
 		return c, fmt.Errorf("maxent: Patience = %d, want ≥ 0", c.Patience)
+	case !(c.L1 >= 0) || math.IsInf(c.L1, 0):
+		return c, fmt.Errorf("maxent: L1 = %v, want a finite value ≥ 0", c.L1)
+	case !(c.GradTol >= 0) || math.IsInf(c.GradTol, 0):
+		return c, fmt.Errorf("maxent: GradTol = %v, want a finite value ≥ 0", c.GradTol)
+	case c.Workers < 0:
+		return c, fmt.Errorf("maxent: Workers = %d, want ≥ 0", c.Workers)
 	}
+	c.Workers = min(defaultWorkers(c.Workers), c.BatchSize)
 	return c, nil
 }
 
@@ -134,7 +165,14 @@ func CheckData(x Matrix, y []int, classes int) error {
 			return fmt.Errorf("maxent: row %d: label %d out of range [0, %d)", i, c, classes)
 		}
 	}
+	// Fast screen: Σ x[i,j]·0 is NaN exactly when the row holds a NaN or
+	// an infinity (the SIMD Dot kernel checks a row in ~100 ns); only such
+	// a row is scanned for the first bad column.
+	zeros := make([]float32, x.Cols)
 	for i := 0; i < x.Rows; i++ {
+		if s := dotImpl(x.Row(i), zeros); s == 0 {
+			continue
+		}
 		for j, v := range x.Row(i) {
 			if math.IsNaN(float64(v)) {
 				return fmt.Errorf("maxent: row %d, column %d: feature is NaN", i, j)
@@ -182,7 +220,19 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 		}
 	}
 
-	s := newSGD(m, x, y, &cfg)
+	rw, err := rowWeights(y, m.Classes, cfg.SampleWeights, cfg.ClassWeights)
+	if err != nil {
+		return FitResult{}, err
+	}
+	s := newSGD(m, x, y, rw, &cfg)
+	defer s.close()
+	var obj *objective // the full objective, for GradTol
+	var theta, grad []float64
+	if cfg.GradTol > 0 {
+		obj = newObjective(m.Classes, m.Features, x, y, rw, cfg.L2, cfg.Workers)
+		defer obj.close()
+		theta, grad = make([]float64, obj.dim()), make([]float64, obj.dim())
+	}
 	start := time.Now()
 	var res FitResult
 	bestLoss, bestEp := math.Inf(1), 0
@@ -214,6 +264,7 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 			TrainAccuracy: float64(correct) / float64(x.Rows),
 			ValLoss:       math.NaN(),
 			ValAccuracy:   math.NaN(),
+			GradNorm:      math.NaN(),
 		}
 		if math.IsNaN(st.TrainLoss) || math.IsInf(st.TrainLoss, 0) {
 			return res, fmt.Errorf("maxent: training diverged in epoch %d (loss %v): lower the learning rate or scale the features", epoch+1, st.TrainLoss)
@@ -224,10 +275,19 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 			ev, _ := m.Evaluate(valX, valY)
 			st.ValLoss, st.ValAccuracy = ev.LogLoss, ev.Accuracy
 		}
+		if obj != nil {
+			obj.load(theta, m)
+			f := obj.eval(theta, grad)
+			st.GradNorm = normInf(grad)
+			res.Converged = st.GradNorm <= cfg.GradTol*math.Max(1, math.Abs(f))
+		}
 		st.Elapsed = time.Since(start)
 		res.History = append(res.History, st)
 		if cfg.Progress != nil {
 			cfg.Progress(st)
+		}
+		if res.Converged {
+			break
 		}
 		if hasVal && cfg.Patience > 0 {
 			if st.ValLoss < bestLoss {
@@ -268,77 +328,6 @@ func countClasses(y []int, classes int) int {
 		}
 	}
 	return n
-}
-
-// sgd holds the state of one Fit call. Every buffer is allocated by newSGD,
-// so step allocates nothing.
-type sgd struct {
-	m       *Model
-	x       Matrix
-	y       []int
-	l2, mom float32
-	perm    []int
-	rng     *rand.Rand
-	z       []float32 // logits, then the gradient of the loss w.r.t. them
-	g       Matrix    // gradient of W, summed over the batch
-	gb      []float32 // gradient of B
-	v       Matrix    // momentum of W
-	vb      []float32 // momentum of B
-}
-
-func newSGD(m *Model, x Matrix, y []int, cfg *Trainer) *sgd {
-	s := &sgd{
-		m: m, x: x, y: y,
-		l2:   float32(cfg.L2),
-		mom:  float32(cfg.Momentum),
-		perm: make([]int, x.Rows),
-		rng:  rand.New(rand.NewPCG(cfg.Seed, 0x6d617865_6e74)),
-		z:    make([]float32, m.Classes),
-		g:    NewMatrix(m.Classes, m.Features),
-		gb:   make([]float32, m.Classes),
-		v:    NewMatrix(m.Classes, m.Features),
-		vb:   make([]float32, m.Classes),
-	}
-	for i := range s.perm {
-		s.perm[i] = i
-	}
-	return s
-}
-
-// step takes one SGD step on the rows in batch with learning rate lr and
-// returns the summed loss and the number of rows classified right before the
-// step.
-func (s *sgd) step(batch []int, lr float32) (loss float64, correct int) {
-	m := s.m
-	clear(s.g.Data)
-	clear(s.gb)
-	for _, r := range batch {
-		xi := s.x.Row(r)
-		label := s.y[r]
-		MatVec(s.z, m.W, xi, m.B)
-		if argmax(s.z) == label {
-			correct++
-		}
-		loss += float64(SoftmaxCrossEntropy(s.z, s.z, label))
-		AddOuter(s.g, 1, s.z, xi)
-		for c, d := range s.z {
-			s.gb[c] += d
-		}
-	}
-	inv := 1 / float32(len(batch))
-	for i := 0; i < m.Classes; i++ {
-		w, g, v := m.W.Row(i), s.g.Row(i), s.v.Row(i)
-		g, v = g[:len(w)], v[:len(w)]
-		for j := range w {
-			d := float32(g[j]*inv) + float32(s.l2*w[j])
-			v[j] = float32(s.mom*v[j]) - float32(lr*d)
-			w[j] += v[j]
-		}
-		d := s.gb[i] * inv
-		s.vb[i] = float32(s.mom*s.vb[i]) - float32(lr*d)
-		m.B[i] += s.vb[i]
-	}
-	return loss, correct
 }
 
 // argmax returns the index of the largest element (the first on ties), or

@@ -211,14 +211,23 @@ func TestTrainerDivergenceIsAnError(t *testing.T) {
 func TestTrainingStepAllocs(t *testing.T) {
 	x, y := blobs(7, 256, 50, 10, 1)
 	m := NewModel(10, 50)
-	cfg, _ := (&Trainer{Momentum: 0.9, L2: 1e-4}).withDefaults()
-	s := newSGD(m, x, y, &cfg)
-	batch := s.perm[:32]
-	forEachBackendModel(t, func(t *testing.T) {
-		if a := testing.AllocsPerRun(50, func() { s.step(batch, 0.01) }); a != 0 {
-			t.Fatalf("a training step allocates %v times", a)
+	for _, workers := range []int{1, 2, 3} {
+		for _, weighted := range []bool{false, true} {
+			cfg, _ := (&Trainer{Momentum: 0.9, L2: 1e-4, L1: 1e-5, Workers: workers}).withDefaults()
+			var rw []float32
+			if weighted {
+				rw, _ = rowWeights(y, 10, nil, BalancedClassWeights(y, 10))
+			}
+			s := newSGD(m, x, y, rw, &cfg)
+			batch := s.perm[:32]
+			forEachBackendModel(t, func(t *testing.T) {
+				if a := testing.AllocsPerRun(50, func() { s.step(batch, 0.01) }); a != 0 {
+					t.Fatalf("workers %d weighted %v: a training step allocates %v times", workers, weighted, a)
+				}
+			})
+			s.close()
 		}
-	})
+	}
 }
 
 func TestScheduleNames(t *testing.T) {
@@ -230,5 +239,23 @@ func TestScheduleNames(t *testing.T) {
 	}
 	if _, err := ParseSchedule("linear"); err == nil {
 		t.Error("unknown schedule accepted")
+	}
+}
+
+func TestIsArgmax(t *testing.T) {
+	r := newRand(5)
+	vals := []float32{0, 1, -1, 2, qNaN32, posInf32, negInf32}
+	for n := 1; n <= 6; n++ {
+		for trial := 0; trial < 2000; trial++ {
+			z := make([]float32, n)
+			for i := range z {
+				z[i] = vals[r.IntN(len(vals))]
+			}
+			for l := 0; l < n; l++ {
+				if got, want := isArgmax(z, l), argmax(z) == l; got != want {
+					t.Fatalf("isArgmax(%v, %d) = %v, argmax = %d", z, l, got, argmax(z))
+				}
+			}
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/seed7bc074a2/maxent/kernel"
@@ -39,9 +40,13 @@ type trainReport struct {
 	Reason        string  `json:"reason,omitempty"`
 	FinalGradNorm float64 `json:"grad_norm,omitempty"`
 	Seconds       float64 `json:"seconds"`
-	// Workers is the number of goroutines that trained (1: both solvers
-	// are single-threaded so far).
+	// Workers is the number of goroutines that trained.
 	Workers int `json:"workers"`
+	// L1 is λ₁ (0: none) and ClassWeight "none" or "balanced"; Init is the
+	// model the training was warm-started from, if any.
+	L1          float64 `json:"l1,omitempty"`
+	ClassWeight string  `json:"class_weight"`
+	Init        string  `json:"init,omitempty"`
 	// L2 is λ, and DualityGap and MaxResidual come from kernel.Certify on
 	// the objective that was minimised (scaled training rows, λ): how far
 	// the model is from the optimum, without trusting the solver.
@@ -73,9 +78,23 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed of the data split and the shuffling: the same seed gives the same model")
 	out := fs.String("o", "", "write the trained model to this file")
 	jsonOut := fs.Bool("json", false, "print progress on stderr and one JSON summary line on stdout")
+	workers := fs.Int("workers", 0, "goroutines sharing each minibatch (sgd) or each pass over the data (lbfgs); 0: one per CPU (GOMAXPROCS)")
+	l1 := fs.Float64("l1", 0, "L1 penalty λ₁ ≥ 0 added as λ₁·‖W‖₁ (elastic net with -l2): OWL-QN with lbfgs, a proximal step with sgd")
+	classWeight := fs.String("class-weight", "none", "class weights: none, or balanced (n / (classes · count of the class), as scikit-learn)")
+	initPath := fs.String("init", "", "warm start: a model file written by maxent train -o with the same features and labels")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if *workers < 0 {
+		return fmt.Errorf("-workers: %d, want ≥ 0", *workers)
+	}
+	if !(*l1 >= 0) {
+		return fmt.Errorf("-l1: %v, want a value ≥ 0", *l1)
+	}
+	if *classWeight != "none" && *classWeight != "balanced" {
+		return fmt.Errorf("-class-weight: unknown value %q (want none or balanced)", *classWeight)
+	}
+
 	if *solver != "sgd" && *solver != "lbfgs" {
 		return fmt.Errorf("-solver: unknown solver %q (want sgd or lbfgs)", *solver)
 	}
@@ -128,6 +147,19 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 
 	model := kernel.NewModel(len(train.Labels), train.Features())
 	model.Labels = train.Labels
+	if *initPath != "" {
+		if err := warmStart(model, *initPath, scaler); err != nil {
+			return err
+		}
+	}
+	var classW []float64
+	if *classWeight == "balanced" {
+		classW = kernel.BalancedClassWeights(train.Y, model.Classes)
+	}
+	nWorkers := *workers
+	if nWorkers == 0 {
+		nWorkers = runtime.GOMAXPROCS(0)
+	}
 	progress := stdout
 	if *jsonOut {
 		progress = stderr
@@ -139,7 +171,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if lbfgs {
 		// -epochs, -batch, -lr, -momentum, -schedule, -val and -patience
 		// do not apply to the full-batch solver.
-		s := kernel.LBFGS{MaxIter: *iters, L2: *l2, GradTol: *tol, Progress: func(it kernel.IterStats) {
+		s := kernel.LBFGS{MaxIter: *iters, L2: *l2, L1: *l1, GradTol: *tol, Workers: nWorkers, ClassWeights: classW, Progress: func(it kernel.IterStats) {
 			fmt.Fprintf(progress, "iter %4d/%d  loss %.8f  |grad| %.3e  step %.3g  evals %d  %v\n",
 				it.Iter, *iters, it.Loss, it.GradNorm, it.Step, it.Evals, it.Elapsed.Round(time.Microsecond))
 		}}
@@ -153,19 +185,24 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(progress, "L-BFGS stopped after %d iterations (%d evaluations): %s; objective %.8f, |grad| %.3e\n",
 			res.Iterations, res.Evaluations, res.Reason, res.Loss, res.GradNorm)
 	} else if err := fitSGD(model, xs, train.Y, vx, vy, val != nil, &rep, progress, sgdFlags{
-		epochs: *epochs, batch: *batch, lr: *lr, momentum: *momentum, l2: *l2,
-		sched: sched, seed: *seed, patience: *patience,
+		epochs: *epochs, batch: *batch, lr: *lr, momentum: *momentum, l2: *l2, l1: *l1,
+		sched: sched, seed: *seed, patience: *patience, workers: nWorkers, classW: classW,
 	}); err != nil {
 		return err
 	}
 	seconds := time.Since(start).Seconds()
 	// Certify the model on the objective it minimised, before the scaling
-	// is folded into it.
+	// is folded into it (the certificate is for the unweighted objective
+	// with L2 only).
 	cert, err := kernel.Certify(model, xs, train.Y, *l2)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(progress, "certificate (λ = %g): duality gap %.3e, max balance residual %.3e, |grad| %.3e\n", *l2, cert.Gap, cert.MaxResidual, cert.GradNorm)
+	if *l1 > 0 || classW != nil {
+		fmt.Fprintf(progress, "certificate of the unweighted L2 objective (λ = %g; it does not cover -l1 or -class-weight): duality gap %.3e, max balance residual %.3e\n", *l2, cert.Gap, cert.MaxResidual)
+	} else {
+		fmt.Fprintf(progress, "certificate (λ = %g): duality gap %.3e, max balance residual %.3e, |grad| %.3e\n", *l2, cert.Gap, cert.MaxResidual, cert.GradNorm)
+	}
 	if err := model.AbsorbScaling(scaler.Offset, scaler.Scale); err != nil {
 		return err
 	}
@@ -195,7 +232,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		rep.TrainAccuracy, rep.TrainLogLoss = trEv.Accuracy, trEv.LogLoss
 		rep.TestAccuracy, rep.TestLogLoss = teEv.Accuracy, teEv.LogLoss
 		rep.Seconds, rep.Backend, rep.Model = seconds, kernel.Backend(), *out
-		rep.Workers, rep.L2, rep.DualityGap, rep.MaxResidual = 1, *l2, cert.Gap, cert.MaxResidual
+		rep.Workers, rep.L2, rep.DualityGap, rep.MaxResidual = nWorkers, *l2, cert.Gap, cert.MaxResidual
+		rep.L1, rep.ClassWeight, rep.Init = *l1, *classWeight, *initPath
 		return json.NewEncoder(stdout).Encode(rep)
 	}
 	return nil
@@ -203,18 +241,20 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 
 // sgdFlags are the settings of the sgd solver.
 type sgdFlags struct {
-	epochs, batch    int
-	lr, momentum, l2 float64
-	sched            kernel.Schedule
-	seed             uint64
-	patience         int
+	epochs, batch        int
+	lr, momentum, l2, l1 float64
+	sched                kernel.Schedule
+	seed                 uint64
+	patience, workers    int
+	classW               []float64
 }
 
 // fitSGD trains model with kernel.Trainer and records the epochs in rep.
 func fitSGD(model *kernel.Model, xs kernel.Matrix, y []int, vx kernel.Matrix, vy []int, hasVal bool, rep *trainReport, progress io.Writer, f sgdFlags) error {
 	tr := kernel.Trainer{
 		Epochs: f.epochs, BatchSize: f.batch, LearningRate: f.lr, Momentum: f.momentum,
-		L2: f.l2, Schedule: f.sched, Seed: f.seed, Progress: func(s kernel.EpochStats) {
+		L2: f.l2, L1: f.l1, Schedule: f.sched, Seed: f.seed, Workers: f.workers, ClassWeights: f.classW,
+		Progress: func(s kernel.EpochStats) {
 			fmt.Fprintf(progress, "epoch %3d/%d  loss %.4f  acc %.4f", s.Epoch, f.epochs, s.TrainLoss, s.TrainAccuracy)
 			if hasVal {
 				fmt.Fprintf(progress, "  val_loss %.4f  val_acc %.4f", s.ValLoss, s.ValAccuracy)
@@ -308,4 +348,41 @@ func readModel(path string) (*kernel.Model, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
+}
+
+// warmStart sets model (to be trained on inputs scaled by sc) to the model
+// saved at path, which takes raw inputs: the inverse of AbsorbScaling,
+// W[i,j] = W'[i,j]/scale[j] (0 for a constant column) and B[i] = B'[i] +
+// Σj W'[i,j]·offset[j], so that both give the same logits on the training
+// rows.
+func warmStart(model *kernel.Model, path string, sc *data.Scaler) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("-init: %w", err)
+	}
+	defer f.Close()
+	init, err := kernel.ReadModel(f)
+	if err != nil {
+		return fmt.Errorf("-init %s: %w", path, err)
+	}
+	if init.Features != model.Features || init.Classes != model.Classes {
+		return fmt.Errorf("-init %s: model has %d classes × %d features, the data %d × %d", path, init.Classes, init.Features, model.Classes, model.Features)
+	}
+	for i, l := range model.Labels {
+		if i >= len(init.Labels) || init.Labels[i] != l {
+			return fmt.Errorf("-init %s: its class labels %q differ from the data's %q", path, init.Labels, model.Labels)
+		}
+	}
+	for i := 0; i < model.Classes; i++ {
+		src, dst := init.W.Row(i), model.W.Row(i)
+		shift := float64(init.B[i])
+		for j, w := range src {
+			shift += float64(w) * float64(sc.Offset[j])
+			if sc.Scale[j] != 0 {
+				dst[j] = w / sc.Scale[j]
+			}
+		}
+		model.B[i] = float32(shift)
+	}
+	return model.Validate()
 }

@@ -476,7 +476,7 @@ type trainIn struct {
 	y []int
 }
 
-// trainCases adds one SGD epoch (batch 64, momentum, L2) on synthetic data
+// trainCases adds one SGD epoch (batch 64, momentum, L2; 1 and 2 workers) on synthetic data
 // of Fashion-MNIST's shape: 60,000 × 784, 10 classes (6,000 rows in a test
 // binary run with -short). There is no plain baseline.
 func trainCases(bl *builder) {
@@ -496,20 +496,22 @@ func trainCases(bl *builder) {
 		}
 		return trainIn{x, y}
 	})
-	shape := fmt.Sprintf("n=%d/k=%d/m=%d", n, k, m)
-	// Per row: forward MatVec (2km), softmax, gradient AddOuter (2km).
+	// Per row: forward (2km), softmax, gradient (2km).
 	flops := int64(n) * int64(4*k*m+(ExpFlops+4)*k)
-	bl.kernels("TrainEpoch", shape, int64(4*n*m), int64(n*m), flops, func(b *testing.B) {
-		d := in()
-		b.ResetTimer()
-		for b.Loop() {
-			md := kernel.NewModel(k, m)
-			tr := kernel.Trainer{Epochs: 1, BatchSize: 64, LearningRate: 0.01, Momentum: 0.9, L2: 1e-4}
-			if _, err := tr.Fit(md, d.x, d.y, kernel.Matrix{}, nil); err != nil {
-				b.Fatal(err)
+	for _, workers := range []int{1, 2} {
+		shape := fmt.Sprintf("workers=%d/n=%d/k=%d/m=%d", workers, n, k, m)
+		bl.kernels("TrainEpoch", shape, int64(4*n*m), int64(n*m), flops, func(b *testing.B) {
+			d := in()
+			b.ResetTimer()
+			for b.Loop() {
+				md := kernel.NewModel(k, m)
+				tr := kernel.Trainer{Epochs: 1, BatchSize: 64, LearningRate: 0.01, Momentum: 0.9, L2: 1e-4, Workers: workers}
+				if _, err := tr.Fit(md, d.x, d.y, kernel.Matrix{}, nil); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	}, nil)
+		}, nil)
+	}
 }
 
 // The Plain* functions are the baseline: what straightforward Go without

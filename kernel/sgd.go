@@ -1,0 +1,193 @@
+package kernel
+
+import "math/rand/v2"
+
+// sgd holds the state of one Trainer.Fit call. Every buffer is allocated
+// by newSGD, so a step allocates nothing.
+//
+// A step splits the minibatch into one contiguous slice per worker. Each
+// worker copies its rows into a contiguous block (the rows of a shuffled
+// batch are scattered), computes their logits with MatMulT, the loss and
+// logit gradients with SoftmaxCrossEntropyRows, and its weight gradient
+// with AddMatMulTN, into its own buffers. The update then adds the
+// workers' gradients in worker order, through the SIMD kernels:
+//
+//	V ← μ·V − (lr/|batch|)·Σ_workers G − lr·λ·W,  W ← W + V
+//
+// and, with L1, W ← sign(W)·max(|W| − lr·λ₁, 0).
+type sgd struct {
+	m       *Model
+	x       Matrix
+	y       []int
+	rw      []float32 // row weights (nil: all 1)
+	l2, l1  float32
+	mom     float32
+	perm    []int
+	rng     *rand.Rand
+	batch   []int // rows of the current step
+	shards  []sgdShard
+	pool    *pool
+	v       Matrix    // momentum of W
+	vb      []float32 // momentum of B
+	gb      []float64 // bias gradient of the step
+	one     []float32 // {1}: AddOuter of one row is an axpy
+	workers int
+}
+
+// sgdShard is one worker's part of a step.
+type sgdShard struct {
+	xb, z   Matrix    // the rows, copied contiguously; their logits, then p − onehot
+	labels  []int     // their labels
+	g       Matrix    // Σ over the rows of the weight gradient
+	gb      []float64 // Σ over the rows of the bias gradient
+	loss    float64
+	correct int
+}
+
+func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
+	w := cfg.Workers
+	per := (cfg.BatchSize + w - 1) / w
+	s := &sgd{
+		m: m, x: x, y: y, rw: rw,
+		l2:      float32(cfg.L2),
+		l1:      float32(cfg.L1),
+		mom:     float32(cfg.Momentum),
+		perm:    make([]int, x.Rows),
+		rng:     rand.New(rand.NewPCG(cfg.Seed, 0x6d617865_6e74)),
+		shards:  make([]sgdShard, w),
+		v:       NewMatrix(m.Classes, m.Features),
+		vb:      make([]float32, m.Classes),
+		gb:      make([]float64, m.Classes),
+		one:     []float32{1},
+		workers: w,
+	}
+	for i := range s.perm {
+		s.perm[i] = i
+	}
+	for j := range s.shards {
+		s.shards[j] = sgdShard{
+			xb:     NewMatrix(per, m.Features),
+			z:      NewMatrix(per, m.Classes),
+			labels: make([]int, per),
+			g:      NewMatrix(m.Classes, m.Features),
+			gb:     make([]float64, m.Classes),
+		}
+	}
+	s.pool = newPool(w, s.shard)
+	return s
+}
+
+func (s *sgd) close() { s.pool.close() }
+
+// shard computes worker j's part of the current batch.
+func (s *sgd) shard(j int) {
+	sh := &s.shards[j]
+	n, w := len(s.batch), s.workers
+	rows := s.batch[j*n/w : (j+1)*n/w]
+	sh.loss, sh.correct = 0, 0
+	clear(sh.g.Data)
+	clear(sh.gb)
+	if len(rows) == 0 {
+		return
+	}
+	xb, z := sh.xb.Slice(0, len(rows)), sh.z.Slice(0, len(rows))
+	labels := sh.labels[:len(rows)]
+	for i, r := range rows {
+		copy(xb.Row(i), s.x.Row(r))
+		labels[i] = s.y[r]
+	}
+	MatMulT(z, xb, s.m.W, s.m.B)
+	for i, l := range labels {
+		if isArgmax(z.Row(i), l) {
+			sh.correct++
+		}
+	}
+	if s.rw == nil {
+		sh.loss = SoftmaxCrossEntropyRows(z, z, labels)
+	} else {
+		for i, r := range rows {
+			zr := z.Row(i)
+			sw := s.rw[r]
+			sh.loss += float64(sw) * float64(SoftmaxCrossEntropy(zr, zr, labels[i]))
+			scaleImpl(zr, sw)
+		}
+	}
+	AddMatMulTN(sh.g, 1, z, xb)
+	for i := range labels {
+		for c, d := range z.Row(i) {
+			sh.gb[c] += float64(d)
+		}
+	}
+}
+
+// step takes one SGD step on the rows in batch with learning rate lr and
+// returns the summed loss and the number of rows classified right before the
+// step.
+func (s *sgd) step(batch []int, lr float32) (loss float64, correct int) {
+	s.batch = batch
+	s.pool.run()
+	clear(s.gb)
+	for j := range s.shards {
+		sh := &s.shards[j]
+		loss += sh.loss
+		correct += sh.correct
+		for c, v := range sh.gb {
+			s.gb[c] += v
+		}
+	}
+	m := s.m
+	inv := 1 / float32(len(batch))
+	a := -lr * inv
+	for i := 0; i < m.Classes; i++ {
+		v, w := s.v.Row(i), m.W.Row(i)
+		scaleImpl(v, s.mom)
+		for j := range s.shards {
+			s.axpy(v, a, s.shards[j].g.Row(i))
+		}
+		if s.l2 != 0 {
+			s.axpy(v, -lr*s.l2, w)
+		}
+		s.axpy(w, 1, v)
+		if s.l1 != 0 {
+			softThreshold(w, lr*s.l1)
+		}
+		d := float32(s.gb[i]) * inv
+		s.vb[i] = float32(s.mom*s.vb[i]) - float32(lr*d)
+		m.B[i] += s.vb[i]
+	}
+	return loss, correct
+}
+
+// axpy sets y = fma(a, x, y) through the AddOuter kernel of one row.
+func (s *sgd) axpy(y []float32, a float32, x []float32) {
+	addOuterImpl(Matrix{Rows: 1, Cols: len(y), Stride: len(y), Data: y}, a, s.one, x)
+}
+
+// softThreshold sets w = sign(w)·max(|w| − t, 0).
+func softThreshold(w []float32, t float32) {
+	for j, v := range w {
+		switch {
+		case v > t:
+			w[j] = v - t
+		case v < -t:
+			w[j] = v + t
+		default:
+			w[j] = 0
+		}
+	}
+}
+
+// isArgmax reports whether argmax(z) == l (the first maximum; never when
+// z[l] is NaN) with one comparison per element and no data-dependent
+// updates, which mispredict on every new maximum.
+func isArgmax(z []float32, l int) bool {
+	zl := z[l]
+	bad := zl != zl
+	for _, v := range z[:l] {
+		bad = bad || v >= zl
+	}
+	for _, v := range z[l+1:] {
+		bad = bad || v > zl
+	}
+	return !bad
+}

@@ -1,0 +1,270 @@
+package kernel
+
+import (
+	"math"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// TestPool: every shard runs exactly once per round, rounds do not
+// overlap, and close stops the helpers, whether the helpers are spinning
+// (back-to-back rounds) or parked (rounds far apart).
+func TestPool(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 5} {
+		counts := make([]atomic.Int64, n)
+		var active atomic.Int64
+		p := newPool(n, func(shard int) {
+			if active.Add(1) > int64(n) {
+				t.Errorf("more than %d shards active", n)
+			}
+			counts[shard].Add(1)
+			active.Add(-1)
+		})
+		rounds := 3000
+		if testing.Short() {
+			rounds = 500
+		}
+		for r := 1; r <= rounds; r++ {
+			p.run()
+			if r%100 == 0 {
+				// Let the helpers park, then wake them.
+				for i := 0; i < 3; i++ {
+					spin(200000)
+				}
+			}
+			for s := range counts {
+				if got := counts[s].Load(); got != int64(r) {
+					t.Fatalf("n=%d round %d: shard %d ran %d times", n, r, s, got)
+				}
+			}
+		}
+		p.close()
+	}
+}
+
+// spin burns some CPU time without sleeping.
+func spin(n int) {
+	var x atomic.Int64
+	for i := 0; i < n; i++ {
+		x.Add(1)
+	}
+}
+
+func TestSGDWorkers(t *testing.T) {
+	x, y := blobs(21, 1000, 20, 5, 0.6)
+	fit := func(workers int) *Model {
+		m := NewModel(5, 20)
+		tr := Trainer{Epochs: 5, BatchSize: 32, LearningRate: 0.05, Momentum: 0.9, L2: 1e-4, Seed: 4, Workers: workers}
+		if _, err := tr.Fit(m, x, y, Matrix{}, nil); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	forEachBackendModel(t, func(t *testing.T) {
+		one, two, three := fit(1), fit(2), fit(3)
+		if !modelsEqual(two, fit(2)) || !modelsEqual(three, fit(3)) {
+			t.Fatal("same seed and workers gave different models")
+		}
+		// Different worker counts only change the float32 summation order.
+		for _, o := range []*Model{two, three} {
+			for i := 0; i < 5; i++ {
+				for j, v := range one.W.Row(i) {
+					if d := math.Abs(float64(v - o.W.At(i, j))); d > 1e-4*(1+math.Abs(float64(v))) {
+						t.Fatalf("W[%d,%d]: %v with 1 worker, %v with more", i, j, v, o.W.At(i, j))
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestSampleWeightsScaleTheGradient: weighting every row by 2 and halving
+// the learning rate gives the same SGD iterates bit for bit (without L2,
+// every scaled quantity is exact).
+func TestSampleWeightsScaleTheGradient(t *testing.T) {
+	x, y := blobs(22, 300, 12, 3, 0.5)
+	w2 := make([]float64, x.Rows)
+	for i := range w2 {
+		w2[i] = 2
+	}
+	a, b := NewModel(3, 12), NewModel(3, 12)
+	if _, err := (&Trainer{Epochs: 3, LearningRate: 0.1, Momentum: 0.5, Seed: 1}).Fit(a, x, y, Matrix{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&Trainer{Epochs: 3, LearningRate: 0.05, Momentum: 0.5, Seed: 1, SampleWeights: w2}).Fit(b, x, y, Matrix{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !modelsEqual(a, b) {
+		t.Fatal("weights 2 with half the rate differ from weights 1")
+	}
+}
+
+// TestLBFGSWeightsEqualDuplicates: integer sample weights are the same
+// objective (up to the factor n/n') as duplicated rows, so L-BFGS converges
+// to the same model.
+func TestLBFGSWeightsEqualDuplicates(t *testing.T) {
+	x, y := blobs(23, 200, 6, 3, 0.4)
+	sw := make([]float64, x.Rows)
+	dup := NewMatrix(0, 6)
+	var rows [][]float32
+	var dy []int
+	for i := range sw {
+		sw[i] = float64(1 + i%3)
+		for c := 0; c < int(sw[i]); c++ {
+			rows = append(rows, x.Row(i))
+			dy = append(dy, y[i])
+		}
+	}
+	dup = NewMatrix(len(rows), 6)
+	for i, r := range rows {
+		copy(dup.Row(i), r)
+	}
+	const l2 = 1e-2
+	a, b := NewModel(3, 6), NewModel(3, 6)
+	ra, err := (&LBFGS{L2: l2, SampleWeights: sw, MaxIter: 500, Workers: 2}).Fit(a, x, y)
+	if err != nil || !ra.Converged {
+		t.Fatalf("weighted: %v %+v", err, ra.Reason)
+	}
+	rb, err := (&LBFGS{L2: l2 * float64(x.Rows) / float64(dup.Rows), MaxIter: 500}).Fit(b, dup, dy)
+	if err != nil || !rb.Converged {
+		t.Fatalf("duplicated: %v %+v", err, rb.Reason)
+	}
+	for i := 0; i < 3; i++ {
+		for j, v := range a.W.Row(i) {
+			if d := math.Abs(float64(v - b.W.At(i, j))); d > 1e-3 {
+				t.Fatalf("W[%d,%d] = %v weighted, %v duplicated", i, j, v, b.W.At(i, j))
+			}
+		}
+	}
+}
+
+func TestBalancedClassWeights(t *testing.T) {
+	y := []int{0, 0, 0, 1, 3, 3}
+	w := BalancedClassWeights(y, 4)
+	want := []float64{6.0 / 9, 6.0 / 3, 0, 6.0 / 6}
+	for c := range want {
+		if math.Abs(w[c]-want[c]) > 1e-15 {
+			t.Fatalf("weights %v, want %v", w, want)
+		}
+	}
+	// Balanced weights lift the recall of a rare class.
+	all, ally := blobs(24, 2000, 4, 2, 0.25)
+	var x [][]float32
+	var yy []int
+	for i := 0; i < all.Rows; i++ {
+		if ally[i] == 1 && i%10 != 1 {
+			continue // keep 10% of class 1
+		}
+		x = append(x, all.Row(i))
+		yy = append(yy, ally[i])
+	}
+	xm := NewMatrix(len(x), 4)
+	for i, r := range x {
+		copy(xm.Row(i), r)
+	}
+	recall := func(cw []float64) float64 {
+		m := NewModel(2, 4)
+		if _, err := (&LBFGS{L2: 1e-3, ClassWeights: cw}).Fit(m, xm, yy); err != nil {
+			t.Fatal(err)
+		}
+		ev, _ := m.Evaluate(xm, yy)
+		c := ev.Confusion[1]
+		return float64(c[1]) / float64(c[0]+c[1])
+	}
+	plain, bal := recall(nil), recall(BalancedClassWeights(yy, 2))
+	if !(bal > plain+0.05) {
+		t.Fatalf("recall of the rare class: %.3f unweighted, %.3f balanced", plain, bal)
+	}
+}
+
+func TestWeightErrors(t *testing.T) {
+	x, y := blobs(25, 20, 3, 2, 1)
+	for _, c := range []struct {
+		sw, cw []float64
+		want   string
+	}{
+		{make([]float64, 19), nil, "19 sample weights for 20 rows"},
+		{nil, []float64{1}, "1 class weights for 2 classes"},
+		{nil, []float64{1, -1}, "class weight 1 is -1"},
+		{nil, []float64{math.NaN(), 1}, "class weight 0 is NaN"},
+		{append(make([]float64, 19), math.Inf(1)), nil, "sample weight 19 is +Inf"},
+		{make([]float64, 20), nil, "every row has weight 0"},
+	} {
+		_, err1 := (&Trainer{SampleWeights: c.sw, ClassWeights: c.cw}).Fit(NewModel(2, 3), x, y, Matrix{}, nil)
+		_, err2 := (&LBFGS{SampleWeights: c.sw, ClassWeights: c.cw}).Fit(NewModel(2, 3), x, y)
+		for _, err := range []error{err1, err2} {
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v, want %q", err, c.want)
+			}
+		}
+	}
+	for _, tr := range []Trainer{{Workers: -1}, {L1: -1}, {GradTol: math.NaN()}} {
+		if _, err := tr.Fit(NewModel(2, 3), x, y, Matrix{}, nil); err == nil {
+			t.Errorf("%+v accepted", tr)
+		}
+	}
+	for _, s := range []LBFGS{{Workers: -1}, {GapTol: -1}} {
+		if _, err := s.Fit(NewModel(2, 3), x, y); err == nil {
+			t.Errorf("%+v accepted", s)
+		}
+	}
+}
+
+func TestSGDL1Sparsity(t *testing.T) {
+	x, y := lbfgsDigits(t)
+	zeros := func(l1 float64) int {
+		m := NewModel(10, x.Cols)
+		if _, err := (&Trainer{Epochs: 10, LearningRate: 0.1, Momentum: 0.9, L1: l1, Seed: 2}).Fit(m, x, y, Matrix{}, nil); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for i := 0; i < 10; i++ {
+			for _, v := range m.W.Row(i) {
+				if v == 0 {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	z0, z1, z2 := zeros(0), zeros(1e-3), zeros(1e-2)
+	if !(z0 < z1 && z1 < z2 && z2 > 10*x.Cols/4) {
+		t.Fatalf("zero weights: %d (L1 0), %d (1e-3), %d (1e-2) of %d", z0, z1, z2, 10*x.Cols)
+	}
+}
+
+func TestSGDGradTol(t *testing.T) {
+	x, y := blobs(26, 400, 5, 3, 1)
+	m := NewModel(3, 5)
+	res, err := (&Trainer{Epochs: 200, LearningRate: 0.5, L2: 1e-2, GradTol: 1e-3, Seed: 1, BatchSize: 400}).Fit(m, x, y, Matrix{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res.History[len(res.History)-1]
+	if !res.Converged || res.Epochs >= 200 || !(last.GradNorm <= 1e-3*2) {
+		t.Fatalf("converged %v after %d epochs, gradient %v", res.Converged, res.Epochs, last.GradNorm)
+	}
+	if _, g := objectiveOf(m, x, y, 1e-2); math.Abs(g-last.GradNorm) > 1e-9 {
+		t.Fatalf("reported gradient %v, recomputed %v", last.GradNorm, g)
+	}
+}
+
+func TestLBFGSGapTol(t *testing.T) {
+	x, y := lbfgsDigits(t)
+	m := NewModel(10, x.Cols)
+	res, err := (&LBFGS{L2: 1e-3, GapTol: 1e-6, GradTol: 1e-12, MaxIter: 1000}).Fit(m, x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Converged || res.Reason != ReasonGapTol || !(res.Gap <= 1e-6) {
+		t.Fatalf("%s, gap %v", res.Reason, res.Gap)
+	}
+	c, err := Certify(m, x, y, 1e-3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(c.Gap <= 2e-6) {
+		t.Fatalf("certificate gap %v after stopping at gap %v", c.Gap, res.Gap)
+	}
+}
