@@ -3022,7 +3022,7 @@ done:
 	RET
 
 // func MatMulTAVX2(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n int, k int, m int)
-// Requires: AVX, FMA3
+// Requires: AVX, FMA3, MMX+
 TEXT ·MatMulTAVX2(SB), $352-144
 	MOVQ zstride+24(FP), AX
 	SHLQ $0x02, AX
@@ -3069,6 +3069,7 @@ r5_rows:
 	SHLQ   $0x02, R11
 	LEAQ   (DI)(R11*1), R10
 	ADDQ   AX, R11
+	MOVQ   R11, R13
 
 r5_tail:
 	VMOVSS      (R11), X10
@@ -3089,6 +3090,7 @@ r5_tail:
 	VFMADD231SS X12, X10, X4
 	VFMADD231SS X12, X11, X9
 	ADDQ        $0x00000004, R11
+	ADDQ        $0x00000004, R13
 	ADDQ        $0x00000004, R10
 	DECQ        R12
 	JNZ         r5_tail
@@ -3097,6 +3099,7 @@ r5_main:
 	MOVQ    AX, R11
 	MOVQ    DI, R10
 	MOVQ    m+136(FP), R12
+	LEAQ    (R11)(CX*2), R13
 	CMPQ    R12, $0x00000200
 	JB      r5_short
 	MOVQ    $0x00000001, 320(SP)
@@ -3113,9 +3116,11 @@ r5_main:
 	VMOVUPD Y10, 288(SP)
 
 r5_block:
-	MOVL $0x00000040, R13
+	MOVL $0x00000040, R14
 
 r5_blockloop:
+	PREFETCHT1   (R13)
+	PREFETCHT1   (R13)(CX*1)
 	VMOVUPS      (R11), Y10
 	VMOVUPS      (R11)(CX*1), Y11
 	VMOVUPS      (R10), Y12
@@ -3134,8 +3139,9 @@ r5_blockloop:
 	VFMADD231PS  Y12, Y10, Y4
 	VFMADD231PS  Y12, Y11, Y9
 	ADDQ         $0x00000020, R11
+	ADDQ         $0x00000020, R13
 	ADDQ         $0x00000020, R10
-	DECQ         R13
+	DECQ         R14
 	JNZ          r5_blockloop
 	SUBQ         $0x00000200, R12
 	VCVTPS2PD    X0, Y10
@@ -3216,6 +3222,8 @@ r5_short:
 	JB   r5_cols
 
 r5_loop:
+	PREFETCHT1  (R13)
+	PREFETCHT1  (R13)(CX*1)
 	VMOVUPS     (R11), Y10
 	VMOVUPS     (R11)(CX*1), Y11
 	VMOVUPS     (R10), Y12
@@ -3234,6 +3242,7 @@ r5_loop:
 	VFMADD231PS Y12, Y10, Y4
 	VFMADD231PS Y12, Y11, Y9
 	ADDQ        $0x00000020, R11
+	ADDQ        $0x00000020, R13
 	ADDQ        $0x00000020, R10
 	SUBQ        $0x00000008, R12
 	CMPQ        R12, $0x00000008
@@ -3378,6 +3387,7 @@ r4_rows:
 	SHLQ   $0x02, R11
 	LEAQ   (DI)(R11*1), R10
 	ADDQ   AX, R11
+	MOVQ   R11, R13
 
 r4_tail:
 	VMOVSS      (R11), X8
@@ -3395,6 +3405,7 @@ r4_tail:
 	VFMADD231SS X10, X8, X3
 	VFMADD231SS X10, X9, X7
 	ADDQ        $0x00000004, R11
+	ADDQ        $0x00000004, R13
 	ADDQ        $0x00000004, R10
 	DECQ        R12
 	JNZ         r4_tail
@@ -3403,6 +3414,7 @@ r4_main:
 	MOVQ    AX, R11
 	MOVQ    DI, R10
 	MOVQ    m+136(FP), R12
+	LEAQ    (R11)(CX*2), R13
 	CMPQ    R12, $0x00000200
 	JB      r4_short
 	MOVQ    $0x00000001, 320(SP)
@@ -3417,9 +3429,11 @@ r4_main:
 	VMOVUPD Y8, 224(SP)
 
 r4_block:
-	MOVL $0x00000040, R13
+	MOVL $0x00000040, R14
 
 r4_blockloop:
+	PREFETCHT1   (R13)
+	PREFETCHT1   (R13)(CX*1)
 	VMOVUPS      (R11), Y8
 	VMOVUPS      (R11)(CX*1), Y9
 	VMOVUPS      (R10), Y10
@@ -3435,8 +3449,9 @@ r4_blockloop:
 	VFMADD231PS  Y10, Y8, Y3
 	VFMADD231PS  Y10, Y9, Y7
 	ADDQ         $0x00000020, R11
+	ADDQ         $0x00000020, R13
 	ADDQ         $0x00000020, R10
-	DECQ         R13
+	DECQ         R14
 	JNZ          r4_blockloop
 	SUBQ         $0x00000200, R12
 	VCVTPS2PD    X0, Y8
@@ -3503,6 +3518,8 @@ r4_short:
 	JB   r4_cols
 
 r4_loop:
+	PREFETCHT1  (R13)
+	PREFETCHT1  (R13)(CX*1)
 	VMOVUPS     (R11), Y8
 	VMOVUPS     (R11)(CX*1), Y9
 	VMOVUPS     (R10), Y10
@@ -3518,6 +3535,7 @@ r4_loop:
 	VFMADD231PS Y10, Y8, Y3
 	VFMADD231PS Y10, Y9, Y7
 	ADDQ        $0x00000020, R11
+	ADDQ        $0x00000020, R13
 	ADDQ        $0x00000020, R10
 	SUBQ        $0x00000008, R12
 	CMPQ        R12, $0x00000008
@@ -3631,6 +3649,7 @@ r3_rows:
 	SHLQ   $0x02, R11
 	LEAQ   (DI)(R11*1), R10
 	ADDQ   AX, R11
+	MOVQ   R11, R13
 
 r3_tail:
 	VMOVSS      (R11), X6
@@ -3645,6 +3664,7 @@ r3_tail:
 	VFMADD231SS X8, X6, X2
 	VFMADD231SS X8, X7, X5
 	ADDQ        $0x00000004, R11
+	ADDQ        $0x00000004, R13
 	ADDQ        $0x00000004, R10
 	DECQ        R12
 	JNZ         r3_tail
@@ -3653,6 +3673,7 @@ r3_main:
 	MOVQ    AX, R11
 	MOVQ    DI, R10
 	MOVQ    m+136(FP), R12
+	LEAQ    (R11)(CX*2), R13
 	CMPQ    R12, $0x00000200
 	JB      r3_short
 	MOVQ    $0x00000001, 320(SP)
@@ -3665,9 +3686,11 @@ r3_main:
 	VMOVUPD Y6, 160(SP)
 
 r3_block:
-	MOVL $0x00000040, R13
+	MOVL $0x00000040, R14
 
 r3_blockloop:
+	PREFETCHT1   (R13)
+	PREFETCHT1   (R13)(CX*1)
 	VMOVUPS      (R11), Y6
 	VMOVUPS      (R11)(CX*1), Y7
 	VMOVUPS      (R10), Y8
@@ -3680,8 +3703,9 @@ r3_blockloop:
 	VFMADD231PS  Y8, Y6, Y2
 	VFMADD231PS  Y8, Y7, Y5
 	ADDQ         $0x00000020, R11
+	ADDQ         $0x00000020, R13
 	ADDQ         $0x00000020, R10
-	DECQ         R13
+	DECQ         R14
 	JNZ          r3_blockloop
 	SUBQ         $0x00000200, R12
 	VCVTPS2PD    X0, Y6
@@ -3734,6 +3758,8 @@ r3_short:
 	JB   r3_cols
 
 r3_loop:
+	PREFETCHT1  (R13)
+	PREFETCHT1  (R13)(CX*1)
 	VMOVUPS     (R11), Y6
 	VMOVUPS     (R11)(CX*1), Y7
 	VMOVUPS     (R10), Y8
@@ -3746,6 +3772,7 @@ r3_loop:
 	VFMADD231PS Y8, Y6, Y2
 	VFMADD231PS Y8, Y7, Y5
 	ADDQ        $0x00000020, R11
+	ADDQ        $0x00000020, R13
 	ADDQ        $0x00000020, R10
 	SUBQ        $0x00000008, R12
 	CMPQ        R12, $0x00000008
@@ -3858,6 +3885,7 @@ r2_rows:
 	SHLQ   $0x02, R11
 	LEAQ   (DI)(R11*1), R10
 	ADDQ   AX, R11
+	MOVQ   R11, R13
 
 r2_tail:
 	VMOVSS      (R11), X4
@@ -3869,6 +3897,7 @@ r2_tail:
 	VFMADD231SS X6, X4, X1
 	VFMADD231SS X6, X5, X3
 	ADDQ        $0x00000004, R11
+	ADDQ        $0x00000004, R13
 	ADDQ        $0x00000004, R10
 	DECQ        R12
 	JNZ         r2_tail
@@ -3877,6 +3906,7 @@ r2_main:
 	MOVQ    AX, R11
 	MOVQ    DI, R10
 	MOVQ    m+136(FP), R12
+	LEAQ    (R11)(CX*2), R13
 	CMPQ    R12, $0x00000200
 	JB      r2_short
 	MOVQ    $0x00000001, 320(SP)
@@ -3887,9 +3917,11 @@ r2_main:
 	VMOVUPD Y4, 96(SP)
 
 r2_block:
-	MOVL $0x00000040, R13
+	MOVL $0x00000040, R14
 
 r2_blockloop:
+	PREFETCHT1   (R13)
+	PREFETCHT1   (R13)(CX*1)
 	VMOVUPS      (R11), Y4
 	VMOVUPS      (R11)(CX*1), Y5
 	VMOVUPS      (R10), Y6
@@ -3899,8 +3931,9 @@ r2_blockloop:
 	VFMADD231PS  Y6, Y4, Y1
 	VFMADD231PS  Y6, Y5, Y3
 	ADDQ         $0x00000020, R11
+	ADDQ         $0x00000020, R13
 	ADDQ         $0x00000020, R10
-	DECQ         R13
+	DECQ         R14
 	JNZ          r2_blockloop
 	SUBQ         $0x00000200, R12
 	VCVTPS2PD    X0, Y4
@@ -3939,6 +3972,8 @@ r2_short:
 	JB   r2_cols
 
 r2_loop:
+	PREFETCHT1  (R13)
+	PREFETCHT1  (R13)(CX*1)
 	VMOVUPS     (R11), Y4
 	VMOVUPS     (R11)(CX*1), Y5
 	VMOVUPS     (R10), Y6
@@ -3948,6 +3983,7 @@ r2_loop:
 	VFMADD231PS Y6, Y4, Y1
 	VFMADD231PS Y6, Y5, Y3
 	ADDQ        $0x00000020, R11
+	ADDQ        $0x00000020, R13
 	ADDQ        $0x00000020, R10
 	SUBQ        $0x00000008, R12
 	CMPQ        R12, $0x00000008
@@ -4029,6 +4065,7 @@ r1_rows:
 	SHLQ   $0x02, R11
 	LEAQ   (DI)(R11*1), R10
 	ADDQ   AX, R11
+	MOVQ   R11, R13
 
 r1_tail:
 	VMOVSS      (R11), X2
@@ -4037,6 +4074,7 @@ r1_tail:
 	VFMADD231SS X4, X2, X0
 	VFMADD231SS X4, X3, X1
 	ADDQ        $0x00000004, R11
+	ADDQ        $0x00000004, R13
 	ADDQ        $0x00000004, R10
 	DECQ        R12
 	JNZ         r1_tail
@@ -4045,6 +4083,7 @@ r1_main:
 	MOVQ    AX, R11
 	MOVQ    DI, R10
 	MOVQ    m+136(FP), R12
+	LEAQ    (R11)(CX*2), R13
 	CMPQ    R12, $0x00000200
 	JB      r1_short
 	MOVQ    $0x00000001, 320(SP)
@@ -4053,17 +4092,20 @@ r1_main:
 	VMOVUPD Y2, 32(SP)
 
 r1_block:
-	MOVL $0x00000040, R13
+	MOVL $0x00000040, R14
 
 r1_blockloop:
+	PREFETCHT1   (R13)
+	PREFETCHT1   (R13)(CX*1)
 	VMOVUPS      (R11), Y2
 	VMOVUPS      (R11)(CX*1), Y3
 	VMOVUPS      (R10), Y4
 	VFMADD231PS  Y4, Y2, Y0
 	VFMADD231PS  Y4, Y3, Y1
 	ADDQ         $0x00000020, R11
+	ADDQ         $0x00000020, R13
 	ADDQ         $0x00000020, R10
-	DECQ         R13
+	DECQ         R14
 	JNZ          r1_blockloop
 	SUBQ         $0x00000200, R12
 	VCVTPS2PD    X0, Y2
@@ -4088,12 +4130,15 @@ r1_short:
 	JB   r1_cols
 
 r1_loop:
+	PREFETCHT1  (R13)
+	PREFETCHT1  (R13)(CX*1)
 	VMOVUPS     (R11), Y2
 	VMOVUPS     (R11)(CX*1), Y3
 	VMOVUPS     (R10), Y4
 	VFMADD231PS Y4, Y2, Y0
 	VFMADD231PS Y4, Y3, Y1
 	ADDQ        $0x00000020, R11
+	ADDQ        $0x00000020, R13
 	ADDQ        $0x00000020, R10
 	SUBQ        $0x00000008, R12
 	CMPQ        R12, $0x00000008
@@ -4161,7 +4206,7 @@ done:
 	RET
 
 // func MatMulTAVX512(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n int, k int, m int)
-// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, BMI2
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL, BMI2, MMX+
 TEXT ·MatMulTAVX512(SB), $1312-144
 	MOVQ  zstride+24(FP), AX
 	SHLQ  $0x02, AX
@@ -4219,6 +4264,7 @@ r5_rows:
 	MOVQ    AX, R12
 	MOVQ    R8, R11
 	MOVQ    m+136(FP), R13
+	LEAQ    (R12)(CX*4), R14
 	CMPQ    R13, $0x00000400
 	JB      r5_short
 	MOVQ    $0x00000001, 1280(SP)
@@ -4245,9 +4291,13 @@ r5_rows:
 	VMOVUPD Z20, 1216(SP)
 
 r5_block:
-	MOVL $0x00000040, R14
+	MOVL $0x00000040, R15
 
 r5_blockloop:
+	PREFETCHT1    (R14)
+	PREFETCHT1    (R14)(CX*1)
+	PREFETCHT1    (R14)(CX*2)
+	PREFETCHT1    (R14)(DX*1)
 	VMOVUPS       (R12), Z20
 	VMOVUPS       (R12)(CX*1), Z21
 	VMOVUPS       (R12)(CX*2), Z22
@@ -4278,8 +4328,9 @@ r5_blockloop:
 	VFMADD231PS   Z24, Z22, Z14
 	VFMADD231PS   Z24, Z23, Z19
 	ADDQ          $0x00000040, R12
+	ADDQ          $0x00000040, R14
 	ADDQ          $0x00000040, R11
-	DECQ          R14
+	DECQ          R15
 	JNZ           r5_blockloop
 	SUBQ          $0x00000400, R13
 	VCVTPS2PD     Y0, Z20
@@ -4430,6 +4481,10 @@ r5_short:
 	JB   r5_cols
 
 r5_loop:
+	PREFETCHT1  (R14)
+	PREFETCHT1  (R14)(CX*1)
+	PREFETCHT1  (R14)(CX*2)
+	PREFETCHT1  (R14)(DX*1)
 	VMOVUPS     (R12), Z20
 	VMOVUPS     (R12)(CX*1), Z21
 	VMOVUPS     (R12)(CX*2), Z22
@@ -4460,6 +4515,7 @@ r5_loop:
 	VFMADD231PS Z24, Z22, Z14
 	VFMADD231PS Z24, Z23, Z19
 	ADDQ        $0x00000040, R12
+	ADDQ        $0x00000040, R14
 	ADDQ        $0x00000040, R11
 	SUBQ        $0x00000010, R13
 	CMPQ        R13, $0x00000010
@@ -4766,6 +4822,7 @@ r4_rows:
 	MOVQ    AX, R12
 	MOVQ    R8, R11
 	MOVQ    m+136(FP), R13
+	LEAQ    (R12)(CX*4), R14
 	CMPQ    R13, $0x00000400
 	JB      r4_short
 	MOVQ    $0x00000001, 1280(SP)
@@ -4788,9 +4845,13 @@ r4_rows:
 	VMOVUPD Z16, 960(SP)
 
 r4_block:
-	MOVL $0x00000040, R14
+	MOVL $0x00000040, R15
 
 r4_blockloop:
+	PREFETCHT1    (R14)
+	PREFETCHT1    (R14)(CX*1)
+	PREFETCHT1    (R14)(CX*2)
+	PREFETCHT1    (R14)(DX*1)
 	VMOVUPS       (R12), Z16
 	VMOVUPS       (R12)(CX*1), Z17
 	VMOVUPS       (R12)(CX*2), Z18
@@ -4816,8 +4877,9 @@ r4_blockloop:
 	VFMADD231PS   Z20, Z18, Z11
 	VFMADD231PS   Z20, Z19, Z15
 	ADDQ          $0x00000040, R12
+	ADDQ          $0x00000040, R14
 	ADDQ          $0x00000040, R11
-	DECQ          R14
+	DECQ          R15
 	JNZ           r4_blockloop
 	SUBQ          $0x00000400, R13
 	VCVTPS2PD     Y0, Z16
@@ -4940,6 +5002,10 @@ r4_short:
 	JB   r4_cols
 
 r4_loop:
+	PREFETCHT1  (R14)
+	PREFETCHT1  (R14)(CX*1)
+	PREFETCHT1  (R14)(CX*2)
+	PREFETCHT1  (R14)(DX*1)
 	VMOVUPS     (R12), Z16
 	VMOVUPS     (R12)(CX*1), Z17
 	VMOVUPS     (R12)(CX*2), Z18
@@ -4965,6 +5031,7 @@ r4_loop:
 	VFMADD231PS Z20, Z18, Z11
 	VFMADD231PS Z20, Z19, Z15
 	ADDQ        $0x00000040, R12
+	ADDQ        $0x00000040, R14
 	ADDQ        $0x00000040, R11
 	SUBQ        $0x00000010, R13
 	CMPQ        R13, $0x00000010
@@ -5197,6 +5264,7 @@ r3_rows:
 	MOVQ    AX, R12
 	MOVQ    R8, R11
 	MOVQ    m+136(FP), R13
+	LEAQ    (R12)(CX*4), R14
 	CMPQ    R13, $0x00000400
 	JB      r3_short
 	MOVQ    $0x00000001, 1280(SP)
@@ -5215,9 +5283,13 @@ r3_rows:
 	VMOVUPD Z12, 704(SP)
 
 r3_block:
-	MOVL $0x00000040, R14
+	MOVL $0x00000040, R15
 
 r3_blockloop:
+	PREFETCHT1    (R14)
+	PREFETCHT1    (R14)(CX*1)
+	PREFETCHT1    (R14)(CX*2)
+	PREFETCHT1    (R14)(DX*1)
 	VMOVUPS       (R12), Z12
 	VMOVUPS       (R12)(CX*1), Z13
 	VMOVUPS       (R12)(CX*2), Z14
@@ -5238,8 +5310,9 @@ r3_blockloop:
 	VFMADD231PS   Z16, Z14, Z8
 	VFMADD231PS   Z16, Z15, Z11
 	ADDQ          $0x00000040, R12
+	ADDQ          $0x00000040, R14
 	ADDQ          $0x00000040, R11
-	DECQ          R14
+	DECQ          R15
 	JNZ           r3_blockloop
 	SUBQ          $0x00000400, R13
 	VCVTPS2PD     Y0, Z12
@@ -5334,6 +5407,10 @@ r3_short:
 	JB   r3_cols
 
 r3_loop:
+	PREFETCHT1  (R14)
+	PREFETCHT1  (R14)(CX*1)
+	PREFETCHT1  (R14)(CX*2)
+	PREFETCHT1  (R14)(DX*1)
 	VMOVUPS     (R12), Z12
 	VMOVUPS     (R12)(CX*1), Z13
 	VMOVUPS     (R12)(CX*2), Z14
@@ -5354,6 +5431,7 @@ r3_loop:
 	VFMADD231PS Z16, Z14, Z8
 	VFMADD231PS Z16, Z15, Z11
 	ADDQ        $0x00000040, R12
+	ADDQ        $0x00000040, R14
 	ADDQ        $0x00000040, R11
 	SUBQ        $0x00000010, R13
 	CMPQ        R13, $0x00000010
@@ -5582,6 +5660,7 @@ r2_rows:
 	MOVQ    AX, R12
 	MOVQ    R8, R11
 	MOVQ    m+136(FP), R13
+	LEAQ    (R12)(CX*4), R14
 	CMPQ    R13, $0x00000400
 	JB      r2_short
 	MOVQ    $0x00000001, 1280(SP)
@@ -5596,9 +5675,13 @@ r2_rows:
 	VMOVUPD Z8, 448(SP)
 
 r2_block:
-	MOVL $0x00000040, R14
+	MOVL $0x00000040, R15
 
 r2_blockloop:
+	PREFETCHT1    (R14)
+	PREFETCHT1    (R14)(CX*1)
+	PREFETCHT1    (R14)(CX*2)
+	PREFETCHT1    (R14)(DX*1)
 	VMOVUPS       (R12), Z8
 	VMOVUPS       (R12)(CX*1), Z9
 	VMOVUPS       (R12)(CX*2), Z10
@@ -5614,8 +5697,9 @@ r2_blockloop:
 	VFMADD231PS   Z12, Z10, Z5
 	VFMADD231PS   Z12, Z11, Z7
 	ADDQ          $0x00000040, R12
+	ADDQ          $0x00000040, R14
 	ADDQ          $0x00000040, R11
-	DECQ          R14
+	DECQ          R15
 	JNZ           r2_blockloop
 	SUBQ          $0x00000400, R13
 	VCVTPS2PD     Y0, Z8
@@ -5682,6 +5766,10 @@ r2_short:
 	JB   r2_cols
 
 r2_loop:
+	PREFETCHT1  (R14)
+	PREFETCHT1  (R14)(CX*1)
+	PREFETCHT1  (R14)(CX*2)
+	PREFETCHT1  (R14)(DX*1)
 	VMOVUPS     (R12), Z8
 	VMOVUPS     (R12)(CX*1), Z9
 	VMOVUPS     (R12)(CX*2), Z10
@@ -5697,6 +5785,7 @@ r2_loop:
 	VFMADD231PS Z12, Z10, Z5
 	VFMADD231PS Z12, Z11, Z7
 	ADDQ        $0x00000040, R12
+	ADDQ        $0x00000040, R14
 	ADDQ        $0x00000040, R11
 	SUBQ        $0x00000010, R13
 	CMPQ        R13, $0x00000010
@@ -5851,6 +5940,7 @@ r1_rows:
 	MOVQ    AX, R12
 	MOVQ    R8, R11
 	MOVQ    m+136(FP), R13
+	LEAQ    (R12)(CX*4), R14
 	CMPQ    R13, $0x00000400
 	JB      r1_short
 	MOVQ    $0x00000001, 1280(SP)
@@ -5861,9 +5951,13 @@ r1_rows:
 	VMOVUPD Z4, 192(SP)
 
 r1_block:
-	MOVL $0x00000040, R14
+	MOVL $0x00000040, R15
 
 r1_blockloop:
+	PREFETCHT1    (R14)
+	PREFETCHT1    (R14)(CX*1)
+	PREFETCHT1    (R14)(CX*2)
+	PREFETCHT1    (R14)(DX*1)
 	VMOVUPS       (R12), Z4
 	VMOVUPS       (R12)(CX*1), Z5
 	VMOVUPS       (R12)(CX*2), Z6
@@ -5874,8 +5968,9 @@ r1_blockloop:
 	VFMADD231PS   Z8, Z6, Z2
 	VFMADD231PS   Z8, Z7, Z3
 	ADDQ          $0x00000040, R12
+	ADDQ          $0x00000040, R14
 	ADDQ          $0x00000040, R11
-	DECQ          R14
+	DECQ          R15
 	JNZ           r1_blockloop
 	SUBQ          $0x00000400, R13
 	VCVTPS2PD     Y0, Z4
@@ -5914,6 +6009,10 @@ r1_short:
 	JB   r1_cols
 
 r1_loop:
+	PREFETCHT1  (R14)
+	PREFETCHT1  (R14)(CX*1)
+	PREFETCHT1  (R14)(CX*2)
+	PREFETCHT1  (R14)(DX*1)
 	VMOVUPS     (R12), Z4
 	VMOVUPS     (R12)(CX*1), Z5
 	VMOVUPS     (R12)(CX*2), Z6
@@ -5924,6 +6023,7 @@ r1_loop:
 	VFMADD231PS Z8, Z6, Z2
 	VFMADD231PS Z8, Z7, Z3
 	ADDQ        $0x00000040, R12
+	ADDQ        $0x00000040, R14
 	ADDQ        $0x00000040, R11
 	SUBQ        $0x00000010, R13
 	CMPQ        R13, $0x00000010
@@ -8112,4 +8212,23 @@ done:
 	VADDSS        X12, X0, X0
 	VZEROUPPER
 	VMOVSS        X0, ret+8(FP)
+	RET
+
+// func PrefetchL2(p []float32)
+// Requires: MMX+
+TEXT ·PrefetchL2(SB), NOSPLIT, $0-24
+	MOVQ  p_base+0(FP), AX
+	MOVQ  p_len+8(FP), CX
+	TESTQ CX, CX
+	JZ    pf_done
+	LEAQ  (AX)(CX*4), CX
+	ANDQ  $0xffffffc0, AX
+
+pf_loop:
+	PREFETCHT1 (AX)
+	ADDQ       $0x40, AX
+	CMPQ       AX, CX
+	JB         pf_loop
+
+pf_done:
 	RET

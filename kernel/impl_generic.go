@@ -60,3 +60,6 @@ func matMulTImpl(z, x, w Matrix, b []float32) {
 func addMatMulTNImpl(g Matrix, alpha float32, d, x Matrix) {
 	fallback.AddMatMulTN(g.Data, g.Stride, alpha, d.Data, d.Stride, x.Data, x.Stride, x.Rows, g.Rows, g.Cols)
 }
+
+// prefetchL2 does nothing without assembly.
+func prefetchL2([]float32) {}

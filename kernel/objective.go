@@ -45,6 +45,7 @@ type objShard struct {
 	g32    Matrix    // weight gradient of up to objFlush rows
 	grad   []float64 // Σ over the shard's rows: weights (k·m) then biases (k)
 	loss   float64
+	_      [64]byte // keep workers' shards on separate cache lines
 }
 
 func newObjective(k, m int, x Matrix, y []int, rw []float32, l2 float64, workers int) *objective {

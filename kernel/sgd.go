@@ -25,6 +25,7 @@ type sgd struct {
 	perm    []int
 	rng     *rand.Rand
 	batch   []int // rows of the current step
+	next    []int // rows of the next step (prefetched during this one)
 	shards  []sgdShard
 	pool    *pool
 	v       Matrix    // momentum of W
@@ -42,6 +43,7 @@ type sgdShard struct {
 	gb      []float64 // Σ over the rows of the bias gradient
 	loss    float64
 	correct int
+	_       [64]byte // keep workers' shards on separate cache lines
 }
 
 func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
@@ -92,25 +94,38 @@ func (s *sgd) shard(j int) {
 	}
 	xb, z := sh.xb.Slice(0, len(rows)), sh.z.Slice(0, len(rows))
 	labels := sh.labels[:len(rows)]
+	// The rows of a shuffled batch are scattered over data usually far
+	// larger than the caches: while copying row i, ask for row i of this
+	// worker's part of the next batch, which then arrives during this
+	// step's compute.
+	nn := len(s.next)
+	next := s.next[j*nn/w : (j+1)*nn/w]
 	for i, r := range rows {
+		if i < len(next) {
+			prefetchL2(s.x.Row(next[i]))
+		}
 		copy(xb.Row(i), s.x.Row(r))
 		labels[i] = s.y[r]
 	}
 	MatMulT(z, xb, s.m.W, s.m.B)
+	correct := 0
 	for i, l := range labels {
 		if isArgmax(z.Row(i), l) {
-			sh.correct++
+			correct++
 		}
 	}
+	sh.correct = correct
 	if s.rw == nil {
 		sh.loss = SoftmaxCrossEntropyRows(z, z, labels)
 	} else {
+		var loss float64
 		for i, r := range rows {
 			zr := z.Row(i)
 			sw := s.rw[r]
-			sh.loss += float64(sw) * float64(SoftmaxCrossEntropy(zr, zr, labels[i]))
+			loss += float64(sw) * float64(SoftmaxCrossEntropy(zr, zr, labels[i]))
 			scaleImpl(zr, sw)
 		}
+		sh.loss = loss
 	}
 	AddMatMulTN(sh.g, 1, z, xb)
 	for i := range labels {
@@ -122,9 +137,9 @@ func (s *sgd) shard(j int) {
 
 // step takes one SGD step on the rows in batch with learning rate lr and
 // returns the summed loss and the number of rows classified right before the
-// step.
-func (s *sgd) step(batch []int, lr float32) (loss float64, correct int) {
-	s.batch = batch
+// step. next holds the rows of the following step (nil for the last).
+func (s *sgd) step(batch, next []int, lr float32) (loss float64, correct int) {
+	s.batch, s.next = batch, next
 	s.pool.run()
 	clear(s.gb)
 	for j := range s.shards {

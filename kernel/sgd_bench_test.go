@@ -22,8 +22,28 @@ func BenchmarkSGDSteps(b *testing.B) {
 			s.rng.Shuffle(len(s.perm), func(i, j int) { s.perm[i], s.perm[j] = s.perm[j], s.perm[i] })
 			for b.Loop() {
 				for i := 0; i < n; i += 64 {
-					s.step(s.perm[i:min(i+64, n)], 1e-3)
+					s.step(s.perm[i:min(i+64, n)], s.perm[min(i+64, n):min(i+128, n)], 1e-3)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkObjectiveEval times one evaluation of J and ∇J (one L-BFGS
+// function evaluation) on 60,000 × 784 synthetic rows.
+func BenchmarkObjectiveEval(b *testing.B) {
+	n := 60000
+	if testing.Short() {
+		n = 6000
+	}
+	x, y := blobs(9, n, 784, 10, 1)
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			o := newObjective(10, 784, x, y, nil, 1e-4, workers)
+			defer o.close()
+			theta, grad := make([]float64, o.dim()), make([]float64, o.dim())
+			for b.Loop() {
+				o.eval(theta, grad)
 			}
 		})
 	}

@@ -107,3 +107,6 @@ func asmAddMatMulTN(be backendID, g []float32, gs int, alpha float32, d []float3
 	}
 	asm.AddMatMulTNAVX2(g, gs, alpha, d, ds, x, xs, n, k, m)
 }
+
+// prefetchL2 hints the CPU to bring p's elements into L2 (every amd64 CPU).
+func prefetchL2(p []float32) { asm.PrefetchL2(p) }

@@ -51,3 +51,6 @@ func asmMatMulT(_ backendID, z []float32, zs int, x []float32, xs int, w []float
 func asmAddMatMulTN(_ backendID, g []float32, gs int, alpha float32, d []float32, ds int, x []float32, xs int, n, k, m int) {
 	asm.AddMatMulTNNEON(g, gs, alpha, d, ds, x, xs, n, k, m)
 }
+
+// prefetchL2 does nothing on arm64.
+func prefetchL2([]float32) {}

@@ -253,7 +253,8 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 				lr = cfg.LearningRate / float64(1+epoch)
 			}
 			batch := s.perm[b*cfg.BatchSize : min((b+1)*cfg.BatchSize, len(s.perm))]
-			l, c := s.step(batch, float32(lr))
+			next := s.perm[min((b+1)*cfg.BatchSize, len(s.perm)):min((b+2)*cfg.BatchSize, len(s.perm))]
+			l, c := s.step(batch, next, float32(lr))
 			loss += l
 			correct += c
 		}

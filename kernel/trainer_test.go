@@ -221,7 +221,7 @@ func TestTrainingStepAllocs(t *testing.T) {
 			s := newSGD(m, x, y, rw, &cfg)
 			batch := s.perm[:32]
 			forEachBackendModel(t, func(t *testing.T) {
-				if a := testing.AllocsPerRun(50, func() { s.step(batch, 0.01) }); a != 0 {
+				if a := testing.AllocsPerRun(50, func() { s.step(batch, s.perm[32:64], 0.01) }); a != 0 {
 					t.Fatalf("workers %d weighted %v: a training step allocates %v times", workers, weighted, a)
 				}
 			})

@@ -22,5 +22,6 @@ func main() {
 			k(s)
 		}
 	}
+	prefetch()
 	Generate()
 }
