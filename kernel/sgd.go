@@ -22,10 +22,11 @@ type sgd struct {
 	rw      []float32 // row weights (nil: all 1)
 	l2, l1  float32
 	mom     float32
-	perm    []int
+	perm    []int // the epoch's row order
+	ylab    []int // ylab[i] = y[perm[i]] (read sequentially by the steps)
+	bs      int   // batch size
 	rng     *rand.Rand
-	batch   []int // rows of the current step
-	next    []int // rows of the next step (prefetched during this one)
+	lo, hi  int // the current step takes rows perm[lo:hi]
 	shards  []sgdShard
 	pool    *pool
 	v       Matrix    // momentum of W
@@ -38,7 +39,6 @@ type sgd struct {
 // sgdShard is one worker's part of a step.
 type sgdShard struct {
 	xb, z   Matrix    // the rows, copied contiguously; their logits, then p − onehot
-	labels  []int     // their labels
 	g       Matrix    // Σ over the rows of the weight gradient
 	gb      []float64 // Σ over the rows of the bias gradient
 	loss    float64
@@ -55,6 +55,8 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 		l1:      float32(cfg.L1),
 		mom:     float32(cfg.Momentum),
 		perm:    make([]int, x.Rows),
+		ylab:    make([]int, x.Rows),
+		bs:      cfg.BatchSize,
 		rng:     rand.New(rand.NewPCG(cfg.Seed, 0x6d617865_6e74)),
 		shards:  make([]sgdShard, w),
 		v:       NewMatrix(m.Classes, m.Features),
@@ -70,7 +72,6 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 		s.shards[j] = sgdShard{
 			xb:     NewMatrix(per, m.Features),
 			z:      NewMatrix(per, m.Classes),
-			labels: make([]int, per),
 			g:      NewMatrix(m.Classes, m.Features),
 			gb:     make([]float64, m.Classes),
 		}
@@ -81,11 +82,20 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 
 func (s *sgd) close() { s.pool.close() }
 
+// shuffle draws the epoch's row order.
+func (s *sgd) shuffle() {
+	s.rng.Shuffle(len(s.perm), func(i, j int) { s.perm[i], s.perm[j] = s.perm[j], s.perm[i] })
+	for i, r := range s.perm {
+		s.ylab[i] = s.y[r]
+	}
+}
+
 // shard computes worker j's part of the current batch.
 func (s *sgd) shard(j int) {
 	sh := &s.shards[j]
-	n, w := len(s.batch), s.workers
-	rows := s.batch[j*n/w : (j+1)*n/w]
+	n, w := s.hi-s.lo, s.workers
+	a, b := s.lo+j*n/w, s.lo+(j+1)*n/w
+	rows, labels := s.perm[a:b], s.ylab[a:b]
 	sh.loss, sh.correct = 0, 0
 	clear(sh.g.Data)
 	clear(sh.gb)
@@ -93,19 +103,17 @@ func (s *sgd) shard(j int) {
 		return
 	}
 	xb, z := sh.xb.Slice(0, len(rows)), sh.z.Slice(0, len(rows))
-	labels := sh.labels[:len(rows)]
 	// The rows of a shuffled batch are scattered over data usually far
 	// larger than the caches: while copying row i, ask for row i of this
 	// worker's part of the next batch, which then arrives during this
 	// step's compute.
-	nn := len(s.next)
-	next := s.next[j*nn/w : (j+1)*nn/w]
+	nn := min(s.bs, len(s.perm)-s.hi)
+	next := s.perm[s.hi+j*nn/w : s.hi+(j+1)*nn/w]
 	for i, r := range rows {
 		if i < len(next) {
 			prefetchL2(s.x.Row(next[i]))
 		}
 		copy(xb.Row(i), s.x.Row(r))
-		labels[i] = s.y[r]
 	}
 	MatMulT(z, xb, s.m.W, s.m.B)
 	correct := 0
@@ -135,11 +143,11 @@ func (s *sgd) shard(j int) {
 	}
 }
 
-// step takes one SGD step on the rows in batch with learning rate lr and
-// returns the summed loss and the number of rows classified right before the
-// step. next holds the rows of the following step (nil for the last).
-func (s *sgd) step(batch, next []int, lr float32) (loss float64, correct int) {
-	s.batch, s.next = batch, next
+// step takes one SGD step on the rows perm[lo:hi] with learning rate lr
+// and returns the summed loss and the number of rows classified right
+// before the step.
+func (s *sgd) step(lo, hi int, lr float32) (loss float64, correct int) {
+	s.lo, s.hi = lo, hi
 	s.pool.run()
 	clear(s.gb)
 	for j := range s.shards {
@@ -151,7 +159,7 @@ func (s *sgd) step(batch, next []int, lr float32) (loss float64, correct int) {
 		}
 	}
 	m := s.m
-	inv := 1 / float32(len(batch))
+	inv := 1 / float32(hi-lo)
 	a := -lr * inv
 	for i := 0; i < m.Classes; i++ {
 		v, w := s.v.Row(i), m.W.Row(i)

@@ -19,10 +19,10 @@ func BenchmarkSGDSteps(b *testing.B) {
 			cfg, _ := (&Trainer{BatchSize: 64, Momentum: 0.9, L2: 1e-4, Workers: workers}).withDefaults()
 			s := newSGD(m, x, y, nil, &cfg)
 			defer s.close()
-			s.rng.Shuffle(len(s.perm), func(i, j int) { s.perm[i], s.perm[j] = s.perm[j], s.perm[i] })
+			s.shuffle()
 			for b.Loop() {
 				for i := 0; i < n; i += 64 {
-					s.step(s.perm[i:min(i+64, n)], s.perm[min(i+64, n):min(i+128, n)], 1e-3)
+					s.step(i, min(i+64, n), 1e-3)
 				}
 			}
 		})

@@ -241,7 +241,7 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 	totalSteps := float64(stepsPerEpoch * cfg.Epochs)
 	lr := cfg.LearningRate
 	for epoch := 0; epoch < cfg.Epochs; epoch++ {
-		s.rng.Shuffle(len(s.perm), func(i, j int) { s.perm[i], s.perm[j] = s.perm[j], s.perm[i] })
+		s.shuffle()
 		var loss float64
 		var correct int
 		for b := 0; b < stepsPerEpoch; b++ {
@@ -252,9 +252,7 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 			case InvTime:
 				lr = cfg.LearningRate / float64(1+epoch)
 			}
-			batch := s.perm[b*cfg.BatchSize : min((b+1)*cfg.BatchSize, len(s.perm))]
-			next := s.perm[min((b+1)*cfg.BatchSize, len(s.perm)):min((b+2)*cfg.BatchSize, len(s.perm))]
-			l, c := s.step(batch, next, float32(lr))
+			l, c := s.step(b*cfg.BatchSize, min((b+1)*cfg.BatchSize, x.Rows), float32(lr))
 			loss += l
 			correct += c
 		}
