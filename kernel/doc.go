@@ -19,6 +19,28 @@
 //
 //	kernel.MatVec: len(x) = 783, want w.Cols = 784
 //
+// MatMulT, AddMatMulTN and SoftmaxCrossEntropyRows are the same ops for a
+// block of samples (the rows of a Matrix): logits Z = X·Wᵀ + b, the weight
+// gradient G += α·Dᵀ·X and the per-row loss and logit gradient. The SIMD
+// backends register-block them (AVX-512: 4 samples × 5 classes of
+// accumulators in MatMulT, 5 classes × 64 columns of G in AddMatMulTN;
+// AVX2 2 × 5 and 5 × 16; NEON 4 × 4 and 4 × 16), so that W and G stream
+// through the registers once per block of samples instead of once per
+// sample: on a Zen 4 core they run at about 90 % (MatMulT) and 96 %
+// (AddMatMulTN) of the FMA peak when the data is in cache.
+//
+// # Training
+//
+// Trainer (minibatch SGD with momentum) and LBFGS (full batch; OWL-QN with
+// an L1 penalty) minimise the same objective, the mean (optionally
+// weighted) cross-entropy plus (λ/2)‖W‖² (plus λ₁‖W‖₁), the bias
+// unpenalised. Both run on the batched ops with Workers goroutines
+// (default GOMAXPROCS): SGD splits every minibatch, L-BFGS every pass over
+// the data, into contiguous parts with their own gradient buffers, added
+// in a fixed order, so the same settings and Workers give a bit-identical
+// model. The hot loops allocate nothing. A trained model is warm-started
+// by passing it to Fit again.
+//
 // # Backends
 //
 // Each op dispatches on the active backend: "avx512", "avx2", "neon" or
@@ -97,6 +119,11 @@
 // Dot, MatVec and AddOuter: the error is at most 1e-5·Σ|terms| against a
 // float64 computation, at every length (products are summed in float32
 // blocks of at most 128 terms per accumulator, the blocks in float64).
+// MatMulT has MatVec's bound for every sample. AddMatMulTN sums the
+// samples in float32 in blocks of 64 (FMA chains in sample order on the SIMD
+// backends, which therefore agree bit for bit with each other), each
+// block's sum multiplied by alpha and added to g: the error is below about
+// 70·2⁻²⁴ of the sum of magnitudes per block.
 // AddOuter rounds a = alpha·d[i] to float32 once per row and then adds
 // a·x[j], so its bound holds when a is zero or a normal float32 (a product
 // alpha·d[i] below 2^-126 in magnitude loses precision first, as in any

@@ -67,3 +67,44 @@ func TestGuardPages(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchGuardPages runs MatMulT, AddMatMulTN and SoftmaxCrossEntropyRows
+// on every backend with each matrix flush against a PROT_NONE page (its
+// first row at a page start or its last row at a page end), for sample
+// counts around every backend's block sizes and every column tail.
+func TestBatchGuardPages(t *testing.T) {
+	rx, rw, rz, rb := guardmem.New(t, 4), guardmem.New(t, 4), guardmem.New(t, 4), guardmem.New(t, 1)
+	rng := rand.New(rand.NewPCG(2, 2))
+	places := []func(*guardmem.Region, int) []float32{(*guardmem.Region).AtEnd, (*guardmem.Region).AtStart}
+	mat := func(r *guardmem.Region, place func(*guardmem.Region, int) []float32, rows, cols, stride int) Matrix {
+		need := 0
+		if rows > 0 {
+			need = (rows-1)*stride + cols
+		}
+		d := place(r, need)
+		fillRand(rng, d)
+		return Matrix{Rows: rows, Cols: cols, Stride: stride, Data: d}
+	}
+	forEachBackendModel(t, func(t *testing.T) {
+		for _, n := range []int{1, 2, 3, 4, 5, 8, 9} {
+			for _, k := range []int{1, 3, 5, 10} {
+				for m := 0; m <= 40; m++ {
+					for _, place := range places {
+						x := mat(rx, place, n, m, m+1)
+						w := mat(rw, place, k, m, m+2)
+						z := mat(rz, place, n, k, k+1)
+						b := place(rb, k)
+						MatMulT(z, x, w, b)
+						labels := make([]int, n)
+						for i := range labels {
+							labels[i] = (i + m) % k
+						}
+						_ = SoftmaxCrossEntropyRows(z, z, labels)
+						g := mat(rw, place, k, m, m+3)
+						AddMatMulTN(g, 0.5, z, x)
+					}
+				}
+			}
+		}
+	})
+}
