@@ -70,10 +70,10 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 	}
 	for j := range s.shards {
 		s.shards[j] = sgdShard{
-			xb:     NewMatrix(per, m.Features),
-			z:      NewMatrix(per, m.Classes),
-			g:      NewMatrix(m.Classes, m.Features),
-			gb:     make([]float64, m.Classes),
+			xb: NewMatrix(per, m.Features),
+			z:  NewMatrix(per, m.Classes),
+			g:  NewMatrix(m.Classes, m.Features),
+			gb: make([]float64, m.Classes),
 		}
 	}
 	s.pool = newPool(w, s.shard)
