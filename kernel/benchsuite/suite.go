@@ -202,6 +202,7 @@ func Cases(isas []string) []Case {
 	dotCases(bl)
 	matVecCases(bl)
 	addOuterCases(bl)
+	batchCases(bl)
 	fmaPeakCases(bl)
 	expCases(bl)
 	softmaxCases(bl)
@@ -296,6 +297,55 @@ func addOuterCases(bl *builder) {
 		})
 		bl.limitRMW("AddOuter", shape, bytes, elems, func() []float32 { g := in().g; return g.Data[:k*g.Stride] })
 	}
+}
+
+type batchIn struct {
+	x, w, z, g kernel.Matrix
+	bias       []float32
+}
+
+// batchCases adds the batched ops on one minibatch of Fashion-MNIST's
+// shape (64 samples, 10 classes, 784 features; x, W and G fit in L2). The
+// plain baseline runs the per-sample plain loops over the batch. Compare
+// their flop/ns with FMAPeak's.
+func batchCases(bl *builder) {
+	const n, k, m = 64, 10, 784
+	in := lazy(func() batchIn {
+		rng := rand.New(rand.NewPCG(4, 4))
+		return batchIn{randMatrix(rng, n, m), randMatrix(rng, k, m), kernel.NewMatrix(n, k), kernel.NewMatrix(k, m), randSlice(rng, k, -1, 1)}
+	})
+	shape := fmt.Sprintf("n=%d/k=%d/m=%d", n, k, m)
+	bytes, elems, flops := int64(4*(n*m+k*m+n*k)), int64(n*k*m), int64(2*n*k*m)
+	bl.kernels("MatMulT", shape, bytes, elems, flops, func(b *testing.B) {
+		d := in()
+		b.ResetTimer()
+		for b.Loop() {
+			kernel.MatMulT(d.z, d.x, d.w, d.bias)
+		}
+	}, func(b *testing.B) {
+		d := in()
+		b.ResetTimer()
+		for b.Loop() {
+			for i := 0; i < n; i++ {
+				PlainMatVec(d.z.Row(i), d.w, d.x.Row(i), d.bias)
+			}
+		}
+	})
+	bl.kernels("AddMatMulTN", shape, bytes+int64(4*k*m), elems, flops, func(b *testing.B) {
+		d := in()
+		b.ResetTimer()
+		for b.Loop() {
+			kernel.AddMatMulTN(d.g, 1e-3, d.z, d.x)
+		}
+	}, func(b *testing.B) {
+		d := in()
+		b.ResetTimer()
+		for b.Loop() {
+			for i := 0; i < n; i++ {
+				PlainAddOuter(d.g, 1e-3, d.z.Row(i), d.x.Row(i))
+			}
+		}
+	})
 }
 
 // FMAPeakIters is the number of iterations of one FMAPeak operation.
