@@ -26,6 +26,8 @@ func run(b *testing.B, op string) {
 
 func BenchmarkDot(b *testing.B)                 { run(b, "Dot") }
 func BenchmarkAddOuter(b *testing.B)            { run(b, "AddOuter") }
+func BenchmarkMatMulT(b *testing.B)             { run(b, "MatMulT") }
+func BenchmarkAddMatMulTN(b *testing.B)         { run(b, "AddMatMulTN") }
 func BenchmarkFMAPeak(b *testing.B)             { run(b, "FMAPeak") }
 func BenchmarkExp(b *testing.B)                 { run(b, "Exp") }
 func BenchmarkSoftmax(b *testing.B)             { run(b, "Softmax") }
