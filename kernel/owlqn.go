@@ -197,7 +197,7 @@ func (ow *owl) search(alpha float64) (float64, bool) {
 	for i := 0; i < lsMaxEvals; i++ {
 		f, dp0, dp1 := ow.trial(alpha)
 		if dp0 < 0 && (finite(f) && f <= f0+lsC1*dp0 && f < f0 || approxWolfe(f, dp1, f0, dp0, false)) {
-			return alpha, true
+			return ow.extrapolate(alpha, f, dp1, dp0, lsMaxEvals-i-1), true
 		}
 		next := 0.1 * alpha
 		if finite(f) {
@@ -209,4 +209,32 @@ func (ow *owl) search(alpha float64) (float64, bool) {
 		alpha = next
 	}
 	return 0, false
+}
+
+// extrapolate is called with an accepted step alpha (its point in tTheta,
+// tg, tf; F = f there, dp1 the derivative of F arriving along p, dp0 =
+// ◇Fᵀp). While F is still falling steeply at the accepted point (dp1 ≤
+// lsC2·dp0: the step was too short, as after a restart from a tiny step
+// length), it tries 4 times the step and keeps it if F is lower there
+// (or, at the float32 noise floor, not higher by more than the
+// approximate-Wolfe allowance with a slope still falling), so that the step
+// length recovers instead of shrinking with every restart. At most evals
+// evaluations; the best point is left in tTheta, tg, tf.
+func (ow *owl) extrapolate(alpha, f, dp1, dp0 float64, evals int) float64 {
+	st := ow.st
+	for ; evals > 0 && dp1 <= lsC2*dp0 && dp0 < 0; evals-- {
+		st.saveLo()
+		bestF := f
+		a := 4 * alpha
+		nf, ndp0, ndp1 := ow.trial(a)
+		if !(ndp0 < 0 && finite(nf) && (nf < bestF || approxWolfe(nf, ndp1, bestF, ndp0, false) && ndp1 < 0)) {
+			// Worse: restore the accepted point.
+			copy(st.tTheta, st.loTheta)
+			copy(st.tg, st.loG)
+			st.tf = bestF
+			return alpha
+		}
+		alpha, f, dp0, dp1 = a, nf, ndp0, ndp1
+	}
+	return alpha
 }
