@@ -1,6 +1,9 @@
 package kernel
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // The batched ops of the minibatch trainer: the logits of a block of
 // samples (MatMulT), the gradient of the weights over the block
@@ -80,9 +83,11 @@ func AddMatMulTN(g Matrix, alpha float32, d Matrix, x Matrix) {
 }
 
 // SoftmaxCrossEntropyRows applies SoftmaxCrossEntropy to every row: row i
-// of grad is set to softmax(z row i) − onehot(labels[i]), and the sum of
-// the rows' losses log Σ exp(z[i,·]) − z[i,labels[i]] is returned, summed
-// in float64. grad may be z itself (the same Data and Stride). It panics
+// of grad is set to softmax(z row i) − onehot(labels[i]), bit for bit as
+// SoftmaxCrossEntropy does, and the sum of the rows' losses
+// log Σ exp(z[i,·]) − z[i,labels[i]] is returned, computed in float64 (not
+// from the float32 per-row losses, so it is at least as accurate as their
+// sum). grad may be z itself (the same Data and Stride). It panics
 // unless grad and z have the same shape and len(labels) == z.Rows, if a
 // label is not in [0, z.Cols), and if grad overlaps z otherwise.
 func SoftmaxCrossEntropyRows(grad Matrix, z Matrix, labels []int) (loss float64) {
@@ -106,13 +111,39 @@ func SoftmaxCrossEntropyRows(grad Matrix, z Matrix, labels []int) (loss float64)
 			panicRowLabel(i, l, z.Cols)
 		}
 	}
+	// Rows that the one-call small-row kernel (AVX-512, ≤ 16 classes)
+	// handles with ordinary values contribute log s + m − z_y with the
+	// logs of up to 64 row sums s ∈ [1, 16] taken at once (log of their
+	// product); every other row goes through SoftmaxCrossEntropy's path.
+	var lin, logs float64
+	prod, np := 1.0, 0
 	for i := 0; i < z.Rows; i++ {
 		o, og := i*z.Stride, i*grad.Stride
 		zr := z.Data[o : o+z.Cols : o+z.Cols]
 		gr := grad.Data[og : og+z.Cols : og+z.Cols]
-		loss += float64(softmaxCrossEntropyImpl(gr, zr, labels[i]))
+		label := labels[i]
+		zy := zr[label]
+		m, s, small := softmaxSmallImpl(gr, zr)
+		switch {
+		case small && s == s && s > 0:
+			gr[label] -= 1
+			lin += float64(m) - float64(zy)
+			prod *= s
+			if np++; np == 64 {
+				logs += math.Log(prod)
+				prod, np = 1, 0
+			}
+		case small && s != s:
+			// A NaN element (the kernel left garbage in gr, and zr if
+			// they alias): as SoftmaxCrossEntropy, all NaN.
+			fill(gr, nan32)
+			lin += math.NaN()
+		default:
+			// ±Inf maximum (the kernel wrote nothing) or no small kernel.
+			lin += float64(softmaxCrossEntropyImpl(gr, zr, label))
+		}
 	}
-	return loss
+	return lin + logs + math.Log(prod)
 }
 
 // extent returns the part of m.Data that m's elements span (empty when m

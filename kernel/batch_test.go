@@ -160,8 +160,9 @@ func TestAddMatMulTNBitIdentical(t *testing.T) {
 	}
 }
 
-// TestSoftmaxCrossEntropyRows: the batched op is SoftmaxCrossEntropy row
-// by row, bit for bit, in place or not, with the losses summed in float64.
+// TestSoftmaxCrossEntropyRows: the gradient rows are SoftmaxCrossEntropy's
+// bit for bit, in place or not, and the loss is the sum of its losses
+// within their float32 rounding; special rows (NaN, +Inf) included.
 func TestSoftmaxCrossEntropyRows(t *testing.T) {
 	forEachBackend(t, func(t *testing.T) {
 		r := newRand(53)
@@ -177,14 +178,24 @@ func TestSoftmaxCrossEntropyRows(t *testing.T) {
 				z.m.Set(2, k-1, posInf32)
 			}
 			want := NewMatrix(n, k)
-			var wantLoss float64
+			var wantLoss, absLoss float64
 			for i := 0; i < n; i++ {
-				wantLoss += float64(SoftmaxCrossEntropy(want.Row(i), z.m.Row(i), labels[i]))
+				l := float64(SoftmaxCrossEntropy(want.Row(i), z.m.Row(i), labels[i]))
+				wantLoss += l
+				absLoss += math.Abs(l)
+			}
+			// The batched sum is float64 throughout; the reference sums
+			// float32 per-row losses (each within 2^-24 relative).
+			sameLoss := func(got float64) bool {
+				if math.IsNaN(wantLoss) {
+					return math.IsNaN(got)
+				}
+				return math.Abs(got-wantLoss) <= 1.2e-7*absLoss+1e-12
 			}
 			grad := makeTestMatrix(n, k, (n+1)%matrixKinds, func() float32 { return 0 })
 			loss := SoftmaxCrossEntropyRows(grad.m, z.m, labels)
 			ctx := fmt.Sprintf("%d×%d", n, k)
-			if math.Float64bits(loss) != math.Float64bits(wantLoss) && !(math.IsNaN(loss) && math.IsNaN(wantLoss)) {
+			if !sameLoss(loss) {
 				t.Fatalf("%s: loss %v, want %v", ctx, loss, wantLoss)
 			}
 			for i := 0; i < n; i++ {
@@ -197,7 +208,7 @@ func TestSoftmaxCrossEntropyRows(t *testing.T) {
 			}
 			// In place.
 			loss = SoftmaxCrossEntropyRows(z.m, z.m, labels)
-			if math.Float64bits(loss) != math.Float64bits(wantLoss) && !(math.IsNaN(loss) && math.IsNaN(wantLoss)) {
+			if !sameLoss(loss) {
 				t.Fatalf("%s in place: loss %v, want %v", ctx, loss, wantLoss)
 			}
 			for i := 0; i < n; i++ {
@@ -321,5 +332,52 @@ func FuzzBatch(f *testing.F) {
 				}
 			}
 		})
+	})
+}
+
+// TestSoftmaxCrossEntropyRowsSpecial: one special row among ordinary ones
+// gives the loss SoftmaxCrossEntropy gives for it (NaN, +Inf or finite) and
+// its gradient row, on every backend.
+func TestSoftmaxCrossEntropyRowsSpecial(t *testing.T) {
+	rows := [][]float32{
+		{1, 2, 3, qNaN32, 0},
+		{1, posInf32, 0, 0, 0},
+		{negInf32, 2, 3, 0, 1}, // −Inf off the label: finite loss
+		{1, 2, negInf32, 0, 1}, // −Inf at the label (2): +Inf loss
+		{negInf32, negInf32, negInf32, negInf32, negInf32},
+		{1e30, -1e30, 3e38, -3e38, 0}, // huge logits
+	}
+	forEachBackend(t, func(t *testing.T) {
+		for si, special := range rows {
+			z := NewMatrix(5, 5)
+			for i := 0; i < 5; i++ {
+				for j := 0; j < 5; j++ {
+					z.Set(i, j, float32(i+2*j)/7)
+				}
+			}
+			copy(z.Row(2), special)
+			labels := []int{0, 1, 2, 3, 4}
+			want := NewMatrix(5, 5)
+			var wantLoss float64
+			for i := 0; i < 5; i++ {
+				wantLoss += float64(SoftmaxCrossEntropy(want.Row(i), z.Row(i), labels[i]))
+			}
+			for _, inPlace := range []bool{false, true} {
+				zz := z.Clone()
+				grad := NewMatrix(5, 5)
+				if inPlace {
+					grad = zz
+				}
+				loss := SoftmaxCrossEntropyRows(grad, zz, labels)
+				if class64(loss) != class64(wantLoss) || (!math.IsNaN(wantLoss) && !math.IsInf(wantLoss, 0) && math.Abs(loss-wantLoss) > 1e-6) {
+					t.Fatalf("row %d in place %v: loss %v, want %v", si, inPlace, loss, wantLoss)
+				}
+				for i := 0; i < 5; i++ {
+					if msg := sameBits(grad.Row(i), want.Row(i)); msg != "" {
+						t.Fatalf("row %d in place %v: grad row %d: %s", si, inPlace, i, msg)
+					}
+				}
+			}
+		}
 	})
 }
