@@ -200,7 +200,7 @@ func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
 	if x.Cols != m.Features {
 		return LBFGSResult{}, fmt.Errorf("maxent: data has %d features, model has %d", x.Cols, m.Features)
 	}
-	if err := CheckData(x, y, m.Classes); err != nil {
+	if err := checkDataWorkers(x, y, m.Classes, cfg.Workers); err != nil {
 		return LBFGSResult{}, err
 	}
 	if distinct := countClasses(y, m.Classes); distinct < 2 {

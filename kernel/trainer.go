@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 )
 
@@ -151,6 +152,13 @@ func (t *Trainer) withDefaults() (Trainer, error) {
 // length mismatch, a label out of range, or a NaN or infinite feature.
 // Row and column numbers in the message are 0-based.
 func CheckData(x Matrix, y []int, classes int) error {
+	return checkDataWorkers(x, y, classes, 1)
+}
+
+// checkDataWorkers is CheckData with the scan for NaN and ±Inf (one pass
+// over the data, bound by memory bandwidth) split over up to workers
+// goroutines; the error names the same first bad row.
+func checkDataWorkers(x Matrix, y []int, classes, workers int) error {
 	if x.Rows < 0 || x.Cols < 0 || (x.Rows > 1 && x.Stride < x.Cols) || (x.Rows > 0 && len(x.Data) < (x.Rows-1)*x.Stride+x.Cols) {
 		return fmt.Errorf("maxent: malformed matrix: %d×%d with Stride %d and %d elements", x.Rows, x.Cols, x.Stride, len(x.Data))
 	}
@@ -165,24 +173,51 @@ func CheckData(x Matrix, y []int, classes int) error {
 			return fmt.Errorf("maxent: row %d: label %d out of range [0, %d)", i, c, classes)
 		}
 	}
-	// Fast screen: Σ x[i,j]·0 is NaN exactly when the row holds a NaN or
-	// an infinity (the SIMD Dot kernel checks a row in ~100 ns); only such
-	// a row is scanned for the first bad column.
-	zeros := make([]float32, x.Cols)
-	for i := 0; i < x.Rows; i++ {
-		if s := dotImpl(x.Row(i), zeros); s == 0 {
-			continue
-		}
-		for j, v := range x.Row(i) {
-			if math.IsNaN(float64(v)) {
-				return fmt.Errorf("maxent: row %d, column %d: feature is NaN", i, j)
-			}
-			if math.IsInf(float64(v), 0) {
-				return fmt.Errorf("maxent: row %d, column %d: feature is %v", i, j, v)
-			}
+	workers = max(1, min(workers, x.Rows/4096))
+	first := make([]int, workers)
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			first[w] = firstNonFinite(x, w*x.Rows/workers, (w+1)*x.Rows/workers)
+		}()
+	}
+	first[0] = firstNonFinite(x, 0, x.Rows/workers)
+	wg.Wait()
+	for _, r := range first {
+		if r >= 0 {
+			return nonFiniteError(x, r)
 		}
 	}
 	return nil
+}
+
+// firstNonFinite returns the first row in [lo, hi) holding a NaN or an
+// infinity, or −1. Screen: Σ x[i,j]·0 is NaN exactly when the row holds
+// one (the SIMD Dot kernel checks a row in ~100 ns); only such a row is
+// scanned element by element.
+func firstNonFinite(x Matrix, lo, hi int) int {
+	zeros := make([]float32, x.Cols)
+	for i := lo; i < hi; i++ {
+		if dotImpl(x.Row(i), zeros) != 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// nonFiniteError names the first NaN or infinite feature of row i.
+func nonFiniteError(x Matrix, i int) error {
+	for j, v := range x.Row(i) {
+		if math.IsNaN(float64(v)) {
+			return fmt.Errorf("maxent: row %d, column %d: feature is NaN", i, j)
+		}
+		if math.IsInf(float64(v), 0) {
+			return fmt.Errorf("maxent: row %d, column %d: feature is %v", i, j, v)
+		}
+	}
+	return fmt.Errorf("maxent: row %d: a product with 0 is not 0", i) // unreachable for float32
 }
 
 // Fit trains m in place (starting from its current weights, so a model from
@@ -204,7 +239,7 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 	if x.Cols != m.Features {
 		return FitResult{}, fmt.Errorf("maxent: data has %d features, model has %d", x.Cols, m.Features)
 	}
-	if err := CheckData(x, y, m.Classes); err != nil {
+	if err := checkDataWorkers(x, y, m.Classes, cfg.Workers); err != nil {
 		return FitResult{}, err
 	}
 	if distinct := countClasses(y, m.Classes); distinct < 2 {

@@ -268,3 +268,28 @@ func TestLBFGSGapTol(t *testing.T) {
 		t.Fatalf("certificate gap %v after stopping at gap %v", c.Gap, res.Gap)
 	}
 }
+
+// TestCheckDataWorkers: the parallel scan reports the first bad row, as
+// the serial one, wherever the bad rows fall among the shards.
+func TestCheckDataWorkers(t *testing.T) {
+	x := NewMatrix(20000, 7)
+	y := make([]int, x.Rows)
+	for _, bad := range [][]int{{}, {19999}, {15000, 3}, {12000, 17000}, {0}} {
+		for i := range x.Data {
+			x.Data[i] = 0.5
+		}
+		for k, r := range bad {
+			x.Set(r, 3+k, []float32{qNaN32, negInf32}[k%2])
+		}
+		want := CheckData(x, y, 2)
+		for _, w := range []int{1, 2, 3, 4} {
+			got := checkDataWorkers(x, y, 2, w)
+			if (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {
+				t.Fatalf("bad rows %v, %d workers: %v, want %v", bad, w, got, want)
+			}
+		}
+		if len(bad) > 0 && (want == nil || !strings.Contains(want.Error(), "row")) {
+			t.Fatalf("bad rows %v: %v", bad, want)
+		}
+	}
+}
