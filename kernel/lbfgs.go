@@ -273,29 +273,9 @@ func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
 			}
 		}
 		// st.tTheta, st.tf, st.tg hold the accepted point.
-		var sy, ss, yy float64
-		for i := range st.theta {
-			si := st.tTheta[i] - st.theta[i]
-			yi := st.tg[i] - st.g[i]
-			sy += si * yi
-			ss += si * si
-			yy += yi * yi
-		}
-		st.push(sy, ss, yy)
-		st.theta, st.tTheta = st.tTheta, st.theta
-		st.g, st.tg = st.tg, st.g
-		st.f = st.tf
-		stepLen = math.Sqrt(ss)
+		stepLen = st.accept()
 		gnorm = normInf(st.g)
-		res.Iterations++
-		is := IterStats{
-			Iter: res.Iterations, Loss: st.f, GradNorm: gnorm, Step: alpha, StepNorm: stepLen,
-			Evals: st.evals, Elapsed: time.Since(start),
-		}
-		res.History = append(res.History, is)
-		if cfg.Progress != nil {
-			cfg.Progress(is)
-		}
+		st.record(&res, &cfg, alpha, stepLen, gnorm, start)
 	}
 	res.Evaluations = st.evals
 	res.Loss = st.f
@@ -303,6 +283,38 @@ func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
 	res.Gap = gap()
 	o.store(m, st.theta)
 	return res, nil
+}
+
+// accept makes the trial point (tTheta, tg, tf) the current one, storing
+// the pair (s, y) of the step unless it violates the curvature condition,
+// and returns the step length ‖s‖₂.
+func (st *lbfgsState) accept() float64 {
+	var sy, ss, yy float64
+	for i := range st.theta {
+		si := st.tTheta[i] - st.theta[i]
+		yi := st.tg[i] - st.g[i]
+		sy += si * yi
+		ss += si * si
+		yy += yi * yi
+	}
+	st.push(sy, ss, yy)
+	st.theta, st.tTheta = st.tTheta, st.theta
+	st.g, st.tg = st.tg, st.g
+	st.f = st.tf
+	return math.Sqrt(ss)
+}
+
+// record counts an iteration in res and reports it to cfg.Progress.
+func (st *lbfgsState) record(res *LBFGSResult, cfg *LBFGS, alpha, stepLen, gnorm float64, start time.Time) {
+	res.Iterations++
+	is := IterStats{
+		Iter: res.Iterations, Loss: st.f, GradNorm: gnorm, Step: alpha, StepNorm: stepLen,
+		Evals: st.evals, Elapsed: time.Since(start),
+	}
+	res.History = append(res.History, is)
+	if cfg.Progress != nil {
+		cfg.Progress(is)
+	}
 }
 
 // gapBound returns the certificate's duality-gap bound ‖∇_W J‖²/(2λ) +

@@ -74,13 +74,8 @@ func TestLBFGSDigitsConvergesBelowSGD(t *testing.T) {
 	x, y := lbfgsDigits(t)
 	const l2 = 1e-3
 	m := NewModel(10, x.Cols)
-	calls := 0
-	s := LBFGS{MaxIter: 300, GradTol: 1e-6, L2: l2, Progress: func(st IterStats) {
-		calls++
-		if st.Iter != calls {
-			t.Errorf("progress iteration %d, want %d", st.Iter, calls)
-		}
-	}}
+	progress, calls := progressInOrder(t)
+	s := LBFGS{MaxIter: 300, GradTol: 1e-6, L2: l2, Progress: progress}
 	res, err := s.Fit(m, x, y)
 	if err != nil {
 		t.Fatal(err)
@@ -90,8 +85,8 @@ func TestLBFGSDigitsConvergesBelowSGD(t *testing.T) {
 	if !res.Converged || res.Reason != ReasonGradTol {
 		t.Fatalf("not converged: %+v", res)
 	}
-	if calls != res.Iterations || len(res.History) != res.Iterations {
-		t.Fatalf("%d progress calls, %d history entries, %d iterations", calls, len(res.History), res.Iterations)
+	if *calls != res.Iterations || len(res.History) != res.Iterations {
+		t.Fatalf("%d progress calls, %d history entries, %d iterations", *calls, len(res.History), res.Iterations)
 	}
 	// J decreases, up to the rounding noise of the float32 evaluation that
 	// the approximate Wolfe conditions tolerate (1e-8·max(1, |J|)).
@@ -340,4 +335,16 @@ func TestLBFGSArmijoRejectsAscent(t *testing.T) {
 	if a, ok := st.wolfe(1); !ok || !(st.tf < st.f) {
 		t.Fatalf("Wolfe search along −∇J: α = %v, ok = %v, J %v → %v", a, ok, st.f, st.tf)
 	}
+}
+
+// progressInOrder returns a Progress callback that fails t unless the
+// iterations arrive numbered 1, 2, 3, …, and the count of its calls.
+func progressInOrder(t *testing.T) (func(IterStats), *int) {
+	calls := new(int)
+	return func(st IterStats) {
+		*calls++
+		if st.Iter != *calls {
+			t.Errorf("progress iteration %d, want %d", st.Iter, *calls)
+		}
+	}, calls
 }

@@ -57,30 +57,10 @@ func (st *lbfgsState) owlqn(cfg *LBFGS, nw int, start time.Time) LBFGSResult {
 			}
 		}
 		// st.tTheta, st.tf (F), st.tg (∇J) hold the accepted point.
-		var sy, ss, yy float64
-		for i := range st.theta {
-			si := st.tTheta[i] - st.theta[i]
-			yi := st.tg[i] - st.g[i]
-			sy += si * yi
-			ss += si * si
-			yy += yi * yi
-		}
-		st.push(sy, ss, yy)
-		st.theta, st.tTheta = st.tTheta, st.theta
-		st.g, st.tg = st.tg, st.g
-		st.f = st.tf
-		stepLen = math.Sqrt(ss)
+		stepLen = st.accept()
 		ow.pseudo()
 		gnorm = normInf(ow.pg)
-		res.Iterations++
-		is := IterStats{
-			Iter: res.Iterations, Loss: st.f, GradNorm: gnorm, Step: alpha, StepNorm: stepLen,
-			Evals: st.evals, Elapsed: time.Since(start),
-		}
-		res.History = append(res.History, is)
-		if cfg.Progress != nil {
-			cfg.Progress(is)
-		}
+		st.record(&res, cfg, alpha, stepLen, gnorm, start)
 	}
 	res.Evaluations = st.evals
 	res.Loss = st.f

@@ -8,11 +8,8 @@ import (
 // BenchmarkSGDSteps times the steps of one epoch (batch 64) on 60,000 ×
 // 784 synthetic rows, without the per-Fit validation and set-up.
 func BenchmarkSGDSteps(b *testing.B) {
-	n := 60000
-	if testing.Short() {
-		n = 6000
-	}
-	x, y := blobs(9, n, 784, 10, 1)
+	x, y := fashionShaped()
+	n := x.Rows
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			m := NewModel(10, 784)
@@ -32,11 +29,7 @@ func BenchmarkSGDSteps(b *testing.B) {
 // BenchmarkObjectiveEval times one evaluation of J and ∇J (one L-BFGS
 // function evaluation) on 60,000 × 784 synthetic rows.
 func BenchmarkObjectiveEval(b *testing.B) {
-	n := 60000
-	if testing.Short() {
-		n = 6000
-	}
-	x, y := blobs(9, n, 784, 10, 1)
+	x, y := fashionShaped()
 	for _, workers := range []int{1, 2} {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			o := newObjective(10, 784, x, y, nil, 1e-4, workers)
@@ -64,4 +57,14 @@ func BenchmarkSoftmaxCrossEntropyRows(b *testing.B) {
 	for b.Loop() {
 		SoftmaxCrossEntropyRows(g, z, labels)
 	}
+}
+
+// fashionShaped returns synthetic data of Fashion-MNIST's training shape
+// (60,000 × 784, 10 classes; 6,000 rows with -short).
+func fashionShaped() (Matrix, []int) {
+	n := 60000
+	if testing.Short() {
+		n = 6000
+	}
+	return blobs(9, n, 784, 10, 1)
 }
