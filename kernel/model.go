@@ -117,7 +117,7 @@ func (m *Model) PredictProba(dst, x []float32) {
 		panicLen("Model.PredictProba", "len(dst)", len(dst), "Classes", m.Classes)
 	}
 	MatVec(dst, m.W, x, m.B)
-	Softmax(dst, dst)
+	softmaxProbs(dst, dst) // Softmax without its log-sum-exp
 }
 
 // Clone returns a deep copy of m.

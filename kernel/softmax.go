@@ -44,7 +44,9 @@ func logSumExpImpl(x []float32) float32 {
 
 // softmaxParts sets dst = softmax(src) and returns m = max(src),
 // logSum = log Σ exp(src[i] − m) in float64 (NaN for special input) and lse.
-func softmaxParts(dst, src []float32) (m float32, logSum float64, lse float32) {
+// Without wantLog, logSum and lse are 0 for ordinary input (the log is the
+// slowest step of a short row; dst is the same either way).
+func softmaxParts(dst, src []float32, wantLog bool) (m float32, logSum float64, lse float32) {
 	var s float64
 	m, s, small := softmaxSmallImpl(dst, src)
 	if !small {
@@ -67,13 +69,21 @@ func softmaxParts(dst, src []float32) (m float32, logSum float64, lse float32) {
 	if !small {
 		scaleImpl(dst, float32(1/s))
 	}
+	if !wantLog {
+		return m, 0, 0
+	}
 	logSum = math.Log(s)
 	return m, logSum, float32(float64(m) + logSum)
 }
 
 func softmaxImpl(dst, src []float32) float32 {
-	_, _, lse := softmaxParts(dst, src)
+	_, _, lse := softmaxParts(dst, src, true)
 	return lse
+}
+
+// softmaxProbs is softmaxImpl without the log-sum-exp (Model.PredictProba).
+func softmaxProbs(dst, src []float32) {
+	softmaxParts(dst, src, false)
 }
 
 func logSoftmaxImpl(dst, src []float32) float32 {
@@ -94,7 +104,7 @@ func logSoftmaxImpl(dst, src []float32) float32 {
 
 func softmaxCrossEntropyImpl(grad, logits []float32, label int) float32 {
 	zy := logits[label]
-	m, logSum, _ := softmaxParts(grad, logits)
+	m, logSum, _ := softmaxParts(grad, logits, true)
 	grad[label] -= 1
 	if logSum != logSum {
 		return nan32
