@@ -95,3 +95,19 @@ func ShiftSubAVX512(dst, src []float32, m, l float32)
 //
 //go:noescape
 func SoftmaxSmallAVX512(dst, src []float32) (m float32, sum float64)
+
+// SoftmaxAVX2 is Max, ExpShiftSum (storing the exponentials in dst) and
+// Scale(dst, float32(1/sum)) in one call, with the same loops: it returns
+// m = MaxAVX2(src) and sum = ExpShiftSumAVX2(dst, src, m) and leaves dst
+// bit for bit as that composition does. len(dst) >= len(src); dst may
+// alias src exactly. Special input is left to the caller as in
+// SoftmaxSmallAVX512: if m is ±Inf it returns (m, 0) without writing dst;
+// if sum is NaN, dst holds garbage.
+//
+//go:noescape
+func SoftmaxAVX2(dst, src []float32) (m float32, sum float64)
+
+// SoftmaxAVX512 is SoftmaxAVX2 for AVX-512.
+//
+//go:noescape
+func SoftmaxAVX512(dst, src []float32) (m float32, sum float64)

@@ -31,13 +31,14 @@ type smKernels struct {
 	expShiftSum func(dst, src []float32, m float32) float64
 	scale       func(x []float32, s float32)
 	shiftSub    func(dst, src []float32, m, l float32)
+	softmax     func(dst, src []float32) (float32, float64)
 }
 
 var (
 	smAVX2 = &smKernels{"AVX2", cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3),
-		ExpAVX2, MaxAVX2, ExpShiftSumAVX2, ScaleAVX2, ShiftSubAVX2}
+		ExpAVX2, MaxAVX2, ExpShiftSumAVX2, ScaleAVX2, ShiftSubAVX2, SoftmaxAVX2}
 	smAVX512 = &smKernels{"AVX512", cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL),
-		ExpAVX512, MaxAVX512, ExpShiftSumAVX512, ScaleAVX512, ShiftSubAVX512}
+		ExpAVX512, MaxAVX512, ExpShiftSumAVX512, ScaleAVX512, ShiftSubAVX512, SoftmaxAVX512}
 )
 
 func smNeed(t testing.TB, k *smKernels) {
@@ -617,10 +618,83 @@ func smTestGuardPages(t *testing.T, k *smKernels) {
 			copy(o, x)
 			_ = k.expShiftSum(o, o, m)
 			k.shiftSub(o, o, m, 1)
+			k.softmax(o, x)
+			copy(o, x)
+			k.softmax(o, o)
 			if k == smAVX512 && n <= 20 {
 				SoftmaxSmallAVX512(o, x)
 				copy(o, x)
 				SoftmaxSmallAVX512(o, o)
+			}
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Softmax (fused): bit for bit the composition Max, ExpShiftSum, Scale.
+
+func TestSoftmaxFusedAVX2(t *testing.T)   { smTestSoftmaxFused(t, smAVX2) }
+func TestSoftmaxFusedAVX512(t *testing.T) { smTestSoftmaxFused(t, smAVX512) }
+
+func smTestSoftmaxFused(t *testing.T, k *smKernels) {
+	smNeed(t, k)
+	rng := rand.New(rand.NewPCG(15, 16))
+	lengths := []int{}
+	for n := 0; n <= 70; n++ {
+		lengths = append(lengths, n)
+	}
+	lengths = append(lengths, 100, 255, 256, 257, 1000, 4099, 65536)
+	for _, n := range lengths {
+		iters := 200
+		if n > 300 {
+			iters = 5
+		}
+		for iter := 0; iter < iters; iter++ {
+			src := make([]float32, n)
+			if iter%4 == 0 {
+				smFillInput(rng, src)
+			} else {
+				smFiniteInput(rng, src)
+			}
+			wantM := k.max(src)
+			wantE := make([]float32, n)
+			wantS := k.expShiftSum(wantE, src, wantM)
+			k.scale(wantE, float32(1/wantS))
+
+			buf, dst := smWindow(5, n, 0)
+			m, s := k.softmax(dst, src)
+			smCheckGuards(t, "softmax", buf, 5, n)
+			if f32bits(m) != f32bits(wantM) {
+				t.Fatalf("%s n=%d: m = %g, want %g", k.name, n, m, wantM)
+			}
+			if math.IsInf(float64(m), 0) {
+				if s != 0 {
+					t.Fatalf("%s n=%d: m = %g, sum = %v, want 0", k.name, n, m, s)
+				}
+				for i := 0; i < n; i++ {
+					if f32bits(dst[i]) != f32bits(smSentinel) {
+						t.Fatalf("%s n=%d: m = %g but dst[%d] written", k.name, n, m, i)
+					}
+				}
+				continue
+			}
+			if math.Float64bits(s) != math.Float64bits(wantS) && !(s != s && wantS != wantS) {
+				t.Fatalf("%s n=%d: sum = %v, want %v", k.name, n, s, wantS)
+			}
+			if s != s {
+				continue
+			}
+			for i := 0; i < n; i++ {
+				if f32bits(dst[i]) != f32bits(wantE[i]) {
+					t.Fatalf("%s n=%d: p[%d] = %#08x, composition %#08x", k.name, n, i, f32bits(dst[i]), f32bits(wantE[i]))
+				}
+			}
+			a := append([]float32(nil), src...)
+			k.softmax(a, a)
+			for i := 0; i < n; i++ {
+				if f32bits(a[i]) != f32bits(wantE[i]) {
+					t.Fatalf("%s aliased n=%d: p[%d] = %#08x, want %#08x", k.name, n, i, f32bits(a[i]), f32bits(wantE[i]))
+				}
 			}
 		}
 	}
@@ -722,8 +796,8 @@ func TestGeneratedAVX2IsVEXOnly(t *testing.T) {
 			t.Errorf("%s uses an EVEX-only operand: %s", fn, s)
 		}
 	}
-	if count != 5 {
-		t.Errorf("found %d AVX2 functions, want 5", count)
+	if count != 6 {
+		t.Errorf("found %d AVX2 functions, want 6", count)
 	}
 }
 

@@ -110,3 +110,20 @@ func asmAddMatMulTN(be backendID, g []float32, gs int, alpha float32, d []float3
 
 // prefetchL2 hints the CPU to bring p's elements into L2 (every amd64 CPU).
 func prefetchL2(p []float32) { asm.PrefetchL2(p) }
+
+// softmaxFusedImpl computes the softmax of a row of at most chunk elements
+// in one assembly call on AVX2 and AVX-512 (ok = false elsewhere), with
+// the results of max, exp-sum and scale; when m is ±Inf it does not write
+// dst.
+func softmaxFusedImpl(dst, src []float32) (m float32, sum float64, ok bool) {
+	be := current()
+	if be == generic || len(src) == 0 || len(src) > chunk {
+		return 0, 0, false
+	}
+	if be == avx512 {
+		m, sum = asm.SoftmaxAVX512(dst, src)
+	} else {
+		m, sum = asm.SoftmaxAVX2(dst, src)
+	}
+	return m, sum, true
+}

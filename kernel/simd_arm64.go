@@ -54,3 +54,9 @@ func asmAddMatMulTN(_ backendID, g []float32, gs int, alpha float32, d []float32
 
 // prefetchL2 does nothing on arm64.
 func prefetchL2([]float32) {}
+
+// softmaxFusedImpl: no fused softmax on NEON; softmaxParts composes the
+// primitives.
+func softmaxFusedImpl(dst, src []float32) (m float32, sum float64, ok bool) {
+	return 0, 0, false
+}

@@ -47,18 +47,23 @@ func logSumExpImpl(x []float32) float32 {
 // Without wantLog, logSum and lse are 0 for ordinary input (the log is the
 // slowest step of a short row; dst is the same either way).
 func softmaxParts(dst, src []float32, wantLog bool) (m float32, logSum float64, lse float32) {
-	var s float64
-	m, s, small := softmaxSmallImpl(dst, src)
-	if !small {
+	// One assembly call when the backend has one for this length (the
+	// small-row AVX-512 kernel, the fused AVX2/AVX-512 kernel), else the
+	// primitives; the results are the same bit for bit.
+	m, s, one := softmaxSmallImpl(dst, src)
+	if !one {
+		m, s, one = softmaxFusedImpl(dst, src)
+	}
+	if !one {
 		m = maxImpl(src)
 	}
-	// The small-row kernel leaves dst untouched when m is ±Inf, so src is
+	// The one-call kernels leave dst untouched when m is ±Inf, so src is
 	// intact here even when dst is src.
 	if l, ok := special(src, m); ok {
 		fill(dst, nan32)
 		return m, math.NaN(), l
 	}
-	if !small {
+	if !one {
 		s = expShiftSumImpl(dst, src, m)
 	}
 	if s != s {
@@ -66,7 +71,7 @@ func softmaxParts(dst, src []float32, wantLog bool) (m float32, logSum float64, 
 		fill(dst, nan32)
 		return m, s, nan32
 	}
-	if !small {
+	if !one {
 		scaleImpl(dst, float32(1/s))
 	}
 	if !wantLog {

@@ -293,3 +293,103 @@ func genSoftmaxSmall(a *isa) {
 	VZEROUPPER()
 	RET()
 }
+
+// genSoftmax emits Softmax<ISA>(dst, src []float32) (m float32, sum
+// float64): Max, ExpShiftSum (storing into dst) and Scale(dst,
+// float32(1/sum)) fused into one call, with the very loops of those
+// kernels (their instruction sequences, so the results are bit-identical to
+// the composition). If the maximum is ±Inf it returns (m, 0) without
+// writing dst, leaving the special-value rules to the caller, as
+// SoftmaxSmall does. dst may alias src exactly.
+func genSoftmax(a *isa) {
+	text("Softmax"+a.name, "func(dst, src []float32) (m float32, sum float64)")
+	Doc("Softmax"+a.name+" is Max, ExpShiftSum and Scale(dst, float32(1/sum)) fused in one call:",
+		"dst = softmax(src), m = max(src), sum = Σ exp(src[i] − m) in float64.")
+	dst0 := GP64()
+	Load(Param("dst").Base(), dst0)
+	src0, n0 := slice("src")
+
+	// Max.
+	p, n := GP64(), GP64()
+	MOVQ(src0, p)
+	MOVQ(n0, n)
+	macc := make([]reg.VecVirtual, a.strUnroll)
+	for j := range macc {
+		macc[j] = a.vec()
+		a.splat(cNegInf, macc[j])
+	}
+	a.stream(loop{prefix: "mx", n: n, src: p, unroll: a.strUnroll, fill: cNegInf}, func(nv int, s span) {
+		for j := 0; j < nv; j++ {
+			v := a.vec()
+			a.load(s, j, v)
+			a.maxInto(macc[j], v, s.k)
+		}
+	})
+	mx := a.reduceMax(macc)
+	storeRet(0, mx, false)
+	bits := GP32()
+	VMOVD(mx, bits)
+	ANDL(operand.U32(0x7fffffff), bits)
+	CMPL(bits, operand.U32(0x7f800000))
+	JE(operand.LabelRef("sm_special"))
+
+	// ExpShiftSum into dst.
+	mb := a.vec()
+	VBROADCASTSS(mx, mb)
+	a.hold(a.sumHold...)
+	acc := make([]reg.VecVirtual, a.sumAcc)
+	for j := range acc {
+		acc[j] = a.vec()
+		VXORPS(acc[j], acc[j], acc[j])
+	}
+	ps, pd, n2 := GP64(), GP64(), GP64()
+	MOVQ(src0, ps)
+	MOVQ(dst0, pd)
+	MOVQ(n0, n2)
+	a.stream(loop{prefix: "es", n: n2, src: ps, dst: pd, unroll: a.sumUnroll, fill: -1}, func(nv int, s span) {
+		ys := a.exp(nv, s, func(j int, x reg.VecVirtual) {
+			a.load(s, j, x)
+			VSUBPS(mb, x, x) // x − m
+		})
+		for j, y := range ys {
+			a.store(s, j, y)
+			if s.partial() && !a.evex {
+				VANDPS(s.valid(), y, y) // lanes outside the slice's tail add nothing
+			}
+			a.accumulate(acc[j%len(acc)], y)
+		}
+	})
+	sum := a.reduceSum(acc)
+	storeRet(1, sum, true)
+
+	// Scale(dst, float32(1/sum)).
+	r := XMM()
+	VMOVSD(a.k(cF64One), r)
+	VDIVSD(sum, r, r)  // 1/sum
+	VCVTSD2SS(r, r, r) // float32(1/sum)
+	sb := a.vec()
+	VBROADCASTSS(r, sb)
+	p3, n3 := GP64(), GP64()
+	MOVQ(dst0, p3)
+	MOVQ(n0, n3)
+	a.stream(loop{prefix: "sc", n: n3, src: p3, dst: p3, unroll: a.strUnroll, fill: -1}, func(nv int, s span) {
+		for j := 0; j < nv; j++ {
+			v := a.vec()
+			if s.k == nil {
+				VMULPS(s.src(j), sb, v)
+			} else {
+				VMULPS_Z(s.src(j), sb, s.k, v)
+			}
+			a.store(s, j, v)
+		}
+	})
+	VZEROUPPER()
+	RET()
+
+	Label("sm_special")
+	zero := XMM()
+	VXORPS(zero, zero, zero)
+	storeRet(1, zero, true)
+	VZEROUPPER()
+	RET()
+}

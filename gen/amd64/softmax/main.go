@@ -34,6 +34,7 @@ func main() {
 		genExpShiftSum(a)
 		genScale(a)
 		genShiftSub(a)
+		genSoftmax(a)
 	}
 	genSoftmaxSmall(avx512)
 	Generate()
