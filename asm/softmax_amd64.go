@@ -111,3 +111,15 @@ func SoftmaxAVX2(dst, src []float32) (m float32, sum float64)
 //
 //go:noescape
 func SoftmaxAVX512(dst, src []float32) (m float32, sum float64)
+
+// MaxExpSumAVX2 is MaxAVX2 and ExpShiftSumAVX2(nil, src, m) in one call,
+// with the same loops and results: m = max(src) (NaNs ignored) and sum =
+// Σ exp(src[i] − m) in float64. If m is ±Inf it returns (m, 0).
+//
+//go:noescape
+func MaxExpSumAVX2(src []float32) (m float32, sum float64)
+
+// MaxExpSumAVX512 is MaxExpSumAVX2 for AVX-512.
+//
+//go:noescape
+func MaxExpSumAVX512(src []float32) (m float32, sum float64)

@@ -1218,16 +1218,16 @@ mxdone:
 	VMOVUPS      softmaxconst<>+256(SB), Y2
 	VXORPS       Y3, Y3, Y3
 	VXORPS       Y4, Y4, Y4
-	MOVQ         AX, BX
-	MOVQ         DX, SI
-	MOVQ         SI, DI
-	CMPQ         SI, $0x00000008
+	MOVQ         DX, BX
+	MOVQ         AX, SI
+	MOVQ         BX, DI
+	CMPQ         BX, $0x00000008
 	JB           esloop
-	VMOVUPS      -32(CX)(SI*4), Y5
+	VMOVUPS      -32(CX)(BX*4), Y5
 	VMOVUPS      Y5, (SP)
 
 esloop:
-	CMPQ         SI, $0x00000010
+	CMPQ         BX, $0x00000010
 	JB           essingle
 	VMOVUPS      (CX), Y5
 	VSUBPS       Y0, Y5, Y5
@@ -1290,25 +1290,25 @@ esloop:
 	VBLENDVPS    Y7, Y5, Y10, Y10
 
 inrange1:
-	VMOVUPS      Y9, (BX)
+	VMOVUPS      Y9, (SI)
 	VCVTPS2PD    X9, Y5
 	VEXTRACTF128 $0x01, Y9, X6
 	VCVTPS2PD    X6, Y6
 	VADDPD       Y5, Y3, Y3
 	VADDPD       Y6, Y3, Y3
-	VMOVUPS      Y10, 32(BX)
+	VMOVUPS      Y10, 32(SI)
 	VCVTPS2PD    X10, Y5
 	VEXTRACTF128 $0x01, Y10, X6
 	VCVTPS2PD    X6, Y6
 	VADDPD       Y5, Y4, Y4
 	VADDPD       Y6, Y4, Y4
 	ADDQ         $0x00000040, CX
-	ADDQ         $0x00000040, BX
-	SUBQ         $0x00000010, SI
+	ADDQ         $0x00000040, SI
+	SUBQ         $0x00000010, BX
 	JMP          esloop
 
 essingle:
-	CMPQ         SI, $0x00000008
+	CMPQ         BX, $0x00000008
 	JB           estail
 	VMOVUPS      (CX), Y5
 	VSUBPS       Y0, Y5, Y5
@@ -1343,19 +1343,19 @@ essingle:
 	VBLENDVPS    Y8, Y5, Y7, Y7
 
 inrange2:
-	VMOVUPS      Y7, (BX)
+	VMOVUPS      Y7, (SI)
 	VCVTPS2PD    X7, Y5
 	VEXTRACTF128 $0x01, Y7, X6
 	VCVTPS2PD    X6, Y6
 	VADDPD       Y5, Y3, Y3
 	VADDPD       Y6, Y3, Y3
 	ADDQ         $0x00000020, CX
-	ADDQ         $0x00000020, BX
-	SUBQ         $0x00000008, SI
+	ADDQ         $0x00000020, SI
+	SUBQ         $0x00000008, BX
 	JMP          essingle
 
 estail:
-	TESTQ        SI, SI
+	TESTQ        BX, BX
 	JZ           esdone
 	CMPQ         DI, $0x00000008
 	JB           esshort
@@ -1386,9 +1386,9 @@ estail:
 	VCMPPS       $0x06, softmaxconst<>+352(SB), Y5, Y0
 	VMAXPS       Y5, Y2, Y2
 	VBLENDVPS    Y0, Y2, Y1, Y1
-	VMOVUPS      Y1, -32(BX)(SI*4)
+	VMOVUPS      Y1, -32(SI)(BX*4)
 	LEAQ         softmaxymask<>+0(SB), CX
-	VMOVUPS      32(CX)(SI*4), Y0
+	VMOVUPS      32(CX)(BX*4), Y0
 	VANDPS       Y0, Y1, Y1
 	VCVTPS2PD    X1, Y0
 	VEXTRACTF128 $0x01, Y1, X1
@@ -1406,7 +1406,7 @@ escopyin:
 	MOVL         (CX)(DI*4), R8
 	MOVL         R8, (SP)(DI*4)
 	INCQ         DI
-	CMPQ         DI, SI
+	CMPQ         DI, BX
 	JB           escopyin
 	VMOVUPS      (SP), Y5
 	VSUBPS       Y0, Y5, Y5
@@ -1437,7 +1437,7 @@ escopyin:
 	VBLENDVPS    Y0, Y2, Y1, Y1
 	VMOVUPS      Y1, (SP)
 	LEAQ         softmaxymask<>+0(SB), CX
-	MOVQ         SI, DI
+	MOVQ         BX, DI
 	NEGQ         DI
 	VMOVUPS      32(CX)(DI*4), Y0
 	VANDPS       Y0, Y1, Y1
@@ -1450,9 +1450,9 @@ escopyin:
 
 escopyout:
 	MOVL (SP)(DI*4), R8
-	MOVL R8, (BX)(DI*4)
+	MOVL R8, (SI)(DI*4)
 	INCQ DI
-	CMPQ DI, SI
+	CMPQ DI, BX
 	JB   escopyout
 
 esdone:
@@ -1535,6 +1535,326 @@ scdone:
 sm_special:
 	VXORPS X0, X0, X0
 	VMOVSD X0, sum+56(FP)
+	VZEROUPPER
+	RET
+
+// func MaxExpSumAVX2(src []float32) (m float32, sum float64)
+// Requires: AVX, AVX2, FMA3
+TEXT ·MaxExpSumAVX2(SB), NOSPLIT, $32-40
+	MOVQ    src_base+0(FP), AX
+	MOVQ    src_len+8(FP), CX
+	MOVQ    AX, DX
+	MOVQ    CX, BX
+	VMOVUPS softmaxconst<>+416(SB), Y0
+	VMOVUPS softmaxconst<>+416(SB), Y1
+	VMOVUPS softmaxconst<>+416(SB), Y2
+	VMOVUPS softmaxconst<>+416(SB), Y3
+	MOVQ    BX, SI
+	CMPQ    BX, $0x00000008
+	JB      mxloop
+	VMOVUPS -32(DX)(BX*4), Y4
+	VMOVUPS Y4, (SP)
+
+mxloop:
+	CMPQ    BX, $0x00000020
+	JB      mxsingle
+	VMOVUPS (DX), Y4
+	VMAXPS  Y0, Y4, Y0
+	VMOVUPS 32(DX), Y4
+	VMAXPS  Y1, Y4, Y1
+	VMOVUPS 64(DX), Y4
+	VMAXPS  Y2, Y4, Y2
+	VMOVUPS 96(DX), Y4
+	VMAXPS  Y3, Y4, Y3
+	ADDQ    $0x00000080, DX
+	SUBQ    $0x00000020, BX
+	JMP     mxloop
+
+mxsingle:
+	CMPQ    BX, $0x00000008
+	JB      mxtail
+	VMOVUPS (DX), Y4
+	VMAXPS  Y0, Y4, Y0
+	ADDQ    $0x00000020, DX
+	SUBQ    $0x00000008, BX
+	JMP     mxsingle
+
+mxtail:
+	TESTQ   BX, BX
+	JZ      mxdone
+	CMPQ    SI, $0x00000008
+	JB      mxshort
+	VMOVUPS (SP), Y4
+	VMAXPS  Y0, Y4, Y0
+	JMP     mxdone
+
+mxshort:
+	VMOVUPS softmaxconst<>+416(SB), Y4
+	VMOVUPS Y4, (SP)
+	XORQ    SI, SI
+
+mxcopyin:
+	MOVL    (DX)(SI*4), DI
+	MOVL    DI, (SP)(SI*4)
+	INCQ    SI
+	CMPQ    SI, BX
+	JB      mxcopyin
+	VMOVUPS (SP), Y4
+	VMAXPS  Y0, Y4, Y0
+
+mxdone:
+	VMAXPS       Y1, Y0, Y0
+	VMAXPS       Y3, Y2, Y2
+	VMAXPS       Y2, Y0, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VMAXPS       X1, X0, X1
+	VPERMILPS    $0x4e, X1, X0
+	VMAXPS       X0, X1, X1
+	VPERMILPS    $0xb1, X1, X0
+	VMAXPS       X0, X1, X1
+	VMOVSS       X1, m+24(FP)
+	VMOVD        X1, DX
+	ANDL         $0x7fffffff, DX
+	CMPL         DX, $0x7f800000
+	JE           sm_special
+	VBROADCASTSS X1, Y0
+	VMOVUPS      softmaxconst<>+32(SB), Y1
+	VMOVUPS      softmaxconst<>+256(SB), Y2
+	VXORPS       Y3, Y3, Y3
+	VXORPS       Y4, Y4, Y4
+	MOVQ         CX, CX
+	MOVQ         CX, DX
+	CMPQ         CX, $0x00000008
+	JB           esloop
+	VMOVUPS      -32(AX)(CX*4), Y5
+	VMOVUPS      Y5, (SP)
+
+esloop:
+	CMPQ         CX, $0x00000010
+	JB           essingle
+	VMOVUPS      (AX), Y5
+	VSUBPS       Y0, Y5, Y5
+	VMOVUPS      32(AX), Y6
+	VSUBPS       Y0, Y6, Y6
+	VPAND        softmaxconst<>+448(SB), Y5, Y7
+	VPAND        softmaxconst<>+448(SB), Y6, Y8
+	VPMAXUD      Y8, Y7, Y7
+	VPCMPGTD     softmaxconst<>+480(SB), Y7, Y7
+	VPTEST       Y7, Y7
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  softmaxconst<>+0(SB), Y5, Y7
+	VMOVAPS      Y1, Y8
+	VFMADD231PS  softmaxconst<>+0(SB), Y6, Y8
+	VSUBPS       Y1, Y7, Y9
+	VSUBPS       Y1, Y8, Y10
+	VMULPS       softmaxconst<>+96(SB), Y9, Y11
+	VMULPS       softmaxconst<>+96(SB), Y10, Y12
+	VFNMADD132PS softmaxconst<>+64(SB), Y5, Y9
+	VFNMADD132PS softmaxconst<>+64(SB), Y6, Y10
+	VSUBPS       Y11, Y9, Y5
+	VSUBPS       Y12, Y10, Y6
+	VMOVAPS      Y2, Y13
+	VFMADD213PS  softmaxconst<>+224(SB), Y5, Y13
+	VMOVAPS      Y2, Y14
+	VFMADD213PS  softmaxconst<>+224(SB), Y6, Y14
+	VFMADD213PS  softmaxconst<>+192(SB), Y5, Y13
+	VFMADD213PS  softmaxconst<>+192(SB), Y6, Y14
+	VFMADD213PS  softmaxconst<>+160(SB), Y5, Y13
+	VFMADD213PS  softmaxconst<>+160(SB), Y6, Y14
+	VFMADD213PS  softmaxconst<>+128(SB), Y5, Y13
+	VFMADD213PS  softmaxconst<>+128(SB), Y6, Y14
+	VMULPS       Y5, Y5, Y5
+	VMULPS       Y6, Y6, Y6
+	VFMSUB231PS  Y13, Y5, Y11
+	VFMSUB231PS  Y14, Y6, Y12
+	VADDPS       Y11, Y9, Y9
+	VADDPS       Y12, Y10, Y10
+	VADDPS       softmaxconst<>+288(SB), Y9, Y9
+	VADDPS       softmaxconst<>+288(SB), Y10, Y10
+	VPSLLD       $0x17, Y7, Y7
+	VPADDD       Y7, Y9, Y9
+	VPSLLD       $0x17, Y8, Y8
+	VPADDD       Y8, Y10, Y10
+	JZ           inrange1
+	VMOVUPS      softmaxconst<>+384(SB), Y5
+	VMOVUPS      (AX), Y6
+	VSUBPS       Y0, Y6, Y6
+	VCMPPS       $0x1d, softmaxconst<>+320(SB), Y6, Y7
+	VANDPS       Y7, Y9, Y9
+	VCMPPS       $0x06, softmaxconst<>+352(SB), Y6, Y7
+	VMAXPS       Y6, Y5, Y6
+	VBLENDVPS    Y7, Y6, Y9, Y9
+	VMOVUPS      32(AX), Y6
+	VSUBPS       Y0, Y6, Y6
+	VCMPPS       $0x1d, softmaxconst<>+320(SB), Y6, Y7
+	VANDPS       Y7, Y10, Y10
+	VCMPPS       $0x06, softmaxconst<>+352(SB), Y6, Y7
+	VMAXPS       Y6, Y5, Y5
+	VBLENDVPS    Y7, Y5, Y10, Y10
+
+inrange1:
+	VCVTPS2PD    X9, Y5
+	VEXTRACTF128 $0x01, Y9, X6
+	VCVTPS2PD    X6, Y6
+	VADDPD       Y5, Y3, Y3
+	VADDPD       Y6, Y3, Y3
+	VCVTPS2PD    X10, Y5
+	VEXTRACTF128 $0x01, Y10, X6
+	VCVTPS2PD    X6, Y6
+	VADDPD       Y5, Y4, Y4
+	VADDPD       Y6, Y4, Y4
+	ADDQ         $0x00000040, AX
+	SUBQ         $0x00000010, CX
+	JMP          esloop
+
+essingle:
+	CMPQ         CX, $0x00000008
+	JB           estail
+	VMOVUPS      (AX), Y5
+	VSUBPS       Y0, Y5, Y5
+	VPAND        softmaxconst<>+448(SB), Y5, Y6
+	VPCMPGTD     softmaxconst<>+480(SB), Y6, Y6
+	VPTEST       Y6, Y6
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  softmaxconst<>+0(SB), Y5, Y6
+	VSUBPS       Y1, Y6, Y7
+	VMULPS       softmaxconst<>+96(SB), Y7, Y8
+	VFNMADD132PS softmaxconst<>+64(SB), Y5, Y7
+	VSUBPS       Y8, Y7, Y5
+	VMOVAPS      Y2, Y9
+	VFMADD213PS  softmaxconst<>+224(SB), Y5, Y9
+	VFMADD213PS  softmaxconst<>+192(SB), Y5, Y9
+	VFMADD213PS  softmaxconst<>+160(SB), Y5, Y9
+	VFMADD213PS  softmaxconst<>+128(SB), Y5, Y9
+	VMULPS       Y5, Y5, Y5
+	VFMSUB231PS  Y9, Y5, Y8
+	VADDPS       Y8, Y7, Y7
+	VADDPS       softmaxconst<>+288(SB), Y7, Y7
+	VPSLLD       $0x17, Y6, Y6
+	VPADDD       Y6, Y7, Y7
+	JZ           inrange2
+	VMOVUPS      softmaxconst<>+384(SB), Y5
+	VMOVUPS      (AX), Y6
+	VSUBPS       Y0, Y6, Y6
+	VCMPPS       $0x1d, softmaxconst<>+320(SB), Y6, Y8
+	VANDPS       Y8, Y7, Y7
+	VCMPPS       $0x06, softmaxconst<>+352(SB), Y6, Y8
+	VMAXPS       Y6, Y5, Y5
+	VBLENDVPS    Y8, Y5, Y7, Y7
+
+inrange2:
+	VCVTPS2PD    X7, Y5
+	VEXTRACTF128 $0x01, Y7, X6
+	VCVTPS2PD    X6, Y6
+	VADDPD       Y5, Y3, Y3
+	VADDPD       Y6, Y3, Y3
+	ADDQ         $0x00000020, AX
+	SUBQ         $0x00000008, CX
+	JMP          essingle
+
+estail:
+	TESTQ        CX, CX
+	JZ           esdone
+	CMPQ         DX, $0x00000008
+	JB           esshort
+	VMOVUPS      (SP), Y5
+	VSUBPS       Y0, Y5, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  softmaxconst<>+0(SB), Y5, Y6
+	VSUBPS       Y1, Y6, Y1
+	VMULPS       softmaxconst<>+96(SB), Y1, Y7
+	VFNMADD132PS softmaxconst<>+64(SB), Y5, Y1
+	VSUBPS       Y7, Y1, Y5
+	VMOVAPS      Y2, Y2
+	VFMADD213PS  softmaxconst<>+224(SB), Y5, Y2
+	VFMADD213PS  softmaxconst<>+192(SB), Y5, Y2
+	VFMADD213PS  softmaxconst<>+160(SB), Y5, Y2
+	VFMADD213PS  softmaxconst<>+128(SB), Y5, Y2
+	VMULPS       Y5, Y5, Y5
+	VFMSUB231PS  Y2, Y5, Y7
+	VADDPS       Y7, Y1, Y1
+	VADDPS       softmaxconst<>+288(SB), Y1, Y1
+	VPSLLD       $0x17, Y6, Y6
+	VPADDD       Y6, Y1, Y1
+	VMOVUPS      softmaxconst<>+384(SB), Y2
+	VMOVUPS      (SP), Y5
+	VSUBPS       Y0, Y5, Y5
+	VCMPPS       $0x1d, softmaxconst<>+320(SB), Y5, Y0
+	VANDPS       Y0, Y1, Y1
+	VCMPPS       $0x06, softmaxconst<>+352(SB), Y5, Y0
+	VMAXPS       Y5, Y2, Y2
+	VBLENDVPS    Y0, Y2, Y1, Y1
+	LEAQ         softmaxymask<>+0(SB), AX
+	VMOVUPS      32(AX)(CX*4), Y0
+	VANDPS       Y0, Y1, Y1
+	VCVTPS2PD    X1, Y0
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       Y0, Y3, Y3
+	VADDPD       Y1, Y3, Y3
+	JMP          esdone
+
+esshort:
+	VXORPS  Y5, Y5, Y5
+	VMOVUPS Y5, (SP)
+	XORQ    DX, DX
+
+escopyin:
+	MOVL         (AX)(DX*4), BX
+	MOVL         BX, (SP)(DX*4)
+	INCQ         DX
+	CMPQ         DX, CX
+	JB           escopyin
+	VMOVUPS      (SP), Y5
+	VSUBPS       Y0, Y5, Y5
+	VMOVAPS      Y1, Y6
+	VFMADD231PS  softmaxconst<>+0(SB), Y5, Y6
+	VSUBPS       Y1, Y6, Y1
+	VMULPS       softmaxconst<>+96(SB), Y1, Y7
+	VFNMADD132PS softmaxconst<>+64(SB), Y5, Y1
+	VSUBPS       Y7, Y1, Y5
+	VMOVAPS      Y2, Y2
+	VFMADD213PS  softmaxconst<>+224(SB), Y5, Y2
+	VFMADD213PS  softmaxconst<>+192(SB), Y5, Y2
+	VFMADD213PS  softmaxconst<>+160(SB), Y5, Y2
+	VFMADD213PS  softmaxconst<>+128(SB), Y5, Y2
+	VMULPS       Y5, Y5, Y5
+	VFMSUB231PS  Y2, Y5, Y7
+	VADDPS       Y7, Y1, Y1
+	VADDPS       softmaxconst<>+288(SB), Y1, Y1
+	VPSLLD       $0x17, Y6, Y6
+	VPADDD       Y6, Y1, Y1
+	VMOVUPS      softmaxconst<>+384(SB), Y2
+	VMOVUPS      (SP), Y5
+	VSUBPS       Y0, Y5, Y5
+	VCMPPS       $0x1d, softmaxconst<>+320(SB), Y5, Y0
+	VANDPS       Y0, Y1, Y1
+	VCMPPS       $0x06, softmaxconst<>+352(SB), Y5, Y0
+	VMAXPS       Y5, Y2, Y2
+	VBLENDVPS    Y0, Y2, Y1, Y1
+	LEAQ         softmaxymask<>+0(SB), AX
+	NEGQ         CX
+	VMOVUPS      32(AX)(CX*4), Y0
+	VANDPS       Y0, Y1, Y1
+	VCVTPS2PD    X1, Y0
+	VEXTRACTF128 $0x01, Y1, X1
+	VCVTPS2PD    X1, Y1
+	VADDPD       Y0, Y3, Y3
+	VADDPD       Y1, Y3, Y3
+
+esdone:
+	VADDPD       Y4, Y3, Y3
+	VEXTRACTF128 $0x01, Y3, X0
+	VADDPD       X0, X3, X0
+	VUNPCKHPD    X0, X0, X1
+	VADDSD       X1, X0, X0
+	VMOVSD       X0, sum+32(FP)
+	VZEROUPPER
+	RET
+
+sm_special:
+	VXORPS X0, X0, X0
+	VMOVSD X0, sum+32(FP)
 	VZEROUPPER
 	RET
 
@@ -2453,11 +2773,11 @@ mxdone:
 	VXORPS        Z4, Z4, Z4
 	VXORPS        Z5, Z5, Z5
 	VXORPS        Z6, Z6, Z6
-	MOVQ          AX, BX
-	MOVQ          DX, SI
+	MOVQ          DX, BX
+	MOVQ          AX, SI
 
 esloop:
-	CMPQ              SI, $0x00000040
+	CMPQ              BX, $0x00000040
 	JB                essingle
 	VMOVUPS           (CX), Z7
 	VSUBPS            Z0, Z7, Z7
@@ -2572,37 +2892,37 @@ esloop:
 	VMAXPS            Z8, Z7, K1, Z18
 
 inrange1:
-	VMOVUPS       Z15, (BX)
+	VMOVUPS       Z15, (SI)
 	VCVTPS2PD     Y15, Z7
 	VEXTRACTF64X4 $0x01, Z15, Y8
 	VCVTPS2PD     Y8, Z8
 	VADDPD        Z7, Z3, Z3
 	VADDPD        Z8, Z3, Z3
-	VMOVUPS       Z16, 64(BX)
+	VMOVUPS       Z16, 64(SI)
 	VCVTPS2PD     Y16, Z7
 	VEXTRACTF64X4 $0x01, Z16, Y8
 	VCVTPS2PD     Y8, Z8
 	VADDPD        Z7, Z4, Z4
 	VADDPD        Z8, Z4, Z4
-	VMOVUPS       Z17, 128(BX)
+	VMOVUPS       Z17, 128(SI)
 	VCVTPS2PD     Y17, Z7
 	VEXTRACTF64X4 $0x01, Z17, Y8
 	VCVTPS2PD     Y8, Z8
 	VADDPD        Z7, Z5, Z5
 	VADDPD        Z8, Z5, Z5
-	VMOVUPS       Z18, 192(BX)
+	VMOVUPS       Z18, 192(SI)
 	VCVTPS2PD     Y18, Z7
 	VEXTRACTF64X4 $0x01, Z18, Y8
 	VCVTPS2PD     Y8, Z8
 	VADDPD        Z7, Z6, Z6
 	VADDPD        Z8, Z6, Z6
 	ADDQ          $0x00000100, CX
-	ADDQ          $0x00000100, BX
-	SUBQ          $0x00000040, SI
+	ADDQ          $0x00000100, SI
+	SUBQ          $0x00000040, BX
 	JMP           esloop
 
 essingle:
-	CMPQ              SI, $0x00000010
+	CMPQ              BX, $0x00000010
 	JB                estail
 	VMOVUPS           (CX), Z7
 	VSUBPS            Z0, Z7, Z7
@@ -2636,22 +2956,22 @@ essingle:
 	VMAXPS            Z8, Z7, K1, Z9
 
 inrange2:
-	VMOVUPS       Z9, (BX)
+	VMOVUPS       Z9, (SI)
 	VCVTPS2PD     Y9, Z7
 	VEXTRACTF64X4 $0x01, Z9, Y8
 	VCVTPS2PD     Y8, Z8
 	VADDPD        Z7, Z3, Z3
 	VADDPD        Z8, Z3, Z3
 	ADDQ          $0x00000040, CX
-	ADDQ          $0x00000040, BX
-	SUBQ          $0x00000010, SI
+	ADDQ          $0x00000040, SI
+	SUBQ          $0x00000010, BX
 	JMP           essingle
 
 estail:
-	TESTQ             SI, SI
+	TESTQ             BX, BX
 	JZ                esdone
 	LEAQ              softmaxkmask<>+0(SB), DI
-	KMOVW             (DI)(SI*2), K1
+	KMOVW             (DI)(BX*2), K1
 	VMOVUPS.Z         (CX), K1, Z7
 	VSUBPS            Z0, Z7, Z7
 	VMOVAPS           Z1, Z8
@@ -2678,7 +2998,7 @@ estail:
 	VMOVAPS.Z         Z1, K2, Z1
 	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z7, K1, K2
 	VMAXPS            Z7, Z2, K2, Z1
-	VMOVUPS           Z1, K1, (BX)
+	VMOVUPS           Z1, K1, (SI)
 	VCVTPS2PD         Y1, Z0
 	VEXTRACTF64X4     $0x01, Z1, Y1
 	VCVTPS2PD         Y1, Z1
@@ -2741,6 +3061,317 @@ scdone:
 sm_special:
 	VXORPS X0, X0, X0
 	VMOVSD X0, sum+56(FP)
+	VZEROUPPER
+	RET
+
+// func MaxExpSumAVX512(src []float32) (m float32, sum float64)
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL
+TEXT ·MaxExpSumAVX512(SB), NOSPLIT, $0-40
+	MOVQ         src_base+0(FP), AX
+	MOVQ         src_len+8(FP), CX
+	MOVQ         AX, DX
+	MOVQ         CX, BX
+	VBROADCASTSS softmaxconst<>+416(SB), Z0
+	VBROADCASTSS softmaxconst<>+416(SB), Z1
+	VBROADCASTSS softmaxconst<>+416(SB), Z2
+	VBROADCASTSS softmaxconst<>+416(SB), Z3
+
+mxloop:
+	CMPQ    BX, $0x00000040
+	JB      mxsingle
+	VMOVUPS (DX), Z4
+	VMAXPS  Z0, Z4, Z0
+	VMOVUPS 64(DX), Z4
+	VMAXPS  Z1, Z4, Z1
+	VMOVUPS 128(DX), Z4
+	VMAXPS  Z2, Z4, Z2
+	VMOVUPS 192(DX), Z4
+	VMAXPS  Z3, Z4, Z3
+	ADDQ    $0x00000100, DX
+	SUBQ    $0x00000040, BX
+	JMP     mxloop
+
+mxsingle:
+	CMPQ    BX, $0x00000010
+	JB      mxtail
+	VMOVUPS (DX), Z4
+	VMAXPS  Z0, Z4, Z0
+	ADDQ    $0x00000040, DX
+	SUBQ    $0x00000010, BX
+	JMP     mxsingle
+
+mxtail:
+	TESTQ     BX, BX
+	JZ        mxdone
+	LEAQ      softmaxkmask<>+0(SB), SI
+	KMOVW     (SI)(BX*2), K1
+	VMOVUPS.Z (DX), K1, Z4
+	VMAXPS    Z0, Z4, K1, Z0
+
+mxdone:
+	VMAXPS        Z1, Z0, Z0
+	VMAXPS        Z3, Z2, Z2
+	VMAXPS        Z2, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VMAXPS        Y1, Y0, Y1
+	VEXTRACTF32X4 $0x01, Y1, X0
+	VMAXPS        X0, X1, X0
+	VPERMILPS     $0x4e, X0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VMAXPS        X1, X0, X0
+	VMOVSS        X0, m+24(FP)
+	VMOVD         X0, DX
+	ANDL          $0x7fffffff, DX
+	CMPL          DX, $0x7f800000
+	JE            sm_special
+	VBROADCASTSS  X0, Z0
+	VBROADCASTSS  softmaxconst<>+32(SB), Z1
+	VBROADCASTSS  softmaxconst<>+256(SB), Z2
+	VXORPS        Z3, Z3, Z3
+	VXORPS        Z4, Z4, Z4
+	VXORPS        Z5, Z5, Z5
+	VXORPS        Z6, Z6, Z6
+	MOVQ          CX, CX
+
+esloop:
+	CMPQ              CX, $0x00000040
+	JB                essingle
+	VMOVUPS           (AX), Z7
+	VSUBPS            Z0, Z7, Z7
+	VMOVUPS           64(AX), Z8
+	VSUBPS            Z0, Z8, Z8
+	VMOVUPS           128(AX), Z9
+	VSUBPS            Z0, Z9, Z9
+	VMOVUPS           192(AX), Z10
+	VSUBPS            Z0, Z10, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z7, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z12
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z13
+	VPANDD.BCST       softmaxconst<>+448(SB), Z10, Z14
+	VPMAXUD           Z12, Z11, Z11
+	VPMAXUD           Z14, Z13, Z13
+	VPMAXUD           Z13, Z11, Z11
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z11, K1
+	KORTESTW          K1, K1
+	VMOVAPS           Z1, Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z7, Z11
+	VMOVAPS           Z1, Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z12
+	VMOVAPS           Z1, Z13
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z13
+	VMOVAPS           Z1, Z14
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z10, Z14
+	VSUBPS            Z1, Z11, Z15
+	VSUBPS            Z1, Z12, Z16
+	VSUBPS            Z1, Z13, Z17
+	VSUBPS            Z1, Z14, Z18
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z19
+	VMULPS.BCST       softmaxconst<>+96(SB), Z16, Z20
+	VMULPS.BCST       softmaxconst<>+96(SB), Z17, Z21
+	VMULPS.BCST       softmaxconst<>+96(SB), Z18, Z22
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z7, Z15
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z16
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z17
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z10, Z18
+	VSUBPS            Z19, Z15, Z7
+	VSUBPS            Z20, Z16, Z8
+	VSUBPS            Z21, Z17, Z9
+	VSUBPS            Z22, Z18, Z10
+	VMOVAPS           Z2, Z23
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z7, Z23
+	VMOVAPS           Z2, Z24
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z24
+	VMOVAPS           Z2, Z25
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z25
+	VMOVAPS           Z2, Z26
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z10, Z26
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z7, Z23
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z24
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z25
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z10, Z26
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z7, Z23
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z24
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z25
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z10, Z26
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z7, Z23
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z24
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z25
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z10, Z26
+	VMULPS            Z7, Z7, Z7
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VMULPS            Z10, Z10, Z10
+	VFMSUB231PS       Z23, Z7, Z19
+	VFMSUB231PS       Z24, Z8, Z20
+	VFMSUB231PS       Z25, Z9, Z21
+	VFMSUB231PS       Z26, Z10, Z22
+	VADDPS            Z19, Z15, Z15
+	VADDPS            Z20, Z16, Z16
+	VADDPS            Z21, Z17, Z17
+	VADDPS            Z22, Z18, Z18
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z16, Z16
+	VADDPS.BCST       softmaxconst<>+288(SB), Z17, Z17
+	VADDPS.BCST       softmaxconst<>+288(SB), Z18, Z18
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z15, Z15
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z16, Z16
+	VPSLLD            $0x17, Z13, Z13
+	VPADDD            Z13, Z17, Z17
+	VPSLLD            $0x17, Z14, Z14
+	VPADDD            Z14, Z18, Z18
+	JZ                inrange1
+	VBROADCASTSS      softmaxconst<>+384(SB), Z7
+	VMOVUPS           (AX), Z8
+	VSUBPS            Z0, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K1
+	VMOVAPS.Z         Z15, K1, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K1
+	VMAXPS            Z8, Z7, K1, Z15
+	VMOVUPS           64(AX), Z8
+	VSUBPS            Z0, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K1
+	VMOVAPS.Z         Z16, K1, Z16
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K1
+	VMAXPS            Z8, Z7, K1, Z16
+	VMOVUPS           128(AX), Z8
+	VSUBPS            Z0, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K1
+	VMOVAPS.Z         Z17, K1, Z17
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K1
+	VMAXPS            Z8, Z7, K1, Z17
+	VMOVUPS           192(AX), Z8
+	VSUBPS            Z0, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K1
+	VMOVAPS.Z         Z18, K1, Z18
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K1
+	VMAXPS            Z8, Z7, K1, Z18
+
+inrange1:
+	VCVTPS2PD     Y15, Z7
+	VEXTRACTF64X4 $0x01, Z15, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z7, Z3, Z3
+	VADDPD        Z8, Z3, Z3
+	VCVTPS2PD     Y16, Z7
+	VEXTRACTF64X4 $0x01, Z16, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z7, Z4, Z4
+	VADDPD        Z8, Z4, Z4
+	VCVTPS2PD     Y17, Z7
+	VEXTRACTF64X4 $0x01, Z17, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z7, Z5, Z5
+	VADDPD        Z8, Z5, Z5
+	VCVTPS2PD     Y18, Z7
+	VEXTRACTF64X4 $0x01, Z18, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z7, Z6, Z6
+	VADDPD        Z8, Z6, Z6
+	ADDQ          $0x00000100, AX
+	SUBQ          $0x00000040, CX
+	JMP           esloop
+
+essingle:
+	CMPQ              CX, $0x00000010
+	JB                estail
+	VMOVUPS           (AX), Z7
+	VSUBPS            Z0, Z7, Z7
+	VPANDD.BCST       softmaxconst<>+448(SB), Z7, Z8
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z8, K1
+	KORTESTW          K1, K1
+	VMOVAPS           Z1, Z8
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z7, Z8
+	VSUBPS            Z1, Z8, Z9
+	VMULPS.BCST       softmaxconst<>+96(SB), Z9, Z10
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z7, Z9
+	VSUBPS            Z10, Z9, Z7
+	VMOVAPS           Z2, Z11
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z7, Z11
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z7, Z11
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z7, Z11
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z7, Z11
+	VMULPS            Z7, Z7, Z7
+	VFMSUB231PS       Z11, Z7, Z10
+	VADDPS            Z10, Z9, Z9
+	VADDPS.BCST       softmaxconst<>+288(SB), Z9, Z9
+	VPSLLD            $0x17, Z8, Z8
+	VPADDD            Z8, Z9, Z9
+	JZ                inrange2
+	VBROADCASTSS      softmaxconst<>+384(SB), Z7
+	VMOVUPS           (AX), Z8
+	VSUBPS            Z0, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K1
+	VMOVAPS.Z         Z9, K1, Z9
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K1
+	VMAXPS            Z8, Z7, K1, Z9
+
+inrange2:
+	VCVTPS2PD     Y9, Z7
+	VEXTRACTF64X4 $0x01, Z9, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z7, Z3, Z3
+	VADDPD        Z8, Z3, Z3
+	ADDQ          $0x00000040, AX
+	SUBQ          $0x00000010, CX
+	JMP           essingle
+
+estail:
+	TESTQ             CX, CX
+	JZ                esdone
+	LEAQ              softmaxkmask<>+0(SB), DX
+	KMOVW             (DX)(CX*2), K1
+	VMOVUPS.Z         (AX), K1, Z7
+	VSUBPS            Z0, Z7, Z7
+	VMOVAPS           Z1, Z8
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z7, Z8
+	VSUBPS            Z1, Z8, Z1
+	VMULPS.BCST       softmaxconst<>+96(SB), Z1, Z9
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z7, Z1
+	VSUBPS            Z9, Z1, Z7
+	VMOVAPS           Z2, Z2
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z7, Z2
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z7, Z2
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z7, Z2
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z7, Z2
+	VMULPS            Z7, Z7, Z7
+	VFMSUB231PS       Z2, Z7, Z9
+	VADDPS            Z9, Z1, Z1
+	VADDPS.BCST       softmaxconst<>+288(SB), Z1, Z1
+	VPSLLD            $0x17, Z8, Z8
+	VPADDD            Z8, Z1, Z1
+	VBROADCASTSS      softmaxconst<>+384(SB), Z2
+	VMOVUPS.Z         (AX), K1, Z7
+	VSUBPS            Z0, Z7, Z7
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z7, K1, K2
+	VMOVAPS.Z         Z1, K2, Z1
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z7, K1, K1
+	VMAXPS            Z7, Z2, K1, Z1
+	VCVTPS2PD         Y1, Z0
+	VEXTRACTF64X4     $0x01, Z1, Y1
+	VCVTPS2PD         Y1, Z1
+	VADDPD            Z0, Z3, Z3
+	VADDPD            Z1, Z3, Z3
+
+esdone:
+	VADDPD        Z4, Z3, Z3
+	VADDPD        Z6, Z5, Z5
+	VADDPD        Z5, Z3, Z3
+	VEXTRACTF64X4 $0x01, Z3, Y0
+	VADDPD        Y0, Y3, Y0
+	VEXTRACTF32X4 $0x01, Y0, X1
+	VADDPD        X1, X0, X1
+	VUNPCKHPD     X1, X1, X0
+	VADDSD        X0, X1, X1
+	VMOVSD        X1, sum+32(FP)
+	VZEROUPPER
+	RET
+
+sm_special:
+	VXORPS X0, X0, X0
+	VMOVSD X0, sum+32(FP)
 	VZEROUPPER
 	RET
 

@@ -32,13 +32,14 @@ type smKernels struct {
 	scale       func(x []float32, s float32)
 	shiftSub    func(dst, src []float32, m, l float32)
 	softmax     func(dst, src []float32) (float32, float64)
+	maxExpSum   func(src []float32) (float32, float64)
 }
 
 var (
 	smAVX2 = &smKernels{"AVX2", cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3),
-		ExpAVX2, MaxAVX2, ExpShiftSumAVX2, ScaleAVX2, ShiftSubAVX2, SoftmaxAVX2}
+		ExpAVX2, MaxAVX2, ExpShiftSumAVX2, ScaleAVX2, ShiftSubAVX2, SoftmaxAVX2, MaxExpSumAVX2}
 	smAVX512 = &smKernels{"AVX512", cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL),
-		ExpAVX512, MaxAVX512, ExpShiftSumAVX512, ScaleAVX512, ShiftSubAVX512, SoftmaxAVX512}
+		ExpAVX512, MaxAVX512, ExpShiftSumAVX512, ScaleAVX512, ShiftSubAVX512, SoftmaxAVX512, MaxExpSumAVX512}
 )
 
 func smNeed(t testing.TB, k *smKernels) {
@@ -621,6 +622,7 @@ func smTestGuardPages(t *testing.T, k *smKernels) {
 			k.softmax(o, x)
 			copy(o, x)
 			k.softmax(o, o)
+			_, _ = k.maxExpSum(x)
 			if k == smAVX512 && n <= 20 {
 				SoftmaxSmallAVX512(o, x)
 				copy(o, x)
@@ -631,7 +633,8 @@ func smTestGuardPages(t *testing.T, k *smKernels) {
 }
 
 // ---------------------------------------------------------------------------
-// Softmax (fused): bit for bit the composition Max, ExpShiftSum, Scale.
+// Softmax and MaxExpSum (fused): bit for bit the compositions of Max,
+// ExpShiftSum and Scale.
 
 func TestSoftmaxFusedAVX2(t *testing.T)   { smTestSoftmaxFused(t, smAVX2) }
 func TestSoftmaxFusedAVX512(t *testing.T) { smTestSoftmaxFused(t, smAVX512) }
@@ -661,6 +664,11 @@ func smTestSoftmaxFused(t *testing.T, k *smKernels) {
 			wantS := k.expShiftSum(wantE, src, wantM)
 			k.scale(wantE, float32(1/wantS))
 
+			if m, s := k.maxExpSum(src); f32bits(m) != f32bits(wantM) ||
+				(math.IsInf(float64(m), 0) && s != 0) ||
+				(!math.IsInf(float64(m), 0) && math.Float64bits(s) != math.Float64bits(k.expShiftSum(nil, src, wantM)) && !(s != s && wantS != wantS)) {
+				t.Fatalf("%s n=%d: MaxExpSum = %g, %v; want %g, %v", k.name, n, m, s, wantM, wantS)
+			}
 			buf, dst := smWindow(5, n, 0)
 			m, s := k.softmax(dst, src)
 			smCheckGuards(t, "softmax", buf, 5, n)
@@ -796,8 +804,8 @@ func TestGeneratedAVX2IsVEXOnly(t *testing.T) {
 			t.Errorf("%s uses an EVEX-only operand: %s", fn, s)
 		}
 	}
-	if count != 6 {
-		t.Errorf("found %d AVX2 functions, want 6", count)
+	if count != 7 {
+		t.Errorf("found %d AVX2 functions, want 7", count)
 	}
 }
 

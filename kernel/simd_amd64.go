@@ -127,3 +127,19 @@ func softmaxFusedImpl(dst, src []float32) (m float32, sum float64, ok bool) {
 	}
 	return m, sum, true
 }
+
+// maxExpSumImpl returns max(x) and Σ exp(x[i] − max) in one assembly call on
+// AVX2 and AVX-512 for rows of at most chunk elements (ok = false
+// elsewhere); sum is 0 when m is ±Inf.
+func maxExpSumImpl(x []float32) (m float32, sum float64, ok bool) {
+	be := current()
+	if be == generic || len(x) == 0 || len(x) > chunk {
+		return 0, 0, false
+	}
+	if be == avx512 {
+		m, sum = asm.MaxExpSumAVX512(x)
+	} else {
+		m, sum = asm.MaxExpSumAVX2(x)
+	}
+	return m, sum, true
+}

@@ -60,3 +60,8 @@ func prefetchL2([]float32) {}
 func softmaxFusedImpl(dst, src []float32) (m float32, sum float64, ok bool) {
 	return 0, 0, false
 }
+
+// maxExpSumImpl: none on NEON; the callers compose max and exp-sum.
+func maxExpSumImpl(x []float32) (m float32, sum float64, ok bool) {
+	return 0, 0, false
+}

@@ -35,11 +35,25 @@ func fill(x []float32, v float32) {
 }
 
 func logSumExpImpl(x []float32) float32 {
-	m := maxImpl(x)
+	m, s := maxExpSum(x)
 	if lse, ok := special(x, m); ok {
 		return lse
 	}
-	return float32(float64(m) + math.Log(expShiftSumImpl(nil, x, m)))
+	return float32(float64(m) + math.Log(s))
+}
+
+// maxExpSum returns m = max(x) and, unless m is ±Inf, Σ exp(x[i] − m) in
+// float64: one assembly call where the backend has one, else the two
+// primitives (same results).
+func maxExpSum(x []float32) (m float32, s float64) {
+	if m, s, ok := maxExpSumImpl(x); ok {
+		return m, s
+	}
+	m = maxImpl(x)
+	if m == float32(math.Inf(1)) || m == float32(math.Inf(-1)) {
+		return m, 0
+	}
+	return m, expShiftSumImpl(nil, x, m)
 }
 
 // softmaxParts sets dst = softmax(src) and returns m = max(src),
@@ -92,12 +106,11 @@ func softmaxProbs(dst, src []float32) {
 }
 
 func logSoftmaxImpl(dst, src []float32) float32 {
-	m := maxImpl(src)
+	m, s := maxExpSum(src)
 	if l, ok := special(src, m); ok {
 		fill(dst, nan32)
 		return l
 	}
-	s := expShiftSumImpl(nil, src, m)
 	if s != s {
 		fill(dst, nan32)
 		return nan32

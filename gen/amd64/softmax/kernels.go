@@ -301,12 +301,28 @@ func genSoftmaxSmall(a *isa) {
 // the composition). If the maximum is ±Inf it returns (m, 0) without
 // writing dst, leaving the special-value rules to the caller, as
 // SoftmaxSmall does. dst may alias src exactly.
-func genSoftmax(a *isa) {
-	text("Softmax"+a.name, "func(dst, src []float32) (m float32, sum float64)")
-	Doc("Softmax"+a.name+" is Max, ExpShiftSum and Scale(dst, float32(1/sum)) fused in one call:",
-		"dst = softmax(src), m = max(src), sum = Σ exp(src[i] − m) in float64.")
-	dst0 := GP64()
-	Load(Param("dst").Base(), dst0)
+func genSoftmax(a *isa) { genFused(a, true) }
+
+// genMaxExpSum emits MaxExpSum<ISA>(src []float32) (m float32, sum
+// float64): Max and ExpShiftSum(nil, src, m) fused in one call (the
+// log-sum-exp and log-softmax of a row), with genSoftmax's rules for ±Inf.
+func genMaxExpSum(a *isa) { genFused(a, false) }
+
+// genFused emits Softmax (store: exponentials stored and scaled) or
+// MaxExpSum (no output).
+func genFused(a *isa, store bool) {
+	var dst0 reg.GPVirtual
+	if store {
+		text("Softmax"+a.name, "func(dst, src []float32) (m float32, sum float64)")
+		Doc("Softmax"+a.name+" is Max, ExpShiftSum and Scale(dst, float32(1/sum)) fused in one call:",
+			"dst = softmax(src), m = max(src), sum = Σ exp(src[i] − m) in float64.")
+		dst0 = GP64()
+		Load(Param("dst").Base(), dst0)
+	} else {
+		text("MaxExpSum"+a.name, "func(src []float32) (m float32, sum float64)")
+		Doc("MaxExpSum"+a.name+" is Max and ExpShiftSum(nil, src, m) fused in one call:",
+			"m = max(src), sum = Σ exp(src[i] − m) in float64.")
+	}
 	src0, n0 := slice("src")
 
 	// Max.
@@ -342,17 +358,23 @@ func genSoftmax(a *isa) {
 		acc[j] = a.vec()
 		VXORPS(acc[j], acc[j], acc[j])
 	}
-	ps, pd, n2 := GP64(), GP64(), GP64()
+	ps, n2 := GP64(), GP64()
 	MOVQ(src0, ps)
-	MOVQ(dst0, pd)
 	MOVQ(n0, n2)
+	var pd reg.GPVirtual
+	if store {
+		pd = GP64()
+		MOVQ(dst0, pd)
+	}
 	a.stream(loop{prefix: "es", n: n2, src: ps, dst: pd, unroll: a.sumUnroll, fill: -1}, func(nv int, s span) {
 		ys := a.exp(nv, s, func(j int, x reg.VecVirtual) {
 			a.load(s, j, x)
 			VSUBPS(mb, x, x) // x − m
 		})
 		for j, y := range ys {
-			a.store(s, j, y)
+			if store {
+				a.store(s, j, y)
+			}
 			if s.partial() && !a.evex {
 				VANDPS(s.valid(), y, y) // lanes outside the slice's tail add nothing
 			}
@@ -361,6 +383,17 @@ func genSoftmax(a *isa) {
 	})
 	sum := a.reduceSum(acc)
 	storeRet(1, sum, true)
+	if !store {
+		VZEROUPPER()
+		RET()
+		Label("sm_special")
+		zero := XMM()
+		VXORPS(zero, zero, zero)
+		storeRet(1, zero, true)
+		VZEROUPPER()
+		RET()
+		return
+	}
 
 	// Scale(dst, float32(1/sum)).
 	r := XMM()

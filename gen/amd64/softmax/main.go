@@ -35,6 +35,7 @@ func main() {
 		genScale(a)
 		genShiftSub(a)
 		genSoftmax(a)
+		genMaxExpSum(a)
 	}
 	genSoftmaxSmall(avx512)
 	Generate()
