@@ -104,3 +104,70 @@ func ExampleMatVec() {
 	// Output:
 	// [6.5 0]
 }
+
+// One step of minibatch gradient descent written with the batched ops: the
+// logits of the batch, the loss and logit gradients, and the weight
+// gradient, each one call whatever the batch size.
+func ExampleMatMulT() {
+	w := kernel.NewMatrix(3, 2) // 3 classes, 2 features
+	b := []float32{0, 0, 0}
+	x := kernel.NewMatrix(4, 2) // a batch of 4 samples
+	for i, row := range [][]float32{{1, 0}, {0, 1}, {1, 1}, {-1, 0}} {
+		copy(x.Row(i), row)
+	}
+	y := []int{0, 1, 2, 0}
+
+	z := kernel.NewMatrix(4, 3)
+	kernel.MatMulT(z, x, w, b)                       // z = x·wᵀ + b
+	loss := kernel.SoftmaxCrossEntropyRows(z, z, y) // z ← p − onehot(y)
+	g := kernel.NewMatrix(3, 2)
+	kernel.AddMatMulTN(g, 1.0/4, z, x) // g = zᵀ·x / 4, the mean gradient
+	fmt.Printf("mean loss %.4f (log 3 = 1.0986)\n", loss/4)
+	for c := 0; c < 3; c++ {
+		fmt.Printf("class %d gradient %.4f\n", c, g.Row(c))
+	}
+	// Output:
+	// mean loss 1.0986 (log 3 = 1.0986)
+	// class 0 gradient [0.0833 0.1667]
+	// class 1 gradient [0.0833 -0.0833]
+	// class 2 gradient [-0.1667 -0.0833]
+}
+
+// Fit a sparse model (elastic net: L1 through OWL-QN, with L2) with
+// "balanced" class weights on every core, then certify the unweighted L2
+// fit of a dense model.
+func ExampleLBFGS() {
+	digits := data.Digits()
+	sc := data.FitScaler(data.ScaleMinMax, digits.X)
+	sc.Apply(digits.X)
+
+	sparse := kernel.NewModel(10, digits.Features())
+	s := kernel.LBFGS{L2: 1e-3, L1: 1e-3, MaxIter: 1000,
+		ClassWeights: kernel.BalancedClassWeights(digits.Y, 10)} // Workers: GOMAXPROCS
+	res, err := s.Fit(sparse, digits.X, digits.Y)
+	if err != nil {
+		panic(err)
+	}
+	zeros := 0
+	for c := 0; c < 10; c++ {
+		for _, v := range sparse.W.Row(c) {
+			if v == 0 {
+				zeros++
+			}
+		}
+	}
+	fmt.Println("converged:", res.Converged, "| more than half the weights exactly 0:", zeros > 320)
+
+	dense := kernel.NewModel(10, digits.Features())
+	if _, err := (&kernel.LBFGS{L2: 1e-3, GapTol: 1e-7, MaxIter: 1000}).Fit(dense, digits.X, digits.Y); err != nil {
+		panic(err)
+	}
+	cert, err := kernel.Certify(dense, digits.X, digits.Y, 1e-3)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("duality gap below 1e-6:", cert.Gap < 1e-6)
+	// Output:
+	// converged: true | more than half the weights exactly 0: true
+	// duality gap below 1e-6: true
+}
