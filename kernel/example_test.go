@@ -118,7 +118,7 @@ func ExampleMatMulT() {
 	y := []int{0, 1, 2, 0}
 
 	z := kernel.NewMatrix(4, 3)
-	kernel.MatMulT(z, x, w, b)                       // z = x·wᵀ + b
+	kernel.MatMulT(z, x, w, b)                      // z = x·wᵀ + b
 	loss := kernel.SoftmaxCrossEntropyRows(z, z, y) // z ← p − onehot(y)
 	g := kernel.NewMatrix(3, 2)
 	kernel.AddMatMulTN(g, 1.0/4, z, x) // g = zᵀ·x / 4, the mean gradient
