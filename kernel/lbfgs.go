@@ -92,7 +92,7 @@ import (
 // bit-identical model on the same backend.
 type LBFGS struct {
 	MaxIter int     // iterations (accepted steps); default 100
-	Memory  int     // (s, y) pairs kept; default 10
+	Memory  int     // (s, y) pairs kept; default 10 (as SciPy); more pairs often need fewer iterations, at 16·dim bytes each
 	L2      float64 // λ ≥ 0, the penalty (λ/2)·‖W‖²
 	L1      float64 // λ₁ ≥ 0: adds λ₁·‖W‖₁ (bias unpenalised); > 0 selects OWL-QN
 	// GradTol stops when ‖∇J‖∞ ≤ GradTol·max(1, |J|); default 1e-6.

@@ -56,7 +56,7 @@ func TestTrainSolverFlag(t *testing.T) {
 	if code == 0 || !strings.Contains(errs, `unknown solver "newton"`) {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
-	for _, args := range [][]string{{"-iters", "0"}, {"-tol", "-1"}} {
+	for _, args := range [][]string{{"-iters", "0"}, {"-tol", "-1"}, {"-memory", "0"}} {
 		code, _, errs := runCLI(t, append([]string{"train", "-solver", "lbfgs"}, args...)...)
 		if code == 0 {
 			t.Errorf("%v: exit 0, stderr %q", args, errs)

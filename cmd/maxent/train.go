@@ -35,6 +35,7 @@ type trainReport struct {
 	BestEpoch     int     `json:"best_epoch"`
 	StoppedEarly  bool    `json:"stopped_early"`
 	Iterations    int     `json:"iterations"`
+	Memory        int     `json:"memory,omitempty"`
 	Evaluations   int     `json:"evaluations,omitempty"`
 	Converged     *bool   `json:"converged,omitempty"`
 	Reason        string  `json:"reason,omitempty"`
@@ -72,6 +73,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	lr := fs.Float64("lr", 0.1, "sgd only: initial learning rate")
 	momentum := fs.Float64("momentum", 0.9, "sgd only: heavy-ball momentum in [0, 1)")
 	iters := fs.Int("iters", 100, "lbfgs only: maximum number of iterations")
+	memory := fs.Int("memory", 10, "lbfgs only: (s, y) pairs kept (more pairs: fewer iterations, 16·(classes·features) bytes each)")
 	tol := fs.Float64("tol", 1e-6, "lbfgs only: stop when ‖∇J‖∞ ≤ tol·max(1, |J|)")
 	l2 := fs.Float64("l2", 1e-4, "L2 penalty λ: the objective is mean log-loss + λ/2·‖W‖² (bias not penalised)")
 	schedule := fs.String("schedule", "cosine", "sgd only: learning-rate schedule: constant, cosine or invtime")
@@ -104,6 +106,9 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	if lbfgs && *iters < 1 {
 		return fmt.Errorf("-iters: %d, want ≥ 1", *iters)
+	}
+	if lbfgs && *memory < 1 {
+		return fmt.Errorf("-memory: %d, want ≥ 1", *memory)
 	}
 	var sched kernel.Schedule
 	if !lbfgs {
@@ -171,7 +176,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if lbfgs {
 		// -epochs, -batch, -lr, -momentum, -schedule, -val and -patience
 		// do not apply to the full-batch solver.
-		s := kernel.LBFGS{MaxIter: *iters, L2: *l2, L1: *l1, GradTol: *tol, Workers: nWorkers, ClassWeights: classW, Progress: func(it kernel.IterStats) {
+		s := kernel.LBFGS{MaxIter: *iters, Memory: *memory, L2: *l2, L1: *l1, GradTol: *tol, Workers: nWorkers, ClassWeights: classW, Progress: func(it kernel.IterStats) {
 			fmt.Fprintf(progress, "iter %4d/%d  loss %.8f  |grad| %.3e  step %.3g  evals %d  %v\n",
 				it.Iter, *iters, it.Loss, it.GradNorm, it.Step, it.Evals, it.Elapsed.Round(time.Microsecond))
 		}}
@@ -181,6 +186,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 		conv := res.Converged
 		rep.Iterations, rep.Evaluations, rep.Converged, rep.Reason = res.Iterations, res.Evaluations, &conv, res.Reason
+		rep.Memory = *memory
 		rep.FinalGradNorm = res.GradNorm
 		fmt.Fprintf(progress, "L-BFGS stopped after %d iterations (%d evaluations): %s; objective %.8f, |grad| %.3e\n",
 			res.Iterations, res.Evaluations, res.Reason, res.Loss, res.GradNorm)
