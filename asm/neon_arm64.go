@@ -124,3 +124,22 @@ func ScaleNEON(x []float32, s float32)
 //
 //go:noescape
 func ShiftSubNEON(dst, src []float32, m, l float32)
+
+// SoftmaxNEON is MaxNEON, ExpShiftSumNEON (storing the exponentials in dst)
+// and ScaleNEON(dst, float32(1/sum)) in one call, with the same loops: it
+// returns m = MaxNEON(src) and sum = ExpShiftSumNEON(dst, src, m) and leaves
+// dst bit for bit as that composition does. len(dst) >= len(src); dst may
+// alias src exactly. Special input is left to the caller: if m is ±Inf
+// (also −Inf for an empty src) it returns (m, 0) without writing dst (so
+// src is intact even when dst is src); if sum is NaN (a NaN element), dst
+// holds garbage.
+//
+//go:noescape
+func SoftmaxNEON(dst, src []float32) (m float32, sum float64)
+
+// MaxExpSumNEON is MaxNEON and ExpShiftSumNEON(nil, src, m) in one call,
+// with the same loops and results: m = max(src) (NaNs ignored) and sum =
+// Σ exp(src[i] − m) in float64. If m is ±Inf it returns (m, 0).
+//
+//go:noescape
+func MaxExpSumNEON(src []float32) (m float32, sum float64)

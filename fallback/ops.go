@@ -220,7 +220,7 @@ func LogSumExp(x []float32) float32 {
 		return lse
 	}
 	s := ExpShiftSum(nil, x, m)
-	return float32(float64(m) + math.Log(s))
+	return float32(float64(m) + LogSum(s))
 }
 
 // Softmax sets dst[i] = exp(src[i] − lse) and returns lse = log Σ exp(src[i]).
@@ -244,7 +244,7 @@ func softmax(dst, src []float32) (m float32, logSum float64, lse float32) {
 		return m, s, nan32
 	}
 	Scale(dst[:len(src)], float32(1/s))
-	logSum = math.Log(s)
+	logSum = LogSum(s)
 	return m, logSum, float32(float64(m) + logSum)
 }
 
@@ -261,7 +261,7 @@ func LogSoftmax(dst, src []float32) float32 {
 		fill(dst[:len(src)], nan32)
 		return nan32
 	}
-	logSum := math.Log(s)
+	logSum := LogSum(s)
 	ShiftSub(dst, src, m, float32(logSum))
 	return float32(float64(m) + logSum)
 }

@@ -3,6 +3,8 @@ package kernel
 import (
 	"fmt"
 	"math"
+
+	"github.com/seed7bc074a2/maxent/fallback"
 )
 
 // The batched ops of the minibatch trainer: the logits of a block of
@@ -130,7 +132,7 @@ func SoftmaxCrossEntropyRows(grad Matrix, z Matrix, labels []int) (loss float64)
 			lin += float64(m) - float64(zy)
 			prod *= s
 			if np++; np == 64 {
-				logs += math.Log(prod)
+				logs += fallback.LogSum(prod)
 				prod, np = 1, 0
 			}
 		case small && s != s:
@@ -143,7 +145,7 @@ func SoftmaxCrossEntropyRows(grad Matrix, z Matrix, labels []int) (loss float64)
 			lin += float64(softmaxCrossEntropyImpl(gr, zr, label))
 		}
 	}
-	return lin + logs + math.Log(prod)
+	return lin + logs + fallback.LogSum(prod)
 }
 
 // extent returns the part of m.Data that m's elements span (empty when m

@@ -55,13 +55,25 @@ func asmAddMatMulTN(_ backendID, g []float32, gs int, alpha float32, d []float32
 // prefetchL2 does nothing on arm64.
 func prefetchL2([]float32) {}
 
-// softmaxFusedImpl: no fused softmax on NEON; softmaxParts composes the
-// primitives.
+// softmaxFusedImpl computes the softmax of a row of at most chunk elements
+// in one NEON call (ok = false on the generic backend or longer rows), with
+// the results of max, exp-sum and scale; when m is ±Inf it does not write
+// dst.
 func softmaxFusedImpl(dst, src []float32) (m float32, sum float64, ok bool) {
-	return 0, 0, false
+	if current() == generic || len(src) == 0 || len(src) > chunk {
+		return 0, 0, false
+	}
+	m, sum = asm.SoftmaxNEON(dst, src)
+	return m, sum, true
 }
 
-// maxExpSumImpl: none on NEON; the callers compose max and exp-sum.
+// maxExpSumImpl returns max(x) and Σ exp(x[i] − max) in one NEON call for
+// rows of at most chunk elements (ok = false elsewhere); sum is 0 when m is
+// ±Inf.
 func maxExpSumImpl(x []float32) (m float32, sum float64, ok bool) {
-	return 0, 0, false
+	if current() == generic || len(x) == 0 || len(x) > chunk {
+		return 0, 0, false
+	}
+	m, sum = asm.MaxExpSumNEON(x)
+	return m, sum, true
 }

@@ -1,6 +1,10 @@
 package kernel
 
-import "math"
+import (
+	"math"
+
+	"github.com/seed7bc074a2/maxent/fallback"
+)
 
 // This file composes the softmax family from the backend primitives of
 // impl.go. The special values are handled here, once, so every backend
@@ -39,7 +43,7 @@ func logSumExpImpl(x []float32) float32 {
 	if lse, ok := special(x, m); ok {
 		return lse
 	}
-	return float32(float64(m) + math.Log(s))
+	return float32(float64(m) + fallback.LogSum(s))
 }
 
 // maxExpSum returns m = max(x) and, unless m is ±Inf, Σ exp(x[i] − m) in
@@ -91,7 +95,7 @@ func softmaxParts(dst, src []float32, wantLog bool) (m float32, logSum float64, 
 	if !wantLog {
 		return m, 0, 0
 	}
-	logSum = math.Log(s)
+	logSum = fallback.LogSum(s)
 	return m, logSum, float32(float64(m) + logSum)
 }
 
@@ -115,7 +119,7 @@ func logSoftmaxImpl(dst, src []float32) float32 {
 		fill(dst, nan32)
 		return nan32
 	}
-	logSum := math.Log(s)
+	logSum := fallback.LogSum(s)
 	shiftSubImpl(dst, src, m, float32(logSum))
 	return float32(float64(m) + logSum)
 }

@@ -91,7 +91,7 @@ func TestGeneratedKernels(t *testing.T) {
 			t.Errorf("%s: no main loop recorded", fn.Name)
 		}
 	}
-	for _, want := range []string{"DotNEON", "MatVecNEON", "AddOuterNEON", "MatMulTNEON", "AddMatMulTNNEON", "ExpNEON", "MaxNEON", "ExpShiftSumNEON", "ScaleNEON", "ShiftSubNEON"} {
+	for _, want := range []string{"DotNEON", "MatVecNEON", "AddOuterNEON", "MatMulTNEON", "AddMatMulTNNEON", "ExpNEON", "MaxNEON", "ExpShiftSumNEON", "ScaleNEON", "ShiftSubNEON", "SoftmaxNEON", "MaxExpSumNEON"} {
 		if !names[want] {
 			t.Errorf("%s not generated", want)
 		}

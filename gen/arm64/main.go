@@ -34,6 +34,8 @@ func Build() *File {
 			expShiftSumKernel(),
 			scaleKernel(),
 			shiftSubKernel(),
+			softmaxKernel(),
+			maxExpSumKernel(),
 		},
 	}
 }

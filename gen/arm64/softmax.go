@@ -181,33 +181,52 @@ func expKernel() *Func {
 func expShiftSumKernel() *Func {
 	f := NewFunc("ExpShiftSumNEON", "$0-64",
 		"func ExpShiftSumNEON(dst, src []float32, m float32) float64")
-	k := expConsts()
 	f.I("MOVD", "dst_base+0(FP)", "R0")
 	f.I("MOVD", "dst_len+8(FP)", "R3")
 	f.I("MOVD", "src_base+24(FP)", "R1")
 	f.I("MOVD", "src_len+32(FP)", "R2")
 	f.I("FMOVS", "m+48(FP)", "F14")
-	f.dup(14, 14, 0)
-	loadExpConsts(f)
-	f.zero(15, 16)
-	f.I("LSR", "$3", "R2", "R4")
+	k := expShiftSumSetup(f, 14)
 	f.I("CBZ", "R3", "nostore")
-	expShiftSumPath(f, k, true)
+	expShiftSumPath(f, k, true, "", "ExpShiftSum (store)", "sum")
 	f.I("B", "sum")
 	f.Label("nostore")
-	expShiftSumPath(f, k, false)
+	expShiftSumPath(f, k, false, "", "ExpShiftSum (no store)", "sum")
 	f.Label("sum")
-	f.W(FADD(Arr2D, 15, 15, 16))
-	f.W(FADDPD(0, 15))
+	expShiftSumReduce(f)
 	f.I("FMOVD", "F0", "ret+56(FP)")
 	f.I("RET")
 	return f
 }
 
-func expShiftSumPath(f *Func, k expK, store bool) {
-	sfx, name := "n", "ExpShiftSum (no store)"
+// expShiftSumSetup prepares the exp-sum loops of expShiftSumPath with m in
+// lane 0 of mv and R2 = the number of elements: V14 = m broadcast, V19–V31
+// = the exp constants (clobbers R9), V15 = V16 = 0, R4 = R2/8.
+func expShiftSumSetup(f *Func, mv V) expK {
+	f.dup(14, mv, 0)
+	loadExpConsts(f)
+	f.zero(15, 16)
+	f.I("LSR", "$3", "R2", "R4")
+	return expConsts()
+}
+
+// expShiftSumReduce adds the float64 sums V15 and V16 of expShiftSumPath
+// horizontally into F0 (the sum of lanes 0, 1 of V15 + V16).
+func expShiftSumReduce(f *Func) {
+	f.W(FADD(Arr2D, 15, 15, 16))
+	f.W(FADDPD(0, 15))
+}
+
+// expShiftSumPath emits the loops of ExpShiftSum after expShiftSumSetup:
+// R1 = src, R2 = len(src) (then its remainder), R4 = 8-element iterations,
+// R0 = dst when store. The exponentials of src[i] − m are stored (when
+// store) and added to V15/V16; the path ends with a branch to (or falls
+// through to) the label end, which the caller places. Labels are prefixed
+// with pfx; stat names the main loop. Clobbers R5, V0–V13.
+func expShiftSumPath(f *Func, k expK, store bool, pfx, stat, end string) {
+	sfx := "n"
 	if store {
-		sfx, name = "s", "ExpShiftSum (store)"
+		sfx = "s"
 	}
 	shifted := func(r expRegs) Code {
 		var c Code
@@ -225,10 +244,10 @@ func expShiftSumPath(f *Func, k expK, store bool) {
 		c.W(FADD(Arr2D, 16, 16, r.t3.n()))
 		return c
 	}
-	rem, tail := "rem4"+sfx, "tail"+sfx
+	rem, tail := pfx+"rem4"+sfx, pfx+"tail"+sfx
 	f.I("CBZ", "R4", rem)
-	loop := "loop8" + sfx
-	f.LoopBegin(loop, name, 8)
+	loop := pfx + "loop8" + sfx
+	f.LoopBegin(loop, stat, 8)
 	f.I("VLD1.P", R(1).Post(32), vlist("S4", 0, 2))
 	f.Append(Interleave(shifted(expA), shifted(expB)))
 	if store {
@@ -248,7 +267,7 @@ func expShiftSumPath(f *Func, k expK, store bool) {
 	f.Append(accumulate(expA))
 	f.Label(tail)
 	f.I("ANDS", "$3", "R2", "R2")
-	f.I("BEQ", "sum")
+	f.I("BEQ", end)
 	f.loadLanes(R(2), false, lane{R(1), 0})
 	f.Append(shifted(expA))
 	if store {
@@ -262,17 +281,27 @@ func expShiftSumPath(f *Func, k expK, store bool) {
 	f.Append(accumulate(expA))
 }
 
-// maxKernel emits MaxNEON: per lane, m = x > m ? x : m (FCMGT + BIT), so a
-// NaN (quiet or signaling) never replaces m, as in fallback.Max.
-// R0 = x, R1 = len(x) (then its remainder), R2 = 16-element iterations;
-// V16–V19 running maxima, V20 = −Inf.
+// maxKernel emits MaxNEON (see maxLoop).
 func maxKernel() *Func {
 	f := NewFunc("MaxNEON", "$0-28",
 		"func MaxNEON(x []float32) float32")
-	acc := []V{16, 17, 18, 19}
-	ninf := V(20)
 	f.I("MOVD", "x_base+0(FP)", "R0")
 	f.I("MOVD", "x_len+8(FP)", "R1")
+	m := maxLoop(f, "", "Max")
+	f.I("FMOVS", m.F(), "ret+24(FP)")
+	f.I("RET")
+	return f
+}
+
+// maxLoop emits the maximum of the R1 float32s at R0: per lane, m = x > m
+// ? x : m (FCMGT + BIT), so a NaN (quiet or signaling) never replaces m, as
+// in fallback.Max. It returns the vector whose lane 0 holds the maximum
+// (−Inf for no element). Labels are prefixed with pfx; stat names the main
+// loop. R0, R1 (its remainder) are consumed; R2 = 16-element iterations,
+// R3 scratch; V16–V19 running maxima, V20 = −Inf, V0–V7 scratch.
+func maxLoop(f *Func, pfx, stat string) V {
+	acc := []V{16, 17, 18, 19}
+	ninf := V(20)
 	f.I("MOVW", "$0xff800000", "R3")
 	f.I("VDUP", "R3", ninf.S4())
 	for _, a := range acc {
@@ -282,9 +311,10 @@ func maxKernel() *Func {
 		f.W(FCMGT(Arr4S, tmp.n(), x.n(), m.n()))
 		f.I("VBIT", tmp.B16(), x.B16(), m.B16())
 	}
+	loop, rem8, rem4, tail, reduce := pfx+"loop16", pfx+"rem8", pfx+"rem4", pfx+"tail", pfx+"reduce"
 	f.I("LSR", "$4", "R1", "R2")
-	f.I("CBZ", "R2", "rem8")
-	f.LoopBegin("loop16", "Max", 16)
+	f.I("CBZ", "R2", rem8)
+	f.LoopBegin(loop, stat, 16)
 	f.I("VLD1.P", R(0).Post(64), vlist("S4", 0, 4))
 	for j := 0; j < 4; j++ {
 		f.W(FCMGT(Arr4S, 4+j, j, acc[j].n()))
@@ -293,24 +323,24 @@ func maxKernel() *Func {
 		f.I("VBIT", V(4+j).B16(), V(j).B16(), acc[j].B16())
 	}
 	f.I("SUBS", "$1", "R2", "R2")
-	f.I("BNE", "loop16")
+	f.I("BNE", loop)
 	f.LoopEnd()
-	f.Label("rem8")
-	f.I("TBZ", "$3", "R1", "rem4")
+	f.Label(rem8)
+	f.I("TBZ", "$3", "R1", rem4)
 	f.I("VLD1.P", R(0).Post(32), vlist("S4", 0, 2))
 	upd(acc[0], 0, 4)
 	upd(acc[1], 1, 5)
-	f.Label("rem4")
-	f.I("TBZ", "$2", "R1", "tail")
+	f.Label(rem4)
+	f.I("TBZ", "$2", "R1", tail)
 	f.I("VLD1.P", R(0).Post(16), vlist("S4", 0, 1))
 	upd(acc[2], 0, 4)
-	f.Label("tail")
+	f.Label(tail)
 	f.I("ANDS", "$3", "R1", "R1")
-	f.I("BEQ", "reduce")
+	f.I("BEQ", reduce)
 	f.mov(0, ninf)
 	f.loadLanes(R(1), false, lane{R(0), 0})
 	upd(acc[3], 0, 4)
-	f.Label("reduce")
+	f.Label(reduce)
 	upd(acc[0], acc[1], 4)
 	upd(acc[2], acc[3], 5)
 	upd(acc[0], acc[2], 4)
@@ -318,20 +348,28 @@ func maxKernel() *Func {
 	upd(acc[0], 1, 4)
 	f.I("VEXT", "$4", acc[0].B16(), acc[0].B16(), V(1).B16())
 	upd(acc[0], 1, 4)
-	f.I("FMOVS", acc[0].F(), "ret+24(FP)")
-	f.I("RET")
-	return f
+	return acc[0]
 }
 
 // mapKernel emits an element-wise kernel dst[i] = op(src[i]) with 16
-// elements per iteration: op maps input vector in to output vector out.
-// R0 = dst, R1 = src, R2 = len (then its remainder), R3 = iterations.
+// elements per iteration (see mapLoop): it loads R0 = dst, R1 = src, R2 =
+// len from the operands dst, src, n.
 func mapKernel(f *Func, stat string, dst, src, n string, op func(c *Code, in, out V)) {
 	f.I("MOVD", dst, "R0")
 	f.I("MOVD", src, "R1")
 	f.I("MOVD", n, "R2")
+	mapLoop(f, "", stat, op)
+	f.I("RET")
+}
+
+// mapLoop emits the loops of dst[i] = op(src[i]) for R2 elements, R0 = dst,
+// R1 = src (dst may be src): op maps input vector in to output vector out.
+// R2 becomes the remainder, R3 = 16-element iterations; V0–V7 scratch.
+// Labels are prefixed with pfx; the last one, pfx+"done", ends the loops.
+func mapLoop(f *Func, pfx, stat string, op func(c *Code, in, out V)) {
+	loop, rem8, rem4, tail, done := pfx+"loop16", pfx+"rem8", pfx+"rem4", pfx+"tail", pfx+"done"
 	f.I("LSR", "$4", "R2", "R3")
-	f.I("CBZ", "R3", "rem8")
+	f.I("CBZ", "R3", rem8)
 	step := func(nv, bytes int) {
 		f.I("VLD1.P", R(1).Post(bytes), vlist("S4", 0, nv))
 		for j := 0; j < nv; j++ {
@@ -339,25 +377,29 @@ func mapKernel(f *Func, stat string, dst, src, n string, op func(c *Code, in, ou
 		}
 		f.I("VST1.P", vlist("S4", 4, nv), R(0).Post(bytes))
 	}
-	f.LoopBegin("loop16", stat, 16)
+	f.LoopBegin(loop, stat, 16)
 	step(4, 64)
 	f.I("SUBS", "$1", "R3", "R3")
-	f.I("BNE", "loop16")
+	f.I("BNE", loop)
 	f.LoopEnd()
-	f.Label("rem8")
-	f.I("TBZ", "$3", "R2", "rem4")
+	f.Label(rem8)
+	f.I("TBZ", "$3", "R2", rem4)
 	step(2, 32)
-	f.Label("rem4")
-	f.I("TBZ", "$2", "R2", "tail")
+	f.Label(rem4)
+	f.I("TBZ", "$2", "R2", tail)
 	step(1, 16)
-	f.Label("tail")
+	f.Label(tail)
 	f.I("ANDS", "$3", "R2", "R2")
-	f.I("BEQ", "done")
+	f.I("BEQ", done)
 	f.loadLanes(R(2), false, lane{R(1), 0})
 	op(&f.Code, 0, 4)
 	f.storeLanes(R(2), lane{R(0), 4})
-	f.Label("done")
-	f.I("RET")
+	f.Label(done)
+}
+
+// scaleOp is the operation of Scale: out = in·s (one rounded product).
+func scaleOp(s V) func(c *Code, in, out V) {
+	return func(c *Code, in, out V) { c.W(FMUL(Arr4S, out.n(), in.n(), s.n())) }
 }
 
 // scaleKernel emits ScaleNEON (V31 = s).
@@ -366,9 +408,7 @@ func scaleKernel() *Func {
 		"func ScaleNEON(x []float32, s float32)")
 	f.I("FMOVS", "s+24(FP)", "F31")
 	f.dup(31, 31, 0)
-	mapKernel(f, "Scale", "x_base+0(FP)", "x_base+0(FP)", "x_len+8(FP)", func(c *Code, in, out V) {
-		c.W(FMUL(Arr4S, out.n(), in.n(), 31))
-	})
+	mapKernel(f, "Scale", "x_base+0(FP)", "x_base+0(FP)", "x_len+8(FP)", scaleOp(31))
 	return f
 }
 
