@@ -120,6 +120,14 @@ func genMax(a *isa) {
 	text("Max"+a.name, "func(x []float32) float32")
 	Doc("Max" + a.name + " returns the largest element of x ignoring NaNs, −Inf if x is empty or holds only NaNs/−Infs.")
 	p, n := slice("x")
+	storeRet(0, a.maxLoop("", p, n), false)
+	VZEROUPPER()
+	RET()
+}
+
+// maxLoop emits Max's loops over the n elements at p (both clobbered) and
+// returns the XMM register whose lane 0 holds the maximum.
+func (a *isa) maxLoop(prefix string, p, n reg.GPVirtual) reg.Register {
 	acc := make([]reg.VecVirtual, a.strUnroll)
 	for j := range acc {
 		acc[j] = a.vec()
@@ -127,16 +135,14 @@ func genMax(a *isa) {
 	}
 	// AVX2 slices shorter than a vector are padded with −Inf, which never
 	// wins; longer ones end with an overlapping full vector.
-	a.stream(loop{n: n, src: p, unroll: a.strUnroll, fill: cNegInf}, func(nv int, s span) {
+	a.stream(loop{prefix: prefix, n: n, src: p, unroll: a.strUnroll, fill: cNegInf}, func(nv int, s span) {
 		for j := 0; j < nv; j++ {
 			v := a.vec()
 			a.load(s, j, v)
 			a.maxInto(acc[j], v, s.k)
 		}
 	})
-	storeRet(0, a.reduceMax(acc), false)
-	VZEROUPPER()
-	RET()
+	return a.reduceMax(acc)
 }
 
 // genExpShiftSum emits ExpShiftSum<ISA>(dst, src []float32, m float32) float64.
@@ -146,14 +152,31 @@ func genExpShiftSum(a *isa) {
 		"float32 exponentials in dst when len(dst) > 0 (then len(dst) == len(src)).")
 	dst, dn := slice("dst")
 	src, n := slice("src")
-	mb := a.bcastArg("m")
+	acc, emit := a.expSum(a.bcastArg("m"))
+	TESTQ(dn, dn)
+	JZ(operand.LabelRef("nostore"))
+	a.stream(loop{prefix: "st", n: n, src: src, dst: dst, unroll: a.sumUnroll, fill: -1}, emit)
+	JMP(operand.LabelRef("sum"))
+	Label("nostore")
+	a.stream(loop{prefix: "ns", n: n, src: src, unroll: a.sumUnroll, fill: -1}, emit)
+	Label("sum")
+	storeRet(0, a.reduceSum(acc), true)
+	VZEROUPPER()
+	RET()
+}
+
+// expSum sets up ExpShiftSum's loop for the broadcast maximum mb: it holds
+// the exp constants, zeroes the float64 accumulators and returns them with
+// the loop body (exp(x − m), stored when the span has an output, summed).
+// Reduce the accumulators with reduceSum after the stream.
+func (a *isa) expSum(mb reg.VecVirtual) ([]reg.VecVirtual, body) {
 	a.hold(a.sumHold...)
 	acc := make([]reg.VecVirtual, a.sumAcc)
 	for j := range acc {
 		acc[j] = a.vec()
 		VXORPS(acc[j], acc[j], acc[j])
 	}
-	emit := func(nv int, s span) {
+	return acc, func(nv int, s span) {
 		ys := a.exp(nv, s, func(j int, x reg.VecVirtual) {
 			a.load(s, j, x)
 			VSUBPS(mb, x, x) // x − m
@@ -168,16 +191,6 @@ func genExpShiftSum(a *isa) {
 			a.accumulate(acc[j%len(acc)], y)
 		}
 	}
-	TESTQ(dn, dn)
-	JZ(operand.LabelRef("nostore"))
-	a.stream(loop{prefix: "st", n: n, src: src, dst: dst, unroll: a.sumUnroll, fill: -1}, emit)
-	JMP(operand.LabelRef("sum"))
-	Label("nostore")
-	a.stream(loop{prefix: "ns", n: n, src: src, unroll: a.sumUnroll, fill: -1}, emit)
-	Label("sum")
-	storeRet(0, a.reduceSum(acc), true)
-	VZEROUPPER()
-	RET()
 }
 
 // genScale emits Scale<ISA>(x []float32, s float32).
@@ -185,8 +198,15 @@ func genScale(a *isa) {
 	text("Scale"+a.name, "func(x []float32, s float32)")
 	Doc("Scale" + a.name + " multiplies every element of x by s.")
 	p, n := slice("x")
-	sb := a.bcastArg("s")
-	a.stream(loop{n: n, src: p, dst: p, unroll: a.strUnroll, fill: -1}, func(nv int, s span) {
+	a.scaleLoop("", p, n, a.bcastArg("s"))
+	VZEROUPPER()
+	RET()
+}
+
+// scaleLoop emits Scale's loops: the n elements at p (both clobbered) are
+// multiplied by the broadcast sb.
+func (a *isa) scaleLoop(prefix string, p, n reg.GPVirtual, sb reg.VecVirtual) {
+	a.stream(loop{prefix: prefix, n: n, src: p, dst: p, unroll: a.strUnroll, fill: -1}, func(nv int, s span) {
 		for j := 0; j < nv; j++ {
 			v := a.vec()
 			if s.k == nil {
@@ -197,8 +217,6 @@ func genScale(a *isa) {
 			a.store(s, j, v)
 		}
 	})
-	VZEROUPPER()
-	RET()
 }
 
 // genShiftSub emits ShiftSub<ISA>(dst, src []float32, m, l float32).
@@ -329,19 +347,7 @@ func genFused(a *isa, store bool) {
 	p, n := GP64(), GP64()
 	MOVQ(src0, p)
 	MOVQ(n0, n)
-	macc := make([]reg.VecVirtual, a.strUnroll)
-	for j := range macc {
-		macc[j] = a.vec()
-		a.splat(cNegInf, macc[j])
-	}
-	a.stream(loop{prefix: "mx", n: n, src: p, unroll: a.strUnroll, fill: cNegInf}, func(nv int, s span) {
-		for j := 0; j < nv; j++ {
-			v := a.vec()
-			a.load(s, j, v)
-			a.maxInto(macc[j], v, s.k)
-		}
-	})
-	mx := a.reduceMax(macc)
+	mx := a.maxLoop("mx", p, n)
 	storeRet(0, mx, false)
 	bits := GP32()
 	VMOVD(mx, bits)
@@ -349,15 +355,10 @@ func genFused(a *isa, store bool) {
 	CMPL(bits, operand.U32(0x7f800000))
 	JE(operand.LabelRef("sm_special"))
 
-	// ExpShiftSum into dst.
+	// ExpShiftSum (into dst with store).
 	mb := a.vec()
 	VBROADCASTSS(mx, mb)
-	a.hold(a.sumHold...)
-	acc := make([]reg.VecVirtual, a.sumAcc)
-	for j := range acc {
-		acc[j] = a.vec()
-		VXORPS(acc[j], acc[j], acc[j])
-	}
+	acc, emit := a.expSum(mb)
 	ps, n2 := GP64(), GP64()
 	MOVQ(src0, ps)
 	MOVQ(n0, n2)
@@ -366,56 +367,23 @@ func genFused(a *isa, store bool) {
 		pd = GP64()
 		MOVQ(dst0, pd)
 	}
-	a.stream(loop{prefix: "es", n: n2, src: ps, dst: pd, unroll: a.sumUnroll, fill: -1}, func(nv int, s span) {
-		ys := a.exp(nv, s, func(j int, x reg.VecVirtual) {
-			a.load(s, j, x)
-			VSUBPS(mb, x, x) // x − m
-		})
-		for j, y := range ys {
-			if store {
-				a.store(s, j, y)
-			}
-			if s.partial() && !a.evex {
-				VANDPS(s.valid(), y, y) // lanes outside the slice's tail add nothing
-			}
-			a.accumulate(acc[j%len(acc)], y)
-		}
-	})
+	a.stream(loop{prefix: "es", n: n2, src: ps, dst: pd, unroll: a.sumUnroll, fill: -1}, emit)
 	sum := a.reduceSum(acc)
 	storeRet(1, sum, true)
-	if !store {
-		VZEROUPPER()
-		RET()
-		Label("sm_special")
-		zero := XMM()
-		VXORPS(zero, zero, zero)
-		storeRet(1, zero, true)
-		VZEROUPPER()
-		RET()
-		return
-	}
 
-	// Scale(dst, float32(1/sum)).
-	r := XMM()
-	VMOVSD(a.k(cF64One), r)
-	VDIVSD(sum, r, r)  // 1/sum
-	VCVTSD2SS(r, r, r) // float32(1/sum)
-	sb := a.vec()
-	VBROADCASTSS(r, sb)
-	p3, n3 := GP64(), GP64()
-	MOVQ(dst0, p3)
-	MOVQ(n0, n3)
-	a.stream(loop{prefix: "sc", n: n3, src: p3, dst: p3, unroll: a.strUnroll, fill: -1}, func(nv int, s span) {
-		for j := 0; j < nv; j++ {
-			v := a.vec()
-			if s.k == nil {
-				VMULPS(s.src(j), sb, v)
-			} else {
-				VMULPS_Z(s.src(j), sb, s.k, v)
-			}
-			a.store(s, j, v)
-		}
-	})
+	if store {
+		// Scale(dst, float32(1/sum)).
+		r := XMM()
+		VMOVSD(a.k(cF64One), r)
+		VDIVSD(sum, r, r)  // 1/sum
+		VCVTSD2SS(r, r, r) // float32(1/sum)
+		sb := a.vec()
+		VBROADCASTSS(r, sb)
+		p3, n3 := GP64(), GP64()
+		MOVQ(dst0, p3)
+		MOVQ(n0, n3)
+		a.scaleLoop("sc", p3, n3, sb)
+	}
 	VZEROUPPER()
 	RET()
 
