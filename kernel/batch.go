@@ -48,6 +48,12 @@ func MatMulT(z Matrix, x Matrix, w Matrix, b []float32) {
 	if z.Rows == 0 || z.Cols == 0 {
 		return
 	}
+	if x.Cols == 0 { // x.Data and w.Data may hold no element at all
+		for i := 0; i < z.Rows; i++ {
+			biasOnly(z.Row(i), b)
+		}
+		return
+	}
 	matMulTImpl(z, x, w, b)
 }
 

@@ -381,3 +381,33 @@ func TestSoftmaxCrossEntropyRowsSpecial(t *testing.T) {
 		}
 	})
 }
+
+// TestNoFeatures: with no columns the logits are the bias (+0 for −0), on
+// every backend, even when the matrices hold no element at all.
+func TestNoFeatures(t *testing.T) {
+	forEachBackend(t, func(t *testing.T) {
+		w := Matrix{Rows: 3, Cols: 0, Stride: 7}
+		x := Matrix{Rows: 5, Cols: 0, Stride: 9}
+		b := []float32{1, negZero32, -2}
+		want := []float32{1, 0, -2}
+		y := make([]float32, 3)
+		MatVec(y, w, nil, b)
+		if msg := sameBits(y, want); msg != "" {
+			t.Fatalf("MatVec: %s", msg)
+		}
+		MatVec(y, w, nil, nil)
+		if msg := sameBits(y, []float32{0, 0, 0}); msg != "" {
+			t.Fatalf("MatVec without bias: %s", msg)
+		}
+		z := NewMatrix(5, 3)
+		MatMulT(z, x, w, b)
+		for i := 0; i < 5; i++ {
+			if msg := sameBits(z.Row(i), want); msg != "" {
+				t.Fatalf("MatMulT row %d: %s", i, msg)
+			}
+		}
+		g := Matrix{Rows: 3, Cols: 0, Stride: 4}
+		AddMatMulTN(g, 1, z, x) // nothing to do
+		AddOuter(g, 1, []float32{1, 2, 3}, nil)
+	})
+}

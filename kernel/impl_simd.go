@@ -50,6 +50,10 @@ func matVecImpl(y []float32, w Matrix, x, b []float32) {
 		fallback.MatVec(y, w.Data, w.Stride, x, b)
 		return
 	}
+	if w.Rows*w.Cols <= chunk { // one call (no division on the hot path)
+		asmMatVec(be, y, w.Data[:(w.Rows-1)*w.Stride+w.Cols], w.Stride, x, b)
+		return
+	}
 	step := rowsPerCall(w.Cols)
 	for r := 0; r < w.Rows; r += step {
 		e := min(r+step, w.Rows)
@@ -66,6 +70,10 @@ func addOuterImpl(g Matrix, alpha float32, d, x []float32) {
 	be := current()
 	if be == generic {
 		fallback.AddOuter(g.Data, g.Stride, alpha, d, x)
+		return
+	}
+	if g.Rows*g.Cols <= chunk { // one call (no division on the hot path)
+		asmAddOuter(be, g.Data[:(g.Rows-1)*g.Stride+g.Cols], g.Stride, alpha, d, x)
 		return
 	}
 	step := rowsPerCall(g.Cols)
@@ -161,7 +169,7 @@ const macChunk = 1 << 18
 func matMulTImpl(z, x, w Matrix, b []float32) {
 	be := current()
 	n, k, m := x.Rows, w.Rows, w.Cols
-	if be == generic || m == 0 {
+	if be == generic {
 		fallback.MatMulT(z.Data, z.Stride, x.Data, x.Stride, w.Data, w.Stride, b, n, k, m)
 		return
 	}

@@ -40,7 +40,23 @@ func MatVec(y []float32, w Matrix, x, b []float32) {
 	if w.Rows == 0 {
 		return
 	}
+	if w.Cols == 0 {
+		biasOnly(y, b) // w.Data may hold no element at all
+		return
+	}
 	matVecImpl(y, w, x, b)
+}
+
+// biasOnly sets y to the logits of a model without features: y[i] = 0 +
+// b[i] (so −0 becomes +0, as the sums do), or 0 without bias.
+func biasOnly(y, b []float32) {
+	for i := range y {
+		v := float32(0)
+		if b != nil {
+			v = b[i] + 0
+		}
+		y[i] = v
+	}
 }
 
 // Exp sets dst[i] = exp(src[i]) (see the package documentation for the
