@@ -72,6 +72,10 @@ type Trainer struct {
 	// test as LBFGS; with L1 > 0, J excludes the L1 term and the test is
 	// not a convergence criterion). It costs one pass over the data.
 	GradTol float64
+	// GapTol, if > 0 (with L2 > 0 and L1 == 0), likewise stops when the
+	// certificate's duality-gap bound ‖∇_W J‖²/(2λ) + ⟨B, ∇_B J⟩ (see
+	// Certify and LBFGS.GapTol) is ≤ GapTol after an epoch.
+	GapTol float64
 
 	// Workers is the number of goroutines that share each minibatch
 	// (contiguous slices of it, each with its own gradient buffer, added
@@ -97,7 +101,8 @@ type EpochStats struct {
 	TrainAccuracy float64       // fraction of the epoch's samples classified right before their step
 	ValLoss       float64       // mean cross-entropy on the validation data (NaN without)
 	ValAccuracy   float64       // accuracy on the validation data (NaN without)
-	GradNorm      float64       // ‖∇J‖∞ over all the data after the epoch (NaN unless GradTol > 0)
+	GradNorm      float64       // ‖∇J‖∞ over all the data after the epoch (NaN unless GradTol or GapTol > 0)
+	Gap           float64       // the certificate's gap bound after the epoch (NaN unless GapTol > 0)
 	Elapsed       time.Duration // since Fit started
 }
 
@@ -106,7 +111,7 @@ type FitResult struct {
 	Epochs       int          // epochs run
 	BestEpoch    int          // epoch whose model was kept (the last one without early stopping)
 	StoppedEarly bool         // Patience ran out
-	Converged    bool         // the GradTol test passed
+	Converged    bool         // the GradTol or GapTol test passed
 	History      []EpochStats // one entry per epoch
 }
 
@@ -140,6 +145,10 @@ func (t *Trainer) withDefaults() (Trainer, error) {
 		return c, fmt.Errorf("maxent: L1 = %v, want a finite value ≥ 0", c.L1)
 	case !(c.GradTol >= 0) || math.IsInf(c.GradTol, 0):
 		return c, fmt.Errorf("maxent: GradTol = %v, want a finite value ≥ 0", c.GradTol)
+	case !(c.GapTol >= 0) || math.IsInf(c.GapTol, 0):
+		return c, fmt.Errorf("maxent: GapTol = %v, want a finite value ≥ 0", c.GapTol)
+	case c.GapTol > 0 && !(c.L2 > 0 && c.L1 == 0):
+		return c, fmt.Errorf("maxent: GapTol needs L2 > 0 and L1 == 0 (the certificate's bound), have L2 = %v, L1 = %v", c.L2, c.L1)
 	case c.Workers < 0:
 		return c, fmt.Errorf("maxent: Workers = %d, want ≥ 0", c.Workers)
 	}
@@ -261,9 +270,9 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 	}
 	s := newSGD(m, x, y, rw, &cfg)
 	defer s.close()
-	var obj *objective // the full objective, for GradTol
+	var obj *objective // the full objective, for GradTol and GapTol
 	var theta, grad []float64
-	if cfg.GradTol > 0 {
+	if cfg.GradTol > 0 || cfg.GapTol > 0 {
 		obj = newObjective(m.Classes, m.Features, x, y, rw, cfg.L2, cfg.Workers)
 		defer obj.close()
 		theta, grad = make([]float64, obj.dim()), make([]float64, obj.dim())
@@ -299,6 +308,7 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 			ValLoss:       math.NaN(),
 			ValAccuracy:   math.NaN(),
 			GradNorm:      math.NaN(),
+			Gap:           math.NaN(),
 		}
 		if math.IsNaN(st.TrainLoss) || math.IsInf(st.TrainLoss, 0) {
 			return res, fmt.Errorf("maxent: training diverged in epoch %d (loss %v): lower the learning rate or scale the features", epoch+1, st.TrainLoss)
@@ -313,7 +323,11 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 			obj.load(theta, m)
 			f := obj.eval(theta, grad)
 			st.GradNorm = normInf(grad)
-			res.Converged = st.GradNorm <= cfg.GradTol*math.Max(1, math.Abs(f))
+			res.Converged = cfg.GradTol > 0 && st.GradNorm <= cfg.GradTol*math.Max(1, math.Abs(f))
+			if cfg.GapTol > 0 {
+				st.Gap = gapBound(theta, grad, m.Classes*m.Features, cfg.L2)
+				res.Converged = res.Converged || st.Gap <= cfg.GapTol
+			}
 		}
 		st.Elapsed = time.Since(start)
 		res.History = append(res.History, st)

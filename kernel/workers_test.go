@@ -293,3 +293,28 @@ func TestCheckDataWorkers(t *testing.T) {
 		}
 	}
 }
+
+func TestSGDGapTol(t *testing.T) {
+	x, y := lbfgsDigits(t)
+	m := NewModel(10, x.Cols)
+	res, err := (&Trainer{Epochs: 500, BatchSize: x.Rows, LearningRate: 2, Momentum: 0.9, L2: 1e-2, GapTol: 1e-4, Seed: 1}).Fit(m, x, y, Matrix{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res.History[len(res.History)-1]
+	if !res.Converged || res.Epochs >= 500 || !(last.Gap <= 1e-4) {
+		t.Fatalf("converged %v after %d epochs, gap %v", res.Converged, res.Epochs, last.Gap)
+	}
+	c, err := Certify(m, x, y, 1e-2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(c.Gap-last.Gap) > 1e-6 {
+		t.Fatalf("reported gap %v, certificate %v", last.Gap, c.Gap)
+	}
+	for _, tr := range []Trainer{{GapTol: 1e-3}, {GapTol: 1e-3, L2: 1e-3, L1: 1e-4}, {GapTol: -1, L2: 1}} {
+		if _, err := tr.Fit(NewModel(10, x.Cols), x, y, Matrix{}, nil); err == nil {
+			t.Errorf("%+v accepted", tr)
+		}
+	}
+}
