@@ -119,29 +119,29 @@ func SoftmaxCrossEntropyRows(grad Matrix, z Matrix, labels []int) (loss float64)
 			panicRowLabel(i, l, z.Cols)
 		}
 	}
-	// Rows that the one-call small-row kernel (AVX-512, ≤ 16 classes)
-	// handles with ordinary values contribute log s + m − z_y with the
-	// logs of up to 64 row sums s ∈ [1, 16] taken at once (log of their
-	// product); every other row goes through SoftmaxCrossEntropy's path.
+	// Rows that a one-call kernel handles with ordinary values contribute
+	// log s + m − z_y, the logs of the row sums s ∈ [1, z.Cols] taken
+	// together (log of their product, flushed before it could overflow);
+	// every other row goes through SoftmaxCrossEntropy's path.
 	var lin, logs float64
-	prod, np := 1.0, 0
+	prod := 1.0
 	for i := 0; i < z.Rows; i++ {
 		o, og := i*z.Stride, i*grad.Stride
 		zr := z.Data[o : o+z.Cols : o+z.Cols]
 		gr := grad.Data[og : og+z.Cols : og+z.Cols]
 		label := labels[i]
 		zy := zr[label]
-		m, s, small := softmaxSmallImpl(gr, zr)
+		m, s, one := softmaxRowImpl(gr, zr)
 		switch {
-		case small && s == s && s > 0:
+		case one && s == s && s > 0:
 			gr[label] -= 1
 			lin += float64(m) - float64(zy)
-			prod *= s
-			if np++; np == 64 {
+			// s ≤ z.Cols ≤ 2¹⁶ and prod ≤ 1e250 before the product.
+			if prod *= s; prod > 1e250 {
 				logs += fallback.LogSum(prod)
-				prod, np = 1, 0
+				prod = 1
 			}
-		case small && s != s:
+		case one && s != s:
 			// A NaN element (the kernel left garbage in gr, and zr if
 			// they alias): as SoftmaxCrossEntropy, all NaN.
 			fill(gr, nan32)

@@ -48,11 +48,6 @@ func shiftSubImpl(dst, src []float32, m, l float32) {
 	fallback.ShiftSub(dst, src, m, l)
 }
 
-// softmaxSmallImpl is the one-call softmax of short rows; this build has none.
-func softmaxSmallImpl(dst, src []float32) (m float32, sum float64, ok bool) {
-	return 0, 0, false
-}
-
 func matMulTImpl(z, x, w Matrix, b []float32) {
 	fallback.MatMulT(z.Data, z.Stride, x.Data, x.Stride, w.Data, w.Stride, b, x.Rows, w.Rows, w.Cols)
 }
@@ -64,8 +59,8 @@ func addMatMulTNImpl(g Matrix, alpha float32, d, x Matrix) {
 // prefetchL2 does nothing without assembly.
 func prefetchL2([]float32) {}
 
-// softmaxFusedImpl is the one-call softmax of a row; this build has none.
-func softmaxFusedImpl(dst, src []float32) (m float32, sum float64, ok bool) {
+// softmaxRowImpl is the one-call softmax of a row; this build has none.
+func softmaxRowImpl(dst, src []float32) (m float32, sum float64, ok bool) {
 	return 0, 0, false
 }
 

@@ -263,10 +263,7 @@ func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
 			}
 		}
 		if !ok {
-			for i, v := range st.g {
-				st.d[i] = -v
-			}
-			alpha, ok = st.armijo(stepLen / norm2(st.d))
+			alpha, ok = st.armijo(st.steepest(st.g, stepLen))
 			if !ok {
 				res.Reason = ReasonNoProgress
 				break
@@ -283,6 +280,15 @@ func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
 	res.Gap = gap()
 	o.store(m, st.theta)
 	return res, nil
+}
+
+// steepest sets the direction d = −g and returns the step α that moves θ
+// by the Euclidean length stepLen along it (the first trial after a reset).
+func (st *lbfgsState) steepest(g []float64, stepLen float64) float64 {
+	for i, v := range g {
+		st.d[i] = -v
+	}
+	return stepLen / norm2(st.d)
 }
 
 // accept makes the trial point (tTheta, tg, tf) the current one, storing

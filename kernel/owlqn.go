@@ -47,10 +47,7 @@ func (st *lbfgsState) owlqn(cfg *LBFGS, nw int, start time.Time) LBFGSResult {
 			}
 		}
 		if !ok {
-			for i, v := range ow.pg {
-				st.d[i] = -v
-			}
-			alpha, ok = ow.search(stepLen / norm2(st.d))
+			alpha, ok = ow.search(st.steepest(ow.pg, stepLen))
 			if !ok {
 				res.Reason = ReasonNoProgress
 				break

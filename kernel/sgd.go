@@ -16,24 +16,23 @@ import "math/rand/v2"
 //
 // and, with L1, W ← sign(W)·max(|W| − lr·λ₁, 0).
 type sgd struct {
-	m       *Model
-	x       Matrix
-	y       []int
-	rw      []float32 // row weights (nil: all 1)
-	l2, l1  float32
-	mom     float32
-	perm    []int // the epoch's row order
-	ylab    []int // ylab[i] = y[perm[i]] (read sequentially by the steps)
-	bs      int   // batch size
-	rng     *rand.Rand
-	lo, hi  int // the current step takes rows perm[lo:hi]
-	shards  []sgdShard
-	pool    *pool
-	v       Matrix    // momentum of W
-	vb      []float32 // momentum of B
-	gb      []float64 // bias gradient of the step
-	one     []float32 // {1}: AddOuter of one row is an axpy
-	workers int
+	m      *Model
+	x      Matrix
+	y      []int
+	rw     []float32 // row weights (nil: all 1)
+	l2, l1 float32
+	mom    float32
+	perm   []int // the epoch's row order
+	ylab   []int // ylab[i] = y[perm[i]] (read sequentially by the steps)
+	bs     int   // batch size
+	rng    *rand.Rand
+	lo, hi int // the current step takes rows perm[lo:hi]
+	shards []sgdShard
+	pool   *pool
+	v      Matrix    // momentum of W
+	vb     []float32 // momentum of B
+	gb     []float64 // bias gradient of the step
+	one    []float32 // {1}: AddOuter of one row is an axpy
 }
 
 // sgdShard is one worker's part of a step.
@@ -51,19 +50,18 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 	per := (cfg.BatchSize + w - 1) / w
 	s := &sgd{
 		m: m, x: x, y: y, rw: rw,
-		l2:      float32(cfg.L2),
-		l1:      float32(cfg.L1),
-		mom:     float32(cfg.Momentum),
-		perm:    make([]int, x.Rows),
-		ylab:    make([]int, x.Rows),
-		bs:      cfg.BatchSize,
-		rng:     rand.New(rand.NewPCG(cfg.Seed, 0x6d617865_6e74)),
-		shards:  make([]sgdShard, w),
-		v:       NewMatrix(m.Classes, m.Features),
-		vb:      make([]float32, m.Classes),
-		gb:      make([]float64, m.Classes),
-		one:     []float32{1},
-		workers: w,
+		l2:     float32(cfg.L2),
+		l1:     float32(cfg.L1),
+		mom:    float32(cfg.Momentum),
+		perm:   make([]int, x.Rows),
+		ylab:   make([]int, x.Rows),
+		bs:     cfg.BatchSize,
+		rng:    rand.New(rand.NewPCG(cfg.Seed, 0x6d617865_6e74)),
+		shards: make([]sgdShard, w),
+		v:      NewMatrix(m.Classes, m.Features),
+		vb:     make([]float32, m.Classes),
+		gb:     make([]float64, m.Classes),
+		one:    []float32{1},
 	}
 	for i := range s.perm {
 		s.perm[i] = i
@@ -93,7 +91,7 @@ func (s *sgd) shuffle() {
 // shard computes worker j's part of the current batch.
 func (s *sgd) shard(j int) {
 	sh := &s.shards[j]
-	n, w := s.hi-s.lo, s.workers
+	n, w := s.hi-s.lo, len(s.shards)
 	a, b := s.lo+j*n/w, s.lo+(j+1)*n/w
 	rows, labels := s.perm[a:b], s.ylab[a:b]
 	sh.loss, sh.correct = 0, 0

@@ -72,18 +72,6 @@ func asmShiftSub(be backendID, dst, src []float32, m, l float32) {
 	asm.ShiftSubAVX2(dst, src, m, l)
 }
 
-// softmaxSmallImpl computes the softmax of a row of at most 16 elements in
-// one call on AVX-512 (ok = false elsewhere): dst as after max, exp-sum and
-// scale, with m and the sum returned for softmaxParts. When m is ±Inf the
-// kernel does not write dst.
-func softmaxSmallImpl(dst, src []float32) (m float32, sum float64, ok bool) {
-	if len(src) == 0 || len(src) > 16 || current() != avx512 {
-		return 0, 0, false
-	}
-	m, sum = asm.SoftmaxSmallAVX512(dst, src)
-	return m, sum, true
-}
-
 // asmMatMulTSamples is the block size of asmMatMulT: its n must be a multiple.
 func asmMatMulTSamples(be backendID) int {
 	if be == avx512 {
@@ -111,18 +99,22 @@ func asmAddMatMulTN(be backendID, g []float32, gs int, alpha float32, d []float3
 // prefetchL2 hints the CPU to bring p's elements into L2 (every amd64 CPU).
 func prefetchL2(p []float32) { asm.PrefetchL2(p) }
 
-// softmaxFusedImpl computes the softmax of a row of at most chunk elements
-// in one assembly call on AVX2 and AVX-512 (ok = false elsewhere), with
-// the results of max, exp-sum and scale; when m is ±Inf it does not write
-// dst.
-func softmaxFusedImpl(dst, src []float32) (m float32, sum float64, ok bool) {
+// softmaxRowImpl computes the softmax of a row of at most chunk elements
+// in one assembly call (ok = false on the generic backend, for empty rows
+// and longer ones): SoftmaxSmallAVX512 for rows of at most 16 on AVX-512,
+// else the fused Softmax kernel. dst is as after max, exp-sum and scale,
+// with m and the sum returned for softmaxParts; when m is ±Inf the kernels
+// do not write dst.
+func softmaxRowImpl(dst, src []float32) (m float32, sum float64, ok bool) {
 	be := current()
-	if be == generic || len(src) == 0 || len(src) > chunk {
+	switch {
+	case be == generic || len(src) == 0 || len(src) > chunk:
 		return 0, 0, false
-	}
-	if be == avx512 {
+	case be == avx512 && len(src) <= 16:
+		m, sum = asm.SoftmaxSmallAVX512(dst, src)
+	case be == avx512:
 		m, sum = asm.SoftmaxAVX512(dst, src)
-	} else {
+	default:
 		m, sum = asm.SoftmaxAVX2(dst, src)
 	}
 	return m, sum, true

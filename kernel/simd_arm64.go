@@ -35,12 +35,6 @@ func asmShiftSub(_ backendID, dst, src []float32, m, l float32) {
 	asm.ShiftSubNEON(dst, src, m, l)
 }
 
-// softmaxSmallImpl: no one-call small softmax on NEON yet; softmaxParts
-// composes max, exp-sum and scale.
-func softmaxSmallImpl(dst, src []float32) (m float32, sum float64, ok bool) {
-	return 0, 0, false
-}
-
 // asmMatMulTSamples is the block size of asmMatMulT: its n must be a multiple.
 func asmMatMulTSamples(backendID) int { return asm.MatMulTRowsNEON }
 
@@ -55,11 +49,11 @@ func asmAddMatMulTN(_ backendID, g []float32, gs int, alpha float32, d []float32
 // prefetchL2 does nothing on arm64.
 func prefetchL2([]float32) {}
 
-// softmaxFusedImpl computes the softmax of a row of at most chunk elements
+// softmaxRowImpl computes the softmax of a row of at most chunk elements
 // in one NEON call (ok = false on the generic backend or longer rows), with
 // the results of max, exp-sum and scale; when m is ±Inf it does not write
 // dst.
-func softmaxFusedImpl(dst, src []float32) (m float32, sum float64, ok bool) {
+func softmaxRowImpl(dst, src []float32) (m float32, sum float64, ok bool) {
 	if current() == generic || len(src) == 0 || len(src) > chunk {
 		return 0, 0, false
 	}

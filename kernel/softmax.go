@@ -65,13 +65,9 @@ func maxExpSum(x []float32) (m float32, s float64) {
 // Without wantLog, logSum and lse are 0 for ordinary input (the log is the
 // slowest step of a short row; dst is the same either way).
 func softmaxParts(dst, src []float32, wantLog bool) (m float32, logSum float64, lse float32) {
-	// One assembly call when the backend has one for this length (the
-	// small-row AVX-512 kernel, the fused AVX2/AVX-512 kernel), else the
+	// One assembly call when the backend has one for this length, else the
 	// primitives; the results are the same bit for bit.
-	m, s, one := softmaxSmallImpl(dst, src)
-	if !one {
-		m, s, one = softmaxFusedImpl(dst, src)
-	}
+	m, s, one := softmaxRowImpl(dst, src)
 	if !one {
 		m = maxImpl(src)
 	}

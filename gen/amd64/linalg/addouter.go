@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
 )
@@ -45,11 +43,7 @@ func addOuter(s *ISA) {
 		if R != 1 && R != 2 && R != 4 && R != 8 {
 			panic("AddOuter: 1, 2, 4 or 8 rows per pass")
 		}
-		lbl := func(x string) string { return fmt.Sprintf("r%d_%s", R, x) }
-		next := "done"
-		if pi+1 < len(s.AddOuterPasses) {
-			next = fmt.Sprintf("r%d_rows", s.AddOuterPasses[pi+1].Rows)
-		}
+		lbl, next := passLabels(R, rowsOf(s.AddOuterPasses)[pi+1:], "done")
 		p := s.pool()
 		al := p.get()
 		av := p.getN(R)

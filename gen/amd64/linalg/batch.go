@@ -121,11 +121,7 @@ func matMulT(s *ISA) {
 	Load(Param("k"), krem)
 
 	for pi, R := range s.MatMulTPasses {
-		lbl := func(x string) string { return fmt.Sprintf("r%d_%s", R, x) }
-		next := "next_block"
-		if pi+1 < len(s.MatMulTPasses) {
-			next = fmt.Sprintf("r%d_rows", s.MatMulTPasses[pi+1])
-		}
+		lbl, next := passLabels(R, s.MatMulTPasses[pi+1:], "next_block")
 		if R > 5 {
 			panic("MatMulT: at most 5 rows per pass")
 		}
@@ -361,11 +357,7 @@ func addMatMulTN(s *ISA) {
 	}
 
 	for pi, R := range s.AddMatMulTNPasses {
-		lbl := func(x string) string { return fmt.Sprintf("r%d_%s", R, x) }
-		next := "done"
-		if pi+1 < len(s.AddMatMulTNPasses) {
-			next = fmt.Sprintf("r%d_rows", s.AddMatMulTNPasses[pi+1])
-		}
+		lbl, next := passLabels(R, s.AddMatMulTNPasses[pi+1:], "done")
 		if R > 5 {
 			panic("AddMatMulTN: at most 5 rows per pass")
 		}

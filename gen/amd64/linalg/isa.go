@@ -426,3 +426,23 @@ func (s *ISA) storeSums(tot []reg.VecPhysical, y Mem, bp reg.GPVirtual, t1, t2 r
 		}
 	}
 }
+
+// passLabels returns the label maker of a pass over R rows ("r<R>_…") and
+// the label it falls through to when fewer than R rows remain: the next
+// shape's "r<rows>_rows" in later, or end after the last shape.
+func passLabels(R int, later []int, end string) (lbl func(string) string, next string) {
+	lbl = func(x string) string { return fmt.Sprintf("r%d_%s", R, x) }
+	if len(later) == 0 {
+		return lbl, end
+	}
+	return lbl, fmt.Sprintf("r%d_rows", later[0])
+}
+
+// rowsOf returns the row counts of pass shapes.
+func rowsOf(ps []rowPass) []int {
+	rows := make([]int, len(ps))
+	for i, p := range ps {
+		rows[i] = p.Rows
+	}
+	return rows
+}

@@ -130,11 +130,7 @@ func matVec(s *ISA) {
 
 	for pi, ps := range s.MatVecPasses {
 		R, C := ps.Rows, ps.Cols
-		lbl := func(x string) string { return fmt.Sprintf("r%d_%s", R, x) }
-		next := "done"
-		if pi+1 < len(s.MatVecPasses) {
-			next = fmt.Sprintf("r%d_rows", s.MatVecPasses[pi+1].Rows)
-		}
+		lbl, next := passLabels(R, rowsOf(s.MatVecPasses)[pi+1:], "done")
 		p := s.pool()
 		acc := make([][]VecPhysical, R)
 		for r := range acc {
