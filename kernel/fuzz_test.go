@@ -395,58 +395,41 @@ func fuzzLogits(d *fuzzDec) (xs []float32, offIn, offOut int) {
 }
 
 func FuzzSoftmax(f *testing.F) {
-	softmaxSeeds(f)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		xs, offIn, offOut := fuzzLogits(&fuzzDec{data})
-		n := len(xs)
-		want := make([]float32, n)
-		wl := fallback.Softmax(want, xs)
-		forEachBackend(t, func(t *testing.T) {
-			x, out := inBuf(xs, offIn), outBuf(n, offOut)
-			lse := Softmax(out.s(), x)
-			if msg := checkSoftmax(out.s(), lse, xs); msg != "" {
-				t.Fatalf("Softmax n=%d: %s", n, msg)
-			}
-			if msg := classesAgree(append(slices.Clone(out.s()), lse), append(want, wl)); msg != "" {
-				t.Fatalf("Softmax n=%d (lse last): %s", n, msg)
-			}
-			if msg := out.check(); msg != "" {
-				t.Fatalf("Softmax n=%d: dst %s", n, msg)
-			}
-			inputUnchanged(t, "Softmax", "src", x, xs)
-			in := slices.Clone(xs)
-			l2 := Softmax(in, in)
-			if msg := sameBits(append(in, l2), append(slices.Clone(out.s()), lse)); msg != "" {
-				t.Fatalf("Softmax in place differs: %s", msg)
-			}
-		})
-	})
+	fuzzRowOp(f, "Softmax", Softmax, fallback.Softmax, checkSoftmax)
 }
 
 func FuzzLogSoftmax(f *testing.F) {
+	fuzzRowOp(f, "LogSoftmax", LogSoftmax, fallback.LogSoftmax, checkLogSoftmax)
+}
+
+// fuzzRowOp fuzzes a row op returning the log-sum-exp (Softmax or
+// LogSoftmax) on every backend: against the oracle (check), against the
+// NaN/±Inf classes of its fallback twin (ref), for guard and input
+// integrity, and for bit-identical results in place.
+func fuzzRowOp(f *testing.F, name string, op, ref func(dst, src []float32) float32, check func(out []float32, lse float32, x []float32) string) {
 	softmaxSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		xs, offIn, offOut := fuzzLogits(&fuzzDec{data})
 		n := len(xs)
 		want := make([]float32, n)
-		wl := fallback.LogSoftmax(want, xs)
+		wl := ref(want, xs)
 		forEachBackend(t, func(t *testing.T) {
 			x, out := inBuf(xs, offIn), outBuf(n, offOut)
-			lse := LogSoftmax(out.s(), x)
-			if msg := checkLogSoftmax(out.s(), lse, xs); msg != "" {
-				t.Fatalf("LogSoftmax n=%d: %s", n, msg)
+			lse := op(out.s(), x)
+			if msg := check(out.s(), lse, xs); msg != "" {
+				t.Fatalf("%s n=%d: %s", name, n, msg)
 			}
 			if msg := classesAgree(append(slices.Clone(out.s()), lse), append(want, wl)); msg != "" {
-				t.Fatalf("LogSoftmax n=%d (lse last): %s", n, msg)
+				t.Fatalf("%s n=%d (lse last): %s", name, n, msg)
 			}
 			if msg := out.check(); msg != "" {
-				t.Fatalf("LogSoftmax n=%d: dst %s", n, msg)
+				t.Fatalf("%s n=%d: dst %s", name, n, msg)
 			}
-			inputUnchanged(t, "LogSoftmax", "src", x, xs)
+			inputUnchanged(t, name, "src", x, xs)
 			in := slices.Clone(xs)
-			l2 := LogSoftmax(in, in)
+			l2 := op(in, in)
 			if msg := sameBits(append(in, l2), append(slices.Clone(out.s()), lse)); msg != "" {
-				t.Fatalf("LogSoftmax in place differs: %s", msg)
+				t.Fatalf("%s in place differs: %s", name, msg)
 			}
 		})
 	})
