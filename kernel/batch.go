@@ -145,7 +145,7 @@ func SoftmaxCrossEntropyRows(grad Matrix, z Matrix, labels []int) (loss float64)
 			// A NaN element (the kernel left garbage in gr, and zr if
 			// they alias): as SoftmaxCrossEntropy, all NaN.
 			fill(gr, nan32)
-			lin += math.NaN()
+			lin = math.NaN() // stays NaN
 		default:
 			// ±Inf maximum (the kernel wrote nothing) or no small kernel.
 			lin += float64(softmaxCrossEntropyImpl(gr, zr, label))

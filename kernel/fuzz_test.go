@@ -173,7 +173,7 @@ func mustNaNDot(x, y []float32) bool {
 }
 
 func FuzzExp(f *testing.F) {
-	f.Add([]byte(fuzzEnc{}.u16(37).raw(false, 0, -0.0, 1, -1, 88.72283, 88.72284, -87.33654, -87.33655).u8(3)))
+	f.Add([]byte(fuzzEnc{}.u16(37).raw(false, 0, negZero32, 1, -1, 88.72283, 88.72284, -87.33654, -87.33655).u8(3)))
 	f.Add([]byte(fuzzEnc{}.u16(300).pal(false, palNaN, palPosInf, palNegInf, palMax, palNegMax, 16, 17, 18, 19, 13, 15, 35, 36, 37).u8(7)))
 	f.Add([]byte(fuzzEnc{}.u16(1000).u8(2).u8(255)))
 	f.Fuzz(func(t *testing.T, data []byte) {

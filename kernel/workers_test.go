@@ -106,7 +106,6 @@ func TestSampleWeightsScaleTheGradient(t *testing.T) {
 func TestLBFGSWeightsEqualDuplicates(t *testing.T) {
 	x, y := blobs(23, 200, 6, 3, 0.4)
 	sw := make([]float64, x.Rows)
-	dup := NewMatrix(0, 6)
 	var rows [][]float32
 	var dy []int
 	for i := range sw {
@@ -116,7 +115,7 @@ func TestLBFGSWeightsEqualDuplicates(t *testing.T) {
 			dy = append(dy, y[i])
 		}
 	}
-	dup = NewMatrix(len(rows), 6)
+	dup := NewMatrix(len(rows), 6)
 	for i, r := range rows {
 		copy(dup.Row(i), r)
 	}
