@@ -20,6 +20,7 @@ type isa struct {
 	expUnroll int    // vectors per main-loop iteration of Exp
 	sumUnroll int    // vectors per main-loop iteration of ExpShiftSum
 	sumAcc    int    // float64 accumulators of ExpShiftSum
+	sumPair   int    // ExpShiftSum: vectors added lane-wise in float32 before one widening to float64 (1, 2 or 4)
 	strUnroll int    // vectors per main-loop iteration of the streaming kernels
 	scalef    bool   // AVX-512: scale by 2^n with VSCALEFPS instead of an integer add (see exp)
 	expHold   []int  // constants Exp holds in registers
@@ -35,7 +36,7 @@ var (
 	// every other constant is a 32-byte memory operand.
 	avx2 = &isa{name: "AVX2", lanes: 8, strUnroll: 4,
 		expUnroll: 3, expHold: []int{cMagic},
-		sumUnroll: 2, sumAcc: 2, sumHold: []int{cMagic, cC6}}
+		sumUnroll: 2, sumAcc: 2, sumPair: 2, sumHold: []int{cMagic, cC6}}
 	// avx512 is AVX-512 F+DQ+BW+VL on ZMM registers with 32 vector
 	// registers; constants are embedded {1to16} broadcasts, except the two
 	// that initialise a register (VBROADCASTSS from memory occupies a
@@ -43,7 +44,7 @@ var (
 	// per iteration measured no faster.
 	avx512 = &isa{name: "AVX512", lanes: 16, evex: true, strUnroll: 4,
 		expUnroll: 4, expHold: []int{cMagic, cC6},
-		sumUnroll: 4, sumAcc: 4, sumHold: []int{cMagic, cC6}}
+		sumUnroll: 4, sumAcc: 4, sumPair: 4, sumHold: []int{cMagic, cC6}}
 )
 
 func (a *isa) bytes() int { return 4 * a.lanes }

@@ -188,7 +188,21 @@ func (a *isa) expSum(mb reg.VecVirtual) ([]reg.VecVirtual, body) {
 			if s.partial() && !a.evex {
 				VANDPS(s.valid(), y, y) // lanes outside the slice's tail add nothing
 			}
-			a.accumulate(acc[j%len(acc)], y)
+		}
+		// sumPair vectors are added lane-wise in float32 (a tree: each
+		// term goes through log2(sumPair) ≤ 2 roundings, a relative error
+		// below 2^-23 of the sum) before one widening to float64: the
+		// conversions cost about as much as the exp (ExpShiftSum 1000
+		// elements, AVX-512: 300 ns with none, 245 ns with sumPair 4;
+		// Exp alone 205 ns).
+		for w := 1; w < a.sumPair && w < len(ys); w *= 2 {
+			for i := 0; i+w < len(ys); i += 2 * w {
+				VADDPS(ys[i+w], ys[i], ys[i])
+			}
+		}
+		step := min(a.sumPair, len(ys))
+		for j := 0; j < len(ys); j += step {
+			a.accumulate(acc[(j/step)%len(acc)], ys[j])
 		}
 	}
 }
