@@ -183,6 +183,24 @@ DATA softmaxkmask<>+30(SB)/2, $0x7fff
 DATA softmaxkmask<>+32(SB)/2, $0xffff
 GLOBL softmaxkmask<>(SB), RODATA|NOPTR, $34
 
+DATA softmaxiota<>+0(SB)/4, $0x00000000
+DATA softmaxiota<>+4(SB)/4, $0x00000001
+DATA softmaxiota<>+8(SB)/4, $0x00000002
+DATA softmaxiota<>+12(SB)/4, $0x00000003
+DATA softmaxiota<>+16(SB)/4, $0x00000004
+DATA softmaxiota<>+20(SB)/4, $0x00000005
+DATA softmaxiota<>+24(SB)/4, $0x00000006
+DATA softmaxiota<>+28(SB)/4, $0x00000007
+DATA softmaxiota<>+32(SB)/4, $0x00000008
+DATA softmaxiota<>+36(SB)/4, $0x00000009
+DATA softmaxiota<>+40(SB)/4, $0x0000000a
+DATA softmaxiota<>+44(SB)/4, $0x0000000b
+DATA softmaxiota<>+48(SB)/4, $0x0000000c
+DATA softmaxiota<>+52(SB)/4, $0x0000000d
+DATA softmaxiota<>+56(SB)/4, $0x0000000e
+DATA softmaxiota<>+60(SB)/4, $0x0000000f
+GLOBL softmaxiota<>(SB), RODATA|NOPTR, $64
+
 // func ExpAVX2(dst []float32, src []float32)
 // Requires: AVX, AVX2, FMA3
 TEXT ·ExpAVX2(SB), NOSPLIT, $32-48
@@ -3314,15 +3332,67 @@ sm_special:
 // func SoftmaxSmallAVX512(dst []float32, src []float32) (m float32, sum float64)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512VL, CMOV
 TEXT ·SoftmaxSmallAVX512(SB), NOSPLIT, $0-64
-	MOVQ              dst_base+0(FP), AX
-	MOVQ              src_base+24(FP), CX
-	MOVQ              src_len+32(FP), DX
-	MOVQ              $0x00000010, BX
-	CMPQ              DX, BX
-	CMOVQGT           BX, DX
-	LEAQ              softmaxkmask<>+0(SB), BX
-	KMOVW             (BX)(DX*2), K1
-	VMOVUPS.Z         (CX), K1, Z0
+	MOVQ    dst_base+0(FP), AX
+	MOVQ    src_base+24(FP), CX
+	MOVQ    src_len+32(FP), DX
+	MOVQ    $0x00000010, BX
+	CMPQ    DX, BX
+	CMOVQGT BX, DX
+	LEAQ    softmaxkmask<>+0(SB), BX
+	KMOVW   (BX)(DX*2), K1
+	TESTQ   DX, DX
+	JZ      small_empty
+	VXORPS  Z0, Z0, Z0
+	CMPQ    DX, $0x10
+	JNE     ld_part
+	VMOVUPS (CX), Z0
+	JMP     ld_done
+
+ld_part:
+	TESTQ   $0x00000008, DX
+	JZ      ld_p4
+	VMOVUPS (CX), Y0
+
+ld_p4:
+	TESTQ           $0x00000004, DX
+	JZ              ld_p2
+	MOVQ            DX, SI
+	ANDQ            $0x0000000c, SI
+	MOVQ            DX, BX
+	ANDQ            $0x00000008, BX
+	LEAQ            softmaxkmask<>+0(SB), DI
+	KMOVW           (DI)(SI*2), K2
+	KMOVW           (DI)(BX*2), K3
+	KXORW           K3, K2, K2
+	VBROADCASTF32X4 (CX)(BX*4), K2, Z0
+
+ld_p2:
+	TESTQ           $0x00000002, DX
+	JZ              ld_p1
+	MOVQ            DX, SI
+	ANDQ            $0x0000000e, SI
+	MOVQ            DX, BX
+	ANDQ            $0x0000000c, BX
+	LEAQ            softmaxkmask<>+0(SB), DI
+	KMOVW           (DI)(SI*2), K2
+	KMOVW           (DI)(BX*2), K3
+	KXORW           K3, K2, K2
+	VBROADCASTF32X2 (CX)(BX*4), K2, Z0
+
+ld_p1:
+	TESTQ        $0x00000001, DX
+	JZ           ld_done
+	MOVQ         DX, SI
+	ANDQ         $0x0000000f, SI
+	MOVQ         DX, BX
+	ANDQ         $0x0000000e, BX
+	LEAQ         softmaxkmask<>+0(SB), DI
+	KMOVW        (DI)(SI*2), K2
+	KMOVW        (DI)(BX*2), K3
+	KXORW        K3, K2, K2
+	VBROADCASTSS (CX)(BX*4), K2, Z0
+
+ld_done:
 	VBROADCASTSS      softmaxconst<>+416(SB), Z1
 	VMAXPS            Z1, Z0, K1, Z1
 	VEXTRACTF64X4     $0x01, Z1, Y2
@@ -3361,8 +3431,8 @@ TEXT ·SoftmaxSmallAVX512(SB), NOSPLIT, $0-64
 	VSUBPS            Z1, Z0, Z0
 	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z0, K1, K2
 	VMOVAPS.Z         Z4, K2, Z4
-	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z0, K1, K2
-	VMAXPS            Z0, Z2, K2, Z4
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z0, K1, K1
+	VMAXPS            Z0, Z2, K1, Z4
 	VXORPS            Z0, Z0, Z0
 	VCVTPS2PD         Y4, Z1
 	VEXTRACTF64X4     $0x01, Z4, Y2
@@ -3381,9 +3451,64 @@ TEXT ·SoftmaxSmallAVX512(SB), NOSPLIT, $0-64
 	VCVTSD2SS         X1, X1, X1
 	VBROADCASTSS      X1, Z0
 	VMULPS            Z0, Z4, Z4
-	VMOVUPS           Z4, K1, (AX)
+	CMPQ              DX, $0x10
+	JNE               st_part
+	VMOVUPS           Z4, (AX)
+	JMP               st_done
+
+st_part:
+	TESTQ   $0x00000008, DX
+	JZ      st_p4
+	VMOVUPS Y4, (AX)
+
+st_p4:
+	TESTQ         $0x00000004, DX
+	JZ            st_p2
+	MOVQ          DX, BX
+	ANDQ          $0x0000000c, BX
+	MOVQ          DX, CX
+	ANDQ          $0x00000008, CX
+	LEAQ          softmaxkmask<>+0(SB), SI
+	KMOVW         (SI)(BX*2), K1
+	KMOVW         (SI)(CX*2), K2
+	KXORW         K2, K1, K1
+	VCOMPRESSPS.Z Z4, K1, Z0
+	VMOVUPS       X0, (AX)(CX*4)
+
+st_p2:
+	TESTQ         $0x00000002, DX
+	JZ            st_p1
+	MOVQ          DX, BX
+	ANDQ          $0x0000000e, BX
+	MOVQ          DX, CX
+	ANDQ          $0x0000000c, CX
+	LEAQ          softmaxkmask<>+0(SB), SI
+	KMOVW         (SI)(BX*2), K1
+	KMOVW         (SI)(CX*2), K2
+	KXORW         K2, K1, K1
+	VCOMPRESSPS.Z Z4, K1, Z0
+	VMOVSD        X0, (AX)(CX*4)
+
+st_p1:
+	TESTQ         $0x00000001, DX
+	JZ            st_done
+	MOVQ          DX, CX
+	ANDQ          $0x0000000f, CX
+	ANDQ          $0x0000000e, DX
+	LEAQ          softmaxkmask<>+0(SB), BX
+	KMOVW         (BX)(CX*2), K1
+	KMOVW         (BX)(DX*2), K2
+	KXORW         K2, K1, K1
+	VCOMPRESSPS.Z Z4, K1, Z0
+	VMOVSS        X0, (AX)(DX*4)
+
+st_done:
 	VZEROUPPER
 	RET
+
+small_empty:
+	VMOVSS softmaxconst<>+416(SB), X0
+	VMOVSS X0, m+48(FP)
 
 small_special:
 	VXORPS X0, X0, X0

@@ -114,6 +114,7 @@ var (
 	constTab operand.Mem // softmaxconst<>: the constants above
 	ymaskTab operand.Mem // softmaxymask<>: 8 × 0xFFFFFFFF, 8 × 0, 8 × 0xFFFFFFFF (AVX2 lane masks)
 	kmaskTab operand.Mem // softmaxkmask<>: uint16 (1<<r)−1 for r = 0..16 (AVX-512 tails)
+	iotaTab  operand.Mem // softmaxiota<>: uint32 0, 1, …, 15 (permutation indices)
 )
 
 // declareData emits the read-only tables.
@@ -143,6 +144,10 @@ func declareData() {
 	kmaskTab = GLOBL("softmaxkmask", RODATA|NOPTR)
 	for r := 0; r <= 16; r++ {
 		DATA(2*r, operand.U16(uint16(1<<r-1)))
+	}
+	iotaTab = GLOBL("softmaxiota", RODATA|NOPTR)
+	for i := 0; i < 16; i++ {
+		DATA(4*i, operand.U32(uint32(i)))
 	}
 }
 
