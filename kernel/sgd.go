@@ -9,12 +9,17 @@ import "math/rand/v2"
 // worker copies its rows into a contiguous block (the rows of a shuffled
 // batch are scattered), computes their logits with MatMulT, the loss and
 // logit gradients with SoftmaxCrossEntropyRows, and its weight gradient
-// with AddMatMulTN, into its own buffers. The update then adds the
-// workers' gradients in worker order, through the SIMD kernels:
+// with AddMatMulTN. The update is
 //
 //	V ← μ·V − (lr/|batch|)·Σ_workers G − lr·λ·W,  W ← W + V
 //
-// and, with L1, W ← sign(W)·max(|W| − lr·λ₁, 0).
+// and, with L1, W ← sign(W)·max(|W| − lr·λ₁, 0), with the workers' terms
+// added in worker order. V is scaled by μ at the end of the previous step,
+// so worker 0 adds its term straight into V (AddMatMulTN with alpha =
+// −lr/|batch|); the other workers accumulate into their own G, added to V
+// after the round. The remaining passes treat V, G and W (when its rows
+// are contiguous) as single vectors: a handful of kernel calls per step
+// rather than several per class row.
 type sgd struct {
 	m      *Model
 	x      Matrix
@@ -32,13 +37,14 @@ type sgd struct {
 	v      Matrix    // momentum of W
 	vb     []float32 // momentum of B
 	gb     []float64 // bias gradient of the step
+	alpha  float32   // −lr/|batch| of the current step
 	one    []float32 // {1}: AddOuter of one row is an axpy
 }
 
 // sgdShard is one worker's part of a step.
 type sgdShard struct {
 	xb, z   Matrix    // the rows, copied contiguously; their logits, then p − onehot
-	g       Matrix    // Σ over the rows of the weight gradient
+	g       Matrix    // Σ over the rows of the weight gradient (workers > 0; worker 0 adds into V)
 	gb      []float64 // Σ over the rows of the bias gradient
 	loss    float64
 	correct int
@@ -58,7 +64,7 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 		bs:     cfg.BatchSize,
 		rng:    rand.New(rand.NewPCG(cfg.Seed, 0x6d617865_6e74)),
 		shards: make([]sgdShard, w),
-		v:      NewMatrix(m.Classes, m.Features),
+		v:      likeW(m.W),
 		vb:     make([]float32, m.Classes),
 		gb:     make([]float64, m.Classes),
 		one:    []float32{1},
@@ -70,12 +76,21 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 		s.shards[j] = sgdShard{
 			xb: NewMatrix(per, m.Features),
 			z:  NewMatrix(per, m.Classes),
-			g:  NewMatrix(m.Classes, m.Features),
 			gb: make([]float64, m.Classes),
+		}
+		if j > 0 { // worker 0 adds into V
+			s.shards[j].g = likeW(m.W)
 		}
 	}
 	s.pool = newPool(w, s.shard)
 	return s
+}
+
+// likeW returns a zero matrix with W's shape and stride: V and the workers'
+// G share one layout, so the update adds them as single vectors (their
+// padding is theirs and stays zero).
+func likeW(w Matrix) Matrix {
+	return Matrix{Rows: w.Rows, Cols: w.Cols, Stride: w.Stride, Data: make([]float32, w.Rows*w.Stride)}
 }
 
 func (s *sgd) close() { s.pool.close() }
@@ -95,8 +110,10 @@ func (s *sgd) shard(j int) {
 	a, b := s.lo+j*n/w, s.lo+(j+1)*n/w
 	rows, labels := s.perm[a:b], s.ylab[a:b]
 	sh.loss, sh.correct = 0, 0
-	clear(sh.g.Data)
 	clear(sh.gb)
+	if j > 0 {
+		clear(sh.g.Data)
+	}
 	if len(rows) == 0 {
 		return
 	}
@@ -133,7 +150,11 @@ func (s *sgd) shard(j int) {
 		}
 		sh.loss = loss
 	}
-	AddMatMulTN(sh.g, 1, z, xb)
+	if j == 0 {
+		AddMatMulTN(s.v, s.alpha, z, xb) // V was scaled by μ after the last step
+	} else {
+		AddMatMulTN(sh.g, 1, z, xb)
+	}
 	for i := range labels {
 		for c, d := range z.Row(i) {
 			sh.gb[c] += float64(d)
@@ -146,6 +167,9 @@ func (s *sgd) shard(j int) {
 // before the step.
 func (s *sgd) step(lo, hi int, lr float32) (loss float64, correct int) {
 	s.lo, s.hi = lo, hi
+	inv := 1 / float32(hi-lo)
+	a := -lr * inv
+	s.alpha = a
 	s.pool.run()
 	clear(s.gb)
 	for j := range s.shards {
@@ -157,21 +181,19 @@ func (s *sgd) step(lo, hi int, lr float32) (loss float64, correct int) {
 		}
 	}
 	m := s.m
-	inv := 1 / float32(hi-lo)
-	a := -lr * inv
+	v := s.v.Data
+	for j := 1; j < len(s.shards); j++ {
+		s.axpy(v, a, s.shards[j].g.Data)
+	}
+	if m.W.Stride == m.W.Cols { // W as one vector, like V
+		s.updateW(v, m.W.Data[:len(v)], lr)
+	} else { // row by row: W's padding is not ours to write
+		for i := 0; i < m.Classes; i++ {
+			s.updateW(s.v.Row(i), m.W.Row(i), lr)
+		}
+	}
+	scaleImpl(v, s.mom) // μ·V for the next step
 	for i := 0; i < m.Classes; i++ {
-		v, w := s.v.Row(i), m.W.Row(i)
-		scaleImpl(v, s.mom)
-		for j := range s.shards {
-			s.axpy(v, a, s.shards[j].g.Row(i))
-		}
-		if s.l2 != 0 {
-			s.axpy(v, -lr*s.l2, w)
-		}
-		s.axpy(w, 1, v)
-		if s.l1 != 0 {
-			softThreshold(w, lr*s.l1)
-		}
 		d := float32(s.gb[i]) * inv
 		s.vb[i] = float32(s.mom*s.vb[i]) - float32(lr*d)
 		m.B[i] += s.vb[i]
@@ -179,10 +201,32 @@ func (s *sgd) step(lo, hi int, lr float32) (loss float64, correct int) {
 	return loss, correct
 }
 
-// axpy sets y = fma(a, x, y) through the AddOuter kernel of one row.
-func (s *sgd) axpy(y []float32, a float32, x []float32) {
-	addOuterImpl(Matrix{Rows: 1, Cols: len(y), Stride: len(y), Data: y}, a, s.one, x)
+// updateW finishes the update of the weights w (all of W or one row) with
+// their velocities v, which already hold μ·V − (lr/|batch|)·ΣG: the L2
+// term, W ← W + V and the L1 soft threshold.
+func (s *sgd) updateW(v, w []float32, lr float32) {
+	if s.l2 != 0 {
+		s.axpy(v, -lr*s.l2, w)
+	}
+	s.axpy(w, 1, v)
+	if s.l1 != 0 {
+		softThreshold(w, lr*s.l1)
+	}
 }
+
+// axpy sets y = fma(a, x, y) through the AddOuter kernel of one row, in
+// pieces of at most axpyChunk elements (the bound of one assembly call).
+func (s *sgd) axpy(y []float32, a float32, x []float32) {
+	for len(y) > 0 {
+		n := min(len(y), axpyChunk)
+		addOuterImpl(Matrix{Rows: 1, Cols: n, Stride: n, Data: y[:n]}, a, s.one, x[:n])
+		y, x = y[n:], x[n:]
+	}
+}
+
+// axpyChunk is the most elements one axpy kernel call takes (impl_simd.go's
+// chunk, for every build).
+const axpyChunk = 1 << 16
 
 // softThreshold sets w = sign(w)·max(|w| − t, 0).
 func softThreshold(w []float32, t float32) {

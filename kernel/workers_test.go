@@ -317,3 +317,56 @@ func TestSGDGapTol(t *testing.T) {
 		}
 	}
 }
+
+// TestSGDStridedWeights: a model whose W rows are padded (Stride > Cols,
+// as NewModel lays out 20 features) trains to the same weights, bit for
+// bit, as one with contiguous rows (the update runs per row there instead
+// of over W as one vector), with L1 and L2, on 1 and 2 workers; the padding
+// is never written.
+func TestSGDStridedWeights(t *testing.T) {
+	x, y := blobs(22, 600, 20, 5, 0.6)
+	fit := func(m *Model, workers int) {
+		tr := Trainer{Epochs: 3, BatchSize: 32, LearningRate: 0.05, Momentum: 0.9, L2: 1e-3, L1: 1e-4, Seed: 5, Workers: workers}
+		if _, err := tr.Fit(m, x, y, Matrix{}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const pad = 3
+	const guard = float32(-12345)
+	forEachBackendModel(t, func(t *testing.T) {
+		for _, workers := range []int{1, 2} {
+			plain := NewModel(5, 20)
+			plain.W = Matrix{Rows: 5, Cols: 20, Stride: 20, Data: make([]float32, 100)}
+			fit(plain, workers)
+			padded := NewModel(5, 20)
+			data := make([]float32, 5*(20+pad))
+			for i := range data {
+				data[i] = guard
+			}
+			padded.W = Matrix{Rows: 5, Cols: 20, Stride: 20 + pad, Data: data}
+			for i := 0; i < 5; i++ {
+				clear(padded.W.Row(i))
+			}
+			fit(padded, workers)
+			for i := 0; i < 5; i++ {
+				for j, v := range plain.W.Row(i) {
+					if got := padded.W.At(i, j); math.Float32bits(got) != math.Float32bits(v) {
+						t.Fatalf("workers=%d: W[%d,%d] = %v with padded rows, %v without", workers, i, j, got, v)
+					}
+				}
+				if i < 4 {
+					for k := 20; k < 20+pad; k++ {
+						if data[i*(20+pad)+k] != guard {
+							t.Fatalf("workers=%d: padding after row %d written", workers, i)
+						}
+					}
+				}
+			}
+			for c := range plain.B {
+				if plain.B[c] != padded.B[c] {
+					t.Fatalf("workers=%d: B[%d] = %v with padded rows, %v without", workers, c, padded.B[c], plain.B[c])
+				}
+			}
+		}
+	})
+}
