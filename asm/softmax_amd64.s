@@ -382,51 +382,150 @@ tail:
 	JMP          done
 
 short:
-	VXORPS  Y1, Y1, Y1
-	VMOVUPS Y1, (SP)
-	XORQ    BX, BX
+	VXORPS Y1, Y1, Y1
+	CMPQ   DX, $0x00000004
+	JA     in5
+	JE     in4
+	CMPQ   DX, $0x00000002
+	JA     in3
+	JE     in2
+	JMP    in1
 
-copyin:
-	MOVL         (CX)(BX*4), SI
-	MOVL         SI, (SP)(BX*4)
-	INCQ         BX
-	CMPQ         BX, DX
-	JB           copyin
-	VMOVUPS      (SP), Y1
-	VMOVAPS      Y0, Y2
-	VFMADD231PS  softmaxconst<>+0(SB), Y1, Y2
-	VSUBPS       Y0, Y2, Y0
-	VMULPS       softmaxconst<>+96(SB), Y0, Y3
-	VFNMADD132PS softmaxconst<>+64(SB), Y1, Y0
-	VSUBPS       Y3, Y0, Y1
-	VMOVUPS      softmaxconst<>+256(SB), Y4
-	VFMADD213PS  softmaxconst<>+224(SB), Y1, Y4
-	VFMADD213PS  softmaxconst<>+192(SB), Y1, Y4
-	VFMADD213PS  softmaxconst<>+160(SB), Y1, Y4
-	VFMADD213PS  softmaxconst<>+128(SB), Y1, Y4
-	VMULPS       Y1, Y1, Y1
-	VFMSUB231PS  Y4, Y1, Y3
-	VADDPS       Y3, Y0, Y0
+in5:
+	CMPQ DX, $0x00000006
+	JA   in7
+	JE   in6
+	JMP  in5go
+
+in1:
+	VXORPS   Y2, Y2, Y2
+	VMOVSS   (CX), X2
+	VBLENDPS $0x01, Y2, Y1, Y1
+	JMP      inend
+
+in2:
+	VXORPS   Y2, Y2, Y2
+	VMOVSD   (CX), X2
+	VBLENDPS $0x03, Y2, Y1, Y1
+	JMP      inend
+
+in3:
+	VXORPS    Y2, Y2, Y2
+	VMOVSD    (CX), X2
+	VINSERTPS $0x20, 8(CX), X2, X2
+	VBLENDPS  $0x07, Y2, Y1, Y1
+	JMP       inend
+
+in4:
+	VXORPS   Y2, Y2, Y2
+	VMOVUPS  (CX), X2
+	VBLENDPS $0x0f, Y2, Y1, Y1
+	JMP      inend
+
+in5go:
+	VXORPS      Y2, Y2, Y2
+	VMOVUPS     (CX), X2
+	VXORPS      X3, X3, X3
+	VMOVSS      16(CX), X3
+	VINSERTF128 $0x01, X3, Y2, Y2
+	VBLENDPS    $0x1f, Y2, Y1, Y1
+	JMP         inend
+
+in6:
+	VXORPS      Y2, Y2, Y2
+	VMOVUPS     (CX), X2
+	VXORPS      X3, X3, X3
+	VMOVSD      16(CX), X3
+	VINSERTF128 $0x01, X3, Y2, Y2
+	VBLENDPS    $0x3f, Y2, Y1, Y1
+	JMP         inend
+
+in7:
+	VXORPS      Y2, Y2, Y2
+	VMOVUPS     (CX), X2
+	VXORPS      X3, X3, X3
+	VMOVSD      16(CX), X3
+	VINSERTPS   $0x20, 24(CX), X3, X3
+	VINSERTF128 $0x01, X3, Y2, Y2
+	VBLENDPS    $0x7f, Y2, Y1, Y1
+
+inend:
+	VMOVAPS      Y1, Y2
+	VMOVAPS      Y0, Y3
+	VFMADD231PS  softmaxconst<>+0(SB), Y2, Y3
+	VSUBPS       Y0, Y3, Y0
+	VMULPS       softmaxconst<>+96(SB), Y0, Y4
+	VFNMADD132PS softmaxconst<>+64(SB), Y2, Y0
+	VSUBPS       Y4, Y0, Y2
+	VMOVUPS      softmaxconst<>+256(SB), Y5
+	VFMADD213PS  softmaxconst<>+224(SB), Y2, Y5
+	VFMADD213PS  softmaxconst<>+192(SB), Y2, Y5
+	VFMADD213PS  softmaxconst<>+160(SB), Y2, Y5
+	VFMADD213PS  softmaxconst<>+128(SB), Y2, Y5
+	VMULPS       Y2, Y2, Y2
+	VFMSUB231PS  Y5, Y2, Y4
+	VADDPS       Y4, Y0, Y0
 	VADDPS       softmaxconst<>+288(SB), Y0, Y0
-	VPSLLD       $0x17, Y2, Y2
-	VPADDD       Y2, Y0, Y0
-	VMOVUPS      softmaxconst<>+384(SB), Y1
-	VMOVUPS      (SP), Y2
-	VCMPPS       $0x1d, softmaxconst<>+320(SB), Y2, Y3
+	VPSLLD       $0x17, Y3, Y3
+	VPADDD       Y3, Y0, Y0
+	VMOVUPS      softmaxconst<>+384(SB), Y2
+	VMOVAPS      Y1, Y1
+	VCMPPS       $0x1d, softmaxconst<>+320(SB), Y1, Y3
 	VANDPS       Y3, Y0, Y0
-	VCMPPS       $0x06, softmaxconst<>+352(SB), Y2, Y3
-	VMAXPS       Y2, Y1, Y1
+	VCMPPS       $0x06, softmaxconst<>+352(SB), Y1, Y3
+	VMAXPS       Y1, Y2, Y1
 	VBLENDVPS    Y3, Y1, Y0, Y0
-	VMOVUPS      Y0, (SP)
-	XORQ         BX, BX
+	VMOVAPS      Y0, Y0
+	CMPQ         DX, $0x00000004
+	JA           out5
+	JE           out4
+	CMPQ         DX, $0x00000002
+	JA           out3
+	JE           out2
+	JMP          out1
 
-copyout:
-	MOVL (SP)(BX*4), SI
-	MOVL SI, (AX)(BX*4)
-	INCQ BX
-	CMPQ BX, DX
-	JB   copyout
+out5:
+	CMPQ DX, $0x00000006
+	JA   out7
+	JE   out6
+	JMP  out5go
 
+out1:
+	VMOVSS X0, (AX)
+	JMP    outend
+
+out2:
+	VMOVSD X0, (AX)
+	JMP    outend
+
+out3:
+	VMOVSD     X0, (AX)
+	VEXTRACTPS $0x02, X0, 8(AX)
+	JMP        outend
+
+out4:
+	VMOVUPS X0, (AX)
+	JMP     outend
+
+out5go:
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSS       X0, 16(AX)
+	JMP          outend
+
+out6:
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, 16(AX)
+	JMP          outend
+
+out7:
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, 16(AX)
+	VEXTRACTPS   $0x02, X0, 24(AX)
+
+outend:
 done:
 	VZEROUPPER
 	RET
@@ -481,16 +580,74 @@ tail:
 
 short:
 	VMOVUPS softmaxconst<>+416(SB), Y4
-	VMOVUPS Y4, (SP)
-	XORQ    DX, DX
+	CMPQ    CX, $0x00000004
+	JA      in5
+	JE      in4
+	CMPQ    CX, $0x00000002
+	JA      in3
+	JE      in2
+	JMP     in1
 
-copyin:
-	MOVL    (AX)(DX*4), BX
-	MOVL    BX, (SP)(DX*4)
-	INCQ    DX
-	CMPQ    DX, CX
-	JB      copyin
-	VMOVUPS (SP), Y4
+in5:
+	CMPQ CX, $0x00000006
+	JA   in7
+	JE   in6
+	JMP  in5go
+
+in1:
+	VXORPS   Y5, Y5, Y5
+	VMOVSS   (AX), X5
+	VBLENDPS $0x01, Y5, Y4, Y4
+	JMP      inend
+
+in2:
+	VXORPS   Y5, Y5, Y5
+	VMOVSD   (AX), X5
+	VBLENDPS $0x03, Y5, Y4, Y4
+	JMP      inend
+
+in3:
+	VXORPS    Y5, Y5, Y5
+	VMOVSD    (AX), X5
+	VINSERTPS $0x20, 8(AX), X5, X5
+	VBLENDPS  $0x07, Y5, Y4, Y4
+	JMP       inend
+
+in4:
+	VXORPS   Y5, Y5, Y5
+	VMOVUPS  (AX), X5
+	VBLENDPS $0x0f, Y5, Y4, Y4
+	JMP      inend
+
+in5go:
+	VXORPS      Y5, Y5, Y5
+	VMOVUPS     (AX), X5
+	VXORPS      X6, X6, X6
+	VMOVSS      16(AX), X6
+	VINSERTF128 $0x01, X6, Y5, Y5
+	VBLENDPS    $0x1f, Y5, Y4, Y4
+	JMP         inend
+
+in6:
+	VXORPS      Y5, Y5, Y5
+	VMOVUPS     (AX), X5
+	VXORPS      X6, X6, X6
+	VMOVSD      16(AX), X6
+	VINSERTF128 $0x01, X6, Y5, Y5
+	VBLENDPS    $0x3f, Y5, Y4, Y4
+	JMP         inend
+
+in7:
+	VXORPS      Y5, Y5, Y5
+	VMOVUPS     (AX), X5
+	VXORPS      X6, X6, X6
+	VMOVSD      16(AX), X6
+	VINSERTPS   $0x20, 24(AX), X6, X6
+	VINSERTF128 $0x01, X6, Y5, Y5
+	VBLENDPS    $0x7f, Y5, Y4, Y4
+
+inend:
+	VMOVAPS Y4, Y4
 	VMAXPS  Y0, Y4, Y0
 
 done:
@@ -695,63 +852,162 @@ sttail:
 	JMP          stdone
 
 stshort:
-	VXORPS  Y5, Y5, Y5
-	VMOVUPS Y5, (SP)
-	XORQ    CX, CX
+	VXORPS Y5, Y5, Y5
+	CMPQ   BX, $0x00000004
+	JA     stin5
+	JE     stin4
+	CMPQ   BX, $0x00000002
+	JA     stin3
+	JE     stin2
+	JMP    stin1
 
-stcopyin:
-	MOVL         (DX)(CX*4), SI
-	MOVL         SI, (SP)(CX*4)
-	INCQ         CX
-	CMPQ         CX, BX
-	JB           stcopyin
-	VMOVUPS      (SP), Y5
-	VSUBPS       Y0, Y5, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  softmaxconst<>+0(SB), Y5, Y6
-	VSUBPS       Y1, Y6, Y1
-	VMULPS       softmaxconst<>+96(SB), Y1, Y7
-	VFNMADD132PS softmaxconst<>+64(SB), Y5, Y1
-	VSUBPS       Y7, Y1, Y5
+stin5:
+	CMPQ BX, $0x00000006
+	JA   stin7
+	JE   stin6
+	JMP  stin5go
+
+stin1:
+	VXORPS   Y6, Y6, Y6
+	VMOVSS   (DX), X6
+	VBLENDPS $0x01, Y6, Y5, Y5
+	JMP      stinend
+
+stin2:
+	VXORPS   Y6, Y6, Y6
+	VMOVSD   (DX), X6
+	VBLENDPS $0x03, Y6, Y5, Y5
+	JMP      stinend
+
+stin3:
+	VXORPS    Y6, Y6, Y6
+	VMOVSD    (DX), X6
+	VINSERTPS $0x20, 8(DX), X6, X6
+	VBLENDPS  $0x07, Y6, Y5, Y5
+	JMP       stinend
+
+stin4:
+	VXORPS   Y6, Y6, Y6
+	VMOVUPS  (DX), X6
+	VBLENDPS $0x0f, Y6, Y5, Y5
+	JMP      stinend
+
+stin5go:
+	VXORPS      Y6, Y6, Y6
+	VMOVUPS     (DX), X6
+	VXORPS      X7, X7, X7
+	VMOVSS      16(DX), X7
+	VINSERTF128 $0x01, X7, Y6, Y6
+	VBLENDPS    $0x1f, Y6, Y5, Y5
+	JMP         stinend
+
+stin6:
+	VXORPS      Y6, Y6, Y6
+	VMOVUPS     (DX), X6
+	VXORPS      X7, X7, X7
+	VMOVSD      16(DX), X7
+	VINSERTF128 $0x01, X7, Y6, Y6
+	VBLENDPS    $0x3f, Y6, Y5, Y5
+	JMP         stinend
+
+stin7:
+	VXORPS      Y6, Y6, Y6
+	VMOVUPS     (DX), X6
+	VXORPS      X7, X7, X7
+	VMOVSD      16(DX), X7
+	VINSERTPS   $0x20, 24(DX), X7, X7
+	VINSERTF128 $0x01, X7, Y6, Y6
+	VBLENDPS    $0x7f, Y6, Y5, Y5
+
+stinend:
+	VMOVAPS      Y5, Y6
+	VSUBPS       Y0, Y6, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  softmaxconst<>+0(SB), Y6, Y7
+	VSUBPS       Y1, Y7, Y1
+	VMULPS       softmaxconst<>+96(SB), Y1, Y8
+	VFNMADD132PS softmaxconst<>+64(SB), Y6, Y1
+	VSUBPS       Y8, Y1, Y6
 	VMOVAPS      Y2, Y2
-	VFMADD213PS  softmaxconst<>+224(SB), Y5, Y2
-	VFMADD213PS  softmaxconst<>+192(SB), Y5, Y2
-	VFMADD213PS  softmaxconst<>+160(SB), Y5, Y2
-	VFMADD213PS  softmaxconst<>+128(SB), Y5, Y2
-	VMULPS       Y5, Y5, Y5
-	VFMSUB231PS  Y2, Y5, Y7
-	VADDPS       Y7, Y1, Y1
+	VFMADD213PS  softmaxconst<>+224(SB), Y6, Y2
+	VFMADD213PS  softmaxconst<>+192(SB), Y6, Y2
+	VFMADD213PS  softmaxconst<>+160(SB), Y6, Y2
+	VFMADD213PS  softmaxconst<>+128(SB), Y6, Y2
+	VMULPS       Y6, Y6, Y6
+	VFMSUB231PS  Y2, Y6, Y8
+	VADDPS       Y8, Y1, Y1
 	VADDPS       softmaxconst<>+288(SB), Y1, Y1
-	VPSLLD       $0x17, Y6, Y6
-	VPADDD       Y6, Y1, Y1
+	VPSLLD       $0x17, Y7, Y7
+	VPADDD       Y7, Y1, Y1
 	VMOVUPS      softmaxconst<>+384(SB), Y2
-	VMOVUPS      (SP), Y5
+	VMOVAPS      Y5, Y5
 	VSUBPS       Y0, Y5, Y5
 	VCMPPS       $0x1d, softmaxconst<>+320(SB), Y5, Y0
 	VANDPS       Y0, Y1, Y1
 	VCMPPS       $0x06, softmaxconst<>+352(SB), Y5, Y0
 	VMAXPS       Y5, Y2, Y2
 	VBLENDVPS    Y0, Y2, Y1, Y1
-	VMOVUPS      Y1, (SP)
+	VMOVAPS      Y1, Y0
 	LEAQ         softmaxymask<>+0(SB), CX
 	MOVQ         BX, DX
 	NEGQ         DX
-	VMOVUPS      32(CX)(DX*4), Y0
-	VANDPS       Y0, Y1, Y1
-	VCVTPS2PD    X1, Y0
+	VMOVUPS      32(CX)(DX*4), Y2
+	VANDPS       Y2, Y1, Y1
+	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VADDPD       Y0, Y3, Y3
+	VADDPD       Y2, Y3, Y3
 	VADDPD       Y1, Y3, Y3
-	XORQ         CX, CX
+	CMPQ         BX, $0x00000004
+	JA           stout5
+	JE           stout4
+	CMPQ         BX, $0x00000002
+	JA           stout3
+	JE           stout2
+	JMP          stout1
 
-stcopyout:
-	MOVL (SP)(CX*4), SI
-	MOVL SI, (AX)(CX*4)
-	INCQ CX
-	CMPQ CX, BX
-	JB   stcopyout
+stout5:
+	CMPQ BX, $0x00000006
+	JA   stout7
+	JE   stout6
+	JMP  stout5go
 
+stout1:
+	VMOVSS X0, (AX)
+	JMP    stoutend
+
+stout2:
+	VMOVSD X0, (AX)
+	JMP    stoutend
+
+stout3:
+	VMOVSD     X0, (AX)
+	VEXTRACTPS $0x02, X0, 8(AX)
+	JMP        stoutend
+
+stout4:
+	VMOVUPS X0, (AX)
+	JMP     stoutend
+
+stout5go:
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSS       X0, 16(AX)
+	JMP          stoutend
+
+stout6:
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, 16(AX)
+	JMP          stoutend
+
+stout7:
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, 16(AX)
+	VEXTRACTPS   $0x02, X0, 24(AX)
+
+stoutend:
 stdone:
 	JMP sum
 
@@ -924,37 +1180,95 @@ nstail:
 	JMP          nsdone
 
 nsshort:
-	VXORPS  Y5, Y5, Y5
-	VMOVUPS Y5, (SP)
-	XORQ    AX, AX
+	VXORPS Y5, Y5, Y5
+	CMPQ   BX, $0x00000004
+	JA     nsin5
+	JE     nsin4
+	CMPQ   BX, $0x00000002
+	JA     nsin3
+	JE     nsin2
+	JMP    nsin1
 
-nscopyin:
-	MOVL         (DX)(AX*4), CX
-	MOVL         CX, (SP)(AX*4)
-	INCQ         AX
-	CMPQ         AX, BX
-	JB           nscopyin
-	VMOVUPS      (SP), Y5
-	VSUBPS       Y0, Y5, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  softmaxconst<>+0(SB), Y5, Y6
-	VSUBPS       Y1, Y6, Y1
-	VMULPS       softmaxconst<>+96(SB), Y1, Y7
-	VFNMADD132PS softmaxconst<>+64(SB), Y5, Y1
-	VSUBPS       Y7, Y1, Y5
+nsin5:
+	CMPQ BX, $0x00000006
+	JA   nsin7
+	JE   nsin6
+	JMP  nsin5go
+
+nsin1:
+	VXORPS   Y6, Y6, Y6
+	VMOVSS   (DX), X6
+	VBLENDPS $0x01, Y6, Y5, Y5
+	JMP      nsinend
+
+nsin2:
+	VXORPS   Y6, Y6, Y6
+	VMOVSD   (DX), X6
+	VBLENDPS $0x03, Y6, Y5, Y5
+	JMP      nsinend
+
+nsin3:
+	VXORPS    Y6, Y6, Y6
+	VMOVSD    (DX), X6
+	VINSERTPS $0x20, 8(DX), X6, X6
+	VBLENDPS  $0x07, Y6, Y5, Y5
+	JMP       nsinend
+
+nsin4:
+	VXORPS   Y6, Y6, Y6
+	VMOVUPS  (DX), X6
+	VBLENDPS $0x0f, Y6, Y5, Y5
+	JMP      nsinend
+
+nsin5go:
+	VXORPS      Y6, Y6, Y6
+	VMOVUPS     (DX), X6
+	VXORPS      X7, X7, X7
+	VMOVSS      16(DX), X7
+	VINSERTF128 $0x01, X7, Y6, Y6
+	VBLENDPS    $0x1f, Y6, Y5, Y5
+	JMP         nsinend
+
+nsin6:
+	VXORPS      Y6, Y6, Y6
+	VMOVUPS     (DX), X6
+	VXORPS      X7, X7, X7
+	VMOVSD      16(DX), X7
+	VINSERTF128 $0x01, X7, Y6, Y6
+	VBLENDPS    $0x3f, Y6, Y5, Y5
+	JMP         nsinend
+
+nsin7:
+	VXORPS      Y6, Y6, Y6
+	VMOVUPS     (DX), X6
+	VXORPS      X7, X7, X7
+	VMOVSD      16(DX), X7
+	VINSERTPS   $0x20, 24(DX), X7, X7
+	VINSERTF128 $0x01, X7, Y6, Y6
+	VBLENDPS    $0x7f, Y6, Y5, Y5
+
+nsinend:
+	VMOVAPS      Y5, Y6
+	VSUBPS       Y0, Y6, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  softmaxconst<>+0(SB), Y6, Y7
+	VSUBPS       Y1, Y7, Y1
+	VMULPS       softmaxconst<>+96(SB), Y1, Y8
+	VFNMADD132PS softmaxconst<>+64(SB), Y6, Y1
+	VSUBPS       Y8, Y1, Y6
 	VMOVAPS      Y2, Y2
-	VFMADD213PS  softmaxconst<>+224(SB), Y5, Y2
-	VFMADD213PS  softmaxconst<>+192(SB), Y5, Y2
-	VFMADD213PS  softmaxconst<>+160(SB), Y5, Y2
-	VFMADD213PS  softmaxconst<>+128(SB), Y5, Y2
-	VMULPS       Y5, Y5, Y5
-	VFMSUB231PS  Y2, Y5, Y7
-	VADDPS       Y7, Y1, Y1
+	VFMADD213PS  softmaxconst<>+224(SB), Y6, Y2
+	VFMADD213PS  softmaxconst<>+192(SB), Y6, Y2
+	VFMADD213PS  softmaxconst<>+160(SB), Y6, Y2
+	VFMADD213PS  softmaxconst<>+128(SB), Y6, Y2
+	VMULPS       Y6, Y6, Y6
+	VFMSUB231PS  Y2, Y6, Y8
+	VADDPS       Y8, Y1, Y1
 	VADDPS       softmaxconst<>+288(SB), Y1, Y1
-	VPSLLD       $0x17, Y6, Y6
-	VPADDD       Y6, Y1, Y1
+	VPSLLD       $0x17, Y7, Y7
+	VPADDD       Y7, Y1, Y1
 	VMOVUPS      softmaxconst<>+384(SB), Y2
-	VMOVUPS      (SP), Y5
+	VMOVAPS      Y5, Y5
 	VSUBPS       Y0, Y5, Y5
 	VCMPPS       $0x1d, softmaxconst<>+320(SB), Y5, Y0
 	VANDPS       Y0, Y1, Y1
@@ -1029,27 +1343,126 @@ tail:
 	JMP     done
 
 short:
-	VXORPS  Y1, Y1, Y1
-	VMOVUPS Y1, (SP)
-	XORQ    DX, DX
+	VXORPS Y1, Y1, Y1
+	CMPQ   CX, $0x00000004
+	JA     in5
+	JE     in4
+	CMPQ   CX, $0x00000002
+	JA     in3
+	JE     in2
+	JMP    in1
 
-copyin:
-	MOVL    (AX)(DX*4), BX
-	MOVL    BX, (SP)(DX*4)
-	INCQ    DX
-	CMPQ    DX, CX
-	JB      copyin
-	VMULPS  (SP), Y0, Y0
-	VMOVUPS Y0, (SP)
-	XORQ    DX, DX
+in5:
+	CMPQ CX, $0x00000006
+	JA   in7
+	JE   in6
+	JMP  in5go
 
-copyout:
-	MOVL (SP)(DX*4), BX
-	MOVL BX, (AX)(DX*4)
-	INCQ DX
-	CMPQ DX, CX
-	JB   copyout
+in1:
+	VXORPS   Y2, Y2, Y2
+	VMOVSS   (AX), X2
+	VBLENDPS $0x01, Y2, Y1, Y1
+	JMP      inend
 
+in2:
+	VXORPS   Y2, Y2, Y2
+	VMOVSD   (AX), X2
+	VBLENDPS $0x03, Y2, Y1, Y1
+	JMP      inend
+
+in3:
+	VXORPS    Y2, Y2, Y2
+	VMOVSD    (AX), X2
+	VINSERTPS $0x20, 8(AX), X2, X2
+	VBLENDPS  $0x07, Y2, Y1, Y1
+	JMP       inend
+
+in4:
+	VXORPS   Y2, Y2, Y2
+	VMOVUPS  (AX), X2
+	VBLENDPS $0x0f, Y2, Y1, Y1
+	JMP      inend
+
+in5go:
+	VXORPS      Y2, Y2, Y2
+	VMOVUPS     (AX), X2
+	VXORPS      X3, X3, X3
+	VMOVSS      16(AX), X3
+	VINSERTF128 $0x01, X3, Y2, Y2
+	VBLENDPS    $0x1f, Y2, Y1, Y1
+	JMP         inend
+
+in6:
+	VXORPS      Y2, Y2, Y2
+	VMOVUPS     (AX), X2
+	VXORPS      X3, X3, X3
+	VMOVSD      16(AX), X3
+	VINSERTF128 $0x01, X3, Y2, Y2
+	VBLENDPS    $0x3f, Y2, Y1, Y1
+	JMP         inend
+
+in7:
+	VXORPS      Y2, Y2, Y2
+	VMOVUPS     (AX), X2
+	VXORPS      X3, X3, X3
+	VMOVSD      16(AX), X3
+	VINSERTPS   $0x20, 24(AX), X3, X3
+	VINSERTF128 $0x01, X3, Y2, Y2
+	VBLENDPS    $0x7f, Y2, Y1, Y1
+
+inend:
+	VMULPS  Y1, Y0, Y0
+	VMOVAPS Y0, Y0
+	CMPQ    CX, $0x00000004
+	JA      out5
+	JE      out4
+	CMPQ    CX, $0x00000002
+	JA      out3
+	JE      out2
+	JMP     out1
+
+out5:
+	CMPQ CX, $0x00000006
+	JA   out7
+	JE   out6
+	JMP  out5go
+
+out1:
+	VMOVSS X0, (AX)
+	JMP    outend
+
+out2:
+	VMOVSD X0, (AX)
+	JMP    outend
+
+out3:
+	VMOVSD     X0, (AX)
+	VEXTRACTPS $0x02, X0, 8(AX)
+	JMP        outend
+
+out4:
+	VMOVUPS X0, (AX)
+	JMP     outend
+
+out5go:
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSS       X0, 16(AX)
+	JMP          outend
+
+out6:
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, 16(AX)
+	JMP          outend
+
+out7:
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, 16(AX)
+	VEXTRACTPS   $0x02, X0, 24(AX)
+
+outend:
 done:
 	VZEROUPPER
 	RET
@@ -1116,29 +1529,128 @@ tail:
 	JMP     done
 
 short:
-	VXORPS  Y2, Y2, Y2
-	VMOVUPS Y2, (SP)
-	XORQ    BX, BX
+	VXORPS Y2, Y2, Y2
+	CMPQ   DX, $0x00000004
+	JA     in5
+	JE     in4
+	CMPQ   DX, $0x00000002
+	JA     in3
+	JE     in2
+	JMP    in1
 
-copyin:
-	MOVL    (CX)(BX*4), SI
-	MOVL    SI, (SP)(BX*4)
-	INCQ    BX
-	CMPQ    BX, DX
-	JB      copyin
-	VMOVUPS (SP), Y2
+in5:
+	CMPQ DX, $0x00000006
+	JA   in7
+	JE   in6
+	JMP  in5go
+
+in1:
+	VXORPS   Y3, Y3, Y3
+	VMOVSS   (CX), X3
+	VBLENDPS $0x01, Y3, Y2, Y2
+	JMP      inend
+
+in2:
+	VXORPS   Y3, Y3, Y3
+	VMOVSD   (CX), X3
+	VBLENDPS $0x03, Y3, Y2, Y2
+	JMP      inend
+
+in3:
+	VXORPS    Y3, Y3, Y3
+	VMOVSD    (CX), X3
+	VINSERTPS $0x20, 8(CX), X3, X3
+	VBLENDPS  $0x07, Y3, Y2, Y2
+	JMP       inend
+
+in4:
+	VXORPS   Y3, Y3, Y3
+	VMOVUPS  (CX), X3
+	VBLENDPS $0x0f, Y3, Y2, Y2
+	JMP      inend
+
+in5go:
+	VXORPS      Y3, Y3, Y3
+	VMOVUPS     (CX), X3
+	VXORPS      X4, X4, X4
+	VMOVSS      16(CX), X4
+	VINSERTF128 $0x01, X4, Y3, Y3
+	VBLENDPS    $0x1f, Y3, Y2, Y2
+	JMP         inend
+
+in6:
+	VXORPS      Y3, Y3, Y3
+	VMOVUPS     (CX), X3
+	VXORPS      X4, X4, X4
+	VMOVSD      16(CX), X4
+	VINSERTF128 $0x01, X4, Y3, Y3
+	VBLENDPS    $0x3f, Y3, Y2, Y2
+	JMP         inend
+
+in7:
+	VXORPS      Y3, Y3, Y3
+	VMOVUPS     (CX), X3
+	VXORPS      X4, X4, X4
+	VMOVSD      16(CX), X4
+	VINSERTPS   $0x20, 24(CX), X4, X4
+	VINSERTF128 $0x01, X4, Y3, Y3
+	VBLENDPS    $0x7f, Y3, Y2, Y2
+
+inend:
+	VMOVAPS Y2, Y2
 	VSUBPS  Y0, Y2, Y2
 	VSUBPS  Y1, Y2, Y2
-	VMOVUPS Y2, (SP)
-	XORQ    BX, BX
+	VMOVAPS Y2, Y0
+	CMPQ    DX, $0x00000004
+	JA      out5
+	JE      out4
+	CMPQ    DX, $0x00000002
+	JA      out3
+	JE      out2
+	JMP     out1
 
-copyout:
-	MOVL (SP)(BX*4), SI
-	MOVL SI, (AX)(BX*4)
-	INCQ BX
-	CMPQ BX, DX
-	JB   copyout
+out5:
+	CMPQ DX, $0x00000006
+	JA   out7
+	JE   out6
+	JMP  out5go
 
+out1:
+	VMOVSS X0, (AX)
+	JMP    outend
+
+out2:
+	VMOVSD X0, (AX)
+	JMP    outend
+
+out3:
+	VMOVSD     X0, (AX)
+	VEXTRACTPS $0x02, X0, 8(AX)
+	JMP        outend
+
+out4:
+	VMOVUPS X0, (AX)
+	JMP     outend
+
+out5go:
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSS       X0, 16(AX)
+	JMP          outend
+
+out6:
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, 16(AX)
+	JMP          outend
+
+out7:
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, 16(AX)
+	VEXTRACTPS   $0x02, X0, 24(AX)
+
+outend:
 done:
 	VZEROUPPER
 	RET
@@ -1196,16 +1708,74 @@ mxtail:
 
 mxshort:
 	VMOVUPS softmaxconst<>+416(SB), Y4
-	VMOVUPS Y4, (SP)
-	XORQ    DI, DI
+	CMPQ    SI, $0x00000004
+	JA      mxin5
+	JE      mxin4
+	CMPQ    SI, $0x00000002
+	JA      mxin3
+	JE      mxin2
+	JMP     mxin1
 
-mxcopyin:
-	MOVL    (BX)(DI*4), R8
-	MOVL    R8, (SP)(DI*4)
-	INCQ    DI
-	CMPQ    DI, SI
-	JB      mxcopyin
-	VMOVUPS (SP), Y4
+mxin5:
+	CMPQ SI, $0x00000006
+	JA   mxin7
+	JE   mxin6
+	JMP  mxin5go
+
+mxin1:
+	VXORPS   Y5, Y5, Y5
+	VMOVSS   (BX), X5
+	VBLENDPS $0x01, Y5, Y4, Y4
+	JMP      mxinend
+
+mxin2:
+	VXORPS   Y5, Y5, Y5
+	VMOVSD   (BX), X5
+	VBLENDPS $0x03, Y5, Y4, Y4
+	JMP      mxinend
+
+mxin3:
+	VXORPS    Y5, Y5, Y5
+	VMOVSD    (BX), X5
+	VINSERTPS $0x20, 8(BX), X5, X5
+	VBLENDPS  $0x07, Y5, Y4, Y4
+	JMP       mxinend
+
+mxin4:
+	VXORPS   Y5, Y5, Y5
+	VMOVUPS  (BX), X5
+	VBLENDPS $0x0f, Y5, Y4, Y4
+	JMP      mxinend
+
+mxin5go:
+	VXORPS      Y5, Y5, Y5
+	VMOVUPS     (BX), X5
+	VXORPS      X6, X6, X6
+	VMOVSS      16(BX), X6
+	VINSERTF128 $0x01, X6, Y5, Y5
+	VBLENDPS    $0x1f, Y5, Y4, Y4
+	JMP         mxinend
+
+mxin6:
+	VXORPS      Y5, Y5, Y5
+	VMOVUPS     (BX), X5
+	VXORPS      X6, X6, X6
+	VMOVSD      16(BX), X6
+	VINSERTF128 $0x01, X6, Y5, Y5
+	VBLENDPS    $0x3f, Y5, Y4, Y4
+	JMP         mxinend
+
+mxin7:
+	VXORPS      Y5, Y5, Y5
+	VMOVUPS     (BX), X5
+	VXORPS      X6, X6, X6
+	VMOVSD      16(BX), X6
+	VINSERTPS   $0x20, 24(BX), X6, X6
+	VINSERTF128 $0x01, X6, Y5, Y5
+	VBLENDPS    $0x7f, Y5, Y4, Y4
+
+mxinend:
+	VMOVAPS Y4, Y4
 	VMAXPS  Y0, Y4, Y0
 
 mxdone:
@@ -1404,63 +1974,162 @@ estail:
 	JMP          esdone
 
 esshort:
-	VXORPS  Y5, Y5, Y5
-	VMOVUPS Y5, (SP)
-	XORQ    DI, DI
+	VXORPS Y5, Y5, Y5
+	CMPQ   BX, $0x00000004
+	JA     esin5
+	JE     esin4
+	CMPQ   BX, $0x00000002
+	JA     esin3
+	JE     esin2
+	JMP    esin1
 
-escopyin:
-	MOVL         (CX)(DI*4), R8
-	MOVL         R8, (SP)(DI*4)
-	INCQ         DI
-	CMPQ         DI, BX
-	JB           escopyin
-	VMOVUPS      (SP), Y5
-	VSUBPS       Y0, Y5, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  softmaxconst<>+0(SB), Y5, Y6
-	VSUBPS       Y1, Y6, Y1
-	VMULPS       softmaxconst<>+96(SB), Y1, Y7
-	VFNMADD132PS softmaxconst<>+64(SB), Y5, Y1
-	VSUBPS       Y7, Y1, Y5
+esin5:
+	CMPQ BX, $0x00000006
+	JA   esin7
+	JE   esin6
+	JMP  esin5go
+
+esin1:
+	VXORPS   Y6, Y6, Y6
+	VMOVSS   (CX), X6
+	VBLENDPS $0x01, Y6, Y5, Y5
+	JMP      esinend
+
+esin2:
+	VXORPS   Y6, Y6, Y6
+	VMOVSD   (CX), X6
+	VBLENDPS $0x03, Y6, Y5, Y5
+	JMP      esinend
+
+esin3:
+	VXORPS    Y6, Y6, Y6
+	VMOVSD    (CX), X6
+	VINSERTPS $0x20, 8(CX), X6, X6
+	VBLENDPS  $0x07, Y6, Y5, Y5
+	JMP       esinend
+
+esin4:
+	VXORPS   Y6, Y6, Y6
+	VMOVUPS  (CX), X6
+	VBLENDPS $0x0f, Y6, Y5, Y5
+	JMP      esinend
+
+esin5go:
+	VXORPS      Y6, Y6, Y6
+	VMOVUPS     (CX), X6
+	VXORPS      X7, X7, X7
+	VMOVSS      16(CX), X7
+	VINSERTF128 $0x01, X7, Y6, Y6
+	VBLENDPS    $0x1f, Y6, Y5, Y5
+	JMP         esinend
+
+esin6:
+	VXORPS      Y6, Y6, Y6
+	VMOVUPS     (CX), X6
+	VXORPS      X7, X7, X7
+	VMOVSD      16(CX), X7
+	VINSERTF128 $0x01, X7, Y6, Y6
+	VBLENDPS    $0x3f, Y6, Y5, Y5
+	JMP         esinend
+
+esin7:
+	VXORPS      Y6, Y6, Y6
+	VMOVUPS     (CX), X6
+	VXORPS      X7, X7, X7
+	VMOVSD      16(CX), X7
+	VINSERTPS   $0x20, 24(CX), X7, X7
+	VINSERTF128 $0x01, X7, Y6, Y6
+	VBLENDPS    $0x7f, Y6, Y5, Y5
+
+esinend:
+	VMOVAPS      Y5, Y6
+	VSUBPS       Y0, Y6, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  softmaxconst<>+0(SB), Y6, Y7
+	VSUBPS       Y1, Y7, Y1
+	VMULPS       softmaxconst<>+96(SB), Y1, Y8
+	VFNMADD132PS softmaxconst<>+64(SB), Y6, Y1
+	VSUBPS       Y8, Y1, Y6
 	VMOVAPS      Y2, Y2
-	VFMADD213PS  softmaxconst<>+224(SB), Y5, Y2
-	VFMADD213PS  softmaxconst<>+192(SB), Y5, Y2
-	VFMADD213PS  softmaxconst<>+160(SB), Y5, Y2
-	VFMADD213PS  softmaxconst<>+128(SB), Y5, Y2
-	VMULPS       Y5, Y5, Y5
-	VFMSUB231PS  Y2, Y5, Y7
-	VADDPS       Y7, Y1, Y1
+	VFMADD213PS  softmaxconst<>+224(SB), Y6, Y2
+	VFMADD213PS  softmaxconst<>+192(SB), Y6, Y2
+	VFMADD213PS  softmaxconst<>+160(SB), Y6, Y2
+	VFMADD213PS  softmaxconst<>+128(SB), Y6, Y2
+	VMULPS       Y6, Y6, Y6
+	VFMSUB231PS  Y2, Y6, Y8
+	VADDPS       Y8, Y1, Y1
 	VADDPS       softmaxconst<>+288(SB), Y1, Y1
-	VPSLLD       $0x17, Y6, Y6
-	VPADDD       Y6, Y1, Y1
+	VPSLLD       $0x17, Y7, Y7
+	VPADDD       Y7, Y1, Y1
 	VMOVUPS      softmaxconst<>+384(SB), Y2
-	VMOVUPS      (SP), Y5
+	VMOVAPS      Y5, Y5
 	VSUBPS       Y0, Y5, Y5
 	VCMPPS       $0x1d, softmaxconst<>+320(SB), Y5, Y0
 	VANDPS       Y0, Y1, Y1
 	VCMPPS       $0x06, softmaxconst<>+352(SB), Y5, Y0
 	VMAXPS       Y5, Y2, Y2
 	VBLENDVPS    Y0, Y2, Y1, Y1
-	VMOVUPS      Y1, (SP)
+	VMOVAPS      Y1, Y0
 	LEAQ         softmaxymask<>+0(SB), CX
 	MOVQ         BX, DI
 	NEGQ         DI
-	VMOVUPS      32(CX)(DI*4), Y0
-	VANDPS       Y0, Y1, Y1
-	VCVTPS2PD    X1, Y0
+	VMOVUPS      32(CX)(DI*4), Y2
+	VANDPS       Y2, Y1, Y1
+	VCVTPS2PD    X1, Y2
 	VEXTRACTF128 $0x01, Y1, X1
 	VCVTPS2PD    X1, Y1
-	VADDPD       Y0, Y3, Y3
+	VADDPD       Y2, Y3, Y3
 	VADDPD       Y1, Y3, Y3
-	XORQ         DI, DI
+	CMPQ         BX, $0x00000004
+	JA           esout5
+	JE           esout4
+	CMPQ         BX, $0x00000002
+	JA           esout3
+	JE           esout2
+	JMP          esout1
 
-escopyout:
-	MOVL (SP)(DI*4), R8
-	MOVL R8, (SI)(DI*4)
-	INCQ DI
-	CMPQ DI, BX
-	JB   escopyout
+esout5:
+	CMPQ BX, $0x00000006
+	JA   esout7
+	JE   esout6
+	JMP  esout5go
 
+esout1:
+	VMOVSS X0, (SI)
+	JMP    esoutend
+
+esout2:
+	VMOVSD X0, (SI)
+	JMP    esoutend
+
+esout3:
+	VMOVSD     X0, (SI)
+	VEXTRACTPS $0x02, X0, 8(SI)
+	JMP        esoutend
+
+esout4:
+	VMOVUPS X0, (SI)
+	JMP     esoutend
+
+esout5go:
+	VMOVUPS      X0, (SI)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSS       X0, 16(SI)
+	JMP          esoutend
+
+esout6:
+	VMOVUPS      X0, (SI)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, 16(SI)
+	JMP          esoutend
+
+esout7:
+	VMOVUPS      X0, (SI)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, 16(SI)
+	VEXTRACTPS   $0x02, X0, 24(SI)
+
+esoutend:
 esdone:
 	VADDPD       Y4, Y3, Y3
 	VEXTRACTF128 $0x01, Y3, X0
@@ -1513,27 +2182,126 @@ sctail:
 	JMP     scdone
 
 scshort:
-	VXORPS  Y1, Y1, Y1
-	VMOVUPS Y1, (SP)
-	XORQ    DX, DX
+	VXORPS Y1, Y1, Y1
+	CMPQ   CX, $0x00000004
+	JA     scin5
+	JE     scin4
+	CMPQ   CX, $0x00000002
+	JA     scin3
+	JE     scin2
+	JMP    scin1
 
-sccopyin:
-	MOVL    (AX)(DX*4), BX
-	MOVL    BX, (SP)(DX*4)
-	INCQ    DX
-	CMPQ    DX, CX
-	JB      sccopyin
-	VMULPS  (SP), Y0, Y0
-	VMOVUPS Y0, (SP)
-	XORQ    DX, DX
+scin5:
+	CMPQ CX, $0x00000006
+	JA   scin7
+	JE   scin6
+	JMP  scin5go
 
-sccopyout:
-	MOVL (SP)(DX*4), BX
-	MOVL BX, (AX)(DX*4)
-	INCQ DX
-	CMPQ DX, CX
-	JB   sccopyout
+scin1:
+	VXORPS   Y2, Y2, Y2
+	VMOVSS   (AX), X2
+	VBLENDPS $0x01, Y2, Y1, Y1
+	JMP      scinend
 
+scin2:
+	VXORPS   Y2, Y2, Y2
+	VMOVSD   (AX), X2
+	VBLENDPS $0x03, Y2, Y1, Y1
+	JMP      scinend
+
+scin3:
+	VXORPS    Y2, Y2, Y2
+	VMOVSD    (AX), X2
+	VINSERTPS $0x20, 8(AX), X2, X2
+	VBLENDPS  $0x07, Y2, Y1, Y1
+	JMP       scinend
+
+scin4:
+	VXORPS   Y2, Y2, Y2
+	VMOVUPS  (AX), X2
+	VBLENDPS $0x0f, Y2, Y1, Y1
+	JMP      scinend
+
+scin5go:
+	VXORPS      Y2, Y2, Y2
+	VMOVUPS     (AX), X2
+	VXORPS      X3, X3, X3
+	VMOVSS      16(AX), X3
+	VINSERTF128 $0x01, X3, Y2, Y2
+	VBLENDPS    $0x1f, Y2, Y1, Y1
+	JMP         scinend
+
+scin6:
+	VXORPS      Y2, Y2, Y2
+	VMOVUPS     (AX), X2
+	VXORPS      X3, X3, X3
+	VMOVSD      16(AX), X3
+	VINSERTF128 $0x01, X3, Y2, Y2
+	VBLENDPS    $0x3f, Y2, Y1, Y1
+	JMP         scinend
+
+scin7:
+	VXORPS      Y2, Y2, Y2
+	VMOVUPS     (AX), X2
+	VXORPS      X3, X3, X3
+	VMOVSD      16(AX), X3
+	VINSERTPS   $0x20, 24(AX), X3, X3
+	VINSERTF128 $0x01, X3, Y2, Y2
+	VBLENDPS    $0x7f, Y2, Y1, Y1
+
+scinend:
+	VMULPS  Y1, Y0, Y0
+	VMOVAPS Y0, Y0
+	CMPQ    CX, $0x00000004
+	JA      scout5
+	JE      scout4
+	CMPQ    CX, $0x00000002
+	JA      scout3
+	JE      scout2
+	JMP     scout1
+
+scout5:
+	CMPQ CX, $0x00000006
+	JA   scout7
+	JE   scout6
+	JMP  scout5go
+
+scout1:
+	VMOVSS X0, (AX)
+	JMP    scoutend
+
+scout2:
+	VMOVSD X0, (AX)
+	JMP    scoutend
+
+scout3:
+	VMOVSD     X0, (AX)
+	VEXTRACTPS $0x02, X0, 8(AX)
+	JMP        scoutend
+
+scout4:
+	VMOVUPS X0, (AX)
+	JMP     scoutend
+
+scout5go:
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSS       X0, 16(AX)
+	JMP          scoutend
+
+scout6:
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, 16(AX)
+	JMP          scoutend
+
+scout7:
+	VMOVUPS      X0, (AX)
+	VEXTRACTF128 $0x01, Y0, X0
+	VMOVSD       X0, 16(AX)
+	VEXTRACTPS   $0x02, X0, 24(AX)
+
+scoutend:
 scdone:
 	VZEROUPPER
 	RET
@@ -1596,16 +2364,74 @@ mxtail:
 
 mxshort:
 	VMOVUPS softmaxconst<>+416(SB), Y4
-	VMOVUPS Y4, (SP)
-	XORQ    SI, SI
+	CMPQ    BX, $0x00000004
+	JA      mxin5
+	JE      mxin4
+	CMPQ    BX, $0x00000002
+	JA      mxin3
+	JE      mxin2
+	JMP     mxin1
 
-mxcopyin:
-	MOVL    (DX)(SI*4), DI
-	MOVL    DI, (SP)(SI*4)
-	INCQ    SI
-	CMPQ    SI, BX
-	JB      mxcopyin
-	VMOVUPS (SP), Y4
+mxin5:
+	CMPQ BX, $0x00000006
+	JA   mxin7
+	JE   mxin6
+	JMP  mxin5go
+
+mxin1:
+	VXORPS   Y5, Y5, Y5
+	VMOVSS   (DX), X5
+	VBLENDPS $0x01, Y5, Y4, Y4
+	JMP      mxinend
+
+mxin2:
+	VXORPS   Y5, Y5, Y5
+	VMOVSD   (DX), X5
+	VBLENDPS $0x03, Y5, Y4, Y4
+	JMP      mxinend
+
+mxin3:
+	VXORPS    Y5, Y5, Y5
+	VMOVSD    (DX), X5
+	VINSERTPS $0x20, 8(DX), X5, X5
+	VBLENDPS  $0x07, Y5, Y4, Y4
+	JMP       mxinend
+
+mxin4:
+	VXORPS   Y5, Y5, Y5
+	VMOVUPS  (DX), X5
+	VBLENDPS $0x0f, Y5, Y4, Y4
+	JMP      mxinend
+
+mxin5go:
+	VXORPS      Y5, Y5, Y5
+	VMOVUPS     (DX), X5
+	VXORPS      X6, X6, X6
+	VMOVSS      16(DX), X6
+	VINSERTF128 $0x01, X6, Y5, Y5
+	VBLENDPS    $0x1f, Y5, Y4, Y4
+	JMP         mxinend
+
+mxin6:
+	VXORPS      Y5, Y5, Y5
+	VMOVUPS     (DX), X5
+	VXORPS      X6, X6, X6
+	VMOVSD      16(DX), X6
+	VINSERTF128 $0x01, X6, Y5, Y5
+	VBLENDPS    $0x3f, Y5, Y4, Y4
+	JMP         mxinend
+
+mxin7:
+	VXORPS      Y5, Y5, Y5
+	VMOVUPS     (DX), X5
+	VXORPS      X6, X6, X6
+	VMOVSD      16(DX), X6
+	VINSERTPS   $0x20, 24(DX), X6, X6
+	VINSERTF128 $0x01, X6, Y5, Y5
+	VBLENDPS    $0x7f, Y5, Y4, Y4
+
+mxinend:
+	VMOVAPS Y4, Y4
 	VMAXPS  Y0, Y4, Y0
 
 mxdone:
@@ -1797,37 +2623,95 @@ estail:
 	JMP          esdone
 
 esshort:
-	VXORPS  Y5, Y5, Y5
-	VMOVUPS Y5, (SP)
-	XORQ    DX, DX
+	VXORPS Y5, Y5, Y5
+	CMPQ   CX, $0x00000004
+	JA     esin5
+	JE     esin4
+	CMPQ   CX, $0x00000002
+	JA     esin3
+	JE     esin2
+	JMP    esin1
 
-escopyin:
-	MOVL         (AX)(DX*4), BX
-	MOVL         BX, (SP)(DX*4)
-	INCQ         DX
-	CMPQ         DX, CX
-	JB           escopyin
-	VMOVUPS      (SP), Y5
-	VSUBPS       Y0, Y5, Y5
-	VMOVAPS      Y1, Y6
-	VFMADD231PS  softmaxconst<>+0(SB), Y5, Y6
-	VSUBPS       Y1, Y6, Y1
-	VMULPS       softmaxconst<>+96(SB), Y1, Y7
-	VFNMADD132PS softmaxconst<>+64(SB), Y5, Y1
-	VSUBPS       Y7, Y1, Y5
+esin5:
+	CMPQ CX, $0x00000006
+	JA   esin7
+	JE   esin6
+	JMP  esin5go
+
+esin1:
+	VXORPS   Y6, Y6, Y6
+	VMOVSS   (AX), X6
+	VBLENDPS $0x01, Y6, Y5, Y5
+	JMP      esinend
+
+esin2:
+	VXORPS   Y6, Y6, Y6
+	VMOVSD   (AX), X6
+	VBLENDPS $0x03, Y6, Y5, Y5
+	JMP      esinend
+
+esin3:
+	VXORPS    Y6, Y6, Y6
+	VMOVSD    (AX), X6
+	VINSERTPS $0x20, 8(AX), X6, X6
+	VBLENDPS  $0x07, Y6, Y5, Y5
+	JMP       esinend
+
+esin4:
+	VXORPS   Y6, Y6, Y6
+	VMOVUPS  (AX), X6
+	VBLENDPS $0x0f, Y6, Y5, Y5
+	JMP      esinend
+
+esin5go:
+	VXORPS      Y6, Y6, Y6
+	VMOVUPS     (AX), X6
+	VXORPS      X7, X7, X7
+	VMOVSS      16(AX), X7
+	VINSERTF128 $0x01, X7, Y6, Y6
+	VBLENDPS    $0x1f, Y6, Y5, Y5
+	JMP         esinend
+
+esin6:
+	VXORPS      Y6, Y6, Y6
+	VMOVUPS     (AX), X6
+	VXORPS      X7, X7, X7
+	VMOVSD      16(AX), X7
+	VINSERTF128 $0x01, X7, Y6, Y6
+	VBLENDPS    $0x3f, Y6, Y5, Y5
+	JMP         esinend
+
+esin7:
+	VXORPS      Y6, Y6, Y6
+	VMOVUPS     (AX), X6
+	VXORPS      X7, X7, X7
+	VMOVSD      16(AX), X7
+	VINSERTPS   $0x20, 24(AX), X7, X7
+	VINSERTF128 $0x01, X7, Y6, Y6
+	VBLENDPS    $0x7f, Y6, Y5, Y5
+
+esinend:
+	VMOVAPS      Y5, Y6
+	VSUBPS       Y0, Y6, Y6
+	VMOVAPS      Y1, Y7
+	VFMADD231PS  softmaxconst<>+0(SB), Y6, Y7
+	VSUBPS       Y1, Y7, Y1
+	VMULPS       softmaxconst<>+96(SB), Y1, Y8
+	VFNMADD132PS softmaxconst<>+64(SB), Y6, Y1
+	VSUBPS       Y8, Y1, Y6
 	VMOVAPS      Y2, Y2
-	VFMADD213PS  softmaxconst<>+224(SB), Y5, Y2
-	VFMADD213PS  softmaxconst<>+192(SB), Y5, Y2
-	VFMADD213PS  softmaxconst<>+160(SB), Y5, Y2
-	VFMADD213PS  softmaxconst<>+128(SB), Y5, Y2
-	VMULPS       Y5, Y5, Y5
-	VFMSUB231PS  Y2, Y5, Y7
-	VADDPS       Y7, Y1, Y1
+	VFMADD213PS  softmaxconst<>+224(SB), Y6, Y2
+	VFMADD213PS  softmaxconst<>+192(SB), Y6, Y2
+	VFMADD213PS  softmaxconst<>+160(SB), Y6, Y2
+	VFMADD213PS  softmaxconst<>+128(SB), Y6, Y2
+	VMULPS       Y6, Y6, Y6
+	VFMSUB231PS  Y2, Y6, Y8
+	VADDPS       Y8, Y1, Y1
 	VADDPS       softmaxconst<>+288(SB), Y1, Y1
-	VPSLLD       $0x17, Y6, Y6
-	VPADDD       Y6, Y1, Y1
+	VPSLLD       $0x17, Y7, Y7
+	VPADDD       Y7, Y1, Y1
 	VMOVUPS      softmaxconst<>+384(SB), Y2
-	VMOVUPS      (SP), Y5
+	VMOVAPS      Y5, Y5
 	VSUBPS       Y0, Y5, Y5
 	VCMPPS       $0x1d, softmaxconst<>+320(SB), Y5, Y0
 	VANDPS       Y0, Y1, Y1

@@ -288,16 +288,26 @@ type span struct {
 	// that belong to the slice (the others must not count in a sum); nil
 	// for full vectors.
 	valid func() reg.Register
+	// vin and vout, when set, replace src and dst: the one vector of an
+	// AVX2 slice shorter than a vector, assembled in and stored from
+	// registers (see stream).
+	vin, vout reg.VecVirtual
 }
 
 func (s span) partial() bool { return s.valid != nil }
 
+// hasOut reports whether the loop writes an output.
+func (s span) hasOut() bool { return s.dst != nil || s.vout != nil }
+
 // load loads vector j of the input (zero in the masked-off lanes of an
 // AVX-512 partial vector, which reads nothing outside the slice).
 func (a *isa) load(s span, j int, dst reg.Register) {
-	if s.k != nil {
+	switch {
+	case s.vin != nil:
+		VMOVAPS(s.vin, dst)
+	case s.k != nil:
 		VMOVUPS_Z(s.src(j), s.k, dst)
-	} else {
+	default:
 		VMOVUPS(s.src(j), dst)
 	}
 }
@@ -305,9 +315,12 @@ func (a *isa) load(s span, j int, dst reg.Register) {
 // store stores vector j of the output (only the valid lanes of an AVX-512
 // partial vector).
 func (a *isa) store(s span, j int, v reg.Register) {
-	if s.k != nil {
+	switch {
+	case s.vout != nil:
+		VMOVAPS(v, s.vout)
+	case s.k != nil:
 		VMOVUPS(v, s.k, s.dst(j))
-	} else {
+	default:
 		VMOVUPS(v, s.dst(j))
 	}
 }
@@ -414,7 +427,14 @@ func (a *isa) stream(l loop, emit body) {
 	emit(1, last)
 	JMP(lbl("done"))
 
-	// A slice shorter than a vector, copied through the buffer.
+	// A slice shorter than a vector: its elements and the fill constant
+	// are assembled in a register from exact pieces (shortLoad), the body
+	// works on registers, and the result is stored in the same pieces
+	// (shortStore). The pieces are what store forwarding needs: copying
+	// the elements one by one into a stack buffer and loading it as a
+	// vector made that load wait for the scalar stores to reach the cache
+	// (forwarding cannot merge them), and Softmax of 2..7 elements took
+	// 55 ns against 12 ns for 8.
 	Label(l.prefix + "short")
 	f := YMM()
 	if l.fill < 0 {
@@ -422,30 +442,119 @@ func (a *isa) stream(l loop, emit body) {
 	} else {
 		VMOVUPS(a.k(l.fill), f)
 	}
-	VMOVUPS(f, buf)
-	i, t := GP64(), GP32()
-	XORQ(i, i)
-	Label(l.prefix + "copyin")
-	MOVL(operand.Mem{Base: l.src, Index: i, Scale: 4}, t)
-	MOVL(t, buf.Idx(i, 4))
-	INCQ(i)
-	CMPQ(i, l.n)
-	JB(lbl("copyin"))
-	short := span{src: onBuf, valid: func() reg.Register { return a.laneMask(l.n) }}
+	short := span{vin: shortLoad(l.prefix+"in", l.src, l.n, f), valid: func() reg.Register { return a.laneMask(l.n) }}
 	if l.dst != nil {
-		short.dst = onBuf
+		short.vout = YMM()
 	}
 	emit(1, short)
 	if l.dst != nil {
-		XORQ(i, i)
-		Label(l.prefix + "copyout")
-		MOVL(buf.Idx(i, 4), t)
-		MOVL(t, operand.Mem{Base: l.dst, Index: i, Scale: 4})
-		INCQ(i)
-		CMPQ(i, l.n)
-		JB(lbl("copyout"))
+		shortStore(l.prefix+"out", l.dst, l.n, short.vout)
 	}
 	Label(l.prefix + "done")
+}
+
+// shortCases emits a branch on n (1 ≤ n ≤ 7) to straight-line code for each
+// n; every case but the last jumps to the end.
+func shortCases(prefix string, n reg.GPVirtual, body func(n int)) {
+	lbl := func(k int) string { return fmt.Sprintf("%s%d", prefix, k) }
+	end := prefix + "end"
+	CMPQ(n, operand.U32(4))
+	JA(operand.LabelRef(lbl(5)))
+	JE(operand.LabelRef(lbl(4)))
+	CMPQ(n, operand.U32(2))
+	JA(operand.LabelRef(lbl(3)))
+	JE(operand.LabelRef(lbl(2)))
+	JMP(operand.LabelRef(lbl(1)))
+	Label(lbl(5))
+	CMPQ(n, operand.U32(6))
+	JA(operand.LabelRef(lbl(7)))
+	JE(operand.LabelRef(lbl(6)))
+	JMP(operand.LabelRef(lbl(5) + "go"))
+	for k := 1; k <= 7; k++ {
+		if k == 5 {
+			Label(lbl(5) + "go")
+		} else {
+			Label(lbl(k))
+		}
+		body(k)
+		if k < 7 {
+			JMP(operand.LabelRef(end))
+		}
+	}
+	Label(end)
+}
+
+// shortLoad returns a YMM register holding the n < 8 elements at p in its
+// first n lanes and f's lanes in the others, reading exactly the 4n bytes
+// in the pieces of n's binary digits (16, 8, 4 bytes), the same pieces
+// shortStore writes, so a vector stored by one pass and loaded by the next
+// is forwarded piece by piece.
+func shortLoad(prefix string, p, n reg.GPVirtual, f reg.VecVirtual) reg.VecVirtual {
+	y := YMM()
+	shortCases(prefix, n, func(k int) {
+		// t and u are zeroed first (free zero idioms) although the VEX
+		// loads below clear their upper lanes anyway: without a full
+		// definition the register allocator would keep them live through
+		// the whole function.
+		t := YMM()
+		VXORPS(t, t, t)
+		at := func(off int) operand.Mem { return operand.Mem{Base: p, Disp: off} }
+		// rest loads the k mod 4 elements after the first k &^ 3 into
+		// the low lanes of x.
+		rest := func(x reg.VecVirtual, off, r int) {
+			switch r {
+			case 1:
+				VMOVSS(at(off), x.AsX())
+			case 2:
+				VMOVSD(at(off), x.AsX())
+			case 3:
+				VMOVSD(at(off), x.AsX())
+				VINSERTPS(operand.U8(0x20), at(off+8), x.AsX(), x.AsX()) // lane 2
+			}
+		}
+		if k < 4 {
+			rest(t, 0, k)
+		} else {
+			VMOVUPS(at(0), t.AsX())
+			if k > 4 {
+				u := XMM()
+				VXORPS(u, u, u)
+				rest(u, 16, k-4)
+				VINSERTF128(operand.U8(1), u.AsX(), t, t)
+			}
+		}
+		VBLENDPS(operand.U8(uint8(1<<k-1)), t, f, y)
+	})
+	return y
+}
+
+// shortStore stores the first n < 8 lanes of y at p, writing exactly the 4n
+// bytes in shortLoad's pieces.
+func shortStore(prefix string, p, n reg.GPVirtual, y reg.VecVirtual) {
+	shortCases(prefix, n, func(k int) {
+		at := func(off int) operand.Mem { return operand.Mem{Base: p, Disp: off} }
+		rest := func(x reg.VecVirtual, off, r int) {
+			switch r {
+			case 1:
+				VMOVSS(x.AsX(), at(off))
+			case 2:
+				VMOVSD(x.AsX(), at(off))
+			case 3:
+				VMOVSD(x.AsX(), at(off))
+				VEXTRACTPS(operand.U8(2), x.AsX(), at(off+8))
+			}
+		}
+		if k < 4 {
+			rest(y, 0, k)
+			return
+		}
+		VMOVUPS(y.AsX(), at(0))
+		if k > 4 {
+			u := XMM()
+			VEXTRACTF128(operand.U8(1), y, u)
+			rest(u, 16, k-4)
+		}
+	})
 }
 
 // hold loads constants into registers for the rest of the function.

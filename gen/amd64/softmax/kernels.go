@@ -184,7 +184,7 @@ func (a *isa) expSum(mb reg.VecVirtual) ([]reg.VecVirtual, body) {
 			VSUBPS(mb, x, x) // x − m
 		})
 		for j, y := range ys {
-			if s.dst != nil {
+			if s.hasOut() {
 				a.store(s, j, y)
 			}
 			if s.partial() && !a.evex {
@@ -225,9 +225,12 @@ func (a *isa) scaleLoop(prefix string, p, n reg.GPVirtual, sb reg.VecVirtual) {
 	a.stream(loop{prefix: prefix, n: n, src: p, dst: p, unroll: a.strUnroll, fill: -1}, func(nv int, s span) {
 		for j := 0; j < nv; j++ {
 			v := a.vec()
-			if s.k == nil {
+			switch {
+			case s.vin != nil:
+				VMULPS(s.vin, sb, v)
+			case s.k == nil:
 				VMULPS(s.src(j), sb, v)
-			} else {
+			default:
 				VMULPS_Z(s.src(j), sb, s.k, v)
 			}
 			a.store(s, j, v)
