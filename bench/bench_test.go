@@ -36,6 +36,7 @@ func BenchmarkLogSumExp(b *testing.B)           { run(b, "LogSumExp") }
 func BenchmarkSoftmaxCrossEntropy(b *testing.B) { run(b, "SoftmaxCrossEntropy") }
 func BenchmarkPredict(b *testing.B)             { run(b, "Predict") }
 func BenchmarkPredictProba(b *testing.B)        { run(b, "PredictProba") }
+func BenchmarkPredictProbaBatch(b *testing.B)   { run(b, "PredictProbaBatch") }
 func BenchmarkTrainEpoch(b *testing.B)          { run(b, "TrainEpoch") }
 
 // BenchmarkMatVec adds isa=gonum rows to the suite's: gonum's blas32.Gemv

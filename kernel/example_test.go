@@ -60,6 +60,32 @@ func ExampleModel_PredictProba() {
 	// P = [0.736 0.100 0.164], predicted cat
 }
 
+// Score many rows at once: the logits of the whole block come from one
+// MatMulT, which reads W once per block of rows rather than once per row.
+func ExampleModel_PredictProbaBatch() {
+	m := kernel.NewModel(3, 2)
+	m.Labels = []string{"cat", "dog", "fish"}
+	m.W.Set(0, 0, 2)
+	m.W.Set(1, 1, 2)
+	m.B[2] = 0.5
+
+	x := kernel.NewMatrix(3, 2) // one row per sample
+	copy(x.Row(0), []float32{1, 0})
+	copy(x.Row(1), []float32{0, 1})
+	copy(x.Row(2), []float32{0, 0})
+	p := kernel.NewMatrix(x.Rows, m.Classes)
+	m.PredictProbaBatch(p, x)
+	classes := make([]int, x.Rows)
+	m.PredictBatch(classes, x)
+	for i, c := range classes {
+		fmt.Printf("%s P = %.3f\n", m.Label(c), p.Row(i))
+	}
+	// Output:
+	// cat P = [0.736 0.100 0.164]
+	// dog P = [0.100 0.736 0.164]
+	// fish P = [0.274 0.274 0.452]
+}
+
 // Save a model and load it back.
 func ExampleReadModel() {
 	m := kernel.NewModel(2, 3)

@@ -519,6 +519,48 @@ func predictCases(bl *builder) {
 		})
 		bl.limitRead("PredictProba", shape, bytes, elems, func() []float32 { w := in().md.W; return w.Data[:k*w.Stride] })
 	}
+	// PredictProbaBatch: 64 rows at once (MatMulT, then the softmax of
+	// each row); plain is PredictProba's baseline row by row.
+	for _, s := range [][2]int{{10, 784}} {
+		const n = 64
+		k, m := s[0], s[1]
+		in := lazy(func() predictBatchIn {
+			rng := rand.New(rand.NewPCG(10, uint64(k*m)))
+			md := kernel.NewModel(k, m)
+			md.W = randMatrix(rng, k, m)
+			x := kernel.NewMatrix(n, m)
+			for i := 0; i < n; i++ {
+				copy(x.Row(i), randSlice(rng, m, 0, 1))
+			}
+			return predictBatchIn{md, x, kernel.NewMatrix(n, k)}
+		})
+		shape := fmt.Sprintf("n=%d/k=%d/m=%d", n, k, m)
+		bytes, elems := int64(4*(k*m+n*m+n*k)), int64(n*k*m)
+		bl.kernels("PredictProbaBatch", shape, bytes, elems, int64(n*(2*k*m+(ExpFlops+4)*k)), func(b *testing.B) {
+			d := in()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				d.md.PredictProbaBatch(d.p, d.x)
+			}
+		}, func(b *testing.B) {
+			d := in()
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				for i := 0; i < n; i++ {
+					p := d.p.Row(i)
+					PlainMatVec(p, d.md.W, d.x.Row(i), d.md.B)
+					PlainSoftmax(p, p)
+				}
+			}
+		})
+	}
+}
+
+type predictBatchIn struct {
+	md   *kernel.Model
+	x, p kernel.Matrix
 }
 
 type trainIn struct {
