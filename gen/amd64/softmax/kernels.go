@@ -353,9 +353,11 @@ func genSoftmaxSmall(a *isa) {
 // offset 0 if n ≥ 8, then 4, 2 and 1 at the following offsets. These are
 // the pieces in which MatVec stores its outputs (one store per group of 8,
 // 4, 2, 1 rows), so a softmax of MatVec's fresh output (Model.PredictProba)
-// loads each piece from one earlier store of the same bytes, which the
-// CPU forwards, and the pieces it stores are the ones the next call loads
-// when it works in place. A row of 16 is one full-vector load or store.
+// loads each piece from exactly one earlier store of the same bytes (the
+// case store forwarding handles best; no speed-up of PredictProba was
+// measurable here), and the pieces it stores are the ones the next call
+// loads when it works in place. A row of 16 is one full-vector load or
+// store.
 
 // pieceMask returns the K mask of piece w (4, 2 or 1, present when n&w ≠ 0,
 // n < 16) and the piece's first element: lanes [n &^ (2w−1), n &^ (w−1)),
