@@ -6,11 +6,13 @@ import "math"
 // streams W through the registers once per block of samples instead of once
 // per sample (Predict and PredictProba are one MatVec each).
 
-// predictBatchBuf is the size in float32s of PredictBatch's stack buffer
-// of logits: predictBatchRows rows of up to predictChunk classes.
+// PredictBatch's stack buffer of logits holds predictBatchBuf float32s (4
+// KiB, small enough not to grow a fresh goroutine's stack much): blocks of
+// up to predictBatchRows rows by up to predictChunk classes (16 rows at 64
+// classes, 64 rows at 16 or fewer).
 const (
 	predictBatchRows = 64
-	predictBatchBuf  = predictBatchRows * predictChunk
+	predictBatchBuf  = 1024
 )
 
 // PredictBatch sets dst[i] to the predicted class of row i of x, as Predict
