@@ -5,9 +5,10 @@
 // # Model
 //
 // A Model computes P(class | x) = softmax(W·x + b) with W a Classes×Features
-// float32 Matrix. Predict and PredictProba allocate nothing and are safe for
-// concurrent use. Models are saved with WriteTo and loaded with ReadModel in
-// a versioned, checksummed binary format.
+// float32 Matrix. Predict and PredictProba (one row) and PredictBatch and
+// PredictProbaBatch (many rows through MatMulT) allocate nothing and are safe
+// for concurrent use. Models are saved with WriteTo and loaded with
+// ReadModel in a versioned, checksummed binary format.
 //
 // # Ops
 //
