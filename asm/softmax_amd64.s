@@ -2752,193 +2752,175 @@ TEXT ·ExpAVX512(SB), NOSPLIT, $0-48
 	MOVQ         src_len+32(FP), DX
 	VBROADCASTSS softmaxconst<>+32(SB), Z0
 	VBROADCASTSS softmaxconst<>+256(SB), Z1
+	VBROADCASTSS softmaxconst<>+0(SB), Z2
+	VBROADCASTSS softmaxconst<>+64(SB), Z3
+	VBROADCASTSS softmaxconst<>+96(SB), Z4
+	VBROADCASTSS softmaxconst<>+224(SB), Z5
+	VBROADCASTSS softmaxconst<>+192(SB), Z6
+	VBROADCASTSS softmaxconst<>+160(SB), Z7
+	VBROADCASTSS softmaxconst<>+128(SB), Z8
+	VBROADCASTSS softmaxconst<>+288(SB), Z9
 
 loop:
-	CMPQ              DX, $0x00000040
-	JB                single
-	VMOVUPS           (CX), Z2
-	VMOVUPS           64(CX), Z3
-	VMOVUPS           128(CX), Z4
-	VMOVUPS           192(CX), Z5
-	VPANDD.BCST       softmaxconst<>+448(SB), Z2, Z6
-	VPANDD.BCST       softmaxconst<>+448(SB), Z3, Z7
-	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z8
-	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z9
-	VPMAXUD           Z7, Z6, Z6
-	VPMAXUD           Z9, Z8, Z8
-	VPMAXUD           Z8, Z6, Z6
-	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z6, K1
-	KORTESTW          K1, K1
-	VMOVAPS           Z0, Z6
-	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z2, Z6
-	VMOVAPS           Z0, Z7
-	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z3, Z7
-	VMOVAPS           Z0, Z8
-	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z4, Z8
-	VMOVAPS           Z0, Z9
-	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z9
-	VSUBPS            Z0, Z6, Z10
-	VSUBPS            Z0, Z7, Z11
-	VSUBPS            Z0, Z8, Z12
-	VSUBPS            Z0, Z9, Z13
-	VMULPS.BCST       softmaxconst<>+96(SB), Z10, Z14
-	VMULPS.BCST       softmaxconst<>+96(SB), Z11, Z15
-	VMULPS.BCST       softmaxconst<>+96(SB), Z12, Z16
-	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z17
-	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z2, Z10
-	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z3, Z11
-	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z4, Z12
-	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
-	VSUBPS            Z14, Z10, Z2
-	VSUBPS            Z15, Z11, Z3
-	VSUBPS            Z16, Z12, Z4
-	VSUBPS            Z17, Z13, Z5
-	VMOVAPS           Z1, Z18
-	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z2, Z18
-	VMOVAPS           Z1, Z19
-	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z3, Z19
-	VMOVAPS           Z1, Z20
-	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z4, Z20
-	VMOVAPS           Z1, Z21
-	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z21
-	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z2, Z18
-	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z3, Z19
-	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z4, Z20
-	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z21
-	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z2, Z18
-	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z3, Z19
-	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z4, Z20
-	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z21
-	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z2, Z18
-	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z3, Z19
-	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z4, Z20
-	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z21
-	VMULPS            Z2, Z2, Z2
-	VMULPS            Z3, Z3, Z3
-	VMULPS            Z4, Z4, Z4
-	VMULPS            Z5, Z5, Z5
-	VFMSUB231PS       Z18, Z2, Z14
-	VFMSUB231PS       Z19, Z3, Z15
-	VFMSUB231PS       Z20, Z4, Z16
-	VFMSUB231PS       Z21, Z5, Z17
-	VADDPS            Z14, Z10, Z10
-	VADDPS            Z15, Z11, Z11
-	VADDPS            Z16, Z12, Z12
-	VADDPS            Z17, Z13, Z13
-	VADDPS.BCST       softmaxconst<>+288(SB), Z10, Z10
-	VADDPS.BCST       softmaxconst<>+288(SB), Z11, Z11
-	VADDPS.BCST       softmaxconst<>+288(SB), Z12, Z12
-	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
-	VPSLLD            $0x17, Z6, Z6
-	VPADDD            Z6, Z10, Z10
-	VPSLLD            $0x17, Z7, Z7
-	VPADDD            Z7, Z11, Z11
-	VPSLLD            $0x17, Z8, Z8
-	VPADDD            Z8, Z12, Z12
-	VPSLLD            $0x17, Z9, Z9
-	VPADDD            Z9, Z13, Z13
-	JZ                inrange1
-	VBROADCASTSS      softmaxconst<>+384(SB), Z2
-	VMOVUPS           (CX), Z3
-	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z3, K1
-	VMOVAPS.Z         Z10, K1, Z10
-	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z3, K1
-	VMAXPS            Z3, Z2, K1, Z10
-	VMOVUPS           64(CX), Z3
-	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z3, K1
-	VMOVAPS.Z         Z11, K1, Z11
-	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z3, K1
-	VMAXPS            Z3, Z2, K1, Z11
-	VMOVUPS           128(CX), Z3
-	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z3, K1
-	VMOVAPS.Z         Z12, K1, Z12
-	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z3, K1
-	VMAXPS            Z3, Z2, K1, Z12
-	VMOVUPS           192(CX), Z3
-	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z3, K1
-	VMOVAPS.Z         Z13, K1, Z13
-	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z3, K1
-	VMAXPS            Z3, Z2, K1, Z13
+	CMPQ         DX, $0x00000030
+	JB           single
+	VMOVUPS      (CX), Z10
+	VMOVUPS      64(CX), Z11
+	VMOVUPS      128(CX), Z12
+	VPANDD.BCST  softmaxconst<>+448(SB), Z10, Z13
+	VPANDD.BCST  softmaxconst<>+448(SB), Z11, Z14
+	VPANDD.BCST  softmaxconst<>+448(SB), Z12, Z15
+	VPMAXUD      Z14, Z13, Z13
+	VPMAXUD      Z15, Z13, Z13
+	VPCMPUD.BCST $0x06, softmaxconst<>+480(SB), Z13, K1
+	KORTESTW     K1, K1
+	VMOVAPS      Z0, Z13
+	VFMADD231PS  Z2, Z10, Z13
+	VMOVAPS      Z0, Z14
+	VFMADD231PS  Z2, Z11, Z14
+	VMOVAPS      Z0, Z15
+	VFMADD231PS  Z2, Z12, Z15
+	VSUBPS       Z0, Z13, Z16
+	VSUBPS       Z0, Z14, Z17
+	VSUBPS       Z0, Z15, Z18
+	VMULPS       Z4, Z16, Z19
+	VMULPS       Z4, Z17, Z20
+	VMULPS       Z4, Z18, Z21
+	VFNMADD132PS Z3, Z10, Z16
+	VFNMADD132PS Z3, Z11, Z17
+	VFNMADD132PS Z3, Z12, Z18
+	VSUBPS       Z19, Z16, Z10
+	VSUBPS       Z20, Z17, Z11
+	VSUBPS       Z21, Z18, Z12
+	VMOVAPS      Z1, Z22
+	VFMADD213PS  Z5, Z10, Z22
+	VMOVAPS      Z1, Z23
+	VFMADD213PS  Z5, Z11, Z23
+	VMOVAPS      Z1, Z24
+	VFMADD213PS  Z5, Z12, Z24
+	VFMADD213PS  Z6, Z10, Z22
+	VFMADD213PS  Z6, Z11, Z23
+	VFMADD213PS  Z6, Z12, Z24
+	VFMADD213PS  Z7, Z10, Z22
+	VFMADD213PS  Z7, Z11, Z23
+	VFMADD213PS  Z7, Z12, Z24
+	VFMADD213PS  Z8, Z10, Z22
+	VFMADD213PS  Z8, Z11, Z23
+	VFMADD213PS  Z8, Z12, Z24
+	VMULPS       Z10, Z10, Z10
+	VMULPS       Z11, Z11, Z11
+	VMULPS       Z12, Z12, Z12
+	VFMSUB231PS  Z22, Z10, Z19
+	VFMSUB231PS  Z23, Z11, Z20
+	VFMSUB231PS  Z24, Z12, Z21
+	VADDPS       Z19, Z16, Z16
+	VADDPS       Z20, Z17, Z17
+	VADDPS       Z21, Z18, Z18
+	VADDPS       Z9, Z16, Z16
+	VADDPS       Z9, Z17, Z17
+	VADDPS       Z9, Z18, Z18
+	VPSLLD       $0x17, Z13, Z13
+	VPADDD       Z13, Z16, Z16
+	VPSLLD       $0x17, Z14, Z14
+	VPADDD       Z14, Z17, Z17
+	VPSLLD       $0x17, Z15, Z15
+	VPADDD       Z15, Z18, Z18
+	JZ           inrange1
+	VBROADCASTSS softmaxconst<>+384(SB), Z10
+	VMOVUPS      (CX), Z11
+	VCMPPS.BCST  $0x1d, softmaxconst<>+320(SB), Z11, K1
+	VMOVAPS.Z    Z16, K1, Z16
+	VCMPPS.BCST  $0x06, softmaxconst<>+352(SB), Z11, K1
+	VMAXPS       Z11, Z10, K1, Z16
+	VMOVUPS      64(CX), Z11
+	VCMPPS.BCST  $0x1d, softmaxconst<>+320(SB), Z11, K1
+	VMOVAPS.Z    Z17, K1, Z17
+	VCMPPS.BCST  $0x06, softmaxconst<>+352(SB), Z11, K1
+	VMAXPS       Z11, Z10, K1, Z17
+	VMOVUPS      128(CX), Z11
+	VCMPPS.BCST  $0x1d, softmaxconst<>+320(SB), Z11, K1
+	VMOVAPS.Z    Z18, K1, Z18
+	VCMPPS.BCST  $0x06, softmaxconst<>+352(SB), Z11, K1
+	VMAXPS       Z11, Z10, K1, Z18
 
 inrange1:
-	VMOVUPS Z10, (AX)
-	VMOVUPS Z11, 64(AX)
-	VMOVUPS Z12, 128(AX)
-	VMOVUPS Z13, 192(AX)
-	ADDQ    $0x00000100, CX
-	ADDQ    $0x00000100, AX
-	SUBQ    $0x00000040, DX
+	VMOVUPS Z16, (AX)
+	VMOVUPS Z17, 64(AX)
+	VMOVUPS Z18, 128(AX)
+	ADDQ    $0x000000c0, CX
+	ADDQ    $0x000000c0, AX
+	SUBQ    $0x00000030, DX
 	JMP     loop
 
 single:
-	CMPQ              DX, $0x00000010
-	JB                tail
-	VMOVUPS           (CX), Z2
-	VPANDD.BCST       softmaxconst<>+448(SB), Z2, Z3
-	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z3, K1
-	KORTESTW          K1, K1
-	VMOVAPS           Z0, Z3
-	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z2, Z3
-	VSUBPS            Z0, Z3, Z4
-	VMULPS.BCST       softmaxconst<>+96(SB), Z4, Z5
-	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z2, Z4
-	VSUBPS            Z5, Z4, Z2
-	VMOVAPS           Z1, Z6
-	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z2, Z6
-	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z2, Z6
-	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z2, Z6
-	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z2, Z6
-	VMULPS            Z2, Z2, Z2
-	VFMSUB231PS       Z6, Z2, Z5
-	VADDPS            Z5, Z4, Z4
-	VADDPS.BCST       softmaxconst<>+288(SB), Z4, Z4
-	VPSLLD            $0x17, Z3, Z3
-	VPADDD            Z3, Z4, Z4
-	JZ                inrange2
-	VBROADCASTSS      softmaxconst<>+384(SB), Z2
-	VMOVUPS           (CX), Z3
-	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z3, K1
-	VMOVAPS.Z         Z4, K1, Z4
-	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z3, K1
-	VMAXPS            Z3, Z2, K1, Z4
+	CMPQ         DX, $0x00000010
+	JB           tail
+	VMOVUPS      (CX), Z10
+	VPANDD.BCST  softmaxconst<>+448(SB), Z10, Z11
+	VPCMPUD.BCST $0x06, softmaxconst<>+480(SB), Z11, K1
+	KORTESTW     K1, K1
+	VMOVAPS      Z0, Z11
+	VFMADD231PS  Z2, Z10, Z11
+	VSUBPS       Z0, Z11, Z12
+	VMULPS       Z4, Z12, Z13
+	VFNMADD132PS Z3, Z10, Z12
+	VSUBPS       Z13, Z12, Z10
+	VMOVAPS      Z1, Z14
+	VFMADD213PS  Z5, Z10, Z14
+	VFMADD213PS  Z6, Z10, Z14
+	VFMADD213PS  Z7, Z10, Z14
+	VFMADD213PS  Z8, Z10, Z14
+	VMULPS       Z10, Z10, Z10
+	VFMSUB231PS  Z14, Z10, Z13
+	VADDPS       Z13, Z12, Z12
+	VADDPS       Z9, Z12, Z12
+	VPSLLD       $0x17, Z11, Z11
+	VPADDD       Z11, Z12, Z12
+	JZ           inrange2
+	VBROADCASTSS softmaxconst<>+384(SB), Z10
+	VMOVUPS      (CX), Z11
+	VCMPPS.BCST  $0x1d, softmaxconst<>+320(SB), Z11, K1
+	VMOVAPS.Z    Z12, K1, Z12
+	VCMPPS.BCST  $0x06, softmaxconst<>+352(SB), Z11, K1
+	VMAXPS       Z11, Z10, K1, Z12
 
 inrange2:
-	VMOVUPS Z4, (AX)
+	VMOVUPS Z12, (AX)
 	ADDQ    $0x00000040, CX
 	ADDQ    $0x00000040, AX
 	SUBQ    $0x00000010, DX
 	JMP     single
 
 tail:
-	TESTQ             DX, DX
-	JZ                done
-	LEAQ              softmaxkmask<>+0(SB), BX
-	KMOVW             (BX)(DX*2), K1
-	VMOVUPS.Z         (CX), K1, Z2
-	VMOVAPS           Z0, Z3
-	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z2, Z3
-	VSUBPS            Z0, Z3, Z0
-	VMULPS.BCST       softmaxconst<>+96(SB), Z0, Z4
-	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z2, Z0
-	VSUBPS            Z4, Z0, Z2
-	VMOVAPS           Z1, Z1
-	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z2, Z1
-	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z2, Z1
-	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z2, Z1
-	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z2, Z1
-	VMULPS            Z2, Z2, Z2
-	VFMSUB231PS       Z1, Z2, Z4
-	VADDPS            Z4, Z0, Z0
-	VADDPS.BCST       softmaxconst<>+288(SB), Z0, Z0
-	VPSLLD            $0x17, Z3, Z3
-	VPADDD            Z3, Z0, Z0
-	VBROADCASTSS      softmaxconst<>+384(SB), Z1
-	VMOVUPS.Z         (CX), K1, Z2
-	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z2, K1, K2
-	VMOVAPS.Z         Z0, K2, Z0
-	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z2, K1, K2
-	VMAXPS            Z2, Z1, K2, Z0
-	VMOVUPS           Z0, K1, (AX)
+	TESTQ        DX, DX
+	JZ           done
+	LEAQ         softmaxkmask<>+0(SB), BX
+	KMOVW        (BX)(DX*2), K1
+	VMOVUPS.Z    (CX), K1, Z10
+	VMOVAPS      Z0, Z11
+	VFMADD231PS  Z2, Z10, Z11
+	VSUBPS       Z0, Z11, Z0
+	VMULPS       Z4, Z0, Z2
+	VFNMADD132PS Z3, Z10, Z0
+	VSUBPS       Z2, Z0, Z3
+	VMOVAPS      Z1, Z1
+	VFMADD213PS  Z5, Z3, Z1
+	VFMADD213PS  Z6, Z3, Z1
+	VFMADD213PS  Z7, Z3, Z1
+	VFMADD213PS  Z8, Z3, Z1
+	VMULPS       Z3, Z3, Z3
+	VFMSUB231PS  Z1, Z3, Z2
+	VADDPS       Z2, Z0, Z0
+	VADDPS       Z9, Z0, Z0
+	VPSLLD       $0x17, Z11, Z11
+	VPADDD       Z11, Z0, Z0
+	VBROADCASTSS softmaxconst<>+384(SB), Z1
+	VMOVUPS.Z    (CX), K1, Z2
+	VCMPPS.BCST  $0x1d, softmaxconst<>+320(SB), Z2, K1, K2
+	VMOVAPS.Z    Z0, K2, Z0
+	VCMPPS.BCST  $0x06, softmaxconst<>+352(SB), Z2, K1, K2
+	VMAXPS       Z2, Z1, K2, Z0
+	VMOVUPS      Z0, K1, (AX)
 
 done:
 	VZEROUPPER
