@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -188,6 +189,36 @@ func TestTrainerErrors(t *testing.T) {
 		}
 		if !modelsEqual(before, tc.m) {
 			t.Errorf("%s: a failed Fit changed the model", tc.name)
+		}
+	}
+	// The features are screened during the first epoch: a bad value in
+	// any row, with any worker count and weights, gives CheckData's error
+	// and leaves a warm-started model exactly as it was.
+	big, ybig := blobs(6, 3000, 3, 2, 1)
+	warm := NewModel(2, 3)
+	if _, err := (&Trainer{Epochs: 1, Seed: 1}).Fit(warm, big, ybig, Matrix{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []int{0, 1500, 2999} {
+		for _, v := range []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))} {
+			for _, tr := range []Trainer{{Workers: 1}, {Workers: 2}, {Workers: 2, SampleWeights: make([]float64, 3000)}} {
+				if tr.SampleWeights != nil {
+					for i := range tr.SampleWeights {
+						tr.SampleWeights[i] = float64(i % 3) // zero weights too
+					}
+				}
+				b := big.Clone()
+				b.Set(row, 1, v)
+				m := warm.Clone()
+				_, err := tr.Fit(m, b, ybig, Matrix{}, nil)
+				want := fmt.Sprintf("row %d, column 1: feature is %v", row, v)
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("bad feature %v at row %d, workers %d: err = %v, want %q", v, row, tr.Workers, err, want)
+				}
+				if !modelsEqual(warm, m) {
+					t.Errorf("bad feature %v at row %d, workers %d: the failed Fit changed the model", v, row, tr.Workers)
+				}
+			}
 		}
 	}
 	// Bad validation data is reported as such.
