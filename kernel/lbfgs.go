@@ -188,7 +188,9 @@ func (s *LBFGS) withDefaults() (LBFGS, error) {
 // It returns an error, and leaves m unchanged, if the configuration is
 // invalid, the data fails CheckData, x.Cols != m.Features, y holds fewer
 // than two distinct classes, or the objective is not finite at the initial
-// weights. Not converging is not an error: see LBFGSResult.Converged.
+// weights (the features are scanned for NaN and infinities only then, so
+// that bad data still gets CheckData's error without a pass of its own).
+// Not converging is not an error: see LBFGSResult.Converged.
 func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
 	cfg, err := s.withDefaults()
 	if err != nil {
@@ -200,7 +202,10 @@ func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
 	if x.Cols != m.Features {
 		return LBFGSResult{}, fmt.Errorf("maxent: data has %d features, model has %d", x.Cols, m.Features)
 	}
-	if err := checkDataWorkers(x, y, m.Classes, cfg.Workers); err != nil {
+	// The features are not scanned in a separate pass: a NaN or infinite
+	// one makes the first objective value non-finite, and then the scan
+	// names it (as in Trainer.Fit).
+	if err := checkShapeLabels(x, y, m.Classes); err != nil {
 		return LBFGSResult{}, err
 	}
 	if distinct := countClasses(y, m.Classes); distinct < 2 {
@@ -220,6 +225,9 @@ func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
 	st.f = o.eval(st.theta, st.g)
 	st.evals = 1
 	if math.IsNaN(st.f) || math.IsInf(st.f, 0) {
+		if err := scanRows(x, cfg.Workers); err != nil {
+			return LBFGSResult{}, err
+		}
 		return LBFGSResult{}, fmt.Errorf("maxent: objective is %v at the initial weights: scale the features", st.f)
 	}
 

@@ -254,6 +254,11 @@ func TestLBFGSErrors(t *testing.T) {
 	same := make([]int, 20)
 	bad := append([]int(nil), y...)
 	bad[5] = 2
+	zeroAt7 := make([]float64, 20) // the NaN row weighs nothing: 0·NaN is still NaN
+	for i := range zeroAt7 {
+		zeroAt7[i] = 1
+	}
+	zeroAt7[7] = 0
 	cases := []struct {
 		name string
 		s    LBFGS
@@ -266,6 +271,8 @@ func TestLBFGSErrors(t *testing.T) {
 		{"one class", LBFGS{}, NewModel(2, 3), x, same, "at least two classes"},
 		{"nan", LBFGS{}, NewModel(2, 3), nan, y, "row 7, column 2: feature is NaN"},
 		{"inf", LBFGS{}, NewModel(2, 3), inf, y, "row 4, column 1: feature is +Inf"},
+		{"nan, weight 0", LBFGS{SampleWeights: zeroAt7}, NewModel(2, 3), nan, y, "row 7, column 2: feature is NaN"},
+		{"nan, L1", LBFGS{L1: 1e-3}, NewModel(2, 3), nan, y, "row 7, column 2: feature is NaN"},
 		{"label", LBFGS{}, NewModel(2, 3), x, bad, "row 5: label 2 out of range [0, 2)"},
 		{"labels", LBFGS{}, NewModel(2, 3), x, y[:5], "5 labels for 20 rows"},
 		{"no rows", LBFGS{}, NewModel(2, 3), NewMatrix(0, 3), nil, "no rows"},
