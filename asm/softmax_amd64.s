@@ -183,23 +183,55 @@ DATA softmaxkmask<>+30(SB)/2, $0x7fff
 DATA softmaxkmask<>+32(SB)/2, $0xffff
 GLOBL softmaxkmask<>(SB), RODATA|NOPTR, $34
 
-DATA softmaxiota<>+0(SB)/4, $0x00000000
-DATA softmaxiota<>+4(SB)/4, $0x00000001
-DATA softmaxiota<>+8(SB)/4, $0x00000002
-DATA softmaxiota<>+12(SB)/4, $0x00000003
-DATA softmaxiota<>+16(SB)/4, $0x00000004
-DATA softmaxiota<>+20(SB)/4, $0x00000005
-DATA softmaxiota<>+24(SB)/4, $0x00000006
-DATA softmaxiota<>+28(SB)/4, $0x00000007
-DATA softmaxiota<>+32(SB)/4, $0x00000008
-DATA softmaxiota<>+36(SB)/4, $0x00000009
-DATA softmaxiota<>+40(SB)/4, $0x0000000a
-DATA softmaxiota<>+44(SB)/4, $0x0000000b
-DATA softmaxiota<>+48(SB)/4, $0x0000000c
-DATA softmaxiota<>+52(SB)/4, $0x0000000d
-DATA softmaxiota<>+56(SB)/4, $0x0000000e
-DATA softmaxiota<>+60(SB)/4, $0x0000000f
-GLOBL softmaxiota<>(SB), RODATA|NOPTR, $64
+DATA softmaxpiece<>+0(SB)/2, $0x0000
+DATA softmaxpiece<>+2(SB)/2, $0x0000
+DATA softmaxpiece<>+4(SB)/2, $0x0000
+DATA softmaxpiece<>+6(SB)/2, $0x0000
+DATA softmaxpiece<>+8(SB)/2, $0x000f
+DATA softmaxpiece<>+10(SB)/2, $0x000f
+DATA softmaxpiece<>+12(SB)/2, $0x000f
+DATA softmaxpiece<>+14(SB)/2, $0x000f
+DATA softmaxpiece<>+16(SB)/2, $0x0000
+DATA softmaxpiece<>+18(SB)/2, $0x0000
+DATA softmaxpiece<>+20(SB)/2, $0x0000
+DATA softmaxpiece<>+22(SB)/2, $0x0000
+DATA softmaxpiece<>+24(SB)/2, $0x0f00
+DATA softmaxpiece<>+26(SB)/2, $0x0f00
+DATA softmaxpiece<>+28(SB)/2, $0x0f00
+DATA softmaxpiece<>+30(SB)/2, $0x0f00
+DATA softmaxpiece<>+32(SB)/2, $0x0000
+DATA softmaxpiece<>+34(SB)/2, $0x0000
+DATA softmaxpiece<>+36(SB)/2, $0x0003
+DATA softmaxpiece<>+38(SB)/2, $0x0003
+DATA softmaxpiece<>+40(SB)/2, $0x0000
+DATA softmaxpiece<>+42(SB)/2, $0x0000
+DATA softmaxpiece<>+44(SB)/2, $0x0030
+DATA softmaxpiece<>+46(SB)/2, $0x0030
+DATA softmaxpiece<>+48(SB)/2, $0x0000
+DATA softmaxpiece<>+50(SB)/2, $0x0000
+DATA softmaxpiece<>+52(SB)/2, $0x0300
+DATA softmaxpiece<>+54(SB)/2, $0x0300
+DATA softmaxpiece<>+56(SB)/2, $0x0000
+DATA softmaxpiece<>+58(SB)/2, $0x0000
+DATA softmaxpiece<>+60(SB)/2, $0x3000
+DATA softmaxpiece<>+62(SB)/2, $0x3000
+DATA softmaxpiece<>+64(SB)/2, $0x0000
+DATA softmaxpiece<>+66(SB)/2, $0x0001
+DATA softmaxpiece<>+68(SB)/2, $0x0000
+DATA softmaxpiece<>+70(SB)/2, $0x0004
+DATA softmaxpiece<>+72(SB)/2, $0x0000
+DATA softmaxpiece<>+74(SB)/2, $0x0010
+DATA softmaxpiece<>+76(SB)/2, $0x0000
+DATA softmaxpiece<>+78(SB)/2, $0x0040
+DATA softmaxpiece<>+80(SB)/2, $0x0000
+DATA softmaxpiece<>+82(SB)/2, $0x0100
+DATA softmaxpiece<>+84(SB)/2, $0x0000
+DATA softmaxpiece<>+86(SB)/2, $0x0400
+DATA softmaxpiece<>+88(SB)/2, $0x0000
+DATA softmaxpiece<>+90(SB)/2, $0x1000
+DATA softmaxpiece<>+92(SB)/2, $0x0000
+DATA softmaxpiece<>+94(SB)/2, $0x4000
+GLOBL softmaxpiece<>(SB), RODATA|NOPTR, $96
 
 // func ExpAVX2(dst []float32, src []float32)
 // Requires: AVX, AVX2, FMA3
@@ -4222,40 +4254,28 @@ ld_part:
 ld_p4:
 	TESTQ           $0x00000004, DX
 	JZ              ld_p2
-	MOVQ            DX, SI
-	ANDQ            $0x0000000c, SI
 	MOVQ            DX, BX
 	ANDQ            $0x00000008, BX
-	LEAQ            softmaxkmask<>+0(SB), DI
-	KMOVW           (DI)(SI*2), K2
-	KMOVW           (DI)(BX*2), K3
-	KXORW           K3, K2, K2
+	LEAQ            softmaxpiece<>+0(SB), SI
+	KMOVW           (SI)(DX*2), K2
 	VBROADCASTF32X4 (CX)(BX*4), K2, Z0
 
 ld_p2:
 	TESTQ           $0x00000002, DX
 	JZ              ld_p1
-	MOVQ            DX, SI
-	ANDQ            $0x0000000e, SI
 	MOVQ            DX, BX
 	ANDQ            $0x0000000c, BX
-	LEAQ            softmaxkmask<>+0(SB), DI
-	KMOVW           (DI)(SI*2), K2
-	KMOVW           (DI)(BX*2), K3
-	KXORW           K3, K2, K2
+	LEAQ            softmaxpiece<>+32(SB), SI
+	KMOVW           (SI)(DX*2), K2
 	VBROADCASTF32X2 (CX)(BX*4), K2, Z0
 
 ld_p1:
 	TESTQ        $0x00000001, DX
 	JZ           ld_done
-	MOVQ         DX, SI
-	ANDQ         $0x0000000f, SI
 	MOVQ         DX, BX
 	ANDQ         $0x0000000e, BX
-	LEAQ         softmaxkmask<>+0(SB), DI
-	KMOVW        (DI)(SI*2), K2
-	KMOVW        (DI)(BX*2), K3
-	KXORW        K3, K2, K2
+	LEAQ         softmaxpiece<>+64(SB), SI
+	KMOVW        (SI)(DX*2), K2
 	VBROADCASTSS (CX)(BX*4), K2, Z0
 
 ld_done:
@@ -4330,28 +4350,20 @@ st_part:
 st_p4:
 	TESTQ         $0x00000004, DX
 	JZ            st_p2
-	MOVQ          DX, BX
-	ANDQ          $0x0000000c, BX
 	MOVQ          DX, CX
 	ANDQ          $0x00000008, CX
-	LEAQ          softmaxkmask<>+0(SB), SI
-	KMOVW         (SI)(BX*2), K1
-	KMOVW         (SI)(CX*2), K2
-	KXORW         K2, K1, K1
+	LEAQ          softmaxpiece<>+0(SB), BX
+	KMOVW         (BX)(DX*2), K1
 	VCOMPRESSPS.Z Z4, K1, Z0
 	VMOVUPS       X0, (AX)(CX*4)
 
 st_p2:
 	TESTQ         $0x00000002, DX
 	JZ            st_p1
-	MOVQ          DX, BX
-	ANDQ          $0x0000000e, BX
 	MOVQ          DX, CX
 	ANDQ          $0x0000000c, CX
-	LEAQ          softmaxkmask<>+0(SB), SI
-	KMOVW         (SI)(BX*2), K1
-	KMOVW         (SI)(CX*2), K2
-	KXORW         K2, K1, K1
+	LEAQ          softmaxpiece<>+32(SB), BX
+	KMOVW         (BX)(DX*2), K1
 	VCOMPRESSPS.Z Z4, K1, Z0
 	VMOVSD        X0, (AX)(CX*4)
 
@@ -4359,14 +4371,11 @@ st_p1:
 	TESTQ         $0x00000001, DX
 	JZ            st_done
 	MOVQ          DX, CX
-	ANDQ          $0x0000000f, CX
-	ANDQ          $0x0000000e, DX
-	LEAQ          softmaxkmask<>+0(SB), BX
-	KMOVW         (BX)(CX*2), K1
-	KMOVW         (BX)(DX*2), K2
-	KXORW         K2, K1, K1
+	ANDQ          $0x0000000e, CX
+	LEAQ          softmaxpiece<>+64(SB), BX
+	KMOVW         (BX)(DX*2), K1
 	VCOMPRESSPS.Z Z4, K1, Z0
-	VMOVSS        X0, (AX)(DX*4)
+	VMOVSS        X0, (AX)(CX*4)
 
 st_done:
 	VZEROUPPER

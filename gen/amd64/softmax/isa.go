@@ -117,7 +117,7 @@ var (
 	constTab operand.Mem // softmaxconst<>: the constants above
 	ymaskTab operand.Mem // softmaxymask<>: 8 × 0xFFFFFFFF, 8 × 0, 8 × 0xFFFFFFFF (AVX2 lane masks)
 	kmaskTab operand.Mem // softmaxkmask<>: uint16 (1<<r)−1 for r = 0..16 (AVX-512 tails)
-	iotaTab  operand.Mem // softmaxiota<>: uint32 0, 1, …, 15 (permutation indices)
+	pieceTab operand.Mem // softmaxpiece<>: for widths 4, 2, 1 (32 bytes each) and n < 16, the uint16 K mask of the piece (0 when n&w == 0)
 )
 
 // declareData emits the read-only tables.
@@ -148,9 +148,15 @@ func declareData() {
 	for r := 0; r <= 16; r++ {
 		DATA(2*r, operand.U16(uint16(1<<r-1)))
 	}
-	iotaTab = GLOBL("softmaxiota", RODATA|NOPTR)
-	for i := 0; i < 16; i++ {
-		DATA(4*i, operand.U32(uint32(i)))
+	pieceTab = GLOBL("softmaxpiece", RODATA|NOPTR)
+	for wi, w := range []int{4, 2, 1} {
+		for n := 0; n < 16; n++ {
+			var m uint16
+			if n&w != 0 {
+				m = uint16(1<<w-1) << (n &^ (2*w - 1))
+			}
+			DATA(32*wi+2*n, operand.U16(m))
+		}
 	}
 }
 
