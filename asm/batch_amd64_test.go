@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/seed7bc074a2/maxent/fallback"
 	"github.com/seed7bc074a2/maxent/internal/guardmem"
@@ -247,5 +248,77 @@ func BenchmarkMatMulT(b *testing.B) {
 				bk.addMatMulTN(g, m, 1e-3, d, k, x, m, n, k, m)
 			}
 		})
+	}
+}
+
+// TestMatMulTPf: the prefetching variants give MatMulT's results bit for
+// bit, whatever the addresses in pf (rows of another matrix, nil, the
+// middle of unmapped space: a prefetch never faults), for shapes with and
+// without column tails and flush blocks, with and without bias, and leave
+// z's padding alone.
+func TestMatMulTPf(t *testing.T) {
+	rng := rand.New(rand.NewPCG(71, 72))
+	other := make([]float32, 64*1100)
+	for _, v := range []struct {
+		name string
+		bk   batchKernels
+		pf   func(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)
+	}{{"AVX2", batchAVX2, MatMulTPfAVX2}, {"AVX512", batchAVX512, MatMulTPfAVX512}} {
+		if !v.bk.ok {
+			t.Logf("%s: not supported here", v.name)
+			continue
+		}
+		S := v.bk.samples
+		for _, m := range []int{1, 15, 16, 17, 100, 784, 1025, 2000} {
+			for _, k := range []int{1, 3, 5, 10, 11} {
+				for _, blocks := range []int{1, 2, 5} {
+					n := blocks * S
+					xs, ws, zs := m+3, m+1, k+2
+					x, _ := batchMatrix(rng, n, m, xs, 1)
+					w, _ := batchMatrix(rng, k, m, ws, 2)
+					b := make([]float32, k)
+					laFillRand(rng, b)
+					if k == 3 {
+						b = nil
+					}
+					want := make([]float32, (n-1)*zs+k)
+					v.bk.matMulT(want, zs, x, xs, w, ws, b, n, k, m)
+					pf := make([]uintptr, n)
+					for i := range pf {
+						switch (i + m) % 3 {
+						case 0:
+							pf[i] = uintptr(unsafe.Pointer(&other[(i*1100)%len(other)]))
+						case 1:
+							pf[i] = 0
+						default:
+							pf[i] = 0x7f00_dead_0000 + uintptr(i)*4096
+						}
+					}
+					got, zbuf := batchMatrix(rng, n, 0, zs, 5) // only the padding matters
+					got = zbuf[5 : 5+(n-1)*zs+k]
+					for i := range got {
+						got[i] = laSentinel
+					}
+					for i := 0; i < n; i++ {
+						for c := 0; c < k; c++ {
+							got[i*zs+c] = 0
+						}
+					}
+					v.pf(got, zs, x, xs, w, ws, b, n, k, m, pf)
+					for i := 0; i < n; i++ {
+						for c := 0; c < k; c++ {
+							if a, e := got[i*zs+c], want[i*zs+c]; math.Float32bits(a) != math.Float32bits(e) {
+								t.Fatalf("MatMulTPf%s n=%d k=%d m=%d: z[%d,%d] = %v, MatMulT %v", v.name, n, k, m, i, c, a, e)
+							}
+						}
+						for c := k; c < zs && i < n-1; c++ {
+							if math.Float32bits(got[i*zs+c]) != math.Float32bits(laSentinel) {
+								t.Fatalf("MatMulTPf%s n=%d k=%d m=%d: padding z[%d,%d] written", v.name, n, k, m, i, c)
+							}
+						}
+					}
+				}
+			}
+		}
 	}
 }

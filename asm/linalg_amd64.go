@@ -125,6 +125,22 @@ func MatMulTAVX2(z []float32, zstride int, x []float32, xstride int, w []float32
 //go:noescape
 func MatMulTAVX512(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int)
 
+// MatMulTPfAVX2 and MatMulTPfAVX512 are MatMulTAVX2 and MatMulTAVX512 whose
+// main loops prefetch (PREFETCHT1, which never faults) the rows starting
+// at the addresses pf[i], for the samples i of the block being computed,
+// instead of the next block of x: the minibatch trainer passes its next
+// minibatch's rows, scattered over the data, so that their cache lines
+// arrive spread over this block's FMAs. The results are bit-identical to
+// MatMulTAVX2 and MatMulTAVX512. len(pf) >= n.
+//
+//go:noescape
+func MatMulTPfAVX2(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)
+
+// MatMulTPfAVX512: see MatMulTPfAVX2.
+//
+//go:noescape
+func MatMulTPfAVX512(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)
+
 // AddMatMulTNAVX2 adds alpha·Σ_{i<n} d[i*dstride+c]·x[i*xstride+j] to
 // g[c*gstride+j] for c < k, j < m. For every element the sum over i is the
 // float32 FMA chain s = fma(d[i,c], x[i,j], s) for i = 0, 1, …, n−1 from

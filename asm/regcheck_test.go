@@ -160,7 +160,7 @@ func TestRegCheck(t *testing.T) {
 		}
 	}
 	// The linear-algebra kernels must have been seen (not a vacuous pass).
-	for _, name := range []string{"DotAVX2", "MatVecAVX2", "AddOuterAVX2", "MatMulTAVX2", "AddMatMulTNAVX2", "StreamReadAVX2", "StreamRMWAVX2", "FMAPeakAVX2"} {
+	for _, name := range []string{"DotAVX2", "MatVecAVX2", "AddOuterAVX2", "MatMulTAVX2", "MatMulTPfAVX2", "AddMatMulTNAVX2", "StreamReadAVX2", "StreamRMWAVX2", "FMAPeakAVX2"} {
 		if !checked[name] {
 			t.Errorf("%s not found in %v", name, files)
 		}

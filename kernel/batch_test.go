@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"testing"
+	"unsafe"
 
 	"github.com/seed7bc074a2/maxent/fallback"
 )
@@ -409,5 +410,45 @@ func TestNoFeatures(t *testing.T) {
 		g := Matrix{Rows: 3, Cols: 0, Stride: 4}
 		AddMatMulTN(g, 1, z, x) // nothing to do
 		AddOuter(g, 1, []float32{1, 2, 3}, nil)
+	})
+}
+
+// TestMatMulTPf: the trainer's prefetching MatMulT gives MatMulT's results
+// bit for bit on every backend, whatever the prefetch addresses, with
+// remainder rows and several kernel calls per row block, and reports the
+// rows whose addresses its kernel used.
+func TestMatMulTPf(t *testing.T) {
+	rng := newRand(81)
+	other := make([]float32, 4096)
+	forEachBackend(t, func(t *testing.T) {
+		for _, sh := range [][3]int{{64, 10, 784}, {7, 3, 17}, {13, 10, 30000}, {1, 1, 1}} {
+			n, k, m := sh[0], sh[1], sh[2]
+			x, w := NewMatrix(n, m), NewMatrix(k, m)
+			for i := range x.Data {
+				x.Data[i] = float32(rng.NormFloat64())
+			}
+			for i := range w.Data {
+				w.Data[i] = float32(rng.NormFloat64())
+			}
+			b := make([]float32, k)
+			for i := range b {
+				b[i] = float32(rng.NormFloat64())
+			}
+			want, got := NewMatrix(n, k), NewMatrix(n, k)
+			MatMulT(want, x, w, b)
+			pf := make([]uintptr, n)
+			for i := range pf {
+				if i%2 == 0 {
+					pf[i] = uintptr(unsafe.Pointer(&other[i%len(other)]))
+				}
+			}
+			done := matMulTPfImpl(got, x, w, b, pf)
+			if msg := sameBits(got.Data, want.Data); msg != "" {
+				t.Fatalf("%d×%d·(%d×%d)ᵀ: %s", n, m, k, m, msg)
+			}
+			if done < 0 || done > n || (Backend() == "generic" && done != 0) {
+				t.Fatalf("%d×%d: %d rows of pf used", n, m, done)
+			}
+		}
 	})
 }

@@ -59,6 +59,12 @@ func addMatMulTNImpl(g Matrix, alpha float32, d, x Matrix) {
 // prefetchL2 does nothing without assembly.
 func prefetchL2([]float32) {}
 
+// matMulTPfImpl is matMulTImpl; nothing is prefetched (0 rows of pf used).
+func matMulTPfImpl(z, x, w Matrix, b []float32, _ []uintptr) int {
+	matMulTImpl(z, x, w, b)
+	return 0
+}
+
 // softmaxRowImpl is the one-call softmax of a row; this build has none.
 func softmaxRowImpl(dst, src []float32) (m float32, sum float64, ok bool) {
 	return 0, 0, false

@@ -193,6 +193,42 @@ func matMulTImpl(z, x, w Matrix, b []float32) {
 	}
 }
 
+// matMulTPfImpl is matMulTImpl (for x.Cols > 0) with the blocks of whole
+// sample blocks run by the prefetching kernel where there is one: while
+// computing sample i it prefetches the row at pf[i] (len(pf) >= x.Rows).
+// It returns how many leading entries of pf were prefetched this way (0
+// without such a kernel); the caller prefetches the others.
+func matMulTPfImpl(z, x, w Matrix, b []float32, pf []uintptr) int {
+	be := current()
+	if be == generic {
+		matMulTImpl(z, x, w, b)
+		return 0
+	}
+	n, k, m := x.Rows, w.Rows, w.Cols
+	S := asmMatMulTSamples(be)
+	kc := min(k, max(1, macChunk/(S*m)))
+	ns := S * max(1, macChunk/(S*kc*m))
+	nb := n - n%S
+	for i := 0; i < nb; i += ns {
+		e := min(i+ns, nb)
+		for c := 0; c < k; c += kc {
+			var bb []float32
+			if b != nil {
+				bb = b[c:]
+			}
+			if !asmMatMulTPf(be, z.Data[i*z.Stride+c:], z.Stride, x.Data[i*x.Stride:], x.Stride,
+				w.Data[c*w.Stride:], w.Stride, bb, e-i, min(kc, k-c), m, pf[i:e]) {
+				matMulTImpl(z, x, w, b)
+				return 0
+			}
+		}
+	}
+	for i := nb; i < n; i++ {
+		matVecImpl(z.Row(i), w, x.Row(i), b)
+	}
+	return nb
+}
+
 func addMatMulTNImpl(g Matrix, alpha float32, d, x Matrix) {
 	be := current()
 	n, k, m := x.Rows, g.Rows, g.Cols

@@ -1,6 +1,9 @@
 package kernel
 
-import "math/rand/v2"
+import (
+	"math/rand/v2"
+	"unsafe"
+)
 
 // sgd holds the state of one Trainer.Fit call. Every buffer is allocated
 // by newSGD, so a step allocates nothing.
@@ -44,6 +47,7 @@ type sgd struct {
 // sgdShard is one worker's part of a step.
 type sgdShard struct {
 	xb, z   Matrix    // the rows, copied contiguously; their logits, then p − onehot
+	pf      []uintptr // addresses of this worker's rows of the next batch (prefetched during MatMulT)
 	g       Matrix    // Σ over the rows of the weight gradient (workers > 0; worker 0 adds into V)
 	gb      []float64 // Σ over the rows of the bias gradient
 	loss    float64
@@ -76,6 +80,7 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 		s.shards[j] = sgdShard{
 			xb: NewMatrix(per, m.Features),
 			z:  NewMatrix(per, m.Classes),
+			pf: make([]uintptr, per),
 			gb: make([]float64, m.Classes),
 		}
 		if j > 0 { // worker 0 adds into V
@@ -119,18 +124,33 @@ func (s *sgd) shard(j int) {
 	}
 	xb, z := sh.xb.Slice(0, len(rows)), sh.z.Slice(0, len(rows))
 	// The rows of a shuffled batch are scattered over data usually far
-	// larger than the caches: while copying row i, ask for row i of this
-	// worker's part of the next batch, which then arrives during this
-	// step's compute.
+	// larger than the caches, so this worker's rows of the next batch are
+	// prefetched during this step: by MatMulT's kernel where it has a
+	// prefetching variant (spread over its FMAs: row i of the next batch
+	// while it computes sample i), else here, row by row while copying.
+	// Issued all at once, the prefetches stalled the core as soon as the
+	// miss queues filled.
 	nn := min(s.bs, len(s.perm)-s.hi)
 	next := s.perm[s.hi+j*nn/w : s.hi+(j+1)*nn/w]
-	for i, r := range rows {
-		if i < len(next) {
-			prefetchL2(s.x.Row(next[i]))
-		}
-		copy(xb.Row(i), s.x.Row(r))
+	for i := range rows {
+		copy(xb.Row(i), s.x.Row(rows[i]))
 	}
-	MatMulT(z, xb, s.m.W, s.m.B)
+	done := 0
+	if s.x.Cols > 0 {
+		pf := sh.pf[:len(rows)]
+		for i := range pf {
+			pf[i] = 0 // a prefetch of an unmapped address is ignored
+			if i < len(next) {
+				pf[i] = uintptr(unsafe.Pointer(&s.x.Data[next[i]*s.x.Stride]))
+			}
+		}
+		done = matMulTPfImpl(z, xb, s.m.W, s.m.B, pf)
+	} else {
+		MatMulT(z, xb, s.m.W, s.m.B)
+	}
+	for i := done; i < len(next); i++ {
+		prefetchL2(s.x.Row(next[i]))
+	}
 	correct := 0
 	for i, l := range labels {
 		if isArgmax(z.Row(i), l) {

@@ -99,6 +99,17 @@ func asmAddMatMulTN(be backendID, g []float32, gs int, alpha float32, d []float3
 // prefetchL2 hints the CPU to bring p's elements into L2 (every amd64 CPU).
 func prefetchL2(p []float32) { asm.PrefetchL2(p) }
 
+// asmMatMulTPf runs MatMulT's kernel prefetching the rows at pf (see
+// asm.MatMulTPfAVX2) and reports true; false where no such kernel exists.
+func asmMatMulTPf(be backendID, z []float32, zs int, x []float32, xs int, w []float32, ws int, b []float32, n, k, m int, pf []uintptr) bool {
+	if be == avx512 {
+		asm.MatMulTPfAVX512(z, zs, x, xs, w, ws, b, n, k, m, pf)
+	} else {
+		asm.MatMulTPfAVX2(z, zs, x, xs, w, ws, b, n, k, m, pf)
+	}
+	return true
+}
+
 // softmaxRowImpl computes the softmax of a row of at most chunk elements
 // in one assembly call (ok = false on the generic backend, for empty rows
 // and longer ones): SoftmaxSmallAVX512 for rows of at most 16 on AVX-512,

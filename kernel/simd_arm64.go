@@ -49,6 +49,11 @@ func asmAddMatMulTN(_ backendID, g []float32, gs int, alpha float32, d []float32
 // prefetchL2 does nothing on arm64.
 func prefetchL2([]float32) {}
 
+// asmMatMulTPf: no prefetching MatMulT kernel on arm64.
+func asmMatMulTPf(backendID, []float32, int, []float32, int, []float32, int, []float32, int, int, int, []uintptr) bool {
+	return false
+}
+
 // softmaxRowImpl computes the softmax of a row of at most chunk elements
 // in one NEON call (ok = false on the generic backend or longer rows), with
 // the results of max, exp-sum and scale; when m is ±Inf it does not write

@@ -72,16 +72,46 @@ func nextRows(p, sb, tmp GPVirtual, R int) {
 // after the main loop; AVX2 does the last m%8 columns first, with scalar
 // FMAs into the freshly zeroed accumulators (a VEX scalar op clears the
 // upper lanes of its destination, which are still zero then).
-func matMulT(s *ISA) {
+func matMulT(s *ISA) { matMulTGen(s, false) }
+
+// matMulTPf emits MatMulTPf<ISA>: MatMulT<ISA> with one more argument, pf
+// []uintptr of at least n addresses, whose main loop prefetches the rows
+// at pf[i] (i in the current block) instead of the next block of x: the
+// minibatch trainer passes the rows of its next minibatch, scattered over
+// the data, so that their cache lines arrive during this block's FMAs
+// instead of in one burst that stalls the core. The results are those of
+// MatMulT<ISA>, bit for bit.
+func matMulTPf(s *ISA) { matMulTGen(s, true) }
+
+func matMulTGen(s *ISA, pf bool) {
 	name := "MatMulT" + s.Name
-	TEXT(name, 0, "func(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int)")
-	Doc(name+" sets z[i*zstride+c] = float32(Σ_{j<m} x[i*xstride+j]·w[c*wstride+j] + b[c])",
-		"for i < n, c < k; no bias when len(b) == 0. n must be a multiple of the block size.")
+	sig := "func(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int)"
+	if pf {
+		name = "MatMulTPf" + s.Name
+		sig = "func(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)"
+	}
+	TEXT(name, 0, sig)
+	if pf {
+		Doc(name+" is MatMulT"+s.Name+" prefetching (PREFETCHT1) the rows at pf[i] for the samples i of each block",
+			"instead of the next block of x; len(pf) >= n.")
+	} else {
+		Doc(name+" sets z[i*zstride+c] = float32(Σ_{j<m} x[i*xstride+j]·w[c*wstride+j] + b[c])",
+			"for i < n, c < k; no bias when len(b) == 0. n must be a multiple of the block size.")
+	}
 	L, VB, S := s.Lanes, s.VB(), s.MatMulTSamples
 	maxR := s.MatMulTPasses[0]
-	frame := AllocLocal(S*maxR*VB + 32)
+	slots := 4 // flag, zstride, samples left, z block
+	if pf {
+		slots = 7 // and pf cursor, krem, bp
+	}
+	frame := AllocLocal(S*maxR*VB + 8*slots)
 	slot := func(i int) Mem { return frame.Offset(S*maxR*VB + 8*i) }
-	flagMem, zsbMem, nremMem, zblkMem := slot(0), slot(1), slot(2), slot(3)
+	flagMem, zsbMem, nremMem, zblkMem, pfMem := slot(0), slot(1), slot(2), slot(3), slot(4)
+	kremMem, bpMem := slot(5), slot(6) // with pf: krem and bp live in the frame
+	if pf {
+		t := loadGP(Param("pf").Base())
+		MOVQ(t, pfMem)
+	}
 	dmem := func(i int) Mem { return frame.Offset(i * VB) }
 
 	t := loadGP(Param("zstride"))
@@ -110,15 +140,28 @@ func matMulT(s *ISA) {
 		ANDQ(U32(L-1), tn)
 		s.setMask(tn)
 	}
-	zp, wrow, bp, krem := GP64(), GP64(), GP64(), GP64()
+	zp, wrow := GP64(), GP64()
+	var bp, krem GPVirtual
+	if !pf {
+		bp, krem = GP64(), GP64()
+	}
 
 	Label("block")
 	CMPQ(nremMem, U32(S))
 	JB(LabelRef("done"))
 	MOVQ(zblkMem, zp)
 	Load(Param("w").Base(), wrow)
-	Load(Param("b").Base(), bp)
-	Load(Param("k"), krem)
+	if pf {
+		// Two registers fewer in the loops for the prefetch cursor.
+		t := GP64()
+		Load(Param("b").Base(), t)
+		MOVQ(t, bpMem)
+		Load(Param("k"), t)
+		MOVQ(t, kremMem)
+	} else {
+		Load(Param("b").Base(), bp)
+		Load(Param("k"), krem)
+	}
 
 	for pi, R := range s.MatMulTPasses {
 		lbl, next := passLabels(R, s.MatMulTPasses[pi+1:], "next_block")
@@ -146,11 +189,21 @@ func matMulT(s *ISA) {
 
 		Commentf("Passes of %d rows of w over %d samples.", R, S)
 		Label(lbl("rows"))
-		CMPQ(krem, U32(R))
+		if pf {
+			CMPQ(kremMem, U32(R))
+		} else {
+			CMPQ(krem, U32(R))
+		}
 		JB(LabelRef(next))
 		ra := rowAddr{b0: GP64(), sb: sb, s3: s3}
 		xp, n := GP64(), GP64()
-		xn := GP64() // xp + S rows: the same columns of the next block
+		// Prefetch cursor: xp + S rows (the same columns of the next
+		// block), or with pf the byte offset of xp's columns into the rows.
+		xn := GP64()
+		var pft GPVirtual // with pf: the block's entries of pf
+		if pf {
+			pft = GP64()
+		}
 		xrow := func(i, disp int) Mem { return sampleRow(xp, xsb, xs3, i, disp) }
 		advance := func(bytes int) {
 			ADDQ(U32(bytes), xp)
@@ -166,7 +219,13 @@ func matMulT(s *ISA) {
 		body := func(masked bool) {
 			if !masked {
 				for i := 0; i < S; i++ {
-					PREFETCHT1(sampleRow(xn, xsb, xs3, i, 0))
+					if pf {
+						t := GP64()
+						MOVQ(Mem{Base: pft, Disp: 8 * i}, t)
+						PREFETCHT1(Mem{Base: t, Index: xn, Scale: 1})
+					} else {
+						PREFETCHT1(sampleRow(xn, xsb, xs3, i, 0))
+					}
 				}
 			}
 			for i := 0; i < S; i++ {
@@ -218,7 +277,12 @@ func matMulT(s *ISA) {
 		MOVQ(xblk, xp)
 		MOVQ(wrow, ra.b0)
 		Load(Param("m"), n)
-		nextBlock(xp, xsb, xn, S)
+		if pf {
+			XORL(xn.As32(), xn.As32())
+			MOVQ(pfMem, pft)
+		} else {
+			nextBlock(xp, xsb, xn, S)
+		}
 
 		long := blockIters * L
 		CMPQ(n, U32(long))
@@ -284,13 +348,23 @@ func matMulT(s *ISA) {
 			if i > 0 {
 				ADDQ(zsbMem, zrow)
 			}
-			s.storeSums(acc[i], Mem{Base: zrow}, bp, t1, t2, lbl(fmt.Sprintf("store%d", i)))
+			bpr := bp
+			if pf {
+				bpr = GP64()
+				MOVQ(bpMem, bpr)
+			}
+			s.storeSums(acc[i], Mem{Base: zrow}, bpr, t1, t2, lbl(fmt.Sprintf("store%d", i)))
 		}
 		// Next R rows of w.
 		nextRows(wrow, sb, zrow, R)
 		ADDQ(U32(4*R), zp)
-		ADDQ(U32(4*R), bp)
-		SUBQ(U32(R), krem)
+		if pf {
+			ADDQ(U32(4*R), bpMem)
+			SUBQ(U32(R), kremMem)
+		} else {
+			ADDQ(U32(4*R), bp)
+			SUBQ(U32(R), krem)
+		}
 		JMP(LabelRef(lbl("rows")))
 	}
 
@@ -307,6 +381,9 @@ func matMulT(s *ISA) {
 	IMUL3Q(U32(S), zp, zp)
 	ADDQ(zp, zblkMem)
 	SUBQ(U32(S), nremMem)
+	if pf {
+		ADDQ(U32(8*S), pfMem)
+	}
 	JMP(LabelRef("block"))
 
 	Label("done")
