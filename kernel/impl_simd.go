@@ -166,12 +166,19 @@ func shiftSubImpl(dst, src []float32, m, l float32) {
 // performs (~5–10 µs).
 const macChunk = 1 << 18
 
-func matMulTImpl(z, x, w Matrix, b []float32) {
+func matMulTImpl(z, x, w Matrix, b []float32) { matMulTPfImpl(z, x, w, b, nil) }
+
+// matMulTPfImpl is matMulTImpl (for x.Cols > 0) whose whole sample blocks
+// run on the prefetching kernel when pf is not nil and the backend has one:
+// while computing sample i it prefetches the row at pf[i] (len(pf) >=
+// x.Rows). It returns how many leading entries of pf were prefetched this
+// way (0 without such a kernel); the caller prefetches the others.
+func matMulTPfImpl(z, x, w Matrix, b []float32, pf []uintptr) int {
 	be := current()
 	n, k, m := x.Rows, w.Rows, w.Cols
 	if be == generic {
 		fallback.MatMulT(z.Data, z.Stride, x.Data, x.Stride, w.Data, w.Stride, b, n, k, m)
-		return
+		return 0
 	}
 	S := asmMatMulTSamples(be)
 	kc := min(k, max(1, macChunk/(S*m))) // rows of w per call
@@ -184,47 +191,18 @@ func matMulTImpl(z, x, w Matrix, b []float32) {
 			if b != nil {
 				bb = b[c:]
 			}
-			asmMatMulT(be, z.Data[i*z.Stride+c:], z.Stride, x.Data[i*x.Stride:], x.Stride,
-				w.Data[c*w.Stride:], w.Stride, bb, e-i, min(kc, k-c), m)
+			zd, xd, wd := z.Data[i*z.Stride+c:], x.Data[i*x.Stride:], w.Data[c*w.Stride:]
+			if pf == nil || !asmMatMulTPf(be, zd, z.Stride, xd, x.Stride, wd, w.Stride, bb, e-i, min(kc, k-c), m, pf[i:e]) {
+				pf = nil // no prefetching kernel: the plain one for the rest
+				asmMatMulT(be, zd, z.Stride, xd, x.Stride, wd, w.Stride, bb, e-i, min(kc, k-c), m)
+			}
 		}
 	}
 	for i := nb; i < n; i++ {
 		matVecImpl(z.Row(i), w, x.Row(i), b)
 	}
-}
-
-// matMulTPfImpl is matMulTImpl (for x.Cols > 0) with the blocks of whole
-// sample blocks run by the prefetching kernel where there is one: while
-// computing sample i it prefetches the row at pf[i] (len(pf) >= x.Rows).
-// It returns how many leading entries of pf were prefetched this way (0
-// without such a kernel); the caller prefetches the others.
-func matMulTPfImpl(z, x, w Matrix, b []float32, pf []uintptr) int {
-	be := current()
-	if be == generic {
-		matMulTImpl(z, x, w, b)
+	if pf == nil {
 		return 0
-	}
-	n, k, m := x.Rows, w.Rows, w.Cols
-	S := asmMatMulTSamples(be)
-	kc := min(k, max(1, macChunk/(S*m)))
-	ns := S * max(1, macChunk/(S*kc*m))
-	nb := n - n%S
-	for i := 0; i < nb; i += ns {
-		e := min(i+ns, nb)
-		for c := 0; c < k; c += kc {
-			var bb []float32
-			if b != nil {
-				bb = b[c:]
-			}
-			if !asmMatMulTPf(be, z.Data[i*z.Stride+c:], z.Stride, x.Data[i*x.Stride:], x.Stride,
-				w.Data[c*w.Stride:], w.Stride, bb, e-i, min(kc, k-c), m, pf[i:e]) {
-				matMulTImpl(z, x, w, b)
-				return 0
-			}
-		}
-	}
-	for i := nb; i < n; i++ {
-		matVecImpl(z.Row(i), w, x.Row(i), b)
 	}
 	return nb
 }
