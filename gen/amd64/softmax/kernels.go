@@ -296,15 +296,7 @@ func genSoftmaxSmall(a *isa) {
 	a.maxInto(acc, x, s.k)
 	mx := a.reduceMax([]reg.VecVirtual{acc})
 	storeRet(0, mx, false)
-
-	// A maximum of ±Inf is special input (all −Inf or NaN, or a +Inf):
-	// return at once with sum = 0 and dst untouched, so that the caller's
-	// special-value rules still see src when dst is src.
-	bits := GP32()
-	VMOVD(mx, bits)
-	ANDL(operand.U32(0x7fffffff), bits)
-	CMPL(bits, operand.U32(0x7f800000))
-	JE(operand.LabelRef("small_special"))
+	jumpIfInf(mx, "small_special")
 
 	mb := a.vec()
 	VBROADCASTSS(mx, mb)
@@ -315,13 +307,7 @@ func genSoftmaxSmall(a *isa) {
 	sum := a.reduceSum([]reg.VecVirtual{sacc})
 	storeRet(1, sum, true)
 
-	r := XMM()
-	VMOVSD(a.k(cF64One), r)
-	VDIVSD(sum, r, r)  // 1/sum
-	VCVTSD2SS(r, r, r) // float32(1/sum)
-	sc := a.vec()
-	VBROADCASTSS(r, sc)
-	VMULPS(sc, y, y)
+	VMULPS(a.invSum(sum), y, y)
 	exactStore(dst, n, y)
 	VZEROUPPER()
 	RET()
@@ -331,7 +317,36 @@ func genSoftmaxSmall(a *isa) {
 	VMOVSS(a.k(cNegInf), ninf)
 	storeRet(0, ninf, false)
 
-	Label("small_special")
+	specialExit("small_special")
+}
+
+// invSum returns float32(1/sum) in every lane, sum being the float64 in
+// lane 0 of an XMM register: the factor of Scale in the softmax kernels.
+func (a *isa) invSum(sum reg.Register) reg.VecVirtual {
+	r := XMM()
+	VMOVSD(a.k(cF64One), r)
+	VDIVSD(sum, r, r)  // 1/sum
+	VCVTSD2SS(r, r, r) // float32(1/sum)
+	v := a.vec()
+	VBROADCASTSS(r, v)
+	return v
+}
+
+// jumpIfInf jumps to label when lane 0 of mx, the row's maximum, is ±Inf:
+// special input (all −Inf or NaN, or a +Inf), for which the fused kernels
+// return at once with sum = 0 and dst untouched (specialExit), so that the
+// caller's special-value rules still see src when dst is src.
+func jumpIfInf(mx reg.Register, label string) {
+	bits := GP32()
+	VMOVD(mx, bits)
+	ANDL(operand.U32(0x7fffffff), bits)
+	CMPL(bits, operand.U32(0x7f800000))
+	JE(operand.LabelRef(label))
+}
+
+// specialExit emits label: result 1 (the sum) = 0, return.
+func specialExit(label string) {
+	Label(label)
 	zero := XMM()
 	VXORPS(zero, zero, zero)
 	storeRet(1, zero, true)
@@ -498,11 +513,7 @@ func genFused(a *isa, store bool) {
 	MOVQ(n0, n)
 	mx := a.maxLoop("mx", p, n)
 	storeRet(0, mx, false)
-	bits := GP32()
-	VMOVD(mx, bits)
-	ANDL(operand.U32(0x7fffffff), bits)
-	CMPL(bits, operand.U32(0x7f800000))
-	JE(operand.LabelRef("sm_special"))
+	jumpIfInf(mx, "sm_special")
 
 	// ExpShiftSum (into dst with store).
 	mb := a.vec()
@@ -522,12 +533,7 @@ func genFused(a *isa, store bool) {
 
 	if store {
 		// Scale(dst, float32(1/sum)).
-		r := XMM()
-		VMOVSD(a.k(cF64One), r)
-		VDIVSD(sum, r, r)  // 1/sum
-		VCVTSD2SS(r, r, r) // float32(1/sum)
-		sb := a.vec()
-		VBROADCASTSS(r, sb)
+		sb := a.invSum(sum)
 		p3, n3 := GP64(), GP64()
 		MOVQ(dst0, p3)
 		MOVQ(n0, n3)
@@ -536,10 +542,5 @@ func genFused(a *isa, store bool) {
 	VZEROUPPER()
 	RET()
 
-	Label("sm_special")
-	zero := XMM()
-	VXORPS(zero, zero, zero)
-	storeRet(1, zero, true)
-	VZEROUPPER()
-	RET()
+	specialExit("sm_special")
 }
