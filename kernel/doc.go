@@ -36,10 +36,11 @@
 // an L1 penalty) minimise the same objective, the mean (optionally
 // weighted) cross-entropy plus (λ/2)‖W‖² (plus λ₁‖W‖₁), the bias
 // unpenalised. Both run on the batched ops with Workers goroutines
-// (default GOMAXPROCS): SGD splits every minibatch, L-BFGS every pass over
-// the data, into contiguous parts with their own gradient buffers, added
-// in a fixed order, so the same settings and Workers give a bit-identical
-// model. The hot loops allocate nothing. A trained model is warm-started
+// (default GOMAXPROCS): SGD splits the features (each worker computes its
+// part of the minibatch's logits, added in worker order, and updates its
+// own columns of W), L-BFGS every pass over the data into contiguous parts
+// with their own gradient buffers, added in a fixed order, so the same
+// settings and Workers give a bit-identical model. The hot loops allocate nothing. A trained model is warm-started
 // by passing it to Fit again.
 //
 // # Backends

@@ -8,21 +8,34 @@ import (
 // sgd holds the state of one Trainer.Fit call. Every buffer is allocated
 // by newSGD, so a step allocates nothing.
 //
-// A step splits the minibatch into one contiguous slice per worker. Each
-// worker copies its rows into a contiguous block (the rows of a shuffled
-// batch are scattered), computes their logits with MatMulT, the loss and
-// logit gradients with SoftmaxCrossEntropyRows, and its weight gradient
-// with AddMatMulTN. The update is
+// The workers split the features, not the samples: worker j owns the
+// columns [cols[j], cols[j+1]) of W, of its velocity V and of the data
+// (ranges of whole 64-byte lines where the features allow), and trains its
+// own contiguous copy of its columns of W (flush writes them back to the
+// model; one worker on a contiguous W trains W itself). A step is one
+// round of the pool in three phases:
 //
-//	V ← μ·V − (lr/|batch|)·Σ_workers G − lr·λ·W,  W ← W + V
+//  1. each worker copies its columns of the batch's rows (scattered by the
+//     shuffle) into a contiguous block and computes its partial logits
+//     zp[j] = x[:, cols]·W[:, cols]ᵀ with MatMulT (worker 0 adds the bias);
+//  2. after a barrier, each worker sums the partials of its share of the
+//     rows, in worker order, and turns them into the loss and the logit
+//     gradients p − onehot (SoftmaxCrossEntropyRows), in place in z;
+//  3. after a second barrier, each worker adds alpha·zᵀ·x[:, cols] to its
+//     columns of V (AddMatMulTN, alpha = −lr/|batch|) and finishes the
+//     update of its columns of W, as single vectors.
 //
-// and, with L1, W ← sign(W)·max(|W| − lr·λ₁, 0), with the workers' terms
-// added in worker order. V is scaled by μ at the end of the previous step,
-// so worker 0 adds its term straight into V (AddMatMulTN with alpha =
-// −lr/|batch|); the other workers accumulate into their own G, added to V
-// after the round. The remaining passes treat V, G and W (when its rows
-// are contiguous) as single vectors: a handful of kernel calls per step
-// rather than several per class row.
+// The update is
+//
+//	V ← μ·V − (lr/|batch|)·G − lr·λ·W,  W ← W + V
+//
+// and, with L1, W ← sign(W)·max(|W| − lr·λ₁, 0). V is scaled by μ at the
+// end of the previous step, so the gradient is added straight into it.
+// Only the partial logits and the logit gradients (|batch|×k each) cross
+// between cores; every weight is read and written by one worker only, and
+// nothing is reduced across workers but the bias gradient (after the
+// round, in worker order). One worker owns every column: its steps are
+// those of a serial trainer.
 type sgd struct {
 	m      *Model
 	x      Matrix
@@ -34,22 +47,28 @@ type sgd struct {
 	ylab   []int // ylab[i] = y[perm[i]] (read sequentially by the steps)
 	bs     int   // batch size
 	rng    *rand.Rand
-	lo, hi int // the current step takes rows perm[lo:hi]
+	lo, hi int   // the current step takes rows perm[lo:hi]
+	cols   []int // worker j owns the columns [cols[j], cols[j+1])
+	z      Matrix
 	shards []sgdShard
 	pool   *pool
-	v      Matrix    // momentum of W
+	bar    barrier
+	wc     []Matrix  // wc[j]: worker j's columns of W, contiguous (or m.W itself: see own)
+	vc     []Matrix  // vc[j]: the momentum of wc[j], laid out alike
+	own    bool      // wc[0] is m.W: nothing to flush
 	vb     []float32 // momentum of B
 	gb     []float64 // bias gradient of the step
 	alpha  float32   // −lr/|batch| of the current step
+	lr     float32   // the current step's learning rate
 	one    []float32 // {1}: AddOuter of one row is an axpy
 }
 
 // sgdShard is one worker's part of a step.
 type sgdShard struct {
-	xb, z   Matrix    // the rows, copied contiguously; their logits, then p − onehot
-	pf      []uintptr // addresses of this worker's rows of the next batch (prefetched during MatMulT)
-	g       Matrix    // Σ over the rows of the weight gradient (workers > 0; worker 0 adds into V)
-	gb      []float64 // Σ over the rows of the bias gradient
+	xb      Matrix    // its columns of the batch's rows, copied contiguously
+	zp      Matrix    // its partial logits (worker 0 with one worker: z itself)
+	pf      []uintptr // addresses of its columns of the next batch's rows (prefetched during MatMulT)
+	gb      []float64 // Σ over its rows of the bias gradient
 	loss    float64
 	correct int
 	_       [64]byte // keep workers' shards on separate cache lines
@@ -57,7 +76,6 @@ type sgdShard struct {
 
 func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 	w := cfg.Workers
-	per := (cfg.BatchSize + w - 1) / w
 	s := &sgd{
 		m: m, x: x, y: y, rw: rw,
 		l2:     float32(cfg.L2),
@@ -67,8 +85,10 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 		ylab:   make([]int, x.Rows),
 		bs:     cfg.BatchSize,
 		rng:    rand.New(rand.NewPCG(cfg.Seed, 0x6d617865_6e74)),
+		cols:   splitCols(m.Features, w),
+		z:      NewMatrix(cfg.BatchSize, m.Classes),
 		shards: make([]sgdShard, w),
-		v:      likeW(m.W),
+		bar:    barrier{n: int32(w)},
 		vb:     make([]float32, m.Classes),
 		gb:     make([]float64, m.Classes),
 		one:    []float32{1},
@@ -76,26 +96,67 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 	for i := range s.perm {
 		s.perm[i] = i
 	}
+	s.own = w == 1 && m.W.Stride == m.W.Cols
+	s.wc, s.vc = make([]Matrix, w), make([]Matrix, w)
 	for j := range s.shards {
-		s.shards[j] = sgdShard{
-			xb: NewMatrix(per, m.Features),
-			z:  NewMatrix(per, m.Classes),
-			pf: make([]uintptr, per),
-			gb: make([]float64, m.Classes),
+		width := s.cols[j+1] - s.cols[j]
+		s.vc[j] = packed(m.Classes, width)
+		if s.own {
+			s.wc[j] = m.W
+		} else {
+			s.wc[j] = packed(m.Classes, width)
+			for i := 0; i < m.Classes; i++ {
+				copy(s.wc[j].Row(i), m.W.Row(i)[s.cols[j]:s.cols[j+1]])
+			}
 		}
-		if j > 0 { // worker 0 adds into V
-			s.shards[j].g = likeW(m.W)
+		sh := &s.shards[j]
+		sh.xb = NewMatrix(cfg.BatchSize, width)
+		sh.zp = s.z
+		if w > 1 {
+			sh.zp = NewMatrix(cfg.BatchSize, m.Classes)
 		}
+		sh.pf = make([]uintptr, cfg.BatchSize)
+		sh.gb = make([]float64, m.Classes)
 	}
 	s.pool = newPool(w, s.shard)
 	return s
 }
 
-// likeW returns a zero matrix with W's shape and stride: V and the workers'
-// G share one layout, so the update adds them as single vectors (their
-// padding is theirs and stays zero).
-func likeW(w Matrix) Matrix {
-	return Matrix{Rows: w.Rows, Cols: w.Cols, Stride: w.Stride, Data: make([]float32, w.Rows*w.Stride)}
+// splitCols splits m features among w workers: contiguous ranges as equal
+// as whole 16-column groups (64-byte lines of float32) allow when there
+// are at least four groups per worker, else as equal as possible. Worker 0
+// gets the smaller share when they differ (it also runs the update of the
+// bias and wakes the others).
+func splitCols(m, w int) []int {
+	cuts := make([]int, w+1)
+	g := 1
+	if m >= 64*w {
+		g = 16
+	}
+	for j := 1; j < w; j++ {
+		cuts[j] = min(max(j*m/w/g*g, cuts[j-1]), m)
+	}
+	cuts[w] = m
+	return cuts
+}
+
+// packed returns a zero rows×cols matrix without padding (Stride = cols),
+// starting on a 64-byte boundary: the update treats it as one vector.
+func packed(rows, cols int) Matrix {
+	a := NewMatrix(1, rows*cols)
+	return Matrix{Rows: rows, Cols: cols, Stride: cols, Data: a.Data[:rows*cols]}
+}
+
+// flush writes the workers' columns of W back to the model.
+func (s *sgd) flush() {
+	if s.own {
+		return
+	}
+	for j, wc := range s.wc {
+		for i := 0; i < wc.Rows; i++ {
+			copy(s.m.W.Row(i)[s.cols[j]:s.cols[j+1]], wc.Row(i))
+		}
+	}
 }
 
 func (s *sgd) close() { s.pool.close() }
@@ -108,48 +169,68 @@ func (s *sgd) shuffle() {
 	}
 }
 
-// shard computes worker j's part of the current batch.
+// shard runs worker j's part of the current step (see sgd).
 func (s *sgd) shard(j int) {
 	sh := &s.shards[j]
 	n, w := s.hi-s.lo, len(s.shards)
-	a, b := s.lo+j*n/w, s.lo+(j+1)*n/w
-	rows, labels := s.perm[a:b], s.ylab[a:b]
-	sh.loss, sh.correct = 0, 0
-	clear(sh.gb)
-	if j > 0 {
-		clear(sh.g.Data)
-	}
-	if len(rows) == 0 {
-		return
-	}
-	xb, z := sh.xb.Slice(0, len(rows)), sh.z.Slice(0, len(rows))
-	// The rows of a shuffled batch are scattered over data usually far
-	// larger than the caches, so this worker's rows of the next batch are
-	// prefetched during this step: by MatMulT's kernel where it has a
-	// prefetching variant (spread over its FMAs: row i of the next batch
-	// while it computes sample i), else here, row by row while copying.
-	// Issued all at once, the prefetches stalled the core as soon as the
-	// miss queues filled.
-	nn := min(s.bs, len(s.perm)-s.hi)
-	next := s.perm[s.hi+j*nn/w : s.hi+(j+1)*nn/w]
-	for i := range rows {
-		copy(xb.Row(i), s.x.Row(rows[i]))
-	}
-	done := 0
-	if s.x.Cols > 0 {
-		pf := sh.pf[:len(rows)]
+	c0, c1 := s.cols[j], s.cols[j+1]
+	rows := s.perm[s.lo:s.hi]
+	m := s.m
+	xs := s.x.Stride
+
+	// Phase 1: the partial logits of this worker's columns.
+	zp := sh.zp.Slice(0, n)
+	if c1 > c0 {
+		xb := sh.xb.Slice(0, n)
+		for i, r := range rows {
+			copy(xb.Row(i), s.x.Data[r*xs+c0:r*xs+c1])
+		}
+		var b []float32
+		if j == 0 {
+			b = m.B
+		}
+		// The rows of a shuffled batch are scattered over data usually
+		// far larger than the caches, so this worker's columns of the
+		// next batch's rows are prefetched during this step: by MatMulT's
+		// kernel where it has a prefetching variant (spread over its
+		// FMAs: row i of the next batch while it computes sample i), else
+		// here, row by row. Issued all at once, the prefetches stalled
+		// the core as soon as the miss queues filled.
+		next := s.perm[s.hi:min(s.hi+s.bs, len(s.perm))]
+		pf := sh.pf[:n]
 		for i := range pf {
 			pf[i] = 0 // a prefetch of an unmapped address is ignored
 			if i < len(next) {
-				pf[i] = uintptr(unsafe.Pointer(&s.x.Data[next[i]*s.x.Stride]))
+				pf[i] = uintptr(unsafe.Pointer(&s.x.Data[next[i]*xs+c0]))
 			}
 		}
-		done = matMulTPfImpl(z, xb, s.m.W, s.m.B, pf)
-	} else {
-		MatMulT(z, xb, s.m.W, s.m.B)
+		done := matMulTPfImpl(zp, xb, s.wc[j], b, pf)
+		for _, r := range next[min(done, len(next)):] {
+			prefetchL2(s.x.Data[r*xs+c0 : r*xs+c1])
+		}
+	} else if j == 0 { // no features at all: the logits are the bias
+		for i := 0; i < n; i++ {
+			copy(zp.Row(i), m.B)
+		}
 	}
-	for i := done; i < len(next); i++ {
-		prefetchL2(s.x.Row(next[i]))
+	s.bar.wait()
+
+	// Phase 2: loss and logit gradients of this worker's rows.
+	a, b := j*n/w, (j+1)*n/w
+	z := s.z.Slice(a, b)
+	labels := s.ylab[s.lo+a : s.lo+b]
+	if w > 1 {
+		for i := 0; i < b-a; i++ {
+			zi := z.Row(i)
+			copy(zi, s.shards[0].zp.Row(a+i))
+			for q := 1; q < w; q++ {
+				if s.cols[q+1] > s.cols[q] {
+					for c, v := range s.shards[q].zp.Row(a + i) {
+						zi[c] += v
+					}
+				}
+			}
+		}
 	}
 	correct := 0
 	for i, l := range labels {
@@ -162,7 +243,7 @@ func (s *sgd) shard(j int) {
 		sh.loss = SoftmaxCrossEntropyRows(z, z, labels)
 	} else {
 		var loss float64
-		for i, r := range rows {
+		for i, r := range rows[a:b] {
 			zr := z.Row(i)
 			sw := s.rw[r]
 			loss += float64(sw) * float64(SoftmaxCrossEntropy(zr, zr, labels[i]))
@@ -170,16 +251,22 @@ func (s *sgd) shard(j int) {
 		}
 		sh.loss = loss
 	}
-	if j == 0 {
-		AddMatMulTN(s.v, s.alpha, z, xb) // V was scaled by μ after the last step
-	} else {
-		AddMatMulTN(sh.g, 1, z, xb)
-	}
+	clear(sh.gb)
 	for i := range labels {
 		for c, d := range z.Row(i) {
 			sh.gb[c] += float64(d)
 		}
 	}
+	s.bar.wait()
+
+	// Phase 3: the gradient into this worker's columns of V, and the
+	// update of its columns of W.
+	if c1 == c0 {
+		return
+	}
+	v := s.vc[j]
+	AddMatMulTN(v, s.alpha, s.z.Slice(0, n), sh.xb.Slice(0, n))
+	s.updateW(v.Data, s.wc[j].Data[:len(v.Data)])
 }
 
 // step takes one SGD step on the rows perm[lo:hi] with learning rate lr
@@ -188,8 +275,8 @@ func (s *sgd) shard(j int) {
 func (s *sgd) step(lo, hi int, lr float32) (loss float64, correct int) {
 	s.lo, s.hi = lo, hi
 	inv := 1 / float32(hi-lo)
-	a := -lr * inv
-	s.alpha = a
+	s.alpha = -lr * inv
+	s.lr = lr
 	s.pool.run()
 	clear(s.gb)
 	for j := range s.shards {
@@ -201,18 +288,6 @@ func (s *sgd) step(lo, hi int, lr float32) (loss float64, correct int) {
 		}
 	}
 	m := s.m
-	v := s.v.Data
-	for j := 1; j < len(s.shards); j++ {
-		s.axpy(v, a, s.shards[j].g.Data)
-	}
-	if m.W.Stride == m.W.Cols { // W as one vector, like V
-		s.updateW(v, m.W.Data[:len(v)], lr)
-	} else { // row by row: W's padding is not ours to write
-		for i := 0; i < m.Classes; i++ {
-			s.updateW(s.v.Row(i), m.W.Row(i), lr)
-		}
-	}
-	scaleImpl(v, s.mom) // μ·V for the next step
 	for i := 0; i < m.Classes; i++ {
 		d := float32(s.gb[i]) * inv
 		s.vb[i] = float32(s.mom*s.vb[i]) - float32(lr*d)
@@ -221,10 +296,12 @@ func (s *sgd) step(lo, hi int, lr float32) (loss float64, correct int) {
 	return loss, correct
 }
 
-// updateW finishes the update of the weights w (all of W or one row) with
-// their velocities v, which already hold μ·V − (lr/|batch|)·ΣG: the L2
-// term, W ← W + V and the L1 soft threshold.
-func (s *sgd) updateW(v, w []float32, lr float32) {
+// updateW finishes the update of the weights w (a worker's columns of W,
+// as one vector) with their velocities v, which already hold μ·V − (lr/|batch|)·G:
+// the L2 term, W ← W + V and the L1 soft threshold; then it scales v by μ
+// for the next step.
+func (s *sgd) updateW(v, w []float32) {
+	lr := s.lr
 	if s.l2 != 0 {
 		s.axpy(v, -lr*s.l2, w)
 	}
@@ -232,6 +309,7 @@ func (s *sgd) updateW(v, w []float32, lr float32) {
 	if s.l1 != 0 {
 		softThreshold(w, lr*s.l1)
 	}
+	scaleImpl(v, s.mom) // μ·V for the next step
 }
 
 // axpy sets y = fma(a, x, y) through the AddOuter kernel of one row, in

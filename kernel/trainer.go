@@ -77,11 +77,13 @@ type Trainer struct {
 	// Certify and LBFGS.GapTol) is ≤ GapTol after an epoch.
 	GapTol float64
 
-	// Workers is the number of goroutines that share each minibatch
-	// (contiguous slices of it, each with its own gradient buffer, added
-	// in worker order); default GOMAXPROCS, at most BatchSize. The same
-	// Seed and Workers give a bit-identical model; a different Workers may
-	// change the last bits.
+	// Workers is the number of goroutines that share each minibatch;
+	// default GOMAXPROCS, at most BatchSize. Each owns a contiguous range
+	// of the features: it computes its part of every row's logits, which
+	// are added in worker order, then the gradient and the update of its
+	// columns of W, so that no weight gradient is reduced across cores.
+	// The same Seed and Workers give a bit-identical model; a different
+	// Workers may change the last bits.
 	Workers int
 
 	// SampleWeights and ClassWeights, if not nil, weight the loss of each
@@ -331,6 +333,7 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 			loss += l
 			correct += c
 		}
+		s.flush() // the model's W is the trained one from here on
 		st := EpochStats{
 			Epoch:         epoch + 1,
 			LearningRate:  lr,

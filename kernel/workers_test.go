@@ -43,6 +43,43 @@ func TestPool(t *testing.T) {
 	}
 }
 
+// TestBarrier: inside pool rounds, no shard passes the barrier before
+// every shard has reached it, phase after phase (each shard checks the
+// values all others wrote before the barrier), with more shards than
+// GOMAXPROCS in -cpu=1 runs too.
+func TestBarrier(t *testing.T) {
+	for _, n := range []int{1, 2, 3, 5} {
+		vals := make([]atomic.Int64, n)
+		bar := barrier{n: int32(n)}
+		var bad atomic.Int64
+		p := newPool(n, func(j int) {
+			base := vals[j].Load() // every shard's count at the round's start
+			for phase := int64(1); phase <= 4; phase++ {
+				vals[j].Add(1)
+				bar.wait()
+				for q := range vals {
+					if v := vals[q].Load(); v != base+phase {
+						bad.Add(1)
+					}
+				}
+				bar.wait()
+			}
+		})
+		for r := 0; r < 200; r++ {
+			p.run()
+		}
+		p.close()
+		if bad.Load() != 0 {
+			t.Fatalf("n=%d: %d reads before the barrier released", n, bad.Load())
+		}
+		for q := range vals {
+			if vals[q].Load() != 800 {
+				t.Fatalf("n=%d: shard %d ran %d phases", n, q, vals[q].Load())
+			}
+		}
+	}
+}
+
 // spin burns some CPU time without sleeping.
 func spin(n int) {
 	var x atomic.Int64
@@ -51,32 +88,68 @@ func spin(n int) {
 	}
 }
 
+// TestSGDWorkers: the same seed and worker count give a bit-identical
+// model, and other worker counts (which split the features differently:
+// 16-column groups with 200 features, single columns with 20, and workers
+// without any column, worker 0 among them, with 2) only change the float32
+// summation order of the logits.
 func TestSGDWorkers(t *testing.T) {
-	x, y := blobs(21, 1000, 20, 5, 0.6)
-	fit := func(workers int) *Model {
-		m := NewModel(5, 20)
-		tr := Trainer{Epochs: 5, BatchSize: 32, LearningRate: 0.05, Momentum: 0.9, L2: 1e-4, Seed: 4, Workers: workers}
-		if _, err := tr.Fit(m, x, y, Matrix{}, nil); err != nil {
-			t.Fatal(err)
+	for _, shape := range []struct{ m, k int }{{20, 5}, {200, 5}, {2, 3}} {
+		x, y := blobs(21, 1000, shape.m, shape.k, 0.6)
+		fit := func(workers int) *Model {
+			m := NewModel(shape.k, shape.m)
+			tr := Trainer{Epochs: 5, BatchSize: 32, LearningRate: 0.05, Momentum: 0.9, L2: 1e-4, Seed: 4, Workers: workers}
+			if _, err := tr.Fit(m, x, y, Matrix{}, nil); err != nil {
+				t.Fatal(err)
+			}
+			return m
 		}
-		return m
-	}
-	forEachBackendModel(t, func(t *testing.T) {
-		one, two, three := fit(1), fit(2), fit(3)
-		if !modelsEqual(two, fit(2)) || !modelsEqual(three, fit(3)) {
-			t.Fatal("same seed and workers gave different models")
-		}
-		// Different worker counts only change the float32 summation order.
-		for _, o := range []*Model{two, three} {
-			for i := 0; i < 5; i++ {
-				for j, v := range one.W.Row(i) {
-					if d := math.Abs(float64(v - o.W.At(i, j))); d > 1e-4*(1+math.Abs(float64(v))) {
-						t.Fatalf("W[%d,%d]: %v with 1 worker, %v with more", i, j, v, o.W.At(i, j))
+		forEachBackendModel(t, func(t *testing.T) {
+			one, two, three := fit(1), fit(2), fit(3)
+			if !modelsEqual(two, fit(2)) || !modelsEqual(three, fit(3)) {
+				t.Fatalf("m=%d: same seed and workers gave different models", shape.m)
+			}
+			for _, o := range []*Model{two, three} {
+				for i := 0; i < shape.k; i++ {
+					for j, v := range one.W.Row(i) {
+						if d := math.Abs(float64(v - o.W.At(i, j))); d > 1e-4*(1+math.Abs(float64(v))) {
+							t.Fatalf("m=%d: W[%d,%d]: %v with 1 worker, %v with more", shape.m, i, j, v, o.W.At(i, j))
+						}
+					}
+					if d := math.Abs(float64(one.B[i] - o.B[i])); d > 1e-4*(1+math.Abs(float64(one.B[i]))) {
+						t.Fatalf("m=%d: B[%d]: %v with 1 worker, %v with more", shape.m, i, one.B[i], o.B[i])
 					}
 				}
 			}
+		})
+	}
+}
+
+// TestSplitCols: the workers' feature ranges tile [0, m) in order, in
+// whole 16-column groups when there are at least four per worker, as
+// equal as that allows, with worker 0 never the larger.
+func TestSplitCols(t *testing.T) {
+	for _, w := range []int{1, 2, 3, 4, 7} {
+		for _, m := range []int{0, 1, 2, 5, 20, 63, 64, 127, 128, 200, 784, 1000} {
+			cuts := splitCols(m, w)
+			if len(cuts) != w+1 || cuts[0] != 0 || cuts[w] != m {
+				t.Fatalf("m=%d w=%d: cuts %v", m, w, cuts)
+			}
+			g := 1
+			if m >= 64*w {
+				g = 16
+			}
+			for j := 1; j <= w; j++ {
+				size := cuts[j] - cuts[j-1]
+				if size < 0 || (j < w && cuts[j]%g != 0) || size > m/w+2*g {
+					t.Fatalf("m=%d w=%d: cuts %v", m, w, cuts)
+				}
+			}
+			if w > 1 && cuts[1] > cuts[2]-cuts[1] {
+				t.Fatalf("m=%d w=%d: worker 0 has more columns: %v", m, w, cuts)
+			}
 		}
-	})
+	}
 }
 
 // TestSampleWeightsScaleTheGradient: weighting every row by 2 and halving
@@ -369,4 +442,43 @@ func TestSGDStridedWeights(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSGDWarmStartWorkers: Fit starts from the model's weights and leaves
+// the trained ones in it with any number of workers, whether the workers
+// train copies of their columns (padded W, several workers) or W itself:
+// a second Fit with a vanishing learning rate changes nothing measurable.
+func TestSGDWarmStartWorkers(t *testing.T) {
+	x, y := blobs(24, 500, 200, 5, 0.6)
+	for _, workers := range []int{1, 2, 3} {
+		for _, padded := range []bool{false, true} {
+			m := NewModel(5, 200)
+			if !padded {
+				m.W = Matrix{Rows: 5, Cols: 200, Stride: 200, Data: make([]float32, 1000)}
+			}
+			if _, err := (&Trainer{Epochs: 2, Seed: 3, Workers: workers}).Fit(m, x, y, Matrix{}, nil); err != nil {
+				t.Fatal(err)
+			}
+			var norm float64
+			for i := 0; i < 5; i++ {
+				for _, v := range m.W.Row(i) {
+					norm += float64(v) * float64(v)
+				}
+			}
+			if norm < 1e-2 {
+				t.Fatalf("workers=%d padded=%v: W barely trained (‖W‖² = %g)", workers, padded, norm)
+			}
+			again := m.Clone()
+			if _, err := (&Trainer{Epochs: 1, Seed: 3, Workers: workers, LearningRate: 1e-12, Momentum: 0}).Fit(again, x, y, Matrix{}, nil); err != nil {
+				t.Fatal(err)
+			}
+			for i := 0; i < 5; i++ {
+				for j, v := range m.W.Row(i) {
+					if d := math.Abs(float64(v - again.W.At(i, j))); d > 1e-6*(1+math.Abs(float64(v))) {
+						t.Fatalf("workers=%d padded=%v: W[%d,%d] went from %v to %v", workers, padded, i, j, v, again.W.At(i, j))
+					}
+				}
+			}
+		}
+	}
 }
