@@ -45,7 +45,7 @@ func NewMatrix(rows, cols int) Matrix {
 // Row returns row i of m as a slice of length m.Cols (sharing m.Data).
 func (m Matrix) Row(i int) []float32 {
 	if uint(i) >= uint(m.Rows) {
-		panic(fmt.Sprintf("kernel.Matrix.Row: row %d out of range [0, %d)", i, m.Rows))
+		panic(rowError{i, m.Rows})
 	}
 	o := i * m.Stride
 	return m.Data[o : o+m.Cols : o+m.Cols]
@@ -54,7 +54,7 @@ func (m Matrix) Row(i int) []float32 {
 // At returns element (i, j).
 func (m Matrix) At(i, j int) float32 {
 	if uint(i) >= uint(m.Rows) || uint(j) >= uint(m.Cols) {
-		panic(fmt.Sprintf("kernel.Matrix.At: (%d, %d) out of range %d×%d", i, j, m.Rows, m.Cols))
+		panic(indexError{"At", i, j, m.Rows, m.Cols})
 	}
 	return m.Data[i*m.Stride+j]
 }
@@ -62,15 +62,39 @@ func (m Matrix) At(i, j int) float32 {
 // Set sets element (i, j) to v.
 func (m Matrix) Set(i, j int, v float32) {
 	if uint(i) >= uint(m.Rows) || uint(j) >= uint(m.Cols) {
-		panic(fmt.Sprintf("kernel.Matrix.Set: (%d, %d) out of range %d×%d", i, j, m.Rows, m.Cols))
+		panic(indexError{"Set", i, j, m.Rows, m.Cols})
 	}
 	m.Data[i*m.Stride+j] = v
+}
+
+// rowError, indexError and sliceError are the panic values of Row, At,
+// Set and Slice: plain values, formatted only when printed, keep those
+// methods cheap enough to inline.
+type rowError struct{ i, rows int }
+
+func (e rowError) Error() string {
+	return fmt.Sprintf("kernel.Matrix.Row: row %d out of range [0, %d)", e.i, e.rows)
+}
+
+type sliceError struct{ i, j, rows int }
+
+func (e sliceError) Error() string {
+	return fmt.Sprintf("kernel.Matrix.Slice: rows [%d, %d) out of range [0, %d]", e.i, e.j, e.rows)
+}
+
+type indexError struct {
+	op               string
+	i, j, rows, cols int
+}
+
+func (e indexError) Error() string {
+	return fmt.Sprintf("kernel.Matrix.%s: (%d, %d) out of range %d×%d", e.op, e.i, e.j, e.rows, e.cols)
 }
 
 // Slice returns the view of rows [i, j) of m, sharing m.Data.
 func (m Matrix) Slice(i, j int) Matrix {
 	if i < 0 || j < i || j > m.Rows {
-		panic(fmt.Sprintf("kernel.Matrix.Slice: rows [%d, %d) out of range [0, %d]", i, j, m.Rows))
+		panic(sliceError{i, j, m.Rows})
 	}
 	if i == j {
 		return Matrix{Rows: 0, Cols: m.Cols, Stride: m.Stride, Data: m.Data[:0]}
