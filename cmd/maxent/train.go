@@ -41,6 +41,9 @@ type trainReport struct {
 	Reason        string  `json:"reason,omitempty"`
 	FinalGradNorm float64 `json:"grad_norm,omitempty"`
 	Seconds       float64 `json:"seconds"`
+	// EpochSeconds (sgd) is the wall time of each epoch: its steps, plus
+	// the validation pass with -val.
+	EpochSeconds []float64 `json:"epoch_seconds,omitempty"`
 	// Workers is the number of goroutines that trained.
 	Workers int `json:"workers"`
 	// L1 is λ₁ (0: none) and ClassWeight "none" or "balanced"; Init is the
@@ -257,10 +260,13 @@ type sgdFlags struct {
 
 // fitSGD trains model with kernel.Trainer and records the epochs in rep.
 func fitSGD(model *kernel.Model, xs kernel.Matrix, y []int, vx kernel.Matrix, vy []int, hasVal bool, rep *trainReport, progress io.Writer, f sgdFlags) error {
+	var last time.Duration
 	tr := kernel.Trainer{
 		Epochs: f.epochs, BatchSize: f.batch, LearningRate: f.lr, Momentum: f.momentum,
 		L2: f.l2, L1: f.l1, Schedule: f.sched, Seed: f.seed, Workers: f.workers, ClassWeights: f.classW,
 		Progress: func(s kernel.EpochStats) {
+			rep.EpochSeconds = append(rep.EpochSeconds, (s.Elapsed - last).Seconds())
+			last = s.Elapsed
 			fmt.Fprintf(progress, "epoch %3d/%d  loss %.4f  acc %.4f", s.Epoch, f.epochs, s.TrainLoss, s.TrainAccuracy)
 			if hasVal {
 				fmt.Fprintf(progress, "  val_loss %.4f  val_acc %.4f", s.ValLoss, s.ValAccuracy)
