@@ -317,3 +317,100 @@ func TestMatMulTPf(t *testing.T) {
 		}
 	}
 }
+
+// TestGatherKernels: MatMulTGather and AddMatMulTNGather on rows scattered
+// over memory (in a random order, misaligned, one repeated, the last
+// ending at a guard page, so a read past a row's m elements faults) give
+// MatMulT's and AddMatMulTN's results on the same rows copied into a
+// matrix, bit for bit, for shapes with and without column tails and flush
+// blocks; z's and g's padding is left alone.
+func TestGatherKernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(81, 82))
+	for _, v := range []struct {
+		name   string
+		bk     batchKernels
+		mmt    func(z []float32, zstride int, xp []uintptr, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)
+		addmmt func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int)
+	}{{"AVX2", batchAVX2, MatMulTGatherAVX2, AddMatMulTNGatherAVX2}, {"AVX512", batchAVX512, MatMulTGatherAVX512, AddMatMulTNGatherAVX512}} {
+		if !v.bk.ok {
+			t.Logf("%s: not supported here", v.name)
+			continue
+		}
+		S := v.bk.samples
+		guard := guardmem.New(t, 4)
+		for _, m := range []int{1, 7, 8, 15, 16, 17, 100, 784, 1025, 2000} {
+			for _, k := range []int{1, 3, 5, 10, 11} {
+				for _, n := range []int{S, 2 * S, 5 * S, 37} {
+					// The rows: in a pool with gaps, then copied into x.
+					pool := make([]float32, (n+1)*(m+5))
+					laFillRand(rng, pool)
+					last := guard.AtEnd(m)
+					laFillRand(rng, last)
+					xp := make([]uintptr, n)
+					xs := m + 3
+					x := make([]float32, n*xs)
+					for i := range xp {
+						var row []float32
+						switch {
+						case i == n-1:
+							row = last
+						case i > 0 && i%7 == 3:
+							row = pool[(i-1)*(m+5)+(i-1)%5:][:m] // the previous row again
+						default:
+							row = pool[i*(m+5)+i%5:][:m]
+						}
+						xp[i] = uintptr(unsafe.Pointer(&row[0]))
+						copy(x[i*xs:], row)
+					}
+					w, _ := batchMatrix(rng, k, m, m+1, 2)
+					b := make([]float32, k)
+					laFillRand(rng, b)
+					if k == 3 {
+						b = nil
+					}
+					zs := k + 2
+					if n%S == 0 {
+						want := make([]float32, (n-1)*zs+k)
+						v.bk.matMulT(want, zs, x, xs, w, m+1, b, n, k, m)
+						got := make([]float32, (n-1)*zs+k)
+						for i := range got {
+							got[i] = laSentinel
+						}
+						pf := make([]uintptr, n)
+						for i := range pf {
+							pf[i] = xp[(i+1)%n]
+						}
+						v.mmt(got, zs, xp, w, m+1, b, n, k, m, pf)
+						for i := 0; i < n; i++ {
+							for c := 0; c < zs && (i < n-1 || c < k); c++ {
+								a, e := got[i*zs+c], want[i*zs+c]
+								if c >= k {
+									e = laSentinel
+								}
+								if math.Float32bits(a) != math.Float32bits(e) {
+									t.Fatalf("MatMulTGather%s n=%d k=%d m=%d: z[%d,%d] = %v, want %v", v.name, n, k, m, i, c, a, e)
+								}
+							}
+						}
+					}
+					d, _ := batchMatrix(rng, n, k, k+1, 0)
+					gs := m + 2
+					g0, _ := batchMatrix(rng, k, m, gs, 0)
+					want, got := append([]float32(nil), g0...), append([]float32(nil), g0...)
+					for c := 0; c < k; c++ { // the padding: sentinels in both
+						for j := m; j < gs && c < k-1; j++ {
+							want[c*gs+j], got[c*gs+j] = laSentinel, laSentinel
+						}
+					}
+					v.bk.addMatMulTN(want, gs, 0.75, d, k+1, x, xs, n, k, m)
+					v.addmmt(got, gs, 0.75, d, k+1, xp, n, k, m)
+					for i := range want {
+						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+							t.Fatalf("AddMatMulTNGather%s n=%d k=%d m=%d: g element %d = %v, want %v", v.name, n, k, m, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -141,6 +141,24 @@ func MatMulTPfAVX2(z []float32, zstride int, x []float32, xstride int, w []float
 //go:noescape
 func MatMulTPfAVX512(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)
 
+// MatMulTGatherAVX2 and MatMulTGatherAVX512 are MatMulTPfAVX2 and
+// MatMulTPfAVX512 whose samples are not the rows of one matrix but rows
+// anywhere in memory: sample i is the m float32 at the address xp[i]. The
+// minibatch trainer computes the logits of its shuffled rows where they
+// lie instead of copying them into a block. Every xp[i] (i < n) must
+// address m readable float32 that stay alive during the call (the trainer
+// passes rows of a matrix it holds); len(xp) >= n, len(pf) >= n. The
+// results are those of MatMulTAVX2 and MatMulTAVX512 on the same rows,
+// bit for bit.
+//
+//go:noescape
+func MatMulTGatherAVX2(z []float32, zstride int, xp []uintptr, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)
+
+// MatMulTGatherAVX512: see MatMulTGatherAVX2.
+//
+//go:noescape
+func MatMulTGatherAVX512(z []float32, zstride int, xp []uintptr, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)
+
 // AddMatMulTNAVX2 adds alpha·Σ_{i<n} d[i*dstride+c]·x[i*xstride+j] to
 // g[c*gstride+j] for c < k, j < m. For every element the sum over i is the
 // float32 FMA chain s = fma(d[i,c], x[i,j], s) for i = 0, 1, …, n−1 from
@@ -158,6 +176,20 @@ func AddMatMulTNAVX2(g []float32, gstride int, alpha float32, d []float32, dstri
 //
 //go:noescape
 func AddMatMulTNAVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, x []float32, xstride int, n, k, m int)
+
+// AddMatMulTNGatherAVX2 and AddMatMulTNGatherAVX512 are AddMatMulTNAVX2
+// and AddMatMulTNAVX512 on rows anywhere in memory, as MatMulTGatherAVX2
+// takes them: sample i is the m float32 at the address xp[i] (same
+// requirements). The results are those of AddMatMulTNAVX2 and
+// AddMatMulTNAVX512 on the same rows, bit for bit.
+//
+//go:noescape
+func AddMatMulTNGatherAVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int)
+
+// AddMatMulTNGatherAVX512: see AddMatMulTNGatherAVX2.
+//
+//go:noescape
+func AddMatMulTNGatherAVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int)
 
 // PrefetchL2 asks the CPU to bring the cache lines holding p's elements
 // into L2 (PREFETCHT1, a hint: it never faults and changes nothing). Any

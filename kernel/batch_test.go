@@ -452,3 +452,94 @@ func TestMatMulTPf(t *testing.T) {
 		}
 	})
 }
+
+// TestGatherImpl: where the backend has gather kernels, the trainer's
+// MatMulT and AddMatMulTN on rows picked out of a matrix by index (and a
+// column range) give the results of the plain ones on those rows copied
+// into a block, bit for bit: with remainder rows, several calls per row
+// block, a chunked k, a repeated row and the matrix's last row.
+func TestGatherImpl(t *testing.T) {
+	rng := newRand(83)
+	forEachBackend(t, func(t *testing.T) {
+		if !gatherOK() {
+			t.Skipf("no gather kernels on %s", Backend())
+		}
+		for _, sh := range [][5]int{{64, 10, 784, 0, 784}, {37, 10, 384, 400, 784}, {7, 3, 17, 5, 30}, {70, 11, 7000, 0, 7001}, {1, 1, 1, 2, 3}} {
+			n, k, m, c0, cols := sh[0], sh[1], sh[2], sh[3], sh[4]
+			x := NewMatrix(2*n+1, cols)
+			for i := range x.Data {
+				x.Data[i] = float32(rng.NormFloat64())
+			}
+			rows := make([]int, n)
+			for i := range rows {
+				rows[i] = rng.IntN(x.Rows)
+			}
+			rows[n-1] = x.Rows - 1
+			if n > 2 {
+				rows[1] = rows[0]
+			}
+			xb := NewMatrix(n, m)
+			xp := make([]uintptr, n)
+			for i, r := range rows {
+				copy(xb.Row(i), x.Row(r)[c0:c0+m])
+				xp[i] = uintptr(unsafe.Pointer(&x.Row(r)[c0]))
+			}
+			w := NewMatrix(k, m)
+			for i := range w.Data {
+				w.Data[i] = float32(rng.NormFloat64())
+			}
+			b := make([]float32, k)
+			for i := range b {
+				b[i] = float32(rng.NormFloat64())
+			}
+			want, got := NewMatrix(n, k), NewMatrix(n, k)
+			pf := make([]uintptr, n)
+			wantDone := matMulTPfImpl(want, xb, w, b, pf)
+			done := matMulTGatherImpl(got, x, rows, c0, w, b, xp, pf)
+			if msg := sameBits(got.Data, want.Data); msg != "" {
+				t.Fatalf("MatMulT n=%d k=%d m=%d: %s", n, k, m, msg)
+			}
+			if done != wantDone {
+				t.Fatalf("MatMulT n=%d: %d rows prefetched by the kernel, want %d", n, done, wantDone)
+			}
+			g0 := NewMatrix(k, m)
+			for i := range g0.Data {
+				g0.Data[i] = float32(rng.NormFloat64())
+			}
+			gw, gg := g0.Clone(), g0.Clone()
+			addMatMulTNImpl(gw, -0.25, want, xb)
+			addMatMulTNGatherImpl(gg, -0.25, want, xp)
+			if msg := sameBits(gg.Data, gw.Data); msg != "" {
+				t.Fatalf("AddMatMulTN n=%d k=%d m=%d: %s", n, k, m, msg)
+			}
+		}
+	})
+}
+
+// TestSGDGatherSameModel: training through the gather kernels gives the
+// model of the copying path, bit for bit, on 1 and 2 workers.
+func TestSGDGatherSameModel(t *testing.T) {
+	x, y := blobs(25, 700, 100, 5, 0.6)
+	forEachBackendModel(t, func(t *testing.T) {
+		if !gatherOK() {
+			t.Skipf("no gather kernels on %s", Backend())
+		}
+		for _, workers := range []int{1, 2} {
+			fit := func() *Model {
+				m := NewModel(5, 100)
+				tr := Trainer{Epochs: 2, BatchSize: 50, LearningRate: 0.05, Momentum: 0.9, L2: 1e-3, Seed: 6, Workers: workers}
+				if _, err := tr.Fit(m, x, y, Matrix{}, nil); err != nil {
+					t.Fatal(err)
+				}
+				return m
+			}
+			a := fit()
+			noGather = true
+			b := fit()
+			noGather = false
+			if !modelsEqual(a, b) {
+				t.Fatalf("workers=%d: the gather and copy paths trained different models", workers)
+			}
+		}
+	})
+}

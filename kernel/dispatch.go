@@ -82,3 +82,7 @@ func Use(name string) error {
 	}
 	return fmt.Errorf("kernel.Use: unknown backend %q (available: %s)", name, strings.Join(Available(), ", "))
 }
+
+// noGather turns the trainer's gather kernels off (tests compare the
+// gather and copy paths; see gatherOK).
+var noGather bool

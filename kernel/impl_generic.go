@@ -56,6 +56,17 @@ func addMatMulTNImpl(g Matrix, alpha float32, d, x Matrix) {
 	fallback.AddMatMulTN(g.Data, g.Stride, alpha, d.Data, d.Stride, x.Data, x.Stride, x.Rows, g.Rows, g.Cols)
 }
 
+// gatherOK: no gather kernels without assembly (the trainer copies its rows).
+func gatherOK() bool { return false }
+
+func matMulTGatherImpl(Matrix, Matrix, []int, int, Matrix, []float32, []uintptr, []uintptr) int {
+	panic("kernel: no gather kernels in this build")
+}
+
+func addMatMulTNGatherImpl(Matrix, float32, Matrix, []uintptr) {
+	panic("kernel: no gather kernels in this build")
+}
+
 // prefetchL2 does nothing without assembly.
 func prefetchL2([]float32) {}
 

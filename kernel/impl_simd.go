@@ -207,6 +207,59 @@ func matMulTPfImpl(z, x, w Matrix, b []float32, pf []uintptr) int {
 	return nb
 }
 
+// gatherOK reports whether matMulTGatherImpl and addMatMulTNGatherImpl
+// run on the active backend.
+func gatherOK() bool {
+	be := current()
+	return !noGather && be != generic && asmHasGather(be)
+}
+
+// matMulTGatherImpl is matMulTPfImpl (with gatherOK, w.Cols > 0) on the
+// rows of x at rows[i], columns [c0, c0+w.Cols), whose addresses are
+// xp[i]: the same calls of the same blocks, so the results are
+// matMulTPfImpl's on those rows copied into a matrix, bit for bit. It
+// returns how many leading entries of pf were prefetched.
+func matMulTGatherImpl(z, x Matrix, rows []int, c0 int, w Matrix, b []float32, xp, pf []uintptr) int {
+	be := current()
+	n, k, m := len(rows), w.Rows, w.Cols
+	S := asmMatMulTSamples(be)
+	kc := min(k, max(1, macChunk/(S*m)))
+	ns := S * max(1, macChunk/(S*kc*m))
+	nb := n - n%S
+	for i := 0; i < nb; i += ns {
+		e := min(i+ns, nb)
+		for c := 0; c < k; c += kc {
+			var bb []float32
+			if b != nil {
+				bb = b[c:]
+			}
+			asmMatMulTGather(be, z.Data[i*z.Stride+c:], z.Stride, xp[i:e], w.Data[c*w.Stride:], w.Stride, bb, e-i, min(kc, k-c), m, pf[i:e])
+		}
+	}
+	for i := nb; i < n; i++ {
+		o := rows[i]*x.Stride + c0
+		matVecImpl(z.Row(i), w, x.Data[o:o+m], b)
+	}
+	return nb
+}
+
+// addMatMulTNGatherImpl is addMatMulTNImpl (with gatherOK) on the d.Rows
+// rows at the addresses xp[i], g.Cols elements each, in the same blocks:
+// its results are addMatMulTNImpl's on those rows, bit for bit.
+func addMatMulTNGatherImpl(g Matrix, alpha float32, d Matrix, xp []uintptr) {
+	be := current()
+	n, k, m := d.Rows, g.Rows, g.Cols
+	const nb = fallback.BatchBlock
+	kc := min(k, max(1, macChunk/(nb*m)))
+	for i := 0; i < n; i += nb {
+		ni := min(nb, n-i)
+		for c := 0; c < k; c += kc {
+			asmAddMatMulTNGather(be, g.Data[c*g.Stride:], g.Stride, alpha, d.Data[i*d.Stride+c:], d.Stride,
+				xp[i:i+ni], ni, min(kc, k-c), m)
+		}
+	}
+}
+
 func addMatMulTNImpl(g Matrix, alpha float32, d, x Matrix) {
 	be := current()
 	n, k, m := x.Rows, g.Rows, g.Cols

@@ -15,9 +15,11 @@ import (
 // model; one worker on a contiguous W trains W itself). A step is one
 // round of the pool in three phases:
 //
-//  1. each worker copies its columns of the batch's rows (scattered by the
-//     shuffle) into a contiguous block and computes its partial logits
-//     zp[j] = x[:, cols]·W[:, cols]ᵀ with MatMulT (worker 0 adds the bias);
+//  1. each worker computes its partial logits zp[j] = x[:, cols]·W[:, cols]ᵀ
+//     of the batch's rows (scattered by the shuffle) with MatMulT (worker
+//     0 adds the bias): reading the rows where they lie through a table of
+//     their addresses on amd64 (MatMulTGather), else copied into a
+//     contiguous block first;
 //  2. after a barrier, each worker sums the partials of its share of the
 //     rows, in worker order, and turns them into the loss and the logit
 //     gradients p − onehot (SoftmaxCrossEntropyRows), in place in z;
@@ -65,7 +67,8 @@ type sgd struct {
 
 // sgdShard is one worker's part of a step.
 type sgdShard struct {
-	xb      Matrix    // its columns of the batch's rows, copied contiguously
+	xb      Matrix    // its columns of the batch's rows, copied contiguously (without gather kernels)
+	xp      []uintptr // the addresses of its columns of the batch's rows (with gather kernels)
 	zp      Matrix    // its partial logits (worker 0 with one worker: z itself)
 	pf      []uintptr // addresses of its columns of the next batch's rows (prefetched during MatMulT)
 	gb      []float64 // Σ over its rows of the bias gradient
@@ -116,6 +119,7 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 			sh.zp = NewMatrix(cfg.BatchSize, m.Classes)
 		}
 		sh.pf = make([]uintptr, cfg.BatchSize)
+		sh.xp = make([]uintptr, cfg.BatchSize)
 		sh.gb = make([]float64, m.Classes)
 	}
 	s.pool = newPool(w, s.shard)
@@ -180,10 +184,19 @@ func (s *sgd) shard(j int) {
 
 	// Phase 1: the partial logits of this worker's columns.
 	zp := sh.zp.Slice(0, n)
+	gather := gatherOK()
 	if c1 > c0 {
-		xb := sh.xb.Slice(0, n)
-		for i, r := range rows {
-			copy(xb.Row(i), s.x.Data[r*xs+c0:r*xs+c1])
+		// The rows are read where they lie when the backend has gather
+		// kernels (amd64), else copied into a contiguous block.
+		if gather {
+			for i, r := range rows {
+				sh.xp[i] = uintptr(unsafe.Pointer(&s.x.Data[r*xs+c0]))
+			}
+		} else {
+			xb := sh.xb.Slice(0, n)
+			for i, r := range rows {
+				copy(xb.Row(i), s.x.Data[r*xs+c0:r*xs+c1])
+			}
 		}
 		var b []float32
 		if j == 0 {
@@ -204,7 +217,12 @@ func (s *sgd) shard(j int) {
 				pf[i] = uintptr(unsafe.Pointer(&s.x.Data[next[i]*xs+c0]))
 			}
 		}
-		done := matMulTPfImpl(zp, xb, s.wc[j], b, pf)
+		var done int
+		if gather {
+			done = matMulTGatherImpl(zp, s.x, rows, c0, s.wc[j], b, sh.xp[:n], pf)
+		} else {
+			done = matMulTPfImpl(zp, sh.xb.Slice(0, n), s.wc[j], b, pf)
+		}
 		for _, r := range next[min(done, len(next)):] {
 			prefetchL2(s.x.Data[r*xs+c0 : r*xs+c1])
 		}
@@ -265,7 +283,11 @@ func (s *sgd) shard(j int) {
 		return
 	}
 	v := s.vc[j]
-	AddMatMulTN(v, s.alpha, s.z.Slice(0, n), sh.xb.Slice(0, n))
+	if gather {
+		addMatMulTNGatherImpl(v, s.alpha, s.z.Slice(0, n), sh.xp[:n])
+	} else {
+		AddMatMulTN(v, s.alpha, s.z.Slice(0, n), sh.xb.Slice(0, n))
+	}
 	s.updateW(v.Data, s.wc[j].Data[:len(v.Data)])
 }
 

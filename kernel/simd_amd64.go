@@ -146,3 +146,25 @@ func maxExpSumImpl(x []float32) (m float32, sum float64, ok bool) {
 	}
 	return m, sum, true
 }
+
+// asmHasGather reports whether be has the batched kernels that read their
+// samples through a table of row addresses (every amd64 SIMD backend).
+func asmHasGather(be backendID) bool { return be == avx2 || be == avx512 }
+
+// asmMatMulTGather runs asm.MatMulTGatherAVX2 or AVX512 (see there).
+func asmMatMulTGather(be backendID, z []float32, zs int, xp []uintptr, w []float32, ws int, b []float32, n, k, m int, pf []uintptr) {
+	if be == avx512 {
+		asm.MatMulTGatherAVX512(z, zs, xp, w, ws, b, n, k, m, pf)
+		return
+	}
+	asm.MatMulTGatherAVX2(z, zs, xp, w, ws, b, n, k, m, pf)
+}
+
+// asmAddMatMulTNGather runs asm.AddMatMulTNGatherAVX2 or AVX512.
+func asmAddMatMulTNGather(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, xp []uintptr, n, k, m int) {
+	if be == avx512 {
+		asm.AddMatMulTNGatherAVX512(g, gs, alpha, d, ds, xp, n, k, m)
+		return
+	}
+	asm.AddMatMulTNGatherAVX2(g, gs, alpha, d, ds, xp, n, k, m)
+}

@@ -76,3 +76,14 @@ func maxExpSumImpl(x []float32) (m float32, sum float64, ok bool) {
 	m, sum = asm.MaxExpSumNEON(x)
 	return m, sum, true
 }
+
+// asmHasGather: no gather kernels on arm64 (the trainer copies its rows).
+func asmHasGather(backendID) bool { return false }
+
+func asmMatMulTGather(backendID, []float32, int, []uintptr, []float32, int, []float32, int, int, int, []uintptr) {
+	panic("kernel: no gather kernels on arm64")
+}
+
+func asmAddMatMulTNGather(backendID, []float32, int, float32, []float32, int, []uintptr, int, int, int) {
+	panic("kernel: no gather kernels on arm64")
+}

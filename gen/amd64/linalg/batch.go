@@ -72,7 +72,7 @@ func nextRows(p, sb, tmp GPVirtual, R int) {
 // after the main loop; AVX2 does the last m%8 columns first, with scalar
 // FMAs into the freshly zeroed accumulators (a VEX scalar op clears the
 // upper lanes of its destination, which are still zero then).
-func matMulT(s *ISA) { matMulTGen(s, false) }
+func matMulT(s *ISA) { matMulTGen(s, false, false) }
 
 // matMulTPf emits MatMulTPf<ISA>: MatMulT<ISA> with one more argument, pf
 // []uintptr of at least n addresses, whose main loop prefetches the rows
@@ -81,17 +81,30 @@ func matMulT(s *ISA) { matMulTGen(s, false) }
 // the data, so that their cache lines arrive during this block's FMAs
 // instead of in one burst that stalls the core. The results are those of
 // MatMulT<ISA>, bit for bit.
-func matMulTPf(s *ISA) { matMulTGen(s, true) }
+func matMulTPf(s *ISA) { matMulTGen(s, true, false) }
 
-func matMulTGen(s *ISA, pf bool) {
+// matMulTGather emits MatMulTGather<ISA>: MatMulTPf<ISA> whose samples are
+// rows anywhere in memory, row i at the address xp[i] (n entries), instead
+// of rows of one matrix: the minibatch trainer computes the logits of its
+// shuffled rows where they lie, without copying them into a block first.
+// The results are those of MatMulT<ISA> on the same rows, bit for bit.
+func matMulTGather(s *ISA) { matMulTGen(s, true, true) }
+
+func matMulTGen(s *ISA, pf, gather bool) {
 	name := "MatMulT" + s.Name
 	sig := "func(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int)"
-	if pf {
+	if gather {
+		name = "MatMulTGather" + s.Name
+		sig = "func(z []float32, zstride int, xp []uintptr, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)"
+	} else if pf {
 		name = "MatMulTPf" + s.Name
 		sig = "func(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)"
 	}
 	TEXT(name, 0, sig)
-	if pf {
+	if gather {
+		Doc(name+" is MatMulTPf"+s.Name+" on the rows at the addresses xp[i] (m float32 each)",
+			"instead of the rows of x; len(xp) >= n, len(pf) >= n.")
+	} else if pf {
 		Doc(name+" is MatMulT"+s.Name+" prefetching (PREFETCHT1) the rows at pf[i] for the samples i of each block",
 			"instead of the next block of x; len(pf) >= n.")
 	} else {
@@ -104,10 +117,14 @@ func matMulTGen(s *ISA, pf bool) {
 	if pf {
 		slots = 7 // and pf cursor, krem, bp
 	}
+	if gather {
+		slots = 8 // and the cursor in xp
+	}
 	frame := AllocLocal(S*maxR*VB + 8*slots)
 	slot := func(i int) Mem { return frame.Offset(S*maxR*VB + 8*i) }
 	flagMem, zsbMem, nremMem, zblkMem, pfMem := slot(0), slot(1), slot(2), slot(3), slot(4)
 	kremMem, bpMem := slot(5), slot(6) // with pf: krem and bp live in the frame
+	xtMem := slot(7)                   // with gather: the block's entries of xp
 	if pf {
 		t := loadGP(Param("pf").Base())
 		MOVQ(t, pfMem)
@@ -121,14 +138,19 @@ func matMulTGen(s *ISA, pf bool) {
 	MOVQ(t, nremMem)
 	t = loadGP(Param("z").Base())
 	MOVQ(t, zblkMem)
-	xblk := loadGP(Param("x").Base())
-	xsb := loadGP(Param("xstride"))
-	SHLQ(U8(2), xsb)
-	var xs3 GPVirtual
-	if S == 4 {
+	var xblk, xsb, xs3 GPVirtual
+	if gather {
+		t := loadGP(Param("xp").Base())
+		MOVQ(t, xtMem)
+	} else {
+		xblk = loadGP(Param("x").Base())
+		xsb = loadGP(Param("xstride"))
+		SHLQ(U8(2), xsb)
+	}
+	if S == 4 && !gather {
 		xs3 = GP64()
 		LEAQ(Mem{Base: xsb, Index: xsb, Scale: 2}, xs3)
-	} else if S != 2 && S != 1 {
+	} else if S != 4 && S != 2 && S != 1 {
 		panic("MatMulT: 1, 2 or 4 samples per block")
 	}
 	sb := loadGP(Param("wstride"))
@@ -196,7 +218,19 @@ func matMulTGen(s *ISA, pf bool) {
 		}
 		JB(LabelRef(next))
 		ra := rowAddr{b0: GP64(), sb: sb, s3: s3}
-		xp, n := GP64(), GP64()
+		var xp GPVirtual
+		var rowp []GPVirtual // with gather: the block's rows
+		if gather {
+			xt := GP64()
+			MOVQ(xtMem, xt)
+			for i := 0; i < S; i++ {
+				rowp = append(rowp, GP64())
+				MOVQ(Mem{Base: xt, Disp: 8 * i}, rowp[i])
+			}
+		} else {
+			xp = GP64()
+		}
+		n := GP64()
 		// Prefetch cursor: xp + S rows (the same columns of the next
 		// block), or with pf the byte offset of xp's columns into the rows.
 		xn := GP64()
@@ -204,9 +238,16 @@ func matMulTGen(s *ISA, pf bool) {
 		if pf {
 			pft = GP64()
 		}
-		xrow := func(i, disp int) Mem { return sampleRow(xp, xsb, xs3, i, disp) }
+		xrow := func(i, disp int) Mem {
+			if gather { // xn is the byte offset of the current columns
+				return Mem{Base: rowp[i], Index: xn, Scale: 1, Disp: disp}
+			}
+			return sampleRow(xp, xsb, xs3, i, disp)
+		}
 		advance := func(bytes int) {
-			ADDQ(U32(bytes), xp)
+			if !gather {
+				ADDQ(U32(bytes), xp)
+			}
 			ADDQ(U32(bytes), xn)
 			ADDQ(U32(bytes), ra.b0)
 		}
@@ -253,12 +294,19 @@ func matMulTGen(s *ISA, pf bool) {
 			Load(Param("m"), n)
 			ANDQ(U32(L-1), n)
 			JZ(LabelRef(lbl("main")))
-			Load(Param("m"), xp)
-			ANDQ(U32(^uint32(L-1)), xp)
-			SHLQ(U8(2), xp)
-			LEAQ(Mem{Base: wrow, Index: xp, Scale: 1}, ra.b0)
-			ADDQ(xblk, xp)
-			MOVQ(xp, xn)
+			if gather {
+				Load(Param("m"), xn)
+				ANDQ(U32(^uint32(L-1)), xn)
+				SHLQ(U8(2), xn)
+				LEAQ(Mem{Base: wrow, Index: xn, Scale: 1}, ra.b0)
+			} else {
+				Load(Param("m"), xp)
+				ANDQ(U32(^uint32(L-1)), xp)
+				SHLQ(U8(2), xp)
+				LEAQ(Mem{Base: wrow, Index: xp, Scale: 1}, ra.b0)
+				ADDQ(xblk, xp)
+				MOVQ(xp, xn)
+			}
 			Label(lbl("tail"))
 			for i := 0; i < S; i++ {
 				VMOVSS(xrow(i, 0), xv[i].AsX())
@@ -274,7 +322,9 @@ func matMulTGen(s *ISA, pf bool) {
 			JNZ(LabelRef(lbl("tail")))
 			Label(lbl("main"))
 		}
-		MOVQ(xblk, xp)
+		if !gather {
+			MOVQ(xblk, xp)
+		}
 		MOVQ(wrow, ra.b0)
 		Load(Param("m"), n)
 		if pf {
@@ -369,12 +419,14 @@ func matMulTGen(s *ISA, pf bool) {
 	}
 
 	Label("next_block")
-	switch S {
-	case 1:
+	switch {
+	case gather:
+		ADDQ(U32(8*S), xtMem)
+	case S == 1:
 		ADDQ(xsb, xblk)
-	case 2:
+	case S == 2:
 		LEAQ(Mem{Base: xblk, Index: xsb, Scale: 2}, xblk)
-	case 4:
+	case S == 4:
 		LEAQ(Mem{Base: xblk, Index: xsb, Scale: 4}, xblk)
 	}
 	MOVQ(zsbMem, zp)
@@ -406,17 +458,38 @@ func matMulTGen(s *ISA, pf bool) {
 // over the samples is the same float32 FMA chain, in the order i = 0..n−1,
 // on every path and ISA, so the results are bit-identical to the reference
 // (s = fma(d, x, s) over i, then g = fma(alpha, s, g)).
-func addMatMulTN(s *ISA) {
+func addMatMulTN(s *ISA) { addMatMulTNGen(s, false) }
+
+// addMatMulTNGather emits AddMatMulTNGather<ISA>: AddMatMulTN<ISA> whose
+// samples are rows anywhere in memory, row i at the address xp[i] (n
+// entries), as MatMulTGather<ISA> takes them. The results are those of
+// AddMatMulTN<ISA> on the same rows, bit for bit.
+func addMatMulTNGather(s *ISA) { addMatMulTNGen(s, true) }
+
+func addMatMulTNGen(s *ISA, gather bool) {
 	name := "AddMatMulTN" + s.Name
-	TEXT(name, NOSPLIT, "func(g []float32, gstride int, alpha float32, d []float32, dstride int, x []float32, xstride int, n, k, m int)")
-	Doc(name+" adds alpha·Σ_{i<n} d[i*dstride+c]·x[i*xstride+j] to g[c*gstride+j] for c < k, j < m:",
-		"s = fma(d, x, s) over i = 0..n-1 in float32, then g = fma(alpha, s, g).")
+	sig := "func(g []float32, gstride int, alpha float32, d []float32, dstride int, x []float32, xstride int, n, k, m int)"
+	if gather {
+		name = "AddMatMulTNGather" + s.Name
+		sig = "func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int)"
+	}
+	TEXT(name, NOSPLIT, sig)
+	if gather {
+		Doc(name+" is AddMatMulTN"+s.Name+" on the rows at the addresses xp[i] (m float32 each)",
+			"instead of the rows of x; len(xp) >= n.")
+	} else {
+		Doc(name+" adds alpha·Σ_{i<n} d[i*dstride+c]·x[i*xstride+j] to g[c*gstride+j] for c < k, j < m:",
+			"s = fma(d, x, s) over i = 0..n-1 in float32, then g = fma(alpha, s, g).")
+	}
 	L, VB, C := s.Lanes, s.VB(), s.AddMatMulTNCols
 	frame := AllocLocal(16)
 	xsbMem, dsbMem := frame.Offset(0), frame.Offset(8)
-	t := loadGP(Param("xstride"))
-	SHLQ(U8(2), t)
-	MOVQ(t, xsbMem)
+	var t GPVirtual
+	if !gather {
+		t = loadGP(Param("xstride"))
+		SHLQ(U8(2), t)
+		MOVQ(t, xsbMem)
+	}
 	t = loadGP(Param("dstride"))
 	SHLQ(U8(2), t)
 	MOVQ(t, dsbMem)
@@ -456,10 +529,45 @@ func addMatMulTN(s *ISA) {
 		JB(LabelRef(next))
 		VBROADCASTSS(addr(Param("alpha")), alpha)
 		ga := rowAddr{b0: GP64(), sb: gsb, s3: gs3}
+		// xcol: the current columns' address in row 0 of x, or with
+		// gather their byte offset into every row.
 		xcol, ncol := GP64(), GP64()
 		MOVQ(gpass, ga.b0)
-		Load(Param("x").Base(), xcol)
+		if gather {
+			XORL(xcol.As32(), xcol.As32())
+		} else {
+			Load(Param("x").Base(), xcol)
+		}
 		Load(Param("m"), ncol)
+		// xrow addresses the columns of the sample at xi (with gather, xi
+		// walks xp and xr holds the row's address), advanced by nextSample.
+		startSamples := func(xi GPVirtual) {
+			if gather {
+				Load(Param("xp").Base(), xi)
+			} else {
+				MOVQ(xcol, xi)
+			}
+		}
+		var xr GPVirtual
+		loadRow := func(xi GPVirtual) {
+			if gather {
+				xr = GP64()
+				MOVQ(Mem{Base: xi}, xr)
+			}
+		}
+		xrow := func(xi GPVirtual, disp int) Mem {
+			if gather {
+				return Mem{Base: xr, Index: xcol, Scale: 1, Disp: disp}
+			}
+			return Mem{Base: xi, Disp: disp}
+		}
+		nextSample := func(xi GPVirtual) {
+			if gather {
+				ADDQ(U32(8), xi)
+			} else {
+				ADDQ(xsbMem, xi)
+			}
+		}
 
 		// block emits one column block of cv vectors (masked: the K1 tail,
 		// cv == 1) over all samples, then the update of g.
@@ -470,17 +578,18 @@ func addMatMulTN(s *ISA) {
 				}
 			}
 			xi, di, cnt := GP64(), GP64(), GP64()
-			MOVQ(xcol, xi)
+			startSamples(xi)
 			MOVQ(dp, di)
 			Load(Param("n"), cnt)
 			TESTQ(cnt, cnt)
 			JZ(LabelRef(lbl(tag + "_update")))
 			Label(lbl(tag + "_samples"))
+			loadRow(xi)
 			for c := 0; c < cv; c++ {
 				if masked {
-					VMOVUPS_Z(Mem{Base: xi}, K1, xv[c])
+					VMOVUPS_Z(xrow(xi, 0), K1, xv[c])
 				} else {
-					VMOVUPS(Mem{Base: xi, Disp: c * VB}, xv[c])
+					VMOVUPS(xrow(xi, c*VB), xv[c])
 				}
 			}
 			for r := 0; r < R; r++ {
@@ -497,7 +606,7 @@ func addMatMulTN(s *ISA) {
 					}
 				}
 			}
-			ADDQ(xsbMem, xi)
+			nextSample(xi)
 			ADDQ(dsbMem, di)
 			DECQ(cnt)
 			JNZ(LabelRef(lbl(tag + "_samples")))
@@ -550,18 +659,19 @@ func addMatMulTN(s *ISA) {
 				s.zero(acc[r][0])
 			}
 			xi, di, cnt := GP64(), GP64(), GP64()
-			MOVQ(xcol, xi)
+			startSamples(xi)
 			MOVQ(dp, di)
 			Load(Param("n"), cnt)
 			TESTQ(cnt, cnt)
 			JZ(LabelRef(lbl("supdate")))
 			Label(lbl("ssamples"))
-			VMOVSS(Mem{Base: xi}, xv[0].AsX())
+			loadRow(xi)
+			VMOVSS(xrow(xi, 0), xv[0].AsX())
 			for r := 0; r < R; r++ {
 				VMOVSS(Mem{Base: di, Disp: 4 * r}, bv.AsX())
 				VFMADD231SS(bv.AsX(), xv[0].AsX(), acc[r][0].AsX())
 			}
-			ADDQ(xsbMem, xi)
+			nextSample(xi)
 			ADDQ(dsbMem, di)
 			DECQ(cnt)
 			JNZ(LabelRef(lbl("ssamples")))
@@ -591,10 +701,8 @@ func addMatMulTN(s *ISA) {
 }
 
 // prefetch emits PrefetchL2(p []float32): one PREFETCHT1 per 64-byte line
-// of p. The SGD trainer copies the scattered rows of each shuffled
-// minibatch into a contiguous block; while it copies row i of this batch
-// it prefetches row i of the next one, which then arrives during this
-// batch's compute instead of stalling the next copy on DRAM.
+// of p. The SGD trainer prefetches with it the rows of its next minibatch
+// that MatMulT's kernel did not (those past its last whole sample block).
 func prefetch() {
 	TEXT("PrefetchL2", NOSPLIT, "func(p []float32)")
 	Doc("PrefetchL2 asks the CPU to bring the cache lines of p's elements into L2 (PREFETCHT1); it never faults and changes nothing.")
