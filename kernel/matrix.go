@@ -21,7 +21,10 @@ const matrixAlign = 16
 
 // NewMatrix returns a zeroed rows×cols matrix whose Stride is the smallest
 // multiple of 16 that is ≥ cols and whose rows start on 64-byte boundaries.
-// It panics if rows or cols is negative.
+// It panics if rows or cols is negative. On Linux, a matrix of 16 MiB or
+// more asks for transparent huge pages (madvise MADV_HUGEPAGE, a hint the
+// system may ignore): rows read in shuffled order, as by the trainer, then
+// miss the TLB far less often.
 func NewMatrix(rows, cols int) Matrix {
 	if rows < 0 || cols < 0 {
 		panic(fmt.Sprintf("kernel.NewMatrix: negative dimension %d×%d", rows, cols))
@@ -35,6 +38,7 @@ func NewMatrix(rows, cols int) Matrix {
 		return Matrix{Rows: rows, Cols: cols, Stride: stride, Data: []float32{}}
 	}
 	buf := make([]float32, n+matrixAlign)
+	adviseHuge(buf)
 	off := 0
 	if mis := uintptr(unsafe.Pointer(&buf[0])) % 64; mis != 0 {
 		off = int(64-mis) / 4

@@ -1,0 +1,6 @@
+//go:build !linux
+
+package kernel
+
+// adviseHuge does nothing outside Linux (see hugepage_linux.go).
+func adviseHuge([]float32) {}
