@@ -180,24 +180,13 @@ func matMulTPfImpl(z, x, w Matrix, b []float32, pf []uintptr) int {
 		fallback.MatMulT(z.Data, z.Stride, x.Data, x.Stride, w.Data, w.Stride, b, n, k, m)
 		return 0
 	}
-	S := asmMatMulTSamples(be)
-	kc := min(k, max(1, macChunk/(S*m))) // rows of w per call
-	ns := S * max(1, macChunk/(S*kc*m))  // samples per call
-	nb := n - n%S                        // samples in whole blocks
-	for i := 0; i < nb; i += ns {
-		e := min(i+ns, nb)
-		for c := 0; c < k; c += kc {
-			var bb []float32
-			if b != nil {
-				bb = b[c:]
-			}
-			zd, xd, wd := z.Data[i*z.Stride+c:], x.Data[i*x.Stride:], w.Data[c*w.Stride:]
-			if pf == nil || !asmMatMulTPf(be, zd, z.Stride, xd, x.Stride, wd, w.Stride, bb, e-i, min(kc, k-c), m, pf[i:e]) {
-				pf = nil // no prefetching kernel: the plain one for the rest
-				asmMatMulT(be, zd, z.Stride, xd, x.Stride, wd, w.Stride, bb, e-i, min(kc, k-c), m)
-			}
+	nb := matMulTCalls(be, n, k, m, func(i, e, c, kn int) {
+		zd, xd, wd, bb := z.Data[i*z.Stride+c:], x.Data[i*x.Stride:], w.Data[c*w.Stride:], biasFrom(b, c)
+		if pf == nil || !asmMatMulTPf(be, zd, z.Stride, xd, x.Stride, wd, w.Stride, bb, e-i, kn, m, pf[i:e]) {
+			pf = nil // no prefetching kernel: the plain one for the rest
+			asmMatMulT(be, zd, z.Stride, xd, x.Stride, wd, w.Stride, bb, e-i, kn, m)
 		}
-	}
+	})
 	for i := nb; i < n; i++ {
 		matVecImpl(z.Row(i), w, x.Row(i), b)
 	}
@@ -205,6 +194,47 @@ func matMulTPfImpl(z, x, w Matrix, b []float32, pf []uintptr) int {
 		return 0
 	}
 	return nb
+}
+
+// matMulTCalls calls call(i, e, c, kn) for each assembly call of MatMulT's
+// whole sample blocks, n samples by k rows of w of m columns: samples
+// [i, e) by rows [c, c+kn), at most macChunk multiply-adds per call. It
+// returns the number of samples in whole blocks (the caller does the
+// rest).
+func matMulTCalls(be backendID, n, k, m int, call func(i, e, c, kn int)) int {
+	S := asmMatMulTSamples(be)
+	kc := min(k, max(1, macChunk/(S*m))) // rows of w per call
+	ns := S * max(1, macChunk/(S*kc*m))  // samples per call
+	nb := n - n%S                        // samples in whole blocks
+	for i := 0; i < nb; i += ns {
+		e := min(i+ns, nb)
+		for c := 0; c < k; c += kc {
+			call(i, e, c, min(kc, k-c))
+		}
+	}
+	return nb
+}
+
+// biasFrom returns b[c:], or nil without bias.
+func biasFrom(b []float32, c int) []float32 {
+	if b == nil {
+		return nil
+	}
+	return b[c:]
+}
+
+// addMatMulTNCalls calls call(i, ni, c, kn) for each assembly call of
+// AddMatMulTN over n samples, k rows of g of m columns: samples [i, i+ni)
+// (blocks of fallback.BatchBlock, summed in float32) by rows [c, c+kn).
+func addMatMulTNCalls(n, k, m int, call func(i, ni, c, kn int)) {
+	const nb = fallback.BatchBlock
+	kc := min(k, max(1, macChunk/(nb*m))) // rows of g per call
+	for i := 0; i < n; i += nb {
+		ni := min(nb, n-i)
+		for c := 0; c < k; c += kc {
+			call(i, ni, c, min(kc, k-c))
+		}
+	}
 }
 
 // gatherOK reports whether matMulTGatherImpl and addMatMulTNGatherImpl
@@ -222,20 +252,9 @@ func gatherOK() bool {
 func matMulTGatherImpl(z, x Matrix, rows []int, c0 int, w Matrix, b []float32, xp, pf []uintptr) int {
 	be := current()
 	n, k, m := len(rows), w.Rows, w.Cols
-	S := asmMatMulTSamples(be)
-	kc := min(k, max(1, macChunk/(S*m)))
-	ns := S * max(1, macChunk/(S*kc*m))
-	nb := n - n%S
-	for i := 0; i < nb; i += ns {
-		e := min(i+ns, nb)
-		for c := 0; c < k; c += kc {
-			var bb []float32
-			if b != nil {
-				bb = b[c:]
-			}
-			asmMatMulTGather(be, z.Data[i*z.Stride+c:], z.Stride, xp[i:e], w.Data[c*w.Stride:], w.Stride, bb, e-i, min(kc, k-c), m, pf[i:e])
-		}
-	}
+	nb := matMulTCalls(be, n, k, m, func(i, e, c, kn int) {
+		asmMatMulTGather(be, z.Data[i*z.Stride+c:], z.Stride, xp[i:e], w.Data[c*w.Stride:], w.Stride, biasFrom(b, c), e-i, kn, m, pf[i:e])
+	})
 	for i := nb; i < n; i++ {
 		o := rows[i]*x.Stride + c0
 		matVecImpl(z.Row(i), w, x.Data[o:o+m], b)
@@ -248,16 +267,9 @@ func matMulTGatherImpl(z, x Matrix, rows []int, c0 int, w Matrix, b []float32, x
 // its results are addMatMulTNImpl's on those rows, bit for bit.
 func addMatMulTNGatherImpl(g Matrix, alpha float32, d Matrix, xp []uintptr) {
 	be := current()
-	n, k, m := d.Rows, g.Rows, g.Cols
-	const nb = fallback.BatchBlock
-	kc := min(k, max(1, macChunk/(nb*m)))
-	for i := 0; i < n; i += nb {
-		ni := min(nb, n-i)
-		for c := 0; c < k; c += kc {
-			asmAddMatMulTNGather(be, g.Data[c*g.Stride:], g.Stride, alpha, d.Data[i*d.Stride+c:], d.Stride,
-				xp[i:i+ni], ni, min(kc, k-c), m)
-		}
-	}
+	addMatMulTNCalls(d.Rows, g.Rows, g.Cols, func(i, ni, c, kn int) {
+		asmAddMatMulTNGather(be, g.Data[c*g.Stride:], g.Stride, alpha, d.Data[i*d.Stride+c:], d.Stride, xp[i:i+ni], ni, kn, g.Cols)
+	})
 }
 
 func addMatMulTNImpl(g Matrix, alpha float32, d, x Matrix) {
@@ -267,13 +279,8 @@ func addMatMulTNImpl(g Matrix, alpha float32, d, x Matrix) {
 		fallback.AddMatMulTN(g.Data, g.Stride, alpha, d.Data, d.Stride, x.Data, x.Stride, n, k, m)
 		return
 	}
-	const nb = fallback.BatchBlock
-	kc := min(k, max(1, macChunk/(nb*m))) // rows of g per call
-	for i := 0; i < n; i += nb {
-		ni := min(nb, n-i)
-		for c := 0; c < k; c += kc {
-			asmAddMatMulTN(be, g.Data[c*g.Stride:], g.Stride, alpha, d.Data[i*d.Stride+c:], d.Stride,
-				x.Data[i*x.Stride:], x.Stride, ni, min(kc, k-c), m)
-		}
-	}
+	addMatMulTNCalls(n, k, m, func(i, ni, c, kn int) {
+		asmAddMatMulTN(be, g.Data[c*g.Stride:], g.Stride, alpha, d.Data[i*d.Stride+c:], d.Stride,
+			x.Data[i*x.Stride:], x.Stride, ni, kn, m)
+	})
 }
