@@ -467,9 +467,7 @@ func TestGatherImpl(t *testing.T) {
 		for _, sh := range [][5]int{{64, 10, 784, 0, 784}, {37, 10, 384, 400, 784}, {7, 3, 17, 5, 30}, {70, 11, 7000, 0, 7001}, {1, 1, 1, 2, 3}} {
 			n, k, m, c0, cols := sh[0], sh[1], sh[2], sh[3], sh[4]
 			x := NewMatrix(2*n+1, cols)
-			for i := range x.Data {
-				x.Data[i] = float32(rng.NormFloat64())
-			}
+			fillRand(rng, x.Data)
 			rows := make([]int, n)
 			for i := range rows {
 				rows[i] = rng.IntN(x.Rows)
@@ -484,14 +482,9 @@ func TestGatherImpl(t *testing.T) {
 				copy(xb.Row(i), x.Row(r)[c0:c0+m])
 				xp[i] = uintptr(unsafe.Pointer(&x.Row(r)[c0]))
 			}
-			w := NewMatrix(k, m)
-			for i := range w.Data {
-				w.Data[i] = float32(rng.NormFloat64())
-			}
-			b := make([]float32, k)
-			for i := range b {
-				b[i] = float32(rng.NormFloat64())
-			}
+			w, b := NewMatrix(k, m), make([]float32, k)
+			fillRand(rng, w.Data)
+			fillRand(rng, b)
 			want, got := NewMatrix(n, k), NewMatrix(n, k)
 			pf := make([]uintptr, n)
 			wantDone := matMulTPfImpl(want, xb, w, b, pf)
@@ -503,9 +496,7 @@ func TestGatherImpl(t *testing.T) {
 				t.Fatalf("MatMulT n=%d: %d rows prefetched by the kernel, want %d", n, done, wantDone)
 			}
 			g0 := NewMatrix(k, m)
-			for i := range g0.Data {
-				g0.Data[i] = float32(rng.NormFloat64())
-			}
+			fillRand(rng, g0.Data)
 			gw, gg := g0.Clone(), g0.Clone()
 			addMatMulTNImpl(gw, -0.25, want, xb)
 			addMatMulTNGatherImpl(gg, -0.25, want, xp)
