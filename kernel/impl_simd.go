@@ -180,10 +180,14 @@ func matMulTPfImpl(z, x, w Matrix, b []float32, pf []uintptr) int {
 		fallback.MatMulT(z.Data, z.Stride, x.Data, x.Stride, w.Data, w.Stride, b, n, k, m)
 		return 0
 	}
+	if !asmHasRowKernels(be) {
+		pf = nil // no prefetching kernel: the plain one
+	}
 	nb := matMulTCalls(be, n, k, m, func(i, e, c, kn int) {
 		zd, xd, wd, bb := z.Data[i*z.Stride+c:], x.Data[i*x.Stride:], w.Data[c*w.Stride:], biasFrom(b, c)
-		if pf == nil || !asmMatMulTPf(be, zd, z.Stride, xd, x.Stride, wd, w.Stride, bb, e-i, kn, m, pf[i:e]) {
-			pf = nil // no prefetching kernel: the plain one for the rest
+		if pf != nil {
+			asmMatMulTPf(be, zd, z.Stride, xd, x.Stride, wd, w.Stride, bb, e-i, kn, m, pf[i:e])
+		} else {
 			asmMatMulT(be, zd, z.Stride, xd, x.Stride, wd, w.Stride, bb, e-i, kn, m)
 		}
 	})
@@ -241,7 +245,7 @@ func addMatMulTNCalls(n, k, m int, call func(i, ni, c, kn int)) {
 // run on the active backend.
 func gatherOK() bool {
 	be := current()
-	return !noGather && be != generic && asmHasGather(be)
+	return !noGather && be != generic && asmHasRowKernels(be)
 }
 
 // matMulTGatherImpl is matMulTPfImpl (with gatherOK, w.Cols > 0) on the

@@ -25,6 +25,10 @@ type pool struct {
 	quit  atomic.Bool
 	wg    sync.WaitGroup
 	slept []atomic.Bool // helper i is parked on wake[i]
+	// sync's barrier: arrivals in the current phase of a round, and the
+	// phase count, incremented by the last arrival.
+	arrived atomic.Int32
+	phase   atomic.Uint32
 }
 
 // spinRounds is how many times a helper checks for the next round before
@@ -139,28 +143,21 @@ func (p *pool) close() {
 	p.wg.Wait()
 }
 
-// barrier makes the shards of a pool round wait for each other in the
-// middle of the round. The waiters spin (yielding now and then, so that it
-// also works with fewer threads than shards): a round of a training step
-// lasts microseconds, and the barrier separates its phases.
-type barrier struct {
-	n     int32
-	count atomic.Int32  // arrivals in the current phase
-	phase atomic.Uint32 // incremented by the last arrival
-}
-
-// wait returns when all n shards have called it in this phase.
-func (b *barrier) wait() {
-	if b.n <= 1 {
+// sync, called by every shard of a round, returns when all of them have
+// called it: a barrier between the phases of a round. The waiters spin
+// (yielding now and then, so that it also works with fewer threads than
+// shards): a round of a training step lasts microseconds.
+func (p *pool) sync() {
+	if p.n <= 1 {
 		return
 	}
-	ph := b.phase.Load()
-	if b.count.Add(1) == b.n {
-		b.count.Store(0) // before the release: the next phase counts afresh
-		b.phase.Add(1)
+	ph := p.phase.Load()
+	if p.arrived.Add(1) == int32(p.n) {
+		p.arrived.Store(0) // before the release: the next phase counts afresh
+		p.phase.Add(1)
 		return
 	}
-	for spins := 1; b.phase.Load() == ph; spins++ {
+	for spins := 1; p.phase.Load() == ph; spins++ {
 		if spins%64 == 0 {
 			runtime.Gosched()
 		}

@@ -54,7 +54,6 @@ type sgd struct {
 	z      Matrix
 	shards []sgdShard
 	pool   *pool
-	bar    barrier
 	wc     []Matrix  // wc[j]: worker j's columns of W, contiguous (or m.W itself: see own)
 	vc     []Matrix  // vc[j]: the momentum of wc[j], laid out alike
 	own    bool      // wc[0] is m.W: nothing to flush
@@ -91,7 +90,6 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 		cols:   splitCols(m.Features, w),
 		z:      NewMatrix(cfg.BatchSize, m.Classes),
 		shards: make([]sgdShard, w),
-		bar:    barrier{n: int32(w)},
 		vb:     make([]float32, m.Classes),
 		gb:     make([]float64, m.Classes),
 		one:    []float32{1},
@@ -231,7 +229,7 @@ func (s *sgd) shard(j int) {
 			copy(zp.Row(i), m.B)
 		}
 	}
-	s.bar.wait()
+	s.pool.sync()
 
 	// Phase 2: loss and logit gradients of this worker's rows.
 	a, b := j*n/w, (j+1)*n/w
@@ -275,7 +273,7 @@ func (s *sgd) shard(j int) {
 			sh.gb[c] += float64(d)
 		}
 	}
-	s.bar.wait()
+	s.pool.sync()
 
 	// Phase 3: the gradient into this worker's columns of V, and the
 	// update of its columns of W.

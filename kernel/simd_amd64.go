@@ -100,14 +100,13 @@ func asmAddMatMulTN(be backendID, g []float32, gs int, alpha float32, d []float3
 func prefetchL2(p []float32) { asm.PrefetchL2(p) }
 
 // asmMatMulTPf runs MatMulT's kernel prefetching the rows at pf (see
-// asm.MatMulTPfAVX2) and reports true; false where no such kernel exists.
-func asmMatMulTPf(be backendID, z []float32, zs int, x []float32, xs int, w []float32, ws int, b []float32, n, k, m int, pf []uintptr) bool {
+// asm.MatMulTPfAVX2; only where asmHasRowKernels).
+func asmMatMulTPf(be backendID, z []float32, zs int, x []float32, xs int, w []float32, ws int, b []float32, n, k, m int, pf []uintptr) {
 	if be == avx512 {
 		asm.MatMulTPfAVX512(z, zs, x, xs, w, ws, b, n, k, m, pf)
-	} else {
-		asm.MatMulTPfAVX2(z, zs, x, xs, w, ws, b, n, k, m, pf)
+		return
 	}
-	return true
+	asm.MatMulTPfAVX2(z, zs, x, xs, w, ws, b, n, k, m, pf)
 }
 
 // softmaxRowImpl computes the softmax of a row of at most chunk elements
@@ -147,9 +146,11 @@ func maxExpSumImpl(x []float32) (m float32, sum float64, ok bool) {
 	return m, sum, true
 }
 
-// asmHasGather reports whether be has the batched kernels that read their
-// samples through a table of row addresses (every amd64 SIMD backend).
-func asmHasGather(be backendID) bool { return be == avx2 || be == avx512 }
+// asmHasRowKernels reports whether be has the trainer's variants of the
+// batched kernels: MatMulT prefetching given rows, and MatMulT and
+// AddMatMulTN reading their samples through a table of row addresses
+// (every amd64 SIMD backend).
+func asmHasRowKernels(be backendID) bool { return be == avx2 || be == avx512 }
 
 // asmMatMulTGather runs asm.MatMulTGatherAVX2 or AVX512 (see there).
 func asmMatMulTGather(be backendID, z []float32, zs int, xp []uintptr, w []float32, ws int, b []float32, n, k, m int, pf []uintptr) {

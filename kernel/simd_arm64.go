@@ -49,9 +49,12 @@ func asmAddMatMulTN(_ backendID, g []float32, gs int, alpha float32, d []float32
 // prefetchL2 does nothing on arm64.
 func prefetchL2([]float32) {}
 
-// asmMatMulTPf: no prefetching MatMulT kernel on arm64.
-func asmMatMulTPf(backendID, []float32, int, []float32, int, []float32, int, []float32, int, int, int, []uintptr) bool {
-	return false
+// asmHasRowKernels: none of the trainer's prefetching and gather kernels
+// on arm64 (the trainer copies its rows and prefetches nothing).
+func asmHasRowKernels(backendID) bool { return false }
+
+func asmMatMulTPf(backendID, []float32, int, []float32, int, []float32, int, []float32, int, int, int, []uintptr) {
+	panic("kernel: no prefetching MatMulT kernel on arm64")
 }
 
 // softmaxRowImpl computes the softmax of a row of at most chunk elements
@@ -76,9 +79,6 @@ func maxExpSumImpl(x []float32) (m float32, sum float64, ok bool) {
 	m, sum = asm.MaxExpSumNEON(x)
 	return m, sum, true
 }
-
-// asmHasGather: no gather kernels on arm64 (the trainer copies its rows).
-func asmHasGather(backendID) bool { return false }
 
 func asmMatMulTGather(backendID, []float32, int, []uintptr, []float32, int, []float32, int, int, int, []uintptr) {
 	panic("kernel: no gather kernels on arm64")

@@ -43,26 +43,26 @@ func TestPool(t *testing.T) {
 	}
 }
 
-// TestBarrier: inside pool rounds, no shard passes the barrier before
+// TestBarrier: inside pool rounds, no shard passes pool.sync before
 // every shard has reached it, phase after phase (each shard checks the
 // values all others wrote before the barrier), with more shards than
 // GOMAXPROCS in -cpu=1 runs too.
 func TestBarrier(t *testing.T) {
 	for _, n := range []int{1, 2, 3, 5} {
 		vals := make([]atomic.Int64, n)
-		bar := barrier{n: int32(n)}
 		var bad atomic.Int64
-		p := newPool(n, func(j int) {
+		var p *pool
+		p = newPool(n, func(j int) {
 			base := vals[j].Load() // every shard's count at the round's start
 			for phase := int64(1); phase <= 4; phase++ {
 				vals[j].Add(1)
-				bar.wait()
+				p.sync()
 				for q := range vals {
 					if v := vals[q].Load(); v != base+phase {
 						bad.Add(1)
 					}
 				}
-				bar.wait()
+				p.sync()
 			}
 		})
 		for r := 0; r < 200; r++ {
