@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"unsafe"
 
@@ -404,6 +405,7 @@ func TestGatherKernels(t *testing.T) {
 					}
 					v.bk.addMatMulTN(want, gs, 0.75, d, k+1, x, xs, n, k, m)
 					v.addmmt(got, gs, 0.75, d, k+1, xp, n, k, m)
+					runtime.KeepAlive(pool) // xp's uintptrs do not keep the rows alive
 					for i := range want {
 						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 							t.Fatalf("AddMatMulTNGather%s n=%d k=%d m=%d: g element %d = %v, want %v", v.name, n, k, m, i, got[i], want[i])

@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"testing"
 	"unsafe"
@@ -500,6 +501,7 @@ func TestGatherImpl(t *testing.T) {
 			gw, gg := g0.Clone(), g0.Clone()
 			addMatMulTNImpl(gw, -0.25, want, xb)
 			addMatMulTNGatherImpl(gg, -0.25, want, xp)
+			runtime.KeepAlive(x) // xp's uintptrs do not keep the rows alive
 			if msg := sameBits(gg.Data, gw.Data); msg != "" {
 				t.Fatalf("AddMatMulTN n=%d k=%d m=%d: %s", n, k, m, msg)
 			}

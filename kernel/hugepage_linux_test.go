@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -44,6 +45,7 @@ func TestNewMatrixHugePages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	runtime.KeepAlive(m) // p does not keep the matrix alive
 	if !strings.Contains(" "+flags+" ", " hg ") {
 		t.Fatalf("the matrix's mapping has VmFlags %q, without hg (MADV_HUGEPAGE)", flags)
 	}

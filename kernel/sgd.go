@@ -67,7 +67,7 @@ type sgd struct {
 // sgdShard is one worker's part of a step.
 type sgdShard struct {
 	xb      Matrix    // its columns of the batch's rows, copied contiguously (without gather kernels)
-	xp      []uintptr // the addresses of its columns of the batch's rows (with gather kernels)
+	xp      []uintptr // the addresses of its columns of the batch's rows (with gather kernels; s.x keeps them alive)
 	zp      Matrix    // its partial logits (worker 0 with one worker: z itself)
 	pf      []uintptr // addresses of its columns of the next batch's rows (prefetched during MatMulT)
 	gb      []float64 // Σ over its rows of the bias gradient
