@@ -136,7 +136,11 @@ DATA softmaxconst<>+512(SB)/8, $0x3ff0000000000000
 DATA softmaxconst<>+520(SB)/8, $0x3ff0000000000000
 DATA softmaxconst<>+528(SB)/8, $0x3ff0000000000000
 DATA softmaxconst<>+536(SB)/8, $0x3ff0000000000000
-GLOBL softmaxconst<>(SB), RODATA|NOPTR, $544
+DATA softmaxconst<>+544(SB)/8, $0x73d658e3ab795204
+DATA softmaxconst<>+552(SB)/8, $0x73d658e3ab795204
+DATA softmaxconst<>+560(SB)/8, $0x73d658e3ab795204
+DATA softmaxconst<>+568(SB)/8, $0x73d658e3ab795204
+GLOBL softmaxconst<>(SB), RODATA|NOPTR, $576
 
 DATA softmaxymask<>+0(SB)/4, $0xffffffff
 DATA softmaxymask<>+4(SB)/4, $0xffffffff
@@ -4388,5 +4392,209 @@ small_empty:
 small_special:
 	VXORPS X0, X0, X0
 	VMOVSD X0, sum+56(FP)
+	VZEROUPPER
+	RET
+
+// func SoftmaxXentRowsAVX512(grad []float32, gstride int, z []float32, zstride int, labels []int, k int, st []float64) (done int, correct int)
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL
+TEXT ·SoftmaxXentRowsAVX512(SB), NOSPLIT, $0-136
+	MOVQ    grad_base+0(FP), AX
+	MOVQ    z_base+32(FP), CX
+	MOVQ    gstride+24(FP), DX
+	SHLQ    $0x02, DX
+	MOVQ    zstride+56(FP), BX
+	SHLQ    $0x02, BX
+	MOVQ    labels_base+64(FP), SI
+	MOVQ    labels_len+72(FP), DI
+	MOVQ    k+88(FP), R8
+	MOVQ    st_base+96(FP), R9
+	XORL    R10, R10
+	XORL    R11, R11
+	LEAQ    softmaxkmask<>+0(SB), R12
+	KMOVW   (R12)(R8*2), K1
+	VMOVSD  (R9), X0
+	VMOVSD  8(R9), X1
+	VMOVUPD 16(R9), Z2
+	VMOVUPD 80(R9), Z3
+
+xr_row:
+	CMPQ    R10, DI
+	JAE     xr_done
+	MOVQ    (SI)(R10*8), R12
+	VXORPS  Z4, Z4, Z4
+	CMPQ    R8, $0x10
+	JNE     ld_part
+	VMOVUPS (CX), Z4
+	JMP     ld_done
+
+ld_part:
+	TESTQ   $0x00000008, R8
+	JZ      ld_p4
+	VMOVUPS (CX), Y4
+
+ld_p4:
+	TESTQ           $0x00000004, R8
+	JZ              ld_p2
+	MOVQ            R8, R13
+	ANDQ            $0x00000008, R13
+	LEAQ            softmaxpiece<>+0(SB), R14
+	KMOVW           (R14)(R8*2), K2
+	VBROADCASTF32X4 (CX)(R13*4), K2, Z4
+
+ld_p2:
+	TESTQ           $0x00000002, R8
+	JZ              ld_p1
+	MOVQ            R8, R13
+	ANDQ            $0x0000000c, R13
+	LEAQ            softmaxpiece<>+32(SB), R14
+	KMOVW           (R14)(R8*2), K2
+	VBROADCASTF32X2 (CX)(R13*4), K2, Z4
+
+ld_p1:
+	TESTQ        $0x00000001, R8
+	JZ           ld_done
+	MOVQ         R8, R13
+	ANDQ         $0x0000000e, R13
+	LEAQ         softmaxpiece<>+64(SB), R14
+	KMOVW        (R14)(R8*2), K2
+	VBROADCASTSS (CX)(R13*4), K2, Z4
+
+ld_done:
+	VBROADCASTSS      softmaxconst<>+416(SB), Z5
+	VMAXPS            Z5, Z4, K1, Z5
+	VEXTRACTF64X4     $0x01, Z5, Y6
+	VMAXPS            Y6, Y5, Y6
+	VEXTRACTF32X4     $0x01, Y6, X5
+	VMAXPS            X5, X6, X5
+	VPERMILPS         $0x4e, X5, X6
+	VMAXPS            X6, X5, X5
+	VPERMILPS         $0xb1, X5, X6
+	VMAXPS            X6, X5, X5
+	VMOVD             X5, R13
+	ANDL              $0x7fffffff, R13
+	CMPL              R13, $0x7f800000
+	JE                xr_done
+	VBROADCASTSS      X5, Z6
+	VCMPPS            $0x00, Z6, Z4, K1, K2
+	KMOVW             K2, R13
+	BSFL              R13, R13
+	XORL              R14, R14
+	CMPQ              R13, R12
+	SETEQ             R14
+	VMOVSS            (CX)(R12*4), X7
+	VSUBPS            Z6, Z4, Z8
+	VBROADCASTSS      softmaxconst<>+32(SB), Z9
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z9
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z9, Z10
+	VMULPS.BCST       softmaxconst<>+96(SB), Z10, Z11
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z10
+	VSUBPS            Z11, Z10, Z8
+	VBROADCASTSS      softmaxconst<>+256(SB), Z12
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z12
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z12
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z12
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z12
+	VMULPS            Z8, Z8, Z8
+	VFMSUB231PS       Z12, Z8, Z11
+	VADDPS            Z11, Z10, Z10
+	VADDPS.BCST       softmaxconst<>+288(SB), Z10, Z10
+	VPSLLD            $0x17, Z9, Z9
+	VPADDD            Z9, Z10, Z10
+	VBROADCASTSS      softmaxconst<>+384(SB), Z8
+	VSUBPS            Z6, Z4, Z4
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
+	VMOVAPS.Z         Z10, K2, Z10
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
+	VMAXPS            Z4, Z8, K2, Z10
+	VXORPS            Z4, Z4, Z4
+	VCVTPS2PD         Y10, Z6
+	VEXTRACTF64X4     $0x01, Z10, Y8
+	VCVTPS2PD         Y8, Z8
+	VADDPD            Z6, Z4, Z4
+	VADDPD            Z8, Z4, Z4
+	VEXTRACTF64X4     $0x01, Z4, Y6
+	VADDPD            Y6, Y4, Y6
+	VEXTRACTF32X4     $0x01, Y6, X4
+	VADDPD            X4, X6, X4
+	VUNPCKHPD         X4, X4, X6
+	VADDSD            X6, X4, X4
+	VXORPD            X6, X6, X6
+	VUCOMISD          X6, X4
+	JLS               xr_done
+	ADDQ              R14, R11
+	VCVTSS2SD         X5, X5, X5
+	VCVTSS2SD         X7, X7, X7
+	VSUBSD            X7, X5, X5
+	VADDSD            X5, X0, X0
+	VMULSD            X4, X1, X1
+	VMOVSD            softmaxconst<>+512(SB), X5
+	VDIVSD            X4, X5, X5
+	VCVTSD2SS         X5, X5, X5
+	VBROADCASTSS      X5, Z4
+	VMULPS            Z4, Z10, Z10
+	XORL              R13, R13
+	BTSQ              R12, R13
+	KMOVW             R13, K2
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z10, K2, Z10
+	CMPQ              R8, $0x10
+	JNE               st_part
+	VMOVUPS           Z10, (AX)
+	JMP               st_done
+
+st_part:
+	TESTQ   $0x00000008, R8
+	JZ      st_p4
+	VMOVUPS Y10, (AX)
+
+st_p4:
+	TESTQ         $0x00000004, R8
+	JZ            st_p2
+	MOVQ          R8, R12
+	ANDQ          $0x00000008, R12
+	LEAQ          softmaxpiece<>+0(SB), R13
+	KMOVW         (R13)(R8*2), K2
+	VCOMPRESSPS.Z Z10, K2, Z4
+	VMOVUPS       X4, (AX)(R12*4)
+
+st_p2:
+	TESTQ         $0x00000002, R8
+	JZ            st_p1
+	MOVQ          R8, R12
+	ANDQ          $0x0000000c, R12
+	LEAQ          softmaxpiece<>+32(SB), R13
+	KMOVW         (R13)(R8*2), K2
+	VCOMPRESSPS.Z Z10, K2, Z4
+	VMOVSD        X4, (AX)(R12*4)
+
+st_p1:
+	TESTQ         $0x00000001, R8
+	JZ            st_done
+	MOVQ          R8, R12
+	ANDQ          $0x0000000e, R12
+	LEAQ          softmaxpiece<>+64(SB), R13
+	KMOVW         (R13)(R8*2), K2
+	VCOMPRESSPS.Z Z10, K2, Z4
+	VMOVSS        X4, (AX)(R12*4)
+
+st_done:
+	VCVTPS2PD     Y10, Z4
+	VEXTRACTF64X4 $0x01, Z10, Y5
+	VCVTPS2PD     Y5, Z5
+	VADDPD        Z4, Z2, Z2
+	VADDPD        Z5, Z3, Z3
+	INCQ          R10
+	ADDQ          BX, CX
+	ADDQ          DX, AX
+	VUCOMISD      softmaxconst<>+544(SB), X1
+	JHI           xr_done
+	JMP           xr_row
+
+xr_done:
+	VMOVSD  X0, (R9)
+	VMOVSD  X1, 8(R9)
+	VMOVUPD Z2, 16(R9)
+	VMOVUPD Z3, 80(R9)
+	MOVQ    R10, done+120(FP)
+	MOVQ    R11, correct+128(FP)
 	VZEROUPPER
 	RET

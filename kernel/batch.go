@@ -119,39 +119,92 @@ func SoftmaxCrossEntropyRows(grad Matrix, z Matrix, labels []int) (loss float64)
 			panicRowLabel(i, l, z.Cols)
 		}
 	}
-	// Rows that a one-call kernel handles with ordinary values contribute
-	// log s + m − z_y, the logs of the row sums s ∈ [1, z.Cols] taken
-	// together (log of their product, flushed before it could overflow);
-	// every other row goes through SoftmaxCrossEntropy's path.
-	var lin, logs float64
-	prod := 1.0
-	for i := 0; i < z.Rows; i++ {
+	loss, _ = sceRows(grad, z, labels, nil)
+	return loss
+}
+
+// sceFlush bounds the running product of row sums in sceRows (the bound of
+// the fused kernel, asm.SoftmaxXentRowsAVX512).
+const sceFlush = 1e250
+
+// sceRows is SoftmaxCrossEntropyRows without the argument checks, which
+// also counts the rows whose argmax (the first maximum, as isArgmax) is
+// their label and, when gb is not nil (len(gb) == z.Cols), adds each
+// gradient row to gb in float64, in row order: the minibatch trainer's
+// loss phase. Rows of at most 16 classes go through one fused kernel call
+// on AVX-512 (xentRowsImpl), the others and rows with special values one
+// at a time, with the same results bit for bit.
+//
+// Rows that a one-call kernel handles with ordinary values contribute
+// log s + m − z_y, the logs of the row sums s ∈ [1, z.Cols] taken together
+// (log of their product, flushed before it could overflow); every other
+// row goes through SoftmaxCrossEntropy's path.
+func sceRows(grad, z Matrix, labels []int, gb []float64) (loss float64, correct int) {
+	// st: the sum of m − z_y, the product of the row sums and, for the
+	// fused kernel, the bias gradient sums (16 lanes).
+	var st [18]float64
+	st[1] = 1
+	var logs float64
+	acc := gb
+	fused := z.Cols <= 16
+	if fused && gb != nil {
+		copy(st[2:], gb)
+		acc = st[2 : 2+z.Cols]
+	}
+	for i := 0; i < z.Rows; {
+		if fused {
+			done, c, ok := xentRowsImpl(grad.Slice(i, grad.Rows), z.Slice(i, z.Rows), labels[i:], &st)
+			fused = ok
+			i += done
+			correct += c
+			if st[1] > sceFlush {
+				logs += fallback.LogSum(st[1])
+				st[1] = 1
+				continue
+			}
+			if i == z.Rows {
+				break
+			}
+		}
+		// Row i on its own: no fused kernel, or special values.
 		o, og := i*z.Stride, i*grad.Stride
 		zr := z.Data[o : o+z.Cols : o+z.Cols]
 		gr := grad.Data[og : og+z.Cols : og+z.Cols]
 		label := labels[i]
 		zy := zr[label]
+		if isArgmax(zr, label) {
+			correct++
+		}
 		m, s, one := softmaxRowImpl(gr, zr)
 		switch {
 		case one && s == s && s > 0:
 			gr[label] -= 1
-			lin += float64(m) - float64(zy)
+			st[0] += float64(m) - float64(zy)
 			// s ≤ z.Cols ≤ 2¹⁶ and prod ≤ 1e250 before the product.
-			if prod *= s; prod > 1e250 {
-				logs += fallback.LogSum(prod)
-				prod = 1
+			if st[1] *= s; st[1] > sceFlush {
+				logs += fallback.LogSum(st[1])
+				st[1] = 1
 			}
 		case one && s != s:
 			// A NaN element (the kernel left garbage in gr, and zr if
 			// they alias): as SoftmaxCrossEntropy, all NaN.
 			fill(gr, nan32)
-			lin = math.NaN() // stays NaN
+			st[0] = math.NaN() // stays NaN
 		default:
 			// ±Inf maximum (the kernel wrote nothing) or no small kernel.
-			lin += float64(softmaxCrossEntropyImpl(gr, zr, label))
+			st[0] += float64(softmaxCrossEntropyImpl(gr, zr, label))
 		}
+		if acc != nil {
+			for c, d := range gr {
+				acc[c] += float64(d)
+			}
+		}
+		i++
 	}
-	return lin + logs + fallback.LogSum(prod)
+	if gb != nil && z.Cols <= 16 {
+		copy(gb, st[2:2+z.Cols])
+	}
+	return st[0] + logs + fallback.LogSum(st[1]), correct
 }
 
 // extent returns the part of m.Data that m's elements span (empty when m

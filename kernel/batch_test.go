@@ -282,6 +282,8 @@ func TestBatchZeroAllocs(t *testing.T) {
 // FuzzBatch runs MatMulT and AddMatMulTN on fuzzed shapes and values on
 // every backend and compares them with package fallback: the NaN/±Inf
 // class must match, and finite results must agree within the contract.
+// The loss phase (sceRows) on the logits must match the row-at-a-time
+// loop bit for bit.
 func FuzzBatch(f *testing.F) {
 	f.Add([]byte(fuzzEnc{}.u8(5).u8(3).u16(17).small(1, 2, 3).small(1, -1)))
 	f.Add([]byte(fuzzEnc{}.u8(9).u8(10).u16(40).pal(false, 0, 2, palPosInf, 3).pal(false, palNaN, 2, 0)))
@@ -294,6 +296,10 @@ func FuzzBatch(f *testing.F) {
 		alpha := dec.vec(1)
 		if len(alpha) == 0 || alpha[0] != alpha[0] {
 			alpha = []float32{0.5}
+		}
+		labels := make([]int, n)
+		for i := range labels {
+			labels[i] = int(dec.u8()) % max(k, 1)
 		}
 		zWant := NewMatrix(n, k)
 		fallback.MatMulT(zWant.Data, zWant.Stride, x.m.Data, x.m.Stride, w.m.Data, w.m.Stride, bs, n, k, m)
@@ -331,6 +337,28 @@ func FuzzBatch(f *testing.F) {
 					if err := math.Abs(float64(got) - exact[c][j]); !math.IsNaN(exact[c][j]) && !(err <= 1e-5*mag[c][j]+float64(n+2)*dotSlackPerTerm) {
 						t.Fatalf("%s: AddMatMulTN g[%d,%d] = %v, want %v", ctx, c, j, got, exact[c][j])
 					}
+				}
+			}
+			if k == 0 {
+				return
+			}
+			// The loss phase on the fuzzed logits: the fused path against
+			// the row-at-a-time loop, bit for bit.
+			zr, zf := z.Clone(), z.Clone()
+			gbr, gbf := make([]float64, k), make([]float64, k)
+			lr, cr := sceRowsRef(zr, zr, labels, gbr)
+			lf, cf := sceRows(zf, zf, labels, gbf)
+			if math.Float64bits(lr) != math.Float64bits(lf) && !(lr != lr && lf != lf) || cr != cf {
+				t.Fatalf("%s: sceRows loss, correct = %v, %d; row by row %v, %d", ctx, lf, cf, lr, cr)
+			}
+			for c := range gbr {
+				if math.Float64bits(gbr[c]) != math.Float64bits(gbf[c]) && !(gbr[c] != gbr[c] && gbf[c] != gbf[c]) {
+					t.Fatalf("%s: sceRows gb[%d] = %v, row by row %v", ctx, c, gbf[c], gbr[c])
+				}
+			}
+			for i := 0; i < n; i++ {
+				if msg := sameBits(zf.Row(i), zr.Row(i)); msg != "" {
+					t.Fatalf("%s: sceRows row %d: %s", ctx, i, msg)
 				}
 			}
 		})
@@ -532,6 +560,117 @@ func TestSGDGatherSameModel(t *testing.T) {
 			noGather = false
 			if !modelsEqual(a, b) {
 				t.Fatalf("workers=%d: the gather and copy paths trained different models", workers)
+			}
+		}
+	})
+}
+
+// sceRowsRef is sceRows written one row at a time (softmaxRowImpl, then
+// SoftmaxCrossEntropy's path for special rows): the trainer's loss phase
+// before the fused kernel.
+func sceRowsRef(grad, z Matrix, labels []int, gb []float64) (loss float64, correct int) {
+	var lin, logs float64
+	prod := 1.0
+	for i, label := range labels {
+		zr, gr := z.Row(i), grad.Row(i)
+		zy := zr[label]
+		if isArgmax(zr, label) {
+			correct++
+		}
+		m, s, one := softmaxRowImpl(gr, zr)
+		switch {
+		case one && s == s && s > 0:
+			gr[label] -= 1
+			lin += float64(m) - float64(zy)
+			if prod *= s; prod > sceFlush {
+				logs += fallback.LogSum(prod)
+				prod = 1
+			}
+		case one && s != s:
+			fill(gr, nan32)
+			lin = math.NaN()
+		default:
+			lin += float64(softmaxCrossEntropyImpl(gr, zr, label))
+		}
+		for c, d := range gr {
+			gb[c] += float64(d)
+		}
+	}
+	return lin + logs + fallback.LogSum(prod), correct
+}
+
+// TestSceRows checks the trainer's loss phase (the fused kernel on AVX-512
+// for up to 16 classes, restarted after special rows and product flushes)
+// against the row-at-a-time loop, bit for bit: gradients, loss, argmax
+// count and bias-gradient sums (which start from nonzero values).
+func TestSceRows(t *testing.T) {
+	forEachBackend(t, func(t *testing.T) {
+		r := newRand(59)
+		for _, sh := range [][2]int{{0, 3}, {1, 1}, {5, 10}, {64, 10}, {65, 16}, {300, 16}, {250, 9}, {40, 17}, {3, 100}} {
+			n, k := sh[0], sh[1]
+			for trial := 0; trial < 6; trial++ {
+				z := makeTestMatrix(n, k, (n+trial)%matrixKinds, func() float32 { return distSpread.gen(r) })
+				if trial%2 == 1 { // equal logits: row sums k, flushes in long batches
+					for i := 0; i < n; i++ {
+						clear(z.m.Row(i))
+					}
+				}
+				labels := make([]int, n)
+				for i := range labels {
+					labels[i] = r.IntN(k)
+				}
+				if n > 4 && trial >= 2 {
+					// Special rows, one of them last, and a tie.
+					z.m.Set(r.IntN(n), r.IntN(k), qNaN32)
+					z.m.Set(n-1, r.IntN(k), posInf32)
+					z.m.Set(r.IntN(n), r.IntN(k), negInf32)
+					i := r.IntN(n)
+					z.m.Set(i, labels[i], 5)
+					z.m.Set(i, (labels[i]+1)%k, 5)
+				}
+				gb0 := make([]float64, k)
+				for c := range gb0 {
+					gb0[c] = r.NormFloat64()
+				}
+				want := z.m.Clone()
+				wantGB := append([]float64(nil), gb0...)
+				wantLoss, wantCorrect := sceRowsRef(want, want, labels, wantGB)
+
+				ctx := fmt.Sprintf("%d×%d trial %d", n, k, trial)
+				for _, inPlace := range []bool{false, true} {
+					zz := z.m.Clone()
+					grad := makeTestMatrix(n, k, (n+1)%matrixKinds, func() float32 { return 0 })
+					g := grad.m
+					if inPlace {
+						g = zz
+					}
+					gb := append([]float64(nil), gb0...)
+					loss, correct := sceRows(g, zz, labels, gb)
+					if math.Float64bits(loss) != math.Float64bits(wantLoss) && !(loss != loss && wantLoss != wantLoss) {
+						t.Fatalf("%s in place %v: loss %v, want %v", ctx, inPlace, loss, wantLoss)
+					}
+					if correct != wantCorrect {
+						t.Fatalf("%s in place %v: correct %d, want %d", ctx, inPlace, correct, wantCorrect)
+					}
+					for c := range gb {
+						if math.Float64bits(gb[c]) != math.Float64bits(wantGB[c]) && !(gb[c] != gb[c] && wantGB[c] != wantGB[c]) {
+							t.Fatalf("%s in place %v: gb[%d] = %v, want %v", ctx, inPlace, c, gb[c], wantGB[c])
+						}
+					}
+					for i := 0; i < n; i++ {
+						if msg := sameBits(g.Row(i), want.Row(i)); msg != "" {
+							t.Fatalf("%s in place %v: row %d: %s", ctx, inPlace, i, msg)
+						}
+					}
+					if msg := grad.checkGuards(); msg != "" {
+						t.Fatalf("%s: %s", ctx, msg)
+					}
+					// Without gb: the same loss and count.
+					zz = z.m.Clone()
+					if l2, c2 := sceRows(zz, zz, labels, nil); math.Float64bits(l2) != math.Float64bits(loss) || c2 != correct {
+						t.Fatalf("%s: without gb: %v, %d; with: %v, %d", ctx, l2, c2, loss, correct)
+					}
+				}
 			}
 		}
 	})

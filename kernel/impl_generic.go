@@ -85,3 +85,8 @@ func softmaxRowImpl(dst, src []float32) (m float32, sum float64, ok bool) {
 func maxExpSumImpl(x []float32) (m float32, sum float64, ok bool) {
 	return 0, 0, false
 }
+
+// xentRowsImpl: no fused loss kernel in this build.
+func xentRowsImpl(grad, z Matrix, labels []int, st *[18]float64) (done, correct int, ok bool) {
+	return 0, 0, false
+}

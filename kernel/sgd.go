@@ -248,30 +248,28 @@ func (s *sgd) shard(j int) {
 			}
 		}
 	}
-	correct := 0
-	for i, l := range labels {
-		if isArgmax(z.Row(i), l) {
-			correct++
-		}
-	}
-	sh.correct = correct
+	clear(sh.gb)
 	if s.rw == nil {
-		sh.loss = SoftmaxCrossEntropyRows(z, z, labels)
+		sh.loss, sh.correct = sceRows(z, z, labels, sh.gb)
 	} else {
+		correct := 0
+		for i, l := range labels {
+			if isArgmax(z.Row(i), l) {
+				correct++
+			}
+		}
+		sh.correct = correct
 		var loss float64
 		for i, r := range rows[a:b] {
 			zr := z.Row(i)
 			sw := s.rw[r]
 			loss += float64(sw) * float64(SoftmaxCrossEntropy(zr, zr, labels[i]))
 			scaleImpl(zr, sw)
+			for c, d := range zr {
+				sh.gb[c] += float64(d)
+			}
 		}
 		sh.loss = loss
-	}
-	clear(sh.gb)
-	for i := range labels {
-		for c, d := range z.Row(i) {
-			sh.gb[c] += float64(d)
-		}
 	}
 	s.pool.sync()
 

@@ -81,6 +81,7 @@ const (
 	cAbsMask   // 0x7FFFFFFF
 	cFastLimit // Float32bits(−ExpMinInput): |x| ≤ −ExpMinInput needs no special case
 	cF64One    // float64 1 (four copies)
+	cF64Flush  // float64 1e250 (four copies): SoftmaxXentRows' bound on its product of row sums
 	nConsts
 )
 
@@ -120,15 +121,18 @@ var (
 	pieceTab operand.Mem // softmaxpiece<>: for widths 4, 2, 1 (32 bytes each) and n < 16, the uint16 K mask of the piece (0 when n&w == 0)
 )
 
+// f64Consts are the float64 entries of the constant table.
+var f64Consts = map[int]float64{cF64One: 1, cF64Flush: xentFlush}
+
 // declareData emits the read-only tables.
 func declareData() {
 	checkScalingTrick()
 	bits := constBits()
 	constTab = GLOBL("softmaxconst", RODATA|NOPTR)
 	for i := 0; i < nConsts; i++ {
-		if i == cF64One {
+		if f, ok := f64Consts[i]; ok {
 			for k := 0; k < entryBytes/8; k++ {
-				DATA(i*entryBytes+8*k, operand.U64(math.Float64bits(1)))
+				DATA(i*entryBytes+8*k, operand.U64(math.Float64bits(f)))
 			}
 			continue
 		}

@@ -38,6 +38,7 @@ func main() {
 		genMaxExpSum(a)
 	}
 	genSoftmaxSmall(avx512)
+	genXentRows(avx512)
 	Generate()
 
 	if out := flag.Lookup("out"); out != nil && out.Value.String() != "" && out.Value.String() != "-" {

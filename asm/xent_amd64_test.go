@@ -1,0 +1,170 @@
+//go:build !purego
+
+package asm
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// xentRef is SoftmaxXentRowsAVX512's specification written with
+// SoftmaxSmallAVX512: the same rows, stops and sums, in Go.
+func xentRef(grad []float32, gs int, z []float32, zs int, labels []int, k int, st []float64) (done, correct int) {
+	for i, l := range labels {
+		zr := z[i*zs : i*zs+k]
+		best := 0
+		for c := range zr {
+			if zr[c] > zr[best] {
+				best = c
+			}
+		}
+		zy := zr[l]
+		tmp := make([]float32, k)
+		m, s := SoftmaxSmallAVX512(tmp, zr)
+		if math.IsInf(float64(m), 0) || !(s > 0) {
+			return i, correct
+		}
+		tmp[l] -= 1
+		copy(grad[i*gs:i*gs+k], tmp)
+		st[0] += float64(m) - float64(zy)
+		st[1] *= s
+		for c, d := range tmp {
+			st[2+c] += float64(d)
+		}
+		if best == l {
+			correct++
+		}
+		if st[1] > 1e250 {
+			return i + 1, correct
+		}
+	}
+	return len(labels), correct
+}
+
+func TestSoftmaxXentRowsAVX512(t *testing.T) {
+	smNeed(t, smAVX512)
+	rng := rand.New(rand.NewPCG(41, 42))
+	for k := 1; k <= 16; k++ {
+		for _, rows := range []int{0, 1, 2, 3, 5, 17, 64, 65} {
+			for iter := 0; iter < 40; iter++ {
+				zs := k + rng.IntN(5)
+				alias := iter%3 == 0
+				gs := zs
+				if !alias {
+					gs = k + rng.IntN(7)
+				}
+				off := rng.IntN(16) // misaligned rows
+				zbuf, z := smWindow(off, max(0, (rows-1)*zs+k), 16)
+				for i := 0; i < rows; i++ {
+					r := z[i*zs : i*zs+k]
+					switch {
+					case iter%5 == 0 && rng.IntN(8) == 0:
+						smFillInput(rng, r) // NaN, ±Inf, huge
+					case iter%7 == 0:
+						for c := range r { // ties: the first maximum counts
+							r[c] = float32(rng.IntN(3)) - 1
+						}
+						if rng.IntN(2) == 0 {
+							r[rng.IntN(k)] = float32(math.Copysign(0, -1))
+						}
+					default:
+						smFiniteInput(rng, r)
+					}
+				}
+				labels := make([]int, rows)
+				for i := range labels {
+					labels[i] = rng.IntN(k)
+				}
+				st0 := make([]float64, 18)
+				st0[0], st0[1] = rng.NormFloat64(), 1+rng.Float64()
+				for c := 2; c < 18; c++ {
+					st0[c] = rng.NormFloat64()
+				}
+
+				// The reference on copies.
+				zc := append([]float32(nil), zbuf...)
+				wantSt := append([]float64(nil), st0...)
+				var wantG []float32
+				var wantDone, wantCorrect int
+				if alias {
+					wantG = zc[off:]
+					wantDone, wantCorrect = xentRef(wantG, gs, zc[off:], zs, labels, k, wantSt)
+				} else {
+					_, g := smWindow(3, max(0, (rows-1)*gs+k), 16)
+					wantG = g
+					wantDone, wantCorrect = xentRef(g, gs, zc[off:], zs, labels, k, wantSt)
+				}
+
+				var gbuf, g []float32
+				goff := 3
+				if alias {
+					gbuf, g, goff = zbuf, z, off
+				} else {
+					gbuf, g = smWindow(goff, max(0, (rows-1)*gs+k), 16)
+				}
+				st := append([]float64(nil), st0...)
+				done, correct := SoftmaxXentRowsAVX512(g, gs, z, zs, labels, k, st)
+				if done != wantDone || correct != wantCorrect {
+					t.Fatalf("k=%d rows=%d iter=%d: done, correct = %d, %d; want %d, %d", k, rows, iter, done, correct, wantDone, wantCorrect)
+				}
+				for c := range st {
+					if math.Float64bits(st[c]) != math.Float64bits(wantSt[c]) {
+						t.Fatalf("k=%d rows=%d iter=%d: st[%d] = %v, want %v", k, rows, iter, c, st[c], wantSt[c])
+					}
+				}
+				// Rows done bit for bit; nothing else written (guards
+				// between and around the rows, the stopped row intact).
+				for i := range gbuf {
+					j := i - goff
+					row, col := 0, j
+					if gs > 0 && j >= 0 {
+						row, col = j/gs, j%gs
+					}
+					var want float32
+					switch {
+					case j >= 0 && row < done && col < k:
+						want = wantG[row*gs+col]
+					case alias:
+						want = zc[i]
+					default:
+						want = smSentinel
+					}
+					if f32bits(gbuf[i]) != f32bits(want) {
+						t.Fatalf("k=%d rows=%d iter=%d alias=%v: grad buffer[%d] (row %d col %d) = %#08x, want %#08x (done %d)",
+							k, rows, iter, alias, j, row, col, f32bits(gbuf[i]), f32bits(want), done)
+					}
+				}
+				if !alias {
+					for i := range zbuf {
+						if f32bits(zbuf[i]) != f32bits(zc[i]) {
+							t.Fatalf("k=%d rows=%d: z changed at %d", k, rows, i-off)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSoftmaxXentRowsAVX512Flush checks the stop after the product of the
+// row sums passes 1e250: 16 equal logits sum to 16, and 16²⁰⁸ > 1e250 >
+// 16²⁰⁷.
+func TestSoftmaxXentRowsAVX512Flush(t *testing.T) {
+	smNeed(t, smAVX512)
+	const rows, k = 300, 16
+	z := make([]float32, rows*k)
+	labels := make([]int, rows)
+	st := make([]float64, 18)
+	st[1] = 1
+	done, correct := SoftmaxXentRowsAVX512(z, k, z, k, labels, k, st)
+	if done != 208 || correct != 208 || st[1] != math.Pow(16, 208) {
+		t.Fatalf("done %d, correct %d, prod %g; want 208, 208, 16^208", done, correct, st[1])
+	}
+	if st[2] != 208*(1.0/16-1) || st[3] != 208.0/16 {
+		t.Fatalf("bias gradient sums %v, %v", st[2], st[3])
+	}
+	if z[207*k] != 1.0/16-1 || z[208*k] != 0 {
+		t.Fatalf("rows 207, 208 start %v, %v", z[207*k], z[208*k])
+	}
+}
