@@ -100,14 +100,15 @@ func ShiftSubAVX512(dst, src []float32, m, l float32)
 func SoftmaxSmallAVX512(dst, src []float32) (m float32, sum float64)
 
 // SoftmaxXentRowsAVX512 is the loss phase of a minibatch of k ≤ 16
-// classes in one call: for each row i = 0, 1, … of z (len(labels) rows of
-// k elements, zstride apart; grad's rows gstride apart, grad may be z
-// itself) it computes m and sum as SoftmaxSmallAVX512 does and, bit for
-// bit as the loop "SoftmaxSmallAVX512(g, z); g[label] −= 1" followed by
-// float64 sums in row order:
+// classes in one call: for each row i = 0, 1, … of the logits (len(labels)
+// rows of k elements, zstride apart: z's rows, or unless z2 is nil the
+// float32 sums z + z2 of z's and z2's rows; grad's rows gstride apart, grad
+// may be z itself) it computes m and sum as SoftmaxSmallAVX512 does and,
+// bit for bit as the loop "SoftmaxSmallAVX512(g, logits); g[label] −= 1"
+// followed by float64 sums in row order:
 //
 //   - grad row i = softmax(z row i) − onehot(labels[i]);
-//   - st[0] += float64(m) − float64(z[i, labels[i]]);
+//   - st[0] += float64(m) − float64(logit i, labels[i]);
 //   - st[1] *= sum;
 //   - st[2+c] += float64(grad[i, c]) for c < 16 (lanes c ≥ k add +0);
 //   - correct counts the rows whose first maximum is at labels[i].
@@ -115,10 +116,11 @@ func SoftmaxSmallAVX512(dst, src []float32) (m float32, sum float64)
 // It stops before a row whose maximum is ±Inf or whose sum is not > 0 (a
 // NaN element), writing nothing for that row, and after a row that takes
 // st[1] above 1e250, and returns the rows done. 1 ≤ k ≤ 16, every label
-// in [0, k), len(st) >= 18; the rows must lie in z and grad.
+// in [0, k), len(st) >= 18; the rows must lie in z, z2 (if not nil) and
+// grad.
 //
 //go:noescape
-func SoftmaxXentRowsAVX512(grad []float32, gstride int, z []float32, zstride int, labels []int, k int, st []float64) (done, correct int)
+func SoftmaxXentRowsAVX512(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64) (done, correct int)
 
 // SoftmaxAVX2 is Max, ExpShiftSum (storing the exponentials in dst) and
 // Scale(dst, float32(1/sum)) in one call, with the same loops: it returns

@@ -4395,77 +4395,124 @@ small_special:
 	VZEROUPPER
 	RET
 
-// func SoftmaxXentRowsAVX512(grad []float32, gstride int, z []float32, zstride int, labels []int, k int, st []float64) (done int, correct int)
+// func SoftmaxXentRowsAVX512(grad []float32, gstride int, z []float32, z2 []float32, zstride int, labels []int, k int, st []float64) (done int, correct int)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512VL
-TEXT ·SoftmaxXentRowsAVX512(SB), NOSPLIT, $0-136
+TEXT ·SoftmaxXentRowsAVX512(SB), NOSPLIT, $0-160
 	MOVQ    grad_base+0(FP), AX
 	MOVQ    z_base+32(FP), CX
-	MOVQ    gstride+24(FP), DX
-	SHLQ    $0x02, DX
-	MOVQ    zstride+56(FP), BX
+	MOVQ    z2_base+56(FP), DX
+	SUBQ    CX, DX
+	MOVQ    gstride+24(FP), BX
 	SHLQ    $0x02, BX
-	MOVQ    labels_base+64(FP), SI
-	MOVQ    labels_len+72(FP), DI
-	MOVQ    k+88(FP), R8
-	MOVQ    st_base+96(FP), R9
-	XORL    R10, R10
+	MOVQ    zstride+80(FP), SI
+	SHLQ    $0x02, SI
+	MOVQ    labels_base+88(FP), DI
+	MOVQ    labels_len+96(FP), R8
+	MOVQ    k+112(FP), R9
+	MOVQ    st_base+120(FP), R10
 	XORL    R11, R11
-	LEAQ    softmaxkmask<>+0(SB), R12
-	KMOVW   (R12)(R8*2), K1
-	VMOVSD  (R9), X0
-	VMOVSD  8(R9), X1
-	VMOVUPD 16(R9), Z2
-	VMOVUPD 80(R9), Z3
+	XORL    R12, R12
+	LEAQ    softmaxkmask<>+0(SB), R13
+	KMOVW   (R13)(R9*2), K1
+	VMOVSD  (R10), X0
+	VMOVSD  8(R10), X1
+	VMOVUPD 16(R10), Z2
+	VMOVUPD 80(R10), Z3
 
 xr_row:
-	CMPQ    R10, DI
+	CMPQ    R11, R8
 	JAE     xr_done
-	MOVQ    (SI)(R10*8), R12
+	MOVQ    (DI)(R11*8), R10
 	VXORPS  Z4, Z4, Z4
-	CMPQ    R8, $0x10
+	CMPQ    R9, $0x10
 	JNE     ld_part
 	VMOVUPS (CX), Z4
 	JMP     ld_done
 
 ld_part:
-	TESTQ   $0x00000008, R8
+	TESTQ   $0x00000008, R9
 	JZ      ld_p4
 	VMOVUPS (CX), Y4
 
 ld_p4:
-	TESTQ           $0x00000004, R8
+	TESTQ           $0x00000004, R9
 	JZ              ld_p2
-	MOVQ            R8, R13
+	MOVQ            R9, R13
 	ANDQ            $0x00000008, R13
 	LEAQ            softmaxpiece<>+0(SB), R14
-	KMOVW           (R14)(R8*2), K2
+	KMOVW           (R14)(R9*2), K2
 	VBROADCASTF32X4 (CX)(R13*4), K2, Z4
 
 ld_p2:
-	TESTQ           $0x00000002, R8
+	TESTQ           $0x00000002, R9
 	JZ              ld_p1
-	MOVQ            R8, R13
+	MOVQ            R9, R13
 	ANDQ            $0x0000000c, R13
 	LEAQ            softmaxpiece<>+32(SB), R14
-	KMOVW           (R14)(R8*2), K2
+	KMOVW           (R14)(R9*2), K2
 	VBROADCASTF32X2 (CX)(R13*4), K2, Z4
 
 ld_p1:
-	TESTQ        $0x00000001, R8
+	TESTQ        $0x00000001, R9
 	JZ           ld_done
-	MOVQ         R8, R13
+	MOVQ         R9, R13
 	ANDQ         $0x0000000e, R13
 	LEAQ         softmaxpiece<>+64(SB), R14
-	KMOVW        (R14)(R8*2), K2
+	KMOVW        (R14)(R9*2), K2
 	VBROADCASTSS (CX)(R13*4), K2, Z4
 
 ld_done:
+	CMPQ    z2_base+56(FP), $0x00
+	JE      xr_one
+	LEAQ    (CX)(DX*1), R13
+	VXORPS  Z5, Z5, Z5
+	CMPQ    R9, $0x10
+	JNE     ld2_part
+	VMOVUPS (R13), Z5
+	JMP     ld2_done
+
+ld2_part:
+	TESTQ   $0x00000008, R9
+	JZ      ld2_p4
+	VMOVUPS (R13), Y5
+
+ld2_p4:
+	TESTQ           $0x00000004, R9
+	JZ              ld2_p2
+	MOVQ            R9, R14
+	ANDQ            $0x00000008, R14
+	LEAQ            softmaxpiece<>+0(SB), R15
+	KMOVW           (R15)(R9*2), K2
+	VBROADCASTF32X4 (R13)(R14*4), K2, Z5
+
+ld2_p2:
+	TESTQ           $0x00000002, R9
+	JZ              ld2_p1
+	MOVQ            R9, R14
+	ANDQ            $0x0000000c, R14
+	LEAQ            softmaxpiece<>+32(SB), R15
+	KMOVW           (R15)(R9*2), K2
+	VBROADCASTF32X2 (R13)(R14*4), K2, Z5
+
+ld2_p1:
+	TESTQ        $0x00000001, R9
+	JZ           ld2_done
+	MOVQ         R9, R14
+	ANDQ         $0x0000000e, R14
+	LEAQ         softmaxpiece<>+64(SB), R15
+	KMOVW        (R15)(R9*2), K2
+	VBROADCASTSS (R13)(R14*4), K2, Z5
+
+ld2_done:
+	VADDPS Z5, Z4, Z4
+
+xr_one:
 	VBROADCASTSS      softmaxconst<>+416(SB), Z5
 	VMAXPS            Z5, Z4, K1, Z5
-	VEXTRACTF64X4     $0x01, Z5, Y6
-	VMAXPS            Y6, Y5, Y6
-	VEXTRACTF32X4     $0x01, Y6, X5
-	VMAXPS            X5, X6, X5
+	VEXTRACTF64X4     $0x01, Z5, Y7
+	VMAXPS            Y7, Y5, Y7
+	VEXTRACTF32X4     $0x01, Y7, X5
+	VMAXPS            X5, X7, X5
 	VPERMILPS         $0x4e, X5, X6
 	VMAXPS            X6, X5, X5
 	VPERMILPS         $0xb1, X5, X6
@@ -4474,15 +4521,16 @@ ld_done:
 	ANDL              $0x7fffffff, R13
 	CMPL              R13, $0x7f800000
 	JE                xr_done
-	VBROADCASTSS      X5, Z6
-	VCMPPS            $0x00, Z6, Z4, K1, K2
+	VBROADCASTSS      X5, Z7
+	VCMPPS            $0x00, Z7, Z4, K1, K2
 	KMOVW             K2, R13
 	BSFL              R13, R13
 	XORL              R14, R14
-	CMPQ              R13, R12
+	CMPQ              R13, R10
 	SETEQ             R14
-	VMOVSS            (CX)(R12*4), X7
-	VSUBPS            Z6, Z4, Z8
+	VMOVQ             R10, X6
+	VPERMPS           Z4, Z6, Z6
+	VSUBPS            Z7, Z4, Z8
 	VBROADCASTSS      softmaxconst<>+32(SB), Z9
 	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z9
 	VSUBPS.BCST       softmaxconst<>+32(SB), Z9, Z10
@@ -4501,30 +4549,30 @@ ld_done:
 	VPSLLD            $0x17, Z9, Z9
 	VPADDD            Z9, Z10, Z10
 	VBROADCASTSS      softmaxconst<>+384(SB), Z8
-	VSUBPS            Z6, Z4, Z4
+	VSUBPS            Z7, Z4, Z4
 	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
 	VMOVAPS.Z         Z10, K2, Z10
 	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
 	VMAXPS            Z4, Z8, K2, Z10
 	VXORPS            Z4, Z4, Z4
-	VCVTPS2PD         Y10, Z6
+	VCVTPS2PD         Y10, Z7
 	VEXTRACTF64X4     $0x01, Z10, Y8
 	VCVTPS2PD         Y8, Z8
-	VADDPD            Z6, Z4, Z4
+	VADDPD            Z7, Z4, Z4
 	VADDPD            Z8, Z4, Z4
-	VEXTRACTF64X4     $0x01, Z4, Y6
-	VADDPD            Y6, Y4, Y6
-	VEXTRACTF32X4     $0x01, Y6, X4
-	VADDPD            X4, X6, X4
-	VUNPCKHPD         X4, X4, X6
-	VADDSD            X6, X4, X4
-	VXORPD            X6, X6, X6
-	VUCOMISD          X6, X4
+	VEXTRACTF64X4     $0x01, Z4, Y7
+	VADDPD            Y7, Y4, Y7
+	VEXTRACTF32X4     $0x01, Y7, X4
+	VADDPD            X4, X7, X4
+	VUNPCKHPD         X4, X4, X7
+	VADDSD            X7, X4, X4
+	VXORPD            X7, X7, X7
+	VUCOMISD          X7, X4
 	JLS               xr_done
-	ADDQ              R14, R11
+	ADDQ              R14, R12
 	VCVTSS2SD         X5, X5, X5
-	VCVTSS2SD         X7, X7, X7
-	VSUBSD            X7, X5, X5
+	VCVTSS2SD         X6, X6, X6
+	VSUBSD            X6, X5, X5
 	VADDSD            X5, X0, X0
 	VMULSD            X4, X1, X1
 	VMOVSD            softmaxconst<>+512(SB), X5
@@ -4533,48 +4581,48 @@ ld_done:
 	VBROADCASTSS      X5, Z4
 	VMULPS            Z4, Z10, Z10
 	XORL              R13, R13
-	BTSQ              R12, R13
+	BTSQ              R10, R13
 	KMOVW             R13, K2
 	VSUBPS.BCST       softmaxconst<>+288(SB), Z10, K2, Z10
-	CMPQ              R8, $0x10
+	CMPQ              R9, $0x10
 	JNE               st_part
 	VMOVUPS           Z10, (AX)
 	JMP               st_done
 
 st_part:
-	TESTQ   $0x00000008, R8
+	TESTQ   $0x00000008, R9
 	JZ      st_p4
 	VMOVUPS Y10, (AX)
 
 st_p4:
-	TESTQ         $0x00000004, R8
+	TESTQ         $0x00000004, R9
 	JZ            st_p2
-	MOVQ          R8, R12
-	ANDQ          $0x00000008, R12
+	MOVQ          R9, R10
+	ANDQ          $0x00000008, R10
 	LEAQ          softmaxpiece<>+0(SB), R13
-	KMOVW         (R13)(R8*2), K2
+	KMOVW         (R13)(R9*2), K2
 	VCOMPRESSPS.Z Z10, K2, Z4
-	VMOVUPS       X4, (AX)(R12*4)
+	VMOVUPS       X4, (AX)(R10*4)
 
 st_p2:
-	TESTQ         $0x00000002, R8
+	TESTQ         $0x00000002, R9
 	JZ            st_p1
-	MOVQ          R8, R12
-	ANDQ          $0x0000000c, R12
+	MOVQ          R9, R10
+	ANDQ          $0x0000000c, R10
 	LEAQ          softmaxpiece<>+32(SB), R13
-	KMOVW         (R13)(R8*2), K2
+	KMOVW         (R13)(R9*2), K2
 	VCOMPRESSPS.Z Z10, K2, Z4
-	VMOVSD        X4, (AX)(R12*4)
+	VMOVSD        X4, (AX)(R10*4)
 
 st_p1:
-	TESTQ         $0x00000001, R8
+	TESTQ         $0x00000001, R9
 	JZ            st_done
-	MOVQ          R8, R12
-	ANDQ          $0x0000000e, R12
+	MOVQ          R9, R10
+	ANDQ          $0x0000000e, R10
 	LEAQ          softmaxpiece<>+64(SB), R13
-	KMOVW         (R13)(R8*2), K2
+	KMOVW         (R13)(R9*2), K2
 	VCOMPRESSPS.Z Z10, K2, Z4
-	VMOVSS        X4, (AX)(R12*4)
+	VMOVSS        X4, (AX)(R10*4)
 
 st_done:
 	VCVTPS2PD     Y10, Z4
@@ -4582,19 +4630,20 @@ st_done:
 	VCVTPS2PD     Y5, Z5
 	VADDPD        Z4, Z2, Z2
 	VADDPD        Z5, Z3, Z3
-	INCQ          R10
-	ADDQ          BX, CX
-	ADDQ          DX, AX
+	INCQ          R11
+	ADDQ          SI, CX
+	ADDQ          BX, AX
 	VUCOMISD      softmaxconst<>+544(SB), X1
 	JHI           xr_done
 	JMP           xr_row
 
 xr_done:
-	VMOVSD  X0, (R9)
-	VMOVSD  X1, 8(R9)
-	VMOVUPD Z2, 16(R9)
-	VMOVUPD Z3, 80(R9)
-	MOVQ    R10, done+120(FP)
-	MOVQ    R11, correct+128(FP)
+	MOVQ    st_base+120(FP), AX
+	VMOVSD  X0, (AX)
+	VMOVSD  X1, 8(AX)
+	VMOVUPD Z2, 16(AX)
+	VMOVUPD Z3, 80(AX)
+	MOVQ    R11, done+144(FP)
+	MOVQ    R12, correct+152(FP)
 	VZEROUPPER
 	RET

@@ -10,9 +10,14 @@ import (
 
 // xentRef is SoftmaxXentRowsAVX512's specification written with
 // SoftmaxSmallAVX512: the same rows, stops and sums, in Go.
-func xentRef(grad []float32, gs int, z []float32, zs int, labels []int, k int, st []float64) (done, correct int) {
+func xentRef(grad []float32, gs int, z, z2 []float32, zs int, labels []int, k int, st []float64) (done, correct int) {
 	for i, l := range labels {
-		zr := z[i*zs : i*zs+k]
+		zr := append([]float32(nil), z[i*zs:i*zs+k]...)
+		if z2 != nil {
+			for c, v := range z2[i*zs : i*zs+k] {
+				zr[c] += v
+			}
+		}
 		best := 0
 		for c := range zr {
 			if zr[c] > zr[best] {
@@ -72,6 +77,18 @@ func TestSoftmaxXentRowsAVX512(t *testing.T) {
 						smFiniteInput(rng, r)
 					}
 				}
+				// A second addend (another worker's partial logits).
+				var z2 []float32
+				if iter%4 == 1 {
+					_, z2 = smWindow(5, max(0, (rows-1)*zs+k), 16)
+					for i := 0; i < rows; i++ {
+						if iter%8 == 1 && rng.IntN(16) == 0 {
+							smFillInput(rng, z2[i*zs:i*zs+k])
+						} else {
+							smFiniteInput(rng, z2[i*zs:i*zs+k])
+						}
+					}
+				}
 				labels := make([]int, rows)
 				for i := range labels {
 					labels[i] = rng.IntN(k)
@@ -89,11 +106,11 @@ func TestSoftmaxXentRowsAVX512(t *testing.T) {
 				var wantDone, wantCorrect int
 				if alias {
 					wantG = zc[off:]
-					wantDone, wantCorrect = xentRef(wantG, gs, zc[off:], zs, labels, k, wantSt)
+					wantDone, wantCorrect = xentRef(wantG, gs, zc[off:], z2, zs, labels, k, wantSt)
 				} else {
 					_, g := smWindow(3, max(0, (rows-1)*gs+k), 16)
 					wantG = g
-					wantDone, wantCorrect = xentRef(g, gs, zc[off:], zs, labels, k, wantSt)
+					wantDone, wantCorrect = xentRef(g, gs, zc[off:], z2, zs, labels, k, wantSt)
 				}
 
 				var gbuf, g []float32
@@ -104,7 +121,7 @@ func TestSoftmaxXentRowsAVX512(t *testing.T) {
 					gbuf, g = smWindow(goff, max(0, (rows-1)*gs+k), 16)
 				}
 				st := append([]float64(nil), st0...)
-				done, correct := SoftmaxXentRowsAVX512(g, gs, z, zs, labels, k, st)
+				done, correct := SoftmaxXentRowsAVX512(g, gs, z, z2, zs, labels, k, st)
 				if done != wantDone || correct != wantCorrect {
 					t.Fatalf("k=%d rows=%d iter=%d: done, correct = %d, %d; want %d, %d", k, rows, iter, done, correct, wantDone, wantCorrect)
 				}
@@ -157,7 +174,7 @@ func TestSoftmaxXentRowsAVX512Flush(t *testing.T) {
 	labels := make([]int, rows)
 	st := make([]float64, 18)
 	st[1] = 1
-	done, correct := SoftmaxXentRowsAVX512(z, k, z, k, labels, k, st)
+	done, correct := SoftmaxXentRowsAVX512(z, k, z, nil, k, labels, k, st)
 	if done != 208 || correct != 208 || st[1] != math.Pow(16, 208) {
 		t.Fatalf("done %d, correct %d, prod %g; want 208, 208, 16^208", done, correct, st[1])
 	}

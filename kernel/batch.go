@@ -119,7 +119,7 @@ func SoftmaxCrossEntropyRows(grad Matrix, z Matrix, labels []int) (loss float64)
 			panicRowLabel(i, l, z.Cols)
 		}
 	}
-	loss, _ = sceRows(grad, z, labels, nil)
+	loss, _ = sceRows(grad, z, Matrix{}, labels, nil)
 	return loss
 }
 
@@ -127,11 +127,13 @@ func SoftmaxCrossEntropyRows(grad Matrix, z Matrix, labels []int) (loss float64)
 // the fused kernel, asm.SoftmaxXentRowsAVX512).
 const sceFlush = 1e250
 
-// sceRows is SoftmaxCrossEntropyRows without the argument checks, which
-// also counts the rows whose argmax (the first maximum, as isArgmax) is
-// their label and, when gb is not nil (len(gb) == z.Cols), adds each
-// gradient row to gb in float64, in row order: the minibatch trainer's
-// loss phase. Rows of at most 16 classes go through one fused kernel call
+// sceRows is SoftmaxCrossEntropyRows without the argument checks, on the
+// logits z or, if z2.Data is not nil, z + z2 (z2 of z's shape and stride,
+// the sum in float32), which also counts the rows whose argmax (the first
+// maximum, as isArgmax) is their label and, when gb is not nil (len(gb) ==
+// z.Cols), adds each gradient row to gb in float64, in row order: the
+// minibatch trainer's loss phase (z2: the partial logits of a second
+// worker). Rows of at most 16 classes go through one fused kernel call
 // on AVX-512 (xentRowsImpl), the others and rows with special values one
 // at a time, with the same results bit for bit.
 //
@@ -139,7 +141,7 @@ const sceFlush = 1e250
 // log s + m − z_y, the logs of the row sums s ∈ [1, z.Cols] taken together
 // (log of their product, flushed before it could overflow); every other
 // row goes through SoftmaxCrossEntropy's path.
-func sceRows(grad, z Matrix, labels []int, gb []float64) (loss float64, correct int) {
+func sceRows(grad, z, z2 Matrix, labels []int, gb []float64) (loss float64, correct int) {
 	// st: the sum of m − z_y, the product of the row sums and, for the
 	// fused kernel, the bias gradient sums (16 lanes).
 	var st [18]float64
@@ -153,7 +155,11 @@ func sceRows(grad, z Matrix, labels []int, gb []float64) (loss float64, correct 
 	}
 	for i := 0; i < z.Rows; {
 		if fused {
-			done, c, ok := xentRowsImpl(grad.Slice(i, grad.Rows), z.Slice(i, z.Rows), labels[i:], &st)
+			var z2i []float32
+			if z2.Data != nil {
+				z2i = z2.Data[i*z.Stride:]
+			}
+			done, c, ok := xentRowsImpl(grad.Slice(i, grad.Rows), z.Slice(i, z.Rows), z2i, labels[i:], &st)
 			fused = ok
 			i += done
 			correct += c
@@ -170,6 +176,12 @@ func sceRows(grad, z Matrix, labels []int, gb []float64) (loss float64, correct 
 		o, og := i*z.Stride, i*grad.Stride
 		zr := z.Data[o : o+z.Cols : o+z.Cols]
 		gr := grad.Data[og : og+z.Cols : og+z.Cols]
+		if z2.Data != nil {
+			for c, v := range z2.Data[o : o+z.Cols : o+z.Cols] {
+				gr[c] = zr[c] + v
+			}
+			zr = gr
+		}
 		label := labels[i]
 		zy := zr[label]
 		if isArgmax(zr, label) {

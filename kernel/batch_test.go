@@ -347,7 +347,7 @@ func FuzzBatch(f *testing.F) {
 			zr, zf := z.Clone(), z.Clone()
 			gbr, gbf := make([]float64, k), make([]float64, k)
 			lr, cr := sceRowsRef(zr, zr, labels, gbr)
-			lf, cf := sceRows(zf, zf, labels, gbf)
+			lf, cf := sceRows(zf, zf, Matrix{}, labels, gbf)
 			if math.Float64bits(lr) != math.Float64bits(lf) && !(lr != lr && lf != lf) || cr != cf {
 				t.Fatalf("%s: sceRows loss, correct = %v, %d; row by row %v, %d", ctx, lf, cf, lr, cr)
 			}
@@ -600,9 +600,10 @@ func sceRowsRef(grad, z Matrix, labels []int, gb []float64) (loss float64, corre
 }
 
 // TestSceRows checks the trainer's loss phase (the fused kernel on AVX-512
-// for up to 16 classes, restarted after special rows and product flushes)
-// against the row-at-a-time loop, bit for bit: gradients, loss, argmax
-// count and bias-gradient sums (which start from nonzero values).
+// for up to 16 classes, restarted after special rows and product flushes;
+// with and without a second addend of the logits) against the
+// row-at-a-time loop on the summed logits, bit for bit: gradients, loss,
+// argmax count and bias-gradient sums (which start from nonzero values).
 func TestSceRows(t *testing.T) {
 	forEachBackend(t, func(t *testing.T) {
 		r := newRand(59)
@@ -633,6 +634,25 @@ func TestSceRows(t *testing.T) {
 					gb0[c] = r.NormFloat64()
 				}
 				want := z.m.Clone()
+				// A second addend (a second worker's partial logits) in
+				// every third trial, added to the reference's logits.
+				var z2 Matrix
+				if trial%3 == 2 {
+					z2 = NewMatrix(n, k)
+					for i := 0; i < n; i++ {
+						for c := range z2.Row(i) {
+							z2.Set(i, c, distSpread.gen(r))
+						}
+					}
+					if n > 4 {
+						z2.Set(r.IntN(n), r.IntN(k), qNaN32)
+					}
+					for i := 0; i < n; i++ {
+						for c, v := range z2.Row(i) {
+							want.Row(i)[c] += v
+						}
+					}
+				}
 				wantGB := append([]float64(nil), gb0...)
 				wantLoss, wantCorrect := sceRowsRef(want, want, labels, wantGB)
 
@@ -645,7 +665,7 @@ func TestSceRows(t *testing.T) {
 						g = zz
 					}
 					gb := append([]float64(nil), gb0...)
-					loss, correct := sceRows(g, zz, labels, gb)
+					loss, correct := sceRows(g, zz, z2, labels, gb)
 					if math.Float64bits(loss) != math.Float64bits(wantLoss) && !(loss != loss && wantLoss != wantLoss) {
 						t.Fatalf("%s in place %v: loss %v, want %v", ctx, inPlace, loss, wantLoss)
 					}
@@ -667,7 +687,7 @@ func TestSceRows(t *testing.T) {
 					}
 					// Without gb: the same loss and count.
 					zz = z.m.Clone()
-					if l2, c2 := sceRows(zz, zz, labels, nil); math.Float64bits(l2) != math.Float64bits(loss) || c2 != correct {
+					if l2, c2 := sceRows(zz, zz, z2, labels, nil); math.Float64bits(l2) != math.Float64bits(loss) || c2 != correct {
 						t.Fatalf("%s: without gb: %v, %d; with: %v, %d", ctx, l2, c2, loss, correct)
 					}
 				}

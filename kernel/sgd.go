@@ -235,7 +235,14 @@ func (s *sgd) shard(j int) {
 	a, b := j*n/w, (j+1)*n/w
 	z := s.z.Slice(a, b)
 	labels := s.ylab[s.lo+a : s.lo+b]
-	if w > 1 {
+	// The logits are the sum of the workers' partials in worker order
+	// (worker 0's holds the bias even without columns). With two workers
+	// and no row weights the loss kernel adds them as it loads them.
+	zin, z2 := z, Matrix{}
+	switch {
+	case w == 2 && s.cols[2] > s.cols[1] && s.rw == nil:
+		zin, z2 = s.shards[0].zp.Slice(a, b), s.shards[1].zp.Slice(a, b)
+	case w > 1:
 		for i := 0; i < b-a; i++ {
 			zi := z.Row(i)
 			copy(zi, s.shards[0].zp.Row(a+i))
@@ -250,7 +257,7 @@ func (s *sgd) shard(j int) {
 	}
 	clear(sh.gb)
 	if s.rw == nil {
-		sh.loss, sh.correct = sceRows(z, z, labels, sh.gb)
+		sh.loss, sh.correct = sceRows(z, zin, z2, labels, sh.gb)
 	} else {
 		correct := 0
 		for i, l := range labels {

@@ -171,14 +171,15 @@ func asmAddMatMulTNGather(be backendID, g []float32, gs int, alpha float32, d []
 }
 
 // xentRowsImpl runs the fused loss kernel asm.SoftmaxXentRowsAVX512 over
-// the rows of z (1 ≤ z.Cols ≤ 16, labels valid, grad of z's shape) from
-// the first, for sceRows: st is its state (the sum of m − z_y, the product
-// of the row sums, 16 bias gradient sums). ok is false when the backend
-// has no such kernel or the rows are not short.
-func xentRowsImpl(grad, z Matrix, labels []int, st *[18]float64) (done, correct int, ok bool) {
+// the rows of z (1 ≤ z.Cols ≤ 16, labels valid, grad of z's shape), plus
+// those of z2 if it is not nil (the data of a matrix of z's shape and
+// stride), from the first, for sceRows: st is its state (the sum of
+// m − z_y, the product of the row sums, 16 bias gradient sums). ok is false
+// when the backend has no such kernel or the rows are not short.
+func xentRowsImpl(grad, z Matrix, z2 []float32, labels []int, st *[18]float64) (done, correct int, ok bool) {
 	if current() != avx512 || z.Cols == 0 || z.Cols > 16 {
 		return 0, 0, false
 	}
-	done, correct = asm.SoftmaxXentRowsAVX512(grad.Data, grad.Stride, z.Data, z.Stride, labels, z.Cols, st[:])
+	done, correct = asm.SoftmaxXentRowsAVX512(grad.Data, grad.Stride, z.Data, z2, z.Stride, labels, z.Cols, st[:])
 	return done, correct, true
 }

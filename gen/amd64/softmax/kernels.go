@@ -434,9 +434,13 @@ func pieces(prefix string, n reg.GPVirtual, full, half func(), part func(w int, 
 // exactLoad sets x to the n elements at p (1 ≤ n ≤ 16), lanes ≥ n zero,
 // reading exactly those 4n bytes: each piece is broadcast from memory into
 // its lanes with a merge mask.
-func exactLoad(p, n reg.GPVirtual, x reg.VecVirtual) {
+func exactLoad(p, n reg.GPVirtual, x reg.VecVirtual) { exactLoadAs("ld", p, n, x) }
+
+// exactLoadAs is exactLoad with its own label prefix (for a second load in
+// one function).
+func exactLoadAs(prefix string, p, n reg.GPVirtual, x reg.VecVirtual) {
 	VXORPS(x, x, x)
-	pieces("ld", n, func() {
+	pieces(prefix, n, func() {
 		VMOVUPS(operand.Mem{Base: p}, x)
 	}, func() {
 		VMOVUPS(operand.Mem{Base: p}, x.AsY()) // lanes 8–15 stay zero

@@ -12,14 +12,15 @@ import (
 // uses the same bound).
 const xentFlush = 1e250
 
-// genXentRows emits SoftmaxXentRows<ISA>(grad []float32, gstride int, z
-// []float32, zstride int, labels []int, k int, st []float64) (done,
+// genXentRows emits SoftmaxXentRows<ISA>(grad []float32, gstride int, z,
+// z2 []float32, zstride int, labels []int, k int, st []float64) (done,
 // correct int), AVX-512 only: the loss phase of a minibatch for k ≤ 16
 // classes in one call. For each row i = 0, 1, … of z (len(labels) rows of
-// k elements, zstride apart) it runs SoftmaxSmall's very instruction
-// sequence (so the softmax is bit for bit SoftmaxSmall's), and then, in
-// the row order and in the same floating-point operations as package
-// kernel's loop over SoftmaxSmall:
+// k elements, zstride apart; plus the same row of z2 in float32 unless z2
+// is empty) it runs SoftmaxSmall's very instruction sequence (so the
+// softmax is bit for bit SoftmaxSmall's), and then, in the row order and
+// in the same floating-point operations as package kernel's loop over
+// SoftmaxSmall:
 //
 //   - grad row i = softmax − onehot(labels[i]) (the label's lane minus 1 in
 //     float32);
@@ -36,12 +37,23 @@ func genXentRows(a *isa) {
 	if !a.evex {
 		panic("SoftmaxXentRows needs K masks")
 	}
-	text("SoftmaxXentRows"+a.name, "func(grad []float32, gstride int, z []float32, zstride int, labels []int, k int, st []float64) (done, correct int)")
+	text("SoftmaxXentRows"+a.name, "func(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64) (done, correct int)")
 	Doc("SoftmaxXentRows"+a.name+" is SoftmaxSmall"+a.name+", the one-hot gradient, the loss terms, the argmax test",
 		"and the bias gradient of len(labels) rows of k ≤ 16 logits (see package kernel's sceRows).")
 	gp, zp := GP64(), GP64()
 	Load(Param("grad").Base(), gp)
 	Load(Param("z").Base(), zp)
+	// z2: a second addend of the logits (the partial logits of another
+	// SGD worker), added to z's rows as they are loaded; none if its base
+	// pointer is nil (tested in the argument frame for every row). d2 is
+	// its offset from z.
+	z2arg, err := Param("z2").Base().Resolve()
+	if err != nil {
+		panic(err)
+	}
+	d2 := GP64()
+	MOVQ(z2arg.Addr, d2)
+	SUBQ(zp, d2)
 	gsb, zsb := GP64(), GP64()
 	Load(Param("gstride"), gsb)
 	SHLQ(operand.U8(2), gsb)
@@ -78,6 +90,14 @@ func genXentRows(a *isa) {
 	// SoftmaxSmall: the maximum.
 	x := a.vec()
 	exactLoad(zp, n, x)
+	CMPQ(z2arg.Addr, operand.U8(0))
+	JE(operand.LabelRef("xr_one"))
+	z2p := GP64()
+	LEAQ(operand.Mem{Base: zp, Index: d2, Scale: 1}, z2p)
+	x2 := a.vec()
+	exactLoadAs("ld2", z2p, n, x2)
+	VADDPS(x2, x, x) // z + z2, as the Go loop's zi[c] += z2[c]
+	Label("xr_one")
 	acc := a.vec()
 	a.splat(cNegInf, acc)
 	a.maxInto(acc, x, s.k)
@@ -99,9 +119,10 @@ func genXentRows(a *isa) {
 	CMPQ(first.As64(), label)
 	SETEQ(hit.As8())
 
-	// z[i, label], read before grad (possibly z) is written.
+	// z[i, label] (with z2's), lane label of x.
 	zy := XMM()
-	VMOVSS(operand.Mem{Base: zp, Index: label, Scale: 4}, zy)
+	VMOVQ(label, zy)
+	VPERMPS(x, zy.AsZ(), zy.AsZ())
 
 	// SoftmaxSmall: the exponentials and their sum.
 	y := a.exp(1, s, func(_ int, v reg.VecVirtual) { VSUBPS(mb, x, v) })[0]
@@ -149,10 +170,12 @@ func genXentRows(a *isa) {
 	JMP(operand.LabelRef("xr_row"))
 
 	Label("xr_done")
-	VMOVSD(lin, operand.Mem{Base: stp})
-	VMOVSD(prod, operand.Mem{Base: stp, Disp: 8})
-	VMOVUPD(gbLo, operand.Mem{Base: stp, Disp: 16})
-	VMOVUPD(gbHi, operand.Mem{Base: stp, Disp: 80})
+	sto := GP64() // st's address again: not kept in a register through the loop
+	Load(Param("st").Base(), sto)
+	VMOVSD(lin, operand.Mem{Base: sto})
+	VMOVSD(prod, operand.Mem{Base: sto, Disp: 8})
+	VMOVUPD(gbLo, operand.Mem{Base: sto, Disp: 16})
+	VMOVUPD(gbHi, operand.Mem{Base: sto, Disp: 80})
 	Store(i, ReturnIndex(0))
 	Store(cnt, ReturnIndex(1))
 	VZEROUPPER()
