@@ -332,7 +332,11 @@ func TestGatherKernels(t *testing.T) {
 		bk     batchKernels
 		mmt    func(z []float32, zstride int, xp []uintptr, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)
 		addmmt func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int)
-	}{{"AVX2", batchAVX2, MatMulTGatherAVX2, AddMatMulTNGatherAVX2}, {"AVX512", batchAVX512, MatMulTGatherAVX512, AddMatMulTNGatherAVX512}} {
+		sgd    func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32)
+		outer  func(g []float32, stride int, alpha float32, d, x []float32)
+		scale  func(x []float32, s float32)
+	}{{"AVX2", batchAVX2, MatMulTGatherAVX2, AddMatMulTNGatherAVX2, AddMatMulTNGatherSGDAVX2, AddOuterAVX2, ScaleAVX2},
+		{"AVX512", batchAVX512, MatMulTGatherAVX512, AddMatMulTNGatherAVX512, AddMatMulTNGatherSGDAVX512, AddOuterAVX512, ScaleAVX512}} {
 		if !v.bk.ok {
 			t.Logf("%s: not supported here", v.name)
 			continue
@@ -409,6 +413,50 @@ func TestGatherKernels(t *testing.T) {
 					for i := range want {
 						if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 							t.Fatalf("AddMatMulTNGather%s n=%d k=%d m=%d: g element %d = %v, want %v", v.name, n, k, m, i, got[i], want[i])
+						}
+					}
+
+					// The SGD variant: the same sums, then the momentum
+					// step on every element of g (weights w laid out as g,
+					// sentinels in both paddings), against AddMatMulTN
+					// followed by the trainer's passes (AddOuter of one
+					// row, the add, Scale), with and without the L2 term.
+					for _, l2 := range []int{0, 1} {
+						w0, _ := batchMatrix(rng, k, m, gs, 1)
+						for c := 0; c < k-1; c++ {
+							for j := m; j < gs; j++ {
+								w0[c*gs+j] = laSentinel
+							}
+						}
+						c2, mu := float32(-0.0375), float32(0.9)
+						if l2 == 0 {
+							c2 = 7 // must be ignored
+						}
+						wantG, wantW := append([]float32(nil), g0...), append([]float32(nil), w0...)
+						v.bk.addMatMulTN(wantG, gs, 0.75, d, k+1, x, xs, n, k, m)
+						for c := 0; c < k; c++ {
+							gr, wr := wantG[c*gs:c*gs+m], wantW[c*gs:c*gs+m]
+							if l2 != 0 {
+								v.outer(gr, m, c2, []float32{1}, wr)
+							}
+							v.outer(wr, m, 1, []float32{1}, gr)
+							v.scale(gr, mu)
+						}
+						gotG, gotW := append([]float32(nil), g0...), append([]float32(nil), w0...)
+						for c := 0; c < k-1; c++ {
+							for j := m; j < gs; j++ {
+								wantG[c*gs+j], gotG[c*gs+j] = laSentinel, laSentinel
+							}
+						}
+						v.sgd(gotG, gs, 0.75, d, k+1, xp, n, k, m, gotW, c2, l2, mu)
+						runtime.KeepAlive(pool)
+						for i := range wantG {
+							if math.Float32bits(gotG[i]) != math.Float32bits(wantG[i]) {
+								t.Fatalf("AddMatMulTNGatherSGD%s l2=%d n=%d k=%d m=%d: g element %d = %v, want %v", v.name, l2, n, k, m, i, gotG[i], wantG[i])
+							}
+							if math.Float32bits(gotW[i]) != math.Float32bits(wantW[i]) {
+								t.Fatalf("AddMatMulTNGatherSGD%s l2=%d n=%d k=%d m=%d: w element %d = %v, want %v", v.name, l2, n, k, m, i, gotW[i], wantW[i])
+							}
 						}
 					}
 				}

@@ -191,6 +191,27 @@ func AddMatMulTNGatherAVX2(g []float32, gstride int, alpha float32, d []float32,
 //go:noescape
 func AddMatMulTNGatherAVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int)
 
+// AddMatMulTNGatherSGDAVX2 and AddMatMulTNGatherSGDAVX512 are
+// AddMatMulTNGatherAVX2 and AddMatMulTNGatherAVX512 (same requirements)
+// that finish the SGD trainer's momentum step on every element of g (its
+// velocities) as soon as the element's sum is added, w being the weights
+// laid out as g (w[c*gstride+j] for g[c*gstride+j]; len(w) covers the
+// same elements):
+//
+//	g = fma(c2, w, g) (only if l2 != 0);  w = w + g;  g = mu·g
+//
+// in float32, the same operations as separate passes of AddOuter (the
+// FMA), an add and Scale, so the results are those of
+// AddMatMulTNGather followed by those passes, bit for bit.
+//
+//go:noescape
+func AddMatMulTNGatherSGDAVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32)
+
+// AddMatMulTNGatherSGDAVX512: see AddMatMulTNGatherSGDAVX2.
+//
+//go:noescape
+func AddMatMulTNGatherSGDAVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32)
+
 // PrefetchL2 asks the CPU to bring the cache lines holding p's elements
 // into L2 (PREFETCHT1, a hint: it never faults and changes nothing). Any
 // amd64 CPU runs it.

@@ -15880,6 +15880,3452 @@ done:
 	VZEROUPPER
 	RET
 
+// func AddMatMulTNGatherSGDAVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n int, k int, m int, w []float32, c2 float32, l2 int, mu float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·AddMatMulTNGatherSGDAVX2(SB), NOSPLIT, $24-164
+	MOVQ w_base+120(FP), AX
+	MOVQ g_base+0(FP), CX
+	SUBQ CX, AX
+	MOVQ AX, 16(SP)
+	MOVQ dstride+64(FP), AX
+	SHLQ $0x02, AX
+	MOVQ AX, 8(SP)
+	MOVQ g_base+0(FP), AX
+	MOVQ gstride+24(FP), CX
+	SHLQ $0x02, CX
+	LEAQ (CX)(CX*2), DX
+	MOVQ d_base+40(FP), BX
+	MOVQ k+104(FP), SI
+
+	// Passes of 5 rows of g, 2 vectors per row per block.
+r5_rows:
+	CMPQ         SI, $0x00000005
+	JB           r4_rows
+	VBROADCASTSS alpha+32(FP), Y0
+	MOVQ         AX, DI
+	XORL         R8, R8
+	MOVQ         m+112(FP), R9
+	CMPQ         R9, $0x00000010
+	JB           r5_single
+
+r5_wide:
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	MOVQ   xp_base+72(FP), R10
+	MOVQ   BX, R11
+	MOVQ   n+96(FP), R12
+	TESTQ  R12, R12
+	JZ     r5_wide_update
+
+r5_wide_samples:
+	MOVQ         (R10), R13
+	VMOVUPS      (R13)(R8*1), Y11
+	VMOVUPS      32(R13)(R8*1), Y12
+	VMOVSS       (R11), X13
+	VBROADCASTSS X13, Y13
+	VFMADD231PS  Y13, Y11, Y1
+	VFMADD231PS  Y13, Y12, Y2
+	VMOVSS       4(R11), X13
+	VBROADCASTSS X13, Y13
+	VFMADD231PS  Y13, Y11, Y3
+	VFMADD231PS  Y13, Y12, Y4
+	VMOVSS       8(R11), X13
+	VBROADCASTSS X13, Y13
+	VFMADD231PS  Y13, Y11, Y5
+	VFMADD231PS  Y13, Y12, Y6
+	VMOVSS       12(R11), X13
+	VBROADCASTSS X13, Y13
+	VFMADD231PS  Y13, Y11, Y7
+	VFMADD231PS  Y13, Y12, Y8
+	VMOVSS       16(R11), X13
+	VBROADCASTSS X13, Y13
+	VFMADD231PS  Y13, Y11, Y9
+	VFMADD231PS  Y13, Y12, Y10
+	ADDQ         $0x00000008, R10
+	ADDQ         8(SP), R11
+	DECQ         R12
+	JNZ          r5_wide_samples
+
+r5_wide_update:
+	MOVQ         16(SP), R10
+	ADDQ         DI, R10
+	VMOVUPS      (DI), Y11
+	VFMADD231PS  Y1, Y0, Y11
+	VMOVUPS      (R10), Y12
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_0_0
+	VBROADCASTSS c2+144(FP), Y13
+	VFMADD231PS  Y12, Y13, Y11
+
+r5_wide_l2_0_0:
+	VADDPS       Y11, Y12, Y12
+	VMOVUPS      Y12, (R10)
+	VBROADCASTSS mu+160(FP), Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      Y11, (DI)
+	VMOVUPS      32(DI), Y11
+	VFMADD231PS  Y2, Y0, Y11
+	VMOVUPS      32(R10), Y12
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_0_1
+	VBROADCASTSS c2+144(FP), Y13
+	VFMADD231PS  Y12, Y13, Y11
+
+r5_wide_l2_0_1:
+	VADDPS       Y11, Y12, Y12
+	VMOVUPS      Y12, 32(R10)
+	VBROADCASTSS mu+160(FP), Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      Y11, 32(DI)
+	VMOVUPS      (DI)(CX*1), Y11
+	VFMADD231PS  Y3, Y0, Y11
+	VMOVUPS      (R10)(CX*1), Y12
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_1_0
+	VBROADCASTSS c2+144(FP), Y13
+	VFMADD231PS  Y12, Y13, Y11
+
+r5_wide_l2_1_0:
+	VADDPS       Y11, Y12, Y12
+	VMOVUPS      Y12, (R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      Y11, (DI)(CX*1)
+	VMOVUPS      32(DI)(CX*1), Y11
+	VFMADD231PS  Y4, Y0, Y11
+	VMOVUPS      32(R10)(CX*1), Y12
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_1_1
+	VBROADCASTSS c2+144(FP), Y13
+	VFMADD231PS  Y12, Y13, Y11
+
+r5_wide_l2_1_1:
+	VADDPS       Y11, Y12, Y12
+	VMOVUPS      Y12, 32(R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      Y11, 32(DI)(CX*1)
+	VMOVUPS      (DI)(CX*2), Y11
+	VFMADD231PS  Y5, Y0, Y11
+	VMOVUPS      (R10)(CX*2), Y12
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_2_0
+	VBROADCASTSS c2+144(FP), Y13
+	VFMADD231PS  Y12, Y13, Y11
+
+r5_wide_l2_2_0:
+	VADDPS       Y11, Y12, Y12
+	VMOVUPS      Y12, (R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      Y11, (DI)(CX*2)
+	VMOVUPS      32(DI)(CX*2), Y11
+	VFMADD231PS  Y6, Y0, Y11
+	VMOVUPS      32(R10)(CX*2), Y12
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_2_1
+	VBROADCASTSS c2+144(FP), Y13
+	VFMADD231PS  Y12, Y13, Y11
+
+r5_wide_l2_2_1:
+	VADDPS       Y11, Y12, Y12
+	VMOVUPS      Y12, 32(R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      Y11, 32(DI)(CX*2)
+	VMOVUPS      (DI)(DX*1), Y11
+	VFMADD231PS  Y7, Y0, Y11
+	VMOVUPS      (R10)(DX*1), Y12
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_3_0
+	VBROADCASTSS c2+144(FP), Y13
+	VFMADD231PS  Y12, Y13, Y11
+
+r5_wide_l2_3_0:
+	VADDPS       Y11, Y12, Y12
+	VMOVUPS      Y12, (R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      Y11, (DI)(DX*1)
+	VMOVUPS      32(DI)(DX*1), Y11
+	VFMADD231PS  Y8, Y0, Y11
+	VMOVUPS      32(R10)(DX*1), Y12
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_3_1
+	VBROADCASTSS c2+144(FP), Y13
+	VFMADD231PS  Y12, Y13, Y11
+
+r5_wide_l2_3_1:
+	VADDPS       Y11, Y12, Y12
+	VMOVUPS      Y12, 32(R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      Y11, 32(DI)(DX*1)
+	VMOVUPS      (DI)(CX*4), Y11
+	VFMADD231PS  Y9, Y0, Y11
+	VMOVUPS      (R10)(CX*4), Y12
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_4_0
+	VBROADCASTSS c2+144(FP), Y13
+	VFMADD231PS  Y12, Y13, Y11
+
+r5_wide_l2_4_0:
+	VADDPS       Y11, Y12, Y12
+	VMOVUPS      Y12, (R10)(CX*4)
+	VBROADCASTSS mu+160(FP), Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      Y11, (DI)(CX*4)
+	VMOVUPS      32(DI)(CX*4), Y11
+	VFMADD231PS  Y10, Y0, Y11
+	VMOVUPS      32(R10)(CX*4), Y12
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_4_1
+	VBROADCASTSS c2+144(FP), Y13
+	VFMADD231PS  Y12, Y13, Y11
+
+r5_wide_l2_4_1:
+	VADDPS       Y11, Y12, Y12
+	VMOVUPS      Y12, 32(R10)(CX*4)
+	VBROADCASTSS mu+160(FP), Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      Y11, 32(DI)(CX*4)
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x00000040, R8
+	SUBQ         $0x00000010, R9
+	CMPQ         R9, $0x00000010
+	JAE          r5_wide
+
+r5_single:
+	CMPQ   R9, $0x00000008
+	JB     r5_cols
+	VXORPS Y1, Y1, Y1
+	VXORPS Y3, Y3, Y3
+	VXORPS Y5, Y5, Y5
+	VXORPS Y7, Y7, Y7
+	VXORPS Y9, Y9, Y9
+	MOVQ   xp_base+72(FP), R10
+	MOVQ   BX, R11
+	MOVQ   n+96(FP), R12
+	TESTQ  R12, R12
+	JZ     r5_one_update
+
+r5_one_samples:
+	MOVQ         (R10), R13
+	VMOVUPS      (R13)(R8*1), Y11
+	VMOVSS       (R11), X13
+	VBROADCASTSS X13, Y13
+	VFMADD231PS  Y13, Y11, Y1
+	VMOVSS       4(R11), X13
+	VBROADCASTSS X13, Y13
+	VFMADD231PS  Y13, Y11, Y3
+	VMOVSS       8(R11), X13
+	VBROADCASTSS X13, Y13
+	VFMADD231PS  Y13, Y11, Y5
+	VMOVSS       12(R11), X13
+	VBROADCASTSS X13, Y13
+	VFMADD231PS  Y13, Y11, Y7
+	VMOVSS       16(R11), X13
+	VBROADCASTSS X13, Y13
+	VFMADD231PS  Y13, Y11, Y9
+	ADDQ         $0x00000008, R10
+	ADDQ         8(SP), R11
+	DECQ         R12
+	JNZ          r5_one_samples
+
+r5_one_update:
+	MOVQ         16(SP), R10
+	ADDQ         DI, R10
+	VMOVUPS      (DI), Y11
+	VFMADD231PS  Y1, Y0, Y11
+	VMOVUPS      (R10), Y12
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_one_l2_0_0
+	VBROADCASTSS c2+144(FP), Y13
+	VFMADD231PS  Y12, Y13, Y11
+
+r5_one_l2_0_0:
+	VADDPS       Y11, Y12, Y12
+	VMOVUPS      Y12, (R10)
+	VBROADCASTSS mu+160(FP), Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      Y11, (DI)
+	VMOVUPS      (DI)(CX*1), Y11
+	VFMADD231PS  Y3, Y0, Y11
+	VMOVUPS      (R10)(CX*1), Y12
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_one_l2_1_0
+	VBROADCASTSS c2+144(FP), Y13
+	VFMADD231PS  Y12, Y13, Y11
+
+r5_one_l2_1_0:
+	VADDPS       Y11, Y12, Y12
+	VMOVUPS      Y12, (R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      Y11, (DI)(CX*1)
+	VMOVUPS      (DI)(CX*2), Y11
+	VFMADD231PS  Y5, Y0, Y11
+	VMOVUPS      (R10)(CX*2), Y12
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_one_l2_2_0
+	VBROADCASTSS c2+144(FP), Y13
+	VFMADD231PS  Y12, Y13, Y11
+
+r5_one_l2_2_0:
+	VADDPS       Y11, Y12, Y12
+	VMOVUPS      Y12, (R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      Y11, (DI)(CX*2)
+	VMOVUPS      (DI)(DX*1), Y11
+	VFMADD231PS  Y7, Y0, Y11
+	VMOVUPS      (R10)(DX*1), Y12
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_one_l2_3_0
+	VBROADCASTSS c2+144(FP), Y13
+	VFMADD231PS  Y12, Y13, Y11
+
+r5_one_l2_3_0:
+	VADDPS       Y11, Y12, Y12
+	VMOVUPS      Y12, (R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      Y11, (DI)(DX*1)
+	VMOVUPS      (DI)(CX*4), Y11
+	VFMADD231PS  Y9, Y0, Y11
+	VMOVUPS      (R10)(CX*4), Y12
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_one_l2_4_0
+	VBROADCASTSS c2+144(FP), Y13
+	VFMADD231PS  Y12, Y13, Y11
+
+r5_one_l2_4_0:
+	VADDPS       Y11, Y12, Y12
+	VMOVUPS      Y12, (R10)(CX*4)
+	VBROADCASTSS mu+160(FP), Y13
+	VMULPS       Y13, Y11, Y11
+	VMOVUPS      Y11, (DI)(CX*4)
+	ADDQ         $0x00000020, DI
+	ADDQ         $0x00000020, R8
+	SUBQ         $0x00000008, R9
+	JMP          r5_single
+
+r5_cols:
+	TESTQ R9, R9
+	JZ    r5_next
+
+r5_scol:
+	VXORPS Y1, Y1, Y1
+	VXORPS Y3, Y3, Y3
+	VXORPS Y5, Y5, Y5
+	VXORPS Y7, Y7, Y7
+	VXORPS Y9, Y9, Y9
+	MOVQ   xp_base+72(FP), R10
+	MOVQ   BX, R11
+	MOVQ   n+96(FP), R12
+	TESTQ  R12, R12
+	JZ     r5_supdate
+
+r5_ssamples:
+	MOVQ        (R10), R13
+	VMOVSS      (R13)(R8*1), X11
+	VMOVSS      (R11), X13
+	VFMADD231SS X13, X11, X1
+	VMOVSS      4(R11), X13
+	VFMADD231SS X13, X11, X3
+	VMOVSS      8(R11), X13
+	VFMADD231SS X13, X11, X5
+	VMOVSS      12(R11), X13
+	VFMADD231SS X13, X11, X7
+	VMOVSS      16(R11), X13
+	VFMADD231SS X13, X11, X9
+	ADDQ        $0x00000008, R10
+	ADDQ        8(SP), R11
+	DECQ        R12
+	JNZ         r5_ssamples
+
+r5_supdate:
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	VMOVSS      (DI), X11
+	VFMADD231SS X1, X0, X11
+	VMOVSS      (R10), X12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_s_l2_0
+	VMOVSS      c2+144(FP), X13
+	VFMADD231SS X12, X13, X11
+
+r5_s_l2_0:
+	VADDSS      X11, X12, X12
+	VMOVSS      X12, (R10)
+	VMOVSS      mu+160(FP), X13
+	VMULSS      X13, X11, X11
+	VMOVSS      X11, (DI)
+	VMOVSS      (DI)(CX*1), X11
+	VFMADD231SS X3, X0, X11
+	VMOVSS      (R10)(CX*1), X12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_s_l2_1
+	VMOVSS      c2+144(FP), X13
+	VFMADD231SS X12, X13, X11
+
+r5_s_l2_1:
+	VADDSS      X11, X12, X12
+	VMOVSS      X12, (R10)(CX*1)
+	VMOVSS      mu+160(FP), X13
+	VMULSS      X13, X11, X11
+	VMOVSS      X11, (DI)(CX*1)
+	VMOVSS      (DI)(CX*2), X11
+	VFMADD231SS X5, X0, X11
+	VMOVSS      (R10)(CX*2), X12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_s_l2_2
+	VMOVSS      c2+144(FP), X13
+	VFMADD231SS X12, X13, X11
+
+r5_s_l2_2:
+	VADDSS      X11, X12, X12
+	VMOVSS      X12, (R10)(CX*2)
+	VMOVSS      mu+160(FP), X13
+	VMULSS      X13, X11, X11
+	VMOVSS      X11, (DI)(CX*2)
+	VMOVSS      (DI)(DX*1), X11
+	VFMADD231SS X7, X0, X11
+	VMOVSS      (R10)(DX*1), X12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_s_l2_3
+	VMOVSS      c2+144(FP), X13
+	VFMADD231SS X12, X13, X11
+
+r5_s_l2_3:
+	VADDSS      X11, X12, X12
+	VMOVSS      X12, (R10)(DX*1)
+	VMOVSS      mu+160(FP), X13
+	VMULSS      X13, X11, X11
+	VMOVSS      X11, (DI)(DX*1)
+	VMOVSS      (DI)(CX*4), X11
+	VFMADD231SS X9, X0, X11
+	VMOVSS      (R10)(CX*4), X12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_s_l2_4
+	VMOVSS      c2+144(FP), X13
+	VFMADD231SS X12, X13, X11
+
+r5_s_l2_4:
+	VADDSS X11, X12, X12
+	VMOVSS X12, (R10)(CX*4)
+	VMOVSS mu+160(FP), X13
+	VMULSS X13, X11, X11
+	VMOVSS X11, (DI)(CX*4)
+	ADDQ   $0x00000004, DI
+	ADDQ   $0x00000004, R8
+	DECQ   R9
+	JNZ    r5_scol
+
+r5_next:
+	IMUL3Q $0x00000005, CX, R9
+	ADDQ   R9, AX
+	ADDQ   $0x00000014, BX
+	SUBQ   $0x00000005, SI
+	JMP    r5_rows
+
+	// Passes of 4 rows of g, 2 vectors per row per block.
+r4_rows:
+	CMPQ         SI, $0x00000004
+	JB           r3_rows
+	VBROADCASTSS alpha+32(FP), Y0
+	MOVQ         AX, DI
+	XORL         R8, R8
+	MOVQ         m+112(FP), R9
+	CMPQ         R9, $0x00000010
+	JB           r4_single
+
+r4_wide:
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	MOVQ   xp_base+72(FP), R10
+	MOVQ   BX, R11
+	MOVQ   n+96(FP), R12
+	TESTQ  R12, R12
+	JZ     r4_wide_update
+
+r4_wide_samples:
+	MOVQ         (R10), R13
+	VMOVUPS      (R13)(R8*1), Y9
+	VMOVUPS      32(R13)(R8*1), Y10
+	VMOVSS       (R11), X11
+	VBROADCASTSS X11, Y11
+	VFMADD231PS  Y11, Y9, Y1
+	VFMADD231PS  Y11, Y10, Y2
+	VMOVSS       4(R11), X11
+	VBROADCASTSS X11, Y11
+	VFMADD231PS  Y11, Y9, Y3
+	VFMADD231PS  Y11, Y10, Y4
+	VMOVSS       8(R11), X11
+	VBROADCASTSS X11, Y11
+	VFMADD231PS  Y11, Y9, Y5
+	VFMADD231PS  Y11, Y10, Y6
+	VMOVSS       12(R11), X11
+	VBROADCASTSS X11, Y11
+	VFMADD231PS  Y11, Y9, Y7
+	VFMADD231PS  Y11, Y10, Y8
+	ADDQ         $0x00000008, R10
+	ADDQ         8(SP), R11
+	DECQ         R12
+	JNZ          r4_wide_samples
+
+r4_wide_update:
+	MOVQ         16(SP), R10
+	ADDQ         DI, R10
+	VMOVUPS      (DI), Y9
+	VFMADD231PS  Y1, Y0, Y9
+	VMOVUPS      (R10), Y10
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_0_0
+	VBROADCASTSS c2+144(FP), Y11
+	VFMADD231PS  Y10, Y11, Y9
+
+r4_wide_l2_0_0:
+	VADDPS       Y9, Y10, Y10
+	VMOVUPS      Y10, (R10)
+	VBROADCASTSS mu+160(FP), Y11
+	VMULPS       Y11, Y9, Y9
+	VMOVUPS      Y9, (DI)
+	VMOVUPS      32(DI), Y9
+	VFMADD231PS  Y2, Y0, Y9
+	VMOVUPS      32(R10), Y10
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_0_1
+	VBROADCASTSS c2+144(FP), Y11
+	VFMADD231PS  Y10, Y11, Y9
+
+r4_wide_l2_0_1:
+	VADDPS       Y9, Y10, Y10
+	VMOVUPS      Y10, 32(R10)
+	VBROADCASTSS mu+160(FP), Y11
+	VMULPS       Y11, Y9, Y9
+	VMOVUPS      Y9, 32(DI)
+	VMOVUPS      (DI)(CX*1), Y9
+	VFMADD231PS  Y3, Y0, Y9
+	VMOVUPS      (R10)(CX*1), Y10
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_1_0
+	VBROADCASTSS c2+144(FP), Y11
+	VFMADD231PS  Y10, Y11, Y9
+
+r4_wide_l2_1_0:
+	VADDPS       Y9, Y10, Y10
+	VMOVUPS      Y10, (R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Y11
+	VMULPS       Y11, Y9, Y9
+	VMOVUPS      Y9, (DI)(CX*1)
+	VMOVUPS      32(DI)(CX*1), Y9
+	VFMADD231PS  Y4, Y0, Y9
+	VMOVUPS      32(R10)(CX*1), Y10
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_1_1
+	VBROADCASTSS c2+144(FP), Y11
+	VFMADD231PS  Y10, Y11, Y9
+
+r4_wide_l2_1_1:
+	VADDPS       Y9, Y10, Y10
+	VMOVUPS      Y10, 32(R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Y11
+	VMULPS       Y11, Y9, Y9
+	VMOVUPS      Y9, 32(DI)(CX*1)
+	VMOVUPS      (DI)(CX*2), Y9
+	VFMADD231PS  Y5, Y0, Y9
+	VMOVUPS      (R10)(CX*2), Y10
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_2_0
+	VBROADCASTSS c2+144(FP), Y11
+	VFMADD231PS  Y10, Y11, Y9
+
+r4_wide_l2_2_0:
+	VADDPS       Y9, Y10, Y10
+	VMOVUPS      Y10, (R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Y11
+	VMULPS       Y11, Y9, Y9
+	VMOVUPS      Y9, (DI)(CX*2)
+	VMOVUPS      32(DI)(CX*2), Y9
+	VFMADD231PS  Y6, Y0, Y9
+	VMOVUPS      32(R10)(CX*2), Y10
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_2_1
+	VBROADCASTSS c2+144(FP), Y11
+	VFMADD231PS  Y10, Y11, Y9
+
+r4_wide_l2_2_1:
+	VADDPS       Y9, Y10, Y10
+	VMOVUPS      Y10, 32(R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Y11
+	VMULPS       Y11, Y9, Y9
+	VMOVUPS      Y9, 32(DI)(CX*2)
+	VMOVUPS      (DI)(DX*1), Y9
+	VFMADD231PS  Y7, Y0, Y9
+	VMOVUPS      (R10)(DX*1), Y10
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_3_0
+	VBROADCASTSS c2+144(FP), Y11
+	VFMADD231PS  Y10, Y11, Y9
+
+r4_wide_l2_3_0:
+	VADDPS       Y9, Y10, Y10
+	VMOVUPS      Y10, (R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Y11
+	VMULPS       Y11, Y9, Y9
+	VMOVUPS      Y9, (DI)(DX*1)
+	VMOVUPS      32(DI)(DX*1), Y9
+	VFMADD231PS  Y8, Y0, Y9
+	VMOVUPS      32(R10)(DX*1), Y10
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_3_1
+	VBROADCASTSS c2+144(FP), Y11
+	VFMADD231PS  Y10, Y11, Y9
+
+r4_wide_l2_3_1:
+	VADDPS       Y9, Y10, Y10
+	VMOVUPS      Y10, 32(R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Y11
+	VMULPS       Y11, Y9, Y9
+	VMOVUPS      Y9, 32(DI)(DX*1)
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x00000040, R8
+	SUBQ         $0x00000010, R9
+	CMPQ         R9, $0x00000010
+	JAE          r4_wide
+
+r4_single:
+	CMPQ   R9, $0x00000008
+	JB     r4_cols
+	VXORPS Y1, Y1, Y1
+	VXORPS Y3, Y3, Y3
+	VXORPS Y5, Y5, Y5
+	VXORPS Y7, Y7, Y7
+	MOVQ   xp_base+72(FP), R10
+	MOVQ   BX, R11
+	MOVQ   n+96(FP), R12
+	TESTQ  R12, R12
+	JZ     r4_one_update
+
+r4_one_samples:
+	MOVQ         (R10), R13
+	VMOVUPS      (R13)(R8*1), Y9
+	VMOVSS       (R11), X11
+	VBROADCASTSS X11, Y11
+	VFMADD231PS  Y11, Y9, Y1
+	VMOVSS       4(R11), X11
+	VBROADCASTSS X11, Y11
+	VFMADD231PS  Y11, Y9, Y3
+	VMOVSS       8(R11), X11
+	VBROADCASTSS X11, Y11
+	VFMADD231PS  Y11, Y9, Y5
+	VMOVSS       12(R11), X11
+	VBROADCASTSS X11, Y11
+	VFMADD231PS  Y11, Y9, Y7
+	ADDQ         $0x00000008, R10
+	ADDQ         8(SP), R11
+	DECQ         R12
+	JNZ          r4_one_samples
+
+r4_one_update:
+	MOVQ         16(SP), R10
+	ADDQ         DI, R10
+	VMOVUPS      (DI), Y9
+	VFMADD231PS  Y1, Y0, Y9
+	VMOVUPS      (R10), Y10
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_one_l2_0_0
+	VBROADCASTSS c2+144(FP), Y11
+	VFMADD231PS  Y10, Y11, Y9
+
+r4_one_l2_0_0:
+	VADDPS       Y9, Y10, Y10
+	VMOVUPS      Y10, (R10)
+	VBROADCASTSS mu+160(FP), Y11
+	VMULPS       Y11, Y9, Y9
+	VMOVUPS      Y9, (DI)
+	VMOVUPS      (DI)(CX*1), Y9
+	VFMADD231PS  Y3, Y0, Y9
+	VMOVUPS      (R10)(CX*1), Y10
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_one_l2_1_0
+	VBROADCASTSS c2+144(FP), Y11
+	VFMADD231PS  Y10, Y11, Y9
+
+r4_one_l2_1_0:
+	VADDPS       Y9, Y10, Y10
+	VMOVUPS      Y10, (R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Y11
+	VMULPS       Y11, Y9, Y9
+	VMOVUPS      Y9, (DI)(CX*1)
+	VMOVUPS      (DI)(CX*2), Y9
+	VFMADD231PS  Y5, Y0, Y9
+	VMOVUPS      (R10)(CX*2), Y10
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_one_l2_2_0
+	VBROADCASTSS c2+144(FP), Y11
+	VFMADD231PS  Y10, Y11, Y9
+
+r4_one_l2_2_0:
+	VADDPS       Y9, Y10, Y10
+	VMOVUPS      Y10, (R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Y11
+	VMULPS       Y11, Y9, Y9
+	VMOVUPS      Y9, (DI)(CX*2)
+	VMOVUPS      (DI)(DX*1), Y9
+	VFMADD231PS  Y7, Y0, Y9
+	VMOVUPS      (R10)(DX*1), Y10
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_one_l2_3_0
+	VBROADCASTSS c2+144(FP), Y11
+	VFMADD231PS  Y10, Y11, Y9
+
+r4_one_l2_3_0:
+	VADDPS       Y9, Y10, Y10
+	VMOVUPS      Y10, (R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Y11
+	VMULPS       Y11, Y9, Y9
+	VMOVUPS      Y9, (DI)(DX*1)
+	ADDQ         $0x00000020, DI
+	ADDQ         $0x00000020, R8
+	SUBQ         $0x00000008, R9
+	JMP          r4_single
+
+r4_cols:
+	TESTQ R9, R9
+	JZ    r4_next
+
+r4_scol:
+	VXORPS Y1, Y1, Y1
+	VXORPS Y3, Y3, Y3
+	VXORPS Y5, Y5, Y5
+	VXORPS Y7, Y7, Y7
+	MOVQ   xp_base+72(FP), R10
+	MOVQ   BX, R11
+	MOVQ   n+96(FP), R12
+	TESTQ  R12, R12
+	JZ     r4_supdate
+
+r4_ssamples:
+	MOVQ        (R10), R13
+	VMOVSS      (R13)(R8*1), X9
+	VMOVSS      (R11), X11
+	VFMADD231SS X11, X9, X1
+	VMOVSS      4(R11), X11
+	VFMADD231SS X11, X9, X3
+	VMOVSS      8(R11), X11
+	VFMADD231SS X11, X9, X5
+	VMOVSS      12(R11), X11
+	VFMADD231SS X11, X9, X7
+	ADDQ        $0x00000008, R10
+	ADDQ        8(SP), R11
+	DECQ        R12
+	JNZ         r4_ssamples
+
+r4_supdate:
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	VMOVSS      (DI), X9
+	VFMADD231SS X1, X0, X9
+	VMOVSS      (R10), X10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_s_l2_0
+	VMOVSS      c2+144(FP), X11
+	VFMADD231SS X10, X11, X9
+
+r4_s_l2_0:
+	VADDSS      X9, X10, X10
+	VMOVSS      X10, (R10)
+	VMOVSS      mu+160(FP), X11
+	VMULSS      X11, X9, X9
+	VMOVSS      X9, (DI)
+	VMOVSS      (DI)(CX*1), X9
+	VFMADD231SS X3, X0, X9
+	VMOVSS      (R10)(CX*1), X10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_s_l2_1
+	VMOVSS      c2+144(FP), X11
+	VFMADD231SS X10, X11, X9
+
+r4_s_l2_1:
+	VADDSS      X9, X10, X10
+	VMOVSS      X10, (R10)(CX*1)
+	VMOVSS      mu+160(FP), X11
+	VMULSS      X11, X9, X9
+	VMOVSS      X9, (DI)(CX*1)
+	VMOVSS      (DI)(CX*2), X9
+	VFMADD231SS X5, X0, X9
+	VMOVSS      (R10)(CX*2), X10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_s_l2_2
+	VMOVSS      c2+144(FP), X11
+	VFMADD231SS X10, X11, X9
+
+r4_s_l2_2:
+	VADDSS      X9, X10, X10
+	VMOVSS      X10, (R10)(CX*2)
+	VMOVSS      mu+160(FP), X11
+	VMULSS      X11, X9, X9
+	VMOVSS      X9, (DI)(CX*2)
+	VMOVSS      (DI)(DX*1), X9
+	VFMADD231SS X7, X0, X9
+	VMOVSS      (R10)(DX*1), X10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_s_l2_3
+	VMOVSS      c2+144(FP), X11
+	VFMADD231SS X10, X11, X9
+
+r4_s_l2_3:
+	VADDSS X9, X10, X10
+	VMOVSS X10, (R10)(DX*1)
+	VMOVSS mu+160(FP), X11
+	VMULSS X11, X9, X9
+	VMOVSS X9, (DI)(DX*1)
+	ADDQ   $0x00000004, DI
+	ADDQ   $0x00000004, R8
+	DECQ   R9
+	JNZ    r4_scol
+
+r4_next:
+	LEAQ (AX)(CX*4), AX
+	ADDQ $0x00000010, BX
+	SUBQ $0x00000004, SI
+	JMP  r4_rows
+
+	// Passes of 3 rows of g, 2 vectors per row per block.
+r3_rows:
+	CMPQ         SI, $0x00000003
+	JB           r2_rows
+	VBROADCASTSS alpha+32(FP), Y0
+	MOVQ         AX, DX
+	XORL         DI, DI
+	MOVQ         m+112(FP), R8
+	CMPQ         R8, $0x00000010
+	JB           r3_single
+
+r3_wide:
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r3_wide_update
+
+r3_wide_samples:
+	MOVQ         (R9), R12
+	VMOVUPS      (R12)(DI*1), Y7
+	VMOVUPS      32(R12)(DI*1), Y8
+	VMOVSS       (R10), X9
+	VBROADCASTSS X9, Y9
+	VFMADD231PS  Y9, Y7, Y1
+	VFMADD231PS  Y9, Y8, Y2
+	VMOVSS       4(R10), X9
+	VBROADCASTSS X9, Y9
+	VFMADD231PS  Y9, Y7, Y3
+	VFMADD231PS  Y9, Y8, Y4
+	VMOVSS       8(R10), X9
+	VBROADCASTSS X9, Y9
+	VFMADD231PS  Y9, Y7, Y5
+	VFMADD231PS  Y9, Y8, Y6
+	ADDQ         $0x00000008, R9
+	ADDQ         8(SP), R10
+	DECQ         R11
+	JNZ          r3_wide_samples
+
+r3_wide_update:
+	MOVQ         16(SP), R9
+	ADDQ         DX, R9
+	VMOVUPS      (DX), Y7
+	VFMADD231PS  Y1, Y0, Y7
+	VMOVUPS      (R9), Y8
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_0_0
+	VBROADCASTSS c2+144(FP), Y9
+	VFMADD231PS  Y8, Y9, Y7
+
+r3_wide_l2_0_0:
+	VADDPS       Y7, Y8, Y8
+	VMOVUPS      Y8, (R9)
+	VBROADCASTSS mu+160(FP), Y9
+	VMULPS       Y9, Y7, Y7
+	VMOVUPS      Y7, (DX)
+	VMOVUPS      32(DX), Y7
+	VFMADD231PS  Y2, Y0, Y7
+	VMOVUPS      32(R9), Y8
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_0_1
+	VBROADCASTSS c2+144(FP), Y9
+	VFMADD231PS  Y8, Y9, Y7
+
+r3_wide_l2_0_1:
+	VADDPS       Y7, Y8, Y8
+	VMOVUPS      Y8, 32(R9)
+	VBROADCASTSS mu+160(FP), Y9
+	VMULPS       Y9, Y7, Y7
+	VMOVUPS      Y7, 32(DX)
+	VMOVUPS      (DX)(CX*1), Y7
+	VFMADD231PS  Y3, Y0, Y7
+	VMOVUPS      (R9)(CX*1), Y8
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_1_0
+	VBROADCASTSS c2+144(FP), Y9
+	VFMADD231PS  Y8, Y9, Y7
+
+r3_wide_l2_1_0:
+	VADDPS       Y7, Y8, Y8
+	VMOVUPS      Y8, (R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Y9
+	VMULPS       Y9, Y7, Y7
+	VMOVUPS      Y7, (DX)(CX*1)
+	VMOVUPS      32(DX)(CX*1), Y7
+	VFMADD231PS  Y4, Y0, Y7
+	VMOVUPS      32(R9)(CX*1), Y8
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_1_1
+	VBROADCASTSS c2+144(FP), Y9
+	VFMADD231PS  Y8, Y9, Y7
+
+r3_wide_l2_1_1:
+	VADDPS       Y7, Y8, Y8
+	VMOVUPS      Y8, 32(R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Y9
+	VMULPS       Y9, Y7, Y7
+	VMOVUPS      Y7, 32(DX)(CX*1)
+	VMOVUPS      (DX)(CX*2), Y7
+	VFMADD231PS  Y5, Y0, Y7
+	VMOVUPS      (R9)(CX*2), Y8
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_2_0
+	VBROADCASTSS c2+144(FP), Y9
+	VFMADD231PS  Y8, Y9, Y7
+
+r3_wide_l2_2_0:
+	VADDPS       Y7, Y8, Y8
+	VMOVUPS      Y8, (R9)(CX*2)
+	VBROADCASTSS mu+160(FP), Y9
+	VMULPS       Y9, Y7, Y7
+	VMOVUPS      Y7, (DX)(CX*2)
+	VMOVUPS      32(DX)(CX*2), Y7
+	VFMADD231PS  Y6, Y0, Y7
+	VMOVUPS      32(R9)(CX*2), Y8
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_2_1
+	VBROADCASTSS c2+144(FP), Y9
+	VFMADD231PS  Y8, Y9, Y7
+
+r3_wide_l2_2_1:
+	VADDPS       Y7, Y8, Y8
+	VMOVUPS      Y8, 32(R9)(CX*2)
+	VBROADCASTSS mu+160(FP), Y9
+	VMULPS       Y9, Y7, Y7
+	VMOVUPS      Y7, 32(DX)(CX*2)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, DI
+	SUBQ         $0x00000010, R8
+	CMPQ         R8, $0x00000010
+	JAE          r3_wide
+
+r3_single:
+	CMPQ   R8, $0x00000008
+	JB     r3_cols
+	VXORPS Y1, Y1, Y1
+	VXORPS Y3, Y3, Y3
+	VXORPS Y5, Y5, Y5
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r3_one_update
+
+r3_one_samples:
+	MOVQ         (R9), R12
+	VMOVUPS      (R12)(DI*1), Y7
+	VMOVSS       (R10), X9
+	VBROADCASTSS X9, Y9
+	VFMADD231PS  Y9, Y7, Y1
+	VMOVSS       4(R10), X9
+	VBROADCASTSS X9, Y9
+	VFMADD231PS  Y9, Y7, Y3
+	VMOVSS       8(R10), X9
+	VBROADCASTSS X9, Y9
+	VFMADD231PS  Y9, Y7, Y5
+	ADDQ         $0x00000008, R9
+	ADDQ         8(SP), R10
+	DECQ         R11
+	JNZ          r3_one_samples
+
+r3_one_update:
+	MOVQ         16(SP), R9
+	ADDQ         DX, R9
+	VMOVUPS      (DX), Y7
+	VFMADD231PS  Y1, Y0, Y7
+	VMOVUPS      (R9), Y8
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_one_l2_0_0
+	VBROADCASTSS c2+144(FP), Y9
+	VFMADD231PS  Y8, Y9, Y7
+
+r3_one_l2_0_0:
+	VADDPS       Y7, Y8, Y8
+	VMOVUPS      Y8, (R9)
+	VBROADCASTSS mu+160(FP), Y9
+	VMULPS       Y9, Y7, Y7
+	VMOVUPS      Y7, (DX)
+	VMOVUPS      (DX)(CX*1), Y7
+	VFMADD231PS  Y3, Y0, Y7
+	VMOVUPS      (R9)(CX*1), Y8
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_one_l2_1_0
+	VBROADCASTSS c2+144(FP), Y9
+	VFMADD231PS  Y8, Y9, Y7
+
+r3_one_l2_1_0:
+	VADDPS       Y7, Y8, Y8
+	VMOVUPS      Y8, (R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Y9
+	VMULPS       Y9, Y7, Y7
+	VMOVUPS      Y7, (DX)(CX*1)
+	VMOVUPS      (DX)(CX*2), Y7
+	VFMADD231PS  Y5, Y0, Y7
+	VMOVUPS      (R9)(CX*2), Y8
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_one_l2_2_0
+	VBROADCASTSS c2+144(FP), Y9
+	VFMADD231PS  Y8, Y9, Y7
+
+r3_one_l2_2_0:
+	VADDPS       Y7, Y8, Y8
+	VMOVUPS      Y8, (R9)(CX*2)
+	VBROADCASTSS mu+160(FP), Y9
+	VMULPS       Y9, Y7, Y7
+	VMOVUPS      Y7, (DX)(CX*2)
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, DI
+	SUBQ         $0x00000008, R8
+	JMP          r3_single
+
+r3_cols:
+	TESTQ R8, R8
+	JZ    r3_next
+
+r3_scol:
+	VXORPS Y1, Y1, Y1
+	VXORPS Y3, Y3, Y3
+	VXORPS Y5, Y5, Y5
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r3_supdate
+
+r3_ssamples:
+	MOVQ        (R9), R12
+	VMOVSS      (R12)(DI*1), X7
+	VMOVSS      (R10), X9
+	VFMADD231SS X9, X7, X1
+	VMOVSS      4(R10), X9
+	VFMADD231SS X9, X7, X3
+	VMOVSS      8(R10), X9
+	VFMADD231SS X9, X7, X5
+	ADDQ        $0x00000008, R9
+	ADDQ        8(SP), R10
+	DECQ        R11
+	JNZ         r3_ssamples
+
+r3_supdate:
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	VMOVSS      (DX), X7
+	VFMADD231SS X1, X0, X7
+	VMOVSS      (R9), X8
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_s_l2_0
+	VMOVSS      c2+144(FP), X9
+	VFMADD231SS X8, X9, X7
+
+r3_s_l2_0:
+	VADDSS      X7, X8, X8
+	VMOVSS      X8, (R9)
+	VMOVSS      mu+160(FP), X9
+	VMULSS      X9, X7, X7
+	VMOVSS      X7, (DX)
+	VMOVSS      (DX)(CX*1), X7
+	VFMADD231SS X3, X0, X7
+	VMOVSS      (R9)(CX*1), X8
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_s_l2_1
+	VMOVSS      c2+144(FP), X9
+	VFMADD231SS X8, X9, X7
+
+r3_s_l2_1:
+	VADDSS      X7, X8, X8
+	VMOVSS      X8, (R9)(CX*1)
+	VMOVSS      mu+160(FP), X9
+	VMULSS      X9, X7, X7
+	VMOVSS      X7, (DX)(CX*1)
+	VMOVSS      (DX)(CX*2), X7
+	VFMADD231SS X5, X0, X7
+	VMOVSS      (R9)(CX*2), X8
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_s_l2_2
+	VMOVSS      c2+144(FP), X9
+	VFMADD231SS X8, X9, X7
+
+r3_s_l2_2:
+	VADDSS X7, X8, X8
+	VMOVSS X8, (R9)(CX*2)
+	VMOVSS mu+160(FP), X9
+	VMULSS X9, X7, X7
+	VMOVSS X7, (DX)(CX*2)
+	ADDQ   $0x00000004, DX
+	ADDQ   $0x00000004, DI
+	DECQ   R8
+	JNZ    r3_scol
+
+r3_next:
+	IMUL3Q $0x00000003, CX, R8
+	ADDQ   R8, AX
+	ADDQ   $0x0000000c, BX
+	SUBQ   $0x00000003, SI
+	JMP    r3_rows
+
+	// Passes of 2 rows of g, 2 vectors per row per block.
+r2_rows:
+	CMPQ         SI, $0x00000002
+	JB           r1_rows
+	VBROADCASTSS alpha+32(FP), Y0
+	MOVQ         AX, DX
+	XORL         DI, DI
+	MOVQ         m+112(FP), R8
+	CMPQ         R8, $0x00000010
+	JB           r2_single
+
+r2_wide:
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r2_wide_update
+
+r2_wide_samples:
+	MOVQ         (R9), R12
+	VMOVUPS      (R12)(DI*1), Y5
+	VMOVUPS      32(R12)(DI*1), Y6
+	VMOVSS       (R10), X7
+	VBROADCASTSS X7, Y7
+	VFMADD231PS  Y7, Y5, Y1
+	VFMADD231PS  Y7, Y6, Y2
+	VMOVSS       4(R10), X7
+	VBROADCASTSS X7, Y7
+	VFMADD231PS  Y7, Y5, Y3
+	VFMADD231PS  Y7, Y6, Y4
+	ADDQ         $0x00000008, R9
+	ADDQ         8(SP), R10
+	DECQ         R11
+	JNZ          r2_wide_samples
+
+r2_wide_update:
+	MOVQ         16(SP), R9
+	ADDQ         DX, R9
+	VMOVUPS      (DX), Y5
+	VFMADD231PS  Y1, Y0, Y5
+	VMOVUPS      (R9), Y6
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_wide_l2_0_0
+	VBROADCASTSS c2+144(FP), Y7
+	VFMADD231PS  Y6, Y7, Y5
+
+r2_wide_l2_0_0:
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, (R9)
+	VBROADCASTSS mu+160(FP), Y7
+	VMULPS       Y7, Y5, Y5
+	VMOVUPS      Y5, (DX)
+	VMOVUPS      32(DX), Y5
+	VFMADD231PS  Y2, Y0, Y5
+	VMOVUPS      32(R9), Y6
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_wide_l2_0_1
+	VBROADCASTSS c2+144(FP), Y7
+	VFMADD231PS  Y6, Y7, Y5
+
+r2_wide_l2_0_1:
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, 32(R9)
+	VBROADCASTSS mu+160(FP), Y7
+	VMULPS       Y7, Y5, Y5
+	VMOVUPS      Y5, 32(DX)
+	VMOVUPS      (DX)(CX*1), Y5
+	VFMADD231PS  Y3, Y0, Y5
+	VMOVUPS      (R9)(CX*1), Y6
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_wide_l2_1_0
+	VBROADCASTSS c2+144(FP), Y7
+	VFMADD231PS  Y6, Y7, Y5
+
+r2_wide_l2_1_0:
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, (R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Y7
+	VMULPS       Y7, Y5, Y5
+	VMOVUPS      Y5, (DX)(CX*1)
+	VMOVUPS      32(DX)(CX*1), Y5
+	VFMADD231PS  Y4, Y0, Y5
+	VMOVUPS      32(R9)(CX*1), Y6
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_wide_l2_1_1
+	VBROADCASTSS c2+144(FP), Y7
+	VFMADD231PS  Y6, Y7, Y5
+
+r2_wide_l2_1_1:
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, 32(R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Y7
+	VMULPS       Y7, Y5, Y5
+	VMOVUPS      Y5, 32(DX)(CX*1)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, DI
+	SUBQ         $0x00000010, R8
+	CMPQ         R8, $0x00000010
+	JAE          r2_wide
+
+r2_single:
+	CMPQ   R8, $0x00000008
+	JB     r2_cols
+	VXORPS Y1, Y1, Y1
+	VXORPS Y3, Y3, Y3
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r2_one_update
+
+r2_one_samples:
+	MOVQ         (R9), R12
+	VMOVUPS      (R12)(DI*1), Y5
+	VMOVSS       (R10), X7
+	VBROADCASTSS X7, Y7
+	VFMADD231PS  Y7, Y5, Y1
+	VMOVSS       4(R10), X7
+	VBROADCASTSS X7, Y7
+	VFMADD231PS  Y7, Y5, Y3
+	ADDQ         $0x00000008, R9
+	ADDQ         8(SP), R10
+	DECQ         R11
+	JNZ          r2_one_samples
+
+r2_one_update:
+	MOVQ         16(SP), R9
+	ADDQ         DX, R9
+	VMOVUPS      (DX), Y5
+	VFMADD231PS  Y1, Y0, Y5
+	VMOVUPS      (R9), Y6
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_one_l2_0_0
+	VBROADCASTSS c2+144(FP), Y7
+	VFMADD231PS  Y6, Y7, Y5
+
+r2_one_l2_0_0:
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, (R9)
+	VBROADCASTSS mu+160(FP), Y7
+	VMULPS       Y7, Y5, Y5
+	VMOVUPS      Y5, (DX)
+	VMOVUPS      (DX)(CX*1), Y5
+	VFMADD231PS  Y3, Y0, Y5
+	VMOVUPS      (R9)(CX*1), Y6
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_one_l2_1_0
+	VBROADCASTSS c2+144(FP), Y7
+	VFMADD231PS  Y6, Y7, Y5
+
+r2_one_l2_1_0:
+	VADDPS       Y5, Y6, Y6
+	VMOVUPS      Y6, (R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Y7
+	VMULPS       Y7, Y5, Y5
+	VMOVUPS      Y5, (DX)(CX*1)
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, DI
+	SUBQ         $0x00000008, R8
+	JMP          r2_single
+
+r2_cols:
+	TESTQ R8, R8
+	JZ    r2_next
+
+r2_scol:
+	VXORPS Y1, Y1, Y1
+	VXORPS Y3, Y3, Y3
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r2_supdate
+
+r2_ssamples:
+	MOVQ        (R9), R12
+	VMOVSS      (R12)(DI*1), X5
+	VMOVSS      (R10), X7
+	VFMADD231SS X7, X5, X1
+	VMOVSS      4(R10), X7
+	VFMADD231SS X7, X5, X3
+	ADDQ        $0x00000008, R9
+	ADDQ        8(SP), R10
+	DECQ        R11
+	JNZ         r2_ssamples
+
+r2_supdate:
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	VMOVSS      (DX), X5
+	VFMADD231SS X1, X0, X5
+	VMOVSS      (R9), X6
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_s_l2_0
+	VMOVSS      c2+144(FP), X7
+	VFMADD231SS X6, X7, X5
+
+r2_s_l2_0:
+	VADDSS      X5, X6, X6
+	VMOVSS      X6, (R9)
+	VMOVSS      mu+160(FP), X7
+	VMULSS      X7, X5, X5
+	VMOVSS      X5, (DX)
+	VMOVSS      (DX)(CX*1), X5
+	VFMADD231SS X3, X0, X5
+	VMOVSS      (R9)(CX*1), X6
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_s_l2_1
+	VMOVSS      c2+144(FP), X7
+	VFMADD231SS X6, X7, X5
+
+r2_s_l2_1:
+	VADDSS X5, X6, X6
+	VMOVSS X6, (R9)(CX*1)
+	VMOVSS mu+160(FP), X7
+	VMULSS X7, X5, X5
+	VMOVSS X5, (DX)(CX*1)
+	ADDQ   $0x00000004, DX
+	ADDQ   $0x00000004, DI
+	DECQ   R8
+	JNZ    r2_scol
+
+r2_next:
+	LEAQ (AX)(CX*2), AX
+	ADDQ $0x00000008, BX
+	SUBQ $0x00000002, SI
+	JMP  r2_rows
+
+	// Passes of 1 rows of g, 2 vectors per row per block.
+r1_rows:
+	CMPQ         SI, $0x00000001
+	JB           done
+	VBROADCASTSS alpha+32(FP), Y0
+	MOVQ         AX, DX
+	XORL         DI, DI
+	MOVQ         m+112(FP), R8
+	CMPQ         R8, $0x00000010
+	JB           r1_single
+
+r1_wide:
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r1_wide_update
+
+r1_wide_samples:
+	MOVQ         (R9), R12
+	VMOVUPS      (R12)(DI*1), Y3
+	VMOVUPS      32(R12)(DI*1), Y4
+	VMOVSS       (R10), X5
+	VBROADCASTSS X5, Y5
+	VFMADD231PS  Y5, Y3, Y1
+	VFMADD231PS  Y5, Y4, Y2
+	ADDQ         $0x00000008, R9
+	ADDQ         8(SP), R10
+	DECQ         R11
+	JNZ          r1_wide_samples
+
+r1_wide_update:
+	MOVQ         16(SP), R9
+	ADDQ         DX, R9
+	VMOVUPS      (DX), Y3
+	VFMADD231PS  Y1, Y0, Y3
+	VMOVUPS      (R9), Y4
+	CMPQ         l2+152(FP), $0x00
+	JE           r1_wide_l2_0_0
+	VBROADCASTSS c2+144(FP), Y5
+	VFMADD231PS  Y4, Y5, Y3
+
+r1_wide_l2_0_0:
+	VADDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, (R9)
+	VBROADCASTSS mu+160(FP), Y5
+	VMULPS       Y5, Y3, Y3
+	VMOVUPS      Y3, (DX)
+	VMOVUPS      32(DX), Y3
+	VFMADD231PS  Y2, Y0, Y3
+	VMOVUPS      32(R9), Y4
+	CMPQ         l2+152(FP), $0x00
+	JE           r1_wide_l2_0_1
+	VBROADCASTSS c2+144(FP), Y5
+	VFMADD231PS  Y4, Y5, Y3
+
+r1_wide_l2_0_1:
+	VADDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, 32(R9)
+	VBROADCASTSS mu+160(FP), Y5
+	VMULPS       Y5, Y3, Y3
+	VMOVUPS      Y3, 32(DX)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, DI
+	SUBQ         $0x00000010, R8
+	CMPQ         R8, $0x00000010
+	JAE          r1_wide
+
+r1_single:
+	CMPQ   R8, $0x00000008
+	JB     r1_cols
+	VXORPS Y1, Y1, Y1
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r1_one_update
+
+r1_one_samples:
+	MOVQ         (R9), R12
+	VMOVUPS      (R12)(DI*1), Y3
+	VMOVSS       (R10), X5
+	VBROADCASTSS X5, Y5
+	VFMADD231PS  Y5, Y3, Y1
+	ADDQ         $0x00000008, R9
+	ADDQ         8(SP), R10
+	DECQ         R11
+	JNZ          r1_one_samples
+
+r1_one_update:
+	MOVQ         16(SP), R9
+	ADDQ         DX, R9
+	VMOVUPS      (DX), Y3
+	VFMADD231PS  Y1, Y0, Y3
+	VMOVUPS      (R9), Y4
+	CMPQ         l2+152(FP), $0x00
+	JE           r1_one_l2_0_0
+	VBROADCASTSS c2+144(FP), Y5
+	VFMADD231PS  Y4, Y5, Y3
+
+r1_one_l2_0_0:
+	VADDPS       Y3, Y4, Y4
+	VMOVUPS      Y4, (R9)
+	VBROADCASTSS mu+160(FP), Y5
+	VMULPS       Y5, Y3, Y3
+	VMOVUPS      Y3, (DX)
+	ADDQ         $0x00000020, DX
+	ADDQ         $0x00000020, DI
+	SUBQ         $0x00000008, R8
+	JMP          r1_single
+
+r1_cols:
+	TESTQ R8, R8
+	JZ    r1_next
+
+r1_scol:
+	VXORPS Y1, Y1, Y1
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r1_supdate
+
+r1_ssamples:
+	MOVQ        (R9), R12
+	VMOVSS      (R12)(DI*1), X3
+	VMOVSS      (R10), X5
+	VFMADD231SS X5, X3, X1
+	ADDQ        $0x00000008, R9
+	ADDQ        8(SP), R10
+	DECQ        R11
+	JNZ         r1_ssamples
+
+r1_supdate:
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	VMOVSS      (DX), X3
+	VFMADD231SS X1, X0, X3
+	VMOVSS      (R9), X4
+	CMPQ        l2+152(FP), $0x00
+	JE          r1_s_l2_0
+	VMOVSS      c2+144(FP), X5
+	VFMADD231SS X4, X5, X3
+
+r1_s_l2_0:
+	VADDSS X3, X4, X4
+	VMOVSS X4, (R9)
+	VMOVSS mu+160(FP), X5
+	VMULSS X5, X3, X3
+	VMOVSS X3, (DX)
+	ADDQ   $0x00000004, DX
+	ADDQ   $0x00000004, DI
+	DECQ   R8
+	JNZ    r1_scol
+
+r1_next:
+	LEAQ (AX)(CX*1), AX
+	ADDQ $0x00000004, BX
+	SUBQ $0x00000001, SI
+	JMP  r1_rows
+
+done:
+	VZEROUPPER
+	RET
+
+// func AddMatMulTNGatherSGDAVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n int, k int, m int, w []float32, c2 float32, l2 int, mu float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·AddMatMulTNGatherSGDAVX512(SB), NOSPLIT, $24-164
+	MOVQ  w_base+120(FP), AX
+	MOVQ  g_base+0(FP), CX
+	SUBQ  CX, AX
+	MOVQ  AX, 16(SP)
+	MOVQ  dstride+64(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  AX, 8(SP)
+	MOVQ  g_base+0(FP), AX
+	MOVQ  gstride+24(FP), CX
+	SHLQ  $0x02, CX
+	LEAQ  (CX)(CX*2), DX
+	MOVQ  d_base+40(FP), BX
+	MOVQ  k+104(FP), SI
+	MOVQ  m+112(FP), DI
+	ANDQ  $0x0000000f, DI
+	MOVL  $0xffffffff, R8
+	BZHIL DI, R8, R8
+	KMOVW R8, K1
+
+	// Passes of 5 rows of g, 4 vectors per row per block.
+r5_rows:
+	CMPQ         SI, $0x00000005
+	JB           r4_rows
+	VBROADCASTSS alpha+32(FP), Z0
+	MOVQ         AX, DI
+	XORL         R8, R8
+	MOVQ         m+112(FP), R9
+	CMPQ         R9, $0x00000040
+	JB           r5_single
+
+r5_wide:
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	MOVQ   xp_base+72(FP), R10
+	MOVQ   BX, R11
+	MOVQ   n+96(FP), R12
+	TESTQ  R12, R12
+	JZ     r5_wide_update
+
+r5_wide_samples:
+	MOVQ             (R10), R13
+	VMOVUPS          (R13)(R8*1), Z21
+	VMOVUPS          64(R13)(R8*1), Z22
+	VMOVUPS          128(R13)(R8*1), Z23
+	VMOVUPS          192(R13)(R8*1), Z24
+	VFMADD231PS.BCST (R11), Z21, Z1
+	VFMADD231PS.BCST (R11), Z22, Z2
+	VFMADD231PS.BCST (R11), Z23, Z3
+	VFMADD231PS.BCST (R11), Z24, Z4
+	VFMADD231PS.BCST 4(R11), Z21, Z5
+	VFMADD231PS.BCST 4(R11), Z22, Z6
+	VFMADD231PS.BCST 4(R11), Z23, Z7
+	VFMADD231PS.BCST 4(R11), Z24, Z8
+	VFMADD231PS.BCST 8(R11), Z21, Z9
+	VFMADD231PS.BCST 8(R11), Z22, Z10
+	VFMADD231PS.BCST 8(R11), Z23, Z11
+	VFMADD231PS.BCST 8(R11), Z24, Z12
+	VFMADD231PS.BCST 12(R11), Z21, Z13
+	VFMADD231PS.BCST 12(R11), Z22, Z14
+	VFMADD231PS.BCST 12(R11), Z23, Z15
+	VFMADD231PS.BCST 12(R11), Z24, Z16
+	VFMADD231PS.BCST 16(R11), Z21, Z17
+	VFMADD231PS.BCST 16(R11), Z22, Z18
+	VFMADD231PS.BCST 16(R11), Z23, Z19
+	VFMADD231PS.BCST 16(R11), Z24, Z20
+	ADDQ             $0x00000008, R10
+	ADDQ             8(SP), R11
+	DECQ             R12
+	JNZ              r5_wide_samples
+
+r5_wide_update:
+	MOVQ         16(SP), R10
+	ADDQ         DI, R10
+	VMOVUPS      (DI), Z21
+	VFMADD231PS  Z1, Z0, Z21
+	VMOVUPS      (R10), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_0_0
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_0_0:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, (R10)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, (DI)
+	VMOVUPS      64(DI), Z21
+	VFMADD231PS  Z2, Z0, Z21
+	VMOVUPS      64(R10), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_0_1
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_0_1:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, 64(R10)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, 64(DI)
+	VMOVUPS      128(DI), Z21
+	VFMADD231PS  Z3, Z0, Z21
+	VMOVUPS      128(R10), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_0_2
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_0_2:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, 128(R10)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, 128(DI)
+	VMOVUPS      192(DI), Z21
+	VFMADD231PS  Z4, Z0, Z21
+	VMOVUPS      192(R10), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_0_3
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_0_3:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, 192(R10)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, 192(DI)
+	VMOVUPS      (DI)(CX*1), Z21
+	VFMADD231PS  Z5, Z0, Z21
+	VMOVUPS      (R10)(CX*1), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_1_0
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_1_0:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, (R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, (DI)(CX*1)
+	VMOVUPS      64(DI)(CX*1), Z21
+	VFMADD231PS  Z6, Z0, Z21
+	VMOVUPS      64(R10)(CX*1), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_1_1
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_1_1:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, 64(R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, 64(DI)(CX*1)
+	VMOVUPS      128(DI)(CX*1), Z21
+	VFMADD231PS  Z7, Z0, Z21
+	VMOVUPS      128(R10)(CX*1), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_1_2
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_1_2:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, 128(R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, 128(DI)(CX*1)
+	VMOVUPS      192(DI)(CX*1), Z21
+	VFMADD231PS  Z8, Z0, Z21
+	VMOVUPS      192(R10)(CX*1), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_1_3
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_1_3:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, 192(R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, 192(DI)(CX*1)
+	VMOVUPS      (DI)(CX*2), Z21
+	VFMADD231PS  Z9, Z0, Z21
+	VMOVUPS      (R10)(CX*2), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_2_0
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_2_0:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, (R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, (DI)(CX*2)
+	VMOVUPS      64(DI)(CX*2), Z21
+	VFMADD231PS  Z10, Z0, Z21
+	VMOVUPS      64(R10)(CX*2), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_2_1
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_2_1:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, 64(R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, 64(DI)(CX*2)
+	VMOVUPS      128(DI)(CX*2), Z21
+	VFMADD231PS  Z11, Z0, Z21
+	VMOVUPS      128(R10)(CX*2), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_2_2
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_2_2:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, 128(R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, 128(DI)(CX*2)
+	VMOVUPS      192(DI)(CX*2), Z21
+	VFMADD231PS  Z12, Z0, Z21
+	VMOVUPS      192(R10)(CX*2), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_2_3
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_2_3:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, 192(R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, 192(DI)(CX*2)
+	VMOVUPS      (DI)(DX*1), Z21
+	VFMADD231PS  Z13, Z0, Z21
+	VMOVUPS      (R10)(DX*1), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_3_0
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_3_0:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, (R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, (DI)(DX*1)
+	VMOVUPS      64(DI)(DX*1), Z21
+	VFMADD231PS  Z14, Z0, Z21
+	VMOVUPS      64(R10)(DX*1), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_3_1
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_3_1:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, 64(R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, 64(DI)(DX*1)
+	VMOVUPS      128(DI)(DX*1), Z21
+	VFMADD231PS  Z15, Z0, Z21
+	VMOVUPS      128(R10)(DX*1), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_3_2
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_3_2:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, 128(R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, 128(DI)(DX*1)
+	VMOVUPS      192(DI)(DX*1), Z21
+	VFMADD231PS  Z16, Z0, Z21
+	VMOVUPS      192(R10)(DX*1), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_3_3
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_3_3:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, 192(R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, 192(DI)(DX*1)
+	VMOVUPS      (DI)(CX*4), Z21
+	VFMADD231PS  Z17, Z0, Z21
+	VMOVUPS      (R10)(CX*4), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_4_0
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_4_0:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, (R10)(CX*4)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, (DI)(CX*4)
+	VMOVUPS      64(DI)(CX*4), Z21
+	VFMADD231PS  Z18, Z0, Z21
+	VMOVUPS      64(R10)(CX*4), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_4_1
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_4_1:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, 64(R10)(CX*4)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, 64(DI)(CX*4)
+	VMOVUPS      128(DI)(CX*4), Z21
+	VFMADD231PS  Z19, Z0, Z21
+	VMOVUPS      128(R10)(CX*4), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_4_2
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_4_2:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, 128(R10)(CX*4)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, 128(DI)(CX*4)
+	VMOVUPS      192(DI)(CX*4), Z21
+	VFMADD231PS  Z20, Z0, Z21
+	VMOVUPS      192(R10)(CX*4), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_wide_l2_4_3
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_wide_l2_4_3:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, 192(R10)(CX*4)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, 192(DI)(CX*4)
+	ADDQ         $0x00000100, DI
+	ADDQ         $0x00000100, R8
+	SUBQ         $0x00000040, R9
+	CMPQ         R9, $0x00000040
+	JAE          r5_wide
+
+r5_single:
+	CMPQ   R9, $0x00000010
+	JB     r5_cols
+	VPXORD Z1, Z1, Z1
+	VPXORD Z5, Z5, Z5
+	VPXORD Z9, Z9, Z9
+	VPXORD Z13, Z13, Z13
+	VPXORD Z17, Z17, Z17
+	MOVQ   xp_base+72(FP), R10
+	MOVQ   BX, R11
+	MOVQ   n+96(FP), R12
+	TESTQ  R12, R12
+	JZ     r5_one_update
+
+r5_one_samples:
+	MOVQ             (R10), R13
+	VMOVUPS          (R13)(R8*1), Z21
+	VFMADD231PS.BCST (R11), Z21, Z1
+	VFMADD231PS.BCST 4(R11), Z21, Z5
+	VFMADD231PS.BCST 8(R11), Z21, Z9
+	VFMADD231PS.BCST 12(R11), Z21, Z13
+	VFMADD231PS.BCST 16(R11), Z21, Z17
+	ADDQ             $0x00000008, R10
+	ADDQ             8(SP), R11
+	DECQ             R12
+	JNZ              r5_one_samples
+
+r5_one_update:
+	MOVQ         16(SP), R10
+	ADDQ         DI, R10
+	VMOVUPS      (DI), Z21
+	VFMADD231PS  Z1, Z0, Z21
+	VMOVUPS      (R10), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_one_l2_0_0
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_one_l2_0_0:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, (R10)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, (DI)
+	VMOVUPS      (DI)(CX*1), Z21
+	VFMADD231PS  Z5, Z0, Z21
+	VMOVUPS      (R10)(CX*1), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_one_l2_1_0
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_one_l2_1_0:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, (R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, (DI)(CX*1)
+	VMOVUPS      (DI)(CX*2), Z21
+	VFMADD231PS  Z9, Z0, Z21
+	VMOVUPS      (R10)(CX*2), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_one_l2_2_0
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_one_l2_2_0:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, (R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, (DI)(CX*2)
+	VMOVUPS      (DI)(DX*1), Z21
+	VFMADD231PS  Z13, Z0, Z21
+	VMOVUPS      (R10)(DX*1), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_one_l2_3_0
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_one_l2_3_0:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, (R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, (DI)(DX*1)
+	VMOVUPS      (DI)(CX*4), Z21
+	VFMADD231PS  Z17, Z0, Z21
+	VMOVUPS      (R10)(CX*4), Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_one_l2_4_0
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_one_l2_4_0:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, (R10)(CX*4)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, (DI)(CX*4)
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x00000040, R8
+	SUBQ         $0x00000010, R9
+	JMP          r5_single
+
+r5_cols:
+	TESTQ  R9, R9
+	JZ     r5_next
+	VPXORD Z1, Z1, Z1
+	VPXORD Z5, Z5, Z5
+	VPXORD Z9, Z9, Z9
+	VPXORD Z13, Z13, Z13
+	VPXORD Z17, Z17, Z17
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r5_tail_update
+
+r5_tail_samples:
+	MOVQ             (R9), R12
+	VMOVUPS.Z        (R12)(R8*1), K1, Z21
+	VFMADD231PS.BCST (R10), Z21, Z1
+	VFMADD231PS.BCST 4(R10), Z21, Z5
+	VFMADD231PS.BCST 8(R10), Z21, Z9
+	VFMADD231PS.BCST 12(R10), Z21, Z13
+	VFMADD231PS.BCST 16(R10), Z21, Z17
+	ADDQ             $0x00000008, R9
+	ADDQ             8(SP), R10
+	DECQ             R11
+	JNZ              r5_tail_samples
+
+r5_tail_update:
+	MOVQ         16(SP), R8
+	ADDQ         DI, R8
+	VMOVUPS.Z    (DI), K1, Z21
+	VFMADD231PS  Z1, Z0, Z21
+	VMOVUPS.Z    (R8), K1, Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_tail_l2_0_0
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_tail_l2_0_0:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, K1, (R8)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, K1, (DI)
+	VMOVUPS.Z    (DI)(CX*1), K1, Z21
+	VFMADD231PS  Z5, Z0, Z21
+	VMOVUPS.Z    (R8)(CX*1), K1, Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_tail_l2_1_0
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_tail_l2_1_0:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, K1, (R8)(CX*1)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, K1, (DI)(CX*1)
+	VMOVUPS.Z    (DI)(CX*2), K1, Z21
+	VFMADD231PS  Z9, Z0, Z21
+	VMOVUPS.Z    (R8)(CX*2), K1, Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_tail_l2_2_0
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_tail_l2_2_0:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, K1, (R8)(CX*2)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, K1, (DI)(CX*2)
+	VMOVUPS.Z    (DI)(DX*1), K1, Z21
+	VFMADD231PS  Z13, Z0, Z21
+	VMOVUPS.Z    (R8)(DX*1), K1, Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_tail_l2_3_0
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_tail_l2_3_0:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, K1, (R8)(DX*1)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, K1, (DI)(DX*1)
+	VMOVUPS.Z    (DI)(CX*4), K1, Z21
+	VFMADD231PS  Z17, Z0, Z21
+	VMOVUPS.Z    (R8)(CX*4), K1, Z22
+	CMPQ         l2+152(FP), $0x00
+	JE           r5_tail_l2_4_0
+	VBROADCASTSS c2+144(FP), Z25
+	VFMADD231PS  Z22, Z25, Z21
+
+r5_tail_l2_4_0:
+	VADDPS       Z21, Z22, Z22
+	VMOVUPS      Z22, K1, (R8)(CX*4)
+	VBROADCASTSS mu+160(FP), Z25
+	VMULPS       Z25, Z21, Z21
+	VMOVUPS      Z21, K1, (DI)(CX*4)
+
+r5_next:
+	IMUL3Q $0x00000005, CX, R9
+	ADDQ   R9, AX
+	ADDQ   $0x00000014, BX
+	SUBQ   $0x00000005, SI
+	JMP    r5_rows
+
+	// Passes of 4 rows of g, 4 vectors per row per block.
+r4_rows:
+	CMPQ         SI, $0x00000004
+	JB           r3_rows
+	VBROADCASTSS alpha+32(FP), Z0
+	MOVQ         AX, DI
+	XORL         R8, R8
+	MOVQ         m+112(FP), R9
+	CMPQ         R9, $0x00000040
+	JB           r4_single
+
+r4_wide:
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	MOVQ   xp_base+72(FP), R10
+	MOVQ   BX, R11
+	MOVQ   n+96(FP), R12
+	TESTQ  R12, R12
+	JZ     r4_wide_update
+
+r4_wide_samples:
+	MOVQ             (R10), R13
+	VMOVUPS          (R13)(R8*1), Z17
+	VMOVUPS          64(R13)(R8*1), Z18
+	VMOVUPS          128(R13)(R8*1), Z19
+	VMOVUPS          192(R13)(R8*1), Z20
+	VFMADD231PS.BCST (R11), Z17, Z1
+	VFMADD231PS.BCST (R11), Z18, Z2
+	VFMADD231PS.BCST (R11), Z19, Z3
+	VFMADD231PS.BCST (R11), Z20, Z4
+	VFMADD231PS.BCST 4(R11), Z17, Z5
+	VFMADD231PS.BCST 4(R11), Z18, Z6
+	VFMADD231PS.BCST 4(R11), Z19, Z7
+	VFMADD231PS.BCST 4(R11), Z20, Z8
+	VFMADD231PS.BCST 8(R11), Z17, Z9
+	VFMADD231PS.BCST 8(R11), Z18, Z10
+	VFMADD231PS.BCST 8(R11), Z19, Z11
+	VFMADD231PS.BCST 8(R11), Z20, Z12
+	VFMADD231PS.BCST 12(R11), Z17, Z13
+	VFMADD231PS.BCST 12(R11), Z18, Z14
+	VFMADD231PS.BCST 12(R11), Z19, Z15
+	VFMADD231PS.BCST 12(R11), Z20, Z16
+	ADDQ             $0x00000008, R10
+	ADDQ             8(SP), R11
+	DECQ             R12
+	JNZ              r4_wide_samples
+
+r4_wide_update:
+	MOVQ         16(SP), R10
+	ADDQ         DI, R10
+	VMOVUPS      (DI), Z17
+	VFMADD231PS  Z1, Z0, Z17
+	VMOVUPS      (R10), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_0_0
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_0_0:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, (R10)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, (DI)
+	VMOVUPS      64(DI), Z17
+	VFMADD231PS  Z2, Z0, Z17
+	VMOVUPS      64(R10), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_0_1
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_0_1:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, 64(R10)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, 64(DI)
+	VMOVUPS      128(DI), Z17
+	VFMADD231PS  Z3, Z0, Z17
+	VMOVUPS      128(R10), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_0_2
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_0_2:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, 128(R10)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, 128(DI)
+	VMOVUPS      192(DI), Z17
+	VFMADD231PS  Z4, Z0, Z17
+	VMOVUPS      192(R10), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_0_3
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_0_3:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, 192(R10)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, 192(DI)
+	VMOVUPS      (DI)(CX*1), Z17
+	VFMADD231PS  Z5, Z0, Z17
+	VMOVUPS      (R10)(CX*1), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_1_0
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_1_0:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, (R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, (DI)(CX*1)
+	VMOVUPS      64(DI)(CX*1), Z17
+	VFMADD231PS  Z6, Z0, Z17
+	VMOVUPS      64(R10)(CX*1), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_1_1
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_1_1:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, 64(R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, 64(DI)(CX*1)
+	VMOVUPS      128(DI)(CX*1), Z17
+	VFMADD231PS  Z7, Z0, Z17
+	VMOVUPS      128(R10)(CX*1), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_1_2
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_1_2:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, 128(R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, 128(DI)(CX*1)
+	VMOVUPS      192(DI)(CX*1), Z17
+	VFMADD231PS  Z8, Z0, Z17
+	VMOVUPS      192(R10)(CX*1), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_1_3
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_1_3:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, 192(R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, 192(DI)(CX*1)
+	VMOVUPS      (DI)(CX*2), Z17
+	VFMADD231PS  Z9, Z0, Z17
+	VMOVUPS      (R10)(CX*2), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_2_0
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_2_0:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, (R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, (DI)(CX*2)
+	VMOVUPS      64(DI)(CX*2), Z17
+	VFMADD231PS  Z10, Z0, Z17
+	VMOVUPS      64(R10)(CX*2), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_2_1
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_2_1:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, 64(R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, 64(DI)(CX*2)
+	VMOVUPS      128(DI)(CX*2), Z17
+	VFMADD231PS  Z11, Z0, Z17
+	VMOVUPS      128(R10)(CX*2), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_2_2
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_2_2:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, 128(R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, 128(DI)(CX*2)
+	VMOVUPS      192(DI)(CX*2), Z17
+	VFMADD231PS  Z12, Z0, Z17
+	VMOVUPS      192(R10)(CX*2), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_2_3
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_2_3:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, 192(R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, 192(DI)(CX*2)
+	VMOVUPS      (DI)(DX*1), Z17
+	VFMADD231PS  Z13, Z0, Z17
+	VMOVUPS      (R10)(DX*1), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_3_0
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_3_0:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, (R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, (DI)(DX*1)
+	VMOVUPS      64(DI)(DX*1), Z17
+	VFMADD231PS  Z14, Z0, Z17
+	VMOVUPS      64(R10)(DX*1), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_3_1
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_3_1:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, 64(R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, 64(DI)(DX*1)
+	VMOVUPS      128(DI)(DX*1), Z17
+	VFMADD231PS  Z15, Z0, Z17
+	VMOVUPS      128(R10)(DX*1), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_3_2
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_3_2:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, 128(R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, 128(DI)(DX*1)
+	VMOVUPS      192(DI)(DX*1), Z17
+	VFMADD231PS  Z16, Z0, Z17
+	VMOVUPS      192(R10)(DX*1), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_wide_l2_3_3
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_wide_l2_3_3:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, 192(R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, 192(DI)(DX*1)
+	ADDQ         $0x00000100, DI
+	ADDQ         $0x00000100, R8
+	SUBQ         $0x00000040, R9
+	CMPQ         R9, $0x00000040
+	JAE          r4_wide
+
+r4_single:
+	CMPQ   R9, $0x00000010
+	JB     r4_cols
+	VPXORD Z1, Z1, Z1
+	VPXORD Z5, Z5, Z5
+	VPXORD Z9, Z9, Z9
+	VPXORD Z13, Z13, Z13
+	MOVQ   xp_base+72(FP), R10
+	MOVQ   BX, R11
+	MOVQ   n+96(FP), R12
+	TESTQ  R12, R12
+	JZ     r4_one_update
+
+r4_one_samples:
+	MOVQ             (R10), R13
+	VMOVUPS          (R13)(R8*1), Z17
+	VFMADD231PS.BCST (R11), Z17, Z1
+	VFMADD231PS.BCST 4(R11), Z17, Z5
+	VFMADD231PS.BCST 8(R11), Z17, Z9
+	VFMADD231PS.BCST 12(R11), Z17, Z13
+	ADDQ             $0x00000008, R10
+	ADDQ             8(SP), R11
+	DECQ             R12
+	JNZ              r4_one_samples
+
+r4_one_update:
+	MOVQ         16(SP), R10
+	ADDQ         DI, R10
+	VMOVUPS      (DI), Z17
+	VFMADD231PS  Z1, Z0, Z17
+	VMOVUPS      (R10), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_one_l2_0_0
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_one_l2_0_0:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, (R10)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, (DI)
+	VMOVUPS      (DI)(CX*1), Z17
+	VFMADD231PS  Z5, Z0, Z17
+	VMOVUPS      (R10)(CX*1), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_one_l2_1_0
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_one_l2_1_0:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, (R10)(CX*1)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, (DI)(CX*1)
+	VMOVUPS      (DI)(CX*2), Z17
+	VFMADD231PS  Z9, Z0, Z17
+	VMOVUPS      (R10)(CX*2), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_one_l2_2_0
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_one_l2_2_0:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, (R10)(CX*2)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, (DI)(CX*2)
+	VMOVUPS      (DI)(DX*1), Z17
+	VFMADD231PS  Z13, Z0, Z17
+	VMOVUPS      (R10)(DX*1), Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_one_l2_3_0
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_one_l2_3_0:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, (R10)(DX*1)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, (DI)(DX*1)
+	ADDQ         $0x00000040, DI
+	ADDQ         $0x00000040, R8
+	SUBQ         $0x00000010, R9
+	JMP          r4_single
+
+r4_cols:
+	TESTQ  R9, R9
+	JZ     r4_next
+	VPXORD Z1, Z1, Z1
+	VPXORD Z5, Z5, Z5
+	VPXORD Z9, Z9, Z9
+	VPXORD Z13, Z13, Z13
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r4_tail_update
+
+r4_tail_samples:
+	MOVQ             (R9), R12
+	VMOVUPS.Z        (R12)(R8*1), K1, Z17
+	VFMADD231PS.BCST (R10), Z17, Z1
+	VFMADD231PS.BCST 4(R10), Z17, Z5
+	VFMADD231PS.BCST 8(R10), Z17, Z9
+	VFMADD231PS.BCST 12(R10), Z17, Z13
+	ADDQ             $0x00000008, R9
+	ADDQ             8(SP), R10
+	DECQ             R11
+	JNZ              r4_tail_samples
+
+r4_tail_update:
+	MOVQ         16(SP), R8
+	ADDQ         DI, R8
+	VMOVUPS.Z    (DI), K1, Z17
+	VFMADD231PS  Z1, Z0, Z17
+	VMOVUPS.Z    (R8), K1, Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_tail_l2_0_0
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_tail_l2_0_0:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, K1, (R8)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, K1, (DI)
+	VMOVUPS.Z    (DI)(CX*1), K1, Z17
+	VFMADD231PS  Z5, Z0, Z17
+	VMOVUPS.Z    (R8)(CX*1), K1, Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_tail_l2_1_0
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_tail_l2_1_0:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, K1, (R8)(CX*1)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, K1, (DI)(CX*1)
+	VMOVUPS.Z    (DI)(CX*2), K1, Z17
+	VFMADD231PS  Z9, Z0, Z17
+	VMOVUPS.Z    (R8)(CX*2), K1, Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_tail_l2_2_0
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_tail_l2_2_0:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, K1, (R8)(CX*2)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, K1, (DI)(CX*2)
+	VMOVUPS.Z    (DI)(DX*1), K1, Z17
+	VFMADD231PS  Z13, Z0, Z17
+	VMOVUPS.Z    (R8)(DX*1), K1, Z18
+	CMPQ         l2+152(FP), $0x00
+	JE           r4_tail_l2_3_0
+	VBROADCASTSS c2+144(FP), Z21
+	VFMADD231PS  Z18, Z21, Z17
+
+r4_tail_l2_3_0:
+	VADDPS       Z17, Z18, Z18
+	VMOVUPS      Z18, K1, (R8)(DX*1)
+	VBROADCASTSS mu+160(FP), Z21
+	VMULPS       Z21, Z17, Z17
+	VMOVUPS      Z17, K1, (DI)(DX*1)
+
+r4_next:
+	LEAQ (AX)(CX*4), AX
+	ADDQ $0x00000010, BX
+	SUBQ $0x00000004, SI
+	JMP  r4_rows
+
+	// Passes of 3 rows of g, 4 vectors per row per block.
+r3_rows:
+	CMPQ         SI, $0x00000003
+	JB           r2_rows
+	VBROADCASTSS alpha+32(FP), Z0
+	MOVQ         AX, DX
+	XORL         DI, DI
+	MOVQ         m+112(FP), R8
+	CMPQ         R8, $0x00000040
+	JB           r3_single
+
+r3_wide:
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r3_wide_update
+
+r3_wide_samples:
+	MOVQ             (R9), R12
+	VMOVUPS          (R12)(DI*1), Z13
+	VMOVUPS          64(R12)(DI*1), Z14
+	VMOVUPS          128(R12)(DI*1), Z15
+	VMOVUPS          192(R12)(DI*1), Z16
+	VFMADD231PS.BCST (R10), Z13, Z1
+	VFMADD231PS.BCST (R10), Z14, Z2
+	VFMADD231PS.BCST (R10), Z15, Z3
+	VFMADD231PS.BCST (R10), Z16, Z4
+	VFMADD231PS.BCST 4(R10), Z13, Z5
+	VFMADD231PS.BCST 4(R10), Z14, Z6
+	VFMADD231PS.BCST 4(R10), Z15, Z7
+	VFMADD231PS.BCST 4(R10), Z16, Z8
+	VFMADD231PS.BCST 8(R10), Z13, Z9
+	VFMADD231PS.BCST 8(R10), Z14, Z10
+	VFMADD231PS.BCST 8(R10), Z15, Z11
+	VFMADD231PS.BCST 8(R10), Z16, Z12
+	ADDQ             $0x00000008, R9
+	ADDQ             8(SP), R10
+	DECQ             R11
+	JNZ              r3_wide_samples
+
+r3_wide_update:
+	MOVQ         16(SP), R9
+	ADDQ         DX, R9
+	VMOVUPS      (DX), Z13
+	VFMADD231PS  Z1, Z0, Z13
+	VMOVUPS      (R9), Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_0_0
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_wide_l2_0_0:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, (R9)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, (DX)
+	VMOVUPS      64(DX), Z13
+	VFMADD231PS  Z2, Z0, Z13
+	VMOVUPS      64(R9), Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_0_1
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_wide_l2_0_1:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, 64(R9)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, 64(DX)
+	VMOVUPS      128(DX), Z13
+	VFMADD231PS  Z3, Z0, Z13
+	VMOVUPS      128(R9), Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_0_2
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_wide_l2_0_2:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, 128(R9)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, 128(DX)
+	VMOVUPS      192(DX), Z13
+	VFMADD231PS  Z4, Z0, Z13
+	VMOVUPS      192(R9), Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_0_3
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_wide_l2_0_3:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, 192(R9)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, 192(DX)
+	VMOVUPS      (DX)(CX*1), Z13
+	VFMADD231PS  Z5, Z0, Z13
+	VMOVUPS      (R9)(CX*1), Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_1_0
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_wide_l2_1_0:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, (R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, (DX)(CX*1)
+	VMOVUPS      64(DX)(CX*1), Z13
+	VFMADD231PS  Z6, Z0, Z13
+	VMOVUPS      64(R9)(CX*1), Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_1_1
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_wide_l2_1_1:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, 64(R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, 64(DX)(CX*1)
+	VMOVUPS      128(DX)(CX*1), Z13
+	VFMADD231PS  Z7, Z0, Z13
+	VMOVUPS      128(R9)(CX*1), Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_1_2
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_wide_l2_1_2:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, 128(R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, 128(DX)(CX*1)
+	VMOVUPS      192(DX)(CX*1), Z13
+	VFMADD231PS  Z8, Z0, Z13
+	VMOVUPS      192(R9)(CX*1), Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_1_3
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_wide_l2_1_3:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, 192(R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, 192(DX)(CX*1)
+	VMOVUPS      (DX)(CX*2), Z13
+	VFMADD231PS  Z9, Z0, Z13
+	VMOVUPS      (R9)(CX*2), Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_2_0
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_wide_l2_2_0:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, (R9)(CX*2)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, (DX)(CX*2)
+	VMOVUPS      64(DX)(CX*2), Z13
+	VFMADD231PS  Z10, Z0, Z13
+	VMOVUPS      64(R9)(CX*2), Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_2_1
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_wide_l2_2_1:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, 64(R9)(CX*2)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, 64(DX)(CX*2)
+	VMOVUPS      128(DX)(CX*2), Z13
+	VFMADD231PS  Z11, Z0, Z13
+	VMOVUPS      128(R9)(CX*2), Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_2_2
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_wide_l2_2_2:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, 128(R9)(CX*2)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, 128(DX)(CX*2)
+	VMOVUPS      192(DX)(CX*2), Z13
+	VFMADD231PS  Z12, Z0, Z13
+	VMOVUPS      192(R9)(CX*2), Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_wide_l2_2_3
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_wide_l2_2_3:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, 192(R9)(CX*2)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, 192(DX)(CX*2)
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, DI
+	SUBQ         $0x00000040, R8
+	CMPQ         R8, $0x00000040
+	JAE          r3_wide
+
+r3_single:
+	CMPQ   R8, $0x00000010
+	JB     r3_cols
+	VPXORD Z1, Z1, Z1
+	VPXORD Z5, Z5, Z5
+	VPXORD Z9, Z9, Z9
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r3_one_update
+
+r3_one_samples:
+	MOVQ             (R9), R12
+	VMOVUPS          (R12)(DI*1), Z13
+	VFMADD231PS.BCST (R10), Z13, Z1
+	VFMADD231PS.BCST 4(R10), Z13, Z5
+	VFMADD231PS.BCST 8(R10), Z13, Z9
+	ADDQ             $0x00000008, R9
+	ADDQ             8(SP), R10
+	DECQ             R11
+	JNZ              r3_one_samples
+
+r3_one_update:
+	MOVQ         16(SP), R9
+	ADDQ         DX, R9
+	VMOVUPS      (DX), Z13
+	VFMADD231PS  Z1, Z0, Z13
+	VMOVUPS      (R9), Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_one_l2_0_0
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_one_l2_0_0:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, (R9)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, (DX)
+	VMOVUPS      (DX)(CX*1), Z13
+	VFMADD231PS  Z5, Z0, Z13
+	VMOVUPS      (R9)(CX*1), Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_one_l2_1_0
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_one_l2_1_0:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, (R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, (DX)(CX*1)
+	VMOVUPS      (DX)(CX*2), Z13
+	VFMADD231PS  Z9, Z0, Z13
+	VMOVUPS      (R9)(CX*2), Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_one_l2_2_0
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_one_l2_2_0:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, (R9)(CX*2)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, (DX)(CX*2)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, DI
+	SUBQ         $0x00000010, R8
+	JMP          r3_single
+
+r3_cols:
+	TESTQ  R8, R8
+	JZ     r3_next
+	VPXORD Z1, Z1, Z1
+	VPXORD Z5, Z5, Z5
+	VPXORD Z9, Z9, Z9
+	MOVQ   xp_base+72(FP), R8
+	MOVQ   BX, R9
+	MOVQ   n+96(FP), R10
+	TESTQ  R10, R10
+	JZ     r3_tail_update
+
+r3_tail_samples:
+	MOVQ             (R8), R11
+	VMOVUPS.Z        (R11)(DI*1), K1, Z13
+	VFMADD231PS.BCST (R9), Z13, Z1
+	VFMADD231PS.BCST 4(R9), Z13, Z5
+	VFMADD231PS.BCST 8(R9), Z13, Z9
+	ADDQ             $0x00000008, R8
+	ADDQ             8(SP), R9
+	DECQ             R10
+	JNZ              r3_tail_samples
+
+r3_tail_update:
+	MOVQ         16(SP), DI
+	ADDQ         DX, DI
+	VMOVUPS.Z    (DX), K1, Z13
+	VFMADD231PS  Z1, Z0, Z13
+	VMOVUPS.Z    (DI), K1, Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_tail_l2_0_0
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_tail_l2_0_0:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, K1, (DI)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, K1, (DX)
+	VMOVUPS.Z    (DX)(CX*1), K1, Z13
+	VFMADD231PS  Z5, Z0, Z13
+	VMOVUPS.Z    (DI)(CX*1), K1, Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_tail_l2_1_0
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_tail_l2_1_0:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, K1, (DI)(CX*1)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, K1, (DX)(CX*1)
+	VMOVUPS.Z    (DX)(CX*2), K1, Z13
+	VFMADD231PS  Z9, Z0, Z13
+	VMOVUPS.Z    (DI)(CX*2), K1, Z14
+	CMPQ         l2+152(FP), $0x00
+	JE           r3_tail_l2_2_0
+	VBROADCASTSS c2+144(FP), Z17
+	VFMADD231PS  Z14, Z17, Z13
+
+r3_tail_l2_2_0:
+	VADDPS       Z13, Z14, Z14
+	VMOVUPS      Z14, K1, (DI)(CX*2)
+	VBROADCASTSS mu+160(FP), Z17
+	VMULPS       Z17, Z13, Z13
+	VMOVUPS      Z13, K1, (DX)(CX*2)
+
+r3_next:
+	IMUL3Q $0x00000003, CX, R8
+	ADDQ   R8, AX
+	ADDQ   $0x0000000c, BX
+	SUBQ   $0x00000003, SI
+	JMP    r3_rows
+
+	// Passes of 2 rows of g, 4 vectors per row per block.
+r2_rows:
+	CMPQ         SI, $0x00000002
+	JB           r1_rows
+	VBROADCASTSS alpha+32(FP), Z0
+	MOVQ         AX, DX
+	XORL         DI, DI
+	MOVQ         m+112(FP), R8
+	CMPQ         R8, $0x00000040
+	JB           r2_single
+
+r2_wide:
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r2_wide_update
+
+r2_wide_samples:
+	MOVQ             (R9), R12
+	VMOVUPS          (R12)(DI*1), Z9
+	VMOVUPS          64(R12)(DI*1), Z10
+	VMOVUPS          128(R12)(DI*1), Z11
+	VMOVUPS          192(R12)(DI*1), Z12
+	VFMADD231PS.BCST (R10), Z9, Z1
+	VFMADD231PS.BCST (R10), Z10, Z2
+	VFMADD231PS.BCST (R10), Z11, Z3
+	VFMADD231PS.BCST (R10), Z12, Z4
+	VFMADD231PS.BCST 4(R10), Z9, Z5
+	VFMADD231PS.BCST 4(R10), Z10, Z6
+	VFMADD231PS.BCST 4(R10), Z11, Z7
+	VFMADD231PS.BCST 4(R10), Z12, Z8
+	ADDQ             $0x00000008, R9
+	ADDQ             8(SP), R10
+	DECQ             R11
+	JNZ              r2_wide_samples
+
+r2_wide_update:
+	MOVQ         16(SP), R9
+	ADDQ         DX, R9
+	VMOVUPS      (DX), Z9
+	VFMADD231PS  Z1, Z0, Z9
+	VMOVUPS      (R9), Z10
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_wide_l2_0_0
+	VBROADCASTSS c2+144(FP), Z13
+	VFMADD231PS  Z10, Z13, Z9
+
+r2_wide_l2_0_0:
+	VADDPS       Z9, Z10, Z10
+	VMOVUPS      Z10, (R9)
+	VBROADCASTSS mu+160(FP), Z13
+	VMULPS       Z13, Z9, Z9
+	VMOVUPS      Z9, (DX)
+	VMOVUPS      64(DX), Z9
+	VFMADD231PS  Z2, Z0, Z9
+	VMOVUPS      64(R9), Z10
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_wide_l2_0_1
+	VBROADCASTSS c2+144(FP), Z13
+	VFMADD231PS  Z10, Z13, Z9
+
+r2_wide_l2_0_1:
+	VADDPS       Z9, Z10, Z10
+	VMOVUPS      Z10, 64(R9)
+	VBROADCASTSS mu+160(FP), Z13
+	VMULPS       Z13, Z9, Z9
+	VMOVUPS      Z9, 64(DX)
+	VMOVUPS      128(DX), Z9
+	VFMADD231PS  Z3, Z0, Z9
+	VMOVUPS      128(R9), Z10
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_wide_l2_0_2
+	VBROADCASTSS c2+144(FP), Z13
+	VFMADD231PS  Z10, Z13, Z9
+
+r2_wide_l2_0_2:
+	VADDPS       Z9, Z10, Z10
+	VMOVUPS      Z10, 128(R9)
+	VBROADCASTSS mu+160(FP), Z13
+	VMULPS       Z13, Z9, Z9
+	VMOVUPS      Z9, 128(DX)
+	VMOVUPS      192(DX), Z9
+	VFMADD231PS  Z4, Z0, Z9
+	VMOVUPS      192(R9), Z10
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_wide_l2_0_3
+	VBROADCASTSS c2+144(FP), Z13
+	VFMADD231PS  Z10, Z13, Z9
+
+r2_wide_l2_0_3:
+	VADDPS       Z9, Z10, Z10
+	VMOVUPS      Z10, 192(R9)
+	VBROADCASTSS mu+160(FP), Z13
+	VMULPS       Z13, Z9, Z9
+	VMOVUPS      Z9, 192(DX)
+	VMOVUPS      (DX)(CX*1), Z9
+	VFMADD231PS  Z5, Z0, Z9
+	VMOVUPS      (R9)(CX*1), Z10
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_wide_l2_1_0
+	VBROADCASTSS c2+144(FP), Z13
+	VFMADD231PS  Z10, Z13, Z9
+
+r2_wide_l2_1_0:
+	VADDPS       Z9, Z10, Z10
+	VMOVUPS      Z10, (R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Z13
+	VMULPS       Z13, Z9, Z9
+	VMOVUPS      Z9, (DX)(CX*1)
+	VMOVUPS      64(DX)(CX*1), Z9
+	VFMADD231PS  Z6, Z0, Z9
+	VMOVUPS      64(R9)(CX*1), Z10
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_wide_l2_1_1
+	VBROADCASTSS c2+144(FP), Z13
+	VFMADD231PS  Z10, Z13, Z9
+
+r2_wide_l2_1_1:
+	VADDPS       Z9, Z10, Z10
+	VMOVUPS      Z10, 64(R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Z13
+	VMULPS       Z13, Z9, Z9
+	VMOVUPS      Z9, 64(DX)(CX*1)
+	VMOVUPS      128(DX)(CX*1), Z9
+	VFMADD231PS  Z7, Z0, Z9
+	VMOVUPS      128(R9)(CX*1), Z10
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_wide_l2_1_2
+	VBROADCASTSS c2+144(FP), Z13
+	VFMADD231PS  Z10, Z13, Z9
+
+r2_wide_l2_1_2:
+	VADDPS       Z9, Z10, Z10
+	VMOVUPS      Z10, 128(R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Z13
+	VMULPS       Z13, Z9, Z9
+	VMOVUPS      Z9, 128(DX)(CX*1)
+	VMOVUPS      192(DX)(CX*1), Z9
+	VFMADD231PS  Z8, Z0, Z9
+	VMOVUPS      192(R9)(CX*1), Z10
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_wide_l2_1_3
+	VBROADCASTSS c2+144(FP), Z13
+	VFMADD231PS  Z10, Z13, Z9
+
+r2_wide_l2_1_3:
+	VADDPS       Z9, Z10, Z10
+	VMOVUPS      Z10, 192(R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Z13
+	VMULPS       Z13, Z9, Z9
+	VMOVUPS      Z9, 192(DX)(CX*1)
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, DI
+	SUBQ         $0x00000040, R8
+	CMPQ         R8, $0x00000040
+	JAE          r2_wide
+
+r2_single:
+	CMPQ   R8, $0x00000010
+	JB     r2_cols
+	VPXORD Z1, Z1, Z1
+	VPXORD Z5, Z5, Z5
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r2_one_update
+
+r2_one_samples:
+	MOVQ             (R9), R12
+	VMOVUPS          (R12)(DI*1), Z9
+	VFMADD231PS.BCST (R10), Z9, Z1
+	VFMADD231PS.BCST 4(R10), Z9, Z5
+	ADDQ             $0x00000008, R9
+	ADDQ             8(SP), R10
+	DECQ             R11
+	JNZ              r2_one_samples
+
+r2_one_update:
+	MOVQ         16(SP), R9
+	ADDQ         DX, R9
+	VMOVUPS      (DX), Z9
+	VFMADD231PS  Z1, Z0, Z9
+	VMOVUPS      (R9), Z10
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_one_l2_0_0
+	VBROADCASTSS c2+144(FP), Z13
+	VFMADD231PS  Z10, Z13, Z9
+
+r2_one_l2_0_0:
+	VADDPS       Z9, Z10, Z10
+	VMOVUPS      Z10, (R9)
+	VBROADCASTSS mu+160(FP), Z13
+	VMULPS       Z13, Z9, Z9
+	VMOVUPS      Z9, (DX)
+	VMOVUPS      (DX)(CX*1), Z9
+	VFMADD231PS  Z5, Z0, Z9
+	VMOVUPS      (R9)(CX*1), Z10
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_one_l2_1_0
+	VBROADCASTSS c2+144(FP), Z13
+	VFMADD231PS  Z10, Z13, Z9
+
+r2_one_l2_1_0:
+	VADDPS       Z9, Z10, Z10
+	VMOVUPS      Z10, (R9)(CX*1)
+	VBROADCASTSS mu+160(FP), Z13
+	VMULPS       Z13, Z9, Z9
+	VMOVUPS      Z9, (DX)(CX*1)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, DI
+	SUBQ         $0x00000010, R8
+	JMP          r2_single
+
+r2_cols:
+	TESTQ  R8, R8
+	JZ     r2_next
+	VPXORD Z1, Z1, Z1
+	VPXORD Z5, Z5, Z5
+	MOVQ   xp_base+72(FP), R8
+	MOVQ   BX, R9
+	MOVQ   n+96(FP), R10
+	TESTQ  R10, R10
+	JZ     r2_tail_update
+
+r2_tail_samples:
+	MOVQ             (R8), R11
+	VMOVUPS.Z        (R11)(DI*1), K1, Z9
+	VFMADD231PS.BCST (R9), Z9, Z1
+	VFMADD231PS.BCST 4(R9), Z9, Z5
+	ADDQ             $0x00000008, R8
+	ADDQ             8(SP), R9
+	DECQ             R10
+	JNZ              r2_tail_samples
+
+r2_tail_update:
+	MOVQ         16(SP), DI
+	ADDQ         DX, DI
+	VMOVUPS.Z    (DX), K1, Z9
+	VFMADD231PS  Z1, Z0, Z9
+	VMOVUPS.Z    (DI), K1, Z10
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_tail_l2_0_0
+	VBROADCASTSS c2+144(FP), Z13
+	VFMADD231PS  Z10, Z13, Z9
+
+r2_tail_l2_0_0:
+	VADDPS       Z9, Z10, Z10
+	VMOVUPS      Z10, K1, (DI)
+	VBROADCASTSS mu+160(FP), Z13
+	VMULPS       Z13, Z9, Z9
+	VMOVUPS      Z9, K1, (DX)
+	VMOVUPS.Z    (DX)(CX*1), K1, Z9
+	VFMADD231PS  Z5, Z0, Z9
+	VMOVUPS.Z    (DI)(CX*1), K1, Z10
+	CMPQ         l2+152(FP), $0x00
+	JE           r2_tail_l2_1_0
+	VBROADCASTSS c2+144(FP), Z13
+	VFMADD231PS  Z10, Z13, Z9
+
+r2_tail_l2_1_0:
+	VADDPS       Z9, Z10, Z10
+	VMOVUPS      Z10, K1, (DI)(CX*1)
+	VBROADCASTSS mu+160(FP), Z13
+	VMULPS       Z13, Z9, Z9
+	VMOVUPS      Z9, K1, (DX)(CX*1)
+
+r2_next:
+	LEAQ (AX)(CX*2), AX
+	ADDQ $0x00000008, BX
+	SUBQ $0x00000002, SI
+	JMP  r2_rows
+
+	// Passes of 1 rows of g, 4 vectors per row per block.
+r1_rows:
+	CMPQ         SI, $0x00000001
+	JB           done
+	VBROADCASTSS alpha+32(FP), Z0
+	MOVQ         AX, DX
+	XORL         DI, DI
+	MOVQ         m+112(FP), R8
+	CMPQ         R8, $0x00000040
+	JB           r1_single
+
+r1_wide:
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r1_wide_update
+
+r1_wide_samples:
+	MOVQ             (R9), R12
+	VMOVUPS          (R12)(DI*1), Z5
+	VMOVUPS          64(R12)(DI*1), Z6
+	VMOVUPS          128(R12)(DI*1), Z7
+	VMOVUPS          192(R12)(DI*1), Z8
+	VFMADD231PS.BCST (R10), Z5, Z1
+	VFMADD231PS.BCST (R10), Z6, Z2
+	VFMADD231PS.BCST (R10), Z7, Z3
+	VFMADD231PS.BCST (R10), Z8, Z4
+	ADDQ             $0x00000008, R9
+	ADDQ             8(SP), R10
+	DECQ             R11
+	JNZ              r1_wide_samples
+
+r1_wide_update:
+	MOVQ         16(SP), R9
+	ADDQ         DX, R9
+	VMOVUPS      (DX), Z5
+	VFMADD231PS  Z1, Z0, Z5
+	VMOVUPS      (R9), Z6
+	CMPQ         l2+152(FP), $0x00
+	JE           r1_wide_l2_0_0
+	VBROADCASTSS c2+144(FP), Z9
+	VFMADD231PS  Z6, Z9, Z5
+
+r1_wide_l2_0_0:
+	VADDPS       Z5, Z6, Z6
+	VMOVUPS      Z6, (R9)
+	VBROADCASTSS mu+160(FP), Z9
+	VMULPS       Z9, Z5, Z5
+	VMOVUPS      Z5, (DX)
+	VMOVUPS      64(DX), Z5
+	VFMADD231PS  Z2, Z0, Z5
+	VMOVUPS      64(R9), Z6
+	CMPQ         l2+152(FP), $0x00
+	JE           r1_wide_l2_0_1
+	VBROADCASTSS c2+144(FP), Z9
+	VFMADD231PS  Z6, Z9, Z5
+
+r1_wide_l2_0_1:
+	VADDPS       Z5, Z6, Z6
+	VMOVUPS      Z6, 64(R9)
+	VBROADCASTSS mu+160(FP), Z9
+	VMULPS       Z9, Z5, Z5
+	VMOVUPS      Z5, 64(DX)
+	VMOVUPS      128(DX), Z5
+	VFMADD231PS  Z3, Z0, Z5
+	VMOVUPS      128(R9), Z6
+	CMPQ         l2+152(FP), $0x00
+	JE           r1_wide_l2_0_2
+	VBROADCASTSS c2+144(FP), Z9
+	VFMADD231PS  Z6, Z9, Z5
+
+r1_wide_l2_0_2:
+	VADDPS       Z5, Z6, Z6
+	VMOVUPS      Z6, 128(R9)
+	VBROADCASTSS mu+160(FP), Z9
+	VMULPS       Z9, Z5, Z5
+	VMOVUPS      Z5, 128(DX)
+	VMOVUPS      192(DX), Z5
+	VFMADD231PS  Z4, Z0, Z5
+	VMOVUPS      192(R9), Z6
+	CMPQ         l2+152(FP), $0x00
+	JE           r1_wide_l2_0_3
+	VBROADCASTSS c2+144(FP), Z9
+	VFMADD231PS  Z6, Z9, Z5
+
+r1_wide_l2_0_3:
+	VADDPS       Z5, Z6, Z6
+	VMOVUPS      Z6, 192(R9)
+	VBROADCASTSS mu+160(FP), Z9
+	VMULPS       Z9, Z5, Z5
+	VMOVUPS      Z5, 192(DX)
+	ADDQ         $0x00000100, DX
+	ADDQ         $0x00000100, DI
+	SUBQ         $0x00000040, R8
+	CMPQ         R8, $0x00000040
+	JAE          r1_wide
+
+r1_single:
+	CMPQ   R8, $0x00000010
+	JB     r1_cols
+	VPXORD Z1, Z1, Z1
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+96(FP), R11
+	TESTQ  R11, R11
+	JZ     r1_one_update
+
+r1_one_samples:
+	MOVQ             (R9), R12
+	VMOVUPS          (R12)(DI*1), Z5
+	VFMADD231PS.BCST (R10), Z5, Z1
+	ADDQ             $0x00000008, R9
+	ADDQ             8(SP), R10
+	DECQ             R11
+	JNZ              r1_one_samples
+
+r1_one_update:
+	MOVQ         16(SP), R9
+	ADDQ         DX, R9
+	VMOVUPS      (DX), Z5
+	VFMADD231PS  Z1, Z0, Z5
+	VMOVUPS      (R9), Z6
+	CMPQ         l2+152(FP), $0x00
+	JE           r1_one_l2_0_0
+	VBROADCASTSS c2+144(FP), Z9
+	VFMADD231PS  Z6, Z9, Z5
+
+r1_one_l2_0_0:
+	VADDPS       Z5, Z6, Z6
+	VMOVUPS      Z6, (R9)
+	VBROADCASTSS mu+160(FP), Z9
+	VMULPS       Z9, Z5, Z5
+	VMOVUPS      Z5, (DX)
+	ADDQ         $0x00000040, DX
+	ADDQ         $0x00000040, DI
+	SUBQ         $0x00000010, R8
+	JMP          r1_single
+
+r1_cols:
+	TESTQ  R8, R8
+	JZ     r1_next
+	VPXORD Z1, Z1, Z1
+	MOVQ   xp_base+72(FP), R8
+	MOVQ   BX, R9
+	MOVQ   n+96(FP), R10
+	TESTQ  R10, R10
+	JZ     r1_tail_update
+
+r1_tail_samples:
+	MOVQ             (R8), R11
+	VMOVUPS.Z        (R11)(DI*1), K1, Z5
+	VFMADD231PS.BCST (R9), Z5, Z1
+	ADDQ             $0x00000008, R8
+	ADDQ             8(SP), R9
+	DECQ             R10
+	JNZ              r1_tail_samples
+
+r1_tail_update:
+	MOVQ         16(SP), DI
+	ADDQ         DX, DI
+	VMOVUPS.Z    (DX), K1, Z5
+	VFMADD231PS  Z1, Z0, Z5
+	VMOVUPS.Z    (DI), K1, Z6
+	CMPQ         l2+152(FP), $0x00
+	JE           r1_tail_l2_0_0
+	VBROADCASTSS c2+144(FP), Z9
+	VFMADD231PS  Z6, Z9, Z5
+
+r1_tail_l2_0_0:
+	VADDPS       Z5, Z6, Z6
+	VMOVUPS      Z6, K1, (DI)
+	VBROADCASTSS mu+160(FP), Z9
+	VMULPS       Z9, Z5, Z5
+	VMOVUPS      Z5, K1, (DX)
+
+r1_next:
+	LEAQ (AX)(CX*1), AX
+	ADDQ $0x00000004, BX
+	SUBQ $0x00000001, SI
+	JMP  r1_rows
+
+done:
+	VZEROUPPER
+	RET
+
 // func StreamReadAVX2(p []float32) float32
 // Requires: AVX
 TEXT ·StreamReadAVX2(SB), NOSPLIT, $0-28

@@ -540,26 +540,35 @@ func TestGatherImpl(t *testing.T) {
 // TestSGDGatherSameModel: training through the gather kernels gives the
 // model of the copying path, bit for bit, on 1 and 2 workers.
 func TestSGDGatherSameModel(t *testing.T) {
-	x, y := blobs(25, 700, 100, 5, 0.6)
 	forEachBackendModel(t, func(t *testing.T) {
 		if !gatherOK() {
 			t.Skipf("no gather kernels on %s", Backend())
 		}
-		for _, workers := range []int{1, 2} {
-			fit := func() *Model {
-				m := NewModel(5, 100)
-				tr := Trainer{Epochs: 2, BatchSize: 50, LearningRate: 0.05, Momentum: 0.9, L2: 1e-3, Seed: 6, Workers: workers}
-				if _, err := tr.Fit(m, x, y, Matrix{}, nil); err != nil {
-					t.Fatal(err)
+		// 96 features: W without padding (one worker trains it in
+		// place); 100: column tails. Batches of 130 span two blocks of
+		// AddMatMulTN's samples; L2 = 0 skips the L2 term, L1 ≠ 0 takes
+		// the unfused update.
+		for _, c := range []struct {
+			m, batch int
+			l2, l1   float64
+		}{{100, 50, 1e-3, 0}, {96, 50, 1e-3, 0}, {100, 130, 1e-3, 0}, {96, 64, 0, 0}, {100, 50, 1e-3, 1e-4}} {
+			x, y := blobs(25, 700, c.m, 5, 0.6)
+			for _, workers := range []int{1, 2} {
+				fit := func() *Model {
+					m := NewModel(5, c.m)
+					tr := Trainer{Epochs: 2, BatchSize: c.batch, LearningRate: 0.05, Momentum: 0.9, L2: c.l2, L1: c.l1, Seed: 6, Workers: workers}
+					if _, err := tr.Fit(m, x, y, Matrix{}, nil); err != nil {
+						t.Fatal(err)
+					}
+					return m
 				}
-				return m
-			}
-			a := fit()
-			noGather = true
-			b := fit()
-			noGather = false
-			if !modelsEqual(a, b) {
-				t.Fatalf("workers=%d: the gather and copy paths trained different models", workers)
+				a := fit()
+				noGather = true
+				b := fit()
+				noGather = false
+				if !modelsEqual(a, b) {
+					t.Fatalf("%+v workers=%d: the gather and copy paths trained different models", c, workers)
+				}
 			}
 		}
 	})

@@ -63,6 +63,10 @@ func matMulTGatherImpl(Matrix, Matrix, []int, int, Matrix, []float32, []uintptr,
 	panic("kernel: no gather kernels in this build")
 }
 
+func addMatMulTNGatherSGDImpl(Matrix, float32, Matrix, []uintptr, Matrix, float32, bool, float32) {
+	panic("kernel: no gather kernels in this build")
+}
+
 func addMatMulTNGatherImpl(Matrix, float32, Matrix, []uintptr) {
 	panic("kernel: no gather kernels in this build")
 }

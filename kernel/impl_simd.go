@@ -276,6 +276,25 @@ func addMatMulTNGatherImpl(g Matrix, alpha float32, d Matrix, xp []uintptr) {
 	})
 }
 
+// addMatMulTNGatherSGDImpl is addMatMulTNGatherImpl on the velocities v
+// that also finishes the SGD trainer's momentum step on every element (see
+// sgd.updateW, whose passes it replaces without L1): v = fma(c2, w, v) if
+// l2, w = w + v, v = mu·v, w laid out as v. Bit for bit
+// addMatMulTNGatherImpl followed by updateW: the step runs in the calls
+// of the last block of samples, after every earlier block's sum.
+func addMatMulTNGatherSGDImpl(v Matrix, alpha float32, d Matrix, xp []uintptr, w Matrix, c2 float32, l2 bool, mu float32) {
+	be := current()
+	n := d.Rows
+	addMatMulTNCalls(n, v.Rows, v.Cols, func(i, ni, c, kn int) {
+		vd, dd := v.Data[c*v.Stride:], d.Data[i*d.Stride+c:]
+		if i+ni < n {
+			asmAddMatMulTNGather(be, vd, v.Stride, alpha, dd, d.Stride, xp[i:i+ni], ni, kn, v.Cols)
+			return
+		}
+		asmAddMatMulTNGatherSGD(be, vd, v.Stride, alpha, dd, d.Stride, xp[i:i+ni], ni, kn, v.Cols, w.Data[c*w.Stride:], c2, l2, mu)
+	})
+}
+
 func addMatMulTNImpl(g Matrix, alpha float32, d, x Matrix) {
 	be := current()
 	n, k, m := x.Rows, g.Rows, g.Cols

@@ -286,6 +286,11 @@ func (s *sgd) shard(j int) {
 		return
 	}
 	v := s.vc[j]
+	if gather && s.l1 == 0 {
+		// The update fused into the kernel, element by element.
+		addMatMulTNGatherSGDImpl(v, s.alpha, s.z.Slice(0, n), sh.xp[:n], s.wc[j], -s.lr*s.l2, s.l2 != 0, s.mom)
+		return
+	}
 	if gather {
 		addMatMulTNGatherImpl(v, s.alpha, s.z.Slice(0, n), sh.xp[:n])
 	} else {

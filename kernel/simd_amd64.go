@@ -161,6 +161,19 @@ func asmMatMulTGather(be backendID, z []float32, zs int, xp []uintptr, w []float
 	asm.MatMulTGatherAVX2(z, zs, xp, w, ws, b, n, k, m, pf)
 }
 
+// asmAddMatMulTNGatherSGD runs asm.AddMatMulTNGatherSGDAVX2 or AVX512.
+func asmAddMatMulTNGatherSGD(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 bool, mu float32) {
+	f := asm.AddMatMulTNGatherSGDAVX2
+	if be == avx512 {
+		f = asm.AddMatMulTNGatherSGDAVX512
+	}
+	var l int
+	if l2 {
+		l = 1
+	}
+	f(g, gs, alpha, d, ds, xp, n, k, m, w, c2, l, mu)
+}
+
 // asmAddMatMulTNGather runs asm.AddMatMulTNGatherAVX2 or AVX512.
 func asmAddMatMulTNGather(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, xp []uintptr, n, k, m int) {
 	if be == avx512 {

@@ -84,6 +84,10 @@ func asmMatMulTGather(backendID, []float32, int, []uintptr, []float32, int, []fl
 	panic("kernel: no gather kernels on arm64")
 }
 
+func asmAddMatMulTNGatherSGD(backendID, []float32, int, float32, []float32, int, []uintptr, int, int, int, []float32, float32, bool, float32) {
+	panic("kernel: no gather kernels on arm64")
+}
+
 func asmAddMatMulTNGather(backendID, []float32, int, float32, []float32, int, []uintptr, int, int, int) {
 	panic("kernel: no gather kernels on arm64")
 }

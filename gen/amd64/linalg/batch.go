@@ -458,23 +458,41 @@ func matMulTGen(s *ISA, pf, gather bool) {
 // over the samples is the same float32 FMA chain, in the order i = 0..n−1,
 // on every path and ISA, so the results are bit-identical to the reference
 // (s = fma(d, x, s) over i, then g = fma(alpha, s, g)).
-func addMatMulTN(s *ISA) { addMatMulTNGen(s, false) }
+func addMatMulTN(s *ISA) { addMatMulTNGen(s, false, false) }
 
 // addMatMulTNGather emits AddMatMulTNGather<ISA>: AddMatMulTN<ISA> whose
 // samples are rows anywhere in memory, row i at the address xp[i] (n
 // entries), as MatMulTGather<ISA> takes them. The results are those of
 // AddMatMulTN<ISA> on the same rows, bit for bit.
-func addMatMulTNGather(s *ISA) { addMatMulTNGen(s, true) }
+func addMatMulTNGather(s *ISA) { addMatMulTNGen(s, true, false) }
 
-func addMatMulTNGen(s *ISA, gather bool) {
+// addMatMulTNGatherSGD emits AddMatMulTNGatherSGD<ISA>: AddMatMulTNGather
+// followed, for every element of g (a block of the SGD trainer's
+// velocities V) as soon as its sum is added, by the rest of the momentum
+// step on the weights w (same layout as g): v = fma(c2, w, v) if l2 ≠ 0,
+// w = w + v, v = μ·v. These are the trainer's separate passes (axpy with
+// AddOuter's FMA, the add, Scale's multiply) element by element, so the
+// results are the same bit for bit, without three more passes over W and
+// V.
+func addMatMulTNGatherSGD(s *ISA) { addMatMulTNGen(s, true, true) }
+
+func addMatMulTNGen(s *ISA, gather, sgd bool) {
 	name := "AddMatMulTN" + s.Name
 	sig := "func(g []float32, gstride int, alpha float32, d []float32, dstride int, x []float32, xstride int, n, k, m int)"
 	if gather {
 		name = "AddMatMulTNGather" + s.Name
 		sig = "func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int)"
 	}
+	if sgd {
+		name = "AddMatMulTNGatherSGD" + s.Name
+		sig = "func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32)"
+	}
 	TEXT(name, NOSPLIT, sig)
-	if gather {
+	if sgd {
+		Doc(name+" is AddMatMulTNGather"+s.Name+" finishing the SGD step on every element of g once its",
+			"sum is added: g = fma(c2, w, g) if l2 != 0, then w = w + g, then g = mu·g, with w[c*gstride+j]",
+			"the weight of g[c*gstride+j].")
+	} else if gather {
 		Doc(name+" is AddMatMulTN"+s.Name+" on the rows at the addresses xp[i] (m float32 each)",
 			"instead of the rows of x; len(xp) >= n.")
 	} else {
@@ -482,9 +500,20 @@ func addMatMulTNGen(s *ISA, gather bool) {
 			"s = fma(d, x, s) over i = 0..n-1 in float32, then g = fma(alpha, s, g).")
 	}
 	L, VB, C := s.Lanes, s.VB(), s.AddMatMulTNCols
-	frame := AllocLocal(16)
+	slots := 2
+	if sgd {
+		slots = 3
+	}
+	frame := AllocLocal(8 * slots)
 	xsbMem, dsbMem := frame.Offset(0), frame.Offset(8)
+	wdMem := frame.Offset(16) // with sgd: w − g in bytes
 	var t GPVirtual
+	if sgd {
+		t = loadGP(Param("w").Base())
+		u := loadGP(Param("g").Base())
+		SUBQ(u, t)
+		MOVQ(t, wdMem)
+	}
 	if !gather {
 		t = loadGP(Param("xstride"))
 		SHLQ(U8(2), t)
@@ -519,8 +548,11 @@ func addMatMulTNGen(s *ISA, gather bool) {
 		}
 		xv := p.getN(C)
 		var bv VecPhysical
-		if !s.AVX512 {
+		if !s.AVX512 || sgd {
 			bv = p.get()
+		}
+		if sgd && C < 2 {
+			panic("AddMatMulTNGatherSGD: the update needs two vectors of x's registers")
 		}
 
 		Commentf("Passes of %d rows of g, %d vectors per row per block.", R, C)
@@ -612,16 +644,27 @@ func addMatMulTNGen(s *ISA, gather bool) {
 			JNZ(LabelRef(lbl(tag + "_samples")))
 			Label(lbl(tag + "_update"))
 			tv := xv[0]
+			var wa rowAddr
+			if sgd {
+				wa = rowAddr{b0: GP64(), sb: gsb, s3: gs3}
+				MOVQ(wdMem, wa.b0)
+				ADDQ(ga.b0, wa.b0)
+			}
 			for r := 0; r < R; r++ {
 				for c := 0; c < cv; c++ {
 					gm := ga.row(r, c*VB)
 					if masked {
 						VMOVUPS_Z(gm, K1, tv)
-						VFMADD231PS(acc[r][c], alpha, tv)
-						VMOVUPS(tv, K1, gm)
 					} else {
 						VMOVUPS(gm, tv)
-						VFMADD231PS(acc[r][c], alpha, tv)
+					}
+					VFMADD231PS(acc[r][c], alpha, tv)
+					if sgd {
+						s.sgdStep(tv, xv[1], bv, wa.row(r, c*VB), masked, lbl(fmt.Sprintf("%s_l2_%d_%d", tag, r, c)))
+					}
+					if masked {
+						VMOVUPS(tv, K1, gm)
+					} else {
 						VMOVUPS(tv, gm)
 					}
 				}
@@ -676,10 +719,19 @@ func addMatMulTNGen(s *ISA, gather bool) {
 			DECQ(cnt)
 			JNZ(LabelRef(lbl("ssamples")))
 			Label(lbl("supdate"))
+			var wa rowAddr
+			if sgd {
+				wa = rowAddr{b0: GP64(), sb: gsb, s3: gs3}
+				MOVQ(wdMem, wa.b0)
+				ADDQ(ga.b0, wa.b0)
+			}
 			for r := 0; r < R; r++ {
 				gm := ga.row(r, 0)
 				VMOVSS(gm, xv[0].AsX())
 				VFMADD231SS(acc[r][0].AsX(), alpha.AsX(), xv[0].AsX())
+				if sgd {
+					sgdStepScalar(xv[0].AsX(), xv[1].AsX(), bv.AsX(), wa.row(r, 0), lbl(fmt.Sprintf("s_l2_%d", r)))
+				}
 				VMOVSS(xv[0].AsX(), gm)
 			}
 			ADDQ(U32(4), ga.b0)
@@ -720,4 +772,43 @@ func prefetch() {
 	JB(LabelRef("pf_loop"))
 	Label("pf_done")
 	RET()
+}
+
+// sgdStep emits the momentum step on one vector of velocities v (in a
+// register) and the weights at wm (K1-masked when masked), with tw and tb
+// as scratch: v = fma(c2, w, v) unless the l2 argument is 0 (a branch to
+// skip), w = w + v (stored), v = mu·v.
+func (s *ISA) sgdStep(v, tw, tb VecPhysical, wm Mem, masked bool, skip string) {
+	if masked {
+		VMOVUPS_Z(wm, K1, tw)
+	} else {
+		VMOVUPS(wm, tw)
+	}
+	CMPQ(addr(Param("l2")), U8(0))
+	JE(LabelRef(skip))
+	VBROADCASTSS(addr(Param("c2")), tb)
+	VFMADD231PS(tw, tb, v)
+	Label(skip)
+	VADDPS(v, tw, tw)
+	if masked {
+		VMOVUPS(tw, K1, wm)
+	} else {
+		VMOVUPS(tw, wm)
+	}
+	VBROADCASTSS(addr(Param("mu")), tb)
+	VMULPS(tb, v, v)
+}
+
+// sgdStepScalar is sgdStep on one element (XMM registers, lane 0).
+func sgdStepScalar(v, tw, tb Register, wm Mem, skip string) {
+	VMOVSS(wm, tw)
+	CMPQ(addr(Param("l2")), U8(0))
+	JE(LabelRef(skip))
+	VMOVSS(addr(Param("c2")), tb)
+	VFMADD231SS(tw, tb, v)
+	Label(skip)
+	VADDSS(v, tw, tw)
+	VMOVSS(tw, wm)
+	VMOVSS(addr(Param("mu")), tb)
+	VMULSS(tb, v, v)
 }
