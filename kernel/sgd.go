@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"math/bits"
 	"math/rand/v2"
 	"unsafe"
 )
@@ -45,12 +46,12 @@ type sgd struct {
 	rw     []float32 // row weights (nil: all 1)
 	l2, l1 float32
 	mom    float32
-	perm   []int // the epoch's row order
-	ylab   []int // ylab[i] = y[perm[i]] (read sequentially by the steps)
-	bs     int   // batch size
-	rng    *rand.Rand
-	lo, hi int   // the current step takes rows perm[lo:hi]
-	cols   []int // worker j owns the columns [cols[j], cols[j+1])
+	perm   []int     // the epoch's row order
+	ylab   []int     // ylab[i] = y[perm[i]] (read sequentially by the steps)
+	bs     int       // batch size
+	rng    *rand.PCG // the row order's source (see shuffle)
+	lo, hi int       // the current step takes rows perm[lo:hi]
+	cols   []int     // worker j owns the columns [cols[j], cols[j+1])
 	z      Matrix
 	shards []sgdShard
 	pool   *pool
@@ -86,7 +87,7 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 		perm:   make([]int, x.Rows),
 		ylab:   make([]int, x.Rows),
 		bs:     cfg.BatchSize,
-		rng:    rand.New(rand.NewPCG(cfg.Seed, 0x6d617865_6e74)),
+		rng:    rand.NewPCG(cfg.Seed, 0x6d617865_6e74),
 		cols:   splitCols(m.Features, w),
 		z:      NewMatrix(cfg.BatchSize, m.Classes),
 		shards: make([]sgdShard, w),
@@ -163,9 +164,17 @@ func (s *sgd) flush() {
 
 func (s *sgd) close() { s.pool.close() }
 
-// shuffle draws the epoch's row order.
+// shuffle draws the epoch's row order: the permutation that
+// rand.New(s.rng).Shuffle makes (Fisher–Yates from the last element, j
+// drawn by Uint64N's algorithm), without its call per swap through a
+// closure and an interface: 0.45 ms of every epoch on Fashion-MNIST's
+// 60,000 rows before.
 func (s *sgd) shuffle() {
-	s.rng.Shuffle(len(s.perm), func(i, j int) { s.perm[i], s.perm[j] = s.perm[j], s.perm[i] })
+	p := s.perm
+	for i := len(p) - 1; i > 0; i-- {
+		j := uint64n(s.rng, uint64(i+1))
+		p[i], p[j] = p[j], p[i]
+	}
 	for i, r := range s.perm {
 		s.ylab[i] = s.y[r]
 	}
@@ -383,4 +392,21 @@ func isArgmax(z []float32, l int) bool {
 		bad = bad || v > zl
 	}
 	return !bad
+}
+
+// uint64n returns a uniform value in [0, n) from src, n > 0, drawing what
+// rand.Rand.Uint64N draws from the same source: Lemire's multiply with
+// rejection (math/rand/v2 computes the same values on 32-bit systems).
+func uint64n(src *rand.PCG, n uint64) uint64 {
+	if n&(n-1) == 0 { // a power of two: mask
+		return src.Uint64() & (n - 1)
+	}
+	hi, lo := bits.Mul64(src.Uint64(), n)
+	if lo < n {
+		thresh := -n % n
+		for lo < thresh {
+			hi, lo = bits.Mul64(src.Uint64(), n)
+		}
+	}
+	return hi
 }

@@ -2,6 +2,8 @@ package kernel
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -479,6 +481,38 @@ func TestSGDWarmStartWorkers(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestShuffleIsRandShuffle: the trainer's row order is the permutation
+// rand.Rand.Shuffle makes from the same source, for lengths with and
+// without powers of two, so models trained before keep their row order.
+func TestShuffleIsRandShuffle(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, 4, 5, 64, 100, 1000, 60000} {
+		for seed := uint64(0); seed < 3; seed++ {
+			s := &sgd{rng: rand.NewPCG(seed, 0x6d617865_6e74), perm: make([]int, n), ylab: make([]int, n), y: make([]int, n)}
+			want := make([]int, n)
+			for i := range want {
+				s.perm[i], want[i] = i, i
+			}
+			r := rand.New(rand.NewPCG(seed, 0x6d617865_6e74))
+			for epoch := 0; epoch < 3; epoch++ {
+				s.shuffle()
+				r.Shuffle(n, func(i, j int) { want[i], want[j] = want[j], want[i] })
+				if !slices.Equal(s.perm, want) {
+					t.Fatalf("n=%d seed=%d epoch %d: the permutations differ", n, seed, epoch)
+				}
+			}
+		}
+	}
+	// Rejection: a bound just over a power of two draws again sometimes;
+	// both must draw the same values.
+	a, b := rand.NewPCG(7, 8), rand.New(rand.NewPCG(7, 8))
+	for i := 0; i < 100000; i++ {
+		n := uint64(1)<<63 + uint64(i)
+		if x, y := uint64n(a, n), b.Uint64N(n); x != y {
+			t.Fatalf("draw %d: uint64n = %d, Uint64N = %d", i, x, y)
 		}
 	}
 }
