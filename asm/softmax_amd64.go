@@ -122,6 +122,16 @@ func SoftmaxSmallAVX512(dst, src []float32) (m float32, sum float64)
 //go:noescape
 func SoftmaxXentRowsAVX512(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64) (done, correct int)
 
+// SoftmaxXentRowsWideAVX512 is SoftmaxXentRowsAVX512 for gstride ≥ 16 and
+// zstride ≥ 16, with the same results: it reads and writes each row with
+// one K-masked 64-byte access (the windows of different rows are then
+// disjoint, so no row's load waits for the previous row's store) instead
+// of SoftmaxSmallAVX512's exact pieces. The masked-off bytes are not
+// accessed (no fault past the data's end).
+//
+//go:noescape
+func SoftmaxXentRowsWideAVX512(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64) (done, correct int)
+
 // SoftmaxAVX2 is Max, ExpShiftSum (storing the exponentials in dst) and
 // Scale(dst, float32(1/sum)) in one call, with the same loops: it returns
 // m = MaxAVX2(src) and sum = ExpShiftSumAVX2(dst, src, m) and leaves dst

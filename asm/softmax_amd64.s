@@ -4397,242 +4397,681 @@ small_special:
 
 // func SoftmaxXentRowsAVX512(grad []float32, gstride int, z []float32, z2 []float32, zstride int, labels []int, k int, st []float64) (done int, correct int)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512VL
-TEXT ·SoftmaxXentRowsAVX512(SB), NOSPLIT, $0-160
+TEXT ·SoftmaxXentRowsAVX512(SB), NOSPLIT, $24-160
 	MOVQ    grad_base+0(FP), AX
 	MOVQ    z_base+32(FP), CX
+	MOVQ    gstride+24(FP), DX
+	SHLQ    $0x02, DX
+	MOVQ    DX, (SP)
+	MOVQ    zstride+80(FP), DX
+	SHLQ    $0x02, DX
+	MOVQ    DX, 8(SP)
 	MOVQ    z2_base+56(FP), DX
 	SUBQ    CX, DX
-	MOVQ    gstride+24(FP), BX
-	SHLQ    $0x02, BX
-	MOVQ    zstride+80(FP), SI
-	SHLQ    $0x02, SI
-	MOVQ    labels_base+88(FP), DI
-	MOVQ    labels_len+96(FP), R8
-	MOVQ    k+112(FP), R9
-	MOVQ    st_base+120(FP), R10
-	XORL    R11, R11
-	XORL    R12, R12
-	LEAQ    softmaxkmask<>+0(SB), R13
-	KMOVW   (R13)(R9*2), K1
-	VMOVSD  (R10), X0
-	VMOVSD  8(R10), X1
-	VMOVUPD 16(R10), Z2
-	VMOVUPD 80(R10), Z3
+	MOVQ    DX, 16(SP)
+	MOVQ    labels_base+88(FP), DX
+	MOVQ    k+112(FP), BX
+	MOVQ    st_base+120(FP), SI
+	XORL    DI, DI
+	XORL    R8, R8
+	LEAQ    softmaxkmask<>+0(SB), R9
+	KMOVW   (R9)(BX*2), K1
+	VMOVSD  (SI), X0
+	VMOVSD  8(SI), X1
+	VMOVUPD 16(SI), Z2
+	VMOVUPD 80(SI), Z3
 
 xr_row:
-	CMPQ    R11, R8
-	JAE     xr_done
-	MOVQ    (DI)(R11*8), R10
+	LEAQ    2(DI), SI
+	CMPQ    SI, labels_len+96(FP)
+	JA      xr_single
+	MOVQ    8(SP), SI
+	ADDQ    CX, SI
+	MOVQ    (DX)(DI*8), R9
 	VXORPS  Z4, Z4, Z4
-	CMPQ    R9, $0x10
-	JNE     ld_part
+	CMPQ    BX, $0x10
+	JNE     ldA_part
 	VMOVUPS (CX), Z4
-	JMP     ld_done
+	JMP     ldA_done
 
-ld_part:
-	TESTQ   $0x00000008, R9
-	JZ      ld_p4
+ldA_part:
+	TESTQ   $0x00000008, BX
+	JZ      ldA_p4
 	VMOVUPS (CX), Y4
 
-ld_p4:
-	TESTQ           $0x00000004, R9
-	JZ              ld_p2
-	MOVQ            R9, R13
-	ANDQ            $0x00000008, R13
-	LEAQ            softmaxpiece<>+0(SB), R14
-	KMOVW           (R14)(R9*2), K2
-	VBROADCASTF32X4 (CX)(R13*4), K2, Z4
+ldA_p4:
+	TESTQ           $0x00000004, BX
+	JZ              ldA_p2
+	MOVQ            BX, R10
+	ANDQ            $0x00000008, R10
+	LEAQ            softmaxpiece<>+0(SB), R11
+	KMOVW           (R11)(BX*2), K2
+	VBROADCASTF32X4 (CX)(R10*4), K2, Z4
 
-ld_p2:
-	TESTQ           $0x00000002, R9
-	JZ              ld_p1
-	MOVQ            R9, R13
-	ANDQ            $0x0000000c, R13
-	LEAQ            softmaxpiece<>+32(SB), R14
-	KMOVW           (R14)(R9*2), K2
-	VBROADCASTF32X2 (CX)(R13*4), K2, Z4
+ldA_p2:
+	TESTQ           $0x00000002, BX
+	JZ              ldA_p1
+	MOVQ            BX, R10
+	ANDQ            $0x0000000c, R10
+	LEAQ            softmaxpiece<>+32(SB), R11
+	KMOVW           (R11)(BX*2), K2
+	VBROADCASTF32X2 (CX)(R10*4), K2, Z4
 
-ld_p1:
-	TESTQ        $0x00000001, R9
-	JZ           ld_done
-	MOVQ         R9, R13
-	ANDQ         $0x0000000e, R13
-	LEAQ         softmaxpiece<>+64(SB), R14
-	KMOVW        (R14)(R9*2), K2
-	VBROADCASTSS (CX)(R13*4), K2, Z4
+ldA_p1:
+	TESTQ        $0x00000001, BX
+	JZ           ldA_done
+	MOVQ         BX, R10
+	ANDQ         $0x0000000e, R10
+	LEAQ         softmaxpiece<>+64(SB), R11
+	KMOVW        (R11)(BX*2), K2
+	VBROADCASTSS (CX)(R10*4), K2, Z4
 
-ld_done:
+ldA_done:
 	CMPQ    z2_base+56(FP), $0x00
-	JE      xr_one
-	LEAQ    (CX)(DX*1), R13
+	JE      xr_oneA
+	MOVQ    16(SP), R10
+	ADDQ    CX, R10
 	VXORPS  Z5, Z5, Z5
-	CMPQ    R9, $0x10
-	JNE     ld2_part
-	VMOVUPS (R13), Z5
-	JMP     ld2_done
+	CMPQ    BX, $0x10
+	JNE     ld2A_part
+	VMOVUPS (R10), Z5
+	JMP     ld2A_done
 
-ld2_part:
-	TESTQ   $0x00000008, R9
-	JZ      ld2_p4
-	VMOVUPS (R13), Y5
+ld2A_part:
+	TESTQ   $0x00000008, BX
+	JZ      ld2A_p4
+	VMOVUPS (R10), Y5
 
-ld2_p4:
-	TESTQ           $0x00000004, R9
-	JZ              ld2_p2
-	MOVQ            R9, R14
-	ANDQ            $0x00000008, R14
-	LEAQ            softmaxpiece<>+0(SB), R15
-	KMOVW           (R15)(R9*2), K2
-	VBROADCASTF32X4 (R13)(R14*4), K2, Z5
+ld2A_p4:
+	TESTQ           $0x00000004, BX
+	JZ              ld2A_p2
+	MOVQ            BX, R11
+	ANDQ            $0x00000008, R11
+	LEAQ            softmaxpiece<>+0(SB), R12
+	KMOVW           (R12)(BX*2), K2
+	VBROADCASTF32X4 (R10)(R11*4), K2, Z5
 
-ld2_p2:
-	TESTQ           $0x00000002, R9
-	JZ              ld2_p1
-	MOVQ            R9, R14
-	ANDQ            $0x0000000c, R14
-	LEAQ            softmaxpiece<>+32(SB), R15
-	KMOVW           (R15)(R9*2), K2
-	VBROADCASTF32X2 (R13)(R14*4), K2, Z5
+ld2A_p2:
+	TESTQ           $0x00000002, BX
+	JZ              ld2A_p1
+	MOVQ            BX, R11
+	ANDQ            $0x0000000c, R11
+	LEAQ            softmaxpiece<>+32(SB), R12
+	KMOVW           (R12)(BX*2), K2
+	VBROADCASTF32X2 (R10)(R11*4), K2, Z5
 
-ld2_p1:
-	TESTQ        $0x00000001, R9
-	JZ           ld2_done
-	MOVQ         R9, R14
-	ANDQ         $0x0000000e, R14
-	LEAQ         softmaxpiece<>+64(SB), R15
-	KMOVW        (R15)(R9*2), K2
-	VBROADCASTSS (R13)(R14*4), K2, Z5
+ld2A_p1:
+	TESTQ        $0x00000001, BX
+	JZ           ld2A_done
+	MOVQ         BX, R11
+	ANDQ         $0x0000000e, R11
+	LEAQ         softmaxpiece<>+64(SB), R12
+	KMOVW        (R12)(BX*2), K2
+	VBROADCASTSS (R10)(R11*4), K2, Z5
 
-ld2_done:
+ld2A_done:
 	VADDPS Z5, Z4, Z4
 
-xr_one:
-	VBROADCASTSS      softmaxconst<>+416(SB), Z5
-	VMAXPS            Z5, Z4, K1, Z5
-	VEXTRACTF64X4     $0x01, Z5, Y7
-	VMAXPS            Y7, Y5, Y7
-	VEXTRACTF32X4     $0x01, Y7, X5
-	VMAXPS            X5, X7, X5
-	VPERMILPS         $0x4e, X5, X6
-	VMAXPS            X6, X5, X5
-	VPERMILPS         $0xb1, X5, X6
-	VMAXPS            X6, X5, X5
-	VMOVD             X5, R13
-	ANDL              $0x7fffffff, R13
-	CMPL              R13, $0x7f800000
-	JE                xr_done
-	VBROADCASTSS      X5, Z7
-	VCMPPS            $0x00, Z7, Z4, K1, K2
-	KMOVW             K2, R13
-	BSFL              R13, R13
-	XORL              R14, R14
-	CMPQ              R13, R10
-	SETEQ             R14
-	VMOVQ             R10, X6
-	VPERMPS           Z4, Z6, Z6
-	VSUBPS            Z7, Z4, Z8
-	VBROADCASTSS      softmaxconst<>+32(SB), Z9
-	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z9
-	VSUBPS.BCST       softmaxconst<>+32(SB), Z9, Z10
-	VMULPS.BCST       softmaxconst<>+96(SB), Z10, Z11
-	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z10
-	VSUBPS            Z11, Z10, Z8
-	VBROADCASTSS      softmaxconst<>+256(SB), Z12
-	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z12
-	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z12
-	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z12
-	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z12
-	VMULPS            Z8, Z8, Z8
-	VFMSUB231PS       Z12, Z8, Z11
-	VADDPS            Z11, Z10, Z10
-	VADDPS.BCST       softmaxconst<>+288(SB), Z10, Z10
-	VPSLLD            $0x17, Z9, Z9
-	VPADDD            Z9, Z10, Z10
-	VBROADCASTSS      softmaxconst<>+384(SB), Z8
-	VSUBPS            Z7, Z4, Z4
+xr_oneA:
+	VBROADCASTSS  softmaxconst<>+416(SB), Z5
+	VMAXPS        Z5, Z4, K1, Z5
+	VEXTRACTF64X4 $0x01, Z5, Y9
+	VMAXPS        Y9, Y5, Y9
+	VEXTRACTF32X4 $0x01, Y9, X5
+	VMAXPS        X5, X9, X5
+	VPERMILPS     $0x4e, X5, X6
+	VMAXPS        X6, X5, X5
+	VPERMILPS     $0xb1, X5, X6
+	VMAXPS        X6, X5, X5
+	VMOVD         X5, R10
+	ANDL          $0x7fffffff, R10
+	CMPL          R10, $0x7f800000
+	JE            xr_single
+	VBROADCASTSS  X5, Z9
+	VCMPPS        $0x00, Z9, Z4, K1, K2
+	KMOVW         K2, R10
+	BSFL          R10, R10
+	XORL          R11, R11
+	CMPQ          R10, R9
+	SETEQ         R11
+	VMOVQ         R9, X6
+	VPERMPS       Z4, Z6, Z6
+	MOVQ          8(DX)(DI*8), R10
+	VXORPS        Z10, Z10, Z10
+	CMPQ          BX, $0x10
+	JNE           ldB_part
+	VMOVUPS       (SI), Z10
+	JMP           ldB_done
+
+ldB_part:
+	TESTQ   $0x00000008, BX
+	JZ      ldB_p4
+	VMOVUPS (SI), Y10
+
+ldB_p4:
+	TESTQ           $0x00000004, BX
+	JZ              ldB_p2
+	MOVQ            BX, R12
+	ANDQ            $0x00000008, R12
+	LEAQ            softmaxpiece<>+0(SB), R13
+	KMOVW           (R13)(BX*2), K2
+	VBROADCASTF32X4 (SI)(R12*4), K2, Z10
+
+ldB_p2:
+	TESTQ           $0x00000002, BX
+	JZ              ldB_p1
+	MOVQ            BX, R12
+	ANDQ            $0x0000000c, R12
+	LEAQ            softmaxpiece<>+32(SB), R13
+	KMOVW           (R13)(BX*2), K2
+	VBROADCASTF32X2 (SI)(R12*4), K2, Z10
+
+ldB_p1:
+	TESTQ        $0x00000001, BX
+	JZ           ldB_done
+	MOVQ         BX, R12
+	ANDQ         $0x0000000e, R12
+	LEAQ         softmaxpiece<>+64(SB), R13
+	KMOVW        (R13)(BX*2), K2
+	VBROADCASTSS (SI)(R12*4), K2, Z10
+
+ldB_done:
+	CMPQ    z2_base+56(FP), $0x00
+	JE      xr_oneB
+	MOVQ    16(SP), R12
+	ADDQ    SI, R12
+	VXORPS  Z11, Z11, Z11
+	CMPQ    BX, $0x10
+	JNE     ld2B_part
+	VMOVUPS (R12), Z11
+	JMP     ld2B_done
+
+ld2B_part:
+	TESTQ   $0x00000008, BX
+	JZ      ld2B_p4
+	VMOVUPS (R12), Y11
+
+ld2B_p4:
+	TESTQ           $0x00000004, BX
+	JZ              ld2B_p2
+	MOVQ            BX, SI
+	ANDQ            $0x00000008, SI
+	LEAQ            softmaxpiece<>+0(SB), R13
+	KMOVW           (R13)(BX*2), K2
+	VBROADCASTF32X4 (R12)(SI*4), K2, Z11
+
+ld2B_p2:
+	TESTQ           $0x00000002, BX
+	JZ              ld2B_p1
+	MOVQ            BX, SI
+	ANDQ            $0x0000000c, SI
+	LEAQ            softmaxpiece<>+32(SB), R13
+	KMOVW           (R13)(BX*2), K2
+	VBROADCASTF32X2 (R12)(SI*4), K2, Z11
+
+ld2B_p1:
+	TESTQ        $0x00000001, BX
+	JZ           ld2B_done
+	MOVQ         BX, SI
+	ANDQ         $0x0000000e, SI
+	LEAQ         softmaxpiece<>+64(SB), R13
+	KMOVW        (R13)(BX*2), K2
+	VBROADCASTSS (R12)(SI*4), K2, Z11
+
+ld2B_done:
+	VADDPS Z11, Z10, Z10
+
+xr_oneB:
+	VBROADCASTSS      softmaxconst<>+416(SB), Z11
+	VMAXPS            Z11, Z10, K1, Z11
+	VEXTRACTF64X4     $0x01, Z11, Y12
+	VMAXPS            Y12, Y11, Y12
+	VEXTRACTF32X4     $0x01, Y12, X8
+	VMAXPS            X8, X12, X8
+	VPERMILPS         $0x4e, X8, X7
+	VMAXPS            X7, X8, X8
+	VPERMILPS         $0xb1, X8, X7
+	VMAXPS            X7, X8, X8
+	VMOVD             X8, SI
+	ANDL              $0x7fffffff, SI
+	CMPL              SI, $0x7f800000
+	JE                xr_single
+	VBROADCASTSS      X8, Z11
+	VCMPPS            $0x00, Z11, Z10, K1, K2
+	KMOVW             K2, SI
+	BSFL              SI, SI
+	XORL              R12, R12
+	CMPQ              SI, R10
+	SETEQ             R12
+	VMOVQ             R10, X7
+	VPERMPS           Z10, Z7, Z7
+	VSUBPS            Z9, Z4, Z12
+	VSUBPS            Z11, Z10, Z13
+	VBROADCASTSS      softmaxconst<>+32(SB), Z14
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z12, Z14
+	VBROADCASTSS      softmaxconst<>+32(SB), Z15
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z13, Z15
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z14, Z16
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z15, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z16, Z18
+	VMULPS.BCST       softmaxconst<>+96(SB), Z17, Z19
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z12, Z16
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z13, Z17
+	VSUBPS            Z18, Z16, Z12
+	VSUBPS            Z19, Z17, Z13
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z12, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z13, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z12, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z13, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z12, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z13, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z12, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z13, Z21
+	VMULPS            Z12, Z12, Z12
+	VMULPS            Z13, Z13, Z13
+	VFMSUB231PS       Z20, Z12, Z18
+	VFMSUB231PS       Z21, Z13, Z19
+	VADDPS            Z18, Z16, Z16
+	VADDPS            Z19, Z17, Z17
+	VADDPS.BCST       softmaxconst<>+288(SB), Z16, Z16
+	VADDPS.BCST       softmaxconst<>+288(SB), Z17, Z17
+	VPSLLD            $0x17, Z14, Z14
+	VPADDD            Z14, Z16, Z16
+	VPSLLD            $0x17, Z15, Z15
+	VPADDD            Z15, Z17, Z17
+	VBROADCASTSS      softmaxconst<>+384(SB), Z12
+	VSUBPS            Z9, Z4, Z4
 	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
-	VMOVAPS.Z         Z10, K2, Z10
+	VMOVAPS.Z         Z16, K2, Z16
 	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
-	VMAXPS            Z4, Z8, K2, Z10
+	VMAXPS            Z4, Z12, K2, Z16
+	VSUBPS            Z11, Z10, Z4
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
+	VMOVAPS.Z         Z17, K2, Z17
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
+	VMAXPS            Z4, Z12, K2, Z17
 	VXORPS            Z4, Z4, Z4
-	VCVTPS2PD         Y10, Z7
-	VEXTRACTF64X4     $0x01, Z10, Y8
-	VCVTPS2PD         Y8, Z8
-	VADDPD            Z7, Z4, Z4
-	VADDPD            Z8, Z4, Z4
-	VEXTRACTF64X4     $0x01, Z4, Y7
-	VADDPD            Y7, Y4, Y7
-	VEXTRACTF32X4     $0x01, Y7, X4
-	VADDPD            X4, X7, X4
-	VUNPCKHPD         X4, X4, X7
-	VADDSD            X7, X4, X4
-	VXORPD            X7, X7, X7
-	VUCOMISD          X7, X4
-	JLS               xr_done
-	ADDQ              R14, R12
+	VCVTPS2PD         Y16, Z9
+	VEXTRACTF64X4     $0x01, Z16, Y10
+	VCVTPS2PD         Y10, Z10
+	VADDPD            Z9, Z4, Z4
+	VADDPD            Z10, Z4, Z4
+	VEXTRACTF64X4     $0x01, Z4, Y9
+	VADDPD            Y9, Y4, Y9
+	VEXTRACTF32X4     $0x01, Y9, X4
+	VADDPD            X4, X9, X4
+	VUNPCKHPD         X4, X4, X9
+	VADDSD            X9, X4, X4
+	VXORPS            Z9, Z9, Z9
+	VCVTPS2PD         Y17, Z10
+	VEXTRACTF64X4     $0x01, Z17, Y11
+	VCVTPS2PD         Y11, Z11
+	VADDPD            Z10, Z9, Z9
+	VADDPD            Z11, Z9, Z9
+	VEXTRACTF64X4     $0x01, Z9, Y10
+	VADDPD            Y10, Y9, Y10
+	VEXTRACTF32X4     $0x01, Y10, X9
+	VADDPD            X9, X10, X9
+	VUNPCKHPD         X9, X9, X10
+	VADDSD            X10, X9, X9
+	VXORPD            X10, X10, X10
+	VUCOMISD          X10, X4
+	JLS               xr_single
+	VUCOMISD          X10, X9
+	JLS               xr_single
+	VMULSD            X4, X1, X10
+	VUCOMISD          softmaxconst<>+544(SB), X10
+	JHI               xr_single
+	ADDQ              R11, R8
 	VCVTSS2SD         X5, X5, X5
 	VCVTSS2SD         X6, X6, X6
 	VSUBSD            X6, X5, X5
+	VADDSD            X5, X0, X0
+	VMOVSD            X10, X1, X1
+	VMOVSD            softmaxconst<>+512(SB), X5
+	VDIVSD            X4, X5, X5
+	VCVTSD2SS         X5, X5, X5
+	VBROADCASTSS      X5, Z4
+	VMULPS            Z4, Z16, Z16
+	XORL              SI, SI
+	BTSQ              R9, SI
+	KMOVW             SI, K2
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z16, K2, Z16
+	CMPQ              BX, $0x10
+	JNE               stA_part
+	VMOVUPS           Z16, (AX)
+	JMP               stA_done
+
+stA_part:
+	TESTQ   $0x00000008, BX
+	JZ      stA_p4
+	VMOVUPS Y16, (AX)
+
+stA_p4:
+	TESTQ         $0x00000004, BX
+	JZ            stA_p2
+	MOVQ          BX, SI
+	ANDQ          $0x00000008, SI
+	LEAQ          softmaxpiece<>+0(SB), R9
+	KMOVW         (R9)(BX*2), K2
+	VCOMPRESSPS.Z Z16, K2, Z4
+	VMOVUPS       X4, (AX)(SI*4)
+
+stA_p2:
+	TESTQ         $0x00000002, BX
+	JZ            stA_p1
+	MOVQ          BX, SI
+	ANDQ          $0x0000000c, SI
+	LEAQ          softmaxpiece<>+32(SB), R9
+	KMOVW         (R9)(BX*2), K2
+	VCOMPRESSPS.Z Z16, K2, Z4
+	VMOVSD        X4, (AX)(SI*4)
+
+stA_p1:
+	TESTQ         $0x00000001, BX
+	JZ            stA_done
+	MOVQ          BX, SI
+	ANDQ          $0x0000000e, SI
+	LEAQ          softmaxpiece<>+64(SB), R9
+	KMOVW         (R9)(BX*2), K2
+	VCOMPRESSPS.Z Z16, K2, Z4
+	VMOVSS        X4, (AX)(SI*4)
+
+stA_done:
+	VCVTPS2PD     Y16, Z4
+	VEXTRACTF64X4 $0x01, Z16, Y5
+	VCVTPS2PD     Y5, Z5
+	VADDPD        Z4, Z2, Z2
+	VADDPD        Z5, Z3, Z3
+	MOVQ          (SP), SI
+	ADDQ          AX, SI
+	ADDQ          R12, R8
+	VCVTSS2SD     X8, X8, X4
+	VCVTSS2SD     X7, X7, X7
+	VSUBSD        X7, X4, X4
+	VADDSD        X4, X0, X0
+	VMULSD        X9, X1, X1
+	VMOVSD        softmaxconst<>+512(SB), X4
+	VDIVSD        X9, X4, X4
+	VCVTSD2SS     X4, X4, X4
+	VBROADCASTSS  X4, Z4
+	VMULPS        Z4, Z17, Z17
+	XORL          R9, R9
+	BTSQ          R10, R9
+	KMOVW         R9, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z17, K2, Z17
+	CMPQ          BX, $0x10
+	JNE           stB_part
+	VMOVUPS       Z17, (SI)
+	JMP           stB_done
+
+stB_part:
+	TESTQ   $0x00000008, BX
+	JZ      stB_p4
+	VMOVUPS Y17, (SI)
+
+stB_p4:
+	TESTQ         $0x00000004, BX
+	JZ            stB_p2
+	MOVQ          BX, R9
+	ANDQ          $0x00000008, R9
+	LEAQ          softmaxpiece<>+0(SB), R10
+	KMOVW         (R10)(BX*2), K2
+	VCOMPRESSPS.Z Z17, K2, Z4
+	VMOVUPS       X4, (SI)(R9*4)
+
+stB_p2:
+	TESTQ         $0x00000002, BX
+	JZ            stB_p1
+	MOVQ          BX, R9
+	ANDQ          $0x0000000c, R9
+	LEAQ          softmaxpiece<>+32(SB), R10
+	KMOVW         (R10)(BX*2), K2
+	VCOMPRESSPS.Z Z17, K2, Z4
+	VMOVSD        X4, (SI)(R9*4)
+
+stB_p1:
+	TESTQ         $0x00000001, BX
+	JZ            stB_done
+	MOVQ          BX, R9
+	ANDQ          $0x0000000e, R9
+	LEAQ          softmaxpiece<>+64(SB), R10
+	KMOVW         (R10)(BX*2), K2
+	VCOMPRESSPS.Z Z17, K2, Z4
+	VMOVSS        X4, (SI)(R9*4)
+
+stB_done:
+	VCVTPS2PD     Y17, Z4
+	VEXTRACTF64X4 $0x01, Z17, Y5
+	VCVTPS2PD     Y5, Z5
+	VADDPD        Z4, Z2, Z2
+	VADDPD        Z5, Z3, Z3
+	ADDQ          $0x02, DI
+	MOVQ          8(SP), SI
+	LEAQ          (CX)(SI*2), CX
+	MOVQ          (SP), SI
+	LEAQ          (AX)(SI*2), AX
+	VUCOMISD      softmaxconst<>+544(SB), X1
+	JHI           xr_done
+	JMP           xr_row
+
+xr_single:
+	CMPQ    DI, labels_len+96(FP)
+	JAE     xr_done
+	MOVQ    (DX)(DI*8), SI
+	VXORPS  Z4, Z4, Z4
+	CMPQ    BX, $0x10
+	JNE     ldS_part
+	VMOVUPS (CX), Z4
+	JMP     ldS_done
+
+ldS_part:
+	TESTQ   $0x00000008, BX
+	JZ      ldS_p4
+	VMOVUPS (CX), Y4
+
+ldS_p4:
+	TESTQ           $0x00000004, BX
+	JZ              ldS_p2
+	MOVQ            BX, R9
+	ANDQ            $0x00000008, R9
+	LEAQ            softmaxpiece<>+0(SB), R10
+	KMOVW           (R10)(BX*2), K2
+	VBROADCASTF32X4 (CX)(R9*4), K2, Z4
+
+ldS_p2:
+	TESTQ           $0x00000002, BX
+	JZ              ldS_p1
+	MOVQ            BX, R9
+	ANDQ            $0x0000000c, R9
+	LEAQ            softmaxpiece<>+32(SB), R10
+	KMOVW           (R10)(BX*2), K2
+	VBROADCASTF32X2 (CX)(R9*4), K2, Z4
+
+ldS_p1:
+	TESTQ        $0x00000001, BX
+	JZ           ldS_done
+	MOVQ         BX, R9
+	ANDQ         $0x0000000e, R9
+	LEAQ         softmaxpiece<>+64(SB), R10
+	KMOVW        (R10)(BX*2), K2
+	VBROADCASTSS (CX)(R9*4), K2, Z4
+
+ldS_done:
+	CMPQ    z2_base+56(FP), $0x00
+	JE      xr_oneS
+	MOVQ    16(SP), R9
+	ADDQ    CX, R9
+	VXORPS  Z5, Z5, Z5
+	CMPQ    BX, $0x10
+	JNE     ld2S_part
+	VMOVUPS (R9), Z5
+	JMP     ld2S_done
+
+ld2S_part:
+	TESTQ   $0x00000008, BX
+	JZ      ld2S_p4
+	VMOVUPS (R9), Y5
+
+ld2S_p4:
+	TESTQ           $0x00000004, BX
+	JZ              ld2S_p2
+	MOVQ            BX, R10
+	ANDQ            $0x00000008, R10
+	LEAQ            softmaxpiece<>+0(SB), R11
+	KMOVW           (R11)(BX*2), K2
+	VBROADCASTF32X4 (R9)(R10*4), K2, Z5
+
+ld2S_p2:
+	TESTQ           $0x00000002, BX
+	JZ              ld2S_p1
+	MOVQ            BX, R10
+	ANDQ            $0x0000000c, R10
+	LEAQ            softmaxpiece<>+32(SB), R11
+	KMOVW           (R11)(BX*2), K2
+	VBROADCASTF32X2 (R9)(R10*4), K2, Z5
+
+ld2S_p1:
+	TESTQ        $0x00000001, BX
+	JZ           ld2S_done
+	MOVQ         BX, R10
+	ANDQ         $0x0000000e, R10
+	LEAQ         softmaxpiece<>+64(SB), R11
+	KMOVW        (R11)(BX*2), K2
+	VBROADCASTSS (R9)(R10*4), K2, Z5
+
+ld2S_done:
+	VADDPS Z5, Z4, Z4
+
+xr_oneS:
+	VBROADCASTSS      softmaxconst<>+416(SB), Z5
+	VMAXPS            Z5, Z4, K1, Z5
+	VEXTRACTF64X4     $0x01, Z5, Y9
+	VMAXPS            Y9, Y5, Y9
+	VEXTRACTF32X4     $0x01, Y9, X6
+	VMAXPS            X6, X9, X6
+	VPERMILPS         $0x4e, X6, X5
+	VMAXPS            X5, X6, X6
+	VPERMILPS         $0xb1, X6, X5
+	VMAXPS            X5, X6, X6
+	VMOVD             X6, R9
+	ANDL              $0x7fffffff, R9
+	CMPL              R9, $0x7f800000
+	JE                xr_done
+	VBROADCASTSS      X6, Z5
+	VCMPPS            $0x00, Z5, Z4, K1, K2
+	KMOVW             K2, R9
+	BSFL              R9, R9
+	XORL              R10, R10
+	CMPQ              R9, SI
+	SETEQ             R10
+	VMOVQ             SI, X8
+	VPERMPS           Z4, Z8, Z8
+	VSUBPS            Z5, Z4, Z9
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z10
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z11
+	VMULPS.BCST       softmaxconst<>+96(SB), Z11, Z12
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z11
+	VSUBPS            Z12, Z11, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z13
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z13
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z13
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z13
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z13
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z13, Z9, Z12
+	VADDPS            Z12, Z11, Z11
+	VADDPS.BCST       softmaxconst<>+288(SB), Z11, Z11
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z11, Z11
+	VBROADCASTSS      softmaxconst<>+384(SB), Z9
+	VSUBPS            Z5, Z4, Z4
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
+	VMOVAPS.Z         Z11, K2, Z11
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
+	VMAXPS            Z4, Z9, K2, Z11
+	VXORPS            Z4, Z4, Z4
+	VCVTPS2PD         Y11, Z5
+	VEXTRACTF64X4     $0x01, Z11, Y9
+	VCVTPS2PD         Y9, Z9
+	VADDPD            Z5, Z4, Z4
+	VADDPD            Z9, Z4, Z4
+	VEXTRACTF64X4     $0x01, Z4, Y5
+	VADDPD            Y5, Y4, Y5
+	VEXTRACTF32X4     $0x01, Y5, X4
+	VADDPD            X4, X5, X4
+	VUNPCKHPD         X4, X4, X5
+	VADDSD            X5, X4, X4
+	VXORPD            X5, X5, X5
+	VUCOMISD          X5, X4
+	JLS               xr_done
+	ADDQ              R10, R8
+	VCVTSS2SD         X6, X6, X5
+	VCVTSS2SD         X8, X8, X8
+	VSUBSD            X8, X5, X5
 	VADDSD            X5, X0, X0
 	VMULSD            X4, X1, X1
 	VMOVSD            softmaxconst<>+512(SB), X5
 	VDIVSD            X4, X5, X5
 	VCVTSD2SS         X5, X5, X5
 	VBROADCASTSS      X5, Z4
-	VMULPS            Z4, Z10, Z10
-	XORL              R13, R13
-	BTSQ              R10, R13
-	KMOVW             R13, K2
-	VSUBPS.BCST       softmaxconst<>+288(SB), Z10, K2, Z10
-	CMPQ              R9, $0x10
-	JNE               st_part
-	VMOVUPS           Z10, (AX)
-	JMP               st_done
+	VMULPS            Z4, Z11, Z11
+	XORL              R9, R9
+	BTSQ              SI, R9
+	KMOVW             R9, K2
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z11, K2, Z11
+	CMPQ              BX, $0x10
+	JNE               stS_part
+	VMOVUPS           Z11, (AX)
+	JMP               stS_done
 
-st_part:
-	TESTQ   $0x00000008, R9
-	JZ      st_p4
-	VMOVUPS Y10, (AX)
+stS_part:
+	TESTQ   $0x00000008, BX
+	JZ      stS_p4
+	VMOVUPS Y11, (AX)
 
-st_p4:
-	TESTQ         $0x00000004, R9
-	JZ            st_p2
-	MOVQ          R9, R10
-	ANDQ          $0x00000008, R10
-	LEAQ          softmaxpiece<>+0(SB), R13
-	KMOVW         (R13)(R9*2), K2
-	VCOMPRESSPS.Z Z10, K2, Z4
-	VMOVUPS       X4, (AX)(R10*4)
+stS_p4:
+	TESTQ         $0x00000004, BX
+	JZ            stS_p2
+	MOVQ          BX, SI
+	ANDQ          $0x00000008, SI
+	LEAQ          softmaxpiece<>+0(SB), R9
+	KMOVW         (R9)(BX*2), K2
+	VCOMPRESSPS.Z Z11, K2, Z4
+	VMOVUPS       X4, (AX)(SI*4)
 
-st_p2:
-	TESTQ         $0x00000002, R9
-	JZ            st_p1
-	MOVQ          R9, R10
-	ANDQ          $0x0000000c, R10
-	LEAQ          softmaxpiece<>+32(SB), R13
-	KMOVW         (R13)(R9*2), K2
-	VCOMPRESSPS.Z Z10, K2, Z4
-	VMOVSD        X4, (AX)(R10*4)
+stS_p2:
+	TESTQ         $0x00000002, BX
+	JZ            stS_p1
+	MOVQ          BX, SI
+	ANDQ          $0x0000000c, SI
+	LEAQ          softmaxpiece<>+32(SB), R9
+	KMOVW         (R9)(BX*2), K2
+	VCOMPRESSPS.Z Z11, K2, Z4
+	VMOVSD        X4, (AX)(SI*4)
 
-st_p1:
-	TESTQ         $0x00000001, R9
-	JZ            st_done
-	MOVQ          R9, R10
-	ANDQ          $0x0000000e, R10
-	LEAQ          softmaxpiece<>+64(SB), R13
-	KMOVW         (R13)(R9*2), K2
-	VCOMPRESSPS.Z Z10, K2, Z4
-	VMOVSS        X4, (AX)(R10*4)
+stS_p1:
+	TESTQ         $0x00000001, BX
+	JZ            stS_done
+	MOVQ          BX, SI
+	ANDQ          $0x0000000e, SI
+	LEAQ          softmaxpiece<>+64(SB), R9
+	KMOVW         (R9)(BX*2), K2
+	VCOMPRESSPS.Z Z11, K2, Z4
+	VMOVSS        X4, (AX)(SI*4)
 
-st_done:
-	VCVTPS2PD     Y10, Z4
-	VEXTRACTF64X4 $0x01, Z10, Y5
+stS_done:
+	VCVTPS2PD     Y11, Z4
+	VEXTRACTF64X4 $0x01, Z11, Y5
 	VCVTPS2PD     Y5, Z5
 	VADDPD        Z4, Z2, Z2
 	VADDPD        Z5, Z3, Z3
-	INCQ          R11
-	ADDQ          SI, CX
-	ADDQ          BX, AX
+	INCQ          DI
+	ADDQ          8(SP), CX
+	ADDQ          (SP), AX
 	VUCOMISD      softmaxconst<>+544(SB), X1
 	JHI           xr_done
 	JMP           xr_row
@@ -4643,7 +5082,351 @@ xr_done:
 	VMOVSD  X1, 8(AX)
 	VMOVUPD Z2, 16(AX)
 	VMOVUPD Z3, 80(AX)
-	MOVQ    R11, done+144(FP)
-	MOVQ    R12, correct+152(FP)
+	MOVQ    DI, done+144(FP)
+	MOVQ    R8, correct+152(FP)
+	VZEROUPPER
+	RET
+
+// func SoftmaxXentRowsWideAVX512(grad []float32, gstride int, z []float32, z2 []float32, zstride int, labels []int, k int, st []float64) (done int, correct int)
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL
+TEXT ·SoftmaxXentRowsWideAVX512(SB), NOSPLIT, $24-160
+	MOVQ    grad_base+0(FP), AX
+	MOVQ    z_base+32(FP), CX
+	MOVQ    gstride+24(FP), DX
+	SHLQ    $0x02, DX
+	MOVQ    DX, (SP)
+	MOVQ    zstride+80(FP), DX
+	SHLQ    $0x02, DX
+	MOVQ    DX, 8(SP)
+	MOVQ    z2_base+56(FP), DX
+	SUBQ    CX, DX
+	MOVQ    DX, 16(SP)
+	MOVQ    labels_base+88(FP), DX
+	MOVQ    k+112(FP), BX
+	MOVQ    st_base+120(FP), SI
+	XORL    DI, DI
+	XORL    R8, R8
+	LEAQ    softmaxkmask<>+0(SB), R9
+	KMOVW   (R9)(BX*2), K1
+	VMOVSD  (SI), X0
+	VMOVSD  8(SI), X1
+	VMOVUPD 16(SI), Z2
+	VMOVUPD 80(SI), Z3
+
+xr_row:
+	LEAQ      2(DI), BX
+	CMPQ      BX, labels_len+96(FP)
+	JA        xr_single
+	MOVQ      8(SP), BX
+	ADDQ      CX, BX
+	MOVQ      (DX)(DI*8), SI
+	VMOVUPS.Z (CX), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        xr_oneA
+	MOVQ      16(SP), R9
+	ADDQ      CX, R9
+	VMOVUPS.Z (R9), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+xr_oneA:
+	VBROADCASTSS  softmaxconst<>+416(SB), Z5
+	VMAXPS        Z5, Z4, K1, Z5
+	VEXTRACTF64X4 $0x01, Z5, Y9
+	VMAXPS        Y9, Y5, Y9
+	VEXTRACTF32X4 $0x01, Y9, X5
+	VMAXPS        X5, X9, X5
+	VPERMILPS     $0x4e, X5, X6
+	VMAXPS        X6, X5, X5
+	VPERMILPS     $0xb1, X5, X6
+	VMAXPS        X6, X5, X5
+	VMOVD         X5, R9
+	ANDL          $0x7fffffff, R9
+	CMPL          R9, $0x7f800000
+	JE            xr_single
+	VBROADCASTSS  X5, Z9
+	VCMPPS        $0x00, Z9, Z4, K1, K2
+	KMOVW         K2, R9
+	BSFL          R9, R9
+	XORL          R10, R10
+	CMPQ          R9, SI
+	SETEQ         R10
+	VMOVQ         SI, X6
+	VPERMPS       Z4, Z6, Z6
+	MOVQ          8(DX)(DI*8), R9
+	VMOVUPS.Z     (BX), K1, Z10
+	CMPQ          z2_base+56(FP), $0x00
+	JE            xr_oneB
+	MOVQ          16(SP), R11
+	ADDQ          BX, R11
+	VMOVUPS.Z     (R11), K1, Z11
+	VADDPS        Z11, Z10, Z10
+
+xr_oneB:
+	VBROADCASTSS      softmaxconst<>+416(SB), Z11
+	VMAXPS            Z11, Z10, K1, Z11
+	VEXTRACTF64X4     $0x01, Z11, Y12
+	VMAXPS            Y12, Y11, Y12
+	VEXTRACTF32X4     $0x01, Y12, X8
+	VMAXPS            X8, X12, X8
+	VPERMILPS         $0x4e, X8, X7
+	VMAXPS            X7, X8, X8
+	VPERMILPS         $0xb1, X8, X7
+	VMAXPS            X7, X8, X8
+	VMOVD             X8, BX
+	ANDL              $0x7fffffff, BX
+	CMPL              BX, $0x7f800000
+	JE                xr_single
+	VBROADCASTSS      X8, Z11
+	VCMPPS            $0x00, Z11, Z10, K1, K2
+	KMOVW             K2, BX
+	BSFL              BX, BX
+	XORL              R11, R11
+	CMPQ              BX, R9
+	SETEQ             R11
+	VMOVQ             R9, X7
+	VPERMPS           Z10, Z7, Z7
+	VSUBPS            Z9, Z4, Z12
+	VSUBPS            Z11, Z10, Z13
+	VBROADCASTSS      softmaxconst<>+32(SB), Z14
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z12, Z14
+	VBROADCASTSS      softmaxconst<>+32(SB), Z15
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z13, Z15
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z14, Z16
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z15, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z16, Z18
+	VMULPS.BCST       softmaxconst<>+96(SB), Z17, Z19
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z12, Z16
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z13, Z17
+	VSUBPS            Z18, Z16, Z12
+	VSUBPS            Z19, Z17, Z13
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z12, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z13, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z12, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z13, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z12, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z13, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z12, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z13, Z21
+	VMULPS            Z12, Z12, Z12
+	VMULPS            Z13, Z13, Z13
+	VFMSUB231PS       Z20, Z12, Z18
+	VFMSUB231PS       Z21, Z13, Z19
+	VADDPS            Z18, Z16, Z16
+	VADDPS            Z19, Z17, Z17
+	VADDPS.BCST       softmaxconst<>+288(SB), Z16, Z16
+	VADDPS.BCST       softmaxconst<>+288(SB), Z17, Z17
+	VPSLLD            $0x17, Z14, Z14
+	VPADDD            Z14, Z16, Z16
+	VPSLLD            $0x17, Z15, Z15
+	VPADDD            Z15, Z17, Z17
+	VBROADCASTSS      softmaxconst<>+384(SB), Z12
+	VSUBPS            Z9, Z4, Z4
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
+	VMOVAPS.Z         Z16, K2, Z16
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
+	VMAXPS            Z4, Z12, K2, Z16
+	VSUBPS            Z11, Z10, Z4
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
+	VMOVAPS.Z         Z17, K2, Z17
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
+	VMAXPS            Z4, Z12, K2, Z17
+	VXORPS            Z4, Z4, Z4
+	VCVTPS2PD         Y16, Z9
+	VEXTRACTF64X4     $0x01, Z16, Y10
+	VCVTPS2PD         Y10, Z10
+	VADDPD            Z9, Z4, Z4
+	VADDPD            Z10, Z4, Z4
+	VEXTRACTF64X4     $0x01, Z4, Y9
+	VADDPD            Y9, Y4, Y9
+	VEXTRACTF32X4     $0x01, Y9, X4
+	VADDPD            X4, X9, X4
+	VUNPCKHPD         X4, X4, X9
+	VADDSD            X9, X4, X4
+	VXORPS            Z9, Z9, Z9
+	VCVTPS2PD         Y17, Z10
+	VEXTRACTF64X4     $0x01, Z17, Y11
+	VCVTPS2PD         Y11, Z11
+	VADDPD            Z10, Z9, Z9
+	VADDPD            Z11, Z9, Z9
+	VEXTRACTF64X4     $0x01, Z9, Y10
+	VADDPD            Y10, Y9, Y10
+	VEXTRACTF32X4     $0x01, Y10, X9
+	VADDPD            X9, X10, X9
+	VUNPCKHPD         X9, X9, X10
+	VADDSD            X10, X9, X9
+	VXORPD            X10, X10, X10
+	VUCOMISD          X10, X4
+	JLS               xr_single
+	VUCOMISD          X10, X9
+	JLS               xr_single
+	VMULSD            X4, X1, X10
+	VUCOMISD          softmaxconst<>+544(SB), X10
+	JHI               xr_single
+	ADDQ              R10, R8
+	VCVTSS2SD         X5, X5, X5
+	VCVTSS2SD         X6, X6, X6
+	VSUBSD            X6, X5, X5
+	VADDSD            X5, X0, X0
+	VMOVSD            X10, X1, X1
+	VMOVSD            softmaxconst<>+512(SB), X5
+	VDIVSD            X4, X5, X5
+	VCVTSD2SS         X5, X5, X5
+	VBROADCASTSS      X5, Z4
+	VMULPS            Z4, Z16, Z16
+	XORL              BX, BX
+	BTSQ              SI, BX
+	KMOVW             BX, K2
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z16, K2, Z16
+	VMOVUPS           Z16, K1, (AX)
+	VCVTPS2PD         Y16, Z4
+	VEXTRACTF64X4     $0x01, Z16, Y5
+	VCVTPS2PD         Y5, Z5
+	VADDPD            Z4, Z2, Z2
+	VADDPD            Z5, Z3, Z3
+	MOVQ              (SP), BX
+	ADDQ              AX, BX
+	ADDQ              R11, R8
+	VCVTSS2SD         X8, X8, X4
+	VCVTSS2SD         X7, X7, X7
+	VSUBSD            X7, X4, X4
+	VADDSD            X4, X0, X0
+	VMULSD            X9, X1, X1
+	VMOVSD            softmaxconst<>+512(SB), X4
+	VDIVSD            X9, X4, X4
+	VCVTSD2SS         X4, X4, X4
+	VBROADCASTSS      X4, Z4
+	VMULPS            Z4, Z17, Z17
+	XORL              SI, SI
+	BTSQ              R9, SI
+	KMOVW             SI, K2
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z17, K2, Z17
+	VMOVUPS           Z17, K1, (BX)
+	VCVTPS2PD         Y17, Z4
+	VEXTRACTF64X4     $0x01, Z17, Y5
+	VCVTPS2PD         Y5, Z5
+	VADDPD            Z4, Z2, Z2
+	VADDPD            Z5, Z3, Z3
+	ADDQ              $0x02, DI
+	MOVQ              8(SP), BX
+	LEAQ              (CX)(BX*2), CX
+	MOVQ              (SP), BX
+	LEAQ              (AX)(BX*2), AX
+	VUCOMISD          softmaxconst<>+544(SB), X1
+	JHI               xr_done
+	JMP               xr_row
+
+xr_single:
+	CMPQ      DI, labels_len+96(FP)
+	JAE       xr_done
+	MOVQ      (DX)(DI*8), BX
+	VMOVUPS.Z (CX), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        xr_oneS
+	MOVQ      16(SP), SI
+	ADDQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+xr_oneS:
+	VBROADCASTSS      softmaxconst<>+416(SB), Z5
+	VMAXPS            Z5, Z4, K1, Z5
+	VEXTRACTF64X4     $0x01, Z5, Y9
+	VMAXPS            Y9, Y5, Y9
+	VEXTRACTF32X4     $0x01, Y9, X6
+	VMAXPS            X6, X9, X6
+	VPERMILPS         $0x4e, X6, X5
+	VMAXPS            X5, X6, X6
+	VPERMILPS         $0xb1, X6, X5
+	VMAXPS            X5, X6, X6
+	VMOVD             X6, SI
+	ANDL              $0x7fffffff, SI
+	CMPL              SI, $0x7f800000
+	JE                xr_done
+	VBROADCASTSS      X6, Z5
+	VCMPPS            $0x00, Z5, Z4, K1, K2
+	KMOVW             K2, SI
+	BSFL              SI, SI
+	XORL              R9, R9
+	CMPQ              SI, BX
+	SETEQ             R9
+	VMOVQ             BX, X8
+	VPERMPS           Z4, Z8, Z8
+	VSUBPS            Z5, Z4, Z9
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z10
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z11
+	VMULPS.BCST       softmaxconst<>+96(SB), Z11, Z12
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z11
+	VSUBPS            Z12, Z11, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z13
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z13
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z13
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z13
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z13
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z13, Z9, Z12
+	VADDPS            Z12, Z11, Z11
+	VADDPS.BCST       softmaxconst<>+288(SB), Z11, Z11
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z11, Z11
+	VBROADCASTSS      softmaxconst<>+384(SB), Z9
+	VSUBPS            Z5, Z4, Z4
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
+	VMOVAPS.Z         Z11, K2, Z11
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
+	VMAXPS            Z4, Z9, K2, Z11
+	VXORPS            Z4, Z4, Z4
+	VCVTPS2PD         Y11, Z5
+	VEXTRACTF64X4     $0x01, Z11, Y9
+	VCVTPS2PD         Y9, Z9
+	VADDPD            Z5, Z4, Z4
+	VADDPD            Z9, Z4, Z4
+	VEXTRACTF64X4     $0x01, Z4, Y5
+	VADDPD            Y5, Y4, Y5
+	VEXTRACTF32X4     $0x01, Y5, X4
+	VADDPD            X4, X5, X4
+	VUNPCKHPD         X4, X4, X5
+	VADDSD            X5, X4, X4
+	VXORPD            X5, X5, X5
+	VUCOMISD          X5, X4
+	JLS               xr_done
+	ADDQ              R9, R8
+	VCVTSS2SD         X6, X6, X5
+	VCVTSS2SD         X8, X8, X8
+	VSUBSD            X8, X5, X5
+	VADDSD            X5, X0, X0
+	VMULSD            X4, X1, X1
+	VMOVSD            softmaxconst<>+512(SB), X5
+	VDIVSD            X4, X5, X5
+	VCVTSD2SS         X5, X5, X5
+	VBROADCASTSS      X5, Z4
+	VMULPS            Z4, Z11, Z11
+	XORL              SI, SI
+	BTSQ              BX, SI
+	KMOVW             SI, K2
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z11, K2, Z11
+	VMOVUPS           Z11, K1, (AX)
+	VCVTPS2PD         Y11, Z4
+	VEXTRACTF64X4     $0x01, Z11, Y5
+	VCVTPS2PD         Y5, Z5
+	VADDPD            Z4, Z2, Z2
+	VADDPD            Z5, Z3, Z3
+	INCQ              DI
+	ADDQ              8(SP), CX
+	ADDQ              (SP), AX
+	VUCOMISD          softmaxconst<>+544(SB), X1
+	JHI               xr_done
+	JMP               xr_row
+
+xr_done:
+	MOVQ    st_base+120(FP), AX
+	VMOVSD  X0, (AX)
+	VMOVSD  X1, 8(AX)
+	VMOVUPD Z2, 16(AX)
+	VMOVUPD Z3, 80(AX)
+	MOVQ    DI, done+144(FP)
+	MOVQ    R8, correct+152(FP)
 	VZEROUPPER
 	RET

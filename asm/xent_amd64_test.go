@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/seed7bc074a2/maxent/internal/guardmem"
 )
 
 // xentRef is SoftmaxXentRowsAVX512's specification written with
@@ -48,16 +50,27 @@ func xentRef(grad []float32, gs int, z, z2 []float32, zs int, labels []int, k in
 }
 
 func TestSoftmaxXentRowsAVX512(t *testing.T) {
+	xentTest(t, SoftmaxXentRowsAVX512, 0)
+}
+
+// TestSoftmaxXentRowsWideAVX512: the masked-access variant on strides of
+// at least 16 (rows' windows disjoint), the last row's window reaching
+// past the buffer's end into sentinels.
+func TestSoftmaxXentRowsWideAVX512(t *testing.T) {
+	xentTest(t, SoftmaxXentRowsWideAVX512, 16)
+}
+
+func xentTest(t *testing.T, kernel func(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64) (done, correct int), minStride int) {
 	smNeed(t, smAVX512)
 	rng := rand.New(rand.NewPCG(41, 42))
 	for k := 1; k <= 16; k++ {
 		for _, rows := range []int{0, 1, 2, 3, 5, 17, 64, 65} {
 			for iter := 0; iter < 40; iter++ {
-				zs := k + rng.IntN(5)
+				zs := max(k, minStride) + rng.IntN(5)
 				alias := iter%3 == 0
 				gs := zs
 				if !alias {
-					gs = k + rng.IntN(7)
+					gs = max(k, minStride) + rng.IntN(7)
 				}
 				off := rng.IntN(16) // misaligned rows
 				zbuf, z := smWindow(off, max(0, (rows-1)*zs+k), 16)
@@ -121,7 +134,7 @@ func TestSoftmaxXentRowsAVX512(t *testing.T) {
 					gbuf, g = smWindow(goff, max(0, (rows-1)*gs+k), 16)
 				}
 				st := append([]float64(nil), st0...)
-				done, correct := SoftmaxXentRowsAVX512(g, gs, z, z2, zs, labels, k, st)
+				done, correct := kernel(g, gs, z, z2, zs, labels, k, st)
 				if done != wantDone || correct != wantCorrect {
 					t.Fatalf("k=%d rows=%d iter=%d: done, correct = %d, %d; want %d, %d", k, rows, iter, done, correct, wantDone, wantCorrect)
 				}
@@ -172,16 +185,41 @@ func TestSoftmaxXentRowsAVX512Flush(t *testing.T) {
 	const rows, k = 300, 16
 	z := make([]float32, rows*k)
 	labels := make([]int, rows)
-	st := make([]float64, 18)
-	st[1] = 1
-	done, correct := SoftmaxXentRowsAVX512(z, k, z, nil, k, labels, k, st)
-	if done != 208 || correct != 208 || st[1] != math.Pow(16, 208) {
-		t.Fatalf("done %d, correct %d, prod %g; want 208, 208, 16^208", done, correct, st[1])
+	for _, kernel := range []func(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64) (done, correct int){SoftmaxXentRowsAVX512, SoftmaxXentRowsWideAVX512} {
+		clear(z)
+		st := make([]float64, 18)
+		st[1] = 1
+		done, correct := kernel(z, k, z, nil, k, labels, k, st)
+		if done != 208 || correct != 208 || st[1] != math.Pow(16, 208) {
+			t.Fatalf("done %d, correct %d, prod %g; want 208, 208, 16^208", done, correct, st[1])
+		}
+		if st[2] != 208*(1.0/16-1) || st[3] != 208.0/16 {
+			t.Fatalf("bias gradient sums %v, %v", st[2], st[3])
+		}
+		if z[207*k] != 1.0/16-1 || z[208*k] != 0 {
+			t.Fatalf("rows 207, 208 start %v, %v", z[207*k], z[208*k])
+		}
 	}
-	if st[2] != 208*(1.0/16-1) || st[3] != 208.0/16 {
-		t.Fatalf("bias gradient sums %v, %v", st[2], st[3])
-	}
-	if z[207*k] != 1.0/16-1 || z[208*k] != 0 {
-		t.Fatalf("rows 207, 208 start %v, %v", z[207*k], z[208*k])
+}
+
+// TestSoftmaxXentRowsGuardPage: rows of k < 16 flush against a guard page
+// (z, z2 and grad): neither variant touches a byte past the row, the wide
+// one's masked 64-byte accesses included.
+func TestSoftmaxXentRowsGuardPage(t *testing.T) {
+	smNeed(t, smAVX512)
+	gz, gz2, gg := guardmem.New(t, 1), guardmem.New(t, 1), guardmem.New(t, 1)
+	for k := 1; k <= 16; k++ {
+		for _, kernel := range []func(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64) (done, correct int){SoftmaxXentRowsAVX512, SoftmaxXentRowsWideAVX512} {
+			// Two rows 16 apart, the second ending at the page's end.
+			z, z2, g := gz.AtEnd(16+k), gz2.AtEnd(16+k), gg.AtEnd(16+k)
+			for i := range z {
+				z[i], z2[i] = float32(i%5), float32(i%3)
+			}
+			st := make([]float64, 18)
+			st[1] = 1
+			if done, _ := kernel(g, 16, z, z2, 16, []int{0, k - 1}, k, st); done != 2 {
+				t.Fatalf("k=%d: done %d", k, done)
+			}
+		}
 	}
 }

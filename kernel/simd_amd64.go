@@ -163,15 +163,15 @@ func asmMatMulTGather(be backendID, z []float32, zs int, xp []uintptr, w []float
 
 // asmAddMatMulTNGatherSGD runs asm.AddMatMulTNGatherSGDAVX2 or AVX512.
 func asmAddMatMulTNGatherSGD(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 bool, mu float32) {
-	f := asm.AddMatMulTNGatherSGDAVX2
-	if be == avx512 {
-		f = asm.AddMatMulTNGatherSGDAVX512
-	}
 	var l int
 	if l2 {
 		l = 1
 	}
-	f(g, gs, alpha, d, ds, xp, n, k, m, w, c2, l, mu)
+	if be == avx512 {
+		asm.AddMatMulTNGatherSGDAVX512(g, gs, alpha, d, ds, xp, n, k, m, w, c2, l, mu)
+		return
+	}
+	asm.AddMatMulTNGatherSGDAVX2(g, gs, alpha, d, ds, xp, n, k, m, w, c2, l, mu)
 }
 
 // asmAddMatMulTNGather runs asm.AddMatMulTNGatherAVX2 or AVX512.
@@ -193,6 +193,11 @@ func xentRowsImpl(grad, z Matrix, z2 []float32, labels []int, st *[18]float64) (
 	if current() != avx512 || z.Cols == 0 || z.Cols > 16 {
 		return 0, 0, false
 	}
-	done, correct = asm.SoftmaxXentRowsAVX512(grad.Data, grad.Stride, z.Data, z2, z.Stride, labels, z.Cols, st[:])
+	// Direct calls: through a func value st would escape (no noescape).
+	if grad.Stride >= 16 && z.Stride >= 16 { // one masked access per row
+		done, correct = asm.SoftmaxXentRowsWideAVX512(grad.Data, grad.Stride, z.Data, z2, z.Stride, labels, z.Cols, st[:])
+	} else {
+		done, correct = asm.SoftmaxXentRowsAVX512(grad.Data, grad.Stride, z.Data, z2, z.Stride, labels, z.Cols, st[:])
+	}
 	return done, correct, true
 }

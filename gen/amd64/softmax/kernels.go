@@ -460,8 +460,11 @@ func exactLoadAs(prefix string, p, n reg.GPVirtual, x reg.VecVirtual) {
 // exactStore stores lanes 0..n−1 of y at p (1 ≤ n ≤ 16), writing exactly
 // those 4n bytes: each piece is compressed into the low lanes of a scratch
 // register and stored with a plain store of its size.
-func exactStore(p, n reg.GPVirtual, y reg.VecVirtual) {
-	pieces("st", n, func() {
+func exactStore(p, n reg.GPVirtual, y reg.VecVirtual) { exactStoreAs("st", p, n, y) }
+
+// exactStoreAs is exactStore with its own label prefix.
+func exactStoreAs(prefix string, p, n reg.GPVirtual, y reg.VecVirtual) {
+	pieces(prefix, n, func() {
 		VMOVUPS(y, operand.Mem{Base: p})
 	}, func() {
 		VMOVUPS(y.AsY(), operand.Mem{Base: p})

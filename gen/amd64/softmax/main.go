@@ -38,7 +38,8 @@ func main() {
 		genMaxExpSum(a)
 	}
 	genSoftmaxSmall(avx512)
-	genXentRows(avx512)
+	genXentRows(avx512, false)
+	genXentRows(avx512, true)
 	Generate()
 
 	if out := flag.Lookup("out"); out != nil && out.Value.String() != "" && out.Value.String() != "-" {
