@@ -13,8 +13,8 @@ import (
 // columns [cols[j], cols[j+1]) of W, of its velocity V and of the data
 // (ranges of whole 64-byte lines where the features allow), and trains its
 // own contiguous copy of its columns of W (flush writes them back to the
-// model; one worker on a contiguous W trains W itself). A step is one
-// round of the pool in three phases:
+// model; one worker on a contiguous W trains W itself). An epoch is one
+// round of the pool (see shard), each step in three phases:
 //
 //  1. each worker computes its partial logits zp[j] = x[:, cols]·W[:, cols]ᵀ
 //     of the batch's rows (scattered by the shuffle) with MatMulT (worker
@@ -23,10 +23,13 @@ import (
 //     contiguous block first;
 //  2. after a barrier, each worker sums the partials of its share of the
 //     rows, in worker order, and turns them into the loss and the logit
-//     gradients p − onehot (SoftmaxCrossEntropyRows), in place in z;
+//     gradients p − onehot, in z (sceRows: with two workers its kernel adds
+//     the partials as it loads them);
 //  3. after a second barrier, each worker adds alpha·zᵀ·x[:, cols] to its
 //     columns of V (AddMatMulTN, alpha = −lr/|batch|) and finishes the
-//     update of its columns of W, as single vectors.
+//     update of its columns of W (in the same kernel with gather kernels
+//     and no L1, else as single vectors); worker 0 also adds up the step's
+//     loss and bias gradient and updates the bias.
 //
 // The update is
 //
@@ -36,9 +39,9 @@ import (
 // end of the previous step, so the gradient is added straight into it.
 // Only the partial logits and the logit gradients (|batch|×k each) cross
 // between cores; every weight is read and written by one worker only, and
-// nothing is reduced across workers but the bias gradient (after the
-// round, in worker order). One worker owns every column: its steps are
-// those of a serial trainer.
+// nothing is reduced across workers but the bias gradient (by worker 0, in
+// worker order). One worker owns every column: its steps are those of a
+// serial trainer.
 type sgd struct {
 	m      *Model
 	x      Matrix
@@ -50,19 +53,22 @@ type sgd struct {
 	ylab   []int     // ylab[i] = y[perm[i]] (read sequentially by the steps)
 	bs     int       // batch size
 	rng    *rand.PCG // the row order's source (see shuffle)
-	lo, hi int       // the current step takes rows perm[lo:hi]
-	cols   []int     // worker j owns the columns [cols[j], cols[j+1])
-	z      Matrix
-	shards []sgdShard
-	pool   *pool
-	wc     []Matrix  // wc[j]: worker j's columns of W, contiguous (or m.W itself: see own)
-	vc     []Matrix  // vc[j]: the momentum of wc[j], laid out alike
-	own    bool      // wc[0] is m.W: nothing to flush
-	vb     []float32 // momentum of B
-	gb     []float64 // bias gradient of the step
-	alpha  float32   // −lr/|batch| of the current step
-	lr     float32   // the current step's learning rate
-	one    []float32 // {1}: AddOuter of one row is an axpy
+	// The steps of the current pool round: step k takes the rows
+	// perm[lo0+k·bs : min(lo0+(k+1)·bs, end)] with learning rate lrs[k].
+	lo0, end, nsteps int
+	lrs              []float32
+	loss             float64 // the round's summed loss and rows classified right (worker 0 adds them up)
+	correct          int
+	cols             []int // worker j owns the columns [cols[j], cols[j+1])
+	z                Matrix
+	shards           []sgdShard
+	pool             *pool
+	wc               []Matrix  // wc[j]: worker j's columns of W, contiguous (or m.W itself: see own)
+	vc               []Matrix  // vc[j]: the momentum of wc[j], laid out alike
+	own              bool      // wc[0] is m.W: nothing to flush
+	vb               []float32 // momentum of B
+	gb               []float64 // bias gradient of the step
+	one              []float32 // {1}: AddOuter of one row is an axpy
 }
 
 // sgdShard is one worker's part of a step.
@@ -94,6 +100,7 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 		vb:     make([]float32, m.Classes),
 		gb:     make([]float64, m.Classes),
 		one:    []float32{1},
+		lrs:    make([]float32, max(1, (x.Rows+cfg.BatchSize-1)/cfg.BatchSize)),
 	}
 	for i := range s.perm {
 		s.perm[i] = i
@@ -180,12 +187,27 @@ func (s *sgd) shuffle() {
 	}
 }
 
-// shard runs worker j's part of the current step (see sgd).
+// shard runs worker j's part of the round's steps (see sgd): a whole epoch
+// in one round. Nothing but the two barriers of each step orders the
+// workers: worker j's partial logits of step k+1 need only its own columns
+// of W, updated at the end of its step k; each worker writes its partials
+// after everyone has read its previous ones (before the second barrier),
+// and the logit gradients after everyone has used the previous ones
+// (before the next step's first barrier).
 func (s *sgd) shard(j int) {
+	for k := 0; k < s.nsteps; k++ {
+		lo := s.lo0 + k*s.bs
+		s.stepShard(j, lo, min(lo+s.bs, s.end), s.lrs[k])
+	}
+}
+
+// stepShard runs worker j's part of the step on the rows perm[lo:hi] with
+// learning rate lr (see sgd); worker 0 also finishes the step (finish).
+func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 	sh := &s.shards[j]
-	n, w := s.hi-s.lo, len(s.shards)
+	n, w := hi-lo, len(s.shards)
 	c0, c1 := s.cols[j], s.cols[j+1]
-	rows := s.perm[s.lo:s.hi]
+	rows := s.perm[lo:hi]
 	m := s.m
 	xs := s.x.Stride
 
@@ -216,7 +238,7 @@ func (s *sgd) shard(j int) {
 		// FMAs: row i of the next batch while it computes sample i), else
 		// here, row by row. Issued all at once, the prefetches stalled
 		// the core as soon as the miss queues filled.
-		next := s.perm[s.hi:min(s.hi+s.bs, len(s.perm))]
+		next := s.perm[hi:min(hi+s.bs, len(s.perm))]
 		pf := sh.pf[:n]
 		for i := range pf {
 			pf[i] = 0 // a prefetch of an unmapped address is ignored
@@ -243,7 +265,7 @@ func (s *sgd) shard(j int) {
 	// Phase 2: loss and logit gradients of this worker's rows.
 	a, b := j*n/w, (j+1)*n/w
 	z := s.z.Slice(a, b)
-	labels := s.ylab[s.lo+a : s.lo+b]
+	labels := s.ylab[lo+a : lo+b]
 	// The logits are the sum of the workers' partials in worker order
 	// (worker 0's holds the bias even without columns). With two workers
 	// and no row weights the loss kernel adds them as it loads them.
@@ -290,57 +312,81 @@ func (s *sgd) shard(j int) {
 	s.pool.sync()
 
 	// Phase 3: the gradient into this worker's columns of V, and the
-	// update of its columns of W.
+	// update of its columns of W; worker 0 also updates the bias.
+	if j == 0 {
+		s.finish(n, lr)
+	}
 	if c1 == c0 {
 		return
 	}
 	v := s.vc[j]
+	alpha := -lr * (1 / float32(n)) // as the bias's inv·lr
 	if gather && s.l1 == 0 {
 		// The update fused into the kernel, element by element.
-		addMatMulTNGatherSGDImpl(v, s.alpha, s.z.Slice(0, n), sh.xp[:n], s.wc[j], -s.lr*s.l2, s.l2 != 0, s.mom)
+		addMatMulTNGatherSGDImpl(v, alpha, s.z.Slice(0, n), sh.xp[:n], s.wc[j], -lr*s.l2, s.l2 != 0, s.mom)
 		return
 	}
 	if gather {
-		addMatMulTNGatherImpl(v, s.alpha, s.z.Slice(0, n), sh.xp[:n])
+		addMatMulTNGatherImpl(v, alpha, s.z.Slice(0, n), sh.xp[:n])
 	} else {
-		AddMatMulTN(v, s.alpha, s.z.Slice(0, n), sh.xb.Slice(0, n))
+		AddMatMulTN(v, alpha, s.z.Slice(0, n), sh.xb.Slice(0, n))
 	}
-	s.updateW(v.Data, s.wc[j].Data[:len(v.Data)])
+	s.updateW(v.Data, s.wc[j].Data[:len(v.Data)], lr)
 }
 
-// step takes one SGD step on the rows perm[lo:hi] with learning rate lr
-// and returns the summed loss and the number of rows classified right
-// before the step.
-func (s *sgd) step(lo, hi int, lr float32) (loss float64, correct int) {
-	s.lo, s.hi = lo, hi
-	inv := 1 / float32(hi-lo)
-	s.alpha = -lr * inv
-	s.lr = lr
-	s.pool.run()
+// finish adds up the workers' loss, count and bias gradient of a step of
+// n rows, in worker order, and updates the bias (worker 0, after the
+// step's second barrier: every shard's sums are in, and none is written
+// again before worker 0 reaches the next step's first barrier).
+func (s *sgd) finish(n int, lr float32) {
+	inv := 1 / float32(n)
 	clear(s.gb)
+	var loss float64
 	for j := range s.shards {
 		sh := &s.shards[j]
 		loss += sh.loss
-		correct += sh.correct
+		s.correct += sh.correct
 		for c, v := range sh.gb {
 			s.gb[c] += v
 		}
 	}
+	s.loss += loss
 	m := s.m
 	for i := 0; i < m.Classes; i++ {
 		d := float32(s.gb[i]) * inv
 		s.vb[i] = float32(s.mom*s.vb[i]) - float32(lr*d)
 		m.B[i] += s.vb[i]
 	}
-	return loss, correct
+}
+
+// epoch takes the SGD steps of an epoch (the batches of the current row
+// order, step k with learning rate s.lrs[k]) in one round of the pool, and
+// returns the summed loss (each step's in float64, added in step order)
+// and the number of rows classified right before their step.
+func (s *sgd) epoch() (loss float64, correct int) {
+	return s.run(0, len(s.perm), len(s.lrs))
+}
+
+// step takes one SGD step on the rows perm[lo:hi] (at most a batch) with
+// learning rate lr, as epoch does.
+func (s *sgd) step(lo, hi int, lr float32) (loss float64, correct int) {
+	s.lrs[0] = lr
+	return s.run(lo, hi, 1)
+}
+
+// run takes the steps of one pool round (see the fields lo0, end, nsteps).
+func (s *sgd) run(lo0, end, nsteps int) (loss float64, correct int) {
+	s.lo0, s.end, s.nsteps = lo0, end, nsteps
+	s.loss, s.correct = 0, 0
+	s.pool.run()
+	return s.loss, s.correct
 }
 
 // updateW finishes the update of the weights w (a worker's columns of W,
 // as one vector) with their velocities v, which already hold μ·V − (lr/|batch|)·G:
 // the L2 term, W ← W + V and the L1 soft threshold; then it scales v by μ
 // for the next step.
-func (s *sgd) updateW(v, w []float32) {
-	lr := s.lr
+func (s *sgd) updateW(v, w []float32, lr float32) {
 	if s.l2 != 0 {
 		s.axpy(v, -lr*s.l2, w)
 	}

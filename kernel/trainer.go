@@ -312,8 +312,6 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 	unscanned := true
 	for epoch := 0; epoch < cfg.Epochs; epoch++ {
 		s.shuffle()
-		var loss float64
-		var correct int
 		for b := 0; b < stepsPerEpoch; b++ {
 			switch cfg.Schedule {
 			case Cosine:
@@ -322,16 +320,17 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 			case InvTime:
 				lr = cfg.LearningRate / float64(1+epoch)
 			}
-			l, c := s.step(b*cfg.BatchSize, min((b+1)*cfg.BatchSize, x.Rows), float32(lr))
-			if unscanned && math.IsNaN(l-l) { // l is NaN or ±Inf
-				if err := scanRows(x, cfg.Workers); err != nil {
-					m.copyFrom(orig)
-					return FitResult{}, err
-				}
-				unscanned = false // the data is fine: the training diverged
+			s.lrs[b] = float32(lr)
+		}
+		// The whole epoch in one round of the workers; a step's NaN or
+		// ±Inf loss makes the sum NaN or ±Inf.
+		loss, correct := s.epoch()
+		if unscanned && math.IsNaN(loss-loss) {
+			if err := scanRows(x, cfg.Workers); err != nil {
+				m.copyFrom(orig)
+				return FitResult{}, err
 			}
-			loss += l
-			correct += c
+			unscanned = false // the data is fine: the training diverged
 		}
 		s.flush() // the model's W is the trained one from here on
 		st := EpochStats{
