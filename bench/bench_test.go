@@ -24,20 +24,21 @@ func run(b *testing.B, op string) {
 	}
 }
 
-func BenchmarkDot(b *testing.B)                 { run(b, "Dot") }
-func BenchmarkAddOuter(b *testing.B)            { run(b, "AddOuter") }
-func BenchmarkMatMulT(b *testing.B)             { run(b, "MatMulT") }
-func BenchmarkAddMatMulTN(b *testing.B)         { run(b, "AddMatMulTN") }
-func BenchmarkFMAPeak(b *testing.B)             { run(b, "FMAPeak") }
-func BenchmarkExp(b *testing.B)                 { run(b, "Exp") }
-func BenchmarkSoftmax(b *testing.B)             { run(b, "Softmax") }
-func BenchmarkLogSoftmax(b *testing.B)          { run(b, "LogSoftmax") }
-func BenchmarkLogSumExp(b *testing.B)           { run(b, "LogSumExp") }
-func BenchmarkSoftmaxCrossEntropy(b *testing.B) { run(b, "SoftmaxCrossEntropy") }
-func BenchmarkPredict(b *testing.B)             { run(b, "Predict") }
-func BenchmarkPredictProba(b *testing.B)        { run(b, "PredictProba") }
-func BenchmarkPredictProbaBatch(b *testing.B)   { run(b, "PredictProbaBatch") }
-func BenchmarkTrainEpoch(b *testing.B)          { run(b, "TrainEpoch") }
+func BenchmarkDot(b *testing.B)                     { run(b, "Dot") }
+func BenchmarkAddOuter(b *testing.B)                { run(b, "AddOuter") }
+func BenchmarkMatMulT(b *testing.B)                 { run(b, "MatMulT") }
+func BenchmarkAddMatMulTN(b *testing.B)             { run(b, "AddMatMulTN") }
+func BenchmarkSoftmaxCrossEntropyRows(b *testing.B) { run(b, "SoftmaxCrossEntropyRows") }
+func BenchmarkFMAPeak(b *testing.B)                 { run(b, "FMAPeak") }
+func BenchmarkExp(b *testing.B)                     { run(b, "Exp") }
+func BenchmarkSoftmax(b *testing.B)                 { run(b, "Softmax") }
+func BenchmarkLogSoftmax(b *testing.B)              { run(b, "LogSoftmax") }
+func BenchmarkLogSumExp(b *testing.B)               { run(b, "LogSumExp") }
+func BenchmarkSoftmaxCrossEntropy(b *testing.B)     { run(b, "SoftmaxCrossEntropy") }
+func BenchmarkPredict(b *testing.B)                 { run(b, "Predict") }
+func BenchmarkPredictProba(b *testing.B)            { run(b, "PredictProba") }
+func BenchmarkPredictProbaBatch(b *testing.B)       { run(b, "PredictProbaBatch") }
+func BenchmarkTrainEpoch(b *testing.B)              { run(b, "TrainEpoch") }
 
 // BenchmarkMatVec adds isa=gonum rows to the suite's: gonum's blas32.Gemv
 // (pure Go) on the same shapes, y = 1·W·x + 1·y after copying the bias in.

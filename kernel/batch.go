@@ -129,11 +129,11 @@ const sceFlush = 1e250
 
 // sceRows is SoftmaxCrossEntropyRows without the argument checks, on the
 // logits z or, if z2.Data is not nil, z + z2 (z2 of z's shape and stride,
-// the sum in float32), which also counts the rows whose argmax (the first
-// maximum, as isArgmax) is their label and, when gb is not nil (len(gb) ==
-// z.Cols), adds each gradient row to gb in float64, in row order: the
+// the sum in float32), which, when gb is not nil (len(gb) == z.Cols), also
+// adds each gradient row to gb in float64, in row order, and counts the
+// rows whose argmax (the first maximum, as isArgmax) is their label: the
 // minibatch trainer's loss phase (z2: the partial logits of a second
-// worker). Rows of at most 16 classes go through one fused kernel call
+// worker). Without gb, correct is 0 (the fused kernel's count is dropped). Rows of at most 16 classes go through one fused kernel call
 // on AVX-512 (xentRowsImpl), the others and rows with special values one
 // at a time, with the same results bit for bit.
 //
@@ -184,7 +184,7 @@ func sceRows(grad, z, z2 Matrix, labels []int, gb []float64) (loss float64, corr
 		}
 		label := labels[i]
 		zy := zr[label]
-		if isArgmax(zr, label) {
+		if gb != nil && isArgmax(zr, label) {
 			correct++
 		}
 		m, s, one := softmaxRowImpl(gr, zr)
@@ -213,7 +213,10 @@ func sceRows(grad, z, z2 Matrix, labels []int, gb []float64) (loss float64, corr
 		}
 		i++
 	}
-	if gb != nil && z.Cols <= 16 {
+	if gb == nil {
+		return st[0] + logs + fallback.LogSum(st[1]), 0
+	}
+	if z.Cols <= 16 {
 		copy(gb, st[2:2+z.Cols])
 	}
 	return st[0] + logs + fallback.LogSum(st[1]), correct

@@ -331,6 +331,37 @@ func batchCases(bl *builder) {
 			}
 		}
 	})
+	// SoftmaxCrossEntropyRows: the loss phase of a step on the batch's
+	// logits (into a separate gradient, so the input stays the same).
+	logits := lazy(func() [2]kernel.Matrix {
+		rng := rand.New(rand.NewPCG(5, 5))
+		z := kernel.NewMatrix(n, k)
+		for i := 0; i < n; i++ {
+			copy(z.Row(i), randSlice(rng, k, -8, 8))
+		}
+		return [2]kernel.Matrix{z, kernel.NewMatrix(n, k)}
+	})
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = i % k
+	}
+	bl.kernels("SoftmaxCrossEntropyRows", fmt.Sprintf("n=%d/k=%d", n, k), int64(8*n*k), int64(n*k), int64(n*(ExpFlops+4)*k), func(b *testing.B) {
+		d := logits()
+		b.ResetTimer()
+		for b.Loop() {
+			sink = float32(kernel.SoftmaxCrossEntropyRows(d[1], d[0], labels))
+		}
+	}, func(b *testing.B) {
+		d := logits()
+		b.ResetTimer()
+		for b.Loop() {
+			var l float32
+			for i := 0; i < n; i++ {
+				l += PlainSoftmaxCrossEntropy(d[1].Row(i), d[0].Row(i), labels[i])
+			}
+			sink = l
+		}
+	})
 	bl.kernels("AddMatMulTN", shape, bytes+int64(4*k*m), elems, flops, func(b *testing.B) {
 		d := in()
 		b.ResetTimer()
