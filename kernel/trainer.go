@@ -322,6 +322,9 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 			}
 			s.lrs[b] = float32(lr)
 		}
+		if epoch+1 < cfg.Epochs {
+			s.startShuffle() // the next epoch's order, drawn during this one
+		}
 		// The whole epoch in one round of the workers; a step's NaN or
 		// ±Inf loss makes the sum NaN or ±Inf.
 		loss, correct := s.epoch()

@@ -487,21 +487,38 @@ func TestSGDWarmStartWorkers(t *testing.T) {
 
 // TestShuffleIsRandShuffle: the trainer's row order is the permutation
 // rand.Rand.Shuffle makes from the same source, for lengths with and
-// without powers of two, so models trained before keep their row order.
+// without powers of two, so models trained before keep their row order,
+// also when it is drawn in parts during the previous epoch; the labels
+// follow it.
 func TestShuffleIsRandShuffle(t *testing.T) {
 	for _, n := range []int{0, 1, 2, 3, 4, 5, 64, 100, 1000, 60000} {
 		for seed := uint64(0); seed < 3; seed++ {
-			s := &sgd{rng: rand.NewPCG(seed, 0x6d617865_6e74), perm: make([]int, n), ylab: make([]int, n), y: make([]int, n)}
+			s := &sgd{rng: rand.NewPCG(seed, 0x6d617865_6e74), y: make([]int, n)}
+			s.perm, s.ylab, s.nperm, s.nylab = make([]int, n), make([]int, n), make([]int, n), make([]int, n)
 			want := make([]int, n)
 			for i := range want {
 				s.perm[i], want[i] = i, i
+				s.y[i] = 3*i + 1
 			}
 			r := rand.New(rand.NewPCG(seed, 0x6d617865_6e74))
-			for epoch := 0; epoch < 3; epoch++ {
+			for epoch := 0; epoch < 4; epoch++ {
+				// Epochs 1 and 3 draw the order in parts during the
+				// previous epoch (startShuffle, drawSome), as Fit does.
+				if epoch%2 == 1 {
+					s.startShuffle()
+					for k := 0; k < 5; k++ {
+						s.drawSome(n/7 + 1)
+					}
+				}
 				s.shuffle()
 				r.Shuffle(n, func(i, j int) { want[i], want[j] = want[j], want[i] })
 				if !slices.Equal(s.perm, want) {
 					t.Fatalf("n=%d seed=%d epoch %d: the permutations differ", n, seed, epoch)
+				}
+				for i, p := range s.perm {
+					if s.ylab[i] != s.y[p] {
+						t.Fatalf("n=%d seed=%d epoch %d: ylab[%d] = %d, want y[%d] = %d", n, seed, epoch, i, s.ylab[i], p, s.y[p])
+					}
 				}
 			}
 		}
