@@ -120,7 +120,12 @@ const (
 func MatMulTAVX2(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int)
 
 // MatMulTAVX512 is MatMulTAVX2 for AVX-512, in blocks of 4 samples;
-// n must be a multiple of MatMulTSamplesAVX512.
+// n must be a multiple of MatMulTSamplesAVX512. For m < 1024, where no
+// accumulator lane holds more than 64 products, the 16 lanes of each
+// accumulator and the bias are summed in float32 instead (a transposing
+// reduction of 16 accumulators at a time: the error stays within MatVec's
+// bound, about 70·2⁻²⁴ of Σ|terms|, and the reduction no longer takes a
+// tenth of the call).
 //
 //go:noescape
 func MatMulTAVX512(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int)

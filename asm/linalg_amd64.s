@@ -4391,6 +4391,92 @@ r5_cols:
 	VFMADD231PS Z24, Z23, Z19
 
 r5_total:
+	CMPQ            1280(SP), $0x00
+	JNE             r5_f64
+	VUNPCKLPS       Z1, Z0, Z20
+	VUNPCKHPS       Z1, Z0, Z24
+	VADDPS          Z24, Z20, Z0
+	VUNPCKLPS       Z3, Z2, Z20
+	VUNPCKHPS       Z3, Z2, Z24
+	VADDPS          Z24, Z20, Z2
+	VUNPCKLPD       Z2, Z0, Z20
+	VUNPCKHPD       Z2, Z0, Z24
+	VADDPS          Z24, Z20, Z0
+	VUNPCKLPS       Z6, Z5, Z20
+	VUNPCKHPS       Z6, Z5, Z24
+	VADDPS          Z24, Z20, Z5
+	VUNPCKLPS       Z8, Z7, Z20
+	VUNPCKHPS       Z8, Z7, Z24
+	VADDPS          Z24, Z20, Z7
+	VUNPCKLPD       Z7, Z5, Z20
+	VUNPCKHPD       Z7, Z5, Z24
+	VADDPS          Z24, Z20, Z5
+	VUNPCKLPS       Z11, Z10, Z20
+	VUNPCKHPS       Z11, Z10, Z24
+	VADDPS          Z24, Z20, Z10
+	VUNPCKLPS       Z13, Z12, Z20
+	VUNPCKHPS       Z13, Z12, Z24
+	VADDPS          Z24, Z20, Z12
+	VUNPCKLPD       Z12, Z10, Z20
+	VUNPCKHPD       Z12, Z10, Z24
+	VADDPS          Z24, Z20, Z10
+	VUNPCKLPS       Z16, Z15, Z20
+	VUNPCKHPS       Z16, Z15, Z24
+	VADDPS          Z24, Z20, Z15
+	VUNPCKLPS       Z18, Z17, Z20
+	VUNPCKHPS       Z18, Z17, Z24
+	VADDPS          Z24, Z20, Z17
+	VUNPCKLPD       Z17, Z15, Z20
+	VUNPCKHPD       Z17, Z15, Z24
+	VADDPS          Z24, Z20, Z15
+	VSHUFF32X4      $0x88, Z5, Z0, Z20
+	VSHUFF32X4      $0xdd, Z5, Z0, Z24
+	VADDPS          Z24, Z20, Z0
+	VSHUFF32X4      $0x88, Z15, Z10, Z20
+	VSHUFF32X4      $0xdd, Z15, Z10, Z24
+	VADDPS          Z24, Z20, Z10
+	VSHUFF32X4      $0x88, Z10, Z0, Z20
+	VSHUFF32X4      $0xdd, Z10, Z0, Z24
+	VADDPS          Z24, Z20, Z0
+	VUNPCKLPS       Z9, Z4, Z20
+	VUNPCKHPS       Z9, Z4, Z24
+	VADDPS          Z24, Z20, Z4
+	VUNPCKLPS       Z19, Z14, Z20
+	VUNPCKHPS       Z19, Z14, Z24
+	VADDPS          Z24, Z20, Z14
+	VUNPCKLPD       Z14, Z4, Z20
+	VUNPCKHPD       Z14, Z4, Z24
+	VADDPS          Z24, Z20, Z4
+	VEXTRACTF64X4   $0x01, Z4, Y20
+	VADDPS          Y20, Y4, Y4
+	VEXTRACTF32X4   $0x01, Y4, X20
+	VADDPS          X20, X4, X4
+	CMPQ            b_len+104(FP), $0x00
+	JEQ             r5_nob
+	VBROADCASTF32X4 (R9), Z20
+	VADDPS          Z20, Z0, Z0
+	VBROADCASTSS    16(R9), X20
+	VADDPS          X20, X4, X4
+
+r5_nob:
+	MOVQ          DI, R11
+	VMOVUPS       X0, (R11)
+	VEXTRACTPS    $0x00, X4, 16(R11)
+	ADDQ          1288(SP), R11
+	VEXTRACTF32X4 $0x01, Z0, X20
+	VMOVUPS       X20, (R11)
+	VEXTRACTPS    $0x01, X4, 16(R11)
+	ADDQ          1288(SP), R11
+	VEXTRACTF32X4 $0x02, Z0, X20
+	VMOVUPS       X20, (R11)
+	VEXTRACTPS    $0x02, X4, 16(R11)
+	ADDQ          1288(SP), R11
+	VEXTRACTF32X4 $0x03, Z0, X20
+	VMOVUPS       X20, (R11)
+	VEXTRACTPS    $0x03, X4, 16(R11)
+	JMP           r5_stored
+
+r5_f64:
 	VCVTPS2PD     Y0, Z20
 	VEXTRACTF64X4 $0x01, Z0, Y24
 	VCVTPS2PD     Y24, Z24
@@ -4627,12 +4713,14 @@ r5_store3:
 	VMOVUPS    X15, (R11)
 	VCVTSD2SS  X19, X19, X19
 	VMOVSS     X19, 16(R11)
-	IMUL3Q     $0x00000005, BX, R11
-	ADDQ       R11, R8
-	ADDQ       $0x00000014, DI
-	ADDQ       $0x00000014, R9
-	SUBQ       $0x00000005, R10
-	JMP        r5_rows
+
+r5_stored:
+	IMUL3Q $0x00000005, BX, R11
+	ADDQ   R11, R8
+	ADDQ   $0x00000014, DI
+	ADDQ   $0x00000014, R9
+	SUBQ   $0x00000005, R10
+	JMP    r5_rows
 
 	// Passes of 4 rows of w over 4 samples.
 r4_rows:
@@ -4902,6 +4990,73 @@ r4_cols:
 	VFMADD231PS Z20, Z19, Z15
 
 r4_total:
+	CMPQ            1280(SP), $0x00
+	JNE             r4_f64
+	VUNPCKLPS       Z1, Z0, Z16
+	VUNPCKHPS       Z1, Z0, Z20
+	VADDPS          Z20, Z16, Z0
+	VUNPCKLPS       Z3, Z2, Z16
+	VUNPCKHPS       Z3, Z2, Z20
+	VADDPS          Z20, Z16, Z2
+	VUNPCKLPD       Z2, Z0, Z16
+	VUNPCKHPD       Z2, Z0, Z20
+	VADDPS          Z20, Z16, Z0
+	VUNPCKLPS       Z5, Z4, Z16
+	VUNPCKHPS       Z5, Z4, Z20
+	VADDPS          Z20, Z16, Z4
+	VUNPCKLPS       Z7, Z6, Z16
+	VUNPCKHPS       Z7, Z6, Z20
+	VADDPS          Z20, Z16, Z6
+	VUNPCKLPD       Z6, Z4, Z16
+	VUNPCKHPD       Z6, Z4, Z20
+	VADDPS          Z20, Z16, Z4
+	VUNPCKLPS       Z9, Z8, Z16
+	VUNPCKHPS       Z9, Z8, Z20
+	VADDPS          Z20, Z16, Z8
+	VUNPCKLPS       Z11, Z10, Z16
+	VUNPCKHPS       Z11, Z10, Z20
+	VADDPS          Z20, Z16, Z10
+	VUNPCKLPD       Z10, Z8, Z16
+	VUNPCKHPD       Z10, Z8, Z20
+	VADDPS          Z20, Z16, Z8
+	VUNPCKLPS       Z13, Z12, Z16
+	VUNPCKHPS       Z13, Z12, Z20
+	VADDPS          Z20, Z16, Z12
+	VUNPCKLPS       Z15, Z14, Z16
+	VUNPCKHPS       Z15, Z14, Z20
+	VADDPS          Z20, Z16, Z14
+	VUNPCKLPD       Z14, Z12, Z16
+	VUNPCKHPD       Z14, Z12, Z20
+	VADDPS          Z20, Z16, Z12
+	VSHUFF32X4      $0x88, Z4, Z0, Z16
+	VSHUFF32X4      $0xdd, Z4, Z0, Z20
+	VADDPS          Z20, Z16, Z0
+	VSHUFF32X4      $0x88, Z12, Z8, Z16
+	VSHUFF32X4      $0xdd, Z12, Z8, Z20
+	VADDPS          Z20, Z16, Z8
+	VSHUFF32X4      $0x88, Z8, Z0, Z16
+	VSHUFF32X4      $0xdd, Z8, Z0, Z20
+	VADDPS          Z20, Z16, Z0
+	CMPQ            b_len+104(FP), $0x00
+	JEQ             r4_nob
+	VBROADCASTF32X4 (R9), Z16
+	VADDPS          Z16, Z0, Z0
+
+r4_nob:
+	MOVQ          DI, R11
+	VMOVUPS       X0, (R11)
+	ADDQ          1288(SP), R11
+	VEXTRACTF32X4 $0x01, Z0, X16
+	VMOVUPS       X16, (R11)
+	ADDQ          1288(SP), R11
+	VEXTRACTF32X4 $0x02, Z0, X16
+	VMOVUPS       X16, (R11)
+	ADDQ          1288(SP), R11
+	VEXTRACTF32X4 $0x03, Z0, X16
+	VMOVUPS       X16, (R11)
+	JMP           r4_stored
+
+r4_f64:
 	VCVTPS2PD     Y0, Z16
 	VEXTRACTF64X4 $0x01, Z0, Y20
 	VCVTPS2PD     Y20, Z20
@@ -5074,11 +5229,13 @@ r4_store2:
 r4_store3:
 	VCVTPD2PSY Y12, X12
 	VMOVUPS    X12, (R11)
-	LEAQ       (R8)(BX*4), R8
-	ADDQ       $0x00000010, DI
-	ADDQ       $0x00000010, R9
-	SUBQ       $0x00000004, R10
-	JMP        r4_rows
+
+r4_stored:
+	LEAQ (R8)(BX*4), R8
+	ADDQ $0x00000010, DI
+	ADDQ $0x00000010, R9
+	SUBQ $0x00000004, R10
+	JMP  r4_rows
 
 	// Passes of 3 rows of w over 4 samples.
 r3_rows:
@@ -5297,6 +5454,76 @@ r3_cols:
 	VFMADD231PS Z16, Z15, Z11
 
 r3_total:
+	CMPQ          1280(SP), $0x00
+	JNE           r3_f64
+	VUNPCKLPS     Z3, Z0, Z12
+	VUNPCKHPS     Z3, Z0, Z16
+	VADDPS        Z16, Z12, Z0
+	VUNPCKLPS     Z9, Z6, Z12
+	VUNPCKHPS     Z9, Z6, Z16
+	VADDPS        Z16, Z12, Z6
+	VUNPCKLPD     Z6, Z0, Z12
+	VUNPCKHPD     Z6, Z0, Z16
+	VADDPS        Z16, Z12, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y12
+	VADDPS        Y12, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X12
+	VADDPS        X12, X0, X0
+	VUNPCKLPS     Z4, Z1, Z12
+	VUNPCKHPS     Z4, Z1, Z16
+	VADDPS        Z16, Z12, Z1
+	VUNPCKLPS     Z10, Z7, Z12
+	VUNPCKHPS     Z10, Z7, Z16
+	VADDPS        Z16, Z12, Z7
+	VUNPCKLPD     Z7, Z1, Z12
+	VUNPCKHPD     Z7, Z1, Z16
+	VADDPS        Z16, Z12, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y12
+	VADDPS        Y12, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X12
+	VADDPS        X12, X1, X1
+	VUNPCKLPS     Z5, Z2, Z12
+	VUNPCKHPS     Z5, Z2, Z16
+	VADDPS        Z16, Z12, Z2
+	VUNPCKLPS     Z11, Z8, Z12
+	VUNPCKHPS     Z11, Z8, Z16
+	VADDPS        Z16, Z12, Z8
+	VUNPCKLPD     Z8, Z2, Z12
+	VUNPCKHPD     Z8, Z2, Z16
+	VADDPS        Z16, Z12, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y12
+	VADDPS        Y12, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X12
+	VADDPS        X12, X2, X2
+	CMPQ          b_len+104(FP), $0x00
+	JEQ           r3_nob
+	VBROADCASTSS  (R9), X12
+	VADDPS        X12, X0, X0
+	VBROADCASTSS  4(R9), X12
+	VADDPS        X12, X1, X1
+	VBROADCASTSS  8(R9), X12
+	VADDPS        X12, X2, X2
+
+r3_nob:
+	MOVQ       DI, R11
+	VEXTRACTPS $0x00, X0, (R11)
+	VEXTRACTPS $0x00, X1, 4(R11)
+	VEXTRACTPS $0x00, X2, 8(R11)
+	ADDQ       1288(SP), R11
+	VEXTRACTPS $0x01, X0, (R11)
+	VEXTRACTPS $0x01, X1, 4(R11)
+	VEXTRACTPS $0x01, X2, 8(R11)
+	ADDQ       1288(SP), R11
+	VEXTRACTPS $0x02, X0, (R11)
+	VEXTRACTPS $0x02, X1, 4(R11)
+	VEXTRACTPS $0x02, X2, 8(R11)
+	ADDQ       1288(SP), R11
+	VEXTRACTPS $0x03, X0, (R11)
+	VEXTRACTPS $0x03, X1, 4(R11)
+	VEXTRACTPS $0x03, X2, 8(R11)
+	JMP        r3_stored
+
+r3_f64:
 	VCVTPS2PD     Y0, Z12
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VCVTPS2PD     Y16, Z16
@@ -5473,12 +5700,14 @@ r3_store3:
 	VMOVSD     X9, (R11)
 	VCVTSD2SS  X11, X11, X11
 	VMOVSS     X11, 8(R11)
-	IMUL3Q     $0x00000003, BX, R11
-	ADDQ       R11, R8
-	ADDQ       $0x0000000c, DI
-	ADDQ       $0x0000000c, R9
-	SUBQ       $0x00000003, R10
-	JMP        r3_rows
+
+r3_stored:
+	IMUL3Q $0x00000003, BX, R11
+	ADDQ   R11, R8
+	ADDQ   $0x0000000c, DI
+	ADDQ   $0x0000000c, R9
+	SUBQ   $0x00000003, R10
+	JMP    r3_rows
 
 	// Passes of 2 rows of w over 4 samples.
 r2_rows:
@@ -5646,6 +5875,57 @@ r2_cols:
 	VFMADD231PS Z12, Z11, Z7
 
 r2_total:
+	CMPQ          1280(SP), $0x00
+	JNE           r2_f64
+	VUNPCKLPS     Z2, Z0, Z8
+	VUNPCKHPS     Z2, Z0, Z12
+	VADDPS        Z12, Z8, Z0
+	VUNPCKLPS     Z6, Z4, Z8
+	VUNPCKHPS     Z6, Z4, Z12
+	VADDPS        Z12, Z8, Z4
+	VUNPCKLPD     Z4, Z0, Z8
+	VUNPCKHPD     Z4, Z0, Z12
+	VADDPS        Z12, Z8, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X8
+	VADDPS        X8, X0, X0
+	VUNPCKLPS     Z3, Z1, Z8
+	VUNPCKHPS     Z3, Z1, Z12
+	VADDPS        Z12, Z8, Z1
+	VUNPCKLPS     Z7, Z5, Z8
+	VUNPCKHPS     Z7, Z5, Z12
+	VADDPS        Z12, Z8, Z5
+	VUNPCKLPD     Z5, Z1, Z8
+	VUNPCKHPD     Z5, Z1, Z12
+	VADDPS        Z12, Z8, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y8
+	VADDPS        Y8, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X8
+	VADDPS        X8, X1, X1
+	CMPQ          b_len+104(FP), $0x00
+	JEQ           r2_nob
+	VBROADCASTSS  (R9), X8
+	VADDPS        X8, X0, X0
+	VBROADCASTSS  4(R9), X8
+	VADDPS        X8, X1, X1
+
+r2_nob:
+	MOVQ       DI, R11
+	VEXTRACTPS $0x00, X0, (R11)
+	VEXTRACTPS $0x00, X1, 4(R11)
+	ADDQ       1288(SP), R11
+	VEXTRACTPS $0x01, X0, (R11)
+	VEXTRACTPS $0x01, X1, 4(R11)
+	ADDQ       1288(SP), R11
+	VEXTRACTPS $0x02, X0, (R11)
+	VEXTRACTPS $0x02, X1, 4(R11)
+	ADDQ       1288(SP), R11
+	VEXTRACTPS $0x03, X0, (R11)
+	VEXTRACTPS $0x03, X1, 4(R11)
+	JMP        r2_stored
+
+r2_f64:
 	VCVTPS2PD     Y0, Z8
 	VEXTRACTF64X4 $0x01, Z0, Y12
 	VCVTPS2PD     Y12, Z12
@@ -5758,11 +6038,13 @@ r2_store2:
 r2_store3:
 	VCVTPD2PSX X6, X6
 	VMOVSD     X6, (R11)
-	LEAQ       (R8)(BX*2), R8
-	ADDQ       $0x00000008, DI
-	ADDQ       $0x00000008, R9
-	SUBQ       $0x00000002, R10
-	JMP        r2_rows
+
+r2_stored:
+	LEAQ (R8)(BX*2), R8
+	ADDQ $0x00000008, DI
+	ADDQ $0x00000008, R9
+	SUBQ $0x00000002, R10
+	JMP  r2_rows
 
 	// Passes of 1 rows of w over 4 samples.
 r1_rows:
@@ -5879,6 +6161,38 @@ r1_cols:
 	VFMADD231PS Z8, Z7, Z3
 
 r1_total:
+	CMPQ          1280(SP), $0x00
+	JNE           r1_f64
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z8
+	VADDPS        Z8, Z4, Z0
+	VUNPCKLPS     Z3, Z2, Z4
+	VUNPCKHPS     Z3, Z2, Z8
+	VADDPS        Z8, Z4, Z2
+	VUNPCKLPD     Z2, Z0, Z4
+	VUNPCKHPD     Z2, Z0, Z8
+	VADDPS        Z8, Z4, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X4
+	VADDPS        X4, X0, X0
+	CMPQ          b_len+104(FP), $0x00
+	JEQ           r1_nob
+	VBROADCASTSS  (R9), X4
+	VADDPS        X4, X0, X0
+
+r1_nob:
+	MOVQ       DI, R11
+	VEXTRACTPS $0x00, X0, (R11)
+	ADDQ       1288(SP), R11
+	VEXTRACTPS $0x01, X0, (R11)
+	ADDQ       1288(SP), R11
+	VEXTRACTPS $0x02, X0, (R11)
+	ADDQ       1288(SP), R11
+	VEXTRACTPS $0x03, X0, (R11)
+	JMP        r1_stored
+
+r1_f64:
 	VCVTPS2PD     Y0, Z4
 	VEXTRACTF64X4 $0x01, Z0, Y8
 	VCVTPS2PD     Y8, Z8
@@ -5967,11 +6281,13 @@ r1_store2:
 r1_store3:
 	VCVTSD2SS X3, X3, X3
 	VMOVSS    X3, (R11)
-	LEAQ      (R8)(BX*1), R8
-	ADDQ      $0x00000004, DI
-	ADDQ      $0x00000004, R9
-	SUBQ      $0x00000001, R10
-	JMP       r1_rows
+
+r1_stored:
+	LEAQ (R8)(BX*1), R8
+	ADDQ $0x00000004, DI
+	ADDQ $0x00000004, R9
+	SUBQ $0x00000001, R10
+	JMP  r1_rows
 
 next_block:
 	LEAQ   (AX)(CX*4), AX
@@ -7572,6 +7888,93 @@ r5_cols:
 	VFMADD231PS Z24, Z23, Z19
 
 r5_total:
+	CMPQ            1280(SP), $0x00
+	JNE             r5_f64
+	MOVQ            1328(SP), R9
+	VUNPCKLPS       Z1, Z0, Z20
+	VUNPCKHPS       Z1, Z0, Z24
+	VADDPS          Z24, Z20, Z0
+	VUNPCKLPS       Z3, Z2, Z20
+	VUNPCKHPS       Z3, Z2, Z24
+	VADDPS          Z24, Z20, Z2
+	VUNPCKLPD       Z2, Z0, Z20
+	VUNPCKHPD       Z2, Z0, Z24
+	VADDPS          Z24, Z20, Z0
+	VUNPCKLPS       Z6, Z5, Z20
+	VUNPCKHPS       Z6, Z5, Z24
+	VADDPS          Z24, Z20, Z5
+	VUNPCKLPS       Z8, Z7, Z20
+	VUNPCKHPS       Z8, Z7, Z24
+	VADDPS          Z24, Z20, Z7
+	VUNPCKLPD       Z7, Z5, Z20
+	VUNPCKHPD       Z7, Z5, Z24
+	VADDPS          Z24, Z20, Z5
+	VUNPCKLPS       Z11, Z10, Z20
+	VUNPCKHPS       Z11, Z10, Z24
+	VADDPS          Z24, Z20, Z10
+	VUNPCKLPS       Z13, Z12, Z20
+	VUNPCKHPS       Z13, Z12, Z24
+	VADDPS          Z24, Z20, Z12
+	VUNPCKLPD       Z12, Z10, Z20
+	VUNPCKHPD       Z12, Z10, Z24
+	VADDPS          Z24, Z20, Z10
+	VUNPCKLPS       Z16, Z15, Z20
+	VUNPCKHPS       Z16, Z15, Z24
+	VADDPS          Z24, Z20, Z15
+	VUNPCKLPS       Z18, Z17, Z20
+	VUNPCKHPS       Z18, Z17, Z24
+	VADDPS          Z24, Z20, Z17
+	VUNPCKLPD       Z17, Z15, Z20
+	VUNPCKHPD       Z17, Z15, Z24
+	VADDPS          Z24, Z20, Z15
+	VSHUFF32X4      $0x88, Z5, Z0, Z20
+	VSHUFF32X4      $0xdd, Z5, Z0, Z24
+	VADDPS          Z24, Z20, Z0
+	VSHUFF32X4      $0x88, Z15, Z10, Z20
+	VSHUFF32X4      $0xdd, Z15, Z10, Z24
+	VADDPS          Z24, Z20, Z10
+	VSHUFF32X4      $0x88, Z10, Z0, Z20
+	VSHUFF32X4      $0xdd, Z10, Z0, Z24
+	VADDPS          Z24, Z20, Z0
+	VUNPCKLPS       Z9, Z4, Z20
+	VUNPCKHPS       Z9, Z4, Z24
+	VADDPS          Z24, Z20, Z4
+	VUNPCKLPS       Z19, Z14, Z20
+	VUNPCKHPS       Z19, Z14, Z24
+	VADDPS          Z24, Z20, Z14
+	VUNPCKLPD       Z14, Z4, Z20
+	VUNPCKHPD       Z14, Z4, Z24
+	VADDPS          Z24, Z20, Z4
+	VEXTRACTF64X4   $0x01, Z4, Y20
+	VADDPS          Y20, Y4, Y4
+	VEXTRACTF32X4   $0x01, Y4, X20
+	VADDPS          X20, X4, X4
+	CMPQ            b_len+104(FP), $0x00
+	JEQ             r5_nob
+	VBROADCASTF32X4 (R9), Z20
+	VADDPS          Z20, Z0, Z0
+	VBROADCASTSS    16(R9), X20
+	VADDPS          X20, X4, X4
+
+r5_nob:
+	MOVQ          DI, R9
+	VMOVUPS       X0, (R9)
+	VEXTRACTPS    $0x00, X4, 16(R9)
+	ADDQ          1288(SP), R9
+	VEXTRACTF32X4 $0x01, Z0, X20
+	VMOVUPS       X20, (R9)
+	VEXTRACTPS    $0x01, X4, 16(R9)
+	ADDQ          1288(SP), R9
+	VEXTRACTF32X4 $0x02, Z0, X20
+	VMOVUPS       X20, (R9)
+	VEXTRACTPS    $0x02, X4, 16(R9)
+	ADDQ          1288(SP), R9
+	VEXTRACTF32X4 $0x03, Z0, X20
+	VMOVUPS       X20, (R9)
+	VEXTRACTPS    $0x03, X4, 16(R9)
+	JMP           r5_stored
+
+r5_f64:
 	VCVTPS2PD     Y0, Z20
 	VEXTRACTF64X4 $0x01, Z0, Y24
 	VCVTPS2PD     Y24, Z24
@@ -7812,12 +8215,14 @@ r5_store3:
 	VMOVUPS    X15, (R9)
 	VCVTSD2SS  X19, X19, X19
 	VMOVSS     X19, 16(R9)
-	IMUL3Q     $0x00000005, BX, R9
-	ADDQ       R9, R8
-	ADDQ       $0x00000014, DI
-	ADDQ       $0x00000014, 1328(SP)
-	SUBQ       $0x00000005, 1320(SP)
-	JMP        r5_rows
+
+r5_stored:
+	IMUL3Q $0x00000005, BX, R9
+	ADDQ   R9, R8
+	ADDQ   $0x00000014, DI
+	ADDQ   $0x00000014, 1328(SP)
+	SUBQ   $0x00000005, 1320(SP)
+	JMP    r5_rows
 
 	// Passes of 4 rows of w over 4 samples.
 r4_rows:
@@ -8096,6 +8501,74 @@ r4_cols:
 	VFMADD231PS Z20, Z19, Z15
 
 r4_total:
+	CMPQ            1280(SP), $0x00
+	JNE             r4_f64
+	MOVQ            1328(SP), R9
+	VUNPCKLPS       Z1, Z0, Z16
+	VUNPCKHPS       Z1, Z0, Z20
+	VADDPS          Z20, Z16, Z0
+	VUNPCKLPS       Z3, Z2, Z16
+	VUNPCKHPS       Z3, Z2, Z20
+	VADDPS          Z20, Z16, Z2
+	VUNPCKLPD       Z2, Z0, Z16
+	VUNPCKHPD       Z2, Z0, Z20
+	VADDPS          Z20, Z16, Z0
+	VUNPCKLPS       Z5, Z4, Z16
+	VUNPCKHPS       Z5, Z4, Z20
+	VADDPS          Z20, Z16, Z4
+	VUNPCKLPS       Z7, Z6, Z16
+	VUNPCKHPS       Z7, Z6, Z20
+	VADDPS          Z20, Z16, Z6
+	VUNPCKLPD       Z6, Z4, Z16
+	VUNPCKHPD       Z6, Z4, Z20
+	VADDPS          Z20, Z16, Z4
+	VUNPCKLPS       Z9, Z8, Z16
+	VUNPCKHPS       Z9, Z8, Z20
+	VADDPS          Z20, Z16, Z8
+	VUNPCKLPS       Z11, Z10, Z16
+	VUNPCKHPS       Z11, Z10, Z20
+	VADDPS          Z20, Z16, Z10
+	VUNPCKLPD       Z10, Z8, Z16
+	VUNPCKHPD       Z10, Z8, Z20
+	VADDPS          Z20, Z16, Z8
+	VUNPCKLPS       Z13, Z12, Z16
+	VUNPCKHPS       Z13, Z12, Z20
+	VADDPS          Z20, Z16, Z12
+	VUNPCKLPS       Z15, Z14, Z16
+	VUNPCKHPS       Z15, Z14, Z20
+	VADDPS          Z20, Z16, Z14
+	VUNPCKLPD       Z14, Z12, Z16
+	VUNPCKHPD       Z14, Z12, Z20
+	VADDPS          Z20, Z16, Z12
+	VSHUFF32X4      $0x88, Z4, Z0, Z16
+	VSHUFF32X4      $0xdd, Z4, Z0, Z20
+	VADDPS          Z20, Z16, Z0
+	VSHUFF32X4      $0x88, Z12, Z8, Z16
+	VSHUFF32X4      $0xdd, Z12, Z8, Z20
+	VADDPS          Z20, Z16, Z8
+	VSHUFF32X4      $0x88, Z8, Z0, Z16
+	VSHUFF32X4      $0xdd, Z8, Z0, Z20
+	VADDPS          Z20, Z16, Z0
+	CMPQ            b_len+104(FP), $0x00
+	JEQ             r4_nob
+	VBROADCASTF32X4 (R9), Z16
+	VADDPS          Z16, Z0, Z0
+
+r4_nob:
+	MOVQ          DI, R9
+	VMOVUPS       X0, (R9)
+	ADDQ          1288(SP), R9
+	VEXTRACTF32X4 $0x01, Z0, X16
+	VMOVUPS       X16, (R9)
+	ADDQ          1288(SP), R9
+	VEXTRACTF32X4 $0x02, Z0, X16
+	VMOVUPS       X16, (R9)
+	ADDQ          1288(SP), R9
+	VEXTRACTF32X4 $0x03, Z0, X16
+	VMOVUPS       X16, (R9)
+	JMP           r4_stored
+
+r4_f64:
 	VCVTPS2PD     Y0, Z16
 	VEXTRACTF64X4 $0x01, Z0, Y20
 	VCVTPS2PD     Y20, Z20
@@ -8272,11 +8745,13 @@ r4_store2:
 r4_store3:
 	VCVTPD2PSY Y12, X12
 	VMOVUPS    X12, (R9)
-	LEAQ       (R8)(BX*4), R8
-	ADDQ       $0x00000010, DI
-	ADDQ       $0x00000010, 1328(SP)
-	SUBQ       $0x00000004, 1320(SP)
-	JMP        r4_rows
+
+r4_stored:
+	LEAQ (R8)(BX*4), R8
+	ADDQ $0x00000010, DI
+	ADDQ $0x00000010, 1328(SP)
+	SUBQ $0x00000004, 1320(SP)
+	JMP  r4_rows
 
 	// Passes of 3 rows of w over 4 samples.
 r3_rows:
@@ -8504,6 +8979,77 @@ r3_cols:
 	VFMADD231PS Z16, Z15, Z11
 
 r3_total:
+	CMPQ          1280(SP), $0x00
+	JNE           r3_f64
+	MOVQ          1328(SP), R9
+	VUNPCKLPS     Z3, Z0, Z12
+	VUNPCKHPS     Z3, Z0, Z16
+	VADDPS        Z16, Z12, Z0
+	VUNPCKLPS     Z9, Z6, Z12
+	VUNPCKHPS     Z9, Z6, Z16
+	VADDPS        Z16, Z12, Z6
+	VUNPCKLPD     Z6, Z0, Z12
+	VUNPCKHPD     Z6, Z0, Z16
+	VADDPS        Z16, Z12, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y12
+	VADDPS        Y12, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X12
+	VADDPS        X12, X0, X0
+	VUNPCKLPS     Z4, Z1, Z12
+	VUNPCKHPS     Z4, Z1, Z16
+	VADDPS        Z16, Z12, Z1
+	VUNPCKLPS     Z10, Z7, Z12
+	VUNPCKHPS     Z10, Z7, Z16
+	VADDPS        Z16, Z12, Z7
+	VUNPCKLPD     Z7, Z1, Z12
+	VUNPCKHPD     Z7, Z1, Z16
+	VADDPS        Z16, Z12, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y12
+	VADDPS        Y12, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X12
+	VADDPS        X12, X1, X1
+	VUNPCKLPS     Z5, Z2, Z12
+	VUNPCKHPS     Z5, Z2, Z16
+	VADDPS        Z16, Z12, Z2
+	VUNPCKLPS     Z11, Z8, Z12
+	VUNPCKHPS     Z11, Z8, Z16
+	VADDPS        Z16, Z12, Z8
+	VUNPCKLPD     Z8, Z2, Z12
+	VUNPCKHPD     Z8, Z2, Z16
+	VADDPS        Z16, Z12, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y12
+	VADDPS        Y12, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X12
+	VADDPS        X12, X2, X2
+	CMPQ          b_len+104(FP), $0x00
+	JEQ           r3_nob
+	VBROADCASTSS  (R9), X12
+	VADDPS        X12, X0, X0
+	VBROADCASTSS  4(R9), X12
+	VADDPS        X12, X1, X1
+	VBROADCASTSS  8(R9), X12
+	VADDPS        X12, X2, X2
+
+r3_nob:
+	MOVQ       DI, R9
+	VEXTRACTPS $0x00, X0, (R9)
+	VEXTRACTPS $0x00, X1, 4(R9)
+	VEXTRACTPS $0x00, X2, 8(R9)
+	ADDQ       1288(SP), R9
+	VEXTRACTPS $0x01, X0, (R9)
+	VEXTRACTPS $0x01, X1, 4(R9)
+	VEXTRACTPS $0x01, X2, 8(R9)
+	ADDQ       1288(SP), R9
+	VEXTRACTPS $0x02, X0, (R9)
+	VEXTRACTPS $0x02, X1, 4(R9)
+	VEXTRACTPS $0x02, X2, 8(R9)
+	ADDQ       1288(SP), R9
+	VEXTRACTPS $0x03, X0, (R9)
+	VEXTRACTPS $0x03, X1, 4(R9)
+	VEXTRACTPS $0x03, X2, 8(R9)
+	JMP        r3_stored
+
+r3_f64:
 	VCVTPS2PD     Y0, Z12
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VCVTPS2PD     Y16, Z16
@@ -8684,12 +9230,14 @@ r3_store3:
 	VMOVSD     X9, (R9)
 	VCVTSD2SS  X11, X11, X11
 	VMOVSS     X11, 8(R9)
-	IMUL3Q     $0x00000003, BX, R9
-	ADDQ       R9, R8
-	ADDQ       $0x0000000c, DI
-	ADDQ       $0x0000000c, 1328(SP)
-	SUBQ       $0x00000003, 1320(SP)
-	JMP        r3_rows
+
+r3_stored:
+	IMUL3Q $0x00000003, BX, R9
+	ADDQ   R9, R8
+	ADDQ   $0x0000000c, DI
+	ADDQ   $0x0000000c, 1328(SP)
+	SUBQ   $0x00000003, 1320(SP)
+	JMP    r3_rows
 
 	// Passes of 2 rows of w over 4 samples.
 r2_rows:
@@ -8866,6 +9414,58 @@ r2_cols:
 	VFMADD231PS Z12, Z11, Z7
 
 r2_total:
+	CMPQ          1280(SP), $0x00
+	JNE           r2_f64
+	MOVQ          1328(SP), R9
+	VUNPCKLPS     Z2, Z0, Z8
+	VUNPCKHPS     Z2, Z0, Z12
+	VADDPS        Z12, Z8, Z0
+	VUNPCKLPS     Z6, Z4, Z8
+	VUNPCKHPS     Z6, Z4, Z12
+	VADDPS        Z12, Z8, Z4
+	VUNPCKLPD     Z4, Z0, Z8
+	VUNPCKHPD     Z4, Z0, Z12
+	VADDPS        Z12, Z8, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X8
+	VADDPS        X8, X0, X0
+	VUNPCKLPS     Z3, Z1, Z8
+	VUNPCKHPS     Z3, Z1, Z12
+	VADDPS        Z12, Z8, Z1
+	VUNPCKLPS     Z7, Z5, Z8
+	VUNPCKHPS     Z7, Z5, Z12
+	VADDPS        Z12, Z8, Z5
+	VUNPCKLPD     Z5, Z1, Z8
+	VUNPCKHPD     Z5, Z1, Z12
+	VADDPS        Z12, Z8, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y8
+	VADDPS        Y8, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X8
+	VADDPS        X8, X1, X1
+	CMPQ          b_len+104(FP), $0x00
+	JEQ           r2_nob
+	VBROADCASTSS  (R9), X8
+	VADDPS        X8, X0, X0
+	VBROADCASTSS  4(R9), X8
+	VADDPS        X8, X1, X1
+
+r2_nob:
+	MOVQ       DI, R9
+	VEXTRACTPS $0x00, X0, (R9)
+	VEXTRACTPS $0x00, X1, 4(R9)
+	ADDQ       1288(SP), R9
+	VEXTRACTPS $0x01, X0, (R9)
+	VEXTRACTPS $0x01, X1, 4(R9)
+	ADDQ       1288(SP), R9
+	VEXTRACTPS $0x02, X0, (R9)
+	VEXTRACTPS $0x02, X1, 4(R9)
+	ADDQ       1288(SP), R9
+	VEXTRACTPS $0x03, X0, (R9)
+	VEXTRACTPS $0x03, X1, 4(R9)
+	JMP        r2_stored
+
+r2_f64:
 	VCVTPS2PD     Y0, Z8
 	VEXTRACTF64X4 $0x01, Z0, Y12
 	VCVTPS2PD     Y12, Z12
@@ -8982,11 +9582,13 @@ r2_store2:
 r2_store3:
 	VCVTPD2PSX X6, X6
 	VMOVSD     X6, (R9)
-	LEAQ       (R8)(BX*2), R8
-	ADDQ       $0x00000008, DI
-	ADDQ       $0x00000008, 1328(SP)
-	SUBQ       $0x00000002, 1320(SP)
-	JMP        r2_rows
+
+r2_stored:
+	LEAQ (R8)(BX*2), R8
+	ADDQ $0x00000008, DI
+	ADDQ $0x00000008, 1328(SP)
+	SUBQ $0x00000002, 1320(SP)
+	JMP  r2_rows
 
 	// Passes of 1 rows of w over 4 samples.
 r1_rows:
@@ -9112,6 +9714,39 @@ r1_cols:
 	VFMADD231PS Z8, Z7, Z3
 
 r1_total:
+	CMPQ          1280(SP), $0x00
+	JNE           r1_f64
+	MOVQ          1328(SP), R9
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z8
+	VADDPS        Z8, Z4, Z0
+	VUNPCKLPS     Z3, Z2, Z4
+	VUNPCKHPS     Z3, Z2, Z8
+	VADDPS        Z8, Z4, Z2
+	VUNPCKLPD     Z2, Z0, Z4
+	VUNPCKHPD     Z2, Z0, Z8
+	VADDPS        Z8, Z4, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X4
+	VADDPS        X4, X0, X0
+	CMPQ          b_len+104(FP), $0x00
+	JEQ           r1_nob
+	VBROADCASTSS  (R9), X4
+	VADDPS        X4, X0, X0
+
+r1_nob:
+	MOVQ       DI, R9
+	VEXTRACTPS $0x00, X0, (R9)
+	ADDQ       1288(SP), R9
+	VEXTRACTPS $0x01, X0, (R9)
+	ADDQ       1288(SP), R9
+	VEXTRACTPS $0x02, X0, (R9)
+	ADDQ       1288(SP), R9
+	VEXTRACTPS $0x03, X0, (R9)
+	JMP        r1_stored
+
+r1_f64:
 	VCVTPS2PD     Y0, Z4
 	VEXTRACTF64X4 $0x01, Z0, Y8
 	VCVTPS2PD     Y8, Z8
@@ -9204,11 +9839,13 @@ r1_store2:
 r1_store3:
 	VCVTSD2SS X3, X3, X3
 	VMOVSS    X3, (R9)
-	LEAQ      (R8)(BX*1), R8
-	ADDQ      $0x00000004, DI
-	ADDQ      $0x00000004, 1328(SP)
-	SUBQ      $0x00000001, 1320(SP)
-	JMP       r1_rows
+
+r1_stored:
+	LEAQ (R8)(BX*1), R8
+	ADDQ $0x00000004, DI
+	ADDQ $0x00000004, 1328(SP)
+	SUBQ $0x00000001, 1320(SP)
+	JMP  r1_rows
 
 next_block:
 	LEAQ   (AX)(CX*4), AX
@@ -10794,6 +11431,93 @@ r5_cols:
 	VFMADD231PS Z24, Z23, Z19
 
 r5_total:
+	CMPQ            1280(SP), $0x00
+	JNE             r5_f64
+	MOVQ            1328(SP), SI
+	VUNPCKLPS       Z1, Z0, Z20
+	VUNPCKHPS       Z1, Z0, Z24
+	VADDPS          Z24, Z20, Z0
+	VUNPCKLPS       Z3, Z2, Z20
+	VUNPCKHPS       Z3, Z2, Z24
+	VADDPS          Z24, Z20, Z2
+	VUNPCKLPD       Z2, Z0, Z20
+	VUNPCKHPD       Z2, Z0, Z24
+	VADDPS          Z24, Z20, Z0
+	VUNPCKLPS       Z6, Z5, Z20
+	VUNPCKHPS       Z6, Z5, Z24
+	VADDPS          Z24, Z20, Z5
+	VUNPCKLPS       Z8, Z7, Z20
+	VUNPCKHPS       Z8, Z7, Z24
+	VADDPS          Z24, Z20, Z7
+	VUNPCKLPD       Z7, Z5, Z20
+	VUNPCKHPD       Z7, Z5, Z24
+	VADDPS          Z24, Z20, Z5
+	VUNPCKLPS       Z11, Z10, Z20
+	VUNPCKHPS       Z11, Z10, Z24
+	VADDPS          Z24, Z20, Z10
+	VUNPCKLPS       Z13, Z12, Z20
+	VUNPCKHPS       Z13, Z12, Z24
+	VADDPS          Z24, Z20, Z12
+	VUNPCKLPD       Z12, Z10, Z20
+	VUNPCKHPD       Z12, Z10, Z24
+	VADDPS          Z24, Z20, Z10
+	VUNPCKLPS       Z16, Z15, Z20
+	VUNPCKHPS       Z16, Z15, Z24
+	VADDPS          Z24, Z20, Z15
+	VUNPCKLPS       Z18, Z17, Z20
+	VUNPCKHPS       Z18, Z17, Z24
+	VADDPS          Z24, Z20, Z17
+	VUNPCKLPD       Z17, Z15, Z20
+	VUNPCKHPD       Z17, Z15, Z24
+	VADDPS          Z24, Z20, Z15
+	VSHUFF32X4      $0x88, Z5, Z0, Z20
+	VSHUFF32X4      $0xdd, Z5, Z0, Z24
+	VADDPS          Z24, Z20, Z0
+	VSHUFF32X4      $0x88, Z15, Z10, Z20
+	VSHUFF32X4      $0xdd, Z15, Z10, Z24
+	VADDPS          Z24, Z20, Z10
+	VSHUFF32X4      $0x88, Z10, Z0, Z20
+	VSHUFF32X4      $0xdd, Z10, Z0, Z24
+	VADDPS          Z24, Z20, Z0
+	VUNPCKLPS       Z9, Z4, Z20
+	VUNPCKHPS       Z9, Z4, Z24
+	VADDPS          Z24, Z20, Z4
+	VUNPCKLPS       Z19, Z14, Z20
+	VUNPCKHPS       Z19, Z14, Z24
+	VADDPS          Z24, Z20, Z14
+	VUNPCKLPD       Z14, Z4, Z20
+	VUNPCKHPD       Z14, Z4, Z24
+	VADDPS          Z24, Z20, Z4
+	VEXTRACTF64X4   $0x01, Z4, Y20
+	VADDPS          Y20, Y4, Y4
+	VEXTRACTF32X4   $0x01, Y4, X20
+	VADDPS          X20, X4, X4
+	CMPQ            b_len+96(FP), $0x00
+	JEQ             r5_nob
+	VBROADCASTF32X4 (SI), Z20
+	VADDPS          Z20, Z0, Z0
+	VBROADCASTSS    16(SI), X20
+	VADDPS          X20, X4, X4
+
+r5_nob:
+	MOVQ          DX, SI
+	VMOVUPS       X0, (SI)
+	VEXTRACTPS    $0x00, X4, 16(SI)
+	ADDQ          1288(SP), SI
+	VEXTRACTF32X4 $0x01, Z0, X20
+	VMOVUPS       X20, (SI)
+	VEXTRACTPS    $0x01, X4, 16(SI)
+	ADDQ          1288(SP), SI
+	VEXTRACTF32X4 $0x02, Z0, X20
+	VMOVUPS       X20, (SI)
+	VEXTRACTPS    $0x02, X4, 16(SI)
+	ADDQ          1288(SP), SI
+	VEXTRACTF32X4 $0x03, Z0, X20
+	VMOVUPS       X20, (SI)
+	VEXTRACTPS    $0x03, X4, 16(SI)
+	JMP           r5_stored
+
+r5_f64:
 	VCVTPS2PD     Y0, Z20
 	VEXTRACTF64X4 $0x01, Z0, Y24
 	VCVTPS2PD     Y24, Z24
@@ -11034,12 +11758,14 @@ r5_store3:
 	VMOVUPS    X15, (SI)
 	VCVTSD2SS  X19, X19, X19
 	VMOVSS     X19, 16(SI)
-	IMUL3Q     $0x00000005, AX, SI
-	ADDQ       SI, BX
-	ADDQ       $0x00000014, DX
-	ADDQ       $0x00000014, 1328(SP)
-	SUBQ       $0x00000005, 1320(SP)
-	JMP        r5_rows
+
+r5_stored:
+	IMUL3Q $0x00000005, AX, SI
+	ADDQ   SI, BX
+	ADDQ   $0x00000014, DX
+	ADDQ   $0x00000014, 1328(SP)
+	SUBQ   $0x00000005, 1320(SP)
+	JMP    r5_rows
 
 	// Passes of 4 rows of w over 4 samples.
 r4_rows:
@@ -11320,6 +12046,74 @@ r4_cols:
 	VFMADD231PS Z20, Z19, Z15
 
 r4_total:
+	CMPQ            1280(SP), $0x00
+	JNE             r4_f64
+	MOVQ            1328(SP), SI
+	VUNPCKLPS       Z1, Z0, Z16
+	VUNPCKHPS       Z1, Z0, Z20
+	VADDPS          Z20, Z16, Z0
+	VUNPCKLPS       Z3, Z2, Z16
+	VUNPCKHPS       Z3, Z2, Z20
+	VADDPS          Z20, Z16, Z2
+	VUNPCKLPD       Z2, Z0, Z16
+	VUNPCKHPD       Z2, Z0, Z20
+	VADDPS          Z20, Z16, Z0
+	VUNPCKLPS       Z5, Z4, Z16
+	VUNPCKHPS       Z5, Z4, Z20
+	VADDPS          Z20, Z16, Z4
+	VUNPCKLPS       Z7, Z6, Z16
+	VUNPCKHPS       Z7, Z6, Z20
+	VADDPS          Z20, Z16, Z6
+	VUNPCKLPD       Z6, Z4, Z16
+	VUNPCKHPD       Z6, Z4, Z20
+	VADDPS          Z20, Z16, Z4
+	VUNPCKLPS       Z9, Z8, Z16
+	VUNPCKHPS       Z9, Z8, Z20
+	VADDPS          Z20, Z16, Z8
+	VUNPCKLPS       Z11, Z10, Z16
+	VUNPCKHPS       Z11, Z10, Z20
+	VADDPS          Z20, Z16, Z10
+	VUNPCKLPD       Z10, Z8, Z16
+	VUNPCKHPD       Z10, Z8, Z20
+	VADDPS          Z20, Z16, Z8
+	VUNPCKLPS       Z13, Z12, Z16
+	VUNPCKHPS       Z13, Z12, Z20
+	VADDPS          Z20, Z16, Z12
+	VUNPCKLPS       Z15, Z14, Z16
+	VUNPCKHPS       Z15, Z14, Z20
+	VADDPS          Z20, Z16, Z14
+	VUNPCKLPD       Z14, Z12, Z16
+	VUNPCKHPD       Z14, Z12, Z20
+	VADDPS          Z20, Z16, Z12
+	VSHUFF32X4      $0x88, Z4, Z0, Z16
+	VSHUFF32X4      $0xdd, Z4, Z0, Z20
+	VADDPS          Z20, Z16, Z0
+	VSHUFF32X4      $0x88, Z12, Z8, Z16
+	VSHUFF32X4      $0xdd, Z12, Z8, Z20
+	VADDPS          Z20, Z16, Z8
+	VSHUFF32X4      $0x88, Z8, Z0, Z16
+	VSHUFF32X4      $0xdd, Z8, Z0, Z20
+	VADDPS          Z20, Z16, Z0
+	CMPQ            b_len+96(FP), $0x00
+	JEQ             r4_nob
+	VBROADCASTF32X4 (SI), Z16
+	VADDPS          Z16, Z0, Z0
+
+r4_nob:
+	MOVQ          DX, SI
+	VMOVUPS       X0, (SI)
+	ADDQ          1288(SP), SI
+	VEXTRACTF32X4 $0x01, Z0, X16
+	VMOVUPS       X16, (SI)
+	ADDQ          1288(SP), SI
+	VEXTRACTF32X4 $0x02, Z0, X16
+	VMOVUPS       X16, (SI)
+	ADDQ          1288(SP), SI
+	VEXTRACTF32X4 $0x03, Z0, X16
+	VMOVUPS       X16, (SI)
+	JMP           r4_stored
+
+r4_f64:
 	VCVTPS2PD     Y0, Z16
 	VEXTRACTF64X4 $0x01, Z0, Y20
 	VCVTPS2PD     Y20, Z20
@@ -11496,11 +12290,13 @@ r4_store2:
 r4_store3:
 	VCVTPD2PSY Y12, X12
 	VMOVUPS    X12, (SI)
-	LEAQ       (BX)(AX*4), BX
-	ADDQ       $0x00000010, DX
-	ADDQ       $0x00000010, 1328(SP)
-	SUBQ       $0x00000004, 1320(SP)
-	JMP        r4_rows
+
+r4_stored:
+	LEAQ (BX)(AX*4), BX
+	ADDQ $0x00000010, DX
+	ADDQ $0x00000010, 1328(SP)
+	SUBQ $0x00000004, 1320(SP)
+	JMP  r4_rows
 
 	// Passes of 3 rows of w over 4 samples.
 r3_rows:
@@ -11730,6 +12526,77 @@ r3_cols:
 	VFMADD231PS Z16, Z15, Z11
 
 r3_total:
+	CMPQ          1280(SP), $0x00
+	JNE           r3_f64
+	MOVQ          1328(SP), SI
+	VUNPCKLPS     Z3, Z0, Z12
+	VUNPCKHPS     Z3, Z0, Z16
+	VADDPS        Z16, Z12, Z0
+	VUNPCKLPS     Z9, Z6, Z12
+	VUNPCKHPS     Z9, Z6, Z16
+	VADDPS        Z16, Z12, Z6
+	VUNPCKLPD     Z6, Z0, Z12
+	VUNPCKHPD     Z6, Z0, Z16
+	VADDPS        Z16, Z12, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y12
+	VADDPS        Y12, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X12
+	VADDPS        X12, X0, X0
+	VUNPCKLPS     Z4, Z1, Z12
+	VUNPCKHPS     Z4, Z1, Z16
+	VADDPS        Z16, Z12, Z1
+	VUNPCKLPS     Z10, Z7, Z12
+	VUNPCKHPS     Z10, Z7, Z16
+	VADDPS        Z16, Z12, Z7
+	VUNPCKLPD     Z7, Z1, Z12
+	VUNPCKHPD     Z7, Z1, Z16
+	VADDPS        Z16, Z12, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y12
+	VADDPS        Y12, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X12
+	VADDPS        X12, X1, X1
+	VUNPCKLPS     Z5, Z2, Z12
+	VUNPCKHPS     Z5, Z2, Z16
+	VADDPS        Z16, Z12, Z2
+	VUNPCKLPS     Z11, Z8, Z12
+	VUNPCKHPS     Z11, Z8, Z16
+	VADDPS        Z16, Z12, Z8
+	VUNPCKLPD     Z8, Z2, Z12
+	VUNPCKHPD     Z8, Z2, Z16
+	VADDPS        Z16, Z12, Z2
+	VEXTRACTF64X4 $0x01, Z2, Y12
+	VADDPS        Y12, Y2, Y2
+	VEXTRACTF32X4 $0x01, Y2, X12
+	VADDPS        X12, X2, X2
+	CMPQ          b_len+96(FP), $0x00
+	JEQ           r3_nob
+	VBROADCASTSS  (SI), X12
+	VADDPS        X12, X0, X0
+	VBROADCASTSS  4(SI), X12
+	VADDPS        X12, X1, X1
+	VBROADCASTSS  8(SI), X12
+	VADDPS        X12, X2, X2
+
+r3_nob:
+	MOVQ       DX, SI
+	VEXTRACTPS $0x00, X0, (SI)
+	VEXTRACTPS $0x00, X1, 4(SI)
+	VEXTRACTPS $0x00, X2, 8(SI)
+	ADDQ       1288(SP), SI
+	VEXTRACTPS $0x01, X0, (SI)
+	VEXTRACTPS $0x01, X1, 4(SI)
+	VEXTRACTPS $0x01, X2, 8(SI)
+	ADDQ       1288(SP), SI
+	VEXTRACTPS $0x02, X0, (SI)
+	VEXTRACTPS $0x02, X1, 4(SI)
+	VEXTRACTPS $0x02, X2, 8(SI)
+	ADDQ       1288(SP), SI
+	VEXTRACTPS $0x03, X0, (SI)
+	VEXTRACTPS $0x03, X1, 4(SI)
+	VEXTRACTPS $0x03, X2, 8(SI)
+	JMP        r3_stored
+
+r3_f64:
 	VCVTPS2PD     Y0, Z12
 	VEXTRACTF64X4 $0x01, Z0, Y16
 	VCVTPS2PD     Y16, Z16
@@ -11910,12 +12777,14 @@ r3_store3:
 	VMOVSD     X9, (SI)
 	VCVTSD2SS  X11, X11, X11
 	VMOVSS     X11, 8(SI)
-	IMUL3Q     $0x00000003, AX, SI
-	ADDQ       SI, BX
-	ADDQ       $0x0000000c, DX
-	ADDQ       $0x0000000c, 1328(SP)
-	SUBQ       $0x00000003, 1320(SP)
-	JMP        r3_rows
+
+r3_stored:
+	IMUL3Q $0x00000003, AX, SI
+	ADDQ   SI, BX
+	ADDQ   $0x0000000c, DX
+	ADDQ   $0x0000000c, 1328(SP)
+	SUBQ   $0x00000003, 1320(SP)
+	JMP    r3_rows
 
 	// Passes of 2 rows of w over 4 samples.
 r2_rows:
@@ -12094,6 +12963,58 @@ r2_cols:
 	VFMADD231PS Z12, Z11, Z7
 
 r2_total:
+	CMPQ          1280(SP), $0x00
+	JNE           r2_f64
+	MOVQ          1328(SP), SI
+	VUNPCKLPS     Z2, Z0, Z8
+	VUNPCKHPS     Z2, Z0, Z12
+	VADDPS        Z12, Z8, Z0
+	VUNPCKLPS     Z6, Z4, Z8
+	VUNPCKHPS     Z6, Z4, Z12
+	VADDPS        Z12, Z8, Z4
+	VUNPCKLPD     Z4, Z0, Z8
+	VUNPCKHPD     Z4, Z0, Z12
+	VADDPS        Z12, Z8, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y8
+	VADDPS        Y8, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X8
+	VADDPS        X8, X0, X0
+	VUNPCKLPS     Z3, Z1, Z8
+	VUNPCKHPS     Z3, Z1, Z12
+	VADDPS        Z12, Z8, Z1
+	VUNPCKLPS     Z7, Z5, Z8
+	VUNPCKHPS     Z7, Z5, Z12
+	VADDPS        Z12, Z8, Z5
+	VUNPCKLPD     Z5, Z1, Z8
+	VUNPCKHPD     Z5, Z1, Z12
+	VADDPS        Z12, Z8, Z1
+	VEXTRACTF64X4 $0x01, Z1, Y8
+	VADDPS        Y8, Y1, Y1
+	VEXTRACTF32X4 $0x01, Y1, X8
+	VADDPS        X8, X1, X1
+	CMPQ          b_len+96(FP), $0x00
+	JEQ           r2_nob
+	VBROADCASTSS  (SI), X8
+	VADDPS        X8, X0, X0
+	VBROADCASTSS  4(SI), X8
+	VADDPS        X8, X1, X1
+
+r2_nob:
+	MOVQ       DX, SI
+	VEXTRACTPS $0x00, X0, (SI)
+	VEXTRACTPS $0x00, X1, 4(SI)
+	ADDQ       1288(SP), SI
+	VEXTRACTPS $0x01, X0, (SI)
+	VEXTRACTPS $0x01, X1, 4(SI)
+	ADDQ       1288(SP), SI
+	VEXTRACTPS $0x02, X0, (SI)
+	VEXTRACTPS $0x02, X1, 4(SI)
+	ADDQ       1288(SP), SI
+	VEXTRACTPS $0x03, X0, (SI)
+	VEXTRACTPS $0x03, X1, 4(SI)
+	JMP        r2_stored
+
+r2_f64:
 	VCVTPS2PD     Y0, Z8
 	VEXTRACTF64X4 $0x01, Z0, Y12
 	VCVTPS2PD     Y12, Z12
@@ -12210,11 +13131,13 @@ r2_store2:
 r2_store3:
 	VCVTPD2PSX X6, X6
 	VMOVSD     X6, (SI)
-	LEAQ       (BX)(AX*2), BX
-	ADDQ       $0x00000008, DX
-	ADDQ       $0x00000008, 1328(SP)
-	SUBQ       $0x00000002, 1320(SP)
-	JMP        r2_rows
+
+r2_stored:
+	LEAQ (BX)(AX*2), BX
+	ADDQ $0x00000008, DX
+	ADDQ $0x00000008, 1328(SP)
+	SUBQ $0x00000002, 1320(SP)
+	JMP  r2_rows
 
 	// Passes of 1 rows of w over 4 samples.
 r1_rows:
@@ -12342,6 +13265,39 @@ r1_cols:
 	VFMADD231PS Z8, Z7, Z3
 
 r1_total:
+	CMPQ          1280(SP), $0x00
+	JNE           r1_f64
+	MOVQ          1328(SP), SI
+	VUNPCKLPS     Z1, Z0, Z4
+	VUNPCKHPS     Z1, Z0, Z8
+	VADDPS        Z8, Z4, Z0
+	VUNPCKLPS     Z3, Z2, Z4
+	VUNPCKHPS     Z3, Z2, Z8
+	VADDPS        Z8, Z4, Z2
+	VUNPCKLPD     Z2, Z0, Z4
+	VUNPCKHPD     Z2, Z0, Z8
+	VADDPS        Z8, Z4, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y4
+	VADDPS        Y4, Y0, Y0
+	VEXTRACTF32X4 $0x01, Y0, X4
+	VADDPS        X4, X0, X0
+	CMPQ          b_len+96(FP), $0x00
+	JEQ           r1_nob
+	VBROADCASTSS  (SI), X4
+	VADDPS        X4, X0, X0
+
+r1_nob:
+	MOVQ       DX, SI
+	VEXTRACTPS $0x00, X0, (SI)
+	ADDQ       1288(SP), SI
+	VEXTRACTPS $0x01, X0, (SI)
+	ADDQ       1288(SP), SI
+	VEXTRACTPS $0x02, X0, (SI)
+	ADDQ       1288(SP), SI
+	VEXTRACTPS $0x03, X0, (SI)
+	JMP        r1_stored
+
+r1_f64:
 	VCVTPS2PD     Y0, Z4
 	VEXTRACTF64X4 $0x01, Z0, Y8
 	VCVTPS2PD     Y8, Z8
@@ -12434,11 +13390,13 @@ r1_store2:
 r1_store3:
 	VCVTSD2SS X3, X3, X3
 	VMOVSS    X3, (SI)
-	LEAQ      (BX)(AX*1), BX
-	ADDQ      $0x00000004, DX
-	ADDQ      $0x00000004, 1328(SP)
-	SUBQ      $0x00000001, 1320(SP)
-	JMP       r1_rows
+
+r1_stored:
+	LEAQ (BX)(AX*1), BX
+	ADDQ $0x00000004, DX
+	ADDQ $0x00000004, 1328(SP)
+	SUBQ $0x00000001, 1320(SP)
+	JMP  r1_rows
 
 next_block:
 	ADDQ   $0x00000020, 1336(SP)
