@@ -332,7 +332,7 @@ func TestGatherKernels(t *testing.T) {
 		bk     batchKernels
 		mmt    func(z []float32, zstride int, xp []uintptr, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)
 		addmmt func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int)
-		sgd    func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32)
+		sgd    func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32, pf []uintptr)
 		outer  func(g []float32, stride int, alpha float32, d, x []float32)
 		scale  func(x []float32, s float32)
 	}{{"AVX2", batchAVX2, MatMulTGatherAVX2, AddMatMulTNGatherAVX2, AddMatMulTNGatherSGDAVX2, AddOuterAVX2, ScaleAVX2},
@@ -448,7 +448,16 @@ func TestGatherKernels(t *testing.T) {
 								wantG[c*gs+j], gotG[c*gs+j] = laSentinel, laSentinel
 							}
 						}
-						v.sgd(gotG, gs, 0.75, d, k+1, xp, n, k, m, gotW, c2, l2, mu)
+						// Prefetching (of the rows in a rotated order) or not
+						// changes nothing.
+						var pf []uintptr
+						if l2 == 1 {
+							pf = make([]uintptr, n)
+							for i := range pf {
+								pf[i] = xp[(i+3)%n]
+							}
+						}
+						v.sgd(gotG, gs, 0.75, d, k+1, xp, n, k, m, gotW, c2, l2, mu, pf)
 						runtime.KeepAlive(pool)
 						for i := range wantG {
 							if math.Float32bits(gotG[i]) != math.Float32bits(wantG[i]) {

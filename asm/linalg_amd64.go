@@ -207,15 +207,19 @@ func AddMatMulTNGatherAVX512(g []float32, gstride int, alpha float32, d []float3
 //
 // in float32, the same operations as separate passes of AddOuter (the
 // FMA), an add and Scale, so the results are those of
-// AddMatMulTNGather followed by those passes, bit for bit.
+// AddMatMulTNGather followed by those passes, bit for bit. Unless pf is
+// empty (else len(pf) >= n), its first pass over g's rows also prefetches
+// (PREFETCHT1, a hint that never faults) the same columns of the m
+// float32 at the address pf[i] while it reads sample i, except in the last
+// m%Lanes columns: the SGD trainer's next minibatch.
 //
 //go:noescape
-func AddMatMulTNGatherSGDAVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32)
+func AddMatMulTNGatherSGDAVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32, pf []uintptr)
 
 // AddMatMulTNGatherSGDAVX512: see AddMatMulTNGatherSGDAVX2.
 //
 //go:noescape
-func AddMatMulTNGatherSGDAVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32)
+func AddMatMulTNGatherSGDAVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32, pf []uintptr)
 
 // PrefetchL2 asks the CPU to bring the cache lines holding p's elements
 // into L2 (PREFETCHT1, a hint: it never faults and changes nothing). Any

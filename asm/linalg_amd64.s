@@ -16838,13 +16838,23 @@ done:
 	VZEROUPPER
 	RET
 
-// func AddMatMulTNGatherSGDAVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n int, k int, m int, w []float32, c2 float32, l2 int, mu float32)
-// Requires: AVX, AVX2, FMA3
-TEXT ·AddMatMulTNGatherSGDAVX2(SB), NOSPLIT, $24-164
-	MOVQ w_base+120(FP), AX
-	MOVQ g_base+0(FP), CX
-	SUBQ CX, AX
-	MOVQ AX, 16(SP)
+// func AddMatMulTNGatherSGDAVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n int, k int, m int, w []float32, c2 float32, l2 int, mu float32, pf []uintptr)
+// Requires: AVX, AVX2, FMA3, MMX+
+TEXT ·AddMatMulTNGatherSGDAVX2(SB), NOSPLIT, $32-192
+	MOVQ  w_base+120(FP), AX
+	MOVQ  g_base+0(FP), CX
+	SUBQ  CX, AX
+	MOVQ  AX, 16(SP)
+	MOVQ  $0x00000000, 24(SP)
+	MOVQ  pf_len+176(FP), AX
+	TESTQ AX, AX
+	JZ    nopf
+	MOVQ  pf_base+168(FP), AX
+	MOVQ  xp_base+72(FP), CX
+	SUBQ  CX, AX
+	MOVQ  AX, 24(SP)
+
+nopf:
 	MOVQ dstride+64(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, 8(SP)
@@ -16884,7 +16894,15 @@ r5_wide:
 	JZ     r5_wide_update
 
 r5_wide_samples:
-	MOVQ         (R10), R13
+	MOVQ       (R10), R13
+	MOVQ       24(SP), R14
+	TESTQ      R14, R14
+	JZ         r5_wide_nopf
+	MOVQ       (R10)(R14*1), R14
+	PREFETCHT1 (R14)(R8*1)
+	PREFETCHT1 32(R14)(R8*1)
+
+r5_wide_nopf:
 	VMOVUPS      (R13)(R8*1), Y11
 	VMOVUPS      32(R13)(R8*1), Y12
 	VMOVSS       (R11), X13
@@ -17076,7 +17094,14 @@ r5_single:
 	JZ     r5_one_update
 
 r5_one_samples:
-	MOVQ         (R10), R13
+	MOVQ       (R10), R13
+	MOVQ       24(SP), R14
+	TESTQ      R14, R14
+	JZ         r5_one_nopf
+	MOVQ       (R10)(R14*1), R14
+	PREFETCHT1 (R14)(R8*1)
+
+r5_one_nopf:
 	VMOVUPS      (R13)(R8*1), Y11
 	VMOVSS       (R11), X13
 	VBROADCASTSS X13, Y13
@@ -17289,6 +17314,7 @@ r5_s_l2_4:
 	JNZ    r5_scol
 
 r5_next:
+	MOVQ   $0x00000000, 24(SP)
 	IMUL3Q $0x00000005, CX, R9
 	ADDQ   R9, AX
 	ADDQ   $0x00000014, BX
@@ -17322,7 +17348,15 @@ r4_wide:
 	JZ     r4_wide_update
 
 r4_wide_samples:
-	MOVQ         (R10), R13
+	MOVQ       (R10), R13
+	MOVQ       24(SP), R14
+	TESTQ      R14, R14
+	JZ         r4_wide_nopf
+	MOVQ       (R10)(R14*1), R14
+	PREFETCHT1 (R14)(R8*1)
+	PREFETCHT1 32(R14)(R8*1)
+
+r4_wide_nopf:
 	VMOVUPS      (R13)(R8*1), Y9
 	VMOVUPS      32(R13)(R8*1), Y10
 	VMOVSS       (R11), X11
@@ -17481,7 +17515,14 @@ r4_single:
 	JZ     r4_one_update
 
 r4_one_samples:
-	MOVQ         (R10), R13
+	MOVQ       (R10), R13
+	MOVQ       24(SP), R14
+	TESTQ      R14, R14
+	JZ         r4_one_nopf
+	MOVQ       (R10)(R14*1), R14
+	PREFETCHT1 (R14)(R8*1)
+
+r4_one_nopf:
 	VMOVUPS      (R13)(R8*1), Y9
 	VMOVSS       (R11), X11
 	VBROADCASTSS X11, Y11
@@ -17660,6 +17701,7 @@ r4_s_l2_3:
 	JNZ    r4_scol
 
 r4_next:
+	MOVQ $0x00000000, 24(SP)
 	LEAQ (AX)(CX*4), AX
 	ADDQ $0x00000010, BX
 	SUBQ $0x00000004, SI
@@ -17690,7 +17732,15 @@ r3_wide:
 	JZ     r3_wide_update
 
 r3_wide_samples:
-	MOVQ         (R9), R12
+	MOVQ       (R9), R12
+	MOVQ       24(SP), R13
+	TESTQ      R13, R13
+	JZ         r3_wide_nopf
+	MOVQ       (R9)(R13*1), R13
+	PREFETCHT1 (R13)(DI*1)
+	PREFETCHT1 32(R13)(DI*1)
+
+r3_wide_nopf:
 	VMOVUPS      (R12)(DI*1), Y7
 	VMOVUPS      32(R12)(DI*1), Y8
 	VMOVSS       (R10), X9
@@ -17816,7 +17866,14 @@ r3_single:
 	JZ     r3_one_update
 
 r3_one_samples:
-	MOVQ         (R9), R12
+	MOVQ       (R9), R12
+	MOVQ       24(SP), R13
+	TESTQ      R13, R13
+	JZ         r3_one_nopf
+	MOVQ       (R9)(R13*1), R13
+	PREFETCHT1 (R13)(DI*1)
+
+r3_one_nopf:
 	VMOVUPS      (R12)(DI*1), Y7
 	VMOVSS       (R10), X9
 	VBROADCASTSS X9, Y9
@@ -17961,6 +18018,7 @@ r3_s_l2_2:
 	JNZ    r3_scol
 
 r3_next:
+	MOVQ   $0x00000000, 24(SP)
 	IMUL3Q $0x00000003, CX, R8
 	ADDQ   R8, AX
 	ADDQ   $0x0000000c, BX
@@ -17990,7 +18048,15 @@ r2_wide:
 	JZ     r2_wide_update
 
 r2_wide_samples:
-	MOVQ         (R9), R12
+	MOVQ       (R9), R12
+	MOVQ       24(SP), R13
+	TESTQ      R13, R13
+	JZ         r2_wide_nopf
+	MOVQ       (R9)(R13*1), R13
+	PREFETCHT1 (R13)(DI*1)
+	PREFETCHT1 32(R13)(DI*1)
+
+r2_wide_nopf:
 	VMOVUPS      (R12)(DI*1), Y5
 	VMOVUPS      32(R12)(DI*1), Y6
 	VMOVSS       (R10), X7
@@ -18083,7 +18149,14 @@ r2_single:
 	JZ     r2_one_update
 
 r2_one_samples:
-	MOVQ         (R9), R12
+	MOVQ       (R9), R12
+	MOVQ       24(SP), R13
+	TESTQ      R13, R13
+	JZ         r2_one_nopf
+	MOVQ       (R9)(R13*1), R13
+	PREFETCHT1 (R13)(DI*1)
+
+r2_one_nopf:
 	VMOVUPS      (R12)(DI*1), Y5
 	VMOVSS       (R10), X7
 	VBROADCASTSS X7, Y7
@@ -18194,6 +18267,7 @@ r2_s_l2_1:
 	JNZ    r2_scol
 
 r2_next:
+	MOVQ $0x00000000, 24(SP)
 	LEAQ (AX)(CX*2), AX
 	ADDQ $0x00000008, BX
 	SUBQ $0x00000002, SI
@@ -18220,7 +18294,15 @@ r1_wide:
 	JZ     r1_wide_update
 
 r1_wide_samples:
-	MOVQ         (R9), R12
+	MOVQ       (R9), R12
+	MOVQ       24(SP), R13
+	TESTQ      R13, R13
+	JZ         r1_wide_nopf
+	MOVQ       (R9)(R13*1), R13
+	PREFETCHT1 (R13)(DI*1)
+	PREFETCHT1 32(R13)(DI*1)
+
+r1_wide_nopf:
 	VMOVUPS      (R12)(DI*1), Y3
 	VMOVUPS      32(R12)(DI*1), Y4
 	VMOVSS       (R10), X5
@@ -18280,7 +18362,14 @@ r1_single:
 	JZ     r1_one_update
 
 r1_one_samples:
-	MOVQ         (R9), R12
+	MOVQ       (R9), R12
+	MOVQ       24(SP), R13
+	TESTQ      R13, R13
+	JZ         r1_one_nopf
+	MOVQ       (R9)(R13*1), R13
+	PREFETCHT1 (R13)(DI*1)
+
+r1_one_nopf:
 	VMOVUPS      (R12)(DI*1), Y3
 	VMOVSS       (R10), X5
 	VBROADCASTSS X5, Y5
@@ -18357,6 +18446,7 @@ r1_s_l2_0:
 	JNZ    r1_scol
 
 r1_next:
+	MOVQ $0x00000000, 24(SP)
 	LEAQ (AX)(CX*1), AX
 	ADDQ $0x00000004, BX
 	SUBQ $0x00000001, SI
@@ -18366,13 +18456,23 @@ done:
 	VZEROUPPER
 	RET
 
-// func AddMatMulTNGatherSGDAVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n int, k int, m int, w []float32, c2 float32, l2 int, mu float32)
-// Requires: AVX, AVX512F, BMI2
-TEXT ·AddMatMulTNGatherSGDAVX512(SB), NOSPLIT, $24-164
+// func AddMatMulTNGatherSGDAVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n int, k int, m int, w []float32, c2 float32, l2 int, mu float32, pf []uintptr)
+// Requires: AVX, AVX512F, BMI2, MMX+
+TEXT ·AddMatMulTNGatherSGDAVX512(SB), NOSPLIT, $32-192
 	MOVQ  w_base+120(FP), AX
 	MOVQ  g_base+0(FP), CX
 	SUBQ  CX, AX
 	MOVQ  AX, 16(SP)
+	MOVQ  $0x00000000, 24(SP)
+	MOVQ  pf_len+176(FP), AX
+	TESTQ AX, AX
+	JZ    nopf
+	MOVQ  pf_base+168(FP), AX
+	MOVQ  xp_base+72(FP), CX
+	SUBQ  CX, AX
+	MOVQ  AX, 24(SP)
+
+nopf:
 	MOVQ  dstride+64(FP), AX
 	SHLQ  $0x02, AX
 	MOVQ  AX, 8(SP)
@@ -18427,7 +18527,17 @@ r5_wide:
 	JZ     r5_wide_update
 
 r5_wide_samples:
-	MOVQ             (R10), R13
+	MOVQ       (R10), R13
+	MOVQ       24(SP), R14
+	TESTQ      R14, R14
+	JZ         r5_wide_nopf
+	MOVQ       (R10)(R14*1), R14
+	PREFETCHT1 (R14)(R8*1)
+	PREFETCHT1 64(R14)(R8*1)
+	PREFETCHT1 128(R14)(R8*1)
+	PREFETCHT1 192(R14)(R8*1)
+
+r5_wide_nopf:
 	VMOVUPS          (R13)(R8*1), Z21
 	VMOVUPS          64(R13)(R8*1), Z22
 	VMOVUPS          128(R13)(R8*1), Z23
@@ -18761,7 +18871,14 @@ r5_single:
 	JZ     r5_one_update
 
 r5_one_samples:
-	MOVQ             (R10), R13
+	MOVQ       (R10), R13
+	MOVQ       24(SP), R14
+	TESTQ      R14, R14
+	JZ         r5_one_nopf
+	MOVQ       (R10)(R14*1), R14
+	PREFETCHT1 (R14)(R8*1)
+
+r5_one_nopf:
 	VMOVUPS          (R13)(R8*1), Z21
 	VFMADD231PS.BCST (R11), Z21, Z1
 	VFMADD231PS.BCST 4(R11), Z21, Z5
@@ -18953,6 +19070,7 @@ r5_tail_l2_4_0:
 	VMOVUPS      Z21, K1, (DI)(CX*4)
 
 r5_next:
+	MOVQ   $0x00000000, 24(SP)
 	IMUL3Q $0x00000005, CX, R9
 	ADDQ   R9, AX
 	ADDQ   $0x00000014, BX
@@ -18994,7 +19112,17 @@ r4_wide:
 	JZ     r4_wide_update
 
 r4_wide_samples:
-	MOVQ             (R10), R13
+	MOVQ       (R10), R13
+	MOVQ       24(SP), R14
+	TESTQ      R14, R14
+	JZ         r4_wide_nopf
+	MOVQ       (R10)(R14*1), R14
+	PREFETCHT1 (R14)(R8*1)
+	PREFETCHT1 64(R14)(R8*1)
+	PREFETCHT1 128(R14)(R8*1)
+	PREFETCHT1 192(R14)(R8*1)
+
+r4_wide_nopf:
 	VMOVUPS          (R13)(R8*1), Z17
 	VMOVUPS          64(R13)(R8*1), Z18
 	VMOVUPS          128(R13)(R8*1), Z19
@@ -19267,7 +19395,14 @@ r4_single:
 	JZ     r4_one_update
 
 r4_one_samples:
-	MOVQ             (R10), R13
+	MOVQ       (R10), R13
+	MOVQ       24(SP), R14
+	TESTQ      R14, R14
+	JZ         r4_one_nopf
+	MOVQ       (R10)(R14*1), R14
+	PREFETCHT1 (R14)(R8*1)
+
+r4_one_nopf:
 	VMOVUPS          (R13)(R8*1), Z17
 	VFMADD231PS.BCST (R11), Z17, Z1
 	VFMADD231PS.BCST 4(R11), Z17, Z5
@@ -19428,6 +19563,7 @@ r4_tail_l2_3_0:
 	VMOVUPS      Z17, K1, (DI)(DX*1)
 
 r4_next:
+	MOVQ $0x00000000, 24(SP)
 	LEAQ (AX)(CX*4), AX
 	ADDQ $0x00000010, BX
 	SUBQ $0x00000004, SI
@@ -19464,7 +19600,17 @@ r3_wide:
 	JZ     r3_wide_update
 
 r3_wide_samples:
-	MOVQ             (R9), R12
+	MOVQ       (R9), R12
+	MOVQ       24(SP), R13
+	TESTQ      R13, R13
+	JZ         r3_wide_nopf
+	MOVQ       (R9)(R13*1), R13
+	PREFETCHT1 (R13)(DI*1)
+	PREFETCHT1 64(R13)(DI*1)
+	PREFETCHT1 128(R13)(DI*1)
+	PREFETCHT1 192(R13)(DI*1)
+
+r3_wide_nopf:
 	VMOVUPS          (R12)(DI*1), Z13
 	VMOVUPS          64(R12)(DI*1), Z14
 	VMOVUPS          128(R12)(DI*1), Z15
@@ -19676,7 +19822,14 @@ r3_single:
 	JZ     r3_one_update
 
 r3_one_samples:
-	MOVQ             (R9), R12
+	MOVQ       (R9), R12
+	MOVQ       24(SP), R13
+	TESTQ      R13, R13
+	JZ         r3_one_nopf
+	MOVQ       (R9)(R13*1), R13
+	PREFETCHT1 (R13)(DI*1)
+
+r3_one_nopf:
 	VMOVUPS          (R12)(DI*1), Z13
 	VFMADD231PS.BCST (R10), Z13, Z1
 	VFMADD231PS.BCST 4(R10), Z13, Z5
@@ -19806,6 +19959,7 @@ r3_tail_l2_2_0:
 	VMOVUPS      Z13, K1, (DX)(CX*2)
 
 r3_next:
+	MOVQ   $0x00000000, 24(SP)
 	IMUL3Q $0x00000003, CX, R8
 	ADDQ   R8, AX
 	ADDQ   $0x0000000c, BX
@@ -19839,7 +19993,17 @@ r2_wide:
 	JZ     r2_wide_update
 
 r2_wide_samples:
-	MOVQ             (R9), R12
+	MOVQ       (R9), R12
+	MOVQ       24(SP), R13
+	TESTQ      R13, R13
+	JZ         r2_wide_nopf
+	MOVQ       (R9)(R13*1), R13
+	PREFETCHT1 (R13)(DI*1)
+	PREFETCHT1 64(R13)(DI*1)
+	PREFETCHT1 128(R13)(DI*1)
+	PREFETCHT1 192(R13)(DI*1)
+
+r2_wide_nopf:
 	VMOVUPS          (R12)(DI*1), Z9
 	VMOVUPS          64(R12)(DI*1), Z10
 	VMOVUPS          128(R12)(DI*1), Z11
@@ -19990,7 +20154,14 @@ r2_single:
 	JZ     r2_one_update
 
 r2_one_samples:
-	MOVQ             (R9), R12
+	MOVQ       (R9), R12
+	MOVQ       24(SP), R13
+	TESTQ      R13, R13
+	JZ         r2_one_nopf
+	MOVQ       (R9)(R13*1), R13
+	PREFETCHT1 (R13)(DI*1)
+
+r2_one_nopf:
 	VMOVUPS          (R12)(DI*1), Z9
 	VFMADD231PS.BCST (R10), Z9, Z1
 	VFMADD231PS.BCST 4(R10), Z9, Z5
@@ -20089,6 +20260,7 @@ r2_tail_l2_1_0:
 	VMOVUPS      Z9, K1, (DX)(CX*1)
 
 r2_next:
+	MOVQ $0x00000000, 24(SP)
 	LEAQ (AX)(CX*2), AX
 	ADDQ $0x00000008, BX
 	SUBQ $0x00000002, SI
@@ -20117,7 +20289,17 @@ r1_wide:
 	JZ     r1_wide_update
 
 r1_wide_samples:
-	MOVQ             (R9), R12
+	MOVQ       (R9), R12
+	MOVQ       24(SP), R13
+	TESTQ      R13, R13
+	JZ         r1_wide_nopf
+	MOVQ       (R9)(R13*1), R13
+	PREFETCHT1 (R13)(DI*1)
+	PREFETCHT1 64(R13)(DI*1)
+	PREFETCHT1 128(R13)(DI*1)
+	PREFETCHT1 192(R13)(DI*1)
+
+r1_wide_nopf:
 	VMOVUPS          (R12)(DI*1), Z5
 	VMOVUPS          64(R12)(DI*1), Z6
 	VMOVUPS          128(R12)(DI*1), Z7
@@ -20207,7 +20389,14 @@ r1_single:
 	JZ     r1_one_update
 
 r1_one_samples:
-	MOVQ             (R9), R12
+	MOVQ       (R9), R12
+	MOVQ       24(SP), R13
+	TESTQ      R13, R13
+	JZ         r1_one_nopf
+	MOVQ       (R9)(R13*1), R13
+	PREFETCHT1 (R13)(DI*1)
+
+r1_one_nopf:
 	VMOVUPS          (R12)(DI*1), Z5
 	VFMADD231PS.BCST (R10), Z5, Z1
 	ADDQ             $0x00000008, R9
@@ -20275,6 +20464,7 @@ r1_tail_l2_0_0:
 	VMOVUPS      Z5, K1, (DX)
 
 r1_next:
+	MOVQ $0x00000000, 24(SP)
 	LEAQ (AX)(CX*1), AX
 	ADDQ $0x00000004, BX
 	SUBQ $0x00000001, SI

@@ -63,7 +63,7 @@ func matMulTGatherImpl(Matrix, Matrix, []int, int, Matrix, []float32, []uintptr,
 	panic("kernel: no gather kernels in this build")
 }
 
-func addMatMulTNGatherSGDImpl(Matrix, float32, Matrix, []uintptr, Matrix, float32, bool, float32) {
+func addMatMulTNGatherSGDImpl(Matrix, float32, Matrix, []uintptr, Matrix, float32, bool, float32, []uintptr) {
 	panic("kernel: no gather kernels in this build")
 }
 

@@ -281,8 +281,10 @@ func addMatMulTNGatherImpl(g Matrix, alpha float32, d Matrix, xp []uintptr) {
 // sgd.updateW, whose passes it replaces without L1): v = fma(c2, w, v) if
 // l2, w = w + v, v = mu·v, w laid out as v. Bit for bit
 // addMatMulTNGatherImpl followed by updateW: the step runs in the calls
-// of the last block of samples, after every earlier block's sum.
-func addMatMulTNGatherSGDImpl(v Matrix, alpha float32, d Matrix, xp []uintptr, w Matrix, c2 float32, l2 bool, mu float32) {
+// of the last block of samples, after every earlier block's sum. The
+// first of those calls also prefetches the rows at pf[i] (nil: none; else
+// len(pf) >= d.Rows), as asm.AddMatMulTNGatherSGDAVX512 describes.
+func addMatMulTNGatherSGDImpl(v Matrix, alpha float32, d Matrix, xp []uintptr, w Matrix, c2 float32, l2 bool, mu float32, pf []uintptr) {
 	be := current()
 	n := d.Rows
 	addMatMulTNCalls(n, v.Rows, v.Cols, func(i, ni, c, kn int) {
@@ -291,7 +293,11 @@ func addMatMulTNGatherSGDImpl(v Matrix, alpha float32, d Matrix, xp []uintptr, w
 			asmAddMatMulTNGather(be, vd, v.Stride, alpha, dd, d.Stride, xp[i:i+ni], ni, kn, v.Cols)
 			return
 		}
-		asmAddMatMulTNGatherSGD(be, vd, v.Stride, alpha, dd, d.Stride, xp[i:i+ni], ni, kn, v.Cols, w.Data[c*w.Stride:], c2, l2, mu)
+		var p []uintptr
+		if c == 0 && pf != nil {
+			p = pf[i : i+ni]
+		}
+		asmAddMatMulTNGatherSGD(be, vd, v.Stride, alpha, dd, d.Stride, xp[i:i+ni], ni, kn, v.Cols, w.Data[c*w.Stride:], c2, l2, mu, p)
 	})
 }
 

@@ -162,16 +162,16 @@ func asmMatMulTGather(be backendID, z []float32, zs int, xp []uintptr, w []float
 }
 
 // asmAddMatMulTNGatherSGD runs asm.AddMatMulTNGatherSGDAVX2 or AVX512.
-func asmAddMatMulTNGatherSGD(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 bool, mu float32) {
+func asmAddMatMulTNGatherSGD(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 bool, mu float32, pf []uintptr) {
 	var l int
 	if l2 {
 		l = 1
 	}
 	if be == avx512 {
-		asm.AddMatMulTNGatherSGDAVX512(g, gs, alpha, d, ds, xp, n, k, m, w, c2, l, mu)
+		asm.AddMatMulTNGatherSGDAVX512(g, gs, alpha, d, ds, xp, n, k, m, w, c2, l, mu, pf)
 		return
 	}
-	asm.AddMatMulTNGatherSGDAVX2(g, gs, alpha, d, ds, xp, n, k, m, w, c2, l, mu)
+	asm.AddMatMulTNGatherSGDAVX2(g, gs, alpha, d, ds, xp, n, k, m, w, c2, l, mu, pf)
 }
 
 // asmAddMatMulTNGather runs asm.AddMatMulTNGatherAVX2 or AVX512.

@@ -84,7 +84,7 @@ func asmMatMulTGather(backendID, []float32, int, []uintptr, []float32, int, []fl
 	panic("kernel: no gather kernels on arm64")
 }
 
-func asmAddMatMulTNGatherSGD(backendID, []float32, int, float32, []float32, int, []uintptr, int, int, int, []float32, float32, bool, float32) {
+func asmAddMatMulTNGatherSGD(backendID, []float32, int, float32, []float32, int, []uintptr, int, int, int, []float32, float32, bool, float32, []uintptr) {
 	panic("kernel: no gather kernels on arm64")
 }
 

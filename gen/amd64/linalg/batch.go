@@ -502,7 +502,7 @@ func addMatMulTNGen(s *ISA, gather, sgd bool) {
 	}
 	if sgd {
 		name = "AddMatMulTNGatherSGD" + s.Name
-		sig = "func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32)"
+		sig = "func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32, pf []uintptr)"
 	}
 	TEXT(name, NOSPLIT, sig)
 	if sgd {
@@ -519,17 +519,29 @@ func addMatMulTNGen(s *ISA, gather, sgd bool) {
 	L, VB, C := s.Lanes, s.VB(), s.AddMatMulTNCols
 	slots := 2
 	if sgd {
-		slots = 3
+		slots = 4
 	}
 	frame := AllocLocal(8 * slots)
 	xsbMem, dsbMem := frame.Offset(0), frame.Offset(8)
 	wdMem := frame.Offset(16) // with sgd: w − g in bytes
+	// With sgd: pf − xp in bytes while the first pass over g's rows
+	// prefetches, else 0 (none: no pf, or a later pass).
+	pfdMem := frame.Offset(24)
 	var t GPVirtual
 	if sgd {
 		t = loadGP(Param("w").Base())
 		u := loadGP(Param("g").Base())
 		SUBQ(u, t)
 		MOVQ(t, wdMem)
+		MOVQ(U32(0), pfdMem)
+		t = loadGP(Param("pf").Len())
+		TESTQ(t, t)
+		JZ(LabelRef("nopf"))
+		t = loadGP(Param("pf").Base())
+		u = loadGP(Param("xp").Base())
+		SUBQ(u, t)
+		MOVQ(t, pfdMem)
+		Label("nopf")
 	}
 	if !gather {
 		t = loadGP(Param("xstride"))
@@ -634,6 +646,20 @@ func addMatMulTNGen(s *ISA, gather, sgd bool) {
 			JZ(LabelRef(lbl(tag + "_update")))
 			Label(lbl(tag + "_samples"))
 			loadRow(xi)
+			if sgd && !masked {
+				// The same columns of the row at pf[i], for a later call
+				// (the trainer's next batch): its memory traffic spread
+				// over this kernel too, not only MatMulT's.
+				pr := GP64()
+				MOVQ(pfdMem, pr)
+				TESTQ(pr, pr)
+				JZ(LabelRef(lbl(tag + "_nopf")))
+				MOVQ(Mem{Base: xi, Index: pr, Scale: 1}, pr)
+				for c := 0; c < cv; c++ {
+					PREFETCHT1(Mem{Base: pr, Index: xcol, Scale: 1, Disp: c * VB})
+				}
+				Label(lbl(tag + "_nopf"))
+			}
 			for c := 0; c < cv; c++ {
 				if masked {
 					VMOVUPS_Z(xrow(xi, 0), K1, xv[c])
@@ -758,6 +784,9 @@ func addMatMulTNGen(s *ISA, gather, sgd bool) {
 		}
 
 		Label(lbl("next"))
+		if sgd {
+			MOVQ(U32(0), pfdMem) // later passes: no prefetch
+		}
 		nextRows(gpass, gsb, ncol, R)
 		ADDQ(U32(4*R), dp)
 		SUBQ(U32(R), krem)
