@@ -110,9 +110,13 @@ const (
 // MatMulTAVX2 sets z[i*zstride+c] = float32(Σ_{j<m} x[i*xstride+j]·w[c*wstride+j] + b[c])
 // for i < n and c < k; no bias when len(b) == 0. n must be a multiple of
 // MatMulTSamplesAVX2. Blocks of 2 samples × up to 5 rows of w are
-// accumulated in registers, each loaded vector feeding several FMAs; the
-// accuracy is that of MatVecAVX2 (float32 accumulators flushed to float64,
-// bias added in float64, one rounding). Requires xstride >= m, wstride >=
+// accumulated in registers, each loaded vector feeding several FMAs. For
+// m ≥ 1024 the float32 accumulators are flushed to float64 as in
+// MatVecAVX2 (bias added in float64, one rounding); for m < 1024, where no
+// accumulator lane holds more than 64 products, the lanes of each
+// accumulator and the bias are summed in float32 by a transposing
+// reduction of 8 accumulators at a time (about 70·2⁻²⁴ of Σ|terms| at
+// most, within MatVec's bound), which no longer takes a sixth of the call. Requires xstride >= m, wstride >=
 // m, slices long enough for the elements described, len(b) == 0 or len(b)
 // >= k; z must not overlap x, w or b.
 //
@@ -120,12 +124,8 @@ const (
 func MatMulTAVX2(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int)
 
 // MatMulTAVX512 is MatMulTAVX2 for AVX-512, in blocks of 4 samples;
-// n must be a multiple of MatMulTSamplesAVX512. For m < 1024, where no
-// accumulator lane holds more than 64 products, the 16 lanes of each
-// accumulator and the bias are summed in float32 instead (a transposing
-// reduction of 16 accumulators at a time: the error stays within MatVec's
-// bound, about 70·2⁻²⁴ of Σ|terms|, and the reduction no longer takes a
-// tenth of the call).
+// n must be a multiple of MatMulTSamplesAVX512 (for m < 1024 the float32
+// reduction takes 16 accumulators at a time).
 //
 //go:noescape
 func MatMulTAVX512(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int)

@@ -3085,6 +3085,54 @@ r5_loop:
 	JAE         r5_loop
 
 r5_cols:
+	CMPQ           320(SP), $0x00
+	JNE            r5_f64
+	VUNPCKLPS      Y1, Y0, Y10
+	VUNPCKHPS      Y1, Y0, Y12
+	VADDPS         Y12, Y10, Y0
+	VUNPCKLPS      Y3, Y2, Y10
+	VUNPCKHPS      Y3, Y2, Y12
+	VADDPS         Y12, Y10, Y2
+	VUNPCKLPD      Y2, Y0, Y10
+	VUNPCKHPD      Y2, Y0, Y12
+	VADDPS         Y12, Y10, Y0
+	VUNPCKLPS      Y6, Y5, Y10
+	VUNPCKHPS      Y6, Y5, Y12
+	VADDPS         Y12, Y10, Y5
+	VUNPCKLPS      Y8, Y7, Y10
+	VUNPCKHPS      Y8, Y7, Y12
+	VADDPS         Y12, Y10, Y7
+	VUNPCKLPD      Y7, Y5, Y10
+	VUNPCKHPD      Y7, Y5, Y12
+	VADDPS         Y12, Y10, Y5
+	VPERM2F128     $0x20, Y5, Y0, Y10
+	VPERM2F128     $0x31, Y5, Y0, Y12
+	VADDPS         Y12, Y10, Y0
+	VUNPCKLPS      Y9, Y4, Y10
+	VUNPCKHPS      Y9, Y4, Y12
+	VADDPS         Y12, Y10, Y4
+	VEXTRACTF128   $0x01, Y4, X10
+	VADDPS         X10, X4, X4
+	VMOVHLPS       X4, X4, X10
+	VADDPS         X10, X4, X4
+	CMPQ           b_len+104(FP), $0x00
+	JEQ            r5_nob
+	VBROADCASTF128 (R8), Y10
+	VADDPS         Y10, Y0, Y0
+	VBROADCASTSS   16(R8), X10
+	VADDPS         X10, X4, X4
+
+r5_nob:
+	MOVQ         SI, R10
+	VMOVUPS      X0, (R10)
+	VEXTRACTPS   $0x00, X4, 16(R10)
+	ADDQ         328(SP), R10
+	VEXTRACTF128 $0x01, Y0, X10
+	VMOVUPS      X10, (R10)
+	VEXTRACTPS   $0x01, X4, 16(R10)
+	JMP          r5_stored
+
+r5_f64:
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X12
 	VCVTPS2PD    X12, Y12
@@ -3195,12 +3243,14 @@ r5_store1:
 	VMOVUPS    X5, (R10)
 	VCVTSD2SS  X9, X9, X9
 	VMOVSS     X9, 16(R10)
-	IMUL3Q     $0x00000005, DX, R10
-	ADDQ       R10, DI
-	ADDQ       $0x00000014, SI
-	ADDQ       $0x00000014, R8
-	SUBQ       $0x00000005, R9
-	JMP        r5_rows
+
+r5_stored:
+	IMUL3Q $0x00000005, DX, R10
+	ADDQ   R10, DI
+	ADDQ   $0x00000014, SI
+	ADDQ   $0x00000014, R8
+	SUBQ   $0x00000005, R9
+	JMP    r5_rows
 
 	// Passes of 4 rows of w over 2 samples.
 r4_rows:
@@ -3378,6 +3428,43 @@ r4_loop:
 	JAE         r4_loop
 
 r4_cols:
+	CMPQ           320(SP), $0x00
+	JNE            r4_f64
+	VUNPCKLPS      Y1, Y0, Y8
+	VUNPCKHPS      Y1, Y0, Y10
+	VADDPS         Y10, Y8, Y0
+	VUNPCKLPS      Y3, Y2, Y8
+	VUNPCKHPS      Y3, Y2, Y10
+	VADDPS         Y10, Y8, Y2
+	VUNPCKLPD      Y2, Y0, Y8
+	VUNPCKHPD      Y2, Y0, Y10
+	VADDPS         Y10, Y8, Y0
+	VUNPCKLPS      Y5, Y4, Y8
+	VUNPCKHPS      Y5, Y4, Y10
+	VADDPS         Y10, Y8, Y4
+	VUNPCKLPS      Y7, Y6, Y8
+	VUNPCKHPS      Y7, Y6, Y10
+	VADDPS         Y10, Y8, Y6
+	VUNPCKLPD      Y6, Y4, Y8
+	VUNPCKHPD      Y6, Y4, Y10
+	VADDPS         Y10, Y8, Y4
+	VPERM2F128     $0x20, Y4, Y0, Y8
+	VPERM2F128     $0x31, Y4, Y0, Y10
+	VADDPS         Y10, Y8, Y0
+	CMPQ           b_len+104(FP), $0x00
+	JEQ            r4_nob
+	VBROADCASTF128 (R8), Y8
+	VADDPS         Y8, Y0, Y0
+
+r4_nob:
+	MOVQ         SI, R10
+	VMOVUPS      X0, (R10)
+	ADDQ         328(SP), R10
+	VEXTRACTF128 $0x01, Y0, X8
+	VMOVUPS      X8, (R10)
+	JMP          r4_stored
+
+r4_f64:
 	VCVTPS2PD    X0, Y8
 	VEXTRACTF128 $0x01, Y0, X10
 	VCVTPS2PD    X10, Y10
@@ -3460,11 +3547,13 @@ r4_store0:
 r4_store1:
 	VCVTPD2PSY Y4, X4
 	VMOVUPS    X4, (R10)
-	LEAQ       (DI)(DX*4), DI
-	ADDQ       $0x00000010, SI
-	ADDQ       $0x00000010, R8
-	SUBQ       $0x00000004, R9
-	JMP        r4_rows
+
+r4_stored:
+	LEAQ (DI)(DX*4), DI
+	ADDQ $0x00000010, SI
+	ADDQ $0x00000010, R8
+	SUBQ $0x00000004, R9
+	JMP  r4_rows
 
 	// Passes of 3 rows of w over 2 samples.
 r3_rows:
@@ -3615,6 +3704,50 @@ r3_loop:
 	JAE         r3_loop
 
 r3_cols:
+	CMPQ         320(SP), $0x00
+	JNE          r3_f64
+	VUNPCKLPS    Y3, Y0, Y6
+	VUNPCKHPS    Y3, Y0, Y8
+	VADDPS       Y8, Y6, Y0
+	VEXTRACTF128 $0x01, Y0, X6
+	VADDPS       X6, X0, X0
+	VMOVHLPS     X0, X0, X6
+	VADDPS       X6, X0, X0
+	VUNPCKLPS    Y4, Y1, Y6
+	VUNPCKHPS    Y4, Y1, Y8
+	VADDPS       Y8, Y6, Y1
+	VEXTRACTF128 $0x01, Y1, X6
+	VADDPS       X6, X1, X1
+	VMOVHLPS     X1, X1, X6
+	VADDPS       X6, X1, X1
+	VUNPCKLPS    Y5, Y2, Y6
+	VUNPCKHPS    Y5, Y2, Y8
+	VADDPS       Y8, Y6, Y2
+	VEXTRACTF128 $0x01, Y2, X6
+	VADDPS       X6, X2, X2
+	VMOVHLPS     X2, X2, X6
+	VADDPS       X6, X2, X2
+	CMPQ         b_len+104(FP), $0x00
+	JEQ          r3_nob
+	VBROADCASTSS (R8), X6
+	VADDPS       X6, X0, X0
+	VBROADCASTSS 4(R8), X6
+	VADDPS       X6, X1, X1
+	VBROADCASTSS 8(R8), X6
+	VADDPS       X6, X2, X2
+
+r3_nob:
+	MOVQ       SI, R10
+	VEXTRACTPS $0x00, X0, (R10)
+	VEXTRACTPS $0x00, X1, 4(R10)
+	VEXTRACTPS $0x00, X2, 8(R10)
+	ADDQ       328(SP), R10
+	VEXTRACTPS $0x01, X0, (R10)
+	VEXTRACTPS $0x01, X1, 4(R10)
+	VEXTRACTPS $0x01, X2, 8(R10)
+	JMP        r3_stored
+
+r3_f64:
 	VCVTPS2PD    X0, Y6
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -3697,12 +3830,14 @@ r3_store1:
 	VMOVSD     X3, (R10)
 	VCVTSD2SS  X5, X5, X5
 	VMOVSS     X5, 8(R10)
-	IMUL3Q     $0x00000003, DX, R10
-	ADDQ       R10, DI
-	ADDQ       $0x0000000c, SI
-	ADDQ       $0x0000000c, R8
-	SUBQ       $0x00000003, R9
-	JMP        r3_rows
+
+r3_stored:
+	IMUL3Q $0x00000003, DX, R10
+	ADDQ   R10, DI
+	ADDQ   $0x0000000c, SI
+	ADDQ   $0x0000000c, R8
+	SUBQ   $0x00000003, R9
+	JMP    r3_rows
 
 	// Passes of 2 rows of w over 2 samples.
 r2_rows:
@@ -3826,6 +3961,39 @@ r2_loop:
 	JAE         r2_loop
 
 r2_cols:
+	CMPQ         320(SP), $0x00
+	JNE          r2_f64
+	VUNPCKLPS    Y2, Y0, Y4
+	VUNPCKHPS    Y2, Y0, Y6
+	VADDPS       Y6, Y4, Y0
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VMOVHLPS     X0, X0, X4
+	VADDPS       X4, X0, X0
+	VUNPCKLPS    Y3, Y1, Y4
+	VUNPCKHPS    Y3, Y1, Y6
+	VADDPS       Y6, Y4, Y1
+	VEXTRACTF128 $0x01, Y1, X4
+	VADDPS       X4, X1, X1
+	VMOVHLPS     X1, X1, X4
+	VADDPS       X4, X1, X1
+	CMPQ         b_len+104(FP), $0x00
+	JEQ          r2_nob
+	VBROADCASTSS (R8), X4
+	VADDPS       X4, X0, X0
+	VBROADCASTSS 4(R8), X4
+	VADDPS       X4, X1, X1
+
+r2_nob:
+	MOVQ       SI, R10
+	VEXTRACTPS $0x00, X0, (R10)
+	VEXTRACTPS $0x00, X1, 4(R10)
+	ADDQ       328(SP), R10
+	VEXTRACTPS $0x01, X0, (R10)
+	VEXTRACTPS $0x01, X1, 4(R10)
+	JMP        r2_stored
+
+r2_f64:
 	VCVTPS2PD    X0, Y4
 	VEXTRACTF128 $0x01, Y0, X6
 	VCVTPS2PD    X6, Y6
@@ -3880,11 +4048,13 @@ r2_store0:
 r2_store1:
 	VCVTPD2PSX X2, X2
 	VMOVSD     X2, (R10)
-	LEAQ       (DI)(DX*2), DI
-	ADDQ       $0x00000008, SI
-	ADDQ       $0x00000008, R8
-	SUBQ       $0x00000002, R9
-	JMP        r2_rows
+
+r2_stored:
+	LEAQ (DI)(DX*2), DI
+	ADDQ $0x00000008, SI
+	ADDQ $0x00000008, R8
+	SUBQ $0x00000002, R9
+	JMP  r2_rows
 
 	// Passes of 1 rows of w over 2 samples.
 r1_rows:
@@ -3981,6 +4151,28 @@ r1_loop:
 	JAE         r1_loop
 
 r1_cols:
+	CMPQ         320(SP), $0x00
+	JNE          r1_f64
+	VUNPCKLPS    Y1, Y0, Y2
+	VUNPCKHPS    Y1, Y0, Y4
+	VADDPS       Y4, Y2, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VADDPS       X2, X0, X0
+	CMPQ         b_len+104(FP), $0x00
+	JEQ          r1_nob
+	VBROADCASTSS (R8), X2
+	VADDPS       X2, X0, X0
+
+r1_nob:
+	MOVQ       SI, R10
+	VEXTRACTPS $0x00, X0, (R10)
+	ADDQ       328(SP), R10
+	VEXTRACTPS $0x01, X0, (R10)
+	JMP        r1_stored
+
+r1_f64:
 	VCVTPS2PD    X0, Y2
 	VEXTRACTF128 $0x01, Y0, X4
 	VCVTPS2PD    X4, Y4
@@ -4023,11 +4215,13 @@ r1_store0:
 r1_store1:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (R10)
-	LEAQ      (DI)(DX*1), DI
-	ADDQ      $0x00000004, SI
-	ADDQ      $0x00000004, R8
-	SUBQ      $0x00000001, R9
-	JMP       r1_rows
+
+r1_stored:
+	LEAQ (DI)(DX*1), DI
+	ADDQ $0x00000004, SI
+	ADDQ $0x00000004, R8
+	SUBQ $0x00000001, R9
+	JMP  r1_rows
 
 next_block:
 	LEAQ   (AX)(CX*2), AX
@@ -6538,6 +6732,55 @@ r5_loop:
 	JAE         r5_loop
 
 r5_cols:
+	CMPQ           320(SP), $0x00
+	JNE            r5_f64
+	MOVQ           368(SP), R8
+	VUNPCKLPS      Y1, Y0, Y10
+	VUNPCKHPS      Y1, Y0, Y12
+	VADDPS         Y12, Y10, Y0
+	VUNPCKLPS      Y3, Y2, Y10
+	VUNPCKHPS      Y3, Y2, Y12
+	VADDPS         Y12, Y10, Y2
+	VUNPCKLPD      Y2, Y0, Y10
+	VUNPCKHPD      Y2, Y0, Y12
+	VADDPS         Y12, Y10, Y0
+	VUNPCKLPS      Y6, Y5, Y10
+	VUNPCKHPS      Y6, Y5, Y12
+	VADDPS         Y12, Y10, Y5
+	VUNPCKLPS      Y8, Y7, Y10
+	VUNPCKHPS      Y8, Y7, Y12
+	VADDPS         Y12, Y10, Y7
+	VUNPCKLPD      Y7, Y5, Y10
+	VUNPCKHPD      Y7, Y5, Y12
+	VADDPS         Y12, Y10, Y5
+	VPERM2F128     $0x20, Y5, Y0, Y10
+	VPERM2F128     $0x31, Y5, Y0, Y12
+	VADDPS         Y12, Y10, Y0
+	VUNPCKLPS      Y9, Y4, Y10
+	VUNPCKHPS      Y9, Y4, Y12
+	VADDPS         Y12, Y10, Y4
+	VEXTRACTF128   $0x01, Y4, X10
+	VADDPS         X10, X4, X4
+	VMOVHLPS       X4, X4, X10
+	VADDPS         X10, X4, X4
+	CMPQ           b_len+104(FP), $0x00
+	JEQ            r5_nob
+	VBROADCASTF128 (R8), Y10
+	VADDPS         Y10, Y0, Y0
+	VBROADCASTSS   16(R8), X10
+	VADDPS         X10, X4, X4
+
+r5_nob:
+	MOVQ         SI, R8
+	VMOVUPS      X0, (R8)
+	VEXTRACTPS   $0x00, X4, 16(R8)
+	ADDQ         328(SP), R8
+	VEXTRACTF128 $0x01, Y0, X10
+	VMOVUPS      X10, (R8)
+	VEXTRACTPS   $0x01, X4, 16(R8)
+	JMP          r5_stored
+
+r5_f64:
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X12
 	VCVTPS2PD    X12, Y12
@@ -6650,12 +6893,14 @@ r5_store1:
 	VMOVUPS    X5, (R8)
 	VCVTSD2SS  X9, X9, X9
 	VMOVSS     X9, 16(R8)
-	IMUL3Q     $0x00000005, DX, R8
-	ADDQ       R8, DI
-	ADDQ       $0x00000014, SI
-	ADDQ       $0x00000014, 368(SP)
-	SUBQ       $0x00000005, 360(SP)
-	JMP        r5_rows
+
+r5_stored:
+	IMUL3Q $0x00000005, DX, R8
+	ADDQ   R8, DI
+	ADDQ   $0x00000014, SI
+	ADDQ   $0x00000014, 368(SP)
+	SUBQ   $0x00000005, 360(SP)
+	JMP    r5_rows
 
 	// Passes of 4 rows of w over 2 samples.
 r4_rows:
@@ -6838,6 +7083,44 @@ r4_loop:
 	JAE         r4_loop
 
 r4_cols:
+	CMPQ           320(SP), $0x00
+	JNE            r4_f64
+	MOVQ           368(SP), R8
+	VUNPCKLPS      Y1, Y0, Y8
+	VUNPCKHPS      Y1, Y0, Y10
+	VADDPS         Y10, Y8, Y0
+	VUNPCKLPS      Y3, Y2, Y8
+	VUNPCKHPS      Y3, Y2, Y10
+	VADDPS         Y10, Y8, Y2
+	VUNPCKLPD      Y2, Y0, Y8
+	VUNPCKHPD      Y2, Y0, Y10
+	VADDPS         Y10, Y8, Y0
+	VUNPCKLPS      Y5, Y4, Y8
+	VUNPCKHPS      Y5, Y4, Y10
+	VADDPS         Y10, Y8, Y4
+	VUNPCKLPS      Y7, Y6, Y8
+	VUNPCKHPS      Y7, Y6, Y10
+	VADDPS         Y10, Y8, Y6
+	VUNPCKLPD      Y6, Y4, Y8
+	VUNPCKHPD      Y6, Y4, Y10
+	VADDPS         Y10, Y8, Y4
+	VPERM2F128     $0x20, Y4, Y0, Y8
+	VPERM2F128     $0x31, Y4, Y0, Y10
+	VADDPS         Y10, Y8, Y0
+	CMPQ           b_len+104(FP), $0x00
+	JEQ            r4_nob
+	VBROADCASTF128 (R8), Y8
+	VADDPS         Y8, Y0, Y0
+
+r4_nob:
+	MOVQ         SI, R8
+	VMOVUPS      X0, (R8)
+	ADDQ         328(SP), R8
+	VEXTRACTF128 $0x01, Y0, X8
+	VMOVUPS      X8, (R8)
+	JMP          r4_stored
+
+r4_f64:
 	VCVTPS2PD    X0, Y8
 	VEXTRACTF128 $0x01, Y0, X10
 	VCVTPS2PD    X10, Y10
@@ -6922,11 +7205,13 @@ r4_store0:
 r4_store1:
 	VCVTPD2PSY Y4, X4
 	VMOVUPS    X4, (R8)
-	LEAQ       (DI)(DX*4), DI
-	ADDQ       $0x00000010, SI
-	ADDQ       $0x00000010, 368(SP)
-	SUBQ       $0x00000004, 360(SP)
-	JMP        r4_rows
+
+r4_stored:
+	LEAQ (DI)(DX*4), DI
+	ADDQ $0x00000010, SI
+	ADDQ $0x00000010, 368(SP)
+	SUBQ $0x00000004, 360(SP)
+	JMP  r4_rows
 
 	// Passes of 3 rows of w over 2 samples.
 r3_rows:
@@ -7082,6 +7367,51 @@ r3_loop:
 	JAE         r3_loop
 
 r3_cols:
+	CMPQ         320(SP), $0x00
+	JNE          r3_f64
+	MOVQ         368(SP), R8
+	VUNPCKLPS    Y3, Y0, Y6
+	VUNPCKHPS    Y3, Y0, Y8
+	VADDPS       Y8, Y6, Y0
+	VEXTRACTF128 $0x01, Y0, X6
+	VADDPS       X6, X0, X0
+	VMOVHLPS     X0, X0, X6
+	VADDPS       X6, X0, X0
+	VUNPCKLPS    Y4, Y1, Y6
+	VUNPCKHPS    Y4, Y1, Y8
+	VADDPS       Y8, Y6, Y1
+	VEXTRACTF128 $0x01, Y1, X6
+	VADDPS       X6, X1, X1
+	VMOVHLPS     X1, X1, X6
+	VADDPS       X6, X1, X1
+	VUNPCKLPS    Y5, Y2, Y6
+	VUNPCKHPS    Y5, Y2, Y8
+	VADDPS       Y8, Y6, Y2
+	VEXTRACTF128 $0x01, Y2, X6
+	VADDPS       X6, X2, X2
+	VMOVHLPS     X2, X2, X6
+	VADDPS       X6, X2, X2
+	CMPQ         b_len+104(FP), $0x00
+	JEQ          r3_nob
+	VBROADCASTSS (R8), X6
+	VADDPS       X6, X0, X0
+	VBROADCASTSS 4(R8), X6
+	VADDPS       X6, X1, X1
+	VBROADCASTSS 8(R8), X6
+	VADDPS       X6, X2, X2
+
+r3_nob:
+	MOVQ       SI, R8
+	VEXTRACTPS $0x00, X0, (R8)
+	VEXTRACTPS $0x00, X1, 4(R8)
+	VEXTRACTPS $0x00, X2, 8(R8)
+	ADDQ       328(SP), R8
+	VEXTRACTPS $0x01, X0, (R8)
+	VEXTRACTPS $0x01, X1, 4(R8)
+	VEXTRACTPS $0x01, X2, 8(R8)
+	JMP        r3_stored
+
+r3_f64:
 	VCVTPS2PD    X0, Y6
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -7166,12 +7496,14 @@ r3_store1:
 	VMOVSD     X3, (R8)
 	VCVTSD2SS  X5, X5, X5
 	VMOVSS     X5, 8(R8)
-	IMUL3Q     $0x00000003, DX, R8
-	ADDQ       R8, DI
-	ADDQ       $0x0000000c, SI
-	ADDQ       $0x0000000c, 368(SP)
-	SUBQ       $0x00000003, 360(SP)
-	JMP        r3_rows
+
+r3_stored:
+	IMUL3Q $0x00000003, DX, R8
+	ADDQ   R8, DI
+	ADDQ   $0x0000000c, SI
+	ADDQ   $0x0000000c, 368(SP)
+	SUBQ   $0x00000003, 360(SP)
+	JMP    r3_rows
 
 	// Passes of 2 rows of w over 2 samples.
 r2_rows:
@@ -7300,6 +7632,40 @@ r2_loop:
 	JAE         r2_loop
 
 r2_cols:
+	CMPQ         320(SP), $0x00
+	JNE          r2_f64
+	MOVQ         368(SP), R8
+	VUNPCKLPS    Y2, Y0, Y4
+	VUNPCKHPS    Y2, Y0, Y6
+	VADDPS       Y6, Y4, Y0
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VMOVHLPS     X0, X0, X4
+	VADDPS       X4, X0, X0
+	VUNPCKLPS    Y3, Y1, Y4
+	VUNPCKHPS    Y3, Y1, Y6
+	VADDPS       Y6, Y4, Y1
+	VEXTRACTF128 $0x01, Y1, X4
+	VADDPS       X4, X1, X1
+	VMOVHLPS     X1, X1, X4
+	VADDPS       X4, X1, X1
+	CMPQ         b_len+104(FP), $0x00
+	JEQ          r2_nob
+	VBROADCASTSS (R8), X4
+	VADDPS       X4, X0, X0
+	VBROADCASTSS 4(R8), X4
+	VADDPS       X4, X1, X1
+
+r2_nob:
+	MOVQ       SI, R8
+	VEXTRACTPS $0x00, X0, (R8)
+	VEXTRACTPS $0x00, X1, 4(R8)
+	ADDQ       328(SP), R8
+	VEXTRACTPS $0x01, X0, (R8)
+	VEXTRACTPS $0x01, X1, 4(R8)
+	JMP        r2_stored
+
+r2_f64:
 	VCVTPS2PD    X0, Y4
 	VEXTRACTF128 $0x01, Y0, X6
 	VCVTPS2PD    X6, Y6
@@ -7356,11 +7722,13 @@ r2_store0:
 r2_store1:
 	VCVTPD2PSX X2, X2
 	VMOVSD     X2, (R8)
-	LEAQ       (DI)(DX*2), DI
-	ADDQ       $0x00000008, SI
-	ADDQ       $0x00000008, 368(SP)
-	SUBQ       $0x00000002, 360(SP)
-	JMP        r2_rows
+
+r2_stored:
+	LEAQ (DI)(DX*2), DI
+	ADDQ $0x00000008, SI
+	ADDQ $0x00000008, 368(SP)
+	SUBQ $0x00000002, 360(SP)
+	JMP  r2_rows
 
 	// Passes of 1 rows of w over 2 samples.
 r1_rows:
@@ -7462,6 +7830,29 @@ r1_loop:
 	JAE         r1_loop
 
 r1_cols:
+	CMPQ         320(SP), $0x00
+	JNE          r1_f64
+	MOVQ         368(SP), R8
+	VUNPCKLPS    Y1, Y0, Y2
+	VUNPCKHPS    Y1, Y0, Y4
+	VADDPS       Y4, Y2, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VADDPS       X2, X0, X0
+	CMPQ         b_len+104(FP), $0x00
+	JEQ          r1_nob
+	VBROADCASTSS (R8), X2
+	VADDPS       X2, X0, X0
+
+r1_nob:
+	MOVQ       SI, R8
+	VEXTRACTPS $0x00, X0, (R8)
+	ADDQ       328(SP), R8
+	VEXTRACTPS $0x01, X0, (R8)
+	JMP        r1_stored
+
+r1_f64:
 	VCVTPS2PD    X0, Y2
 	VEXTRACTF128 $0x01, Y0, X4
 	VCVTPS2PD    X4, Y4
@@ -7506,11 +7897,13 @@ r1_store0:
 r1_store1:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (R8)
-	LEAQ      (DI)(DX*1), DI
-	ADDQ      $0x00000004, SI
-	ADDQ      $0x00000004, 368(SP)
-	SUBQ      $0x00000001, 360(SP)
-	JMP       r1_rows
+
+r1_stored:
+	LEAQ (DI)(DX*1), DI
+	ADDQ $0x00000004, SI
+	ADDQ $0x00000004, 368(SP)
+	SUBQ $0x00000001, 360(SP)
+	JMP  r1_rows
 
 next_block:
 	LEAQ   (AX)(CX*2), AX
@@ -10093,6 +10486,55 @@ r5_loop:
 	JAE         r5_loop
 
 r5_cols:
+	CMPQ           320(SP), $0x00
+	JNE            r5_f64
+	MOVQ           368(SP), SI
+	VUNPCKLPS      Y1, Y0, Y10
+	VUNPCKHPS      Y1, Y0, Y12
+	VADDPS         Y12, Y10, Y0
+	VUNPCKLPS      Y3, Y2, Y10
+	VUNPCKHPS      Y3, Y2, Y12
+	VADDPS         Y12, Y10, Y2
+	VUNPCKLPD      Y2, Y0, Y10
+	VUNPCKHPD      Y2, Y0, Y12
+	VADDPS         Y12, Y10, Y0
+	VUNPCKLPS      Y6, Y5, Y10
+	VUNPCKHPS      Y6, Y5, Y12
+	VADDPS         Y12, Y10, Y5
+	VUNPCKLPS      Y8, Y7, Y10
+	VUNPCKHPS      Y8, Y7, Y12
+	VADDPS         Y12, Y10, Y7
+	VUNPCKLPD      Y7, Y5, Y10
+	VUNPCKHPD      Y7, Y5, Y12
+	VADDPS         Y12, Y10, Y5
+	VPERM2F128     $0x20, Y5, Y0, Y10
+	VPERM2F128     $0x31, Y5, Y0, Y12
+	VADDPS         Y12, Y10, Y0
+	VUNPCKLPS      Y9, Y4, Y10
+	VUNPCKHPS      Y9, Y4, Y12
+	VADDPS         Y12, Y10, Y4
+	VEXTRACTF128   $0x01, Y4, X10
+	VADDPS         X10, X4, X4
+	VMOVHLPS       X4, X4, X10
+	VADDPS         X10, X4, X4
+	CMPQ           b_len+96(FP), $0x00
+	JEQ            r5_nob
+	VBROADCASTF128 (SI), Y10
+	VADDPS         Y10, Y0, Y0
+	VBROADCASTSS   16(SI), X10
+	VADDPS         X10, X4, X4
+
+r5_nob:
+	MOVQ         DX, SI
+	VMOVUPS      X0, (SI)
+	VEXTRACTPS   $0x00, X4, 16(SI)
+	ADDQ         328(SP), SI
+	VEXTRACTF128 $0x01, Y0, X10
+	VMOVUPS      X10, (SI)
+	VEXTRACTPS   $0x01, X4, 16(SI)
+	JMP          r5_stored
+
+r5_f64:
 	VCVTPS2PD    X0, Y10
 	VEXTRACTF128 $0x01, Y0, X12
 	VCVTPS2PD    X12, Y12
@@ -10205,12 +10647,14 @@ r5_store1:
 	VMOVUPS    X5, (SI)
 	VCVTSD2SS  X9, X9, X9
 	VMOVSS     X9, 16(SI)
-	IMUL3Q     $0x00000005, AX, SI
-	ADDQ       SI, BX
-	ADDQ       $0x00000014, DX
-	ADDQ       $0x00000014, 368(SP)
-	SUBQ       $0x00000005, 360(SP)
-	JMP        r5_rows
+
+r5_stored:
+	IMUL3Q $0x00000005, AX, SI
+	ADDQ   SI, BX
+	ADDQ   $0x00000014, DX
+	ADDQ   $0x00000014, 368(SP)
+	SUBQ   $0x00000005, 360(SP)
+	JMP    r5_rows
 
 	// Passes of 4 rows of w over 2 samples.
 r4_rows:
@@ -10390,6 +10834,44 @@ r4_loop:
 	JAE         r4_loop
 
 r4_cols:
+	CMPQ           320(SP), $0x00
+	JNE            r4_f64
+	MOVQ           368(SP), SI
+	VUNPCKLPS      Y1, Y0, Y8
+	VUNPCKHPS      Y1, Y0, Y10
+	VADDPS         Y10, Y8, Y0
+	VUNPCKLPS      Y3, Y2, Y8
+	VUNPCKHPS      Y3, Y2, Y10
+	VADDPS         Y10, Y8, Y2
+	VUNPCKLPD      Y2, Y0, Y8
+	VUNPCKHPD      Y2, Y0, Y10
+	VADDPS         Y10, Y8, Y0
+	VUNPCKLPS      Y5, Y4, Y8
+	VUNPCKHPS      Y5, Y4, Y10
+	VADDPS         Y10, Y8, Y4
+	VUNPCKLPS      Y7, Y6, Y8
+	VUNPCKHPS      Y7, Y6, Y10
+	VADDPS         Y10, Y8, Y6
+	VUNPCKLPD      Y6, Y4, Y8
+	VUNPCKHPD      Y6, Y4, Y10
+	VADDPS         Y10, Y8, Y4
+	VPERM2F128     $0x20, Y4, Y0, Y8
+	VPERM2F128     $0x31, Y4, Y0, Y10
+	VADDPS         Y10, Y8, Y0
+	CMPQ           b_len+96(FP), $0x00
+	JEQ            r4_nob
+	VBROADCASTF128 (SI), Y8
+	VADDPS         Y8, Y0, Y0
+
+r4_nob:
+	MOVQ         DX, SI
+	VMOVUPS      X0, (SI)
+	ADDQ         328(SP), SI
+	VEXTRACTF128 $0x01, Y0, X8
+	VMOVUPS      X8, (SI)
+	JMP          r4_stored
+
+r4_f64:
 	VCVTPS2PD    X0, Y8
 	VEXTRACTF128 $0x01, Y0, X10
 	VCVTPS2PD    X10, Y10
@@ -10474,11 +10956,13 @@ r4_store0:
 r4_store1:
 	VCVTPD2PSY Y4, X4
 	VMOVUPS    X4, (SI)
-	LEAQ       (BX)(AX*4), BX
-	ADDQ       $0x00000010, DX
-	ADDQ       $0x00000010, 368(SP)
-	SUBQ       $0x00000004, 360(SP)
-	JMP        r4_rows
+
+r4_stored:
+	LEAQ (BX)(AX*4), BX
+	ADDQ $0x00000010, DX
+	ADDQ $0x00000010, 368(SP)
+	SUBQ $0x00000004, 360(SP)
+	JMP  r4_rows
 
 	// Passes of 3 rows of w over 2 samples.
 r3_rows:
@@ -10631,6 +11115,51 @@ r3_loop:
 	JAE         r3_loop
 
 r3_cols:
+	CMPQ         320(SP), $0x00
+	JNE          r3_f64
+	MOVQ         368(SP), SI
+	VUNPCKLPS    Y3, Y0, Y6
+	VUNPCKHPS    Y3, Y0, Y8
+	VADDPS       Y8, Y6, Y0
+	VEXTRACTF128 $0x01, Y0, X6
+	VADDPS       X6, X0, X0
+	VMOVHLPS     X0, X0, X6
+	VADDPS       X6, X0, X0
+	VUNPCKLPS    Y4, Y1, Y6
+	VUNPCKHPS    Y4, Y1, Y8
+	VADDPS       Y8, Y6, Y1
+	VEXTRACTF128 $0x01, Y1, X6
+	VADDPS       X6, X1, X1
+	VMOVHLPS     X1, X1, X6
+	VADDPS       X6, X1, X1
+	VUNPCKLPS    Y5, Y2, Y6
+	VUNPCKHPS    Y5, Y2, Y8
+	VADDPS       Y8, Y6, Y2
+	VEXTRACTF128 $0x01, Y2, X6
+	VADDPS       X6, X2, X2
+	VMOVHLPS     X2, X2, X6
+	VADDPS       X6, X2, X2
+	CMPQ         b_len+96(FP), $0x00
+	JEQ          r3_nob
+	VBROADCASTSS (SI), X6
+	VADDPS       X6, X0, X0
+	VBROADCASTSS 4(SI), X6
+	VADDPS       X6, X1, X1
+	VBROADCASTSS 8(SI), X6
+	VADDPS       X6, X2, X2
+
+r3_nob:
+	MOVQ       DX, SI
+	VEXTRACTPS $0x00, X0, (SI)
+	VEXTRACTPS $0x00, X1, 4(SI)
+	VEXTRACTPS $0x00, X2, 8(SI)
+	ADDQ       328(SP), SI
+	VEXTRACTPS $0x01, X0, (SI)
+	VEXTRACTPS $0x01, X1, 4(SI)
+	VEXTRACTPS $0x01, X2, 8(SI)
+	JMP        r3_stored
+
+r3_f64:
 	VCVTPS2PD    X0, Y6
 	VEXTRACTF128 $0x01, Y0, X8
 	VCVTPS2PD    X8, Y8
@@ -10715,12 +11244,14 @@ r3_store1:
 	VMOVSD     X3, (SI)
 	VCVTSD2SS  X5, X5, X5
 	VMOVSS     X5, 8(SI)
-	IMUL3Q     $0x00000003, AX, SI
-	ADDQ       SI, BX
-	ADDQ       $0x0000000c, DX
-	ADDQ       $0x0000000c, 368(SP)
-	SUBQ       $0x00000003, 360(SP)
-	JMP        r3_rows
+
+r3_stored:
+	IMUL3Q $0x00000003, AX, SI
+	ADDQ   SI, BX
+	ADDQ   $0x0000000c, DX
+	ADDQ   $0x0000000c, 368(SP)
+	SUBQ   $0x00000003, 360(SP)
+	JMP    r3_rows
 
 	// Passes of 2 rows of w over 2 samples.
 r2_rows:
@@ -10846,6 +11377,40 @@ r2_loop:
 	JAE         r2_loop
 
 r2_cols:
+	CMPQ         320(SP), $0x00
+	JNE          r2_f64
+	MOVQ         368(SP), SI
+	VUNPCKLPS    Y2, Y0, Y4
+	VUNPCKHPS    Y2, Y0, Y6
+	VADDPS       Y6, Y4, Y0
+	VEXTRACTF128 $0x01, Y0, X4
+	VADDPS       X4, X0, X0
+	VMOVHLPS     X0, X0, X4
+	VADDPS       X4, X0, X0
+	VUNPCKLPS    Y3, Y1, Y4
+	VUNPCKHPS    Y3, Y1, Y6
+	VADDPS       Y6, Y4, Y1
+	VEXTRACTF128 $0x01, Y1, X4
+	VADDPS       X4, X1, X1
+	VMOVHLPS     X1, X1, X4
+	VADDPS       X4, X1, X1
+	CMPQ         b_len+96(FP), $0x00
+	JEQ          r2_nob
+	VBROADCASTSS (SI), X4
+	VADDPS       X4, X0, X0
+	VBROADCASTSS 4(SI), X4
+	VADDPS       X4, X1, X1
+
+r2_nob:
+	MOVQ       DX, SI
+	VEXTRACTPS $0x00, X0, (SI)
+	VEXTRACTPS $0x00, X1, 4(SI)
+	ADDQ       328(SP), SI
+	VEXTRACTPS $0x01, X0, (SI)
+	VEXTRACTPS $0x01, X1, 4(SI)
+	JMP        r2_stored
+
+r2_f64:
 	VCVTPS2PD    X0, Y4
 	VEXTRACTF128 $0x01, Y0, X6
 	VCVTPS2PD    X6, Y6
@@ -10902,11 +11467,13 @@ r2_store0:
 r2_store1:
 	VCVTPD2PSX X2, X2
 	VMOVSD     X2, (SI)
-	LEAQ       (BX)(AX*2), BX
-	ADDQ       $0x00000008, DX
-	ADDQ       $0x00000008, 368(SP)
-	SUBQ       $0x00000002, 360(SP)
-	JMP        r2_rows
+
+r2_stored:
+	LEAQ (BX)(AX*2), BX
+	ADDQ $0x00000008, DX
+	ADDQ $0x00000008, 368(SP)
+	SUBQ $0x00000002, 360(SP)
+	JMP  r2_rows
 
 	// Passes of 1 rows of w over 2 samples.
 r1_rows:
@@ -11005,6 +11572,29 @@ r1_loop:
 	JAE         r1_loop
 
 r1_cols:
+	CMPQ         320(SP), $0x00
+	JNE          r1_f64
+	MOVQ         368(SP), SI
+	VUNPCKLPS    Y1, Y0, Y2
+	VUNPCKHPS    Y1, Y0, Y4
+	VADDPS       Y4, Y2, Y0
+	VEXTRACTF128 $0x01, Y0, X2
+	VADDPS       X2, X0, X0
+	VMOVHLPS     X0, X0, X2
+	VADDPS       X2, X0, X0
+	CMPQ         b_len+96(FP), $0x00
+	JEQ          r1_nob
+	VBROADCASTSS (SI), X2
+	VADDPS       X2, X0, X0
+
+r1_nob:
+	MOVQ       DX, SI
+	VEXTRACTPS $0x00, X0, (SI)
+	ADDQ       328(SP), SI
+	VEXTRACTPS $0x01, X0, (SI)
+	JMP        r1_stored
+
+r1_f64:
 	VCVTPS2PD    X0, Y2
 	VEXTRACTF128 $0x01, Y0, X4
 	VCVTPS2PD    X4, Y4
@@ -11049,11 +11639,13 @@ r1_store0:
 r1_store1:
 	VCVTSD2SS X1, X1, X1
 	VMOVSS    X1, (SI)
-	LEAQ      (BX)(AX*1), BX
-	ADDQ      $0x00000004, DX
-	ADDQ      $0x00000004, 368(SP)
-	SUBQ      $0x00000001, 360(SP)
-	JMP       r1_rows
+
+r1_stored:
+	LEAQ (BX)(AX*1), BX
+	ADDQ $0x00000004, DX
+	ADDQ $0x00000004, 368(SP)
+	SUBQ $0x00000001, 360(SP)
+	JMP  r1_rows
 
 next_block:
 	ADDQ   $0x00000010, 376(SP)

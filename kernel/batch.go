@@ -16,9 +16,9 @@ import (
 
 // MatMulT sets z = x·wᵀ + b: z[i,c] = Σj x[i,j]·w[c,j] + b[c] for every
 // sample (row) i of x and class (row) c of w, each sum within MatVec's
-// error bound (1e-5·Σ|terms|; the AVX-512 kernel sums rows shorter than
-// 1024 in float32 trees of at most 70 roundings, MatVec in float64). b may
-// be nil (no bias). It panics unless z is x.Rows×w.Rows,
+// error bound (1e-5·Σ|terms|; the SIMD kernels sum rows shorter than 1024
+// in float32 trees of at most 70 roundings, MatVec in float64). b may be
+// nil (no bias). It panics unless z is x.Rows×w.Rows,
 // x.Cols == w.Cols and b is nil or has w.Rows elements, and if z overlaps
 // x, w or b.
 func MatMulT(z Matrix, x Matrix, w Matrix, b []float32) {

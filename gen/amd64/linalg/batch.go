@@ -380,7 +380,8 @@ func matMulTGen(s *ISA, pf, gather bool) {
 			Label(lbl("total"))
 		}
 		zrow := GP64()
-		if s.AVX512 && S == 4 {
+		f32 := (s.AVX512 && S == 4) || (!s.AVX512 && S == 2)
+		if f32 {
 			// Rows that never took the float64 flush path (m < 1024):
 			// the float32 transposing reduction.
 			CMPQ(flagMem, U8(0))
@@ -390,7 +391,11 @@ func matMulTGen(s *ISA, pf, gather bool) {
 				bpr = GP64()
 				MOVQ(bpMem, bpr)
 			}
-			s.sums4(acc, R, zp, zrow, zsbMem, bpr, t1, t2, lbl("nob"))
+			if s.AVX512 {
+				s.sums4(acc, R, zp, zrow, zsbMem, bpr, t1, t2, lbl("nob"))
+			} else {
+				s.sums2(acc, R, zp, zrow, zsbMem, bpr, t1, t2, lbl("nob"))
+			}
 			JMP(LabelRef(lbl("stored")))
 			Label(lbl("f64"))
 		}
@@ -419,7 +424,7 @@ func matMulTGen(s *ISA, pf, gather bool) {
 			}
 			s.storeSums(acc[i], Mem{Base: zrow}, bpr, t1, t2, lbl(fmt.Sprintf("store%d", i)))
 		}
-		if s.AVX512 && S == 4 {
+		if f32 {
 			Label(lbl("stored"))
 		}
 		// Next R rows of w.
@@ -940,6 +945,77 @@ func (s *ISA) sums4(acc [][]VecPhysical, R int, zp, zrow GPVirtual, zsbMem Mem, 
 			c := full.AsX()
 			if i > 0 {
 				VEXTRACTF32X4(U8(i), full, t1.AsX())
+				c = t1.AsX()
+			}
+			VMOVUPS(c, Mem{Base: zrow})
+		}
+		for j, v := range rest {
+			VEXTRACTPS(U8(i), v.AsX(), Mem{Base: zrow, Disp: 4 * (first + j)})
+		}
+	}
+}
+
+// sums2 is sums4 for AVX2's blocks of 2 samples × R rows (8-lane YMM
+// accumulators, at most 64 products per lane below m = 1024): rows 0–3 in
+// one 8-sum network whose 128-bit half i holds sample i's 4 sums, any other
+// row in a 2-vector network whose lane i is sample i's sum.
+func (s *ISA) sums2(acc [][]VecPhysical, R int, zp, zrow GPVirtual, zsbMem Mem, bp GPVirtual, t1, t2 VecPhysical, nob string) {
+	pair := func(a, b VecPhysical, wide bool) {
+		if wide {
+			VUNPCKLPD(b, a, t1)
+			VUNPCKHPD(b, a, t2)
+		} else {
+			VUNPCKLPS(b, a, t1)
+			VUNPCKHPS(b, a, t2)
+		}
+		VADDPS(t2, t1, a)
+	}
+	quad := func(v []VecPhysical) VecPhysical {
+		pair(v[0], v[1], false)
+		pair(v[2], v[3], false)
+		pair(v[0], v[2], true)
+		return v[0] // half k: the half-k partial sums of v[0..3]
+	}
+	var full VecPhysical // rows 0–3: half i = sample i's sums
+	first := 0
+	if R >= 4 {
+		q0 := quad([]VecPhysical{acc[0][0], acc[0][1], acc[0][2], acc[0][3]})
+		q1 := quad([]VecPhysical{acc[1][0], acc[1][1], acc[1][2], acc[1][3]})
+		VPERM2F128(U8(0x20), q1, q0, t1) // [q0.lo, q1.lo]
+		VPERM2F128(U8(0x31), q1, q0, t2) // [q0.hi, q1.hi]
+		VADDPS(t2, t1, q0)
+		full, first = q0, 4
+	}
+	var rest []VecPhysical // rows first..R−1: lane i = sample i's sum
+	for r := first; r < R; r++ {
+		v := acc[0][r]
+		pair(v, acc[1][r], false) // per half: [a0+a2, b0+b2, a1+a3, b1+b3]
+		VEXTRACTF128(U8(1), v, t1.AsX())
+		VADDPS(t1.AsX(), v.AsX(), v.AsX())
+		VMOVHLPS(v.AsX(), v.AsX(), t1.AsX())
+		VADDPS(t1.AsX(), v.AsX(), v.AsX()) // lanes 0, 1: the two sums
+		rest = append(rest, v)
+	}
+	CMPQ(addr(Param("b").Len()), U8(0))
+	JEQ(LabelRef(nob))
+	if full != nil {
+		VBROADCASTF128(Mem{Base: bp}, t1)
+		VADDPS(t1, full, full)
+	}
+	for j, v := range rest {
+		VBROADCASTSS(Mem{Base: bp, Disp: 4 * (first + j)}, t1.AsX())
+		VADDPS(t1.AsX(), v.AsX(), v.AsX())
+	}
+	Label(nob)
+	MOVQ(zp, zrow)
+	for i := 0; i < 2; i++ {
+		if i > 0 {
+			ADDQ(zsbMem, zrow)
+		}
+		if full != nil {
+			c := full.AsX()
+			if i > 0 {
+				VEXTRACTF128(U8(1), full, t1.AsX())
 				c = t1.AsX()
 			}
 			VMOVUPS(c, Mem{Base: zrow})
