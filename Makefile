@@ -120,7 +120,7 @@ FASHION_L2 ?= 1.6666667e-5
 ## dataset-fashion-mnist if missing): one JSON line per run on stdout.
 ## L-BFGS keeps 40 pairs, so 55 iterations do what 100 with SciPy's 10 do
 ## (the fewest that reach both of issue 5's targets, log-loss ≤ 0.389 and
-## test accuracy ≥ 0.843; 50 stop at 0.8424); SGD runs on 1 and on 2
+## test accuracy ≥ 0.843; 50 stop at 0.8426); SGD runs on 1 and on 2
 ## workers and reports each epoch's seconds.
 fashion:
 	@test -e $(FASHION)/train-images-idx3-ubyte.gz || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; }
