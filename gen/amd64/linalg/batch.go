@@ -391,11 +391,7 @@ func matMulTGen(s *ISA, pf, gather bool) {
 				bpr = GP64()
 				MOVQ(bpMem, bpr)
 			}
-			if s.AVX512 {
-				s.sums4(acc, R, zp, zrow, zsbMem, bpr, t1, t2, lbl("nob"))
-			} else {
-				s.sums2(acc, R, zp, zrow, zsbMem, bpr, t1, t2, lbl("nob"))
-			}
+			s.sums(acc, R, zp, zrow, zsbMem, bpr, t1, t2, lbl("nob"))
 			JMP(LabelRef(lbl("stored")))
 			Label(lbl("f64"))
 		}
@@ -864,19 +860,24 @@ func sgdStepScalar(v, tw, tb Register, wm Mem, skip string) {
 	VMULSS(tb, v, v)
 }
 
-// sums4 finishes a block of 4 samples × R rows of w on AVX-512 whose
-// float32 accumulators acc[i][r] never went through the float64 flush:
-// their horizontal sums by a transposing reduction in float32 (pairs of
-// vectors interleaved and added at 32-bit, 64-bit, 128-bit and 256-bit
-// granularity: 45 instructions for 16 sums, against about 10 per sum
-// widening each to float64), plus the bias (in float32) unless b is empty
-// (nob: the label that skips it), stored to z's rows at zp (zsbMem apart;
-// zrow is scratch). Rows 0–3 go in one 16-sum network whose 128-bit chunk
-// i holds sample i's 4 sums; any other row in a 4-vector network whose
-// lane i is sample i's sum. Each sum is then a float32 tree over the
-// accumulator's 16 lanes, within the accuracy contract (the lanes hold at
-// most 64 products each).
-func (s *ISA) sums4(acc [][]VecPhysical, R int, zp, zrow GPVirtual, zsbMem Mem, bp GPVirtual, t1, t2 VecPhysical, nob string) {
+// sums finishes a block of S samples × R rows of w whose float32
+// accumulators acc[i][r] never went through the float64 flush (m < 1024:
+// at most 64 products per lane): their horizontal sums by a transposing
+// reduction in float32 (pairs of vectors interleaved and added at 32-bit,
+// 64-bit, then 128-bit and, on AVX-512, 256-bit granularity: 45
+// instructions for 16 sums on AVX-512, against about 10 per sum widening
+// each accumulator to float64), plus the bias (in float32) unless b is
+// empty (nob: the label that skips it), stored to z's rows at zp (zsbMem
+// apart; zrow is scratch). Rows 0–3 go in one network over all S samples
+// (4 on AVX-512, 2 on AVX2) whose 128-bit chunk i holds sample i's 4
+// sums; any other row in a network over its S accumulators whose lane i
+// is sample i's sum. Each sum is then a float32 tree over the
+// accumulator's lanes, within the accuracy contract.
+func (s *ISA) sums(acc [][]VecPhysical, R int, zp, zrow GPVirtual, zsbMem Mem, bp GPVirtual, t1, t2 VecPhysical, nob string) {
+	S := len(acc)
+	if s.AVX512 != (S == 4) || (!s.AVX512 && S != 2) {
+		panic("sums: 4 samples per block on AVX-512, 2 on AVX2")
+	}
 	// pair adds the interleaves (lo and hi, at 32 or 64 bits) of a and b
 	// into a.
 	pair := func(a, b VecPhysical, wide bool) {
@@ -887,13 +888,6 @@ func (s *ISA) sums4(acc [][]VecPhysical, R int, zp, zrow GPVirtual, zsbMem Mem, 
 			VUNPCKLPS(b, a, t1)
 			VUNPCKHPS(b, a, t2)
 		}
-		VADDPS(t2, t1, a)
-	}
-	// chunks adds the 128-bit chunks (0, 2) and (1, 3) of a and b into a:
-	// a = [a.c0+a.c1, a.c2+a.c3, b.c0+b.c1, b.c2+b.c3].
-	chunks := func(a, b VecPhysical) {
-		VSHUFF32X4(U8(0x88), b, a, t1)
-		VSHUFF32X4(U8(0xDD), b, a, t2)
 		VADDPS(t2, t1, a)
 	}
 	// quad reduces 4 vectors to v[0], whose 128-bit chunk k holds the
@@ -908,98 +902,53 @@ func (s *ISA) sums4(acc [][]VecPhysical, R int, zp, zrow GPVirtual, zsbMem Mem, 
 	first := 0
 	if R >= 4 {
 		var q []VecPhysical
-		for i := 0; i < 4; i++ {
+		for i := 0; i < S; i++ {
 			q = append(q, quad([]VecPhysical{acc[i][0], acc[i][1], acc[i][2], acc[i][3]}))
 		}
-		chunks(q[0], q[1])
-		chunks(q[2], q[3])
-		chunks(q[0], q[2])
+		if s.AVX512 {
+			// chunks(a, b): a = [a.c0+a.c1, a.c2+a.c3, b.c0+b.c1, b.c2+b.c3].
+			chunks := func(a, b VecPhysical) {
+				VSHUFF32X4(U8(0x88), b, a, t1)
+				VSHUFF32X4(U8(0xDD), b, a, t2)
+				VADDPS(t2, t1, a)
+			}
+			chunks(q[0], q[1])
+			chunks(q[2], q[3])
+			chunks(q[0], q[2])
+		} else {
+			VPERM2F128(U8(0x20), q[1], q[0], t1) // [q0.lo, q1.lo]
+			VPERM2F128(U8(0x31), q[1], q[0], t2) // [q0.hi, q1.hi]
+			VADDPS(t2, t1, q[0])
+		}
 		full, first = q[0], 4
 	}
 	var rest []VecPhysical // rows first..R−1: lane i = sample i's sum
 	for r := first; r < R; r++ {
-		v := quad([]VecPhysical{acc[0][r], acc[1][r], acc[2][r], acc[3][r]})
-		VEXTRACTF64X4(U8(1), v, t1.AsY())
-		VADDPS(t1.AsY(), v.AsY(), v.AsY())
-		VEXTRACTF32X4(U8(1), v.AsY(), t1.AsX())
-		VADDPS(t1.AsX(), v.AsX(), v.AsX())
-		rest = append(rest, v)
-	}
-	CMPQ(addr(Param("b").Len()), U8(0))
-	JEQ(LabelRef(nob))
-	if full != nil {
-		VBROADCASTF32X4(Mem{Base: bp}, t1)
-		VADDPS(t1, full, full)
-	}
-	for j, v := range rest {
-		VBROADCASTSS(Mem{Base: bp, Disp: 4 * (first + j)}, t1.AsX())
-		VADDPS(t1.AsX(), v.AsX(), v.AsX())
-	}
-	Label(nob)
-	MOVQ(zp, zrow)
-	for i := 0; i < 4; i++ {
-		if i > 0 {
-			ADDQ(zsbMem, zrow)
-		}
-		if full != nil {
-			c := full.AsX()
-			if i > 0 {
-				VEXTRACTF32X4(U8(i), full, t1.AsX())
-				c = t1.AsX()
-			}
-			VMOVUPS(c, Mem{Base: zrow})
-		}
-		for j, v := range rest {
-			VEXTRACTPS(U8(i), v.AsX(), Mem{Base: zrow, Disp: 4 * (first + j)})
-		}
-	}
-}
-
-// sums2 is sums4 for AVX2's blocks of 2 samples × R rows (8-lane YMM
-// accumulators, at most 64 products per lane below m = 1024): rows 0–3 in
-// one 8-sum network whose 128-bit half i holds sample i's 4 sums, any other
-// row in a 2-vector network whose lane i is sample i's sum.
-func (s *ISA) sums2(acc [][]VecPhysical, R int, zp, zrow GPVirtual, zsbMem Mem, bp GPVirtual, t1, t2 VecPhysical, nob string) {
-	pair := func(a, b VecPhysical, wide bool) {
-		if wide {
-			VUNPCKLPD(b, a, t1)
-			VUNPCKHPD(b, a, t2)
+		var v VecPhysical
+		if s.AVX512 {
+			v = quad([]VecPhysical{acc[0][r], acc[1][r], acc[2][r], acc[3][r]})
+			VEXTRACTF64X4(U8(1), v, t1.AsY())
+			VADDPS(t1.AsY(), v.AsY(), v.AsY())
+			VEXTRACTF32X4(U8(1), v.AsY(), t1.AsX())
+			VADDPS(t1.AsX(), v.AsX(), v.AsX())
 		} else {
-			VUNPCKLPS(b, a, t1)
-			VUNPCKHPS(b, a, t2)
+			v = acc[0][r]
+			pair(v, acc[1][r], false) // per half: [a0+a2, b0+b2, a1+a3, b1+b3]
+			VEXTRACTF128(U8(1), v, t1.AsX())
+			VADDPS(t1.AsX(), v.AsX(), v.AsX())
+			VMOVHLPS(v.AsX(), v.AsX(), t1.AsX())
+			VADDPS(t1.AsX(), v.AsX(), v.AsX()) // lanes 0, 1: the two sums
 		}
-		VADDPS(t2, t1, a)
-	}
-	quad := func(v []VecPhysical) VecPhysical {
-		pair(v[0], v[1], false)
-		pair(v[2], v[3], false)
-		pair(v[0], v[2], true)
-		return v[0] // half k: the half-k partial sums of v[0..3]
-	}
-	var full VecPhysical // rows 0–3: half i = sample i's sums
-	first := 0
-	if R >= 4 {
-		q0 := quad([]VecPhysical{acc[0][0], acc[0][1], acc[0][2], acc[0][3]})
-		q1 := quad([]VecPhysical{acc[1][0], acc[1][1], acc[1][2], acc[1][3]})
-		VPERM2F128(U8(0x20), q1, q0, t1) // [q0.lo, q1.lo]
-		VPERM2F128(U8(0x31), q1, q0, t2) // [q0.hi, q1.hi]
-		VADDPS(t2, t1, q0)
-		full, first = q0, 4
-	}
-	var rest []VecPhysical // rows first..R−1: lane i = sample i's sum
-	for r := first; r < R; r++ {
-		v := acc[0][r]
-		pair(v, acc[1][r], false) // per half: [a0+a2, b0+b2, a1+a3, b1+b3]
-		VEXTRACTF128(U8(1), v, t1.AsX())
-		VADDPS(t1.AsX(), v.AsX(), v.AsX())
-		VMOVHLPS(v.AsX(), v.AsX(), t1.AsX())
-		VADDPS(t1.AsX(), v.AsX(), v.AsX()) // lanes 0, 1: the two sums
 		rest = append(rest, v)
 	}
 	CMPQ(addr(Param("b").Len()), U8(0))
 	JEQ(LabelRef(nob))
 	if full != nil {
-		VBROADCASTF128(Mem{Base: bp}, t1)
+		if s.AVX512 {
+			VBROADCASTF32X4(Mem{Base: bp}, t1)
+		} else {
+			VBROADCASTF128(Mem{Base: bp}, t1)
+		}
 		VADDPS(t1, full, full)
 	}
 	for j, v := range rest {
@@ -1008,14 +957,18 @@ func (s *ISA) sums2(acc [][]VecPhysical, R int, zp, zrow GPVirtual, zsbMem Mem, 
 	}
 	Label(nob)
 	MOVQ(zp, zrow)
-	for i := 0; i < 2; i++ {
+	for i := 0; i < S; i++ {
 		if i > 0 {
 			ADDQ(zsbMem, zrow)
 		}
 		if full != nil {
 			c := full.AsX()
 			if i > 0 {
-				VEXTRACTF128(U8(1), full, t1.AsX())
+				if s.AVX512 {
+					VEXTRACTF32X4(U8(i), full, t1.AsX())
+				} else {
+					VEXTRACTF128(U8(i), full, t1.AsX())
+				}
 				c = t1.AsX()
 			}
 			VMOVUPS(c, Mem{Base: zrow})
