@@ -135,7 +135,8 @@ const sceFlush = 1e250
 // adds each gradient row to gb in float64, in row order, and counts the
 // rows whose argmax (the first maximum, as isArgmax) is their label: the
 // minibatch trainer's loss phase (z2: the partial logits of a second
-// worker). Without gb, correct is 0 (the fused kernel's count is dropped). Rows of at most 16 classes go through one fused kernel call
+// worker). Without gb, correct is 0 (the fused kernel's count is
+// dropped). Rows of at most 16 classes go through one fused kernel call
 // on AVX-512 (xentRowsImpl), the others and rows with special values one
 // at a time, with the same results bit for bit.
 //
@@ -149,6 +150,14 @@ func sceRows(grad, z, z2 Matrix, labels []int, gb []float64) (loss float64, corr
 	var st [18]float64
 	st[1] = 1
 	var logs float64
+	// fold moves the product of row sums into logs before it could
+	// overflow (s ≤ z.Cols ≤ 2¹⁶ per row, so prod ≤ 1e250 before a row).
+	fold := func() {
+		if st[1] > sceFlush {
+			logs += fallback.LogSum(st[1])
+			st[1] = 1
+		}
+	}
 	acc := gb
 	fused := z.Cols <= 16
 	if fused && gb != nil {
@@ -165,9 +174,8 @@ func sceRows(grad, z, z2 Matrix, labels []int, gb []float64) (loss float64, corr
 			fused = ok
 			i += done
 			correct += c
-			if st[1] > sceFlush {
-				logs += fallback.LogSum(st[1])
-				st[1] = 1
+			if st[1] > sceFlush { // the kernel stopped for the fold
+				fold()
 				continue
 			}
 			if i == z.Rows {
@@ -194,11 +202,8 @@ func sceRows(grad, z, z2 Matrix, labels []int, gb []float64) (loss float64, corr
 		case one && s == s && s > 0:
 			gr[label] -= 1
 			st[0] += float64(m) - float64(zy)
-			// s ≤ z.Cols ≤ 2¹⁶ and prod ≤ 1e250 before the product.
-			if st[1] *= s; st[1] > sceFlush {
-				logs += fallback.LogSum(st[1])
-				st[1] = 1
-			}
+			st[1] *= s
+			fold()
 		case one && s != s:
 			// A NaN element (the kernel left garbage in gr, and zr if
 			// they alias): as SoftmaxCrossEntropy, all NaN.
@@ -215,13 +220,14 @@ func sceRows(grad, z, z2 Matrix, labels []int, gb []float64) (loss float64, corr
 		}
 		i++
 	}
+	loss = st[0] + logs + fallback.LogSum(st[1])
 	if gb == nil {
-		return st[0] + logs + fallback.LogSum(st[1]), 0
+		return loss, 0
 	}
 	if z.Cols <= 16 {
 		copy(gb, st[2:2+z.Cols])
 	}
-	return st[0] + logs + fallback.LogSum(st[1]), correct
+	return loss, correct
 }
 
 // extent returns the part of m.Data that m's elements span (empty when m

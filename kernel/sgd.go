@@ -71,6 +71,8 @@ type sgd struct {
 	wc               []Matrix  // wc[j]: worker j's columns of W, contiguous (or m.W itself: see own)
 	vc               []Matrix  // vc[j]: the momentum of wc[j], laid out alike
 	own              bool      // wc[0] is m.W: nothing to flush
+	gather           bool      // the backend has gather kernels: the rows are read where they lie
+	fused            bool      // and no L1: the update runs inside the gradient kernel
 	vb               []float32 // momentum of B
 	gb               []float64 // bias gradient of the step
 	one              []float32 // {1}: AddOuter of one row is an axpy
@@ -78,7 +80,7 @@ type sgd struct {
 
 // sgdShard is one worker's part of a step.
 type sgdShard struct {
-	xb      Matrix    // its columns of the batch's rows, copied contiguously (without gather kernels)
+	xb      Matrix    // its columns of the batch's rows, copied contiguously (only without gather kernels)
 	xp      []uintptr // the addresses of its columns of the batch's rows (with gather kernels; s.x keeps them alive)
 	zp      Matrix    // its partial logits (worker 0 with one worker: z itself)
 	pf      []uintptr // addresses of its columns of the next batch's rows prefetched during MatMulT
@@ -114,6 +116,8 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 		s.perm[i] = i
 	}
 	s.own = w == 1 && m.W.Stride == m.W.Cols
+	s.gather = gatherOK()
+	s.fused = s.gather && s.l1 == 0
 	s.wc, s.vc = make([]Matrix, w), make([]Matrix, w)
 	for j := range s.shards {
 		width := s.cols[j+1] - s.cols[j]
@@ -127,7 +131,9 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 			}
 		}
 		sh := &s.shards[j]
-		sh.xb = NewMatrix(cfg.BatchSize, width)
+		if !s.gather {
+			sh.xb = NewMatrix(cfg.BatchSize, width)
+		}
 		sh.zp = s.z
 		if w > 1 {
 			sh.zp = NewMatrix(cfg.BatchSize, m.Classes)
@@ -256,7 +262,7 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 
 	// Phase 1: the partial logits of this worker's columns.
 	zp := sh.zp.Slice(0, n)
-	gather := gatherOK()
+	gather := s.gather
 	if c1 > c0 {
 		// The rows are read where they lie when the backend has gather
 		// kernels (amd64), else copied into a contiguous block.
@@ -290,7 +296,7 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 			// is given the current rows (in cache: no traffic) instead of
 			// the other's and past the data's end.
 			h := n
-			if s.l1 == 0 {
+			if s.fused {
 				h = pfSplit(n)
 			}
 			pf2 := sh.pf2[:n]
@@ -387,7 +393,7 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 	}
 	v := s.vc[j]
 	alpha := -lr * (1 / float32(n)) // as the bias's inv·lr
-	if gather && s.l1 == 0 {
+	if s.fused {
 		// The update fused into the kernel, element by element.
 		addMatMulTNGatherSGDImpl(v, alpha, s.z.Slice(0, n), sh.xp[:n], s.wc[j], -lr*s.l2, s.l2 != 0, s.mom, sh.pf2[:n])
 		return
