@@ -39,6 +39,13 @@ func logSeries(c float64) float64 {
 	return float64(e*ln2) + (2*s + float64(float64(2*s*z)*p))
 }
 
+// ProdBound bounds a running product of row sums whose log is taken with
+// LogSum (the batched cross-entropy's Σ log s as log Π s): the product is
+// folded into the log as soon as it exceeds ProdBound, so it never
+// overflows while every row sum is at most 1e58. Package kernel and the
+// AVX-512 loss kernel (generated from this constant) use the same bound.
+const ProdBound = 1e250
+
 // LogSum returns log x for the sums of exponentials of the softmax family,
 // x ≥ 1 (their largest term is exp(0) = 1), with about a third of
 // math.Log's latency on amd64 (the log is the longest step of a short

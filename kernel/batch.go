@@ -125,9 +125,10 @@ func SoftmaxCrossEntropyRows(grad Matrix, z Matrix, labels []int) (loss float64)
 	return loss
 }
 
-// sceFlush bounds the running product of row sums in sceRows (the bound of
-// the fused kernel, asm.SoftmaxXentRowsAVX512).
-const sceFlush = 1e250
+// sceFlush bounds the running product of row sums in sceRows and in the
+// fused kernel, asm.SoftmaxXentRowsAVX512 (generated from the same
+// constant).
+const sceFlush = fallback.ProdBound
 
 // sceRows is SoftmaxCrossEntropyRows without the argument checks, on the
 // logits z or, if z2.Data is not nil, z + z2 (z2 of z's shape and stride,

@@ -4,13 +4,15 @@ import (
 	. "github.com/mmcloughlin/avo/build"
 	"github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
+
+	"github.com/seed7bc074a2/maxent/fallback"
 )
 
 // xentFlush bounds the running product of row sums in SoftmaxXentRows: the
 // kernel returns as soon as the product exceeds it, and the caller folds
-// its logarithm into the loss (package kernel's SoftmaxCrossEntropyRows
-// uses the same bound).
-const xentFlush = 1e250
+// its logarithm into the loss (package kernel's sceRows, with the same
+// constant from package fallback).
+const xentFlush = fallback.ProdBound
 
 // genXentRows emits SoftmaxXentRows<ISA>(grad []float32, gstride int, z,
 // z2 []float32, zstride int, labels []int, k int, st []float64) (done,
