@@ -7,11 +7,13 @@ import (
 )
 
 // pool runs one function on a fixed number of shards, shard 0 on the
-// calling goroutine and the others on goroutines started once (a training
-// step is too short to start goroutines for). A round costs a few hundred
-// nanoseconds while the helpers are spinning: after a round they spin for
-// up to spinRounds checks of the round counter before parking on their
-// channel, so back-to-back rounds (the steps of an epoch) never park.
+// calling goroutine and the others on goroutines started once (an
+// objective evaluation or an epoch is too short to start goroutines for).
+// A round costs a few hundred nanoseconds while the helpers are spinning:
+// after a round they spin for up to spinRounds checks of the round counter
+// before parking on their channel, so back-to-back rounds (L-BFGS's
+// evaluations) never park. Within a round, sync separates phases (the
+// steps of an SGD epoch).
 //
 // run allocates nothing: the function is fixed when the pool is made.
 type pool struct {
