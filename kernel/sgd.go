@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"math"
 	"math/bits"
 	"math/rand/v2"
 	"unsafe"
@@ -52,9 +53,9 @@ type sgd struct {
 	perm   []int // the epoch's row order
 	ylab   []int // ylab[i] = y[perm[i]] (read sequentially by the steps)
 	// The next epoch's row order and labels, drawn during an epoch (see
-	// startShuffle): Fisher–Yates positions > nextI are drawn.
+	// startShuffle) by ord.
 	nperm, nylab []int
-	nextI        int
+	ord          order
 	drawing      bool
 	bs           int       // batch size
 	rng          *rand.PCG // the row order's source (see shuffle)
@@ -104,6 +105,7 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 		nylab:  make([]int, x.Rows),
 		bs:     cfg.BatchSize,
 		rng:    rand.NewPCG(cfg.Seed, 0x6d617865_6e74),
+		ord:    newOrder(x.Rows),
 		cols:   splitCols(m.Features, w),
 		z:      NewMatrix(cfg.BatchSize, m.Classes),
 		shards: make([]sgdShard, w),
@@ -111,9 +113,6 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 		gb:     make([]float64, m.Classes),
 		one:    []float32{1},
 		lrs:    make([]float32, max(1, (x.Rows+cfg.BatchSize-1)/cfg.BatchSize)),
-	}
-	for i := range s.perm {
-		s.perm[i] = i
 	}
 	s.own = w == 1 && m.W.Stride == m.W.Cols
 	s.gather = gatherOK()
@@ -186,48 +185,30 @@ func (s *sgd) flush() {
 
 func (s *sgd) close() { s.pool.close() }
 
-// shuffle draws the epoch's row order: the permutation that
-// rand.New(s.rng).Shuffle makes (Fisher–Yates from the last element, j
-// drawn by Uint64N's algorithm), without its call per swap through a
-// closure and an interface: 0.45 ms of every epoch on Fashion-MNIST's
-// 60,000 rows before.
-//
-// After startShuffle, the order drawn during the epoch (the rest of it
-// now) becomes the current one: the same permutation, drawn earlier.
+// shuffle makes the next row order (see order) the epoch's: it finishes
+// drawing it (all of it without startShuffle) and swaps it in.
 func (s *sgd) shuffle() {
 	if !s.drawing {
 		s.startShuffle()
 	}
-	s.drawSome(len(s.perm))
+	s.drawSome(math.MaxInt)
 	s.drawing = false
 	s.perm, s.nperm = s.nperm, s.perm
 	s.ylab, s.nylab = s.nylab, s.ylab
 }
 
-// startShuffle starts drawing the next epoch's row order (from the current
-// one, as an in-place shuffle would) during the epoch: worker 0 draws a
-// part of it in every step, while it would otherwise wait for the others'
-// partial logits, and shuffle completes it.
+// startShuffle starts drawing the next epoch's row order into nperm and
+// nylab during the epoch: worker 0 draws a part of it in every step, while
+// it would otherwise wait for the others' partial logits, and shuffle
+// completes it.
 func (s *sgd) startShuffle() {
-	copy(s.nperm, s.perm)
-	s.nextI = len(s.perm) - 1
+	s.ord.start()
 	s.drawing = true
 }
 
-// drawSome takes up to n more Fisher–Yates steps of the next row order,
-// recording the labels of the positions they fix (all of them, position 0
-// included, with the last step).
+// drawSome takes up to n more units of the draw of the next row order.
 func (s *sgd) drawSome(n int) {
-	p, i := s.nperm, s.nextI
-	for ; i > 0 && n > 0; i, n = i-1, n-1 {
-		j := uint64n(s.rng, uint64(i+1))
-		p[i], p[j] = p[j], p[i]
-		s.nylab[i] = s.y[p[i]]
-	}
-	if i == 0 && len(p) > 0 {
-		s.nylab[0] = s.y[p[0]]
-	}
-	s.nextI = i
+	s.ord.draw(s.rng, s.nperm, s.nylab, s.y, n)
 }
 
 // shard runs worker j's part of the round's steps (see sgd): a whole epoch
@@ -244,10 +225,10 @@ func (s *sgd) shard(j int) {
 	}
 }
 
-// shuffleShare is how many Fisher–Yates steps of the next row order
+// shuffleShare is how many units of the draw of the next row order
 // worker 0 takes per SGD step while drawing (all of them over an epoch).
 func (s *sgd) shuffleShare() int {
-	return (len(s.perm) + len(s.lrs) - 1) / len(s.lrs)
+	return (s.ord.units() + len(s.lrs) - 1) / len(s.lrs)
 }
 
 // stepShard runs worker j's part of the step on the rows perm[lo:hi] with

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -485,44 +486,121 @@ func TestSGDWarmStartWorkers(t *testing.T) {
 	}
 }
 
-// TestShuffleIsRandShuffle: the trainer's row order is the permutation
-// rand.Rand.Shuffle makes from the same source, for lengths with and
-// without powers of two, so models trained before keep their row order,
-// also when it is drawn in parts during the previous epoch; the labels
-// follow it.
-func TestShuffleIsRandShuffle(t *testing.T) {
-	for _, n := range []int{0, 1, 2, 3, 4, 5, 64, 100, 1000, 60000} {
-		for seed := uint64(0); seed < 3; seed++ {
-			s := &sgd{rng: rand.NewPCG(seed, 0x6d617865_6e74), y: make([]int, n)}
-			s.perm, s.ylab, s.nperm, s.nylab = make([]int, n), make([]int, n), make([]int, n), make([]int, n)
-			want := make([]int, n)
-			for i := range want {
-				s.perm[i], want[i] = i, i
-				s.y[i] = 3*i + 1
-			}
-			r := rand.New(rand.NewPCG(seed, 0x6d617865_6e74))
-			for epoch := 0; epoch < 4; epoch++ {
-				// Epochs 1 and 3 draw the order in parts during the
-				// previous epoch (startShuffle, drawSome), as Fit does.
-				if epoch%2 == 1 {
-					s.startShuffle()
-					for k := 0; k < 5; k++ {
-						s.drawSome(n/7 + 1)
+// drawOrder draws a whole row order of len(y) rows with buckets of 2^bbits
+// (−1: newOrder's choice) in parts of part units (0: at once).
+func drawOrder(o *order, rng *rand.PCG, y []int, part int) (perm, lab []int) {
+	perm, lab = make([]int, len(y)), make([]int, len(y))
+	o.start()
+	if part > 0 {
+		for k := 0; k < 2*o.units()/part+2; k++ {
+			o.draw(rng, perm, lab, y, part)
+		}
+	}
+	o.draw(rng, perm, lab, y, math.MaxInt)
+	return perm, lab
+}
+
+// TestOrder: the trainer's row orders are permutations of the rows with
+// their labels alongside, the same however the draw is split over an
+// epoch's steps, and a new one every epoch; with one bucket and with
+// several (as newOrder chooses them and forced).
+func TestOrder(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, 5, 64, 100, 1000, 1025, 3000, 60000} {
+		for _, bb := range []int{-1, 0, 1, 3, 8} {
+			for seed := uint64(0); seed < 2; seed++ {
+				y := make([]int, n)
+				for i := range y {
+					y[i] = 3*i + 1
+				}
+				mk := func() *order {
+					o := newOrder(n)
+					if bb >= 0 {
+						o.setBuckets(bb)
 					}
+					return &o
 				}
-				s.shuffle()
-				r.Shuffle(n, func(i, j int) { want[i], want[j] = want[j], want[i] })
-				if !slices.Equal(s.perm, want) {
-					t.Fatalf("n=%d seed=%d epoch %d: the permutations differ", n, seed, epoch)
+				if bb < 0 && n == 60000 && mk().bbits != 6 {
+					t.Fatalf("60000 rows: %d bucket bits, want 6 (segments of ≤ 1024)", mk().bbits)
 				}
-				for i, p := range s.perm {
-					if s.ylab[i] != s.y[p] {
-						t.Fatalf("n=%d seed=%d epoch %d: ylab[%d] = %d, want y[%d] = %d", n, seed, epoch, i, s.ylab[i], p, s.y[p])
+				o, rng := mk(), rand.NewPCG(seed, 1)
+				var prev []int
+				for epoch := 0; epoch < 3; epoch++ {
+					perm, lab := drawOrder(o, rng, y, 0)
+					seen := make([]bool, n)
+					for i, p := range perm {
+						if p < 0 || p >= n || seen[p] {
+							t.Fatalf("n=%d bbits=%d seed=%d epoch %d: not a permutation (position %d holds %d)", n, o.bbits, seed, epoch, i, p)
+						}
+						seen[p] = true
+						if lab[i] != y[p] {
+							t.Fatalf("n=%d bbits=%d seed=%d epoch %d: label %d at position %d, want y[%d] = %d", n, o.bbits, seed, epoch, lab[i], i, p, y[p])
+						}
+					}
+					if n >= 64 && slices.Equal(perm, prev) {
+						t.Fatalf("n=%d bbits=%d seed=%d: epoch %d repeats the previous order", n, o.bbits, seed, epoch)
+					}
+					if n >= 64 && slices.IsSorted(perm) {
+						t.Fatalf("n=%d bbits=%d seed=%d epoch %d: the rows in order", n, o.bbits, seed, epoch)
+					}
+					prev = perm
+					// Split into parts (as Fit spreads it over the steps),
+					// from the same state of the source: the same order.
+					for _, part := range []int{1, 7, n/3 + 1} {
+						o2, rng2 := mk(), rand.NewPCG(seed, 1)
+						for e := 0; e <= epoch; e++ {
+							p2, l2 := drawOrder(o2, rng2, y, part)
+							if e == epoch && (!slices.Equal(p2, perm) || !slices.Equal(l2, lab)) {
+								t.Fatalf("n=%d bbits=%d seed=%d epoch %d: drawn in parts of %d, the order differs", n, o.bbits, seed, epoch, part)
+							}
+						}
 					}
 				}
 			}
 		}
 	}
+}
+
+// TestOrderUniform: every permutation of a few rows is drawn equally often
+// (a chi-square test over 6! = 720 or 4! = 24 cells at p ≈ 1e-6; the seeds
+// are fixed, so the test is deterministic), with one bucket, with as many
+// buckets as rows and with more: the buckets' method is uniform.
+func TestOrderUniform(t *testing.T) {
+	for _, c := range []struct{ n, bbits, draws int }{{4, 0, 24000}, {4, 2, 24000}, {4, 3, 24000}, {6, 1, 72000}, {6, 3, 72000}} {
+		fact := 1
+		for i := 2; i <= c.n; i++ {
+			fact *= i
+		}
+		o := newOrder(c.n)
+		o.setBuckets(c.bbits)
+		rng := rand.NewPCG(uint64(c.n*10+c.bbits), 2)
+		y := make([]int, c.n)
+		counts := map[string]int{}
+		for k := 0; k < c.draws; k++ {
+			perm, _ := drawOrder(&o, rng, y, 0)
+			counts[fmt.Sprint(perm)]++
+		}
+		if len(counts) != fact {
+			t.Fatalf("n=%d bbits=%d: %d distinct orders in %d draws, want all %d", c.n, c.bbits, len(counts), c.draws, fact)
+		}
+		exp := float64(c.draws) / float64(fact)
+		var chi2 float64
+		for _, v := range counts {
+			d := float64(v) - exp
+			chi2 += d * d / exp
+		}
+		// Chi-square with fact−1 degrees of freedom: mean fact−1, standard
+		// deviation sqrt(2(fact−1)); 5 deviations is p ≈ 1e-6 or less.
+		dof := float64(fact - 1)
+		if lim := dof + 5*math.Sqrt(2*dof) + 10; chi2 > lim {
+			t.Fatalf("n=%d bbits=%d: chi-square %.1f over %d orders, above %.1f: not uniform", c.n, c.bbits, chi2, fact, lim)
+		}
+		t.Logf("n=%d bbits=%d: chi-square %.1f (dof %.0f)", c.n, c.bbits, chi2, dof)
+	}
+}
+
+// TestUint64N: the bounded draw of the orders' segments of 2³² rows or
+// more is rand.Rand.Uint64N's.
+func TestUint64N(t *testing.T) {
 	// Rejection: a bound just over a power of two draws again sometimes;
 	// both must draw the same values.
 	a, b := rand.NewPCG(7, 8), rand.New(rand.NewPCG(7, 8))
