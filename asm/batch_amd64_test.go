@@ -473,3 +473,166 @@ func TestGatherKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestGatherU8Kernels: the gather kernels on rows of byte codes.
+// MatMulTGatherU8 gives MatMulTGather's results on rows of the codes'
+// float32 values, bit for bit. AddMatMulTNGatherSGDU8 gives, bit for bit,
+// the sums of AddMatMulTNGather on those rows, times the columns' scales,
+// added by AddOuter's FMA, then the trainer's passes of the momentum step
+// (AddOuter, the add, Scale) and ws = w·scale; with and without the L2
+// term and the prefetch. AddMatMulTNGatherU8 gives the same sums, scaled
+// and added, without the step. Codes over the whole 0–255 range, rows misaligned
+// and repeated, the last row and the scales ending at guard pages (a read
+// past a row's m bytes or past scale's m elements faults), z's, g's, w's
+// and ws's padding left alone.
+func TestGatherU8Kernels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(83, 84))
+	type sgdF = func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32, pf []uintptr)
+	type sgd8F = func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int, w, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
+	type mmtF = func(z []float32, zstride int, xp []uintptr, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)
+	for _, v := range []struct {
+		name      string
+		bk        batchKernels
+		mmt, mmt8 mmtF
+		add       func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int)
+		sgd8      sgd8F
+		add8      func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int)
+		outer     func(g []float32, stride int, alpha float32, d, x []float32)
+		scale     func(x []float32, s float32)
+	}{{"AVX2", batchAVX2, MatMulTGatherAVX2, MatMulTGatherU8AVX2, AddMatMulTNGatherAVX2, AddMatMulTNGatherSGDU8AVX2, AddMatMulTNGatherU8AVX2, AddOuterAVX2, ScaleAVX2},
+		{"AVX512", batchAVX512, MatMulTGatherAVX512, MatMulTGatherU8AVX512, AddMatMulTNGatherAVX512, AddMatMulTNGatherSGDU8AVX512, AddMatMulTNGatherU8AVX512, AddOuterAVX512, ScaleAVX512}} {
+		if !v.bk.ok {
+			t.Logf("%s: not supported here", v.name)
+			continue
+		}
+		S := v.bk.samples
+		guard, sguard := guardmem.New(t, 1), guardmem.New(t, 4)
+		for _, m := range []int{1, 7, 8, 15, 16, 17, 63, 64, 65, 100, 392, 784, 1025, 2000} {
+			for _, k := range []int{1, 3, 5, 10, 11} {
+				for _, n := range []int{S, 2 * S, 5 * S, 37} {
+					pool := make([]byte, (n+1)*(m+5))
+					for i := range pool {
+						pool[i] = byte(rng.IntN(256))
+					}
+					last := guard.BytesAtEnd(m)
+					for i := range last {
+						last[i] = byte(rng.IntN(256))
+					}
+					last[0], last[m-1] = 255, 0
+					scale := sguard.AtEnd(m)
+					for j := range scale {
+						scale[j] = float32(rng.Float64()*2 - 0.5)
+					}
+					scale[0] = 1.0 / 255
+					xp, xp8 := make([]uintptr, n), make([]uintptr, n)
+					rows := make([][]float32, n)
+					for i := range xp {
+						var row []byte
+						switch {
+						case i == n-1:
+							row = last
+						case i > 0 && i%7 == 3:
+							row = pool[(i-1)*(m+5)+(i-1)%5:][:m]
+						default:
+							row = pool[i*(m+5)+i%5:][:m]
+						}
+						xp8[i] = uintptr(unsafe.Pointer(&row[0]))
+						rows[i] = make([]float32, m)
+						for j, c := range row {
+							rows[i][j] = float32(c)
+						}
+						xp[i] = uintptr(unsafe.Pointer(&rows[i][0]))
+					}
+					same := func(what string, got, want []float32) {
+						t.Helper()
+						for i := range want {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%s %s n=%d k=%d m=%d: element %d = %v, want %v", what, v.name, n, k, m, i, got[i], want[i])
+							}
+						}
+					}
+					if n%S == 0 {
+						w, _ := batchMatrix(rng, k, m, m+1, 2)
+						b := make([]float32, k)
+						laFillRand(rng, b)
+						if k == 3 {
+							b = nil
+						}
+						zs := k + 2
+						want := make([]float32, (n-1)*zs+k)
+						got := make([]float32, (n-1)*zs+k)
+						for i := range got {
+							got[i], want[i] = laSentinel, laSentinel
+						}
+						pf, pf8 := make([]uintptr, n), make([]uintptr, n)
+						for i := range pf {
+							pf[i], pf8[i] = xp[(i+1)%n], xp8[(i+1)%n]
+						}
+						v.mmt(want, zs, xp, w, m+1, b, n, k, m, pf)
+						v.mmt8(got, zs, xp8, w, m+1, b, n, k, m, pf8)
+						same("MatMulTGatherU8", got, want)
+					}
+					d, _ := batchMatrix(rng, n, k, k+1, 0)
+					gs := m + 2
+					g0, _ := batchMatrix(rng, k, m, gs, 0)
+					// The sums: AddMatMulTNGather from −0 with alpha 1
+					// (fma(1, s, −0) = s, signed zeros included).
+					sums := make([]float32, (k-1)*gs+m)
+					for i := range sums {
+						sums[i] = float32(math.Copysign(0, -1))
+					}
+					v.add(sums, gs, 1, d, k+1, xp, n, k, m)
+					scaledSums := func(c int) []float32 {
+						ts := make([]float32, m)
+						for j := range ts {
+							ts[j] = sums[c*gs+j] * scale[j]
+						}
+						return ts
+					}
+					// Without the step.
+					wantA, gotA := append([]float32(nil), g0...), append([]float32(nil), g0...)
+					for c := 0; c < k; c++ {
+						v.outer(wantA[c*gs:c*gs+m], m, 0.75, []float32{1}, scaledSums(c))
+					}
+					v.add8(gotA, gs, 0.75, d, k+1, xp8, scale, n, k, m)
+					same("AddMatMulTNGatherU8", gotA, wantA)
+					for _, l2 := range []int{0, 1} {
+						w0, _ := batchMatrix(rng, k, m, gs, 1)
+						ws0, _ := batchMatrix(rng, k, m, gs, 0)
+						c2, mu := float32(-0.0375), float32(0.9)
+						if l2 == 0 {
+							c2 = 7 // must be ignored
+						}
+						wantG, wantW, wantWS := append([]float32(nil), g0...), append([]float32(nil), w0...), append([]float32(nil), ws0...)
+						for c := 0; c < k; c++ {
+							gr, wr := wantG[c*gs:c*gs+m], wantW[c*gs:c*gs+m]
+							v.outer(gr, m, 0.75, []float32{1}, scaledSums(c))
+							if l2 != 0 {
+								v.outer(gr, m, c2, []float32{1}, wr)
+							}
+							v.outer(wr, m, 1, []float32{1}, gr)
+							v.scale(gr, mu)
+							for j := range wr {
+								wantWS[c*gs+j] = wr[j] * scale[j]
+							}
+						}
+						gotG, gotW, gotWS := append([]float32(nil), g0...), append([]float32(nil), w0...), append([]float32(nil), ws0...)
+						var pf8 []uintptr
+						if l2 == 1 {
+							pf8 = make([]uintptr, n)
+							for i := range pf8 {
+								pf8[i] = xp8[(i+3)%n]
+							}
+						}
+						v.sgd8(gotG, gs, 0.75, d, k+1, xp8, scale, n, k, m, gotW, gotWS, c2, l2, mu, pf8)
+						same(fmt.Sprintf("AddMatMulTNGatherSGDU8 l2=%d g", l2), gotG, wantG)
+						same(fmt.Sprintf("AddMatMulTNGatherSGDU8 l2=%d w", l2), gotW, wantW)
+						same(fmt.Sprintf("AddMatMulTNGatherSGDU8 l2=%d ws", l2), gotWS, wantWS)
+					}
+					runtime.KeepAlive(pool)
+					runtime.KeepAlive(rows)
+				}
+			}
+		}
+	}
+}

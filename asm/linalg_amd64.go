@@ -221,9 +221,67 @@ func AddMatMulTNGatherSGDAVX2(g []float32, gstride int, alpha float32, d []float
 //go:noescape
 func AddMatMulTNGatherSGDAVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32, pf []uintptr)
 
+// MatMulTGatherU8AVX2 and MatMulTGatherU8AVX512 are MatMulTGatherAVX2 and
+// MatMulTGatherAVX512 on rows of byte codes: sample i is the m bytes at
+// the address xp[i] (same requirements, in bytes), standing for the
+// float32 values of the bytes. Each vector of codes is widened and
+// converted (exactly) as it is loaded, so the results are those of
+// MatMulTGatherAVX2 and MatMulTGatherAVX512 on rows of those values, bit
+// for bit, reading a quarter of the bytes. The SGD trainer passes as w its
+// weights times the columns' scales (see AddMatMulTNGatherSGDU8AVX2).
+//
+//go:noescape
+func MatMulTGatherU8AVX2(z []float32, zstride int, xp []uintptr, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)
+
+// MatMulTGatherU8AVX512: see MatMulTGatherU8AVX2.
+//
+//go:noescape
+func MatMulTGatherU8AVX512(z []float32, zstride int, xp []uintptr, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)
+
+// AddMatMulTNGatherSGDU8AVX2 and AddMatMulTNGatherSGDU8AVX512 are
+// AddMatMulTNGatherSGDAVX2 and AddMatMulTNGatherSGDAVX512 on rows of byte
+// codes, as MatMulTGatherU8AVX2 takes them (pf addresses rows of codes
+// too, one prefetch per 64 columns), with a scale per column
+// (len(scale) >= m): each element's sum s = Σ d·float32(code) is
+// multiplied by its column's scale before it is added,
+//
+//	g = fma(alpha, s·scale[j], g)
+//
+// then the step runs as in AddMatMulTNGatherSGDAVX2, and ws = w·scale[j]
+// is stored as well (ws laid out as g, not overlapping g or w): the
+// weights times the scales, for the next MatMulTGatherU8AVX2. The
+// multiplies by the scales happen once per element of g, not once per
+// loaded vector of codes.
+//
+//go:noescape
+func AddMatMulTNGatherSGDU8AVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int, w, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
+
+// AddMatMulTNGatherSGDU8AVX512: see AddMatMulTNGatherSGDU8AVX2.
+//
+//go:noescape
+func AddMatMulTNGatherSGDU8AVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int, w, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
+
+// AddMatMulTNGatherU8AVX2 and AddMatMulTNGatherU8AVX512 add the sums of
+// AddMatMulTNGatherSGDU8AVX2, each times its column's scale, as g =
+// fma(alpha, s·scale[j], g), without the step (the SGD trainer's earlier
+// blocks of a minibatch over 64 rows).
+//
+//go:noescape
+func AddMatMulTNGatherU8AVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int)
+
+// AddMatMulTNGatherU8AVX512: see AddMatMulTNGatherU8AVX2.
+//
+//go:noescape
+func AddMatMulTNGatherU8AVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int)
+
 // PrefetchL2 asks the CPU to bring the cache lines holding p's elements
 // into L2 (PREFETCHT1, a hint: it never faults and changes nothing). Any
 // amd64 CPU runs it.
 //
 //go:noescape
 func PrefetchL2(p []float32)
+
+// PrefetchL2Bytes is PrefetchL2 for the bytes of p.
+//
+//go:noescape
+func PrefetchL2Bytes(p []byte)

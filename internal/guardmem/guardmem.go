@@ -43,3 +43,9 @@ func (r *Region) AtEnd(n int) []float32 { return r.F[len(r.F)-n : len(r.F) : len
 
 // AtStart returns n floats that start exactly at the first usable byte.
 func (r *Region) AtStart(n int) []float32 { return r.F[:n:n] }
+
+// BytesAtEnd returns n bytes that end exactly at the last usable byte.
+func (r *Region) BytesAtEnd(n int) []byte {
+	b := unsafe.Slice((*byte)(unsafe.Pointer(&r.F[0])), 4*len(r.F))
+	return b[len(b)-n : len(b) : len(b)]
+}

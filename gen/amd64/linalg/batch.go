@@ -72,7 +72,7 @@ func nextRows(p, sb, tmp GPVirtual, R int) {
 // after the main loop; AVX2 does the last m%8 columns first, with scalar
 // FMAs into the freshly zeroed accumulators (a VEX scalar op clears the
 // upper lanes of its destination, which are still zero then).
-func matMulT(s *ISA) { matMulTGen(s, false, false) }
+func matMulT(s *ISA) { matMulTGen(s, false, false, false) }
 
 // matMulTPf emits MatMulTPf<ISA>: MatMulT<ISA> with one more argument, pf
 // []uintptr of at least n addresses, whose main loop prefetches the rows
@@ -81,19 +81,49 @@ func matMulT(s *ISA) { matMulTGen(s, false, false) }
 // the data, so that their cache lines arrive during this block's FMAs
 // instead of in one burst that stalls the core. The results are those of
 // MatMulT<ISA>, bit for bit.
-func matMulTPf(s *ISA) { matMulTGen(s, true, false) }
+func matMulTPf(s *ISA) { matMulTGen(s, true, false, false) }
 
 // matMulTGather emits MatMulTGather<ISA>: MatMulTPf<ISA> whose samples are
 // rows anywhere in memory, row i at the address xp[i] (n entries), instead
 // of rows of one matrix: the minibatch trainer computes the logits of its
 // shuffled rows where they lie, without copying them into a block first.
 // The results are those of MatMulT<ISA> on the same rows, bit for bit.
-func matMulTGather(s *ISA) { matMulTGen(s, true, true) }
+func matMulTGather(s *ISA) { matMulTGen(s, true, true, false) }
 
-func matMulTGen(s *ISA, pf, gather bool) {
+// matMulTGatherU8 emits MatMulTGatherU8<ISA>: MatMulTGather<ISA> whose
+// rows are m bytes each, codes standing for the float32 values
+// float32(code): each vector of a row is widened and converted as it is
+// loaded (exactly), so the results are those of MatMulTGather<ISA> on rows
+// of those values, bit for bit, from a quarter of the bytes. The SGD
+// trainer passes its weights times the columns' scales as w (see
+// addMatMulTNGatherSGDU8), which is how the codes' scales enter.
+func matMulTGatherU8(s *ISA) { matMulTGen(s, true, true, true) }
+
+// decode emits the load of a vector (masked: K1) of byte codes at xm into
+// v as float32 values (exact).
+func (s *ISA) decode(xm Mem, v VecPhysical, masked bool) {
+	if masked {
+		VPMOVZXBD_Z(xm, K1, v)
+	} else {
+		VPMOVZXBD(xm, v)
+	}
+	VCVTDQ2PS(v, v)
+}
+
+// decodeScalar is decode on one element (lane 0 of the XMM register v; t
+// is a scratch general register).
+func decodeScalar(xm Mem, v Register, t GPVirtual) {
+	MOVBLZX(xm, t.As32())
+	VCVTSI2SSL(t.As32(), v, v)
+}
+
+func matMulTGen(s *ISA, pf, gather, u8 bool) {
 	name := "MatMulT" + s.Name
 	sig := "func(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int)"
-	if gather {
+	if u8 {
+		name = "MatMulTGatherU8" + s.Name
+		sig = "func(z []float32, zstride int, xp []uintptr, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)"
+	} else if gather {
 		name = "MatMulTGather" + s.Name
 		sig = "func(z []float32, zstride int, xp []uintptr, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)"
 	} else if pf {
@@ -101,7 +131,10 @@ func matMulTGen(s *ISA, pf, gather bool) {
 		sig = "func(z []float32, zstride int, x []float32, xstride int, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)"
 	}
 	TEXT(name, 0, sig)
-	if gather {
+	if u8 {
+		Doc(name+" is MatMulTGather"+s.Name+" on rows of m bytes at the addresses xp[i], standing for the",
+			"float32 values of the bytes.")
+	} else if gather {
 		Doc(name+" is MatMulTPf"+s.Name+" on the rows at the addresses xp[i] (m float32 each)",
 			"instead of the rows of x; len(xp) >= n, len(pf) >= n.")
 	} else if pf {
@@ -125,6 +158,11 @@ func matMulTGen(s *ISA, pf, gather bool) {
 	flagMem, zsbMem, nremMem, zblkMem, pfMem := slot(0), slot(1), slot(2), slot(3), slot(4)
 	kremMem, bpMem := slot(5), slot(6) // with pf: krem and bp live in the frame
 	xtMem := slot(7)                   // with gather: the block's entries of xp
+	// cb is the bytes of x per column (xn counts bytes of x).
+	cb := 4
+	if u8 {
+		cb = 1
+	}
 	if pf {
 		t := loadGP(Param("pf").Base())
 		MOVQ(t, pfMem)
@@ -244,11 +282,11 @@ func matMulTGen(s *ISA, pf, gather bool) {
 			}
 			return sampleRow(xp, xsb, xs3, i, disp)
 		}
-		advance := func(bytes int) {
+		advance := func(bytes int) { // bytes of w
 			if !gather {
 				ADDQ(U32(bytes), xp)
 			}
-			ADDQ(U32(bytes), xn)
+			ADDQ(U32(bytes/4*cb), xn)
 			ADDQ(U32(bytes), ra.b0)
 		}
 		// body: one vector of every sample, then each row's vector feeds
@@ -270,9 +308,12 @@ func matMulTGen(s *ISA, pf, gather bool) {
 				}
 			}
 			for i := 0; i < S; i++ {
-				if masked {
+				switch {
+				case u8:
+					s.decode(xrow(i, 0), xv[i], masked)
+				case masked:
 					VMOVUPS_Z(xrow(i, 0), K1, xv[i])
-				} else {
+				default:
 					VMOVUPS(xrow(i, 0), xv[i])
 				}
 			}
@@ -297,8 +338,12 @@ func matMulTGen(s *ISA, pf, gather bool) {
 			if gather {
 				Load(Param("m"), xn)
 				ANDQ(U32(^uint32(L-1)), xn)
-				SHLQ(U8(2), xn)
-				LEAQ(Mem{Base: wrow, Index: xn, Scale: 1}, ra.b0)
+				if u8 {
+					LEAQ(Mem{Base: wrow, Index: xn, Scale: 4}, ra.b0)
+				} else {
+					SHLQ(U8(2), xn)
+					LEAQ(Mem{Base: wrow, Index: xn, Scale: 1}, ra.b0)
+				}
 			} else {
 				Load(Param("m"), xp)
 				ANDQ(U32(^uint32(L-1)), xp)
@@ -309,7 +354,11 @@ func matMulTGen(s *ISA, pf, gather bool) {
 			}
 			Label(lbl("tail"))
 			for i := 0; i < S; i++ {
-				VMOVSS(xrow(i, 0), xv[i].AsX())
+				if u8 {
+					decodeScalar(xrow(i, 0), xv[i].AsX(), GP64())
+				} else {
+					VMOVSS(xrow(i, 0), xv[i].AsX())
+				}
 			}
 			for r := 0; r < R; r++ {
 				VMOVSS(ra.row(r, 0), wv.AsX())
@@ -476,13 +525,31 @@ func matMulTGen(s *ISA, pf, gather bool) {
 // over the samples is the same float32 FMA chain, in the order i = 0..n−1,
 // on every path and ISA, so the results are bit-identical to the reference
 // (s = fma(d, x, s) over i, then g = fma(alpha, s, g)).
-func addMatMulTN(s *ISA) { addMatMulTNGen(s, false, false) }
+func addMatMulTN(s *ISA) { addMatMulTNGen(s, false, false, false) }
 
 // addMatMulTNGather emits AddMatMulTNGather<ISA>: AddMatMulTN<ISA> whose
 // samples are rows anywhere in memory, row i at the address xp[i] (n
 // entries), as MatMulTGather<ISA> takes them. The results are those of
 // AddMatMulTN<ISA> on the same rows, bit for bit.
-func addMatMulTNGather(s *ISA) { addMatMulTNGen(s, true, false) }
+func addMatMulTNGather(s *ISA) { addMatMulTNGen(s, true, false, false) }
+
+// addMatMulTNGatherSGDU8 emits AddMatMulTNGatherSGDU8<ISA>:
+// AddMatMulTNGatherSGD<ISA> on rows of m byte codes, as
+// MatMulTGatherU8<ISA> takes them, with a scale per column: the sums are
+// of d·float32(code), and each is multiplied by its column's scale (so it
+// is the sum over the values code·scale, to rounding) just before g =
+// fma(alpha, sum·scale, g); after the step, ws = w·scale is stored too
+// (laid out as g), the weights times the scales that the next
+// MatMulTGatherU8<ISA> takes. Scaling once per element of g instead of
+// once per loaded vector of codes keeps the multiplies off the kernels'
+// FMA ports.
+func addMatMulTNGatherSGDU8(s *ISA) { addMatMulTNGen(s, true, true, true) }
+
+// addMatMulTNGatherU8 emits AddMatMulTNGatherU8<ISA>: the sums of
+// AddMatMulTNGatherSGDU8<ISA>, each times its column's scale, added as
+// g = fma(alpha, sum·scale, g), without the step: the SGD trainer's
+// earlier blocks of a minibatch of more than 64 rows.
+func addMatMulTNGatherU8(s *ISA) { addMatMulTNGen(s, true, false, true) }
 
 // addMatMulTNGatherSGD emits AddMatMulTNGatherSGD<ISA>: AddMatMulTNGather
 // followed, for every element of g (a block of the SGD trainer's
@@ -492,9 +559,9 @@ func addMatMulTNGather(s *ISA) { addMatMulTNGen(s, true, false) }
 // AddOuter's FMA, the add, Scale's multiply) element by element, so the
 // results are the same bit for bit, without three more passes over W and
 // V.
-func addMatMulTNGatherSGD(s *ISA) { addMatMulTNGen(s, true, true) }
+func addMatMulTNGatherSGD(s *ISA) { addMatMulTNGen(s, true, true, false) }
 
-func addMatMulTNGen(s *ISA, gather, sgd bool) {
+func addMatMulTNGen(s *ISA, gather, sgd, u8 bool) {
 	name := "AddMatMulTN" + s.Name
 	sig := "func(g []float32, gstride int, alpha float32, d []float32, dstride int, x []float32, xstride int, n, k, m int)"
 	if gather {
@@ -505,8 +572,21 @@ func addMatMulTNGen(s *ISA, gather, sgd bool) {
 		name = "AddMatMulTNGatherSGD" + s.Name
 		sig = "func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32, pf []uintptr)"
 	}
+	if u8 && sgd {
+		name = "AddMatMulTNGatherSGDU8" + s.Name
+		sig = "func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int, w, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)"
+	} else if u8 {
+		name = "AddMatMulTNGatherU8" + s.Name
+		sig = "func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int)"
+	}
 	TEXT(name, NOSPLIT, sig)
-	if sgd {
+	if u8 && sgd {
+		Doc(name+" is AddMatMulTNGatherSGD"+s.Name+" on rows of m bytes at the addresses xp[i], each sum",
+			"multiplied by scale[j] before it is added, and ws = w·scale[j] stored after the step.")
+	} else if u8 {
+		Doc(name+" is AddMatMulTNGather"+s.Name+" on rows of m bytes at the addresses xp[i], each sum",
+			"multiplied by scale[j] before it is added.")
+	} else if sgd {
 		Doc(name+" is AddMatMulTNGather"+s.Name+" finishing the SGD step on every element of g once its",
 			"sum is added: g = fma(c2, w, g) if l2 != 0, then w = w + g, then g = mu·g, with w[c*gstride+j]",
 			"the weight of g[c*gstride+j].")
@@ -522,7 +602,26 @@ func addMatMulTNGen(s *ISA, gather, sgd bool) {
 	if sgd {
 		slots = 4
 	}
+	if u8 {
+		slots = 6
+	}
 	frame := AllocLocal(8 * slots)
+	scMem := frame.Offset(32)  // with u8: scale
+	wsdMem := frame.Offset(40) // with u8 and sgd: ws − g in bytes
+	if u8 {
+		t := loadGP(Param("scale").Base())
+		MOVQ(t, scMem)
+	}
+	if u8 && sgd {
+		t := loadGP(Param("ws").Base())
+		u := loadGP(Param("g").Base())
+		SUBQ(u, t)
+		MOVQ(t, wsdMem)
+	}
+	cb := 4 // bytes of x per column (xcol counts bytes of x)
+	if u8 {
+		cb = 1
+	}
 	xsbMem, dsbMem := frame.Offset(0), frame.Offset(8)
 	wdMem := frame.Offset(16) // with sgd: w − g in bytes
 	// With sgd: pf − xp in bytes while the first pass over g's rows
@@ -617,12 +716,15 @@ func addMatMulTNGen(s *ISA, gather, sgd bool) {
 				MOVQ(Mem{Base: xi}, xr)
 			}
 		}
-		xrow := func(xi GPVirtual, disp int) Mem {
+		xrow := func(xi GPVirtual, disp int) Mem { // disp: bytes of x
 			if gather {
 				return Mem{Base: xr, Index: xcol, Scale: 1, Disp: disp}
 			}
 			return Mem{Base: xi, Disp: disp}
 		}
+		// sm: the scales of the current columns plus disp bytes (u8).
+		var sp GPVirtual
+		sm := func(disp int) Mem { return Mem{Base: sp, Index: xcol, Scale: 4, Disp: disp} }
 		nextSample := func(xi GPVirtual) {
 			if gather {
 				ADDQ(U32(8), xi)
@@ -657,14 +759,20 @@ func addMatMulTNGen(s *ISA, gather, sgd bool) {
 				JZ(LabelRef(lbl(tag + "_nopf")))
 				MOVQ(Mem{Base: xi, Index: pr, Scale: 1}, pr)
 				for c := 0; c < cv; c++ {
-					PREFETCHT1(Mem{Base: pr, Index: xcol, Scale: 1, Disp: c * VB})
+					if u8 && c*L%64 != 0 {
+						continue // one line of codes per 64 columns
+					}
+					PREFETCHT1(Mem{Base: pr, Index: xcol, Scale: 1, Disp: c * L * cb})
 				}
 				Label(lbl(tag + "_nopf"))
 			}
 			for c := 0; c < cv; c++ {
-				if masked {
+				switch {
+				case u8:
+					s.decode(xrow(xi, c*L), xv[c], masked)
+				case masked:
 					VMOVUPS_Z(xrow(xi, 0), K1, xv[c])
-				} else {
+				default:
 					VMOVUPS(xrow(xi, c*VB), xv[c])
 				}
 			}
@@ -688,11 +796,20 @@ func addMatMulTNGen(s *ISA, gather, sgd bool) {
 			JNZ(LabelRef(lbl(tag + "_samples")))
 			Label(lbl(tag + "_update"))
 			tv := xv[0]
-			var wa rowAddr
+			var wa, wsa rowAddr
 			if sgd {
 				wa = rowAddr{b0: GP64(), sb: gsb, s3: gs3}
 				MOVQ(wdMem, wa.b0)
 				ADDQ(ga.b0, wa.b0)
+			}
+			if u8 {
+				sp = GP64()
+				MOVQ(scMem, sp)
+			}
+			if u8 && sgd {
+				wsa = rowAddr{b0: GP64(), sb: gsb, s3: gs3}
+				MOVQ(wsdMem, wsa.b0)
+				ADDQ(ga.b0, wsa.b0)
 			}
 			for r := 0; r < R; r++ {
 				for c := 0; c < cv; c++ {
@@ -702,9 +819,21 @@ func addMatMulTNGen(s *ISA, gather, sgd bool) {
 					} else {
 						VMOVUPS(gm, tv)
 					}
+					var ws *scaled
+					if u8 {
+						ws = &scaled{sm: sm(c * VB)}
+						if sgd {
+							ws.m = wsa.row(r, c*VB)
+						}
+						if masked {
+							VMULPS_Z(ws.sm, acc[r][c], K1, acc[r][c])
+						} else {
+							VMULPS(ws.sm, acc[r][c], acc[r][c])
+						}
+					}
 					VFMADD231PS(acc[r][c], alpha, tv)
 					if sgd {
-						s.sgdStep(tv, xv[1], bv, wa.row(r, c*VB), masked, lbl(fmt.Sprintf("%s_l2_%d_%d", tag, r, c)))
+						s.sgdStep(tv, xv[1], bv, wa.row(r, c*VB), masked, lbl(fmt.Sprintf("%s_l2_%d_%d", tag, r, c)), ws)
 					}
 					if masked {
 						VMOVUPS(tv, K1, gm)
@@ -720,7 +849,7 @@ func addMatMulTNGen(s *ISA, gather, sgd bool) {
 		Label(lbl("wide"))
 		block(C, false, "wide")
 		ADDQ(U32(C*VB), ga.b0)
-		ADDQ(U32(C*VB), xcol)
+		ADDQ(U32(C*L*cb), xcol)
 		SUBQ(U32(C*L), ncol)
 		CMPQ(ncol, U32(C*L))
 		JAE(LabelRef(lbl("wide")))
@@ -730,7 +859,7 @@ func addMatMulTNGen(s *ISA, gather, sgd bool) {
 		JB(LabelRef(lbl("cols")))
 		block(1, false, "one")
 		ADDQ(U32(VB), ga.b0)
-		ADDQ(U32(VB), xcol)
+		ADDQ(U32(L*cb), xcol)
 		SUBQ(U32(L), ncol)
 		JMP(LabelRef(lbl("single")))
 
@@ -753,7 +882,11 @@ func addMatMulTNGen(s *ISA, gather, sgd bool) {
 			JZ(LabelRef(lbl("supdate")))
 			Label(lbl("ssamples"))
 			loadRow(xi)
-			VMOVSS(xrow(xi, 0), xv[0].AsX())
+			if u8 {
+				decodeScalar(xrow(xi, 0), xv[0].AsX(), GP64())
+			} else {
+				VMOVSS(xrow(xi, 0), xv[0].AsX())
+			}
 			for r := 0; r < R; r++ {
 				VMOVSS(Mem{Base: di, Disp: 4 * r}, bv.AsX())
 				VFMADD231SS(bv.AsX(), xv[0].AsX(), acc[r][0].AsX())
@@ -763,23 +896,41 @@ func addMatMulTNGen(s *ISA, gather, sgd bool) {
 			DECQ(cnt)
 			JNZ(LabelRef(lbl("ssamples")))
 			Label(lbl("supdate"))
-			var wa rowAddr
+			var wa, wsa rowAddr
 			if sgd {
 				wa = rowAddr{b0: GP64(), sb: gsb, s3: gs3}
 				MOVQ(wdMem, wa.b0)
 				ADDQ(ga.b0, wa.b0)
 			}
+			if u8 {
+				sp = GP64()
+				MOVQ(scMem, sp)
+			}
+			if u8 && sgd {
+				wsa = rowAddr{b0: GP64(), sb: gsb, s3: gs3}
+				MOVQ(wsdMem, wsa.b0)
+				ADDQ(ga.b0, wsa.b0)
+			}
 			for r := 0; r < R; r++ {
 				gm := ga.row(r, 0)
 				VMOVSS(gm, xv[0].AsX())
+				var ws *scaled
+				if u8 {
+					ws = &scaled{sm: sm(0)}
+					if sgd {
+						ws.m = wsa.row(r, 0)
+					}
+					VMOVSS(ws.sm, bv.AsX()) // a register operand: see isa.go on qemu
+					VMULSS(bv.AsX(), acc[r][0].AsX(), acc[r][0].AsX())
+				}
 				VFMADD231SS(acc[r][0].AsX(), alpha.AsX(), xv[0].AsX())
 				if sgd {
-					sgdStepScalar(xv[0].AsX(), xv[1].AsX(), bv.AsX(), wa.row(r, 0), lbl(fmt.Sprintf("s_l2_%d", r)))
+					sgdStepScalar(xv[0].AsX(), xv[1].AsX(), bv.AsX(), wa.row(r, 0), lbl(fmt.Sprintf("s_l2_%d", r)), ws)
 				}
 				VMOVSS(xv[0].AsX(), gm)
 			}
 			ADDQ(U32(4), ga.b0)
-			ADDQ(U32(4), xcol)
+			ADDQ(U32(cb), xcol)
 			DECQ(ncol)
 			JNZ(LabelRef(lbl("scol")))
 		}
@@ -799,33 +950,41 @@ func addMatMulTNGen(s *ISA, gather, sgd bool) {
 	RET()
 }
 
-// prefetch emits PrefetchL2(p []float32): one PREFETCHT1 per 64-byte line
-// of p. The SGD trainer prefetches with it the rows of its next minibatch
-// that MatMulT's kernel did not (those past its last whole sample block).
+// prefetch emits PrefetchL2(p []float32) and PrefetchL2Bytes(p []byte):
+// one PREFETCHT1 per 64-byte line of p. The SGD trainer prefetches with
+// them the rows of its next minibatch that MatMulT's kernel did not (those
+// past its last whole sample block).
 func prefetch() {
-	TEXT("PrefetchL2", NOSPLIT, "func(p []float32)")
-	Doc("PrefetchL2 asks the CPU to bring the cache lines of p's elements into L2 (PREFETCHT1); it never faults and changes nothing.")
-	ptr := loadGP(Param("p").Base())
-	n := loadGP(Param("p").Len())
-	TESTQ(n, n)
-	JZ(LabelRef("pf_done"))
-	end := GP64()
-	LEAQ(Mem{Base: ptr, Index: n, Scale: 4}, end)
-	ANDQ(U32(^uint32(63)), ptr) // first line
-	Label("pf_loop")
-	PREFETCHT1(Mem{Base: ptr})
-	ADDQ(U8(64), ptr)
-	CMPQ(ptr, end)
-	JB(LabelRef("pf_loop"))
-	Label("pf_done")
-	RET()
+	for _, v := range []struct {
+		name, typ string
+		size      uint8
+	}{{"PrefetchL2", "float32", 4}, {"PrefetchL2Bytes", "byte", 1}} {
+		TEXT(v.name, NOSPLIT, "func(p []"+v.typ+")")
+		Doc(v.name + " asks the CPU to bring the cache lines of p's elements into L2 (PREFETCHT1); it never faults and changes nothing.")
+		ptr := loadGP(Param("p").Base())
+		n := loadGP(Param("p").Len())
+		TESTQ(n, n)
+		JZ(LabelRef("pf_done"))
+		end := GP64()
+		LEAQ(Mem{Base: ptr, Index: n, Scale: v.size}, end)
+		ANDQ(U32(^uint32(63)), ptr) // first line
+		Label("pf_loop")
+		PREFETCHT1(Mem{Base: ptr})
+		ADDQ(U8(64), ptr)
+		CMPQ(ptr, end)
+		JB(LabelRef("pf_loop"))
+		Label("pf_done")
+		RET()
+	}
 }
 
 // sgdStep emits the momentum step on one vector of velocities v (in a
 // register) and the weights at wm (K1-masked when masked), with tw and tb
 // as scratch: v = fma(c2, w, v) unless the l2 argument is 0 (a branch to
 // skip), w = w + v (stored), v = mu·v.
-func (s *ISA) sgdStep(v, tw, tb VecPhysical, wm Mem, masked bool, skip string) {
+// With ws (AddMatMulTNGatherSGDU8) it also stores w·scale (the scales at
+// ws.sm) to ws.m.
+func (s *ISA) sgdStep(v, tw, tb VecPhysical, wm Mem, masked bool, skip string, ws *scaled) {
 	if masked {
 		VMOVUPS_Z(wm, K1, tw)
 	} else {
@@ -842,12 +1001,24 @@ func (s *ISA) sgdStep(v, tw, tb VecPhysical, wm Mem, masked bool, skip string) {
 	} else {
 		VMOVUPS(tw, wm)
 	}
+	if ws != nil {
+		if masked {
+			VMULPS_Z(ws.sm, tw, K1, tw)
+			VMOVUPS(tw, K1, ws.m)
+		} else {
+			VMULPS(ws.sm, tw, tw)
+			VMOVUPS(tw, ws.m)
+		}
+	}
 	VBROADCASTSS(addr(Param("mu")), tb)
 	VMULPS(tb, v, v)
 }
 
+// scaled is where sgdStep stores w·scale and where the scales are.
+type scaled struct{ m, sm Mem }
+
 // sgdStepScalar is sgdStep on one element (XMM registers, lane 0).
-func sgdStepScalar(v, tw, tb Register, wm Mem, skip string) {
+func sgdStepScalar(v, tw, tb Register, wm Mem, skip string, ws *scaled) {
 	VMOVSS(wm, tw)
 	CMPQ(addr(Param("l2")), U8(0))
 	JE(LabelRef(skip))
@@ -856,6 +1027,11 @@ func sgdStepScalar(v, tw, tb Register, wm Mem, skip string) {
 	Label(skip)
 	VADDSS(v, tw, tw)
 	VMOVSS(tw, wm)
+	if ws != nil {
+		VMOVSS(ws.sm, tb)
+		VMULSS(tb, tw, tw)
+		VMOVSS(tw, ws.m)
+	}
 	VMOVSS(addr(Param("mu")), tb)
 	VMULSS(tb, v, v)
 }
