@@ -39,6 +39,7 @@ func BenchmarkPredict(b *testing.B)                 { run(b, "Predict") }
 func BenchmarkPredictProba(b *testing.B)            { run(b, "PredictProba") }
 func BenchmarkPredictProbaBatch(b *testing.B)       { run(b, "PredictProbaBatch") }
 func BenchmarkTrainEpoch(b *testing.B)              { run(b, "TrainEpoch") }
+func BenchmarkTrainEpochCodes(b *testing.B)         { run(b, "TrainEpochCodes") }
 
 // BenchmarkMatVec adds isa=gonum rows to the suite's: gonum's blas32.Gemv
 // (pure Go) on the same shapes, y = 1·W·x + 1·y after copying the bias in.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -517,7 +518,7 @@ func TestGatherImpl(t *testing.T) {
 			want, got := NewMatrix(n, k), NewMatrix(n, k)
 			pf := make([]uintptr, n)
 			wantDone := matMulTPfImpl(want, xb, w, b, pf)
-			done := matMulTGatherImpl(got, x, rows, c0, w, b, xp, pf)
+			done := matMulTGatherImpl(got, x, ByteMatrix{}, nil, rows, c0, w, b, xp, pf)
 			if msg := sameBits(got.Data, want.Data); msg != "" {
 				t.Fatalf("MatMulT n=%d k=%d m=%d: %s", n, k, m, msg)
 			}
@@ -532,6 +533,26 @@ func TestGatherImpl(t *testing.T) {
 			runtime.KeepAlive(x) // xp's uintptrs do not keep the rows alive
 			if msg := sameBits(gg.Data, gw.Data); msg != "" {
 				t.Fatalf("AddMatMulTN n=%d k=%d m=%d: %s", n, k, m, msg)
+			}
+
+			// The same rows as byte codes: MatMulT's results on rows of
+			// the codes' float32 values (the rows past the last whole
+			// block through dec).
+			x8 := ByteMatrix{Rows: x.Rows, Cols: cols, Stride: cols + 3, Data: make([]uint8, x.Rows*(cols+3)), Scale: make([]float32, cols)}
+			for i := range x8.Data {
+				x8.Data[i] = uint8(rng.IntN(256))
+			}
+			for i, r := range rows {
+				for j, c := range x8.Row(r)[c0 : c0+m] {
+					xb.Row(i)[j] = float32(c)
+				}
+				xp[i] = uintptr(unsafe.Pointer(&x8.Data[r*x8.Stride+c0]))
+			}
+			matMulTPfImpl(want, xb, w, b, pf)
+			matMulTGatherImpl(got, Matrix{}, x8, make([]float32, m), rows, c0, w, b, xp, pf)
+			runtime.KeepAlive(x8.Data)
+			if msg := sameBits(got.Data, want.Data); msg != "" {
+				t.Fatalf("MatMulT on codes n=%d k=%d m=%d: %s", n, k, m, msg)
 			}
 		}
 	})
@@ -703,4 +724,127 @@ func TestSceRows(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestFitBytesSameModel: FitBytes on codes trains the model Fit trains on
+// the decoded rows: to rounding through the gather kernels on codes
+// (amd64 without L1), bit for bit on the paths that decode the rows
+// (generic, arm64, gather kernels off, L1); on 1–3 workers, with column
+// tails, batches over 64 rows (the gradient kernel in blocks) and with
+// rows past MatMulT's last whole block, L2 = 0, row weights and the
+// full-objective stopping test (which decodes the rows).
+func TestFitBytesSameModel(t *testing.T) {
+	forEachBackendModel(t, func(t *testing.T) {
+		xf, y := blobs(26, 700, 100, 5, 0.6)
+		rng := newRand(27)
+		for _, m := range []int{100, 96} {
+			// Codes of the blobs' rows: affine in each column, as min-max
+			// scaling of 8-bit data makes them.
+			x8 := ByteMatrix{Rows: xf.Rows, Cols: m, Stride: m + 5, Data: make([]uint8, xf.Rows*(m+5)), Scale: make([]float32, m)}
+			for j := range x8.Scale {
+				x8.Scale[j] = float32(0.5+rng.Float64()) / 255
+			}
+			for i := 0; i < xf.Rows; i++ {
+				for j := 0; j < m; j++ {
+					x8.Data[i*x8.Stride+j] = uint8(max(0, min(255, 128+int(40*xf.At(i, j)))))
+				}
+			}
+			x := x8.Float()
+			for _, c := range []struct {
+				batch   int
+				l2, l1  float64
+				weights bool
+				gradTol float64
+			}{{50, 1e-3, 0, false, 0}, {30, 0, 0, false, 0}, {130, 1e-3, 1e-4, false, 0}, {64, 1e-3, 0, true, 1e-9}} {
+				for _, workers := range []int{1, 2, 3} {
+					tr := Trainer{Epochs: 2, BatchSize: c.batch, LearningRate: 0.05, Momentum: 0.9, L2: c.l2, L1: c.l1, Seed: 6, Workers: workers, GradTol: c.gradTol}
+					if c.weights {
+						tr.ClassWeights = []float64{1, 2, 0.5, 1, 3}
+					}
+					for _, off := range []bool{false, true} {
+						noGather = off
+						a, b := NewModel(5, m), NewModel(5, m)
+						ra, err := tr.Fit(a, x, y, Matrix{}, nil)
+						if err != nil {
+							t.Fatal(err)
+						}
+						rb, err := tr.FitBytes(b, x8, y, Matrix{}, nil)
+						noGather = false
+						if err != nil {
+							t.Fatal(err)
+						}
+						// The gather kernels on codes (amd64, no L1) compute
+						// Σ (w·scale)·code and scale the gradient sums: the
+						// same model to rounding. Every other path decodes
+						// the rows: the same model, bit for bit.
+						if gatherOK() && !off && c.l1 == 0 {
+							if d := maxRelDiff(a, b); d > 1e-5 || d == 0 {
+								t.Fatalf("m=%d %+v workers=%d: FitBytes's model differs from Fit's on the decoded rows by %g (relative to the largest weight), want (0, 1e-5]", m, c, workers, d)
+							}
+						} else if !modelsEqual(a, b) {
+							t.Fatalf("m=%d %+v workers=%d noGather=%v: FitBytes trained another model than Fit on the decoded rows", m, c, workers, off)
+						}
+						la, lb := ra.History[len(ra.History)-1].TrainLoss, rb.History[len(rb.History)-1].TrainLoss
+						if len(ra.History) != len(rb.History) || math.Abs(la-lb) > 1e-5*math.Abs(la) || c.gradTol > 0 && math.Abs(ra.History[0].GradNorm-rb.History[0].GradNorm) > 1e-3*ra.History[0].GradNorm {
+							t.Fatalf("m=%d %+v workers=%d: histories differ: %+v, %+v", m, c, workers, ra.History, rb.History)
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// maxRelDiff returns the largest difference between the parameters of a
+// and b (same shape) over the largest magnitude among a's.
+func maxRelDiff(a, b *Model) float64 {
+	var d, big float64
+	for i := 0; i < a.Classes; i++ {
+		for j, v := range a.W.Row(i) {
+			d = max(d, math.Abs(float64(v-b.W.At(i, j))))
+			big = max(big, math.Abs(float64(v)))
+		}
+		d = max(d, math.Abs(float64(a.B[i]-b.B[i])))
+		big = max(big, math.Abs(float64(a.B[i])))
+	}
+	return d / big
+}
+
+// TestFitBytesErrors: malformed codes and scales whose values overflow are
+// errors, and m is left alone.
+func TestFitBytesErrors(t *testing.T) {
+	y := []int{0, 1, 0}
+	ok := ByteMatrix{Rows: 3, Cols: 2, Stride: 2, Data: []uint8{1, 2, 3, 4, 5, 6}, Scale: []float32{1, 0.5}}
+	for _, c := range []struct {
+		name string
+		x    ByteMatrix
+		y    []int
+		want string
+	}{
+		{"short data", ByteMatrix{Rows: 3, Cols: 2, Stride: 2, Data: []uint8{1, 2, 3}, Scale: []float32{1, 1}}, y, "malformed byte matrix"},
+		{"stride", ByteMatrix{Rows: 3, Cols: 2, Stride: 1, Data: make([]uint8, 6), Scale: []float32{1, 1}}, y, "malformed byte matrix"},
+		{"scales", ByteMatrix{Rows: 3, Cols: 2, Stride: 2, Data: make([]uint8, 6), Scale: []float32{1}}, y, "2 columns and 1 scales"},
+		{"NaN scale", ByteMatrix{Rows: 3, Cols: 2, Stride: 2, Data: make([]uint8, 6), Scale: []float32{1, float32(math.NaN())}}, y, "scale of column 1 is NaN"},
+		{"overflow", ByteMatrix{Rows: 3, Cols: 2, Stride: 2, Data: make([]uint8, 6), Scale: []float32{3e37, 1}}, y, "scale of column 0"},
+		{"labels", ok, []int{0, 1}, "2 labels for 3 rows"},
+		{"label range", ok, []int{0, 1, 7}, "label 7 out of range"},
+		{"no rows", ByteMatrix{Cols: 2, Scale: []float32{1, 1}}, nil, "no rows"},
+		{"features", ByteMatrix{Rows: 3, Cols: 1, Stride: 1, Data: make([]uint8, 3), Scale: []float32{1}}, y, "data has 1 features, model has 2"},
+	} {
+		m := NewModel(2, 2)
+		m.B[0] = 0.5
+		_, err := (&Trainer{Epochs: 1}).FitBytes(m, c.x, c.y, Matrix{}, nil)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Fatalf("%s: error %v, want one containing %q", c.name, err, c.want)
+		}
+		if m.B[0] != 0.5 || m.W.At(0, 0) != 0 {
+			t.Fatalf("%s: the model changed", c.name)
+		}
+	}
+	if _, err := (&Trainer{Epochs: 1}).FitBytes(NewModel(2, 2), ok, y, Matrix{}, nil); err != nil {
+		t.Fatalf("valid codes: %v", err)
+	}
+	if v := ok.At(2, 1); v != 3 {
+		t.Fatalf("At(2, 1) = %v, want 6·0.5", v)
+	}
 }

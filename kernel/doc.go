@@ -43,6 +43,17 @@
 // settings and Workers give a bit-identical model. The hot loops allocate nothing. A trained model is warm-started
 // by passing it to Fit again.
 //
+// Trainer.FitBytes trains on a ByteMatrix: 8-bit codes with a scale per
+// column, standing for float32(code)·scale (min-max scaled 8-bit data such
+// as images are exactly that). An epoch then reads a quarter of the bytes.
+// On amd64 the kernels widen and convert the codes as they load them, and
+// the scales enter once per weight rather than once per element read:
+// MatMulT multiplies the codes by W times the scales (kept up to date by
+// the gradient kernel), and the gradient kernel multiplies each sum over
+// the minibatch by its column's scale. The model is Fit's on the decoded
+// rows to rounding (bit for bit where the rows are decoded instead: other
+// architectures, and with L1).
+//
 // # Backends
 //
 // Each op dispatches on the active backend: "avx512", "avx2", "neon" or

@@ -17,13 +17,21 @@ const hugeMin = 16 << 20
 // (THP disabled or unsupported) are ignored, and buf's contents are
 // unaffected.
 func adviseHuge(buf []float32) {
+	if len(buf) == 0 {
+		return
+	}
+	adviseHugeBytes(unsafe.Slice((*byte)(unsafe.Pointer(&buf[0])), len(buf)*4))
+}
+
+// adviseHugeBytes is adviseHuge for the bytes of buf.
+func adviseHugeBytes(buf []byte) {
 	const huge = 2 << 20
-	if len(buf)*4 < hugeMin {
+	if len(buf) < hugeMin {
 		return
 	}
 	p := uintptr(unsafe.Pointer(&buf[0]))
 	lo := (p + huge - 1) &^ (huge - 1)
-	hi := (p + uintptr(len(buf))*4) &^ (huge - 1)
+	hi := (p + uintptr(len(buf))) &^ (huge - 1)
 	if hi <= lo {
 		return
 	}

@@ -59,11 +59,11 @@ func addMatMulTNImpl(g Matrix, alpha float32, d, x Matrix) {
 // gatherOK: no gather kernels without assembly (the trainer copies its rows).
 func gatherOK() bool { return false }
 
-func matMulTGatherImpl(Matrix, Matrix, []int, int, Matrix, []float32, []uintptr, []uintptr) int {
+func matMulTGatherImpl(Matrix, Matrix, ByteMatrix, []float32, []int, int, Matrix, []float32, []uintptr, []uintptr) int {
 	panic("kernel: no gather kernels in this build")
 }
 
-func addMatMulTNGatherSGDImpl(Matrix, float32, Matrix, []uintptr, Matrix, float32, bool, float32, []uintptr) {
+func addMatMulTNGatherSGDImpl(Matrix, float32, Matrix, []uintptr, []float32, Matrix, Matrix, float32, bool, float32, []uintptr) {
 	panic("kernel: no gather kernels in this build")
 }
 
@@ -73,6 +73,9 @@ func addMatMulTNGatherImpl(Matrix, float32, Matrix, []uintptr) {
 
 // prefetchL2 does nothing without assembly.
 func prefetchL2([]float32) {}
+
+// prefetchL2Bytes does nothing without assembly.
+func prefetchL2Bytes([]byte) {}
 
 // matMulTPfImpl is matMulTImpl; nothing is prefetched (0 rows of pf used).
 func matMulTPfImpl(z, x, w Matrix, b []float32, _ []uintptr) int {

@@ -251,15 +251,27 @@ func gatherOK() bool {
 // matMulTGatherImpl is matMulTPfImpl (with gatherOK, w.Cols > 0) on the
 // rows of x at rows[i], columns [c0, c0+w.Cols), whose addresses are
 // xp[i]: the same calls of the same blocks, so the results are
-// matMulTPfImpl's on those rows copied into a matrix, bit for bit. It
-// returns how many leading entries of pf were prefetched.
-func matMulTGatherImpl(z, x Matrix, rows []int, c0 int, w Matrix, b []float32, xp, pf []uintptr) int {
+// matMulTPfImpl's on those rows copied into a matrix, bit for bit. If
+// x8.Data is not nil the rows are x8's codes instead, standing for their
+// float32 values (not scaled: the caller scales w), the results those on
+// rows of those values (dec is scratch for one row of w.Cols). It returns
+// how many leading entries of pf were prefetched.
+func matMulTGatherImpl(z, x Matrix, x8 ByteMatrix, dec []float32, rows []int, c0 int, w Matrix, b []float32, xp, pf []uintptr) int {
 	be := current()
 	n, k, m := len(rows), w.Rows, w.Cols
+	u8 := x8.Data != nil
 	nb := matMulTCalls(be, n, k, m, func(i, e, c, kn int) {
-		asmMatMulTGather(be, z.Data[i*z.Stride+c:], z.Stride, xp[i:e], w.Data[c*w.Stride:], w.Stride, biasFrom(b, c), e-i, kn, m, pf[i:e])
+		asmMatMulTGather(be, z.Data[i*z.Stride+c:], z.Stride, xp[i:e], u8, w.Data[c*w.Stride:], w.Stride, biasFrom(b, c), e-i, kn, m, pf[i:e])
 	})
 	for i := nb; i < n; i++ {
+		if u8 {
+			o := rows[i]*x8.Stride + c0
+			for j, code := range x8.Data[o : o+m] {
+				dec[j] = float32(code)
+			}
+			matVecImpl(z.Row(i), w, dec[:m], b)
+			continue
+		}
 		o := rows[i]*x.Stride + c0
 		matVecImpl(z.Row(i), w, x.Data[o:o+m], b)
 	}
@@ -272,7 +284,7 @@ func matMulTGatherImpl(z, x Matrix, rows []int, c0 int, w Matrix, b []float32, x
 func addMatMulTNGatherImpl(g Matrix, alpha float32, d Matrix, xp []uintptr) {
 	be := current()
 	addMatMulTNCalls(d.Rows, g.Rows, g.Cols, func(i, ni, c, kn int) {
-		asmAddMatMulTNGather(be, g.Data[c*g.Stride:], g.Stride, alpha, d.Data[i*d.Stride+c:], d.Stride, xp[i:i+ni], ni, kn, g.Cols)
+		asmAddMatMulTNGather(be, g.Data[c*g.Stride:], g.Stride, alpha, d.Data[i*d.Stride+c:], d.Stride, xp[i:i+ni], nil, ni, kn, g.Cols)
 	})
 }
 
@@ -283,21 +295,29 @@ func addMatMulTNGatherImpl(g Matrix, alpha float32, d Matrix, xp []uintptr) {
 // addMatMulTNGatherImpl followed by updateW: the step runs in the calls
 // of the last block of samples, after every earlier block's sum. The
 // first of those calls also prefetches the rows at pf[i] (nil: none; else
-// len(pf) >= d.Rows), as asm.AddMatMulTNGatherSGDAVX512 describes.
-func addMatMulTNGatherSGDImpl(v Matrix, alpha float32, d Matrix, xp []uintptr, w Matrix, c2 float32, l2 bool, mu float32, pf []uintptr) {
+// len(pf) >= d.Rows), as asm.AddMatMulTNGatherSGDAVX512 describes. With
+// a scale (len ≥ v.Cols), the rows are byte codes, each element's sum is
+// multiplied by its column's scale before it is added, and ws (laid out as
+// v) receives w·scale after the step, as asm.AddMatMulTNGatherSGDU8AVX512
+// describes.
+func addMatMulTNGatherSGDImpl(v Matrix, alpha float32, d Matrix, xp []uintptr, scale []float32, w, ws Matrix, c2 float32, l2 bool, mu float32, pf []uintptr) {
 	be := current()
 	n := d.Rows
 	addMatMulTNCalls(n, v.Rows, v.Cols, func(i, ni, c, kn int) {
 		vd, dd := v.Data[c*v.Stride:], d.Data[i*d.Stride+c:]
 		if i+ni < n {
-			asmAddMatMulTNGather(be, vd, v.Stride, alpha, dd, d.Stride, xp[i:i+ni], ni, kn, v.Cols)
+			asmAddMatMulTNGather(be, vd, v.Stride, alpha, dd, d.Stride, xp[i:i+ni], scale, ni, kn, v.Cols)
 			return
 		}
 		var p []uintptr
 		if c == 0 && pf != nil {
 			p = pf[i : i+ni]
 		}
-		asmAddMatMulTNGatherSGD(be, vd, v.Stride, alpha, dd, d.Stride, xp[i:i+ni], ni, kn, v.Cols, w.Data[c*w.Stride:], c2, l2, mu, p)
+		var wsd []float32
+		if scale != nil {
+			wsd = ws.Data[c*ws.Stride:]
+		}
+		asmAddMatMulTNGatherSGD(be, vd, v.Stride, alpha, dd, d.Stride, xp[i:i+ni], scale, ni, kn, v.Cols, w.Data[c*w.Stride:], wsd, c2, l2, mu, p)
 	})
 }
 

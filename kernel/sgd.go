@@ -45,7 +45,10 @@ import (
 // serial trainer.
 type sgd struct {
 	m      *Model
-	x      Matrix
+	x      Matrix     // the rows (only the shape with x8)
+	x8     ByteMatrix // or the rows as codes (Data != nil)
+	u8     bool       // x8 holds the rows
+	g8     bool       // and the gather kernels read them (see wsc)
 	y      []int
 	rw     []float32 // row weights (nil: all 1)
 	l2, l1 float32
@@ -71,6 +74,7 @@ type sgd struct {
 	pool             *pool
 	wc               []Matrix  // wc[j]: worker j's columns of W, contiguous (or m.W itself: see own)
 	vc               []Matrix  // vc[j]: the momentum of wc[j], laid out alike
+	wsc              []Matrix  // with g8: wc[j] times the columns' scales, laid out alike (see newSGD)
 	own              bool      // wc[0] is m.W: nothing to flush
 	gather           bool      // the backend has gather kernels: the rows are read where they lie
 	fused            bool      // and no L1: the update runs inside the gradient kernel
@@ -82,7 +86,8 @@ type sgd struct {
 // sgdShard is one worker's part of a step.
 type sgdShard struct {
 	xb      Matrix    // its columns of the batch's rows, copied contiguously (only without gather kernels)
-	xp      []uintptr // the addresses of its columns of the batch's rows (with gather kernels; s.x keeps them alive)
+	xp      []uintptr // the addresses of its columns of the batch's rows (with gather kernels; s.x or s.x8 keeps them alive)
+	dec     []float32 // one row of its columns decoded from s.x8 (gather kernels' rows past the last whole block)
 	zp      Matrix    // its partial logits (worker 0 with one worker: z itself)
 	pf      []uintptr // addresses of its columns of the next batch's rows prefetched during MatMulT
 	pf2     []uintptr // and during the gradient kernel (see pfSplit)
@@ -92,10 +97,16 @@ type sgdShard struct {
 	_       [64]byte // keep workers' shards on separate cache lines
 }
 
-func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
+// newSGD returns the state of a Fit on the rows x, or on the codes x8
+// if x8.Data is not nil (x is then ignored).
+func newSGD(m *Model, x Matrix, x8 ByteMatrix, y []int, rw []float32, cfg *Trainer) *sgd {
 	w := cfg.Workers
+	u8 := x8.Data != nil
+	if u8 {
+		x = Matrix{Rows: x8.Rows, Cols: x8.Cols}
+	}
 	s := &sgd{
-		m: m, x: x, y: y, rw: rw,
+		m: m, x: x, x8: x8, u8: u8, y: y, rw: rw,
 		l2:     float32(cfg.L2),
 		l1:     float32(cfg.L1),
 		mom:    float32(cfg.Momentum),
@@ -115,8 +126,12 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 		lrs:    make([]float32, max(1, (x.Rows+cfg.BatchSize-1)/cfg.BatchSize)),
 	}
 	s.own = w == 1 && m.W.Stride == m.W.Cols
-	s.gather = gatherOK()
+	// Codes go through the gather kernels only with the fused update
+	// (their weights times the scales are kept by the fused kernel); with
+	// L1 they are decoded into the batch block.
+	s.gather = gatherOK() && (!u8 || s.l1 == 0)
 	s.fused = s.gather && s.l1 == 0
+	s.g8 = u8 && s.gather
 	s.wc, s.vc = make([]Matrix, w), make([]Matrix, w)
 	for j := range s.shards {
 		width := s.cols[j+1] - s.cols[j]
@@ -140,6 +155,23 @@ func newSGD(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
 		sh.pf = make([]uintptr, cfg.BatchSize)
 		sh.pf2 = make([]uintptr, cfg.BatchSize)
 		sh.xp = make([]uintptr, cfg.BatchSize)
+		if s.g8 {
+			// MatMulT's kernel multiplies the codes' float32 values by
+			// W times the scales: the logits Σ (w·scale)·code. The
+			// gradient kernel multiplies each sum Σ d·code by its
+			// column's scale and keeps wsc up to date after each step.
+			sh.dec = make([]float32, width)
+			if s.wsc == nil {
+				s.wsc = make([]Matrix, w)
+			}
+			s.wsc[j] = packed(m.Classes, width)
+			for i := 0; i < m.Classes; i++ {
+				ws, wr := s.wsc[j].Row(i), s.wc[j].Row(i)[:width]
+				for c, v := range wr {
+					ws[c] = v * x8.Scale[s.cols[j]+c]
+				}
+			}
+		}
 		sh.gb = make([]float64, m.Classes)
 	}
 	s.pool = newPool(w, s.shard)
@@ -239,7 +271,6 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 	c0, c1 := s.cols[j], s.cols[j+1]
 	rows := s.perm[lo:hi]
 	m := s.m
-	xs := s.x.Stride
 
 	// Phase 1: the partial logits of this worker's columns.
 	zp := sh.zp.Slice(0, n)
@@ -249,12 +280,12 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 		// kernels (amd64), else copied into a contiguous block.
 		if gather {
 			for i, r := range rows {
-				sh.xp[i] = uintptr(unsafe.Pointer(&s.x.Data[r*xs+c0]))
+				sh.xp[i] = s.rowAddr(r, c0)
 			}
 		} else {
 			xb := sh.xb.Slice(0, n)
 			for i, r := range rows {
-				copy(xb.Row(i), s.x.Data[r*xs+c0:r*xs+c1])
+				s.copyRow(xb.Row(i), r, c0)
 			}
 		}
 		var b []float32
@@ -284,26 +315,33 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 			for i := range pf {
 				a := sh.xp[i]
 				if i < len(next) {
-					a = uintptr(unsafe.Pointer(&s.x.Data[next[i]*xs+c0]))
+					a = s.rowAddr(next[i], c0)
 				}
 				pf[i], pf2[i] = a, sh.xp[i]
 				if i >= h {
 					pf[i], pf2[i] = sh.xp[i], a
 				}
 			}
-			done = matMulTGatherImpl(zp, s.x, rows, c0, s.wc[j], b, sh.xp[:n], pf)
+			wj, x8 := s.wc[j], ByteMatrix{}
+			if s.g8 {
+				wj, x8 = s.wsc[j], s.x8
+			}
+			done = matMulTGatherImpl(zp, s.x, x8, sh.dec, rows, c0, wj, b, sh.xp[:n], pf)
 			next = next[:min(h, len(next))]
 		} else {
 			for i := range pf {
 				pf[i] = 0 // a prefetch of an unmapped address is ignored
-				if i < len(next) {
-					pf[i] = uintptr(unsafe.Pointer(&s.x.Data[next[i]*xs+c0]))
+				if i < len(next) && !s.u8 {
+					pf[i] = s.rowAddr(next[i], c0)
 				}
 			}
 			done = matMulTPfImpl(zp, sh.xb.Slice(0, n), s.wc[j], b, pf)
+			if s.u8 {
+				done = 0 // the kernel's prefetch counts float32 columns: the codes below
+			}
 		}
 		for _, r := range next[min(done, len(next)):] {
-			prefetchL2(s.x.Data[r*xs+c0 : r*xs+c1])
+			s.prefetchRow(r, c0, c1)
 		}
 	} else if j == 0 { // no features at all: the logits are the bias
 		for i := 0; i < n; i++ {
@@ -376,7 +414,12 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 	alpha := -lr * (1 / float32(n)) // as the bias's inv·lr
 	if s.fused {
 		// The update fused into the kernel, element by element.
-		addMatMulTNGatherSGDImpl(v, alpha, s.z.Slice(0, n), sh.xp[:n], s.wc[j], -lr*s.l2, s.l2 != 0, s.mom, sh.pf2[:n])
+		var sc []float32
+		var ws Matrix
+		if s.g8 {
+			sc, ws = s.x8.Scale[c0:c1], s.wsc[j]
+		}
+		addMatMulTNGatherSGDImpl(v, alpha, s.z.Slice(0, n), sh.xp[:n], sc, s.wc[j], ws, -lr*s.l2, s.l2 != 0, s.mom, sh.pf2[:n])
 		return
 	}
 	if gather {
@@ -385,6 +428,35 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 		AddMatMulTN(v, alpha, s.z.Slice(0, n), sh.xb.Slice(0, n))
 	}
 	s.updateW(v.Data, s.wc[j].Data[:len(v.Data)], lr)
+}
+
+// rowAddr returns the address of row r's column c0 (c0 < the columns).
+func (s *sgd) rowAddr(r, c0 int) uintptr {
+	if s.u8 {
+		return uintptr(unsafe.Pointer(&s.x8.Data[r*s.x8.Stride+c0]))
+	}
+	return uintptr(unsafe.Pointer(&s.x.Data[r*s.x.Stride+c0]))
+}
+
+// copyRow copies row r's columns [c0, c0+len(dst)) into dst, decoded.
+func (s *sgd) copyRow(dst []float32, r, c0 int) {
+	if s.u8 {
+		o := r*s.x8.Stride + c0
+		decodeRow(dst, s.x8.Data[o:o+len(dst)], s.x8.Scale[c0:])
+		return
+	}
+	o := r*s.x.Stride + c0
+	copy(dst, s.x.Data[o:o+len(dst)])
+}
+
+// prefetchRow prefetches row r's columns [c0, c1) into L2.
+func (s *sgd) prefetchRow(r, c0, c1 int) {
+	if s.u8 {
+		o := r*s.x8.Stride + c0
+		prefetchL2Bytes(s.x8.Data[o : o+c1-c0])
+		return
+	}
+	prefetchL2(s.x.Data[r*s.x.Stride+c0 : r*s.x.Stride+c1])
 }
 
 // finish adds up the workers' loss, count and bias gradient of a step of

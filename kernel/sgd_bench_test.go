@@ -14,7 +14,7 @@ func BenchmarkSGDSteps(b *testing.B) {
 		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
 			m := NewModel(10, 784)
 			cfg, _ := (&Trainer{BatchSize: 64, Momentum: 0.9, L2: 1e-4, Workers: workers}).withDefaults()
-			s := newSGD(m, x, y, nil, &cfg)
+			s := newSGD(m, x, ByteMatrix{}, y, nil, &cfg)
 			defer s.close()
 			s.shuffle()
 			for b.Loop() {

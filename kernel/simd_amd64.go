@@ -99,6 +99,9 @@ func asmAddMatMulTN(be backendID, g []float32, gs int, alpha float32, d []float3
 // prefetchL2 hints the CPU to bring p's elements into L2 (every amd64 CPU).
 func prefetchL2(p []float32) { asm.PrefetchL2(p) }
 
+// prefetchL2Bytes prefetches p's cache lines into L2.
+func prefetchL2Bytes(p []byte) { asm.PrefetchL2Bytes(p) }
+
 // asmMatMulTPf runs MatMulT's kernel prefetching the rows at pf (see
 // asm.MatMulTPfAVX2; only where asmHasRowKernels).
 func asmMatMulTPf(be backendID, z []float32, zs int, x []float32, xs int, w []float32, ws int, b []float32, n, k, m int, pf []uintptr) {
@@ -152,35 +155,53 @@ func maxExpSumImpl(x []float32) (m float32, sum float64, ok bool) {
 // (every amd64 SIMD backend).
 func asmHasRowKernels(be backendID) bool { return be == avx2 || be == avx512 }
 
-// asmMatMulTGather runs asm.MatMulTGatherAVX2 or AVX512 (see there).
-func asmMatMulTGather(be backendID, z []float32, zs int, xp []uintptr, w []float32, ws int, b []float32, n, k, m int, pf []uintptr) {
-	if be == avx512 {
+// asmMatMulTGather runs asm.MatMulTGatherAVX2 or AVX512 (see there), or
+// with u8 their U8 variants on rows of byte codes.
+func asmMatMulTGather(be backendID, z []float32, zs int, xp []uintptr, u8 bool, w []float32, ws int, b []float32, n, k, m int, pf []uintptr) {
+	switch {
+	case be == avx512 && u8:
+		asm.MatMulTGatherU8AVX512(z, zs, xp, w, ws, b, n, k, m, pf)
+	case be == avx512:
 		asm.MatMulTGatherAVX512(z, zs, xp, w, ws, b, n, k, m, pf)
-		return
+	case u8:
+		asm.MatMulTGatherU8AVX2(z, zs, xp, w, ws, b, n, k, m, pf)
+	default:
+		asm.MatMulTGatherAVX2(z, zs, xp, w, ws, b, n, k, m, pf)
 	}
-	asm.MatMulTGatherAVX2(z, zs, xp, w, ws, b, n, k, m, pf)
 }
 
-// asmAddMatMulTNGatherSGD runs asm.AddMatMulTNGatherSGDAVX2 or AVX512.
-func asmAddMatMulTNGatherSGD(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 bool, mu float32, pf []uintptr) {
+// asmAddMatMulTNGatherSGD runs asm.AddMatMulTNGatherSGDAVX2 or AVX512, or
+// with a scale their U8 variants (which store wsc).
+func asmAddMatMulTNGatherSGD(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, xp []uintptr, scale []float32, n, k, m int, w, wsc []float32, c2 float32, l2 bool, mu float32, pf []uintptr) {
 	var l int
 	if l2 {
 		l = 1
 	}
-	if be == avx512 {
+	switch {
+	case be == avx512 && scale != nil:
+		asm.AddMatMulTNGatherSGDU8AVX512(g, gs, alpha, d, ds, xp, scale, n, k, m, w, wsc, c2, l, mu, pf)
+	case be == avx512:
 		asm.AddMatMulTNGatherSGDAVX512(g, gs, alpha, d, ds, xp, n, k, m, w, c2, l, mu, pf)
-		return
+	case scale != nil:
+		asm.AddMatMulTNGatherSGDU8AVX2(g, gs, alpha, d, ds, xp, scale, n, k, m, w, wsc, c2, l, mu, pf)
+	default:
+		asm.AddMatMulTNGatherSGDAVX2(g, gs, alpha, d, ds, xp, n, k, m, w, c2, l, mu, pf)
 	}
-	asm.AddMatMulTNGatherSGDAVX2(g, gs, alpha, d, ds, xp, n, k, m, w, c2, l, mu, pf)
 }
 
-// asmAddMatMulTNGather runs asm.AddMatMulTNGatherAVX2 or AVX512.
-func asmAddMatMulTNGather(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, xp []uintptr, n, k, m int) {
-	if be == avx512 {
+// asmAddMatMulTNGather runs asm.AddMatMulTNGatherAVX2 or AVX512, or with
+// a scale their U8 variants.
+func asmAddMatMulTNGather(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, xp []uintptr, scale []float32, n, k, m int) {
+	switch {
+	case be == avx512 && scale != nil:
+		asm.AddMatMulTNGatherU8AVX512(g, gs, alpha, d, ds, xp, scale, n, k, m)
+	case be == avx512:
 		asm.AddMatMulTNGatherAVX512(g, gs, alpha, d, ds, xp, n, k, m)
-		return
+	case scale != nil:
+		asm.AddMatMulTNGatherU8AVX2(g, gs, alpha, d, ds, xp, scale, n, k, m)
+	default:
+		asm.AddMatMulTNGatherAVX2(g, gs, alpha, d, ds, xp, n, k, m)
 	}
-	asm.AddMatMulTNGatherAVX2(g, gs, alpha, d, ds, xp, n, k, m)
 }
 
 // xentRowsImpl runs the fused loss kernel asm.SoftmaxXentRowsAVX512 over

@@ -49,6 +49,8 @@ func asmAddMatMulTN(_ backendID, g []float32, gs int, alpha float32, d []float32
 // prefetchL2 does nothing on arm64.
 func prefetchL2([]float32) {}
 
+func prefetchL2Bytes([]byte) {}
+
 // asmHasRowKernels: none of the trainer's prefetching and gather kernels
 // on arm64 (the trainer copies its rows and prefetches nothing).
 func asmHasRowKernels(backendID) bool { return false }
@@ -80,15 +82,15 @@ func maxExpSumImpl(x []float32) (m float32, sum float64, ok bool) {
 	return m, sum, true
 }
 
-func asmMatMulTGather(backendID, []float32, int, []uintptr, []float32, int, []float32, int, int, int, []uintptr) {
+func asmMatMulTGather(backendID, []float32, int, []uintptr, bool, []float32, int, []float32, int, int, int, []uintptr) {
 	panic("kernel: no gather kernels on arm64")
 }
 
-func asmAddMatMulTNGatherSGD(backendID, []float32, int, float32, []float32, int, []uintptr, int, int, int, []float32, float32, bool, float32, []uintptr) {
+func asmAddMatMulTNGatherSGD(backendID, []float32, int, float32, []float32, int, []uintptr, []float32, int, int, int, []float32, []float32, float32, bool, float32, []uintptr) {
 	panic("kernel: no gather kernels on arm64")
 }
 
-func asmAddMatMulTNGather(backendID, []float32, int, float32, []float32, int, []uintptr, int, int, int) {
+func asmAddMatMulTNGather(backendID, []float32, int, float32, []float32, int, []uintptr, []float32, int, int, int) {
 	panic("kernel: no gather kernels on arm64")
 }
 

@@ -249,7 +249,7 @@ func TestTrainingStepAllocs(t *testing.T) {
 			if weighted {
 				rw, _ = rowWeights(y, 10, nil, BalancedClassWeights(y, 10))
 			}
-			s := newSGD(m, x, y, rw, &cfg)
+			s := newSGD(m, x, ByteMatrix{}, y, rw, &cfg)
 			s.shuffle()
 			forEachBackendModel(t, func(t *testing.T) {
 				if a := testing.AllocsPerRun(50, func() { s.step(0, 32, 0.01) }); a != 0 {

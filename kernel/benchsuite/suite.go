@@ -595,13 +595,16 @@ type predictBatchIn struct {
 }
 
 type trainIn struct {
-	x kernel.Matrix
-	y []int
+	x  kernel.Matrix
+	x8 kernel.ByteMatrix // x's rows as codes: x is their decoded values
+	y  []int
 }
 
 // trainCases adds one SGD epoch (batch 64, momentum, L2; 1 and 2 workers) on synthetic data
 // of Fashion-MNIST's shape: 60,000 × 784, 10 classes (6,000 rows in a test
-// binary run with -short). There is no plain baseline.
+// binary run with -short), as TrainEpoch on float32 rows (Trainer.Fit) and
+// TrainEpochCodes on the same values as 8-bit codes with a scale per
+// column (Trainer.FitBytes). There is no plain baseline.
 func trainCases(bl *builder) {
 	n := 60000
 	if short() {
@@ -610,30 +613,48 @@ func trainCases(bl *builder) {
 	const k, m = 10, 784
 	in := lazy(func() trainIn {
 		rng := rand.New(rand.NewPCG(11, 11))
-		x := kernel.NewMatrix(n, m)
+		x8 := kernel.NewByteMatrix(n, m)
+		for j := range x8.Scale {
+			x8.Scale[j] = 1.0 / 127
+		}
 		y := make([]int, n)
 		for i := 0; i < n; i++ {
 			y[i] = i % k
-			copy(x.Row(i), randSlice(rng, m, 0, 1))
-			x.Row(i)[y[i]*7] += 1
+			codes := x8.Row(i)
+			for j := range codes {
+				codes[j] = uint8(rng.IntN(128))
+			}
+			codes[y[i]*7] += 127
 		}
-		return trainIn{x, y}
+		return trainIn{x8.Float(), x8, y}
 	})
 	// Per row: forward (2km), softmax, gradient (2km).
 	flops := int64(n) * int64(4*k*m+(ExpFlops+4)*k)
 	for _, workers := range []int{1, 2} {
 		shape := fmt.Sprintf("workers=%d/n=%d/k=%d/m=%d", workers, n, k, m)
-		bl.kernels("TrainEpoch", shape, int64(4*n*m), int64(n*m), flops, func(b *testing.B) {
-			d := in()
-			b.ResetTimer()
-			for b.Loop() {
-				md := kernel.NewModel(k, m)
-				tr := kernel.Trainer{Epochs: 1, BatchSize: 64, LearningRate: 0.01, Momentum: 0.9, L2: 1e-4, Workers: workers}
-				if _, err := tr.Fit(md, d.x, d.y, kernel.Matrix{}, nil); err != nil {
-					b.Fatal(err)
-				}
+		for _, codes := range []bool{false, true} {
+			op, bytes := "TrainEpoch", int64(4*n*m)
+			if codes {
+				op, bytes = "TrainEpochCodes", int64(n*m)
 			}
-		}, nil)
+			bl.kernels(op, shape, bytes, int64(n*m), flops, func(b *testing.B) {
+				d := in()
+				b.ResetTimer()
+				for b.Loop() {
+					md := kernel.NewModel(k, m)
+					tr := kernel.Trainer{Epochs: 1, BatchSize: 64, LearningRate: 0.01, Momentum: 0.9, L2: 1e-4, Workers: workers}
+					var err error
+					if codes {
+						_, err = tr.FitBytes(md, d.x8, d.y, kernel.Matrix{}, nil)
+					} else {
+						_, err = tr.Fit(md, d.x, d.y, kernel.Matrix{}, nil)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			}, nil)
+		}
 	}
 }
 
