@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"testing"
 )
@@ -32,5 +33,20 @@ func TestFashionMNIST(t *testing.T) {
 	}
 	if rep.TestAccuracy < 0.84 {
 		t.Fatalf("test accuracy %.4f < 0.84", rep.TestAccuracy)
+	}
+	if rep.Rows != "codes" {
+		t.Fatalf("rows %q: Fashion-MNIST's min-max scaled pixels are codes", rep.Rows)
+	}
+	// The same run on float32 rows: the same model to rounding.
+	code, out, errs = runCLI(t, "train", "-data", dir, "-solver", "sgd", "-epochs", "5", "-batch", "64", "-lr", "0.05", "-l2", "1.6666667e-5", "-json", "-codes", "off")
+	if code != 0 {
+		t.Fatalf("-codes off: exit %d: %s", code, errs)
+	}
+	var f32 trainReport
+	if err := json.Unmarshal([]byte(lastLine(out)), &f32); err != nil {
+		t.Fatal(err)
+	}
+	if f32.Rows != "float32" || math.Abs(f32.TrainLogLoss-rep.TrainLogLoss) > 1e-4 || math.Abs(f32.TestAccuracy-rep.TestAccuracy) > 0.002 {
+		t.Fatalf("float32 rows (%q): train log-loss %.6f, test accuracy %.4f; codes: %.6f, %.4f", f32.Rows, f32.TrainLogLoss, f32.TestAccuracy, rep.TrainLogLoss, rep.TestAccuracy)
 	}
 }
