@@ -319,6 +319,18 @@ func TestMatMulTPf(t *testing.T) {
 	}
 }
 
+// gatherWB returns the weights (k×m, stride m+1, misaligned) and the bias
+// (none for k = 3) of the gather tests' MatMulT calls.
+func gatherWB(rng *rand.Rand, k, m int) (w, b []float32) {
+	w, _ = batchMatrix(rng, k, m, m+1, 2)
+	b = make([]float32, k)
+	laFillRand(rng, b)
+	if k == 3 {
+		b = nil
+	}
+	return w, b
+}
+
 // TestGatherKernels: MatMulTGather and AddMatMulTNGather on rows scattered
 // over memory (in a random order, misaligned, one repeated, the last
 // ending at a guard page, so a read past a row's m elements faults) give
@@ -367,12 +379,7 @@ func TestGatherKernels(t *testing.T) {
 						xp[i] = uintptr(unsafe.Pointer(&row[0]))
 						copy(x[i*xs:], row)
 					}
-					w, _ := batchMatrix(rng, k, m, m+1, 2)
-					b := make([]float32, k)
-					laFillRand(rng, b)
-					if k == 3 {
-						b = nil
-					}
+					w, b := gatherWB(rng, k, m)
 					zs := k + 2
 					if n%S == 0 {
 						want := make([]float32, (n-1)*zs+k)
@@ -552,12 +559,7 @@ func TestGatherU8Kernels(t *testing.T) {
 						}
 					}
 					if n%S == 0 {
-						w, _ := batchMatrix(rng, k, m, m+1, 2)
-						b := make([]float32, k)
-						laFillRand(rng, b)
-						if k == 3 {
-							b = nil
-						}
+						w, b := gatherWB(rng, k, m)
 						zs := k + 2
 						want := make([]float32, (n-1)*zs+k)
 						got := make([]float32, (n-1)*zs+k)

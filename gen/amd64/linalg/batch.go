@@ -725,6 +725,27 @@ func addMatMulTNGen(s *ISA, gather, sgd, u8 bool) {
 		// sm: the scales of the current columns plus disp bytes (u8).
 		var sp GPVirtual
 		sm := func(disp int) Mem { return Mem{Base: sp, Index: xcol, Scale: 4, Disp: disp} }
+		// updateAddrs emits the set-up of a block's update: the rows of w
+		// (sgd) and of ws (u8 and sgd) at the block of g, and sp (u8).
+		updateAddrs := func() (wa, wsa rowAddr) {
+			rel := func(dMem Mem) rowAddr {
+				a := rowAddr{b0: GP64(), sb: gsb, s3: gs3}
+				MOVQ(dMem, a.b0)
+				ADDQ(ga.b0, a.b0)
+				return a
+			}
+			if sgd {
+				wa = rel(wdMem)
+			}
+			if u8 {
+				sp = GP64()
+				MOVQ(scMem, sp)
+			}
+			if u8 && sgd {
+				wsa = rel(wsdMem)
+			}
+			return wa, wsa
+		}
 		nextSample := func(xi GPVirtual) {
 			if gather {
 				ADDQ(U32(8), xi)
@@ -796,21 +817,7 @@ func addMatMulTNGen(s *ISA, gather, sgd, u8 bool) {
 			JNZ(LabelRef(lbl(tag + "_samples")))
 			Label(lbl(tag + "_update"))
 			tv := xv[0]
-			var wa, wsa rowAddr
-			if sgd {
-				wa = rowAddr{b0: GP64(), sb: gsb, s3: gs3}
-				MOVQ(wdMem, wa.b0)
-				ADDQ(ga.b0, wa.b0)
-			}
-			if u8 {
-				sp = GP64()
-				MOVQ(scMem, sp)
-			}
-			if u8 && sgd {
-				wsa = rowAddr{b0: GP64(), sb: gsb, s3: gs3}
-				MOVQ(wsdMem, wsa.b0)
-				ADDQ(ga.b0, wsa.b0)
-			}
+			wa, wsa := updateAddrs()
 			for r := 0; r < R; r++ {
 				for c := 0; c < cv; c++ {
 					gm := ga.row(r, c*VB)
@@ -896,21 +903,7 @@ func addMatMulTNGen(s *ISA, gather, sgd, u8 bool) {
 			DECQ(cnt)
 			JNZ(LabelRef(lbl("ssamples")))
 			Label(lbl("supdate"))
-			var wa, wsa rowAddr
-			if sgd {
-				wa = rowAddr{b0: GP64(), sb: gsb, s3: gs3}
-				MOVQ(wdMem, wa.b0)
-				ADDQ(ga.b0, wa.b0)
-			}
-			if u8 {
-				sp = GP64()
-				MOVQ(scMem, sp)
-			}
-			if u8 && sgd {
-				wsa = rowAddr{b0: GP64(), sb: gsb, s3: gs3}
-				MOVQ(wsdMem, wsa.b0)
-				ADDQ(ga.b0, wsa.b0)
-			}
+			wa, wsa := updateAddrs()
 			for r := 0; r < R; r++ {
 				gm := ga.row(r, 0)
 				VMOVSS(gm, xv[0].AsX())
