@@ -41,7 +41,7 @@ type order struct {
 	phase    int     // 0 assign, 1 place, 2 mix, 3 done
 	cur      int     // assign, place: the next row; mix: the bucket being mixed
 	mi       int     // mix: the next Fisher–Yates position of the segment, −1 before it starts
-	bits     uint64  // undrawn bits of the last 64-bit draw (assign)
+	bits     uint64  // undrawn bits of the last 64-bit draw (assign, mix)
 	nbits    int
 }
 

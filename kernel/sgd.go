@@ -43,12 +43,19 @@ import (
 // nothing is reduced across workers but the bias gradient (by worker 0, in
 // worker order). One worker owns every column: its steps are those of a
 // serial trainer.
+//
+// The rows may be 8-bit codes with a scale per column (x8, from
+// FitBytes). The gather kernels then read the codes (g8: amd64, no L1):
+// MatMulT multiplies their float32 values by W times the scales (wsc),
+// and the gradient kernel multiplies each sum Σ d·code by its column's
+// scale and stores W times the scales after the update. Otherwise the
+// codes are decoded into the batch block and the steps are those on the
+// decoded rows.
 type sgd struct {
 	m      *Model
 	x      Matrix     // the rows (only the shape with x8)
-	x8     ByteMatrix // or the rows as codes (Data != nil)
-	u8     bool       // x8 holds the rows
-	g8     bool       // and the gather kernels read them (see wsc)
+	x8     ByteMatrix // or the rows as codes (if Data != nil: see codes)
+	g8     bool       // the gather kernels read the codes (see wsc)
 	y      []int
 	rw     []float32 // row weights (nil: all 1)
 	l2, l1 float32
@@ -106,7 +113,7 @@ func newSGD(m *Model, x Matrix, x8 ByteMatrix, y []int, rw []float32, cfg *Train
 		x = Matrix{Rows: x8.Rows, Cols: x8.Cols}
 	}
 	s := &sgd{
-		m: m, x: x, x8: x8, u8: u8, y: y, rw: rw,
+		m: m, x: x, x8: x8, y: y, rw: rw,
 		l2:     float32(cfg.L2),
 		l1:     float32(cfg.L1),
 		mom:    float32(cfg.Momentum),
@@ -277,7 +284,8 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 	gather := s.gather
 	if c1 > c0 {
 		// The rows are read where they lie when the backend has gather
-		// kernels (amd64), else copied into a contiguous block.
+		// kernels (amd64), else copied (codes: decoded) into a contiguous
+		// block.
 		if gather {
 			for i, r := range rows {
 				sh.xp[i] = s.rowAddr(r, c0)
@@ -331,12 +339,12 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 		} else {
 			for i := range pf {
 				pf[i] = 0 // a prefetch of an unmapped address is ignored
-				if i < len(next) && !s.u8 {
+				if i < len(next) && !s.codes() {
 					pf[i] = s.rowAddr(next[i], c0)
 				}
 			}
 			done = matMulTPfImpl(zp, sh.xb.Slice(0, n), s.wc[j], b, pf)
-			if s.u8 {
+			if s.codes() {
 				done = 0 // the kernel's prefetch counts float32 columns: the codes below
 			}
 		}
@@ -430,9 +438,12 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 	s.updateW(v.Data, s.wc[j].Data[:len(v.Data)], lr)
 }
 
+// codes reports whether the rows are x8's codes (Trainer.FitBytes).
+func (s *sgd) codes() bool { return s.x8.Data != nil }
+
 // rowAddr returns the address of row r's column c0 (c0 < the columns).
 func (s *sgd) rowAddr(r, c0 int) uintptr {
-	if s.u8 {
+	if s.codes() {
 		return uintptr(unsafe.Pointer(&s.x8.Data[r*s.x8.Stride+c0]))
 	}
 	return uintptr(unsafe.Pointer(&s.x.Data[r*s.x.Stride+c0]))
@@ -440,7 +451,7 @@ func (s *sgd) rowAddr(r, c0 int) uintptr {
 
 // copyRow copies row r's columns [c0, c0+len(dst)) into dst, decoded.
 func (s *sgd) copyRow(dst []float32, r, c0 int) {
-	if s.u8 {
+	if s.codes() {
 		o := r*s.x8.Stride + c0
 		decodeRow(dst, s.x8.Data[o:o+len(dst)], s.x8.Scale[c0:])
 		return
@@ -451,7 +462,7 @@ func (s *sgd) copyRow(dst []float32, r, c0 int) {
 
 // prefetchRow prefetches row r's columns [c0, c1) into L2.
 func (s *sgd) prefetchRow(r, c0, c1 int) {
-	if s.u8 {
+	if s.codes() {
 		o := r*s.x8.Stride + c0
 		prefetchL2Bytes(s.x8.Data[o : o+c1-c0])
 		return
