@@ -732,7 +732,7 @@ func TestSceRows(t *testing.T) {
 // (generic, arm64, gather kernels off, L1); on 1–3 workers, with column
 // tails, batches over 64 rows (the gradient kernel in blocks) and with
 // rows past MatMulT's last whole block, L2 = 0, row weights and the
-// full-objective stopping test (which decodes the rows).
+// full-objective stopping test (which decodes the rows), warm-started.
 func TestFitBytesSameModel(t *testing.T) {
 	forEachBackendModel(t, func(t *testing.T) {
 		xf, y := blobs(26, 700, 100, 5, 0.6)
@@ -763,7 +763,12 @@ func TestFitBytesSameModel(t *testing.T) {
 					}
 					for _, off := range []bool{false, true} {
 						noGather = off
-						a, b := NewModel(5, m), NewModel(5, m)
+						// Warm-started from the same nonzero model: W times
+						// the scales starts from W.
+						a := NewModel(5, m)
+						fillRand(newRand(uint64(m)), a.W.Data)
+						fillRand(newRand(uint64(m)+1), a.B)
+						b := a.Clone()
 						ra, err := tr.Fit(a, x, y, Matrix{}, nil)
 						if err != nil {
 							t.Fatal(err)
