@@ -853,3 +853,61 @@ func TestFitBytesErrors(t *testing.T) {
 		t.Fatalf("At(2, 1) = %v, want 6·0.5", v)
 	}
 }
+
+// TestNewByteMatrix: the layout NewByteMatrix promises (64-byte rows on
+// 64-byte boundaries, zero codes, scales 1), Row, At and Float, and the
+// panics on bad dimensions and indices.
+func TestNewByteMatrix(t *testing.T) {
+	for _, c := range [][2]int{{0, 0}, {3, 0}, {0, 5}, {1, 1}, {3, 64}, {3, 70}, {2, 784}} {
+		b := NewByteMatrix(c[0], c[1])
+		if b.Rows != c[0] || b.Cols != c[1] || b.Stride%64 != 0 || b.Stride < b.Cols || b.Stride >= b.Cols+64 || len(b.Data) != b.Rows*b.Stride || len(b.Scale) != b.Cols {
+			t.Fatalf("%v: %d×%d, Stride %d, %d codes, %d scales", c, b.Rows, b.Cols, b.Stride, len(b.Data), len(b.Scale))
+		}
+		if len(b.Data) > 0 && uintptr(unsafe.Pointer(&b.Data[0]))%64 != 0 {
+			t.Fatalf("%v: rows not on 64-byte boundaries", c)
+		}
+		for _, s := range b.Scale {
+			if s != 1 {
+				t.Fatalf("%v: scale %v", c, s)
+			}
+		}
+		if err := b.Validate(); err != nil {
+			t.Fatalf("%v: %v", c, err)
+		}
+		for i := 0; i < b.Rows; i++ {
+			row := b.Row(i)
+			for j := range row {
+				row[j] = uint8(i*7 + j)
+			}
+		}
+		for j := range b.Scale {
+			b.Scale[j] = 0.5 + float32(j)
+		}
+		f := b.Float()
+		for i := 0; i < b.Rows; i++ {
+			for j := 0; j < b.Cols; j++ {
+				want := float32(uint8(i*7+j)) * (0.5 + float32(j))
+				if b.At(i, j) != want || f.At(i, j) != want {
+					t.Fatalf("%v: (%d, %d) = %v, %v, want %v", c, i, j, b.At(i, j), f.At(i, j), want)
+				}
+			}
+		}
+	}
+	b := NewByteMatrix(2, 3)
+	for _, f := range []func(){
+		func() { NewByteMatrix(-1, 3) },
+		func() { b.Row(2) },
+		func() { b.Row(-1) },
+		func() { b.At(0, 3) },
+		func() { b.At(2, 0) },
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("no panic")
+				}
+			}()
+			f()
+		}()
+	}
+}
