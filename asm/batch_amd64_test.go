@@ -488,14 +488,15 @@ func TestGatherKernels(t *testing.T) {
 // added by AddOuter's FMA, then the trainer's passes of the momentum step
 // (AddOuter, the add, Scale) and ws = w·scale; with and without the L2
 // term and the prefetch. AddMatMulTNGatherU8 gives the same sums, scaled
-// and added, without the step. Codes over the whole 0–255 range, rows misaligned
+// and added, without the step. Both add the sums to tot, in row order.
+// SGDRowU8 updates a row from a given tot as they update theirs. Codes over the whole 0–255 range, rows misaligned
 // and repeated, the last row and the scales ending at guard pages (a read
 // past a row's m bytes or past scale's m elements faults), z's, g's, w's
 // and ws's padding left alone.
 func TestGatherU8Kernels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(83, 84))
 	type sgdF = func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32, pf []uintptr)
-	type sgd8F = func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int, w, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
+	type sgd8F = func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale, tot []float32, n, k, m int, w, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
 	type mmtF = func(z []float32, zstride int, xp []uintptr, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)
 	for _, v := range []struct {
 		name      string
@@ -503,17 +504,18 @@ func TestGatherU8Kernels(t *testing.T) {
 		mmt, mmt8 mmtF
 		add       func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int)
 		sgd8      sgd8F
-		add8      func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int)
+		add8      func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale, tot []float32, n, k, m int)
+		row       func(v, w, ws, tot, scale []float32, m int, alpha, c2 float32, l2 int, mu float32)
 		outer     func(g []float32, stride int, alpha float32, d, x []float32)
 		scale     func(x []float32, s float32)
-	}{{"AVX2", batchAVX2, MatMulTGatherAVX2, MatMulTGatherU8AVX2, AddMatMulTNGatherAVX2, AddMatMulTNGatherSGDU8AVX2, AddMatMulTNGatherU8AVX2, AddOuterAVX2, ScaleAVX2},
-		{"AVX512", batchAVX512, MatMulTGatherAVX512, MatMulTGatherU8AVX512, AddMatMulTNGatherAVX512, AddMatMulTNGatherSGDU8AVX512, AddMatMulTNGatherU8AVX512, AddOuterAVX512, ScaleAVX512}} {
+	}{{"AVX2", batchAVX2, MatMulTGatherAVX2, MatMulTGatherU8AVX2, AddMatMulTNGatherAVX2, AddMatMulTNGatherSGDU8AVX2, AddMatMulTNGatherU8AVX2, SGDRowU8AVX2, AddOuterAVX2, ScaleAVX2},
+		{"AVX512", batchAVX512, MatMulTGatherAVX512, MatMulTGatherU8AVX512, AddMatMulTNGatherAVX512, AddMatMulTNGatherSGDU8AVX512, AddMatMulTNGatherU8AVX512, SGDRowU8AVX512, AddOuterAVX512, ScaleAVX512}} {
 		if !v.bk.ok {
 			t.Logf("%s: not supported here", v.name)
 			continue
 		}
 		S := v.bk.samples
-		guard, sguard := guardmem.New(t, 1), guardmem.New(t, 4)
+		guard, sguard, tguard, vguard := guardmem.New(t, 1), guardmem.New(t, 4), guardmem.New(t, 4), guardmem.New(t, 4)
 		for _, m := range []int{1, 7, 8, 15, 16, 17, 63, 64, 65, 100, 392, 784, 1025, 2000} {
 			for _, k := range []int{1, 3, 5, 10, 11} {
 				for _, n := range []int{S, 2 * S, 5 * S, 37} {
@@ -584,6 +586,21 @@ func TestGatherU8Kernels(t *testing.T) {
 						sums[i] = float32(math.Copysign(0, -1))
 					}
 					v.add(sums, gs, 1, d, k+1, xp, n, k, m)
+					// The totals: random to start with (the kernels add to
+					// them), ending at a guard page.
+					tot0 := make([]float32, m)
+					laFillRand(rng, tot0)
+					tot := tguard.AtEnd(m)
+					// wantTot adds the rows' sums to tot0 in row order.
+					wantTot := func() []float32 {
+						w := append([]float32(nil), tot0...)
+						for c := 0; c < k; c++ {
+							for j := range w {
+								w[j] += sums[c*gs+j]
+							}
+						}
+						return w
+					}
 					scaledSums := func(c int) []float32 {
 						ts := make([]float32, m)
 						for j := range ts {
@@ -596,8 +613,10 @@ func TestGatherU8Kernels(t *testing.T) {
 					for c := 0; c < k; c++ {
 						v.outer(wantA[c*gs:c*gs+m], m, 0.75, []float32{1}, scaledSums(c))
 					}
-					v.add8(gotA, gs, 0.75, d, k+1, xp8, scale, n, k, m)
+					copy(tot, tot0)
+					v.add8(gotA, gs, 0.75, d, k+1, xp8, scale, tot, n, k, m)
 					same("AddMatMulTNGatherU8", gotA, wantA)
+					same("AddMatMulTNGatherU8 tot", tot, wantTot())
 					for _, l2 := range []int{0, 1} {
 						w0, _ := batchMatrix(rng, k, m, gs, 1)
 						ws0, _ := batchMatrix(rng, k, m, gs, 0)
@@ -626,13 +645,55 @@ func TestGatherU8Kernels(t *testing.T) {
 								pf8[i] = xp8[(i+3)%n]
 							}
 						}
-						v.sgd8(gotG, gs, 0.75, d, k+1, xp8, scale, n, k, m, gotW, gotWS, c2, l2, mu, pf8)
+						copy(tot, tot0)
+						v.sgd8(gotG, gs, 0.75, d, k+1, xp8, scale, tot, n, k, m, gotW, gotWS, c2, l2, mu, pf8)
+						same(fmt.Sprintf("AddMatMulTNGatherSGDU8 l2=%d tot", l2), tot, wantTot())
 						same(fmt.Sprintf("AddMatMulTNGatherSGDU8 l2=%d g", l2), gotG, wantG)
 						same(fmt.Sprintf("AddMatMulTNGatherSGDU8 l2=%d w", l2), gotW, wantW)
 						same(fmt.Sprintf("AddMatMulTNGatherSGDU8 l2=%d ws", l2), gotWS, wantWS)
 					}
 					runtime.KeepAlive(pool)
 					runtime.KeepAlive(rows)
+
+					// SGDRowU8 (once per m): a row updated from tot, as the
+					// SGD kernel updates its rows from their sums.
+					if k != 1 || n != S {
+						continue
+					}
+					for _, l2 := range []int{0, 1} {
+						v0, w0, ws0 := make([]float32, m), make([]float32, m), make([]float32, m)
+						laFillRand(rng, v0)
+						laFillRand(rng, w0)
+						laFillRand(rng, ws0)
+						copy(tot, tot0)
+						c2, mu := float32(-0.0375), float32(0.9)
+						if l2 == 0 {
+							c2 = 7 // must be ignored
+						}
+						wantV, wantW := append([]float32(nil), v0...), append([]float32(nil), w0...)
+						ts := make([]float32, m)
+						for j := range ts {
+							ts[j] = tot0[j] * scale[j]
+						}
+						v.outer(wantV, m, -0.75, []float32{1}, ts)
+						if l2 != 0 {
+							v.outer(wantV, m, c2, []float32{1}, wantW)
+						}
+						v.outer(wantW, m, 1, []float32{1}, wantV)
+						v.scale(wantV, mu)
+						wantWS := make([]float32, m)
+						for j := range wantWS {
+							wantWS[j] = wantW[j] * scale[j]
+						}
+						gotV := vguard.AtEnd(m)
+						copy(gotV, v0)
+						gotW, gotWS := append([]float32(nil), w0...), append([]float32(nil), ws0...)
+						v.row(gotV, gotW, gotWS, tot, scale, m, -0.75, c2, l2, mu)
+						same(fmt.Sprintf("SGDRowU8 l2=%d v", l2), gotV, wantV)
+						same(fmt.Sprintf("SGDRowU8 l2=%d w", l2), gotW, wantW)
+						same(fmt.Sprintf("SGDRowU8 l2=%d ws", l2), gotWS, wantWS)
+						same(fmt.Sprintf("SGDRowU8 l2=%d tot (unchanged)", l2), tot, tot0)
+					}
 				}
 			}
 		}

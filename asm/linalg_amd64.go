@@ -242,8 +242,9 @@ func MatMulTGatherU8AVX512(z []float32, zstride int, xp []uintptr, w []float32, 
 // AddMatMulTNGatherSGDAVX2 and AddMatMulTNGatherSGDAVX512 on rows of byte
 // codes, as MatMulTGatherU8AVX2 takes them (pf addresses rows of codes
 // too, one prefetch per 64 columns), with a scale per column
-// (len(scale) >= m): each element's sum s = Σ d·float32(code) is
-// multiplied by its column's scale before it is added,
+// (len(scale) >= m): each element's sum s = Σ d·float32(code) is added
+// to its column's total (tot[j] += s, rows in order; len(tot) >= m), then
+// multiplied by its column's scale and added,
 //
 //	g = fma(alpha, s·scale[j], g)
 //
@@ -251,28 +252,49 @@ func MatMulTGatherU8AVX512(z []float32, zstride int, xp []uintptr, w []float32, 
 // is stored as well (ws laid out as g, not overlapping g or w): the
 // weights times the scales, for the next MatMulTGatherU8AVX2. The
 // multiplies by the scales happen once per element of g, not once per
-// loaded vector of codes.
+// loaded vector of codes. tot is what SGDRowU8AVX2 needs for a row whose
+// sum is minus the others'.
 //
 //go:noescape
-func AddMatMulTNGatherSGDU8AVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int, w, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
+func AddMatMulTNGatherSGDU8AVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale, tot []float32, n, k, m int, w, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
 
 // AddMatMulTNGatherSGDU8AVX512: see AddMatMulTNGatherSGDU8AVX2.
 //
 //go:noescape
-func AddMatMulTNGatherSGDU8AVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int, w, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
+func AddMatMulTNGatherSGDU8AVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale, tot []float32, n, k, m int, w, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
 
 // AddMatMulTNGatherU8AVX2 and AddMatMulTNGatherU8AVX512 add the sums of
-// AddMatMulTNGatherSGDU8AVX2, each times its column's scale, as g =
-// fma(alpha, s·scale[j], g), without the step (the SGD trainer's earlier
-// blocks of a minibatch over 64 rows).
+// AddMatMulTNGatherSGDU8AVX2 to tot and, each times its column's scale,
+// to g (g = fma(alpha, s·scale[j], g)), without the step (the SGD
+// trainer's earlier blocks of a minibatch over 64 rows).
 //
 //go:noescape
-func AddMatMulTNGatherU8AVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int)
+func AddMatMulTNGatherU8AVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale, tot []float32, n, k, m int)
 
 // AddMatMulTNGatherU8AVX512: see AddMatMulTNGatherU8AVX2.
 //
 //go:noescape
-func AddMatMulTNGatherU8AVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int)
+func AddMatMulTNGatherU8AVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale, tot []float32, n, k, m int)
+
+// SGDRowU8AVX2 and SGDRowU8AVX512 update one row of the SGD trainer's
+// velocities v and weights w (and w times the scales, ws) from a sum given
+// as tot (all m long, not overlapping): for j < m,
+//
+//	v = fma(alpha, tot[j]·scale[j], v);  v = fma(c2, w, v) if l2 != 0;
+//	w = w + v;  ws[j] = w·scale[j];  v = mu·v
+//
+// as AddMatMulTNGatherSGDU8AVX2 updates its rows. The trainer on codes
+// updates with it the last class's row, whose sum over the minibatch is
+// minus the total of the other rows' sums (the rows of p − onehot add up
+// to zero): it passes that total and −alpha.
+//
+//go:noescape
+func SGDRowU8AVX2(v, w, ws, tot, scale []float32, m int, alpha, c2 float32, l2 int, mu float32)
+
+// SGDRowU8AVX512: see SGDRowU8AVX2.
+//
+//go:noescape
+func SGDRowU8AVX512(v, w, ws, tot, scale []float32, m int, alpha, c2 float32, l2 int, mu float32)
 
 // PrefetchL2 asks the CPU to bring the cache lines holding p's elements
 // into L2 (PREFETCHT1, a hint: it never faults and changes nothing). Any

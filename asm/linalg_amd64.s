@@ -24901,24 +24901,26 @@ done:
 	VZEROUPPER
 	RET
 
-// func AddMatMulTNGatherSGDU8AVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n int, k int, m int, w []float32, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
+// func AddMatMulTNGatherSGDU8AVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, tot []float32, n int, k int, m int, w []float32, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·AddMatMulTNGatherSGDU8AVX2(SB), NOSPLIT, $48-240
+TEXT ·AddMatMulTNGatherSGDU8AVX2(SB), NOSPLIT, $56-264
 	MOVQ  scale_base+96(FP), AX
 	MOVQ  AX, 32(SP)
-	MOVQ  ws_base+168(FP), AX
+	MOVQ  tot_base+120(FP), AX
+	MOVQ  AX, 48(SP)
+	MOVQ  ws_base+192(FP), AX
 	MOVQ  g_base+0(FP), CX
 	SUBQ  CX, AX
 	MOVQ  AX, 40(SP)
-	MOVQ  w_base+144(FP), AX
+	MOVQ  w_base+168(FP), AX
 	MOVQ  g_base+0(FP), CX
 	SUBQ  CX, AX
 	MOVQ  AX, 16(SP)
 	MOVQ  $0x00000000, 24(SP)
-	MOVQ  pf_len+224(FP), AX
+	MOVQ  pf_len+248(FP), AX
 	TESTQ AX, AX
 	JZ    nopf
-	MOVQ  pf_base+216(FP), AX
+	MOVQ  pf_base+240(FP), AX
 	MOVQ  xp_base+72(FP), CX
 	SUBQ  CX, AX
 	MOVQ  AX, 24(SP)
@@ -24932,7 +24934,7 @@ nopf:
 	SHLQ $0x02, CX
 	LEAQ (CX)(CX*2), DX
 	MOVQ d_base+40(FP), BX
-	MOVQ k+128(FP), SI
+	MOVQ k+152(FP), SI
 
 	// Passes of 5 rows of g, 2 vectors per row per block.
 r5_rows:
@@ -24941,7 +24943,7 @@ r5_rows:
 	VBROADCASTSS alpha+32(FP), Y0
 	MOVQ         AX, DI
 	XORL         R8, R8
-	MOVQ         m+136(FP), R9
+	MOVQ         m+160(FP), R9
 	CMPQ         R9, $0x00000010
 	JB           r5_single
 
@@ -24958,7 +24960,7 @@ r5_wide:
 	VXORPS Y10, Y10, Y10
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r5_wide_update
 
@@ -25004,176 +25006,197 @@ r5_wide_update:
 	MOVQ         16(SP), R10
 	ADDQ         DI, R10
 	MOVQ         32(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DI, R12
+	MOVQ         48(SP), R12
+	MOVQ         40(SP), R13
+	ADDQ         DI, R13
+	VADDPS       (R12)(R8*4), Y1, Y11
+	VMOVUPS      Y11, (R12)(R8*4)
 	VMOVUPS      (DI), Y11
 	VMULPS       (R11)(R8*4), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y11
 	VMOVUPS      (R10), Y12
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_0_0
-	VBROADCASTSS c2+192(FP), Y13
+	VBROADCASTSS c2+216(FP), Y13
 	VFMADD231PS  Y12, Y13, Y11
 
 r5_wide_l2_0_0:
 	VADDPS       Y11, Y12, Y12
 	VMOVUPS      Y12, (R10)
 	VMULPS       (R11)(R8*4), Y12, Y12
-	VMOVUPS      Y12, (R12)
-	VBROADCASTSS mu+208(FP), Y13
+	VMOVUPS      Y12, (R13)
+	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)
+	VADDPS       32(R12)(R8*4), Y2, Y11
+	VMOVUPS      Y11, 32(R12)(R8*4)
 	VMOVUPS      32(DI), Y11
 	VMULPS       32(R11)(R8*4), Y2, Y2
 	VFMADD231PS  Y2, Y0, Y11
 	VMOVUPS      32(R10), Y12
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_0_1
-	VBROADCASTSS c2+192(FP), Y13
+	VBROADCASTSS c2+216(FP), Y13
 	VFMADD231PS  Y12, Y13, Y11
 
 r5_wide_l2_0_1:
 	VADDPS       Y11, Y12, Y12
 	VMOVUPS      Y12, 32(R10)
 	VMULPS       32(R11)(R8*4), Y12, Y12
-	VMOVUPS      Y12, 32(R12)
-	VBROADCASTSS mu+208(FP), Y13
+	VMOVUPS      Y12, 32(R13)
+	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, 32(DI)
+	VADDPS       (R12)(R8*4), Y3, Y11
+	VMOVUPS      Y11, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*1), Y11
 	VMULPS       (R11)(R8*4), Y3, Y3
 	VFMADD231PS  Y3, Y0, Y11
 	VMOVUPS      (R10)(CX*1), Y12
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_1_0
-	VBROADCASTSS c2+192(FP), Y13
+	VBROADCASTSS c2+216(FP), Y13
 	VFMADD231PS  Y12, Y13, Y11
 
 r5_wide_l2_1_0:
 	VADDPS       Y11, Y12, Y12
 	VMOVUPS      Y12, (R10)(CX*1)
 	VMULPS       (R11)(R8*4), Y12, Y12
-	VMOVUPS      Y12, (R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Y13
+	VMOVUPS      Y12, (R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(CX*1)
+	VADDPS       32(R12)(R8*4), Y4, Y11
+	VMOVUPS      Y11, 32(R12)(R8*4)
 	VMOVUPS      32(DI)(CX*1), Y11
 	VMULPS       32(R11)(R8*4), Y4, Y4
 	VFMADD231PS  Y4, Y0, Y11
 	VMOVUPS      32(R10)(CX*1), Y12
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_1_1
-	VBROADCASTSS c2+192(FP), Y13
+	VBROADCASTSS c2+216(FP), Y13
 	VFMADD231PS  Y12, Y13, Y11
 
 r5_wide_l2_1_1:
 	VADDPS       Y11, Y12, Y12
 	VMOVUPS      Y12, 32(R10)(CX*1)
 	VMULPS       32(R11)(R8*4), Y12, Y12
-	VMOVUPS      Y12, 32(R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Y13
+	VMOVUPS      Y12, 32(R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, 32(DI)(CX*1)
+	VADDPS       (R12)(R8*4), Y5, Y11
+	VMOVUPS      Y11, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*2), Y11
 	VMULPS       (R11)(R8*4), Y5, Y5
 	VFMADD231PS  Y5, Y0, Y11
 	VMOVUPS      (R10)(CX*2), Y12
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_2_0
-	VBROADCASTSS c2+192(FP), Y13
+	VBROADCASTSS c2+216(FP), Y13
 	VFMADD231PS  Y12, Y13, Y11
 
 r5_wide_l2_2_0:
 	VADDPS       Y11, Y12, Y12
 	VMOVUPS      Y12, (R10)(CX*2)
 	VMULPS       (R11)(R8*4), Y12, Y12
-	VMOVUPS      Y12, (R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Y13
+	VMOVUPS      Y12, (R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(CX*2)
+	VADDPS       32(R12)(R8*4), Y6, Y11
+	VMOVUPS      Y11, 32(R12)(R8*4)
 	VMOVUPS      32(DI)(CX*2), Y11
 	VMULPS       32(R11)(R8*4), Y6, Y6
 	VFMADD231PS  Y6, Y0, Y11
 	VMOVUPS      32(R10)(CX*2), Y12
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_2_1
-	VBROADCASTSS c2+192(FP), Y13
+	VBROADCASTSS c2+216(FP), Y13
 	VFMADD231PS  Y12, Y13, Y11
 
 r5_wide_l2_2_1:
 	VADDPS       Y11, Y12, Y12
 	VMOVUPS      Y12, 32(R10)(CX*2)
 	VMULPS       32(R11)(R8*4), Y12, Y12
-	VMOVUPS      Y12, 32(R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Y13
+	VMOVUPS      Y12, 32(R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, 32(DI)(CX*2)
+	VADDPS       (R12)(R8*4), Y7, Y11
+	VMOVUPS      Y11, (R12)(R8*4)
 	VMOVUPS      (DI)(DX*1), Y11
 	VMULPS       (R11)(R8*4), Y7, Y7
 	VFMADD231PS  Y7, Y0, Y11
 	VMOVUPS      (R10)(DX*1), Y12
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_3_0
-	VBROADCASTSS c2+192(FP), Y13
+	VBROADCASTSS c2+216(FP), Y13
 	VFMADD231PS  Y12, Y13, Y11
 
 r5_wide_l2_3_0:
 	VADDPS       Y11, Y12, Y12
 	VMOVUPS      Y12, (R10)(DX*1)
 	VMULPS       (R11)(R8*4), Y12, Y12
-	VMOVUPS      Y12, (R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Y13
+	VMOVUPS      Y12, (R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(DX*1)
+	VADDPS       32(R12)(R8*4), Y8, Y11
+	VMOVUPS      Y11, 32(R12)(R8*4)
 	VMOVUPS      32(DI)(DX*1), Y11
 	VMULPS       32(R11)(R8*4), Y8, Y8
 	VFMADD231PS  Y8, Y0, Y11
 	VMOVUPS      32(R10)(DX*1), Y12
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_3_1
-	VBROADCASTSS c2+192(FP), Y13
+	VBROADCASTSS c2+216(FP), Y13
 	VFMADD231PS  Y12, Y13, Y11
 
 r5_wide_l2_3_1:
 	VADDPS       Y11, Y12, Y12
 	VMOVUPS      Y12, 32(R10)(DX*1)
 	VMULPS       32(R11)(R8*4), Y12, Y12
-	VMOVUPS      Y12, 32(R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Y13
+	VMOVUPS      Y12, 32(R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, 32(DI)(DX*1)
+	VADDPS       (R12)(R8*4), Y9, Y11
+	VMOVUPS      Y11, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*4), Y11
 	VMULPS       (R11)(R8*4), Y9, Y9
 	VFMADD231PS  Y9, Y0, Y11
 	VMOVUPS      (R10)(CX*4), Y12
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_4_0
-	VBROADCASTSS c2+192(FP), Y13
+	VBROADCASTSS c2+216(FP), Y13
 	VFMADD231PS  Y12, Y13, Y11
 
 r5_wide_l2_4_0:
 	VADDPS       Y11, Y12, Y12
 	VMOVUPS      Y12, (R10)(CX*4)
 	VMULPS       (R11)(R8*4), Y12, Y12
-	VMOVUPS      Y12, (R12)(CX*4)
-	VBROADCASTSS mu+208(FP), Y13
+	VMOVUPS      Y12, (R13)(CX*4)
+	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(CX*4)
+	VADDPS       32(R12)(R8*4), Y10, Y11
+	VMOVUPS      Y11, 32(R12)(R8*4)
 	VMOVUPS      32(DI)(CX*4), Y11
 	VMULPS       32(R11)(R8*4), Y10, Y10
 	VFMADD231PS  Y10, Y0, Y11
 	VMOVUPS      32(R10)(CX*4), Y12
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_4_1
-	VBROADCASTSS c2+192(FP), Y13
+	VBROADCASTSS c2+216(FP), Y13
 	VFMADD231PS  Y12, Y13, Y11
 
 r5_wide_l2_4_1:
 	VADDPS       Y11, Y12, Y12
 	VMOVUPS      Y12, 32(R10)(CX*4)
 	VMULPS       32(R11)(R8*4), Y12, Y12
-	VMOVUPS      Y12, 32(R12)(CX*4)
-	VBROADCASTSS mu+208(FP), Y13
+	VMOVUPS      Y12, 32(R13)(CX*4)
+	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, 32(DI)(CX*4)
 	ADDQ         $0x00000040, DI
@@ -25192,7 +25215,7 @@ r5_single:
 	VXORPS Y9, Y9, Y9
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r5_one_update
 
@@ -25231,91 +25254,102 @@ r5_one_update:
 	MOVQ         16(SP), R10
 	ADDQ         DI, R10
 	MOVQ         32(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DI, R12
+	MOVQ         48(SP), R12
+	MOVQ         40(SP), R13
+	ADDQ         DI, R13
+	VADDPS       (R12)(R8*4), Y1, Y11
+	VMOVUPS      Y11, (R12)(R8*4)
 	VMOVUPS      (DI), Y11
 	VMULPS       (R11)(R8*4), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y11
 	VMOVUPS      (R10), Y12
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_one_l2_0_0
-	VBROADCASTSS c2+192(FP), Y13
+	VBROADCASTSS c2+216(FP), Y13
 	VFMADD231PS  Y12, Y13, Y11
 
 r5_one_l2_0_0:
 	VADDPS       Y11, Y12, Y12
 	VMOVUPS      Y12, (R10)
 	VMULPS       (R11)(R8*4), Y12, Y12
-	VMOVUPS      Y12, (R12)
-	VBROADCASTSS mu+208(FP), Y13
+	VMOVUPS      Y12, (R13)
+	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)
+	VADDPS       (R12)(R8*4), Y3, Y11
+	VMOVUPS      Y11, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*1), Y11
 	VMULPS       (R11)(R8*4), Y3, Y3
 	VFMADD231PS  Y3, Y0, Y11
 	VMOVUPS      (R10)(CX*1), Y12
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_one_l2_1_0
-	VBROADCASTSS c2+192(FP), Y13
+	VBROADCASTSS c2+216(FP), Y13
 	VFMADD231PS  Y12, Y13, Y11
 
 r5_one_l2_1_0:
 	VADDPS       Y11, Y12, Y12
 	VMOVUPS      Y12, (R10)(CX*1)
 	VMULPS       (R11)(R8*4), Y12, Y12
-	VMOVUPS      Y12, (R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Y13
+	VMOVUPS      Y12, (R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(CX*1)
+	VADDPS       (R12)(R8*4), Y5, Y11
+	VMOVUPS      Y11, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*2), Y11
 	VMULPS       (R11)(R8*4), Y5, Y5
 	VFMADD231PS  Y5, Y0, Y11
 	VMOVUPS      (R10)(CX*2), Y12
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_one_l2_2_0
-	VBROADCASTSS c2+192(FP), Y13
+	VBROADCASTSS c2+216(FP), Y13
 	VFMADD231PS  Y12, Y13, Y11
 
 r5_one_l2_2_0:
 	VADDPS       Y11, Y12, Y12
 	VMOVUPS      Y12, (R10)(CX*2)
 	VMULPS       (R11)(R8*4), Y12, Y12
-	VMOVUPS      Y12, (R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Y13
+	VMOVUPS      Y12, (R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(CX*2)
+	VADDPS       (R12)(R8*4), Y7, Y11
+	VMOVUPS      Y11, (R12)(R8*4)
 	VMOVUPS      (DI)(DX*1), Y11
 	VMULPS       (R11)(R8*4), Y7, Y7
 	VFMADD231PS  Y7, Y0, Y11
 	VMOVUPS      (R10)(DX*1), Y12
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_one_l2_3_0
-	VBROADCASTSS c2+192(FP), Y13
+	VBROADCASTSS c2+216(FP), Y13
 	VFMADD231PS  Y12, Y13, Y11
 
 r5_one_l2_3_0:
 	VADDPS       Y11, Y12, Y12
 	VMOVUPS      Y12, (R10)(DX*1)
 	VMULPS       (R11)(R8*4), Y12, Y12
-	VMOVUPS      Y12, (R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Y13
+	VMOVUPS      Y12, (R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(DX*1)
+	VADDPS       (R12)(R8*4), Y9, Y11
+	VMOVUPS      Y11, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*4), Y11
 	VMULPS       (R11)(R8*4), Y9, Y9
 	VFMADD231PS  Y9, Y0, Y11
 	VMOVUPS      (R10)(CX*4), Y12
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_one_l2_4_0
-	VBROADCASTSS c2+192(FP), Y13
+	VBROADCASTSS c2+216(FP), Y13
 	VFMADD231PS  Y12, Y13, Y11
 
 r5_one_l2_4_0:
 	VADDPS       Y11, Y12, Y12
 	VMOVUPS      Y12, (R10)(CX*4)
 	VMULPS       (R11)(R8*4), Y12, Y12
-	VMOVUPS      Y12, (R12)(CX*4)
-	VBROADCASTSS mu+208(FP), Y13
+	VMOVUPS      Y12, (R13)(CX*4)
+	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(CX*4)
 	ADDQ         $0x00000020, DI
@@ -25335,7 +25369,7 @@ r5_scol:
 	VXORPS Y9, Y9, Y9
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r5_supdate
 
@@ -25362,16 +25396,20 @@ r5_supdate:
 	MOVQ        16(SP), R10
 	ADDQ        DI, R10
 	MOVQ        32(SP), R11
-	MOVQ        40(SP), R12
-	ADDQ        DI, R12
+	MOVQ        48(SP), R12
+	MOVQ        40(SP), R13
+	ADDQ        DI, R13
+	VMOVSS      (R12)(R8*4), X11
+	VADDSS      X1, X11, X11
+	VMOVSS      X11, (R12)(R8*4)
 	VMOVSS      (DI), X11
 	VMOVSS      (R11)(R8*4), X13
 	VMULSS      X13, X1, X1
 	VFMADD231SS X1, X0, X11
 	VMOVSS      (R10), X12
-	CMPQ        l2+200(FP), $0x00
+	CMPQ        l2+224(FP), $0x00
 	JE          r5_s_l2_0
-	VMOVSS      c2+192(FP), X13
+	VMOVSS      c2+216(FP), X13
 	VFMADD231SS X12, X13, X11
 
 r5_s_l2_0:
@@ -25379,18 +25417,21 @@ r5_s_l2_0:
 	VMOVSS      X12, (R10)
 	VMOVSS      (R11)(R8*4), X13
 	VMULSS      X13, X12, X12
-	VMOVSS      X12, (R12)
-	VMOVSS      mu+208(FP), X13
+	VMOVSS      X12, (R13)
+	VMOVSS      mu+232(FP), X13
 	VMULSS      X13, X11, X11
 	VMOVSS      X11, (DI)
+	VMOVSS      (R12)(R8*4), X11
+	VADDSS      X3, X11, X11
+	VMOVSS      X11, (R12)(R8*4)
 	VMOVSS      (DI)(CX*1), X11
 	VMOVSS      (R11)(R8*4), X13
 	VMULSS      X13, X3, X3
 	VFMADD231SS X3, X0, X11
 	VMOVSS      (R10)(CX*1), X12
-	CMPQ        l2+200(FP), $0x00
+	CMPQ        l2+224(FP), $0x00
 	JE          r5_s_l2_1
-	VMOVSS      c2+192(FP), X13
+	VMOVSS      c2+216(FP), X13
 	VFMADD231SS X12, X13, X11
 
 r5_s_l2_1:
@@ -25398,18 +25439,21 @@ r5_s_l2_1:
 	VMOVSS      X12, (R10)(CX*1)
 	VMOVSS      (R11)(R8*4), X13
 	VMULSS      X13, X12, X12
-	VMOVSS      X12, (R12)(CX*1)
-	VMOVSS      mu+208(FP), X13
+	VMOVSS      X12, (R13)(CX*1)
+	VMOVSS      mu+232(FP), X13
 	VMULSS      X13, X11, X11
 	VMOVSS      X11, (DI)(CX*1)
+	VMOVSS      (R12)(R8*4), X11
+	VADDSS      X5, X11, X11
+	VMOVSS      X11, (R12)(R8*4)
 	VMOVSS      (DI)(CX*2), X11
 	VMOVSS      (R11)(R8*4), X13
 	VMULSS      X13, X5, X5
 	VFMADD231SS X5, X0, X11
 	VMOVSS      (R10)(CX*2), X12
-	CMPQ        l2+200(FP), $0x00
+	CMPQ        l2+224(FP), $0x00
 	JE          r5_s_l2_2
-	VMOVSS      c2+192(FP), X13
+	VMOVSS      c2+216(FP), X13
 	VFMADD231SS X12, X13, X11
 
 r5_s_l2_2:
@@ -25417,18 +25461,21 @@ r5_s_l2_2:
 	VMOVSS      X12, (R10)(CX*2)
 	VMOVSS      (R11)(R8*4), X13
 	VMULSS      X13, X12, X12
-	VMOVSS      X12, (R12)(CX*2)
-	VMOVSS      mu+208(FP), X13
+	VMOVSS      X12, (R13)(CX*2)
+	VMOVSS      mu+232(FP), X13
 	VMULSS      X13, X11, X11
 	VMOVSS      X11, (DI)(CX*2)
+	VMOVSS      (R12)(R8*4), X11
+	VADDSS      X7, X11, X11
+	VMOVSS      X11, (R12)(R8*4)
 	VMOVSS      (DI)(DX*1), X11
 	VMOVSS      (R11)(R8*4), X13
 	VMULSS      X13, X7, X7
 	VFMADD231SS X7, X0, X11
 	VMOVSS      (R10)(DX*1), X12
-	CMPQ        l2+200(FP), $0x00
+	CMPQ        l2+224(FP), $0x00
 	JE          r5_s_l2_3
-	VMOVSS      c2+192(FP), X13
+	VMOVSS      c2+216(FP), X13
 	VFMADD231SS X12, X13, X11
 
 r5_s_l2_3:
@@ -25436,18 +25483,21 @@ r5_s_l2_3:
 	VMOVSS      X12, (R10)(DX*1)
 	VMOVSS      (R11)(R8*4), X13
 	VMULSS      X13, X12, X12
-	VMOVSS      X12, (R12)(DX*1)
-	VMOVSS      mu+208(FP), X13
+	VMOVSS      X12, (R13)(DX*1)
+	VMOVSS      mu+232(FP), X13
 	VMULSS      X13, X11, X11
 	VMOVSS      X11, (DI)(DX*1)
+	VMOVSS      (R12)(R8*4), X11
+	VADDSS      X9, X11, X11
+	VMOVSS      X11, (R12)(R8*4)
 	VMOVSS      (DI)(CX*4), X11
 	VMOVSS      (R11)(R8*4), X13
 	VMULSS      X13, X9, X9
 	VFMADD231SS X9, X0, X11
 	VMOVSS      (R10)(CX*4), X12
-	CMPQ        l2+200(FP), $0x00
+	CMPQ        l2+224(FP), $0x00
 	JE          r5_s_l2_4
-	VMOVSS      c2+192(FP), X13
+	VMOVSS      c2+216(FP), X13
 	VFMADD231SS X12, X13, X11
 
 r5_s_l2_4:
@@ -25455,8 +25505,8 @@ r5_s_l2_4:
 	VMOVSS X12, (R10)(CX*4)
 	VMOVSS (R11)(R8*4), X13
 	VMULSS X13, X12, X12
-	VMOVSS X12, (R12)(CX*4)
-	VMOVSS mu+208(FP), X13
+	VMOVSS X12, (R13)(CX*4)
+	VMOVSS mu+232(FP), X13
 	VMULSS X13, X11, X11
 	VMOVSS X11, (DI)(CX*4)
 	ADDQ   $0x00000004, DI
@@ -25479,7 +25529,7 @@ r4_rows:
 	VBROADCASTSS alpha+32(FP), Y0
 	MOVQ         AX, DI
 	XORL         R8, R8
-	MOVQ         m+136(FP), R9
+	MOVQ         m+160(FP), R9
 	CMPQ         R9, $0x00000010
 	JB           r4_single
 
@@ -25494,7 +25544,7 @@ r4_wide:
 	VXORPS Y8, Y8, Y8
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r4_wide_update
 
@@ -25536,142 +25586,159 @@ r4_wide_update:
 	MOVQ         16(SP), R10
 	ADDQ         DI, R10
 	MOVQ         32(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DI, R12
+	MOVQ         48(SP), R12
+	MOVQ         40(SP), R13
+	ADDQ         DI, R13
+	VADDPS       (R12)(R8*4), Y1, Y9
+	VMOVUPS      Y9, (R12)(R8*4)
 	VMOVUPS      (DI), Y9
 	VMULPS       (R11)(R8*4), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y9
 	VMOVUPS      (R10), Y10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_0_0
-	VBROADCASTSS c2+192(FP), Y11
+	VBROADCASTSS c2+216(FP), Y11
 	VFMADD231PS  Y10, Y11, Y9
 
 r4_wide_l2_0_0:
 	VADDPS       Y9, Y10, Y10
 	VMOVUPS      Y10, (R10)
 	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R12)
-	VBROADCASTSS mu+208(FP), Y11
+	VMOVUPS      Y10, (R13)
+	VBROADCASTSS mu+232(FP), Y11
 	VMULPS       Y11, Y9, Y9
 	VMOVUPS      Y9, (DI)
+	VADDPS       32(R12)(R8*4), Y2, Y9
+	VMOVUPS      Y9, 32(R12)(R8*4)
 	VMOVUPS      32(DI), Y9
 	VMULPS       32(R11)(R8*4), Y2, Y2
 	VFMADD231PS  Y2, Y0, Y9
 	VMOVUPS      32(R10), Y10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_0_1
-	VBROADCASTSS c2+192(FP), Y11
+	VBROADCASTSS c2+216(FP), Y11
 	VFMADD231PS  Y10, Y11, Y9
 
 r4_wide_l2_0_1:
 	VADDPS       Y9, Y10, Y10
 	VMOVUPS      Y10, 32(R10)
 	VMULPS       32(R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, 32(R12)
-	VBROADCASTSS mu+208(FP), Y11
+	VMOVUPS      Y10, 32(R13)
+	VBROADCASTSS mu+232(FP), Y11
 	VMULPS       Y11, Y9, Y9
 	VMOVUPS      Y9, 32(DI)
+	VADDPS       (R12)(R8*4), Y3, Y9
+	VMOVUPS      Y9, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*1), Y9
 	VMULPS       (R11)(R8*4), Y3, Y3
 	VFMADD231PS  Y3, Y0, Y9
 	VMOVUPS      (R10)(CX*1), Y10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_1_0
-	VBROADCASTSS c2+192(FP), Y11
+	VBROADCASTSS c2+216(FP), Y11
 	VFMADD231PS  Y10, Y11, Y9
 
 r4_wide_l2_1_0:
 	VADDPS       Y9, Y10, Y10
 	VMOVUPS      Y10, (R10)(CX*1)
 	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Y11
+	VMOVUPS      Y10, (R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Y11
 	VMULPS       Y11, Y9, Y9
 	VMOVUPS      Y9, (DI)(CX*1)
+	VADDPS       32(R12)(R8*4), Y4, Y9
+	VMOVUPS      Y9, 32(R12)(R8*4)
 	VMOVUPS      32(DI)(CX*1), Y9
 	VMULPS       32(R11)(R8*4), Y4, Y4
 	VFMADD231PS  Y4, Y0, Y9
 	VMOVUPS      32(R10)(CX*1), Y10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_1_1
-	VBROADCASTSS c2+192(FP), Y11
+	VBROADCASTSS c2+216(FP), Y11
 	VFMADD231PS  Y10, Y11, Y9
 
 r4_wide_l2_1_1:
 	VADDPS       Y9, Y10, Y10
 	VMOVUPS      Y10, 32(R10)(CX*1)
 	VMULPS       32(R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, 32(R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Y11
+	VMOVUPS      Y10, 32(R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Y11
 	VMULPS       Y11, Y9, Y9
 	VMOVUPS      Y9, 32(DI)(CX*1)
+	VADDPS       (R12)(R8*4), Y5, Y9
+	VMOVUPS      Y9, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*2), Y9
 	VMULPS       (R11)(R8*4), Y5, Y5
 	VFMADD231PS  Y5, Y0, Y9
 	VMOVUPS      (R10)(CX*2), Y10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_2_0
-	VBROADCASTSS c2+192(FP), Y11
+	VBROADCASTSS c2+216(FP), Y11
 	VFMADD231PS  Y10, Y11, Y9
 
 r4_wide_l2_2_0:
 	VADDPS       Y9, Y10, Y10
 	VMOVUPS      Y10, (R10)(CX*2)
 	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Y11
+	VMOVUPS      Y10, (R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Y11
 	VMULPS       Y11, Y9, Y9
 	VMOVUPS      Y9, (DI)(CX*2)
+	VADDPS       32(R12)(R8*4), Y6, Y9
+	VMOVUPS      Y9, 32(R12)(R8*4)
 	VMOVUPS      32(DI)(CX*2), Y9
 	VMULPS       32(R11)(R8*4), Y6, Y6
 	VFMADD231PS  Y6, Y0, Y9
 	VMOVUPS      32(R10)(CX*2), Y10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_2_1
-	VBROADCASTSS c2+192(FP), Y11
+	VBROADCASTSS c2+216(FP), Y11
 	VFMADD231PS  Y10, Y11, Y9
 
 r4_wide_l2_2_1:
 	VADDPS       Y9, Y10, Y10
 	VMOVUPS      Y10, 32(R10)(CX*2)
 	VMULPS       32(R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, 32(R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Y11
+	VMOVUPS      Y10, 32(R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Y11
 	VMULPS       Y11, Y9, Y9
 	VMOVUPS      Y9, 32(DI)(CX*2)
+	VADDPS       (R12)(R8*4), Y7, Y9
+	VMOVUPS      Y9, (R12)(R8*4)
 	VMOVUPS      (DI)(DX*1), Y9
 	VMULPS       (R11)(R8*4), Y7, Y7
 	VFMADD231PS  Y7, Y0, Y9
 	VMOVUPS      (R10)(DX*1), Y10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_3_0
-	VBROADCASTSS c2+192(FP), Y11
+	VBROADCASTSS c2+216(FP), Y11
 	VFMADD231PS  Y10, Y11, Y9
 
 r4_wide_l2_3_0:
 	VADDPS       Y9, Y10, Y10
 	VMOVUPS      Y10, (R10)(DX*1)
 	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Y11
+	VMOVUPS      Y10, (R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Y11
 	VMULPS       Y11, Y9, Y9
 	VMOVUPS      Y9, (DI)(DX*1)
+	VADDPS       32(R12)(R8*4), Y8, Y9
+	VMOVUPS      Y9, 32(R12)(R8*4)
 	VMOVUPS      32(DI)(DX*1), Y9
 	VMULPS       32(R11)(R8*4), Y8, Y8
 	VFMADD231PS  Y8, Y0, Y9
 	VMOVUPS      32(R10)(DX*1), Y10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_3_1
-	VBROADCASTSS c2+192(FP), Y11
+	VBROADCASTSS c2+216(FP), Y11
 	VFMADD231PS  Y10, Y11, Y9
 
 r4_wide_l2_3_1:
 	VADDPS       Y9, Y10, Y10
 	VMOVUPS      Y10, 32(R10)(DX*1)
 	VMULPS       32(R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, 32(R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Y11
+	VMOVUPS      Y10, 32(R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Y11
 	VMULPS       Y11, Y9, Y9
 	VMOVUPS      Y9, 32(DI)(DX*1)
 	ADDQ         $0x00000040, DI
@@ -25689,7 +25756,7 @@ r4_single:
 	VXORPS Y7, Y7, Y7
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r4_one_update
 
@@ -25725,74 +25792,83 @@ r4_one_update:
 	MOVQ         16(SP), R10
 	ADDQ         DI, R10
 	MOVQ         32(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DI, R12
+	MOVQ         48(SP), R12
+	MOVQ         40(SP), R13
+	ADDQ         DI, R13
+	VADDPS       (R12)(R8*4), Y1, Y9
+	VMOVUPS      Y9, (R12)(R8*4)
 	VMOVUPS      (DI), Y9
 	VMULPS       (R11)(R8*4), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y9
 	VMOVUPS      (R10), Y10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_one_l2_0_0
-	VBROADCASTSS c2+192(FP), Y11
+	VBROADCASTSS c2+216(FP), Y11
 	VFMADD231PS  Y10, Y11, Y9
 
 r4_one_l2_0_0:
 	VADDPS       Y9, Y10, Y10
 	VMOVUPS      Y10, (R10)
 	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R12)
-	VBROADCASTSS mu+208(FP), Y11
+	VMOVUPS      Y10, (R13)
+	VBROADCASTSS mu+232(FP), Y11
 	VMULPS       Y11, Y9, Y9
 	VMOVUPS      Y9, (DI)
+	VADDPS       (R12)(R8*4), Y3, Y9
+	VMOVUPS      Y9, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*1), Y9
 	VMULPS       (R11)(R8*4), Y3, Y3
 	VFMADD231PS  Y3, Y0, Y9
 	VMOVUPS      (R10)(CX*1), Y10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_one_l2_1_0
-	VBROADCASTSS c2+192(FP), Y11
+	VBROADCASTSS c2+216(FP), Y11
 	VFMADD231PS  Y10, Y11, Y9
 
 r4_one_l2_1_0:
 	VADDPS       Y9, Y10, Y10
 	VMOVUPS      Y10, (R10)(CX*1)
 	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Y11
+	VMOVUPS      Y10, (R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Y11
 	VMULPS       Y11, Y9, Y9
 	VMOVUPS      Y9, (DI)(CX*1)
+	VADDPS       (R12)(R8*4), Y5, Y9
+	VMOVUPS      Y9, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*2), Y9
 	VMULPS       (R11)(R8*4), Y5, Y5
 	VFMADD231PS  Y5, Y0, Y9
 	VMOVUPS      (R10)(CX*2), Y10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_one_l2_2_0
-	VBROADCASTSS c2+192(FP), Y11
+	VBROADCASTSS c2+216(FP), Y11
 	VFMADD231PS  Y10, Y11, Y9
 
 r4_one_l2_2_0:
 	VADDPS       Y9, Y10, Y10
 	VMOVUPS      Y10, (R10)(CX*2)
 	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Y11
+	VMOVUPS      Y10, (R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Y11
 	VMULPS       Y11, Y9, Y9
 	VMOVUPS      Y9, (DI)(CX*2)
+	VADDPS       (R12)(R8*4), Y7, Y9
+	VMOVUPS      Y9, (R12)(R8*4)
 	VMOVUPS      (DI)(DX*1), Y9
 	VMULPS       (R11)(R8*4), Y7, Y7
 	VFMADD231PS  Y7, Y0, Y9
 	VMOVUPS      (R10)(DX*1), Y10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_one_l2_3_0
-	VBROADCASTSS c2+192(FP), Y11
+	VBROADCASTSS c2+216(FP), Y11
 	VFMADD231PS  Y10, Y11, Y9
 
 r4_one_l2_3_0:
 	VADDPS       Y9, Y10, Y10
 	VMOVUPS      Y10, (R10)(DX*1)
 	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Y11
+	VMOVUPS      Y10, (R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Y11
 	VMULPS       Y11, Y9, Y9
 	VMOVUPS      Y9, (DI)(DX*1)
 	ADDQ         $0x00000020, DI
@@ -25811,7 +25887,7 @@ r4_scol:
 	VXORPS Y7, Y7, Y7
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r4_supdate
 
@@ -25836,16 +25912,20 @@ r4_supdate:
 	MOVQ        16(SP), R10
 	ADDQ        DI, R10
 	MOVQ        32(SP), R11
-	MOVQ        40(SP), R12
-	ADDQ        DI, R12
+	MOVQ        48(SP), R12
+	MOVQ        40(SP), R13
+	ADDQ        DI, R13
+	VMOVSS      (R12)(R8*4), X9
+	VADDSS      X1, X9, X9
+	VMOVSS      X9, (R12)(R8*4)
 	VMOVSS      (DI), X9
 	VMOVSS      (R11)(R8*4), X11
 	VMULSS      X11, X1, X1
 	VFMADD231SS X1, X0, X9
 	VMOVSS      (R10), X10
-	CMPQ        l2+200(FP), $0x00
+	CMPQ        l2+224(FP), $0x00
 	JE          r4_s_l2_0
-	VMOVSS      c2+192(FP), X11
+	VMOVSS      c2+216(FP), X11
 	VFMADD231SS X10, X11, X9
 
 r4_s_l2_0:
@@ -25853,18 +25933,21 @@ r4_s_l2_0:
 	VMOVSS      X10, (R10)
 	VMOVSS      (R11)(R8*4), X11
 	VMULSS      X11, X10, X10
-	VMOVSS      X10, (R12)
-	VMOVSS      mu+208(FP), X11
+	VMOVSS      X10, (R13)
+	VMOVSS      mu+232(FP), X11
 	VMULSS      X11, X9, X9
 	VMOVSS      X9, (DI)
+	VMOVSS      (R12)(R8*4), X9
+	VADDSS      X3, X9, X9
+	VMOVSS      X9, (R12)(R8*4)
 	VMOVSS      (DI)(CX*1), X9
 	VMOVSS      (R11)(R8*4), X11
 	VMULSS      X11, X3, X3
 	VFMADD231SS X3, X0, X9
 	VMOVSS      (R10)(CX*1), X10
-	CMPQ        l2+200(FP), $0x00
+	CMPQ        l2+224(FP), $0x00
 	JE          r4_s_l2_1
-	VMOVSS      c2+192(FP), X11
+	VMOVSS      c2+216(FP), X11
 	VFMADD231SS X10, X11, X9
 
 r4_s_l2_1:
@@ -25872,18 +25955,21 @@ r4_s_l2_1:
 	VMOVSS      X10, (R10)(CX*1)
 	VMOVSS      (R11)(R8*4), X11
 	VMULSS      X11, X10, X10
-	VMOVSS      X10, (R12)(CX*1)
-	VMOVSS      mu+208(FP), X11
+	VMOVSS      X10, (R13)(CX*1)
+	VMOVSS      mu+232(FP), X11
 	VMULSS      X11, X9, X9
 	VMOVSS      X9, (DI)(CX*1)
+	VMOVSS      (R12)(R8*4), X9
+	VADDSS      X5, X9, X9
+	VMOVSS      X9, (R12)(R8*4)
 	VMOVSS      (DI)(CX*2), X9
 	VMOVSS      (R11)(R8*4), X11
 	VMULSS      X11, X5, X5
 	VFMADD231SS X5, X0, X9
 	VMOVSS      (R10)(CX*2), X10
-	CMPQ        l2+200(FP), $0x00
+	CMPQ        l2+224(FP), $0x00
 	JE          r4_s_l2_2
-	VMOVSS      c2+192(FP), X11
+	VMOVSS      c2+216(FP), X11
 	VFMADD231SS X10, X11, X9
 
 r4_s_l2_2:
@@ -25891,18 +25977,21 @@ r4_s_l2_2:
 	VMOVSS      X10, (R10)(CX*2)
 	VMOVSS      (R11)(R8*4), X11
 	VMULSS      X11, X10, X10
-	VMOVSS      X10, (R12)(CX*2)
-	VMOVSS      mu+208(FP), X11
+	VMOVSS      X10, (R13)(CX*2)
+	VMOVSS      mu+232(FP), X11
 	VMULSS      X11, X9, X9
 	VMOVSS      X9, (DI)(CX*2)
+	VMOVSS      (R12)(R8*4), X9
+	VADDSS      X7, X9, X9
+	VMOVSS      X9, (R12)(R8*4)
 	VMOVSS      (DI)(DX*1), X9
 	VMOVSS      (R11)(R8*4), X11
 	VMULSS      X11, X7, X7
 	VFMADD231SS X7, X0, X9
 	VMOVSS      (R10)(DX*1), X10
-	CMPQ        l2+200(FP), $0x00
+	CMPQ        l2+224(FP), $0x00
 	JE          r4_s_l2_3
-	VMOVSS      c2+192(FP), X11
+	VMOVSS      c2+216(FP), X11
 	VFMADD231SS X10, X11, X9
 
 r4_s_l2_3:
@@ -25910,8 +25999,8 @@ r4_s_l2_3:
 	VMOVSS X10, (R10)(DX*1)
 	VMOVSS (R11)(R8*4), X11
 	VMULSS X11, X10, X10
-	VMOVSS X10, (R12)(DX*1)
-	VMOVSS mu+208(FP), X11
+	VMOVSS X10, (R13)(DX*1)
+	VMOVSS mu+232(FP), X11
 	VMULSS X11, X9, X9
 	VMOVSS X9, (DI)(DX*1)
 	ADDQ   $0x00000004, DI
@@ -25933,7 +26022,7 @@ r3_rows:
 	VBROADCASTSS alpha+32(FP), Y0
 	MOVQ         AX, DX
 	XORL         DI, DI
-	MOVQ         m+136(FP), R8
+	MOVQ         m+160(FP), R8
 	CMPQ         R8, $0x00000010
 	JB           r3_single
 
@@ -25946,7 +26035,7 @@ r3_wide:
 	VXORPS Y6, Y6, Y6
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r3_wide_update
 
@@ -25984,108 +26073,121 @@ r3_wide_update:
 	MOVQ         16(SP), R9
 	ADDQ         DX, R9
 	MOVQ         32(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DX, R11
+	MOVQ         48(SP), R11
+	MOVQ         40(SP), R12
+	ADDQ         DX, R12
+	VADDPS       (R11)(DI*4), Y1, Y7
+	VMOVUPS      Y7, (R11)(DI*4)
 	VMOVUPS      (DX), Y7
 	VMULPS       (R10)(DI*4), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y7
 	VMOVUPS      (R9), Y8
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_0_0
-	VBROADCASTSS c2+192(FP), Y9
+	VBROADCASTSS c2+216(FP), Y9
 	VFMADD231PS  Y8, Y9, Y7
 
 r3_wide_l2_0_0:
 	VADDPS       Y7, Y8, Y8
 	VMOVUPS      Y8, (R9)
 	VMULPS       (R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, (R11)
-	VBROADCASTSS mu+208(FP), Y9
+	VMOVUPS      Y8, (R12)
+	VBROADCASTSS mu+232(FP), Y9
 	VMULPS       Y9, Y7, Y7
 	VMOVUPS      Y7, (DX)
+	VADDPS       32(R11)(DI*4), Y2, Y7
+	VMOVUPS      Y7, 32(R11)(DI*4)
 	VMOVUPS      32(DX), Y7
 	VMULPS       32(R10)(DI*4), Y2, Y2
 	VFMADD231PS  Y2, Y0, Y7
 	VMOVUPS      32(R9), Y8
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_0_1
-	VBROADCASTSS c2+192(FP), Y9
+	VBROADCASTSS c2+216(FP), Y9
 	VFMADD231PS  Y8, Y9, Y7
 
 r3_wide_l2_0_1:
 	VADDPS       Y7, Y8, Y8
 	VMOVUPS      Y8, 32(R9)
 	VMULPS       32(R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, 32(R11)
-	VBROADCASTSS mu+208(FP), Y9
+	VMOVUPS      Y8, 32(R12)
+	VBROADCASTSS mu+232(FP), Y9
 	VMULPS       Y9, Y7, Y7
 	VMOVUPS      Y7, 32(DX)
+	VADDPS       (R11)(DI*4), Y3, Y7
+	VMOVUPS      Y7, (R11)(DI*4)
 	VMOVUPS      (DX)(CX*1), Y7
 	VMULPS       (R10)(DI*4), Y3, Y3
 	VFMADD231PS  Y3, Y0, Y7
 	VMOVUPS      (R9)(CX*1), Y8
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_1_0
-	VBROADCASTSS c2+192(FP), Y9
+	VBROADCASTSS c2+216(FP), Y9
 	VFMADD231PS  Y8, Y9, Y7
 
 r3_wide_l2_1_0:
 	VADDPS       Y7, Y8, Y8
 	VMOVUPS      Y8, (R9)(CX*1)
 	VMULPS       (R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, (R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Y9
+	VMOVUPS      Y8, (R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Y9
 	VMULPS       Y9, Y7, Y7
 	VMOVUPS      Y7, (DX)(CX*1)
+	VADDPS       32(R11)(DI*4), Y4, Y7
+	VMOVUPS      Y7, 32(R11)(DI*4)
 	VMOVUPS      32(DX)(CX*1), Y7
 	VMULPS       32(R10)(DI*4), Y4, Y4
 	VFMADD231PS  Y4, Y0, Y7
 	VMOVUPS      32(R9)(CX*1), Y8
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_1_1
-	VBROADCASTSS c2+192(FP), Y9
+	VBROADCASTSS c2+216(FP), Y9
 	VFMADD231PS  Y8, Y9, Y7
 
 r3_wide_l2_1_1:
 	VADDPS       Y7, Y8, Y8
 	VMOVUPS      Y8, 32(R9)(CX*1)
 	VMULPS       32(R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, 32(R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Y9
+	VMOVUPS      Y8, 32(R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Y9
 	VMULPS       Y9, Y7, Y7
 	VMOVUPS      Y7, 32(DX)(CX*1)
+	VADDPS       (R11)(DI*4), Y5, Y7
+	VMOVUPS      Y7, (R11)(DI*4)
 	VMOVUPS      (DX)(CX*2), Y7
 	VMULPS       (R10)(DI*4), Y5, Y5
 	VFMADD231PS  Y5, Y0, Y7
 	VMOVUPS      (R9)(CX*2), Y8
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_2_0
-	VBROADCASTSS c2+192(FP), Y9
+	VBROADCASTSS c2+216(FP), Y9
 	VFMADD231PS  Y8, Y9, Y7
 
 r3_wide_l2_2_0:
 	VADDPS       Y7, Y8, Y8
 	VMOVUPS      Y8, (R9)(CX*2)
 	VMULPS       (R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, (R11)(CX*2)
-	VBROADCASTSS mu+208(FP), Y9
+	VMOVUPS      Y8, (R12)(CX*2)
+	VBROADCASTSS mu+232(FP), Y9
 	VMULPS       Y9, Y7, Y7
 	VMOVUPS      Y7, (DX)(CX*2)
+	VADDPS       32(R11)(DI*4), Y6, Y7
+	VMOVUPS      Y7, 32(R11)(DI*4)
 	VMOVUPS      32(DX)(CX*2), Y7
 	VMULPS       32(R10)(DI*4), Y6, Y6
 	VFMADD231PS  Y6, Y0, Y7
 	VMOVUPS      32(R9)(CX*2), Y8
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_2_1
-	VBROADCASTSS c2+192(FP), Y9
+	VBROADCASTSS c2+216(FP), Y9
 	VFMADD231PS  Y8, Y9, Y7
 
 r3_wide_l2_2_1:
 	VADDPS       Y7, Y8, Y8
 	VMOVUPS      Y8, 32(R9)(CX*2)
 	VMULPS       32(R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, 32(R11)(CX*2)
-	VBROADCASTSS mu+208(FP), Y9
+	VMOVUPS      Y8, 32(R12)(CX*2)
+	VBROADCASTSS mu+232(FP), Y9
 	VMULPS       Y9, Y7, Y7
 	VMOVUPS      Y7, 32(DX)(CX*2)
 	ADDQ         $0x00000040, DX
@@ -26102,7 +26204,7 @@ r3_single:
 	VXORPS Y5, Y5, Y5
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r3_one_update
 
@@ -26135,57 +26237,64 @@ r3_one_update:
 	MOVQ         16(SP), R9
 	ADDQ         DX, R9
 	MOVQ         32(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DX, R11
+	MOVQ         48(SP), R11
+	MOVQ         40(SP), R12
+	ADDQ         DX, R12
+	VADDPS       (R11)(DI*4), Y1, Y7
+	VMOVUPS      Y7, (R11)(DI*4)
 	VMOVUPS      (DX), Y7
 	VMULPS       (R10)(DI*4), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y7
 	VMOVUPS      (R9), Y8
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_one_l2_0_0
-	VBROADCASTSS c2+192(FP), Y9
+	VBROADCASTSS c2+216(FP), Y9
 	VFMADD231PS  Y8, Y9, Y7
 
 r3_one_l2_0_0:
 	VADDPS       Y7, Y8, Y8
 	VMOVUPS      Y8, (R9)
 	VMULPS       (R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, (R11)
-	VBROADCASTSS mu+208(FP), Y9
+	VMOVUPS      Y8, (R12)
+	VBROADCASTSS mu+232(FP), Y9
 	VMULPS       Y9, Y7, Y7
 	VMOVUPS      Y7, (DX)
+	VADDPS       (R11)(DI*4), Y3, Y7
+	VMOVUPS      Y7, (R11)(DI*4)
 	VMOVUPS      (DX)(CX*1), Y7
 	VMULPS       (R10)(DI*4), Y3, Y3
 	VFMADD231PS  Y3, Y0, Y7
 	VMOVUPS      (R9)(CX*1), Y8
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_one_l2_1_0
-	VBROADCASTSS c2+192(FP), Y9
+	VBROADCASTSS c2+216(FP), Y9
 	VFMADD231PS  Y8, Y9, Y7
 
 r3_one_l2_1_0:
 	VADDPS       Y7, Y8, Y8
 	VMOVUPS      Y8, (R9)(CX*1)
 	VMULPS       (R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, (R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Y9
+	VMOVUPS      Y8, (R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Y9
 	VMULPS       Y9, Y7, Y7
 	VMOVUPS      Y7, (DX)(CX*1)
+	VADDPS       (R11)(DI*4), Y5, Y7
+	VMOVUPS      Y7, (R11)(DI*4)
 	VMOVUPS      (DX)(CX*2), Y7
 	VMULPS       (R10)(DI*4), Y5, Y5
 	VFMADD231PS  Y5, Y0, Y7
 	VMOVUPS      (R9)(CX*2), Y8
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_one_l2_2_0
-	VBROADCASTSS c2+192(FP), Y9
+	VBROADCASTSS c2+216(FP), Y9
 	VFMADD231PS  Y8, Y9, Y7
 
 r3_one_l2_2_0:
 	VADDPS       Y7, Y8, Y8
 	VMOVUPS      Y8, (R9)(CX*2)
 	VMULPS       (R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, (R11)(CX*2)
-	VBROADCASTSS mu+208(FP), Y9
+	VMOVUPS      Y8, (R12)(CX*2)
+	VBROADCASTSS mu+232(FP), Y9
 	VMULPS       Y9, Y7, Y7
 	VMOVUPS      Y7, (DX)(CX*2)
 	ADDQ         $0x00000020, DX
@@ -26203,7 +26312,7 @@ r3_scol:
 	VXORPS Y5, Y5, Y5
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r3_supdate
 
@@ -26226,16 +26335,20 @@ r3_supdate:
 	MOVQ        16(SP), R9
 	ADDQ        DX, R9
 	MOVQ        32(SP), R10
-	MOVQ        40(SP), R11
-	ADDQ        DX, R11
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DX, R12
+	VMOVSS      (R11)(DI*4), X7
+	VADDSS      X1, X7, X7
+	VMOVSS      X7, (R11)(DI*4)
 	VMOVSS      (DX), X7
 	VMOVSS      (R10)(DI*4), X9
 	VMULSS      X9, X1, X1
 	VFMADD231SS X1, X0, X7
 	VMOVSS      (R9), X8
-	CMPQ        l2+200(FP), $0x00
+	CMPQ        l2+224(FP), $0x00
 	JE          r3_s_l2_0
-	VMOVSS      c2+192(FP), X9
+	VMOVSS      c2+216(FP), X9
 	VFMADD231SS X8, X9, X7
 
 r3_s_l2_0:
@@ -26243,18 +26356,21 @@ r3_s_l2_0:
 	VMOVSS      X8, (R9)
 	VMOVSS      (R10)(DI*4), X9
 	VMULSS      X9, X8, X8
-	VMOVSS      X8, (R11)
-	VMOVSS      mu+208(FP), X9
+	VMOVSS      X8, (R12)
+	VMOVSS      mu+232(FP), X9
 	VMULSS      X9, X7, X7
 	VMOVSS      X7, (DX)
+	VMOVSS      (R11)(DI*4), X7
+	VADDSS      X3, X7, X7
+	VMOVSS      X7, (R11)(DI*4)
 	VMOVSS      (DX)(CX*1), X7
 	VMOVSS      (R10)(DI*4), X9
 	VMULSS      X9, X3, X3
 	VFMADD231SS X3, X0, X7
 	VMOVSS      (R9)(CX*1), X8
-	CMPQ        l2+200(FP), $0x00
+	CMPQ        l2+224(FP), $0x00
 	JE          r3_s_l2_1
-	VMOVSS      c2+192(FP), X9
+	VMOVSS      c2+216(FP), X9
 	VFMADD231SS X8, X9, X7
 
 r3_s_l2_1:
@@ -26262,18 +26378,21 @@ r3_s_l2_1:
 	VMOVSS      X8, (R9)(CX*1)
 	VMOVSS      (R10)(DI*4), X9
 	VMULSS      X9, X8, X8
-	VMOVSS      X8, (R11)(CX*1)
-	VMOVSS      mu+208(FP), X9
+	VMOVSS      X8, (R12)(CX*1)
+	VMOVSS      mu+232(FP), X9
 	VMULSS      X9, X7, X7
 	VMOVSS      X7, (DX)(CX*1)
+	VMOVSS      (R11)(DI*4), X7
+	VADDSS      X5, X7, X7
+	VMOVSS      X7, (R11)(DI*4)
 	VMOVSS      (DX)(CX*2), X7
 	VMOVSS      (R10)(DI*4), X9
 	VMULSS      X9, X5, X5
 	VFMADD231SS X5, X0, X7
 	VMOVSS      (R9)(CX*2), X8
-	CMPQ        l2+200(FP), $0x00
+	CMPQ        l2+224(FP), $0x00
 	JE          r3_s_l2_2
-	VMOVSS      c2+192(FP), X9
+	VMOVSS      c2+216(FP), X9
 	VFMADD231SS X8, X9, X7
 
 r3_s_l2_2:
@@ -26281,8 +26400,8 @@ r3_s_l2_2:
 	VMOVSS X8, (R9)(CX*2)
 	VMOVSS (R10)(DI*4), X9
 	VMULSS X9, X8, X8
-	VMOVSS X8, (R11)(CX*2)
-	VMOVSS mu+208(FP), X9
+	VMOVSS X8, (R12)(CX*2)
+	VMOVSS mu+232(FP), X9
 	VMULSS X9, X7, X7
 	VMOVSS X7, (DX)(CX*2)
 	ADDQ   $0x00000004, DX
@@ -26305,7 +26424,7 @@ r2_rows:
 	VBROADCASTSS alpha+32(FP), Y0
 	MOVQ         AX, DX
 	XORL         DI, DI
-	MOVQ         m+136(FP), R8
+	MOVQ         m+160(FP), R8
 	CMPQ         R8, $0x00000010
 	JB           r2_single
 
@@ -26316,7 +26435,7 @@ r2_wide:
 	VXORPS Y4, Y4, Y4
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r2_wide_update
 
@@ -26350,74 +26469,83 @@ r2_wide_update:
 	MOVQ         16(SP), R9
 	ADDQ         DX, R9
 	MOVQ         32(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DX, R11
+	MOVQ         48(SP), R11
+	MOVQ         40(SP), R12
+	ADDQ         DX, R12
+	VADDPS       (R11)(DI*4), Y1, Y5
+	VMOVUPS      Y5, (R11)(DI*4)
 	VMOVUPS      (DX), Y5
 	VMULPS       (R10)(DI*4), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y5
 	VMOVUPS      (R9), Y6
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_wide_l2_0_0
-	VBROADCASTSS c2+192(FP), Y7
+	VBROADCASTSS c2+216(FP), Y7
 	VFMADD231PS  Y6, Y7, Y5
 
 r2_wide_l2_0_0:
 	VADDPS       Y5, Y6, Y6
 	VMOVUPS      Y6, (R9)
 	VMULPS       (R10)(DI*4), Y6, Y6
-	VMOVUPS      Y6, (R11)
-	VBROADCASTSS mu+208(FP), Y7
+	VMOVUPS      Y6, (R12)
+	VBROADCASTSS mu+232(FP), Y7
 	VMULPS       Y7, Y5, Y5
 	VMOVUPS      Y5, (DX)
+	VADDPS       32(R11)(DI*4), Y2, Y5
+	VMOVUPS      Y5, 32(R11)(DI*4)
 	VMOVUPS      32(DX), Y5
 	VMULPS       32(R10)(DI*4), Y2, Y2
 	VFMADD231PS  Y2, Y0, Y5
 	VMOVUPS      32(R9), Y6
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_wide_l2_0_1
-	VBROADCASTSS c2+192(FP), Y7
+	VBROADCASTSS c2+216(FP), Y7
 	VFMADD231PS  Y6, Y7, Y5
 
 r2_wide_l2_0_1:
 	VADDPS       Y5, Y6, Y6
 	VMOVUPS      Y6, 32(R9)
 	VMULPS       32(R10)(DI*4), Y6, Y6
-	VMOVUPS      Y6, 32(R11)
-	VBROADCASTSS mu+208(FP), Y7
+	VMOVUPS      Y6, 32(R12)
+	VBROADCASTSS mu+232(FP), Y7
 	VMULPS       Y7, Y5, Y5
 	VMOVUPS      Y5, 32(DX)
+	VADDPS       (R11)(DI*4), Y3, Y5
+	VMOVUPS      Y5, (R11)(DI*4)
 	VMOVUPS      (DX)(CX*1), Y5
 	VMULPS       (R10)(DI*4), Y3, Y3
 	VFMADD231PS  Y3, Y0, Y5
 	VMOVUPS      (R9)(CX*1), Y6
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_wide_l2_1_0
-	VBROADCASTSS c2+192(FP), Y7
+	VBROADCASTSS c2+216(FP), Y7
 	VFMADD231PS  Y6, Y7, Y5
 
 r2_wide_l2_1_0:
 	VADDPS       Y5, Y6, Y6
 	VMOVUPS      Y6, (R9)(CX*1)
 	VMULPS       (R10)(DI*4), Y6, Y6
-	VMOVUPS      Y6, (R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Y7
+	VMOVUPS      Y6, (R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Y7
 	VMULPS       Y7, Y5, Y5
 	VMOVUPS      Y5, (DX)(CX*1)
+	VADDPS       32(R11)(DI*4), Y4, Y5
+	VMOVUPS      Y5, 32(R11)(DI*4)
 	VMOVUPS      32(DX)(CX*1), Y5
 	VMULPS       32(R10)(DI*4), Y4, Y4
 	VFMADD231PS  Y4, Y0, Y5
 	VMOVUPS      32(R9)(CX*1), Y6
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_wide_l2_1_1
-	VBROADCASTSS c2+192(FP), Y7
+	VBROADCASTSS c2+216(FP), Y7
 	VFMADD231PS  Y6, Y7, Y5
 
 r2_wide_l2_1_1:
 	VADDPS       Y5, Y6, Y6
 	VMOVUPS      Y6, 32(R9)(CX*1)
 	VMULPS       32(R10)(DI*4), Y6, Y6
-	VMOVUPS      Y6, 32(R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Y7
+	VMOVUPS      Y6, 32(R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Y7
 	VMULPS       Y7, Y5, Y5
 	VMOVUPS      Y5, 32(DX)(CX*1)
 	ADDQ         $0x00000040, DX
@@ -26433,7 +26561,7 @@ r2_single:
 	VXORPS Y3, Y3, Y3
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r2_one_update
 
@@ -26463,40 +26591,45 @@ r2_one_update:
 	MOVQ         16(SP), R9
 	ADDQ         DX, R9
 	MOVQ         32(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DX, R11
+	MOVQ         48(SP), R11
+	MOVQ         40(SP), R12
+	ADDQ         DX, R12
+	VADDPS       (R11)(DI*4), Y1, Y5
+	VMOVUPS      Y5, (R11)(DI*4)
 	VMOVUPS      (DX), Y5
 	VMULPS       (R10)(DI*4), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y5
 	VMOVUPS      (R9), Y6
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_one_l2_0_0
-	VBROADCASTSS c2+192(FP), Y7
+	VBROADCASTSS c2+216(FP), Y7
 	VFMADD231PS  Y6, Y7, Y5
 
 r2_one_l2_0_0:
 	VADDPS       Y5, Y6, Y6
 	VMOVUPS      Y6, (R9)
 	VMULPS       (R10)(DI*4), Y6, Y6
-	VMOVUPS      Y6, (R11)
-	VBROADCASTSS mu+208(FP), Y7
+	VMOVUPS      Y6, (R12)
+	VBROADCASTSS mu+232(FP), Y7
 	VMULPS       Y7, Y5, Y5
 	VMOVUPS      Y5, (DX)
+	VADDPS       (R11)(DI*4), Y3, Y5
+	VMOVUPS      Y5, (R11)(DI*4)
 	VMOVUPS      (DX)(CX*1), Y5
 	VMULPS       (R10)(DI*4), Y3, Y3
 	VFMADD231PS  Y3, Y0, Y5
 	VMOVUPS      (R9)(CX*1), Y6
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_one_l2_1_0
-	VBROADCASTSS c2+192(FP), Y7
+	VBROADCASTSS c2+216(FP), Y7
 	VFMADD231PS  Y6, Y7, Y5
 
 r2_one_l2_1_0:
 	VADDPS       Y5, Y6, Y6
 	VMOVUPS      Y6, (R9)(CX*1)
 	VMULPS       (R10)(DI*4), Y6, Y6
-	VMOVUPS      Y6, (R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Y7
+	VMOVUPS      Y6, (R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Y7
 	VMULPS       Y7, Y5, Y5
 	VMOVUPS      Y5, (DX)(CX*1)
 	ADDQ         $0x00000020, DX
@@ -26513,7 +26646,7 @@ r2_scol:
 	VXORPS Y3, Y3, Y3
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r2_supdate
 
@@ -26534,16 +26667,20 @@ r2_supdate:
 	MOVQ        16(SP), R9
 	ADDQ        DX, R9
 	MOVQ        32(SP), R10
-	MOVQ        40(SP), R11
-	ADDQ        DX, R11
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DX, R12
+	VMOVSS      (R11)(DI*4), X5
+	VADDSS      X1, X5, X5
+	VMOVSS      X5, (R11)(DI*4)
 	VMOVSS      (DX), X5
 	VMOVSS      (R10)(DI*4), X7
 	VMULSS      X7, X1, X1
 	VFMADD231SS X1, X0, X5
 	VMOVSS      (R9), X6
-	CMPQ        l2+200(FP), $0x00
+	CMPQ        l2+224(FP), $0x00
 	JE          r2_s_l2_0
-	VMOVSS      c2+192(FP), X7
+	VMOVSS      c2+216(FP), X7
 	VFMADD231SS X6, X7, X5
 
 r2_s_l2_0:
@@ -26551,18 +26688,21 @@ r2_s_l2_0:
 	VMOVSS      X6, (R9)
 	VMOVSS      (R10)(DI*4), X7
 	VMULSS      X7, X6, X6
-	VMOVSS      X6, (R11)
-	VMOVSS      mu+208(FP), X7
+	VMOVSS      X6, (R12)
+	VMOVSS      mu+232(FP), X7
 	VMULSS      X7, X5, X5
 	VMOVSS      X5, (DX)
+	VMOVSS      (R11)(DI*4), X5
+	VADDSS      X3, X5, X5
+	VMOVSS      X5, (R11)(DI*4)
 	VMOVSS      (DX)(CX*1), X5
 	VMOVSS      (R10)(DI*4), X7
 	VMULSS      X7, X3, X3
 	VFMADD231SS X3, X0, X5
 	VMOVSS      (R9)(CX*1), X6
-	CMPQ        l2+200(FP), $0x00
+	CMPQ        l2+224(FP), $0x00
 	JE          r2_s_l2_1
-	VMOVSS      c2+192(FP), X7
+	VMOVSS      c2+216(FP), X7
 	VFMADD231SS X6, X7, X5
 
 r2_s_l2_1:
@@ -26570,8 +26710,8 @@ r2_s_l2_1:
 	VMOVSS X6, (R9)(CX*1)
 	VMOVSS (R10)(DI*4), X7
 	VMULSS X7, X6, X6
-	VMOVSS X6, (R11)(CX*1)
-	VMOVSS mu+208(FP), X7
+	VMOVSS X6, (R12)(CX*1)
+	VMOVSS mu+232(FP), X7
 	VMULSS X7, X5, X5
 	VMOVSS X5, (DX)(CX*1)
 	ADDQ   $0x00000004, DX
@@ -26593,7 +26733,7 @@ r1_rows:
 	VBROADCASTSS alpha+32(FP), Y0
 	MOVQ         AX, DX
 	XORL         DI, DI
-	MOVQ         m+136(FP), R8
+	MOVQ         m+160(FP), R8
 	CMPQ         R8, $0x00000010
 	JB           r1_single
 
@@ -26602,7 +26742,7 @@ r1_wide:
 	VXORPS Y2, Y2, Y2
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r1_wide_update
 
@@ -26632,40 +26772,45 @@ r1_wide_update:
 	MOVQ         16(SP), R9
 	ADDQ         DX, R9
 	MOVQ         32(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DX, R11
+	MOVQ         48(SP), R11
+	MOVQ         40(SP), R12
+	ADDQ         DX, R12
+	VADDPS       (R11)(DI*4), Y1, Y3
+	VMOVUPS      Y3, (R11)(DI*4)
 	VMOVUPS      (DX), Y3
 	VMULPS       (R10)(DI*4), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y3
 	VMOVUPS      (R9), Y4
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r1_wide_l2_0_0
-	VBROADCASTSS c2+192(FP), Y5
+	VBROADCASTSS c2+216(FP), Y5
 	VFMADD231PS  Y4, Y5, Y3
 
 r1_wide_l2_0_0:
 	VADDPS       Y3, Y4, Y4
 	VMOVUPS      Y4, (R9)
 	VMULPS       (R10)(DI*4), Y4, Y4
-	VMOVUPS      Y4, (R11)
-	VBROADCASTSS mu+208(FP), Y5
+	VMOVUPS      Y4, (R12)
+	VBROADCASTSS mu+232(FP), Y5
 	VMULPS       Y5, Y3, Y3
 	VMOVUPS      Y3, (DX)
+	VADDPS       32(R11)(DI*4), Y2, Y3
+	VMOVUPS      Y3, 32(R11)(DI*4)
 	VMOVUPS      32(DX), Y3
 	VMULPS       32(R10)(DI*4), Y2, Y2
 	VFMADD231PS  Y2, Y0, Y3
 	VMOVUPS      32(R9), Y4
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r1_wide_l2_0_1
-	VBROADCASTSS c2+192(FP), Y5
+	VBROADCASTSS c2+216(FP), Y5
 	VFMADD231PS  Y4, Y5, Y3
 
 r1_wide_l2_0_1:
 	VADDPS       Y3, Y4, Y4
 	VMOVUPS      Y4, 32(R9)
 	VMULPS       32(R10)(DI*4), Y4, Y4
-	VMOVUPS      Y4, 32(R11)
-	VBROADCASTSS mu+208(FP), Y5
+	VMOVUPS      Y4, 32(R12)
+	VBROADCASTSS mu+232(FP), Y5
 	VMULPS       Y5, Y3, Y3
 	VMOVUPS      Y3, 32(DX)
 	ADDQ         $0x00000040, DX
@@ -26680,7 +26825,7 @@ r1_single:
 	VXORPS Y1, Y1, Y1
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r1_one_update
 
@@ -26707,23 +26852,26 @@ r1_one_update:
 	MOVQ         16(SP), R9
 	ADDQ         DX, R9
 	MOVQ         32(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DX, R11
+	MOVQ         48(SP), R11
+	MOVQ         40(SP), R12
+	ADDQ         DX, R12
+	VADDPS       (R11)(DI*4), Y1, Y3
+	VMOVUPS      Y3, (R11)(DI*4)
 	VMOVUPS      (DX), Y3
 	VMULPS       (R10)(DI*4), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y3
 	VMOVUPS      (R9), Y4
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r1_one_l2_0_0
-	VBROADCASTSS c2+192(FP), Y5
+	VBROADCASTSS c2+216(FP), Y5
 	VFMADD231PS  Y4, Y5, Y3
 
 r1_one_l2_0_0:
 	VADDPS       Y3, Y4, Y4
 	VMOVUPS      Y4, (R9)
 	VMULPS       (R10)(DI*4), Y4, Y4
-	VMOVUPS      Y4, (R11)
-	VBROADCASTSS mu+208(FP), Y5
+	VMOVUPS      Y4, (R12)
+	VBROADCASTSS mu+232(FP), Y5
 	VMULPS       Y5, Y3, Y3
 	VMOVUPS      Y3, (DX)
 	ADDQ         $0x00000020, DX
@@ -26739,7 +26887,7 @@ r1_scol:
 	VXORPS Y1, Y1, Y1
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r1_supdate
 
@@ -26758,16 +26906,20 @@ r1_supdate:
 	MOVQ        16(SP), R9
 	ADDQ        DX, R9
 	MOVQ        32(SP), R10
-	MOVQ        40(SP), R11
-	ADDQ        DX, R11
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DX, R12
+	VMOVSS      (R11)(DI*4), X3
+	VADDSS      X1, X3, X3
+	VMOVSS      X3, (R11)(DI*4)
 	VMOVSS      (DX), X3
 	VMOVSS      (R10)(DI*4), X5
 	VMULSS      X5, X1, X1
 	VFMADD231SS X1, X0, X3
 	VMOVSS      (R9), X4
-	CMPQ        l2+200(FP), $0x00
+	CMPQ        l2+224(FP), $0x00
 	JE          r1_s_l2_0
-	VMOVSS      c2+192(FP), X5
+	VMOVSS      c2+216(FP), X5
 	VFMADD231SS X4, X5, X3
 
 r1_s_l2_0:
@@ -26775,8 +26927,8 @@ r1_s_l2_0:
 	VMOVSS X4, (R9)
 	VMOVSS (R10)(DI*4), X5
 	VMULSS X5, X4, X4
-	VMOVSS X4, (R11)
-	VMOVSS mu+208(FP), X5
+	VMOVSS X4, (R12)
+	VMOVSS mu+232(FP), X5
 	VMULSS X5, X3, X3
 	VMOVSS X3, (DX)
 	ADDQ   $0x00000004, DX
@@ -26795,24 +26947,26 @@ done:
 	VZEROUPPER
 	RET
 
-// func AddMatMulTNGatherSGDU8AVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n int, k int, m int, w []float32, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
+// func AddMatMulTNGatherSGDU8AVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, tot []float32, n int, k int, m int, w []float32, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
 // Requires: AVX, AVX512F, BMI2, MMX+
-TEXT ·AddMatMulTNGatherSGDU8AVX512(SB), NOSPLIT, $48-240
+TEXT ·AddMatMulTNGatherSGDU8AVX512(SB), NOSPLIT, $56-264
 	MOVQ  scale_base+96(FP), AX
 	MOVQ  AX, 32(SP)
-	MOVQ  ws_base+168(FP), AX
+	MOVQ  tot_base+120(FP), AX
+	MOVQ  AX, 48(SP)
+	MOVQ  ws_base+192(FP), AX
 	MOVQ  g_base+0(FP), CX
 	SUBQ  CX, AX
 	MOVQ  AX, 40(SP)
-	MOVQ  w_base+144(FP), AX
+	MOVQ  w_base+168(FP), AX
 	MOVQ  g_base+0(FP), CX
 	SUBQ  CX, AX
 	MOVQ  AX, 16(SP)
 	MOVQ  $0x00000000, 24(SP)
-	MOVQ  pf_len+224(FP), AX
+	MOVQ  pf_len+248(FP), AX
 	TESTQ AX, AX
 	JZ    nopf
-	MOVQ  pf_base+216(FP), AX
+	MOVQ  pf_base+240(FP), AX
 	MOVQ  xp_base+72(FP), CX
 	SUBQ  CX, AX
 	MOVQ  AX, 24(SP)
@@ -26826,8 +26980,8 @@ nopf:
 	SHLQ  $0x02, CX
 	LEAQ  (CX)(CX*2), DX
 	MOVQ  d_base+40(FP), BX
-	MOVQ  k+128(FP), SI
-	MOVQ  m+136(FP), DI
+	MOVQ  k+152(FP), SI
+	MOVQ  m+160(FP), DI
 	ANDQ  $0x0000000f, DI
 	MOVL  $0xffffffff, R8
 	BZHIL DI, R8, R8
@@ -26840,7 +26994,7 @@ r5_rows:
 	VBROADCASTSS alpha+32(FP), Z0
 	MOVQ         AX, DI
 	XORL         R8, R8
-	MOVQ         m+136(FP), R9
+	MOVQ         m+160(FP), R9
 	CMPQ         R9, $0x00000040
 	JB           r5_single
 
@@ -26867,7 +27021,7 @@ r5_wide:
 	VPXORD Z20, Z20, Z20
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r5_wide_update
 
@@ -26917,346 +27071,387 @@ r5_wide_update:
 	MOVQ         16(SP), R10
 	ADDQ         DI, R10
 	MOVQ         32(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DI, R12
+	MOVQ         48(SP), R12
+	MOVQ         40(SP), R13
+	ADDQ         DI, R13
+	VADDPS       (R12)(R8*4), Z1, Z21
+	VMOVUPS      Z21, (R12)(R8*4)
 	VMOVUPS      (DI), Z21
 	VMULPS       (R11)(R8*4), Z1, Z1
 	VFMADD231PS  Z1, Z0, Z21
 	VMOVUPS      (R10), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_0_0
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_0_0:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, (R10)
 	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R12)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, (R13)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, (DI)
+	VADDPS       64(R12)(R8*4), Z2, Z21
+	VMOVUPS      Z21, 64(R12)(R8*4)
 	VMOVUPS      64(DI), Z21
 	VMULPS       64(R11)(R8*4), Z2, Z2
 	VFMADD231PS  Z2, Z0, Z21
 	VMOVUPS      64(R10), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_0_1
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_0_1:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, 64(R10)
 	VMULPS       64(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 64(R12)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, 64(R13)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, 64(DI)
+	VADDPS       128(R12)(R8*4), Z3, Z21
+	VMOVUPS      Z21, 128(R12)(R8*4)
 	VMOVUPS      128(DI), Z21
 	VMULPS       128(R11)(R8*4), Z3, Z3
 	VFMADD231PS  Z3, Z0, Z21
 	VMOVUPS      128(R10), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_0_2
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_0_2:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, 128(R10)
 	VMULPS       128(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 128(R12)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, 128(R13)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, 128(DI)
+	VADDPS       192(R12)(R8*4), Z4, Z21
+	VMOVUPS      Z21, 192(R12)(R8*4)
 	VMOVUPS      192(DI), Z21
 	VMULPS       192(R11)(R8*4), Z4, Z4
 	VFMADD231PS  Z4, Z0, Z21
 	VMOVUPS      192(R10), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_0_3
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_0_3:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, 192(R10)
 	VMULPS       192(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 192(R12)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, 192(R13)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, 192(DI)
+	VADDPS       (R12)(R8*4), Z5, Z21
+	VMOVUPS      Z21, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*1), Z21
 	VMULPS       (R11)(R8*4), Z5, Z5
 	VFMADD231PS  Z5, Z0, Z21
 	VMOVUPS      (R10)(CX*1), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_1_0
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_1_0:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, (R10)(CX*1)
 	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, (R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, (DI)(CX*1)
+	VADDPS       64(R12)(R8*4), Z6, Z21
+	VMOVUPS      Z21, 64(R12)(R8*4)
 	VMOVUPS      64(DI)(CX*1), Z21
 	VMULPS       64(R11)(R8*4), Z6, Z6
 	VFMADD231PS  Z6, Z0, Z21
 	VMOVUPS      64(R10)(CX*1), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_1_1
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_1_1:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, 64(R10)(CX*1)
 	VMULPS       64(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 64(R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, 64(R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, 64(DI)(CX*1)
+	VADDPS       128(R12)(R8*4), Z7, Z21
+	VMOVUPS      Z21, 128(R12)(R8*4)
 	VMOVUPS      128(DI)(CX*1), Z21
 	VMULPS       128(R11)(R8*4), Z7, Z7
 	VFMADD231PS  Z7, Z0, Z21
 	VMOVUPS      128(R10)(CX*1), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_1_2
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_1_2:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, 128(R10)(CX*1)
 	VMULPS       128(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 128(R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, 128(R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, 128(DI)(CX*1)
+	VADDPS       192(R12)(R8*4), Z8, Z21
+	VMOVUPS      Z21, 192(R12)(R8*4)
 	VMOVUPS      192(DI)(CX*1), Z21
 	VMULPS       192(R11)(R8*4), Z8, Z8
 	VFMADD231PS  Z8, Z0, Z21
 	VMOVUPS      192(R10)(CX*1), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_1_3
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_1_3:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, 192(R10)(CX*1)
 	VMULPS       192(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 192(R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, 192(R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, 192(DI)(CX*1)
+	VADDPS       (R12)(R8*4), Z9, Z21
+	VMOVUPS      Z21, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*2), Z21
 	VMULPS       (R11)(R8*4), Z9, Z9
 	VFMADD231PS  Z9, Z0, Z21
 	VMOVUPS      (R10)(CX*2), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_2_0
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_2_0:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, (R10)(CX*2)
 	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, (R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, (DI)(CX*2)
+	VADDPS       64(R12)(R8*4), Z10, Z21
+	VMOVUPS      Z21, 64(R12)(R8*4)
 	VMOVUPS      64(DI)(CX*2), Z21
 	VMULPS       64(R11)(R8*4), Z10, Z10
 	VFMADD231PS  Z10, Z0, Z21
 	VMOVUPS      64(R10)(CX*2), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_2_1
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_2_1:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, 64(R10)(CX*2)
 	VMULPS       64(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 64(R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, 64(R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, 64(DI)(CX*2)
+	VADDPS       128(R12)(R8*4), Z11, Z21
+	VMOVUPS      Z21, 128(R12)(R8*4)
 	VMOVUPS      128(DI)(CX*2), Z21
 	VMULPS       128(R11)(R8*4), Z11, Z11
 	VFMADD231PS  Z11, Z0, Z21
 	VMOVUPS      128(R10)(CX*2), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_2_2
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_2_2:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, 128(R10)(CX*2)
 	VMULPS       128(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 128(R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, 128(R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, 128(DI)(CX*2)
+	VADDPS       192(R12)(R8*4), Z12, Z21
+	VMOVUPS      Z21, 192(R12)(R8*4)
 	VMOVUPS      192(DI)(CX*2), Z21
 	VMULPS       192(R11)(R8*4), Z12, Z12
 	VFMADD231PS  Z12, Z0, Z21
 	VMOVUPS      192(R10)(CX*2), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_2_3
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_2_3:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, 192(R10)(CX*2)
 	VMULPS       192(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 192(R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, 192(R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, 192(DI)(CX*2)
+	VADDPS       (R12)(R8*4), Z13, Z21
+	VMOVUPS      Z21, (R12)(R8*4)
 	VMOVUPS      (DI)(DX*1), Z21
 	VMULPS       (R11)(R8*4), Z13, Z13
 	VFMADD231PS  Z13, Z0, Z21
 	VMOVUPS      (R10)(DX*1), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_3_0
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_3_0:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, (R10)(DX*1)
 	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, (R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, (DI)(DX*1)
+	VADDPS       64(R12)(R8*4), Z14, Z21
+	VMOVUPS      Z21, 64(R12)(R8*4)
 	VMOVUPS      64(DI)(DX*1), Z21
 	VMULPS       64(R11)(R8*4), Z14, Z14
 	VFMADD231PS  Z14, Z0, Z21
 	VMOVUPS      64(R10)(DX*1), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_3_1
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_3_1:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, 64(R10)(DX*1)
 	VMULPS       64(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 64(R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, 64(R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, 64(DI)(DX*1)
+	VADDPS       128(R12)(R8*4), Z15, Z21
+	VMOVUPS      Z21, 128(R12)(R8*4)
 	VMOVUPS      128(DI)(DX*1), Z21
 	VMULPS       128(R11)(R8*4), Z15, Z15
 	VFMADD231PS  Z15, Z0, Z21
 	VMOVUPS      128(R10)(DX*1), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_3_2
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_3_2:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, 128(R10)(DX*1)
 	VMULPS       128(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 128(R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, 128(R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, 128(DI)(DX*1)
+	VADDPS       192(R12)(R8*4), Z16, Z21
+	VMOVUPS      Z21, 192(R12)(R8*4)
 	VMOVUPS      192(DI)(DX*1), Z21
 	VMULPS       192(R11)(R8*4), Z16, Z16
 	VFMADD231PS  Z16, Z0, Z21
 	VMOVUPS      192(R10)(DX*1), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_3_3
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_3_3:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, 192(R10)(DX*1)
 	VMULPS       192(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 192(R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, 192(R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, 192(DI)(DX*1)
+	VADDPS       (R12)(R8*4), Z17, Z21
+	VMOVUPS      Z21, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*4), Z21
 	VMULPS       (R11)(R8*4), Z17, Z17
 	VFMADD231PS  Z17, Z0, Z21
 	VMOVUPS      (R10)(CX*4), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_4_0
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_4_0:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, (R10)(CX*4)
 	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R12)(CX*4)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, (R13)(CX*4)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, (DI)(CX*4)
+	VADDPS       64(R12)(R8*4), Z18, Z21
+	VMOVUPS      Z21, 64(R12)(R8*4)
 	VMOVUPS      64(DI)(CX*4), Z21
 	VMULPS       64(R11)(R8*4), Z18, Z18
 	VFMADD231PS  Z18, Z0, Z21
 	VMOVUPS      64(R10)(CX*4), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_4_1
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_4_1:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, 64(R10)(CX*4)
 	VMULPS       64(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 64(R12)(CX*4)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, 64(R13)(CX*4)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, 64(DI)(CX*4)
+	VADDPS       128(R12)(R8*4), Z19, Z21
+	VMOVUPS      Z21, 128(R12)(R8*4)
 	VMOVUPS      128(DI)(CX*4), Z21
 	VMULPS       128(R11)(R8*4), Z19, Z19
 	VFMADD231PS  Z19, Z0, Z21
 	VMOVUPS      128(R10)(CX*4), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_4_2
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_4_2:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, 128(R10)(CX*4)
 	VMULPS       128(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 128(R12)(CX*4)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, 128(R13)(CX*4)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, 128(DI)(CX*4)
+	VADDPS       192(R12)(R8*4), Z20, Z21
+	VMOVUPS      Z21, 192(R12)(R8*4)
 	VMOVUPS      192(DI)(CX*4), Z21
 	VMULPS       192(R11)(R8*4), Z20, Z20
 	VFMADD231PS  Z20, Z0, Z21
 	VMOVUPS      192(R10)(CX*4), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_wide_l2_4_3
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_wide_l2_4_3:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, 192(R10)(CX*4)
 	VMULPS       192(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 192(R12)(CX*4)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, 192(R13)(CX*4)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, 192(DI)(CX*4)
 	ADDQ         $0x00000100, DI
@@ -27275,7 +27470,7 @@ r5_single:
 	VPXORD Z17, Z17, Z17
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r5_one_update
 
@@ -27304,91 +27499,102 @@ r5_one_update:
 	MOVQ         16(SP), R10
 	ADDQ         DI, R10
 	MOVQ         32(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DI, R12
+	MOVQ         48(SP), R12
+	MOVQ         40(SP), R13
+	ADDQ         DI, R13
+	VADDPS       (R12)(R8*4), Z1, Z21
+	VMOVUPS      Z21, (R12)(R8*4)
 	VMOVUPS      (DI), Z21
 	VMULPS       (R11)(R8*4), Z1, Z1
 	VFMADD231PS  Z1, Z0, Z21
 	VMOVUPS      (R10), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_one_l2_0_0
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_one_l2_0_0:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, (R10)
 	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R12)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, (R13)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, (DI)
+	VADDPS       (R12)(R8*4), Z5, Z21
+	VMOVUPS      Z21, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*1), Z21
 	VMULPS       (R11)(R8*4), Z5, Z5
 	VFMADD231PS  Z5, Z0, Z21
 	VMOVUPS      (R10)(CX*1), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_one_l2_1_0
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_one_l2_1_0:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, (R10)(CX*1)
 	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, (R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, (DI)(CX*1)
+	VADDPS       (R12)(R8*4), Z9, Z21
+	VMOVUPS      Z21, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*2), Z21
 	VMULPS       (R11)(R8*4), Z9, Z9
 	VFMADD231PS  Z9, Z0, Z21
 	VMOVUPS      (R10)(CX*2), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_one_l2_2_0
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_one_l2_2_0:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, (R10)(CX*2)
 	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, (R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, (DI)(CX*2)
+	VADDPS       (R12)(R8*4), Z13, Z21
+	VMOVUPS      Z21, (R12)(R8*4)
 	VMOVUPS      (DI)(DX*1), Z21
 	VMULPS       (R11)(R8*4), Z13, Z13
 	VFMADD231PS  Z13, Z0, Z21
 	VMOVUPS      (R10)(DX*1), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_one_l2_3_0
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_one_l2_3_0:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, (R10)(DX*1)
 	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, (R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, (DI)(DX*1)
+	VADDPS       (R12)(R8*4), Z17, Z21
+	VMOVUPS      Z21, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*4), Z21
 	VMULPS       (R11)(R8*4), Z17, Z17
 	VFMADD231PS  Z17, Z0, Z21
 	VMOVUPS      (R10)(CX*4), Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_one_l2_4_0
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_one_l2_4_0:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, (R10)(CX*4)
 	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R12)(CX*4)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, (R13)(CX*4)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, (DI)(CX*4)
 	ADDQ         $0x00000040, DI
@@ -27406,7 +27612,7 @@ r5_cols:
 	VPXORD Z17, Z17, Z17
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r5_tail_update
 
@@ -27428,91 +27634,102 @@ r5_tail_update:
 	MOVQ         16(SP), R9
 	ADDQ         DI, R9
 	MOVQ         32(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DI, R11
+	MOVQ         48(SP), R11
+	MOVQ         40(SP), R12
+	ADDQ         DI, R12
+	VADDPS.Z     (R11)(R8*4), Z1, K1, Z21
+	VMOVUPS      Z21, K1, (R11)(R8*4)
 	VMOVUPS.Z    (DI), K1, Z21
 	VMULPS.Z     (R10)(R8*4), Z1, K1, Z1
 	VFMADD231PS  Z1, Z0, Z21
 	VMOVUPS.Z    (R9), K1, Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_tail_l2_0_0
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_tail_l2_0_0:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, K1, (R9)
 	VMULPS.Z     (R10)(R8*4), Z22, K1, Z22
-	VMOVUPS      Z22, K1, (R11)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, K1, (R12)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, K1, (DI)
+	VADDPS.Z     (R11)(R8*4), Z5, K1, Z21
+	VMOVUPS      Z21, K1, (R11)(R8*4)
 	VMOVUPS.Z    (DI)(CX*1), K1, Z21
 	VMULPS.Z     (R10)(R8*4), Z5, K1, Z5
 	VFMADD231PS  Z5, Z0, Z21
 	VMOVUPS.Z    (R9)(CX*1), K1, Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_tail_l2_1_0
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_tail_l2_1_0:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, K1, (R9)(CX*1)
 	VMULPS.Z     (R10)(R8*4), Z22, K1, Z22
-	VMOVUPS      Z22, K1, (R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, K1, (R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, K1, (DI)(CX*1)
+	VADDPS.Z     (R11)(R8*4), Z9, K1, Z21
+	VMOVUPS      Z21, K1, (R11)(R8*4)
 	VMOVUPS.Z    (DI)(CX*2), K1, Z21
 	VMULPS.Z     (R10)(R8*4), Z9, K1, Z9
 	VFMADD231PS  Z9, Z0, Z21
 	VMOVUPS.Z    (R9)(CX*2), K1, Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_tail_l2_2_0
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_tail_l2_2_0:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, K1, (R9)(CX*2)
 	VMULPS.Z     (R10)(R8*4), Z22, K1, Z22
-	VMOVUPS      Z22, K1, (R11)(CX*2)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, K1, (R12)(CX*2)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, K1, (DI)(CX*2)
+	VADDPS.Z     (R11)(R8*4), Z13, K1, Z21
+	VMOVUPS      Z21, K1, (R11)(R8*4)
 	VMOVUPS.Z    (DI)(DX*1), K1, Z21
 	VMULPS.Z     (R10)(R8*4), Z13, K1, Z13
 	VFMADD231PS  Z13, Z0, Z21
 	VMOVUPS.Z    (R9)(DX*1), K1, Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_tail_l2_3_0
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_tail_l2_3_0:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, K1, (R9)(DX*1)
 	VMULPS.Z     (R10)(R8*4), Z22, K1, Z22
-	VMOVUPS      Z22, K1, (R11)(DX*1)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, K1, (R12)(DX*1)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, K1, (DI)(DX*1)
+	VADDPS.Z     (R11)(R8*4), Z17, K1, Z21
+	VMOVUPS      Z21, K1, (R11)(R8*4)
 	VMOVUPS.Z    (DI)(CX*4), K1, Z21
 	VMULPS.Z     (R10)(R8*4), Z17, K1, Z17
 	VFMADD231PS  Z17, Z0, Z21
 	VMOVUPS.Z    (R9)(CX*4), K1, Z22
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r5_tail_l2_4_0
-	VBROADCASTSS c2+192(FP), Z25
+	VBROADCASTSS c2+216(FP), Z25
 	VFMADD231PS  Z22, Z25, Z21
 
 r5_tail_l2_4_0:
 	VADDPS       Z21, Z22, Z22
 	VMOVUPS      Z22, K1, (R9)(CX*4)
 	VMULPS.Z     (R10)(R8*4), Z22, K1, Z22
-	VMOVUPS      Z22, K1, (R11)(CX*4)
-	VBROADCASTSS mu+208(FP), Z25
+	VMOVUPS      Z22, K1, (R12)(CX*4)
+	VBROADCASTSS mu+232(FP), Z25
 	VMULPS       Z25, Z21, Z21
 	VMOVUPS      Z21, K1, (DI)(CX*4)
 
@@ -27531,7 +27748,7 @@ r4_rows:
 	VBROADCASTSS alpha+32(FP), Z0
 	MOVQ         AX, DI
 	XORL         R8, R8
-	MOVQ         m+136(FP), R9
+	MOVQ         m+160(FP), R9
 	CMPQ         R9, $0x00000040
 	JB           r4_single
 
@@ -27554,7 +27771,7 @@ r4_wide:
 	VPXORD Z16, Z16, Z16
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r4_wide_update
 
@@ -27600,278 +27817,311 @@ r4_wide_update:
 	MOVQ         16(SP), R10
 	ADDQ         DI, R10
 	MOVQ         32(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DI, R12
+	MOVQ         48(SP), R12
+	MOVQ         40(SP), R13
+	ADDQ         DI, R13
+	VADDPS       (R12)(R8*4), Z1, Z17
+	VMOVUPS      Z17, (R12)(R8*4)
 	VMOVUPS      (DI), Z17
 	VMULPS       (R11)(R8*4), Z1, Z1
 	VFMADD231PS  Z1, Z0, Z17
 	VMOVUPS      (R10), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_0_0
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_0_0:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, (R10)
 	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R12)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, (R13)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, (DI)
+	VADDPS       64(R12)(R8*4), Z2, Z17
+	VMOVUPS      Z17, 64(R12)(R8*4)
 	VMOVUPS      64(DI), Z17
 	VMULPS       64(R11)(R8*4), Z2, Z2
 	VFMADD231PS  Z2, Z0, Z17
 	VMOVUPS      64(R10), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_0_1
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_0_1:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, 64(R10)
 	VMULPS       64(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 64(R12)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, 64(R13)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, 64(DI)
+	VADDPS       128(R12)(R8*4), Z3, Z17
+	VMOVUPS      Z17, 128(R12)(R8*4)
 	VMOVUPS      128(DI), Z17
 	VMULPS       128(R11)(R8*4), Z3, Z3
 	VFMADD231PS  Z3, Z0, Z17
 	VMOVUPS      128(R10), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_0_2
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_0_2:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, 128(R10)
 	VMULPS       128(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 128(R12)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, 128(R13)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, 128(DI)
+	VADDPS       192(R12)(R8*4), Z4, Z17
+	VMOVUPS      Z17, 192(R12)(R8*4)
 	VMOVUPS      192(DI), Z17
 	VMULPS       192(R11)(R8*4), Z4, Z4
 	VFMADD231PS  Z4, Z0, Z17
 	VMOVUPS      192(R10), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_0_3
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_0_3:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, 192(R10)
 	VMULPS       192(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 192(R12)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, 192(R13)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, 192(DI)
+	VADDPS       (R12)(R8*4), Z5, Z17
+	VMOVUPS      Z17, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*1), Z17
 	VMULPS       (R11)(R8*4), Z5, Z5
 	VFMADD231PS  Z5, Z0, Z17
 	VMOVUPS      (R10)(CX*1), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_1_0
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_1_0:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, (R10)(CX*1)
 	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, (R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, (DI)(CX*1)
+	VADDPS       64(R12)(R8*4), Z6, Z17
+	VMOVUPS      Z17, 64(R12)(R8*4)
 	VMOVUPS      64(DI)(CX*1), Z17
 	VMULPS       64(R11)(R8*4), Z6, Z6
 	VFMADD231PS  Z6, Z0, Z17
 	VMOVUPS      64(R10)(CX*1), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_1_1
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_1_1:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, 64(R10)(CX*1)
 	VMULPS       64(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 64(R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, 64(R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, 64(DI)(CX*1)
+	VADDPS       128(R12)(R8*4), Z7, Z17
+	VMOVUPS      Z17, 128(R12)(R8*4)
 	VMOVUPS      128(DI)(CX*1), Z17
 	VMULPS       128(R11)(R8*4), Z7, Z7
 	VFMADD231PS  Z7, Z0, Z17
 	VMOVUPS      128(R10)(CX*1), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_1_2
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_1_2:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, 128(R10)(CX*1)
 	VMULPS       128(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 128(R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, 128(R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, 128(DI)(CX*1)
+	VADDPS       192(R12)(R8*4), Z8, Z17
+	VMOVUPS      Z17, 192(R12)(R8*4)
 	VMOVUPS      192(DI)(CX*1), Z17
 	VMULPS       192(R11)(R8*4), Z8, Z8
 	VFMADD231PS  Z8, Z0, Z17
 	VMOVUPS      192(R10)(CX*1), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_1_3
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_1_3:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, 192(R10)(CX*1)
 	VMULPS       192(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 192(R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, 192(R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, 192(DI)(CX*1)
+	VADDPS       (R12)(R8*4), Z9, Z17
+	VMOVUPS      Z17, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*2), Z17
 	VMULPS       (R11)(R8*4), Z9, Z9
 	VFMADD231PS  Z9, Z0, Z17
 	VMOVUPS      (R10)(CX*2), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_2_0
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_2_0:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, (R10)(CX*2)
 	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, (R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, (DI)(CX*2)
+	VADDPS       64(R12)(R8*4), Z10, Z17
+	VMOVUPS      Z17, 64(R12)(R8*4)
 	VMOVUPS      64(DI)(CX*2), Z17
 	VMULPS       64(R11)(R8*4), Z10, Z10
 	VFMADD231PS  Z10, Z0, Z17
 	VMOVUPS      64(R10)(CX*2), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_2_1
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_2_1:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, 64(R10)(CX*2)
 	VMULPS       64(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 64(R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, 64(R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, 64(DI)(CX*2)
+	VADDPS       128(R12)(R8*4), Z11, Z17
+	VMOVUPS      Z17, 128(R12)(R8*4)
 	VMOVUPS      128(DI)(CX*2), Z17
 	VMULPS       128(R11)(R8*4), Z11, Z11
 	VFMADD231PS  Z11, Z0, Z17
 	VMOVUPS      128(R10)(CX*2), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_2_2
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_2_2:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, 128(R10)(CX*2)
 	VMULPS       128(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 128(R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, 128(R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, 128(DI)(CX*2)
+	VADDPS       192(R12)(R8*4), Z12, Z17
+	VMOVUPS      Z17, 192(R12)(R8*4)
 	VMOVUPS      192(DI)(CX*2), Z17
 	VMULPS       192(R11)(R8*4), Z12, Z12
 	VFMADD231PS  Z12, Z0, Z17
 	VMOVUPS      192(R10)(CX*2), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_2_3
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_2_3:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, 192(R10)(CX*2)
 	VMULPS       192(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 192(R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, 192(R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, 192(DI)(CX*2)
+	VADDPS       (R12)(R8*4), Z13, Z17
+	VMOVUPS      Z17, (R12)(R8*4)
 	VMOVUPS      (DI)(DX*1), Z17
 	VMULPS       (R11)(R8*4), Z13, Z13
 	VFMADD231PS  Z13, Z0, Z17
 	VMOVUPS      (R10)(DX*1), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_3_0
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_3_0:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, (R10)(DX*1)
 	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, (R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, (DI)(DX*1)
+	VADDPS       64(R12)(R8*4), Z14, Z17
+	VMOVUPS      Z17, 64(R12)(R8*4)
 	VMOVUPS      64(DI)(DX*1), Z17
 	VMULPS       64(R11)(R8*4), Z14, Z14
 	VFMADD231PS  Z14, Z0, Z17
 	VMOVUPS      64(R10)(DX*1), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_3_1
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_3_1:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, 64(R10)(DX*1)
 	VMULPS       64(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 64(R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, 64(R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, 64(DI)(DX*1)
+	VADDPS       128(R12)(R8*4), Z15, Z17
+	VMOVUPS      Z17, 128(R12)(R8*4)
 	VMOVUPS      128(DI)(DX*1), Z17
 	VMULPS       128(R11)(R8*4), Z15, Z15
 	VFMADD231PS  Z15, Z0, Z17
 	VMOVUPS      128(R10)(DX*1), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_3_2
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_3_2:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, 128(R10)(DX*1)
 	VMULPS       128(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 128(R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, 128(R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, 128(DI)(DX*1)
+	VADDPS       192(R12)(R8*4), Z16, Z17
+	VMOVUPS      Z17, 192(R12)(R8*4)
 	VMOVUPS      192(DI)(DX*1), Z17
 	VMULPS       192(R11)(R8*4), Z16, Z16
 	VFMADD231PS  Z16, Z0, Z17
 	VMOVUPS      192(R10)(DX*1), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_wide_l2_3_3
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_wide_l2_3_3:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, 192(R10)(DX*1)
 	VMULPS       192(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 192(R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, 192(R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, 192(DI)(DX*1)
 	ADDQ         $0x00000100, DI
@@ -27889,7 +28139,7 @@ r4_single:
 	VPXORD Z13, Z13, Z13
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r4_one_update
 
@@ -27917,74 +28167,83 @@ r4_one_update:
 	MOVQ         16(SP), R10
 	ADDQ         DI, R10
 	MOVQ         32(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DI, R12
+	MOVQ         48(SP), R12
+	MOVQ         40(SP), R13
+	ADDQ         DI, R13
+	VADDPS       (R12)(R8*4), Z1, Z17
+	VMOVUPS      Z17, (R12)(R8*4)
 	VMOVUPS      (DI), Z17
 	VMULPS       (R11)(R8*4), Z1, Z1
 	VFMADD231PS  Z1, Z0, Z17
 	VMOVUPS      (R10), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_one_l2_0_0
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_one_l2_0_0:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, (R10)
 	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R12)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, (R13)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, (DI)
+	VADDPS       (R12)(R8*4), Z5, Z17
+	VMOVUPS      Z17, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*1), Z17
 	VMULPS       (R11)(R8*4), Z5, Z5
 	VFMADD231PS  Z5, Z0, Z17
 	VMOVUPS      (R10)(CX*1), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_one_l2_1_0
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_one_l2_1_0:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, (R10)(CX*1)
 	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R12)(CX*1)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, (R13)(CX*1)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, (DI)(CX*1)
+	VADDPS       (R12)(R8*4), Z9, Z17
+	VMOVUPS      Z17, (R12)(R8*4)
 	VMOVUPS      (DI)(CX*2), Z17
 	VMULPS       (R11)(R8*4), Z9, Z9
 	VFMADD231PS  Z9, Z0, Z17
 	VMOVUPS      (R10)(CX*2), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_one_l2_2_0
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_one_l2_2_0:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, (R10)(CX*2)
 	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R12)(CX*2)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, (R13)(CX*2)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, (DI)(CX*2)
+	VADDPS       (R12)(R8*4), Z13, Z17
+	VMOVUPS      Z17, (R12)(R8*4)
 	VMOVUPS      (DI)(DX*1), Z17
 	VMULPS       (R11)(R8*4), Z13, Z13
 	VFMADD231PS  Z13, Z0, Z17
 	VMOVUPS      (R10)(DX*1), Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_one_l2_3_0
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_one_l2_3_0:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, (R10)(DX*1)
 	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R12)(DX*1)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, (R13)(DX*1)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, (DI)(DX*1)
 	ADDQ         $0x00000040, DI
@@ -28001,7 +28260,7 @@ r4_cols:
 	VPXORD Z13, Z13, Z13
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r4_tail_update
 
@@ -28022,74 +28281,83 @@ r4_tail_update:
 	MOVQ         16(SP), R9
 	ADDQ         DI, R9
 	MOVQ         32(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DI, R11
+	MOVQ         48(SP), R11
+	MOVQ         40(SP), R12
+	ADDQ         DI, R12
+	VADDPS.Z     (R11)(R8*4), Z1, K1, Z17
+	VMOVUPS      Z17, K1, (R11)(R8*4)
 	VMOVUPS.Z    (DI), K1, Z17
 	VMULPS.Z     (R10)(R8*4), Z1, K1, Z1
 	VFMADD231PS  Z1, Z0, Z17
 	VMOVUPS.Z    (R9), K1, Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_tail_l2_0_0
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_tail_l2_0_0:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, K1, (R9)
 	VMULPS.Z     (R10)(R8*4), Z18, K1, Z18
-	VMOVUPS      Z18, K1, (R11)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, K1, (R12)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, K1, (DI)
+	VADDPS.Z     (R11)(R8*4), Z5, K1, Z17
+	VMOVUPS      Z17, K1, (R11)(R8*4)
 	VMOVUPS.Z    (DI)(CX*1), K1, Z17
 	VMULPS.Z     (R10)(R8*4), Z5, K1, Z5
 	VFMADD231PS  Z5, Z0, Z17
 	VMOVUPS.Z    (R9)(CX*1), K1, Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_tail_l2_1_0
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_tail_l2_1_0:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, K1, (R9)(CX*1)
 	VMULPS.Z     (R10)(R8*4), Z18, K1, Z18
-	VMOVUPS      Z18, K1, (R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, K1, (R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, K1, (DI)(CX*1)
+	VADDPS.Z     (R11)(R8*4), Z9, K1, Z17
+	VMOVUPS      Z17, K1, (R11)(R8*4)
 	VMOVUPS.Z    (DI)(CX*2), K1, Z17
 	VMULPS.Z     (R10)(R8*4), Z9, K1, Z9
 	VFMADD231PS  Z9, Z0, Z17
 	VMOVUPS.Z    (R9)(CX*2), K1, Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_tail_l2_2_0
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_tail_l2_2_0:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, K1, (R9)(CX*2)
 	VMULPS.Z     (R10)(R8*4), Z18, K1, Z18
-	VMOVUPS      Z18, K1, (R11)(CX*2)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, K1, (R12)(CX*2)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, K1, (DI)(CX*2)
+	VADDPS.Z     (R11)(R8*4), Z13, K1, Z17
+	VMOVUPS      Z17, K1, (R11)(R8*4)
 	VMOVUPS.Z    (DI)(DX*1), K1, Z17
 	VMULPS.Z     (R10)(R8*4), Z13, K1, Z13
 	VFMADD231PS  Z13, Z0, Z17
 	VMOVUPS.Z    (R9)(DX*1), K1, Z18
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r4_tail_l2_3_0
-	VBROADCASTSS c2+192(FP), Z21
+	VBROADCASTSS c2+216(FP), Z21
 	VFMADD231PS  Z18, Z21, Z17
 
 r4_tail_l2_3_0:
 	VADDPS       Z17, Z18, Z18
 	VMOVUPS      Z18, K1, (R9)(DX*1)
 	VMULPS.Z     (R10)(R8*4), Z18, K1, Z18
-	VMOVUPS      Z18, K1, (R11)(DX*1)
-	VBROADCASTSS mu+208(FP), Z21
+	VMOVUPS      Z18, K1, (R12)(DX*1)
+	VBROADCASTSS mu+232(FP), Z21
 	VMULPS       Z21, Z17, Z17
 	VMOVUPS      Z17, K1, (DI)(DX*1)
 
@@ -28107,7 +28375,7 @@ r3_rows:
 	VBROADCASTSS alpha+32(FP), Z0
 	MOVQ         AX, DX
 	XORL         DI, DI
-	MOVQ         m+136(FP), R8
+	MOVQ         m+160(FP), R8
 	CMPQ         R8, $0x00000040
 	JB           r3_single
 
@@ -28126,7 +28394,7 @@ r3_wide:
 	VPXORD Z12, Z12, Z12
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r3_wide_update
 
@@ -28168,210 +28436,235 @@ r3_wide_update:
 	MOVQ         16(SP), R9
 	ADDQ         DX, R9
 	MOVQ         32(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DX, R11
+	MOVQ         48(SP), R11
+	MOVQ         40(SP), R12
+	ADDQ         DX, R12
+	VADDPS       (R11)(DI*4), Z1, Z13
+	VMOVUPS      Z13, (R11)(DI*4)
 	VMOVUPS      (DX), Z13
 	VMULPS       (R10)(DI*4), Z1, Z1
 	VFMADD231PS  Z1, Z0, Z13
 	VMOVUPS      (R9), Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_0_0
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_wide_l2_0_0:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, (R9)
 	VMULPS       (R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, (R11)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, (R12)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, (DX)
+	VADDPS       64(R11)(DI*4), Z2, Z13
+	VMOVUPS      Z13, 64(R11)(DI*4)
 	VMOVUPS      64(DX), Z13
 	VMULPS       64(R10)(DI*4), Z2, Z2
 	VFMADD231PS  Z2, Z0, Z13
 	VMOVUPS      64(R9), Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_0_1
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_wide_l2_0_1:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, 64(R9)
 	VMULPS       64(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 64(R11)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, 64(R12)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, 64(DX)
+	VADDPS       128(R11)(DI*4), Z3, Z13
+	VMOVUPS      Z13, 128(R11)(DI*4)
 	VMOVUPS      128(DX), Z13
 	VMULPS       128(R10)(DI*4), Z3, Z3
 	VFMADD231PS  Z3, Z0, Z13
 	VMOVUPS      128(R9), Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_0_2
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_wide_l2_0_2:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, 128(R9)
 	VMULPS       128(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 128(R11)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, 128(R12)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, 128(DX)
+	VADDPS       192(R11)(DI*4), Z4, Z13
+	VMOVUPS      Z13, 192(R11)(DI*4)
 	VMOVUPS      192(DX), Z13
 	VMULPS       192(R10)(DI*4), Z4, Z4
 	VFMADD231PS  Z4, Z0, Z13
 	VMOVUPS      192(R9), Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_0_3
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_wide_l2_0_3:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, 192(R9)
 	VMULPS       192(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 192(R11)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, 192(R12)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, 192(DX)
+	VADDPS       (R11)(DI*4), Z5, Z13
+	VMOVUPS      Z13, (R11)(DI*4)
 	VMOVUPS      (DX)(CX*1), Z13
 	VMULPS       (R10)(DI*4), Z5, Z5
 	VFMADD231PS  Z5, Z0, Z13
 	VMOVUPS      (R9)(CX*1), Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_1_0
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_wide_l2_1_0:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, (R9)(CX*1)
 	VMULPS       (R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, (R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, (R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, (DX)(CX*1)
+	VADDPS       64(R11)(DI*4), Z6, Z13
+	VMOVUPS      Z13, 64(R11)(DI*4)
 	VMOVUPS      64(DX)(CX*1), Z13
 	VMULPS       64(R10)(DI*4), Z6, Z6
 	VFMADD231PS  Z6, Z0, Z13
 	VMOVUPS      64(R9)(CX*1), Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_1_1
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_wide_l2_1_1:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, 64(R9)(CX*1)
 	VMULPS       64(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 64(R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, 64(R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, 64(DX)(CX*1)
+	VADDPS       128(R11)(DI*4), Z7, Z13
+	VMOVUPS      Z13, 128(R11)(DI*4)
 	VMOVUPS      128(DX)(CX*1), Z13
 	VMULPS       128(R10)(DI*4), Z7, Z7
 	VFMADD231PS  Z7, Z0, Z13
 	VMOVUPS      128(R9)(CX*1), Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_1_2
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_wide_l2_1_2:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, 128(R9)(CX*1)
 	VMULPS       128(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 128(R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, 128(R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, 128(DX)(CX*1)
+	VADDPS       192(R11)(DI*4), Z8, Z13
+	VMOVUPS      Z13, 192(R11)(DI*4)
 	VMOVUPS      192(DX)(CX*1), Z13
 	VMULPS       192(R10)(DI*4), Z8, Z8
 	VFMADD231PS  Z8, Z0, Z13
 	VMOVUPS      192(R9)(CX*1), Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_1_3
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_wide_l2_1_3:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, 192(R9)(CX*1)
 	VMULPS       192(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 192(R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, 192(R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, 192(DX)(CX*1)
+	VADDPS       (R11)(DI*4), Z9, Z13
+	VMOVUPS      Z13, (R11)(DI*4)
 	VMOVUPS      (DX)(CX*2), Z13
 	VMULPS       (R10)(DI*4), Z9, Z9
 	VFMADD231PS  Z9, Z0, Z13
 	VMOVUPS      (R9)(CX*2), Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_2_0
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_wide_l2_2_0:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, (R9)(CX*2)
 	VMULPS       (R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, (R11)(CX*2)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, (R12)(CX*2)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, (DX)(CX*2)
+	VADDPS       64(R11)(DI*4), Z10, Z13
+	VMOVUPS      Z13, 64(R11)(DI*4)
 	VMOVUPS      64(DX)(CX*2), Z13
 	VMULPS       64(R10)(DI*4), Z10, Z10
 	VFMADD231PS  Z10, Z0, Z13
 	VMOVUPS      64(R9)(CX*2), Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_2_1
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_wide_l2_2_1:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, 64(R9)(CX*2)
 	VMULPS       64(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 64(R11)(CX*2)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, 64(R12)(CX*2)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, 64(DX)(CX*2)
+	VADDPS       128(R11)(DI*4), Z11, Z13
+	VMOVUPS      Z13, 128(R11)(DI*4)
 	VMOVUPS      128(DX)(CX*2), Z13
 	VMULPS       128(R10)(DI*4), Z11, Z11
 	VFMADD231PS  Z11, Z0, Z13
 	VMOVUPS      128(R9)(CX*2), Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_2_2
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_wide_l2_2_2:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, 128(R9)(CX*2)
 	VMULPS       128(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 128(R11)(CX*2)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, 128(R12)(CX*2)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, 128(DX)(CX*2)
+	VADDPS       192(R11)(DI*4), Z12, Z13
+	VMOVUPS      Z13, 192(R11)(DI*4)
 	VMOVUPS      192(DX)(CX*2), Z13
 	VMULPS       192(R10)(DI*4), Z12, Z12
 	VFMADD231PS  Z12, Z0, Z13
 	VMOVUPS      192(R9)(CX*2), Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_wide_l2_2_3
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_wide_l2_2_3:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, 192(R9)(CX*2)
 	VMULPS       192(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 192(R11)(CX*2)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, 192(R12)(CX*2)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, 192(DX)(CX*2)
 	ADDQ         $0x00000100, DX
@@ -28388,7 +28681,7 @@ r3_single:
 	VPXORD Z9, Z9, Z9
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r3_one_update
 
@@ -28415,57 +28708,64 @@ r3_one_update:
 	MOVQ         16(SP), R9
 	ADDQ         DX, R9
 	MOVQ         32(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DX, R11
+	MOVQ         48(SP), R11
+	MOVQ         40(SP), R12
+	ADDQ         DX, R12
+	VADDPS       (R11)(DI*4), Z1, Z13
+	VMOVUPS      Z13, (R11)(DI*4)
 	VMOVUPS      (DX), Z13
 	VMULPS       (R10)(DI*4), Z1, Z1
 	VFMADD231PS  Z1, Z0, Z13
 	VMOVUPS      (R9), Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_one_l2_0_0
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_one_l2_0_0:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, (R9)
 	VMULPS       (R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, (R11)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, (R12)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, (DX)
+	VADDPS       (R11)(DI*4), Z5, Z13
+	VMOVUPS      Z13, (R11)(DI*4)
 	VMOVUPS      (DX)(CX*1), Z13
 	VMULPS       (R10)(DI*4), Z5, Z5
 	VFMADD231PS  Z5, Z0, Z13
 	VMOVUPS      (R9)(CX*1), Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_one_l2_1_0
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_one_l2_1_0:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, (R9)(CX*1)
 	VMULPS       (R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, (R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, (R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, (DX)(CX*1)
+	VADDPS       (R11)(DI*4), Z9, Z13
+	VMOVUPS      Z13, (R11)(DI*4)
 	VMOVUPS      (DX)(CX*2), Z13
 	VMULPS       (R10)(DI*4), Z9, Z9
 	VFMADD231PS  Z9, Z0, Z13
 	VMOVUPS      (R9)(CX*2), Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_one_l2_2_0
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_one_l2_2_0:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, (R9)(CX*2)
 	VMULPS       (R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, (R11)(CX*2)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, (R12)(CX*2)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, (DX)(CX*2)
 	ADDQ         $0x00000040, DX
@@ -28481,7 +28781,7 @@ r3_cols:
 	VPXORD Z9, Z9, Z9
 	MOVQ   xp_base+72(FP), R8
 	MOVQ   BX, R9
-	MOVQ   n+120(FP), R10
+	MOVQ   n+144(FP), R10
 	TESTQ  R10, R10
 	JZ     r3_tail_update
 
@@ -28501,57 +28801,64 @@ r3_tail_update:
 	MOVQ         16(SP), R8
 	ADDQ         DX, R8
 	MOVQ         32(SP), R9
-	MOVQ         40(SP), R10
-	ADDQ         DX, R10
+	MOVQ         48(SP), R10
+	MOVQ         40(SP), R11
+	ADDQ         DX, R11
+	VADDPS.Z     (R10)(DI*4), Z1, K1, Z13
+	VMOVUPS      Z13, K1, (R10)(DI*4)
 	VMOVUPS.Z    (DX), K1, Z13
 	VMULPS.Z     (R9)(DI*4), Z1, K1, Z1
 	VFMADD231PS  Z1, Z0, Z13
 	VMOVUPS.Z    (R8), K1, Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_tail_l2_0_0
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_tail_l2_0_0:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, K1, (R8)
 	VMULPS.Z     (R9)(DI*4), Z14, K1, Z14
-	VMOVUPS      Z14, K1, (R10)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, K1, (R11)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, K1, (DX)
+	VADDPS.Z     (R10)(DI*4), Z5, K1, Z13
+	VMOVUPS      Z13, K1, (R10)(DI*4)
 	VMOVUPS.Z    (DX)(CX*1), K1, Z13
 	VMULPS.Z     (R9)(DI*4), Z5, K1, Z5
 	VFMADD231PS  Z5, Z0, Z13
 	VMOVUPS.Z    (R8)(CX*1), K1, Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_tail_l2_1_0
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_tail_l2_1_0:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, K1, (R8)(CX*1)
 	VMULPS.Z     (R9)(DI*4), Z14, K1, Z14
-	VMOVUPS      Z14, K1, (R10)(CX*1)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, K1, (R11)(CX*1)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, K1, (DX)(CX*1)
+	VADDPS.Z     (R10)(DI*4), Z9, K1, Z13
+	VMOVUPS      Z13, K1, (R10)(DI*4)
 	VMOVUPS.Z    (DX)(CX*2), K1, Z13
 	VMULPS.Z     (R9)(DI*4), Z9, K1, Z9
 	VFMADD231PS  Z9, Z0, Z13
 	VMOVUPS.Z    (R8)(CX*2), K1, Z14
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r3_tail_l2_2_0
-	VBROADCASTSS c2+192(FP), Z17
+	VBROADCASTSS c2+216(FP), Z17
 	VFMADD231PS  Z14, Z17, Z13
 
 r3_tail_l2_2_0:
 	VADDPS       Z13, Z14, Z14
 	VMOVUPS      Z14, K1, (R8)(CX*2)
 	VMULPS.Z     (R9)(DI*4), Z14, K1, Z14
-	VMOVUPS      Z14, K1, (R10)(CX*2)
-	VBROADCASTSS mu+208(FP), Z17
+	VMOVUPS      Z14, K1, (R11)(CX*2)
+	VBROADCASTSS mu+232(FP), Z17
 	VMULPS       Z17, Z13, Z13
 	VMOVUPS      Z13, K1, (DX)(CX*2)
 
@@ -28570,7 +28877,7 @@ r2_rows:
 	VBROADCASTSS alpha+32(FP), Z0
 	MOVQ         AX, DX
 	XORL         DI, DI
-	MOVQ         m+136(FP), R8
+	MOVQ         m+160(FP), R8
 	CMPQ         R8, $0x00000040
 	JB           r2_single
 
@@ -28585,7 +28892,7 @@ r2_wide:
 	VPXORD Z8, Z8, Z8
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r2_wide_update
 
@@ -28623,142 +28930,159 @@ r2_wide_update:
 	MOVQ         16(SP), R9
 	ADDQ         DX, R9
 	MOVQ         32(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DX, R11
+	MOVQ         48(SP), R11
+	MOVQ         40(SP), R12
+	ADDQ         DX, R12
+	VADDPS       (R11)(DI*4), Z1, Z9
+	VMOVUPS      Z9, (R11)(DI*4)
 	VMOVUPS      (DX), Z9
 	VMULPS       (R10)(DI*4), Z1, Z1
 	VFMADD231PS  Z1, Z0, Z9
 	VMOVUPS      (R9), Z10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_wide_l2_0_0
-	VBROADCASTSS c2+192(FP), Z13
+	VBROADCASTSS c2+216(FP), Z13
 	VFMADD231PS  Z10, Z13, Z9
 
 r2_wide_l2_0_0:
 	VADDPS       Z9, Z10, Z10
 	VMOVUPS      Z10, (R9)
 	VMULPS       (R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, (R11)
-	VBROADCASTSS mu+208(FP), Z13
+	VMOVUPS      Z10, (R12)
+	VBROADCASTSS mu+232(FP), Z13
 	VMULPS       Z13, Z9, Z9
 	VMOVUPS      Z9, (DX)
+	VADDPS       64(R11)(DI*4), Z2, Z9
+	VMOVUPS      Z9, 64(R11)(DI*4)
 	VMOVUPS      64(DX), Z9
 	VMULPS       64(R10)(DI*4), Z2, Z2
 	VFMADD231PS  Z2, Z0, Z9
 	VMOVUPS      64(R9), Z10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_wide_l2_0_1
-	VBROADCASTSS c2+192(FP), Z13
+	VBROADCASTSS c2+216(FP), Z13
 	VFMADD231PS  Z10, Z13, Z9
 
 r2_wide_l2_0_1:
 	VADDPS       Z9, Z10, Z10
 	VMOVUPS      Z10, 64(R9)
 	VMULPS       64(R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, 64(R11)
-	VBROADCASTSS mu+208(FP), Z13
+	VMOVUPS      Z10, 64(R12)
+	VBROADCASTSS mu+232(FP), Z13
 	VMULPS       Z13, Z9, Z9
 	VMOVUPS      Z9, 64(DX)
+	VADDPS       128(R11)(DI*4), Z3, Z9
+	VMOVUPS      Z9, 128(R11)(DI*4)
 	VMOVUPS      128(DX), Z9
 	VMULPS       128(R10)(DI*4), Z3, Z3
 	VFMADD231PS  Z3, Z0, Z9
 	VMOVUPS      128(R9), Z10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_wide_l2_0_2
-	VBROADCASTSS c2+192(FP), Z13
+	VBROADCASTSS c2+216(FP), Z13
 	VFMADD231PS  Z10, Z13, Z9
 
 r2_wide_l2_0_2:
 	VADDPS       Z9, Z10, Z10
 	VMOVUPS      Z10, 128(R9)
 	VMULPS       128(R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, 128(R11)
-	VBROADCASTSS mu+208(FP), Z13
+	VMOVUPS      Z10, 128(R12)
+	VBROADCASTSS mu+232(FP), Z13
 	VMULPS       Z13, Z9, Z9
 	VMOVUPS      Z9, 128(DX)
+	VADDPS       192(R11)(DI*4), Z4, Z9
+	VMOVUPS      Z9, 192(R11)(DI*4)
 	VMOVUPS      192(DX), Z9
 	VMULPS       192(R10)(DI*4), Z4, Z4
 	VFMADD231PS  Z4, Z0, Z9
 	VMOVUPS      192(R9), Z10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_wide_l2_0_3
-	VBROADCASTSS c2+192(FP), Z13
+	VBROADCASTSS c2+216(FP), Z13
 	VFMADD231PS  Z10, Z13, Z9
 
 r2_wide_l2_0_3:
 	VADDPS       Z9, Z10, Z10
 	VMOVUPS      Z10, 192(R9)
 	VMULPS       192(R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, 192(R11)
-	VBROADCASTSS mu+208(FP), Z13
+	VMOVUPS      Z10, 192(R12)
+	VBROADCASTSS mu+232(FP), Z13
 	VMULPS       Z13, Z9, Z9
 	VMOVUPS      Z9, 192(DX)
+	VADDPS       (R11)(DI*4), Z5, Z9
+	VMOVUPS      Z9, (R11)(DI*4)
 	VMOVUPS      (DX)(CX*1), Z9
 	VMULPS       (R10)(DI*4), Z5, Z5
 	VFMADD231PS  Z5, Z0, Z9
 	VMOVUPS      (R9)(CX*1), Z10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_wide_l2_1_0
-	VBROADCASTSS c2+192(FP), Z13
+	VBROADCASTSS c2+216(FP), Z13
 	VFMADD231PS  Z10, Z13, Z9
 
 r2_wide_l2_1_0:
 	VADDPS       Z9, Z10, Z10
 	VMOVUPS      Z10, (R9)(CX*1)
 	VMULPS       (R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, (R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Z13
+	VMOVUPS      Z10, (R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Z13
 	VMULPS       Z13, Z9, Z9
 	VMOVUPS      Z9, (DX)(CX*1)
+	VADDPS       64(R11)(DI*4), Z6, Z9
+	VMOVUPS      Z9, 64(R11)(DI*4)
 	VMOVUPS      64(DX)(CX*1), Z9
 	VMULPS       64(R10)(DI*4), Z6, Z6
 	VFMADD231PS  Z6, Z0, Z9
 	VMOVUPS      64(R9)(CX*1), Z10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_wide_l2_1_1
-	VBROADCASTSS c2+192(FP), Z13
+	VBROADCASTSS c2+216(FP), Z13
 	VFMADD231PS  Z10, Z13, Z9
 
 r2_wide_l2_1_1:
 	VADDPS       Z9, Z10, Z10
 	VMOVUPS      Z10, 64(R9)(CX*1)
 	VMULPS       64(R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, 64(R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Z13
+	VMOVUPS      Z10, 64(R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Z13
 	VMULPS       Z13, Z9, Z9
 	VMOVUPS      Z9, 64(DX)(CX*1)
+	VADDPS       128(R11)(DI*4), Z7, Z9
+	VMOVUPS      Z9, 128(R11)(DI*4)
 	VMOVUPS      128(DX)(CX*1), Z9
 	VMULPS       128(R10)(DI*4), Z7, Z7
 	VFMADD231PS  Z7, Z0, Z9
 	VMOVUPS      128(R9)(CX*1), Z10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_wide_l2_1_2
-	VBROADCASTSS c2+192(FP), Z13
+	VBROADCASTSS c2+216(FP), Z13
 	VFMADD231PS  Z10, Z13, Z9
 
 r2_wide_l2_1_2:
 	VADDPS       Z9, Z10, Z10
 	VMOVUPS      Z10, 128(R9)(CX*1)
 	VMULPS       128(R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, 128(R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Z13
+	VMOVUPS      Z10, 128(R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Z13
 	VMULPS       Z13, Z9, Z9
 	VMOVUPS      Z9, 128(DX)(CX*1)
+	VADDPS       192(R11)(DI*4), Z8, Z9
+	VMOVUPS      Z9, 192(R11)(DI*4)
 	VMOVUPS      192(DX)(CX*1), Z9
 	VMULPS       192(R10)(DI*4), Z8, Z8
 	VFMADD231PS  Z8, Z0, Z9
 	VMOVUPS      192(R9)(CX*1), Z10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_wide_l2_1_3
-	VBROADCASTSS c2+192(FP), Z13
+	VBROADCASTSS c2+216(FP), Z13
 	VFMADD231PS  Z10, Z13, Z9
 
 r2_wide_l2_1_3:
 	VADDPS       Z9, Z10, Z10
 	VMOVUPS      Z10, 192(R9)(CX*1)
 	VMULPS       192(R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, 192(R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Z13
+	VMOVUPS      Z10, 192(R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Z13
 	VMULPS       Z13, Z9, Z9
 	VMOVUPS      Z9, 192(DX)(CX*1)
 	ADDQ         $0x00000100, DX
@@ -28774,7 +29098,7 @@ r2_single:
 	VPXORD Z5, Z5, Z5
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r2_one_update
 
@@ -28800,40 +29124,45 @@ r2_one_update:
 	MOVQ         16(SP), R9
 	ADDQ         DX, R9
 	MOVQ         32(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DX, R11
+	MOVQ         48(SP), R11
+	MOVQ         40(SP), R12
+	ADDQ         DX, R12
+	VADDPS       (R11)(DI*4), Z1, Z9
+	VMOVUPS      Z9, (R11)(DI*4)
 	VMOVUPS      (DX), Z9
 	VMULPS       (R10)(DI*4), Z1, Z1
 	VFMADD231PS  Z1, Z0, Z9
 	VMOVUPS      (R9), Z10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_one_l2_0_0
-	VBROADCASTSS c2+192(FP), Z13
+	VBROADCASTSS c2+216(FP), Z13
 	VFMADD231PS  Z10, Z13, Z9
 
 r2_one_l2_0_0:
 	VADDPS       Z9, Z10, Z10
 	VMOVUPS      Z10, (R9)
 	VMULPS       (R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, (R11)
-	VBROADCASTSS mu+208(FP), Z13
+	VMOVUPS      Z10, (R12)
+	VBROADCASTSS mu+232(FP), Z13
 	VMULPS       Z13, Z9, Z9
 	VMOVUPS      Z9, (DX)
+	VADDPS       (R11)(DI*4), Z5, Z9
+	VMOVUPS      Z9, (R11)(DI*4)
 	VMOVUPS      (DX)(CX*1), Z9
 	VMULPS       (R10)(DI*4), Z5, Z5
 	VFMADD231PS  Z5, Z0, Z9
 	VMOVUPS      (R9)(CX*1), Z10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_one_l2_1_0
-	VBROADCASTSS c2+192(FP), Z13
+	VBROADCASTSS c2+216(FP), Z13
 	VFMADD231PS  Z10, Z13, Z9
 
 r2_one_l2_1_0:
 	VADDPS       Z9, Z10, Z10
 	VMOVUPS      Z10, (R9)(CX*1)
 	VMULPS       (R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, (R11)(CX*1)
-	VBROADCASTSS mu+208(FP), Z13
+	VMOVUPS      Z10, (R12)(CX*1)
+	VBROADCASTSS mu+232(FP), Z13
 	VMULPS       Z13, Z9, Z9
 	VMOVUPS      Z9, (DX)(CX*1)
 	ADDQ         $0x00000040, DX
@@ -28848,7 +29177,7 @@ r2_cols:
 	VPXORD Z5, Z5, Z5
 	MOVQ   xp_base+72(FP), R8
 	MOVQ   BX, R9
-	MOVQ   n+120(FP), R10
+	MOVQ   n+144(FP), R10
 	TESTQ  R10, R10
 	JZ     r2_tail_update
 
@@ -28867,40 +29196,45 @@ r2_tail_update:
 	MOVQ         16(SP), R8
 	ADDQ         DX, R8
 	MOVQ         32(SP), R9
-	MOVQ         40(SP), R10
-	ADDQ         DX, R10
+	MOVQ         48(SP), R10
+	MOVQ         40(SP), R11
+	ADDQ         DX, R11
+	VADDPS.Z     (R10)(DI*4), Z1, K1, Z9
+	VMOVUPS      Z9, K1, (R10)(DI*4)
 	VMOVUPS.Z    (DX), K1, Z9
 	VMULPS.Z     (R9)(DI*4), Z1, K1, Z1
 	VFMADD231PS  Z1, Z0, Z9
 	VMOVUPS.Z    (R8), K1, Z10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_tail_l2_0_0
-	VBROADCASTSS c2+192(FP), Z13
+	VBROADCASTSS c2+216(FP), Z13
 	VFMADD231PS  Z10, Z13, Z9
 
 r2_tail_l2_0_0:
 	VADDPS       Z9, Z10, Z10
 	VMOVUPS      Z10, K1, (R8)
 	VMULPS.Z     (R9)(DI*4), Z10, K1, Z10
-	VMOVUPS      Z10, K1, (R10)
-	VBROADCASTSS mu+208(FP), Z13
+	VMOVUPS      Z10, K1, (R11)
+	VBROADCASTSS mu+232(FP), Z13
 	VMULPS       Z13, Z9, Z9
 	VMOVUPS      Z9, K1, (DX)
+	VADDPS.Z     (R10)(DI*4), Z5, K1, Z9
+	VMOVUPS      Z9, K1, (R10)(DI*4)
 	VMOVUPS.Z    (DX)(CX*1), K1, Z9
 	VMULPS.Z     (R9)(DI*4), Z5, K1, Z5
 	VFMADD231PS  Z5, Z0, Z9
 	VMOVUPS.Z    (R8)(CX*1), K1, Z10
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r2_tail_l2_1_0
-	VBROADCASTSS c2+192(FP), Z13
+	VBROADCASTSS c2+216(FP), Z13
 	VFMADD231PS  Z10, Z13, Z9
 
 r2_tail_l2_1_0:
 	VADDPS       Z9, Z10, Z10
 	VMOVUPS      Z10, K1, (R8)(CX*1)
 	VMULPS.Z     (R9)(DI*4), Z10, K1, Z10
-	VMOVUPS      Z10, K1, (R10)(CX*1)
-	VBROADCASTSS mu+208(FP), Z13
+	VMOVUPS      Z10, K1, (R11)(CX*1)
+	VBROADCASTSS mu+232(FP), Z13
 	VMULPS       Z13, Z9, Z9
 	VMOVUPS      Z9, K1, (DX)(CX*1)
 
@@ -28918,7 +29252,7 @@ r1_rows:
 	VBROADCASTSS alpha+32(FP), Z0
 	MOVQ         AX, DX
 	XORL         DI, DI
-	MOVQ         m+136(FP), R8
+	MOVQ         m+160(FP), R8
 	CMPQ         R8, $0x00000040
 	JB           r1_single
 
@@ -28929,7 +29263,7 @@ r1_wide:
 	VPXORD Z4, Z4, Z4
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r1_wide_update
 
@@ -28963,74 +29297,83 @@ r1_wide_update:
 	MOVQ         16(SP), R9
 	ADDQ         DX, R9
 	MOVQ         32(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DX, R11
+	MOVQ         48(SP), R11
+	MOVQ         40(SP), R12
+	ADDQ         DX, R12
+	VADDPS       (R11)(DI*4), Z1, Z5
+	VMOVUPS      Z5, (R11)(DI*4)
 	VMOVUPS      (DX), Z5
 	VMULPS       (R10)(DI*4), Z1, Z1
 	VFMADD231PS  Z1, Z0, Z5
 	VMOVUPS      (R9), Z6
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r1_wide_l2_0_0
-	VBROADCASTSS c2+192(FP), Z9
+	VBROADCASTSS c2+216(FP), Z9
 	VFMADD231PS  Z6, Z9, Z5
 
 r1_wide_l2_0_0:
 	VADDPS       Z5, Z6, Z6
 	VMOVUPS      Z6, (R9)
 	VMULPS       (R10)(DI*4), Z6, Z6
-	VMOVUPS      Z6, (R11)
-	VBROADCASTSS mu+208(FP), Z9
+	VMOVUPS      Z6, (R12)
+	VBROADCASTSS mu+232(FP), Z9
 	VMULPS       Z9, Z5, Z5
 	VMOVUPS      Z5, (DX)
+	VADDPS       64(R11)(DI*4), Z2, Z5
+	VMOVUPS      Z5, 64(R11)(DI*4)
 	VMOVUPS      64(DX), Z5
 	VMULPS       64(R10)(DI*4), Z2, Z2
 	VFMADD231PS  Z2, Z0, Z5
 	VMOVUPS      64(R9), Z6
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r1_wide_l2_0_1
-	VBROADCASTSS c2+192(FP), Z9
+	VBROADCASTSS c2+216(FP), Z9
 	VFMADD231PS  Z6, Z9, Z5
 
 r1_wide_l2_0_1:
 	VADDPS       Z5, Z6, Z6
 	VMOVUPS      Z6, 64(R9)
 	VMULPS       64(R10)(DI*4), Z6, Z6
-	VMOVUPS      Z6, 64(R11)
-	VBROADCASTSS mu+208(FP), Z9
+	VMOVUPS      Z6, 64(R12)
+	VBROADCASTSS mu+232(FP), Z9
 	VMULPS       Z9, Z5, Z5
 	VMOVUPS      Z5, 64(DX)
+	VADDPS       128(R11)(DI*4), Z3, Z5
+	VMOVUPS      Z5, 128(R11)(DI*4)
 	VMOVUPS      128(DX), Z5
 	VMULPS       128(R10)(DI*4), Z3, Z3
 	VFMADD231PS  Z3, Z0, Z5
 	VMOVUPS      128(R9), Z6
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r1_wide_l2_0_2
-	VBROADCASTSS c2+192(FP), Z9
+	VBROADCASTSS c2+216(FP), Z9
 	VFMADD231PS  Z6, Z9, Z5
 
 r1_wide_l2_0_2:
 	VADDPS       Z5, Z6, Z6
 	VMOVUPS      Z6, 128(R9)
 	VMULPS       128(R10)(DI*4), Z6, Z6
-	VMOVUPS      Z6, 128(R11)
-	VBROADCASTSS mu+208(FP), Z9
+	VMOVUPS      Z6, 128(R12)
+	VBROADCASTSS mu+232(FP), Z9
 	VMULPS       Z9, Z5, Z5
 	VMOVUPS      Z5, 128(DX)
+	VADDPS       192(R11)(DI*4), Z4, Z5
+	VMOVUPS      Z5, 192(R11)(DI*4)
 	VMOVUPS      192(DX), Z5
 	VMULPS       192(R10)(DI*4), Z4, Z4
 	VFMADD231PS  Z4, Z0, Z5
 	VMOVUPS      192(R9), Z6
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r1_wide_l2_0_3
-	VBROADCASTSS c2+192(FP), Z9
+	VBROADCASTSS c2+216(FP), Z9
 	VFMADD231PS  Z6, Z9, Z5
 
 r1_wide_l2_0_3:
 	VADDPS       Z5, Z6, Z6
 	VMOVUPS      Z6, 192(R9)
 	VMULPS       192(R10)(DI*4), Z6, Z6
-	VMOVUPS      Z6, 192(R11)
-	VBROADCASTSS mu+208(FP), Z9
+	VMOVUPS      Z6, 192(R12)
+	VBROADCASTSS mu+232(FP), Z9
 	VMULPS       Z9, Z5, Z5
 	VMOVUPS      Z5, 192(DX)
 	ADDQ         $0x00000100, DX
@@ -29045,7 +29388,7 @@ r1_single:
 	VPXORD Z1, Z1, Z1
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r1_one_update
 
@@ -29070,23 +29413,26 @@ r1_one_update:
 	MOVQ         16(SP), R9
 	ADDQ         DX, R9
 	MOVQ         32(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DX, R11
+	MOVQ         48(SP), R11
+	MOVQ         40(SP), R12
+	ADDQ         DX, R12
+	VADDPS       (R11)(DI*4), Z1, Z5
+	VMOVUPS      Z5, (R11)(DI*4)
 	VMOVUPS      (DX), Z5
 	VMULPS       (R10)(DI*4), Z1, Z1
 	VFMADD231PS  Z1, Z0, Z5
 	VMOVUPS      (R9), Z6
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r1_one_l2_0_0
-	VBROADCASTSS c2+192(FP), Z9
+	VBROADCASTSS c2+216(FP), Z9
 	VFMADD231PS  Z6, Z9, Z5
 
 r1_one_l2_0_0:
 	VADDPS       Z5, Z6, Z6
 	VMOVUPS      Z6, (R9)
 	VMULPS       (R10)(DI*4), Z6, Z6
-	VMOVUPS      Z6, (R11)
-	VBROADCASTSS mu+208(FP), Z9
+	VMOVUPS      Z6, (R12)
+	VBROADCASTSS mu+232(FP), Z9
 	VMULPS       Z9, Z5, Z5
 	VMOVUPS      Z5, (DX)
 	ADDQ         $0x00000040, DX
@@ -29100,7 +29446,7 @@ r1_cols:
 	VPXORD Z1, Z1, Z1
 	MOVQ   xp_base+72(FP), R8
 	MOVQ   BX, R9
-	MOVQ   n+120(FP), R10
+	MOVQ   n+144(FP), R10
 	TESTQ  R10, R10
 	JZ     r1_tail_update
 
@@ -29118,23 +29464,26 @@ r1_tail_update:
 	MOVQ         16(SP), R8
 	ADDQ         DX, R8
 	MOVQ         32(SP), R9
-	MOVQ         40(SP), R10
-	ADDQ         DX, R10
+	MOVQ         48(SP), R10
+	MOVQ         40(SP), R11
+	ADDQ         DX, R11
+	VADDPS.Z     (R10)(DI*4), Z1, K1, Z5
+	VMOVUPS      Z5, K1, (R10)(DI*4)
 	VMOVUPS.Z    (DX), K1, Z5
 	VMULPS.Z     (R9)(DI*4), Z1, K1, Z1
 	VFMADD231PS  Z1, Z0, Z5
 	VMOVUPS.Z    (R8), K1, Z6
-	CMPQ         l2+200(FP), $0x00
+	CMPQ         l2+224(FP), $0x00
 	JE           r1_tail_l2_0_0
-	VBROADCASTSS c2+192(FP), Z9
+	VBROADCASTSS c2+216(FP), Z9
 	VFMADD231PS  Z6, Z9, Z5
 
 r1_tail_l2_0_0:
 	VADDPS       Z5, Z6, Z6
 	VMOVUPS      Z6, K1, (R8)
 	VMULPS.Z     (R9)(DI*4), Z6, K1, Z6
-	VMOVUPS      Z6, K1, (R10)
-	VBROADCASTSS mu+208(FP), Z9
+	VMOVUPS      Z6, K1, (R11)
+	VBROADCASTSS mu+232(FP), Z9
 	VMULPS       Z9, Z5, Z5
 	VMOVUPS      Z5, K1, (DX)
 
@@ -29149,11 +29498,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func AddMatMulTNGatherU8AVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n int, k int, m int)
+// func AddMatMulTNGatherU8AVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, tot []float32, n int, k int, m int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·AddMatMulTNGatherU8AVX2(SB), NOSPLIT, $48-144
+TEXT ·AddMatMulTNGatherU8AVX2(SB), NOSPLIT, $56-168
 	MOVQ scale_base+96(FP), AX
 	MOVQ AX, 32(SP)
+	MOVQ tot_base+120(FP), AX
+	MOVQ AX, 48(SP)
 	MOVQ dstride+64(FP), AX
 	SHLQ $0x02, AX
 	MOVQ AX, 8(SP)
@@ -29162,7 +29513,7 @@ TEXT ·AddMatMulTNGatherU8AVX2(SB), NOSPLIT, $48-144
 	SHLQ $0x02, CX
 	LEAQ (CX)(CX*2), DX
 	MOVQ d_base+40(FP), BX
-	MOVQ k+128(FP), SI
+	MOVQ k+152(FP), SI
 
 	// Passes of 5 rows of g, 2 vectors per row per block.
 r5_rows:
@@ -29171,7 +29522,7 @@ r5_rows:
 	VBROADCASTSS alpha+32(FP), Y0
 	MOVQ         AX, DI
 	XORL         R8, R8
-	MOVQ         m+136(FP), R9
+	MOVQ         m+160(FP), R9
 	CMPQ         R9, $0x00000010
 	JB           r5_single
 
@@ -29188,7 +29539,7 @@ r5_wide:
 	VXORPS Y10, Y10, Y10
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r5_wide_update
 
@@ -29225,42 +29576,63 @@ r5_wide_samples:
 
 r5_wide_update:
 	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	VADDPS      (R11)(R8*4), Y1, Y11
+	VMOVUPS     Y11, (R11)(R8*4)
 	VMOVUPS     (DI), Y11
 	VMULPS      (R10)(R8*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y11
 	VMOVUPS     Y11, (DI)
+	VADDPS      32(R11)(R8*4), Y2, Y11
+	VMOVUPS     Y11, 32(R11)(R8*4)
 	VMOVUPS     32(DI), Y11
 	VMULPS      32(R10)(R8*4), Y2, Y2
 	VFMADD231PS Y2, Y0, Y11
 	VMOVUPS     Y11, 32(DI)
+	VADDPS      (R11)(R8*4), Y3, Y11
+	VMOVUPS     Y11, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*1), Y11
 	VMULPS      (R10)(R8*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y11
 	VMOVUPS     Y11, (DI)(CX*1)
+	VADDPS      32(R11)(R8*4), Y4, Y11
+	VMOVUPS     Y11, 32(R11)(R8*4)
 	VMOVUPS     32(DI)(CX*1), Y11
 	VMULPS      32(R10)(R8*4), Y4, Y4
 	VFMADD231PS Y4, Y0, Y11
 	VMOVUPS     Y11, 32(DI)(CX*1)
+	VADDPS      (R11)(R8*4), Y5, Y11
+	VMOVUPS     Y11, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*2), Y11
 	VMULPS      (R10)(R8*4), Y5, Y5
 	VFMADD231PS Y5, Y0, Y11
 	VMOVUPS     Y11, (DI)(CX*2)
+	VADDPS      32(R11)(R8*4), Y6, Y11
+	VMOVUPS     Y11, 32(R11)(R8*4)
 	VMOVUPS     32(DI)(CX*2), Y11
 	VMULPS      32(R10)(R8*4), Y6, Y6
 	VFMADD231PS Y6, Y0, Y11
 	VMOVUPS     Y11, 32(DI)(CX*2)
+	VADDPS      (R11)(R8*4), Y7, Y11
+	VMOVUPS     Y11, (R11)(R8*4)
 	VMOVUPS     (DI)(DX*1), Y11
 	VMULPS      (R10)(R8*4), Y7, Y7
 	VFMADD231PS Y7, Y0, Y11
 	VMOVUPS     Y11, (DI)(DX*1)
+	VADDPS      32(R11)(R8*4), Y8, Y11
+	VMOVUPS     Y11, 32(R11)(R8*4)
 	VMOVUPS     32(DI)(DX*1), Y11
 	VMULPS      32(R10)(R8*4), Y8, Y8
 	VFMADD231PS Y8, Y0, Y11
 	VMOVUPS     Y11, 32(DI)(DX*1)
+	VADDPS      (R11)(R8*4), Y9, Y11
+	VMOVUPS     Y11, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*4), Y11
 	VMULPS      (R10)(R8*4), Y9, Y9
 	VFMADD231PS Y9, Y0, Y11
 	VMOVUPS     Y11, (DI)(CX*4)
+	VADDPS      32(R11)(R8*4), Y10, Y11
+	VMOVUPS     Y11, 32(R11)(R8*4)
 	VMOVUPS     32(DI)(CX*4), Y11
 	VMULPS      32(R10)(R8*4), Y10, Y10
 	VFMADD231PS Y10, Y0, Y11
@@ -29281,7 +29653,7 @@ r5_single:
 	VXORPS Y9, Y9, Y9
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r5_one_update
 
@@ -29311,22 +29683,33 @@ r5_one_samples:
 
 r5_one_update:
 	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	VADDPS      (R11)(R8*4), Y1, Y11
+	VMOVUPS     Y11, (R11)(R8*4)
 	VMOVUPS     (DI), Y11
 	VMULPS      (R10)(R8*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y11
 	VMOVUPS     Y11, (DI)
+	VADDPS      (R11)(R8*4), Y3, Y11
+	VMOVUPS     Y11, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*1), Y11
 	VMULPS      (R10)(R8*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y11
 	VMOVUPS     Y11, (DI)(CX*1)
+	VADDPS      (R11)(R8*4), Y5, Y11
+	VMOVUPS     Y11, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*2), Y11
 	VMULPS      (R10)(R8*4), Y5, Y5
 	VFMADD231PS Y5, Y0, Y11
 	VMOVUPS     Y11, (DI)(CX*2)
+	VADDPS      (R11)(R8*4), Y7, Y11
+	VMOVUPS     Y11, (R11)(R8*4)
 	VMOVUPS     (DI)(DX*1), Y11
 	VMULPS      (R10)(R8*4), Y7, Y7
 	VFMADD231PS Y7, Y0, Y11
 	VMOVUPS     Y11, (DI)(DX*1)
+	VADDPS      (R11)(R8*4), Y9, Y11
+	VMOVUPS     Y11, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*4), Y11
 	VMULPS      (R10)(R8*4), Y9, Y9
 	VFMADD231PS Y9, Y0, Y11
@@ -29348,7 +29731,7 @@ r5_scol:
 	VXORPS Y9, Y9, Y9
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r5_supdate
 
@@ -29373,26 +29756,42 @@ r5_ssamples:
 
 r5_supdate:
 	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	VMOVSS      (R11)(R8*4), X11
+	VADDSS      X1, X11, X11
+	VMOVSS      X11, (R11)(R8*4)
 	VMOVSS      (DI), X11
 	VMOVSS      (R10)(R8*4), X13
 	VMULSS      X13, X1, X1
 	VFMADD231SS X1, X0, X11
 	VMOVSS      X11, (DI)
+	VMOVSS      (R11)(R8*4), X11
+	VADDSS      X3, X11, X11
+	VMOVSS      X11, (R11)(R8*4)
 	VMOVSS      (DI)(CX*1), X11
 	VMOVSS      (R10)(R8*4), X13
 	VMULSS      X13, X3, X3
 	VFMADD231SS X3, X0, X11
 	VMOVSS      X11, (DI)(CX*1)
+	VMOVSS      (R11)(R8*4), X11
+	VADDSS      X5, X11, X11
+	VMOVSS      X11, (R11)(R8*4)
 	VMOVSS      (DI)(CX*2), X11
 	VMOVSS      (R10)(R8*4), X13
 	VMULSS      X13, X5, X5
 	VFMADD231SS X5, X0, X11
 	VMOVSS      X11, (DI)(CX*2)
+	VMOVSS      (R11)(R8*4), X11
+	VADDSS      X7, X11, X11
+	VMOVSS      X11, (R11)(R8*4)
 	VMOVSS      (DI)(DX*1), X11
 	VMOVSS      (R10)(R8*4), X13
 	VMULSS      X13, X7, X7
 	VFMADD231SS X7, X0, X11
 	VMOVSS      X11, (DI)(DX*1)
+	VMOVSS      (R11)(R8*4), X11
+	VADDSS      X9, X11, X11
+	VMOVSS      X11, (R11)(R8*4)
 	VMOVSS      (DI)(CX*4), X11
 	VMOVSS      (R10)(R8*4), X13
 	VMULSS      X13, X9, X9
@@ -29417,7 +29816,7 @@ r4_rows:
 	VBROADCASTSS alpha+32(FP), Y0
 	MOVQ         AX, DI
 	XORL         R8, R8
-	MOVQ         m+136(FP), R9
+	MOVQ         m+160(FP), R9
 	CMPQ         R9, $0x00000010
 	JB           r4_single
 
@@ -29432,7 +29831,7 @@ r4_wide:
 	VXORPS Y8, Y8, Y8
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r4_wide_update
 
@@ -29465,34 +29864,51 @@ r4_wide_samples:
 
 r4_wide_update:
 	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	VADDPS      (R11)(R8*4), Y1, Y9
+	VMOVUPS     Y9, (R11)(R8*4)
 	VMOVUPS     (DI), Y9
 	VMULPS      (R10)(R8*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y9
 	VMOVUPS     Y9, (DI)
+	VADDPS      32(R11)(R8*4), Y2, Y9
+	VMOVUPS     Y9, 32(R11)(R8*4)
 	VMOVUPS     32(DI), Y9
 	VMULPS      32(R10)(R8*4), Y2, Y2
 	VFMADD231PS Y2, Y0, Y9
 	VMOVUPS     Y9, 32(DI)
+	VADDPS      (R11)(R8*4), Y3, Y9
+	VMOVUPS     Y9, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*1), Y9
 	VMULPS      (R10)(R8*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y9
 	VMOVUPS     Y9, (DI)(CX*1)
+	VADDPS      32(R11)(R8*4), Y4, Y9
+	VMOVUPS     Y9, 32(R11)(R8*4)
 	VMOVUPS     32(DI)(CX*1), Y9
 	VMULPS      32(R10)(R8*4), Y4, Y4
 	VFMADD231PS Y4, Y0, Y9
 	VMOVUPS     Y9, 32(DI)(CX*1)
+	VADDPS      (R11)(R8*4), Y5, Y9
+	VMOVUPS     Y9, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*2), Y9
 	VMULPS      (R10)(R8*4), Y5, Y5
 	VFMADD231PS Y5, Y0, Y9
 	VMOVUPS     Y9, (DI)(CX*2)
+	VADDPS      32(R11)(R8*4), Y6, Y9
+	VMOVUPS     Y9, 32(R11)(R8*4)
 	VMOVUPS     32(DI)(CX*2), Y9
 	VMULPS      32(R10)(R8*4), Y6, Y6
 	VFMADD231PS Y6, Y0, Y9
 	VMOVUPS     Y9, 32(DI)(CX*2)
+	VADDPS      (R11)(R8*4), Y7, Y9
+	VMOVUPS     Y9, (R11)(R8*4)
 	VMOVUPS     (DI)(DX*1), Y9
 	VMULPS      (R10)(R8*4), Y7, Y7
 	VFMADD231PS Y7, Y0, Y9
 	VMOVUPS     Y9, (DI)(DX*1)
+	VADDPS      32(R11)(R8*4), Y8, Y9
+	VMOVUPS     Y9, 32(R11)(R8*4)
 	VMOVUPS     32(DI)(DX*1), Y9
 	VMULPS      32(R10)(R8*4), Y8, Y8
 	VFMADD231PS Y8, Y0, Y9
@@ -29512,7 +29928,7 @@ r4_single:
 	VXORPS Y7, Y7, Y7
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r4_one_update
 
@@ -29539,18 +29955,27 @@ r4_one_samples:
 
 r4_one_update:
 	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	VADDPS      (R11)(R8*4), Y1, Y9
+	VMOVUPS     Y9, (R11)(R8*4)
 	VMOVUPS     (DI), Y9
 	VMULPS      (R10)(R8*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y9
 	VMOVUPS     Y9, (DI)
+	VADDPS      (R11)(R8*4), Y3, Y9
+	VMOVUPS     Y9, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*1), Y9
 	VMULPS      (R10)(R8*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y9
 	VMOVUPS     Y9, (DI)(CX*1)
+	VADDPS      (R11)(R8*4), Y5, Y9
+	VMOVUPS     Y9, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*2), Y9
 	VMULPS      (R10)(R8*4), Y5, Y5
 	VFMADD231PS Y5, Y0, Y9
 	VMOVUPS     Y9, (DI)(CX*2)
+	VADDPS      (R11)(R8*4), Y7, Y9
+	VMOVUPS     Y9, (R11)(R8*4)
 	VMOVUPS     (DI)(DX*1), Y9
 	VMULPS      (R10)(R8*4), Y7, Y7
 	VFMADD231PS Y7, Y0, Y9
@@ -29571,7 +29996,7 @@ r4_scol:
 	VXORPS Y7, Y7, Y7
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r4_supdate
 
@@ -29594,21 +30019,34 @@ r4_ssamples:
 
 r4_supdate:
 	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	VMOVSS      (R11)(R8*4), X9
+	VADDSS      X1, X9, X9
+	VMOVSS      X9, (R11)(R8*4)
 	VMOVSS      (DI), X9
 	VMOVSS      (R10)(R8*4), X11
 	VMULSS      X11, X1, X1
 	VFMADD231SS X1, X0, X9
 	VMOVSS      X9, (DI)
+	VMOVSS      (R11)(R8*4), X9
+	VADDSS      X3, X9, X9
+	VMOVSS      X9, (R11)(R8*4)
 	VMOVSS      (DI)(CX*1), X9
 	VMOVSS      (R10)(R8*4), X11
 	VMULSS      X11, X3, X3
 	VFMADD231SS X3, X0, X9
 	VMOVSS      X9, (DI)(CX*1)
+	VMOVSS      (R11)(R8*4), X9
+	VADDSS      X5, X9, X9
+	VMOVSS      X9, (R11)(R8*4)
 	VMOVSS      (DI)(CX*2), X9
 	VMOVSS      (R10)(R8*4), X11
 	VMULSS      X11, X5, X5
 	VFMADD231SS X5, X0, X9
 	VMOVSS      X9, (DI)(CX*2)
+	VMOVSS      (R11)(R8*4), X9
+	VADDSS      X7, X9, X9
+	VMOVSS      X9, (R11)(R8*4)
 	VMOVSS      (DI)(DX*1), X9
 	VMOVSS      (R10)(R8*4), X11
 	VMULSS      X11, X7, X7
@@ -29632,7 +30070,7 @@ r3_rows:
 	VBROADCASTSS alpha+32(FP), Y0
 	MOVQ         AX, DX
 	XORL         DI, DI
-	MOVQ         m+136(FP), R8
+	MOVQ         m+160(FP), R8
 	CMPQ         R8, $0x00000010
 	JB           r3_single
 
@@ -29645,7 +30083,7 @@ r3_wide:
 	VXORPS Y6, Y6, Y6
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r3_wide_update
 
@@ -29674,26 +30112,39 @@ r3_wide_samples:
 
 r3_wide_update:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VADDPS      (R10)(DI*4), Y1, Y7
+	VMOVUPS     Y7, (R10)(DI*4)
 	VMOVUPS     (DX), Y7
 	VMULPS      (R9)(DI*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y7
 	VMOVUPS     Y7, (DX)
+	VADDPS      32(R10)(DI*4), Y2, Y7
+	VMOVUPS     Y7, 32(R10)(DI*4)
 	VMOVUPS     32(DX), Y7
 	VMULPS      32(R9)(DI*4), Y2, Y2
 	VFMADD231PS Y2, Y0, Y7
 	VMOVUPS     Y7, 32(DX)
+	VADDPS      (R10)(DI*4), Y3, Y7
+	VMOVUPS     Y7, (R10)(DI*4)
 	VMOVUPS     (DX)(CX*1), Y7
 	VMULPS      (R9)(DI*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y7
 	VMOVUPS     Y7, (DX)(CX*1)
+	VADDPS      32(R10)(DI*4), Y4, Y7
+	VMOVUPS     Y7, 32(R10)(DI*4)
 	VMOVUPS     32(DX)(CX*1), Y7
 	VMULPS      32(R9)(DI*4), Y4, Y4
 	VFMADD231PS Y4, Y0, Y7
 	VMOVUPS     Y7, 32(DX)(CX*1)
+	VADDPS      (R10)(DI*4), Y5, Y7
+	VMOVUPS     Y7, (R10)(DI*4)
 	VMOVUPS     (DX)(CX*2), Y7
 	VMULPS      (R9)(DI*4), Y5, Y5
 	VFMADD231PS Y5, Y0, Y7
 	VMOVUPS     Y7, (DX)(CX*2)
+	VADDPS      32(R10)(DI*4), Y6, Y7
+	VMOVUPS     Y7, 32(R10)(DI*4)
 	VMOVUPS     32(DX)(CX*2), Y7
 	VMULPS      32(R9)(DI*4), Y6, Y6
 	VFMADD231PS Y6, Y0, Y7
@@ -29712,7 +30163,7 @@ r3_single:
 	VXORPS Y5, Y5, Y5
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r3_one_update
 
@@ -29736,14 +30187,21 @@ r3_one_samples:
 
 r3_one_update:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VADDPS      (R10)(DI*4), Y1, Y7
+	VMOVUPS     Y7, (R10)(DI*4)
 	VMOVUPS     (DX), Y7
 	VMULPS      (R9)(DI*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y7
 	VMOVUPS     Y7, (DX)
+	VADDPS      (R10)(DI*4), Y3, Y7
+	VMOVUPS     Y7, (R10)(DI*4)
 	VMOVUPS     (DX)(CX*1), Y7
 	VMULPS      (R9)(DI*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y7
 	VMOVUPS     Y7, (DX)(CX*1)
+	VADDPS      (R10)(DI*4), Y5, Y7
+	VMOVUPS     Y7, (R10)(DI*4)
 	VMOVUPS     (DX)(CX*2), Y7
 	VMULPS      (R9)(DI*4), Y5, Y5
 	VFMADD231PS Y5, Y0, Y7
@@ -29763,7 +30221,7 @@ r3_scol:
 	VXORPS Y5, Y5, Y5
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r3_supdate
 
@@ -29784,16 +30242,26 @@ r3_ssamples:
 
 r3_supdate:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VMOVSS      (R10)(DI*4), X7
+	VADDSS      X1, X7, X7
+	VMOVSS      X7, (R10)(DI*4)
 	VMOVSS      (DX), X7
 	VMOVSS      (R9)(DI*4), X9
 	VMULSS      X9, X1, X1
 	VFMADD231SS X1, X0, X7
 	VMOVSS      X7, (DX)
+	VMOVSS      (R10)(DI*4), X7
+	VADDSS      X3, X7, X7
+	VMOVSS      X7, (R10)(DI*4)
 	VMOVSS      (DX)(CX*1), X7
 	VMOVSS      (R9)(DI*4), X9
 	VMULSS      X9, X3, X3
 	VFMADD231SS X3, X0, X7
 	VMOVSS      X7, (DX)(CX*1)
+	VMOVSS      (R10)(DI*4), X7
+	VADDSS      X5, X7, X7
+	VMOVSS      X7, (R10)(DI*4)
 	VMOVSS      (DX)(CX*2), X7
 	VMOVSS      (R9)(DI*4), X9
 	VMULSS      X9, X5, X5
@@ -29818,7 +30286,7 @@ r2_rows:
 	VBROADCASTSS alpha+32(FP), Y0
 	MOVQ         AX, DX
 	XORL         DI, DI
-	MOVQ         m+136(FP), R8
+	MOVQ         m+160(FP), R8
 	CMPQ         R8, $0x00000010
 	JB           r2_single
 
@@ -29829,7 +30297,7 @@ r2_wide:
 	VXORPS Y4, Y4, Y4
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r2_wide_update
 
@@ -29854,18 +30322,27 @@ r2_wide_samples:
 
 r2_wide_update:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VADDPS      (R10)(DI*4), Y1, Y5
+	VMOVUPS     Y5, (R10)(DI*4)
 	VMOVUPS     (DX), Y5
 	VMULPS      (R9)(DI*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y5
 	VMOVUPS     Y5, (DX)
+	VADDPS      32(R10)(DI*4), Y2, Y5
+	VMOVUPS     Y5, 32(R10)(DI*4)
 	VMOVUPS     32(DX), Y5
 	VMULPS      32(R9)(DI*4), Y2, Y2
 	VFMADD231PS Y2, Y0, Y5
 	VMOVUPS     Y5, 32(DX)
+	VADDPS      (R10)(DI*4), Y3, Y5
+	VMOVUPS     Y5, (R10)(DI*4)
 	VMOVUPS     (DX)(CX*1), Y5
 	VMULPS      (R9)(DI*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y5
 	VMOVUPS     Y5, (DX)(CX*1)
+	VADDPS      32(R10)(DI*4), Y4, Y5
+	VMOVUPS     Y5, 32(R10)(DI*4)
 	VMOVUPS     32(DX)(CX*1), Y5
 	VMULPS      32(R9)(DI*4), Y4, Y4
 	VFMADD231PS Y4, Y0, Y5
@@ -29883,7 +30360,7 @@ r2_single:
 	VXORPS Y3, Y3, Y3
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r2_one_update
 
@@ -29904,10 +30381,15 @@ r2_one_samples:
 
 r2_one_update:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VADDPS      (R10)(DI*4), Y1, Y5
+	VMOVUPS     Y5, (R10)(DI*4)
 	VMOVUPS     (DX), Y5
 	VMULPS      (R9)(DI*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y5
 	VMOVUPS     Y5, (DX)
+	VADDPS      (R10)(DI*4), Y3, Y5
+	VMOVUPS     Y5, (R10)(DI*4)
 	VMOVUPS     (DX)(CX*1), Y5
 	VMULPS      (R9)(DI*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y5
@@ -29926,7 +30408,7 @@ r2_scol:
 	VXORPS Y3, Y3, Y3
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r2_supdate
 
@@ -29945,11 +30427,18 @@ r2_ssamples:
 
 r2_supdate:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VMOVSS      (R10)(DI*4), X5
+	VADDSS      X1, X5, X5
+	VMOVSS      X5, (R10)(DI*4)
 	VMOVSS      (DX), X5
 	VMOVSS      (R9)(DI*4), X7
 	VMULSS      X7, X1, X1
 	VFMADD231SS X1, X0, X5
 	VMOVSS      X5, (DX)
+	VMOVSS      (R10)(DI*4), X5
+	VADDSS      X3, X5, X5
+	VMOVSS      X5, (R10)(DI*4)
 	VMOVSS      (DX)(CX*1), X5
 	VMOVSS      (R9)(DI*4), X7
 	VMULSS      X7, X3, X3
@@ -29973,7 +30462,7 @@ r1_rows:
 	VBROADCASTSS alpha+32(FP), Y0
 	MOVQ         AX, DX
 	XORL         DI, DI
-	MOVQ         m+136(FP), R8
+	MOVQ         m+160(FP), R8
 	CMPQ         R8, $0x00000010
 	JB           r1_single
 
@@ -29982,7 +30471,7 @@ r1_wide:
 	VXORPS Y2, Y2, Y2
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r1_wide_update
 
@@ -30003,10 +30492,15 @@ r1_wide_samples:
 
 r1_wide_update:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VADDPS      (R10)(DI*4), Y1, Y3
+	VMOVUPS     Y3, (R10)(DI*4)
 	VMOVUPS     (DX), Y3
 	VMULPS      (R9)(DI*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y3
 	VMOVUPS     Y3, (DX)
+	VADDPS      32(R10)(DI*4), Y2, Y3
+	VMOVUPS     Y3, 32(R10)(DI*4)
 	VMOVUPS     32(DX), Y3
 	VMULPS      32(R9)(DI*4), Y2, Y2
 	VFMADD231PS Y2, Y0, Y3
@@ -30023,7 +30517,7 @@ r1_single:
 	VXORPS Y1, Y1, Y1
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r1_one_update
 
@@ -30041,6 +30535,9 @@ r1_one_samples:
 
 r1_one_update:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VADDPS      (R10)(DI*4), Y1, Y3
+	VMOVUPS     Y3, (R10)(DI*4)
 	VMOVUPS     (DX), Y3
 	VMULPS      (R9)(DI*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y3
@@ -30058,7 +30555,7 @@ r1_scol:
 	VXORPS Y1, Y1, Y1
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r1_supdate
 
@@ -30075,6 +30572,10 @@ r1_ssamples:
 
 r1_supdate:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VMOVSS      (R10)(DI*4), X3
+	VADDSS      X1, X3, X3
+	VMOVSS      X3, (R10)(DI*4)
 	VMOVSS      (DX), X3
 	VMOVSS      (R9)(DI*4), X5
 	VMULSS      X5, X1, X1
@@ -30095,11 +30596,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func AddMatMulTNGatherU8AVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n int, k int, m int)
+// func AddMatMulTNGatherU8AVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, tot []float32, n int, k int, m int)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·AddMatMulTNGatherU8AVX512(SB), NOSPLIT, $48-144
+TEXT ·AddMatMulTNGatherU8AVX512(SB), NOSPLIT, $56-168
 	MOVQ  scale_base+96(FP), AX
 	MOVQ  AX, 32(SP)
+	MOVQ  tot_base+120(FP), AX
+	MOVQ  AX, 48(SP)
 	MOVQ  dstride+64(FP), AX
 	SHLQ  $0x02, AX
 	MOVQ  AX, 8(SP)
@@ -30108,8 +30611,8 @@ TEXT ·AddMatMulTNGatherU8AVX512(SB), NOSPLIT, $48-144
 	SHLQ  $0x02, CX
 	LEAQ  (CX)(CX*2), DX
 	MOVQ  d_base+40(FP), BX
-	MOVQ  k+128(FP), SI
-	MOVQ  m+136(FP), DI
+	MOVQ  k+152(FP), SI
+	MOVQ  m+160(FP), DI
 	ANDQ  $0x0000000f, DI
 	MOVL  $0xffffffff, R8
 	BZHIL DI, R8, R8
@@ -30122,7 +30625,7 @@ r5_rows:
 	VBROADCASTSS alpha+32(FP), Z0
 	MOVQ         AX, DI
 	XORL         R8, R8
-	MOVQ         m+136(FP), R9
+	MOVQ         m+160(FP), R9
 	CMPQ         R9, $0x00000040
 	JB           r5_single
 
@@ -30149,7 +30652,7 @@ r5_wide:
 	VPXORD Z20, Z20, Z20
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r5_wide_update
 
@@ -30190,82 +30693,123 @@ r5_wide_samples:
 
 r5_wide_update:
 	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	VADDPS      (R11)(R8*4), Z1, Z21
+	VMOVUPS     Z21, (R11)(R8*4)
 	VMOVUPS     (DI), Z21
 	VMULPS      (R10)(R8*4), Z1, Z1
 	VFMADD231PS Z1, Z0, Z21
 	VMOVUPS     Z21, (DI)
+	VADDPS      64(R11)(R8*4), Z2, Z21
+	VMOVUPS     Z21, 64(R11)(R8*4)
 	VMOVUPS     64(DI), Z21
 	VMULPS      64(R10)(R8*4), Z2, Z2
 	VFMADD231PS Z2, Z0, Z21
 	VMOVUPS     Z21, 64(DI)
+	VADDPS      128(R11)(R8*4), Z3, Z21
+	VMOVUPS     Z21, 128(R11)(R8*4)
 	VMOVUPS     128(DI), Z21
 	VMULPS      128(R10)(R8*4), Z3, Z3
 	VFMADD231PS Z3, Z0, Z21
 	VMOVUPS     Z21, 128(DI)
+	VADDPS      192(R11)(R8*4), Z4, Z21
+	VMOVUPS     Z21, 192(R11)(R8*4)
 	VMOVUPS     192(DI), Z21
 	VMULPS      192(R10)(R8*4), Z4, Z4
 	VFMADD231PS Z4, Z0, Z21
 	VMOVUPS     Z21, 192(DI)
+	VADDPS      (R11)(R8*4), Z5, Z21
+	VMOVUPS     Z21, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*1), Z21
 	VMULPS      (R10)(R8*4), Z5, Z5
 	VFMADD231PS Z5, Z0, Z21
 	VMOVUPS     Z21, (DI)(CX*1)
+	VADDPS      64(R11)(R8*4), Z6, Z21
+	VMOVUPS     Z21, 64(R11)(R8*4)
 	VMOVUPS     64(DI)(CX*1), Z21
 	VMULPS      64(R10)(R8*4), Z6, Z6
 	VFMADD231PS Z6, Z0, Z21
 	VMOVUPS     Z21, 64(DI)(CX*1)
+	VADDPS      128(R11)(R8*4), Z7, Z21
+	VMOVUPS     Z21, 128(R11)(R8*4)
 	VMOVUPS     128(DI)(CX*1), Z21
 	VMULPS      128(R10)(R8*4), Z7, Z7
 	VFMADD231PS Z7, Z0, Z21
 	VMOVUPS     Z21, 128(DI)(CX*1)
+	VADDPS      192(R11)(R8*4), Z8, Z21
+	VMOVUPS     Z21, 192(R11)(R8*4)
 	VMOVUPS     192(DI)(CX*1), Z21
 	VMULPS      192(R10)(R8*4), Z8, Z8
 	VFMADD231PS Z8, Z0, Z21
 	VMOVUPS     Z21, 192(DI)(CX*1)
+	VADDPS      (R11)(R8*4), Z9, Z21
+	VMOVUPS     Z21, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*2), Z21
 	VMULPS      (R10)(R8*4), Z9, Z9
 	VFMADD231PS Z9, Z0, Z21
 	VMOVUPS     Z21, (DI)(CX*2)
+	VADDPS      64(R11)(R8*4), Z10, Z21
+	VMOVUPS     Z21, 64(R11)(R8*4)
 	VMOVUPS     64(DI)(CX*2), Z21
 	VMULPS      64(R10)(R8*4), Z10, Z10
 	VFMADD231PS Z10, Z0, Z21
 	VMOVUPS     Z21, 64(DI)(CX*2)
+	VADDPS      128(R11)(R8*4), Z11, Z21
+	VMOVUPS     Z21, 128(R11)(R8*4)
 	VMOVUPS     128(DI)(CX*2), Z21
 	VMULPS      128(R10)(R8*4), Z11, Z11
 	VFMADD231PS Z11, Z0, Z21
 	VMOVUPS     Z21, 128(DI)(CX*2)
+	VADDPS      192(R11)(R8*4), Z12, Z21
+	VMOVUPS     Z21, 192(R11)(R8*4)
 	VMOVUPS     192(DI)(CX*2), Z21
 	VMULPS      192(R10)(R8*4), Z12, Z12
 	VFMADD231PS Z12, Z0, Z21
 	VMOVUPS     Z21, 192(DI)(CX*2)
+	VADDPS      (R11)(R8*4), Z13, Z21
+	VMOVUPS     Z21, (R11)(R8*4)
 	VMOVUPS     (DI)(DX*1), Z21
 	VMULPS      (R10)(R8*4), Z13, Z13
 	VFMADD231PS Z13, Z0, Z21
 	VMOVUPS     Z21, (DI)(DX*1)
+	VADDPS      64(R11)(R8*4), Z14, Z21
+	VMOVUPS     Z21, 64(R11)(R8*4)
 	VMOVUPS     64(DI)(DX*1), Z21
 	VMULPS      64(R10)(R8*4), Z14, Z14
 	VFMADD231PS Z14, Z0, Z21
 	VMOVUPS     Z21, 64(DI)(DX*1)
+	VADDPS      128(R11)(R8*4), Z15, Z21
+	VMOVUPS     Z21, 128(R11)(R8*4)
 	VMOVUPS     128(DI)(DX*1), Z21
 	VMULPS      128(R10)(R8*4), Z15, Z15
 	VFMADD231PS Z15, Z0, Z21
 	VMOVUPS     Z21, 128(DI)(DX*1)
+	VADDPS      192(R11)(R8*4), Z16, Z21
+	VMOVUPS     Z21, 192(R11)(R8*4)
 	VMOVUPS     192(DI)(DX*1), Z21
 	VMULPS      192(R10)(R8*4), Z16, Z16
 	VFMADD231PS Z16, Z0, Z21
 	VMOVUPS     Z21, 192(DI)(DX*1)
+	VADDPS      (R11)(R8*4), Z17, Z21
+	VMOVUPS     Z21, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*4), Z21
 	VMULPS      (R10)(R8*4), Z17, Z17
 	VFMADD231PS Z17, Z0, Z21
 	VMOVUPS     Z21, (DI)(CX*4)
+	VADDPS      64(R11)(R8*4), Z18, Z21
+	VMOVUPS     Z21, 64(R11)(R8*4)
 	VMOVUPS     64(DI)(CX*4), Z21
 	VMULPS      64(R10)(R8*4), Z18, Z18
 	VFMADD231PS Z18, Z0, Z21
 	VMOVUPS     Z21, 64(DI)(CX*4)
+	VADDPS      128(R11)(R8*4), Z19, Z21
+	VMOVUPS     Z21, 128(R11)(R8*4)
 	VMOVUPS     128(DI)(CX*4), Z21
 	VMULPS      128(R10)(R8*4), Z19, Z19
 	VFMADD231PS Z19, Z0, Z21
 	VMOVUPS     Z21, 128(DI)(CX*4)
+	VADDPS      192(R11)(R8*4), Z20, Z21
+	VMOVUPS     Z21, 192(R11)(R8*4)
 	VMOVUPS     192(DI)(CX*4), Z21
 	VMULPS      192(R10)(R8*4), Z20, Z20
 	VFMADD231PS Z20, Z0, Z21
@@ -30286,7 +30830,7 @@ r5_single:
 	VPXORD Z17, Z17, Z17
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r5_one_update
 
@@ -30306,22 +30850,33 @@ r5_one_samples:
 
 r5_one_update:
 	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	VADDPS      (R11)(R8*4), Z1, Z21
+	VMOVUPS     Z21, (R11)(R8*4)
 	VMOVUPS     (DI), Z21
 	VMULPS      (R10)(R8*4), Z1, Z1
 	VFMADD231PS Z1, Z0, Z21
 	VMOVUPS     Z21, (DI)
+	VADDPS      (R11)(R8*4), Z5, Z21
+	VMOVUPS     Z21, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*1), Z21
 	VMULPS      (R10)(R8*4), Z5, Z5
 	VFMADD231PS Z5, Z0, Z21
 	VMOVUPS     Z21, (DI)(CX*1)
+	VADDPS      (R11)(R8*4), Z9, Z21
+	VMOVUPS     Z21, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*2), Z21
 	VMULPS      (R10)(R8*4), Z9, Z9
 	VFMADD231PS Z9, Z0, Z21
 	VMOVUPS     Z21, (DI)(CX*2)
+	VADDPS      (R11)(R8*4), Z13, Z21
+	VMOVUPS     Z21, (R11)(R8*4)
 	VMOVUPS     (DI)(DX*1), Z21
 	VMULPS      (R10)(R8*4), Z13, Z13
 	VFMADD231PS Z13, Z0, Z21
 	VMOVUPS     Z21, (DI)(DX*1)
+	VADDPS      (R11)(R8*4), Z17, Z21
+	VMOVUPS     Z21, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*4), Z21
 	VMULPS      (R10)(R8*4), Z17, Z17
 	VFMADD231PS Z17, Z0, Z21
@@ -30341,7 +30896,7 @@ r5_cols:
 	VPXORD Z17, Z17, Z17
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r5_tail_update
 
@@ -30361,22 +30916,33 @@ r5_tail_samples:
 
 r5_tail_update:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VADDPS.Z    (R10)(R8*4), Z1, K1, Z21
+	VMOVUPS     Z21, K1, (R10)(R8*4)
 	VMOVUPS.Z   (DI), K1, Z21
 	VMULPS.Z    (R9)(R8*4), Z1, K1, Z1
 	VFMADD231PS Z1, Z0, Z21
 	VMOVUPS     Z21, K1, (DI)
+	VADDPS.Z    (R10)(R8*4), Z5, K1, Z21
+	VMOVUPS     Z21, K1, (R10)(R8*4)
 	VMOVUPS.Z   (DI)(CX*1), K1, Z21
 	VMULPS.Z    (R9)(R8*4), Z5, K1, Z5
 	VFMADD231PS Z5, Z0, Z21
 	VMOVUPS     Z21, K1, (DI)(CX*1)
+	VADDPS.Z    (R10)(R8*4), Z9, K1, Z21
+	VMOVUPS     Z21, K1, (R10)(R8*4)
 	VMOVUPS.Z   (DI)(CX*2), K1, Z21
 	VMULPS.Z    (R9)(R8*4), Z9, K1, Z9
 	VFMADD231PS Z9, Z0, Z21
 	VMOVUPS     Z21, K1, (DI)(CX*2)
+	VADDPS.Z    (R10)(R8*4), Z13, K1, Z21
+	VMOVUPS     Z21, K1, (R10)(R8*4)
 	VMOVUPS.Z   (DI)(DX*1), K1, Z21
 	VMULPS.Z    (R9)(R8*4), Z13, K1, Z13
 	VFMADD231PS Z13, Z0, Z21
 	VMOVUPS     Z21, K1, (DI)(DX*1)
+	VADDPS.Z    (R10)(R8*4), Z17, K1, Z21
+	VMOVUPS     Z21, K1, (R10)(R8*4)
 	VMOVUPS.Z   (DI)(CX*4), K1, Z21
 	VMULPS.Z    (R9)(R8*4), Z17, K1, Z17
 	VFMADD231PS Z17, Z0, Z21
@@ -30396,7 +30962,7 @@ r4_rows:
 	VBROADCASTSS alpha+32(FP), Z0
 	MOVQ         AX, DI
 	XORL         R8, R8
-	MOVQ         m+136(FP), R9
+	MOVQ         m+160(FP), R9
 	CMPQ         R9, $0x00000040
 	JB           r4_single
 
@@ -30419,7 +30985,7 @@ r4_wide:
 	VPXORD Z16, Z16, Z16
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r4_wide_update
 
@@ -30456,66 +31022,99 @@ r4_wide_samples:
 
 r4_wide_update:
 	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	VADDPS      (R11)(R8*4), Z1, Z17
+	VMOVUPS     Z17, (R11)(R8*4)
 	VMOVUPS     (DI), Z17
 	VMULPS      (R10)(R8*4), Z1, Z1
 	VFMADD231PS Z1, Z0, Z17
 	VMOVUPS     Z17, (DI)
+	VADDPS      64(R11)(R8*4), Z2, Z17
+	VMOVUPS     Z17, 64(R11)(R8*4)
 	VMOVUPS     64(DI), Z17
 	VMULPS      64(R10)(R8*4), Z2, Z2
 	VFMADD231PS Z2, Z0, Z17
 	VMOVUPS     Z17, 64(DI)
+	VADDPS      128(R11)(R8*4), Z3, Z17
+	VMOVUPS     Z17, 128(R11)(R8*4)
 	VMOVUPS     128(DI), Z17
 	VMULPS      128(R10)(R8*4), Z3, Z3
 	VFMADD231PS Z3, Z0, Z17
 	VMOVUPS     Z17, 128(DI)
+	VADDPS      192(R11)(R8*4), Z4, Z17
+	VMOVUPS     Z17, 192(R11)(R8*4)
 	VMOVUPS     192(DI), Z17
 	VMULPS      192(R10)(R8*4), Z4, Z4
 	VFMADD231PS Z4, Z0, Z17
 	VMOVUPS     Z17, 192(DI)
+	VADDPS      (R11)(R8*4), Z5, Z17
+	VMOVUPS     Z17, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*1), Z17
 	VMULPS      (R10)(R8*4), Z5, Z5
 	VFMADD231PS Z5, Z0, Z17
 	VMOVUPS     Z17, (DI)(CX*1)
+	VADDPS      64(R11)(R8*4), Z6, Z17
+	VMOVUPS     Z17, 64(R11)(R8*4)
 	VMOVUPS     64(DI)(CX*1), Z17
 	VMULPS      64(R10)(R8*4), Z6, Z6
 	VFMADD231PS Z6, Z0, Z17
 	VMOVUPS     Z17, 64(DI)(CX*1)
+	VADDPS      128(R11)(R8*4), Z7, Z17
+	VMOVUPS     Z17, 128(R11)(R8*4)
 	VMOVUPS     128(DI)(CX*1), Z17
 	VMULPS      128(R10)(R8*4), Z7, Z7
 	VFMADD231PS Z7, Z0, Z17
 	VMOVUPS     Z17, 128(DI)(CX*1)
+	VADDPS      192(R11)(R8*4), Z8, Z17
+	VMOVUPS     Z17, 192(R11)(R8*4)
 	VMOVUPS     192(DI)(CX*1), Z17
 	VMULPS      192(R10)(R8*4), Z8, Z8
 	VFMADD231PS Z8, Z0, Z17
 	VMOVUPS     Z17, 192(DI)(CX*1)
+	VADDPS      (R11)(R8*4), Z9, Z17
+	VMOVUPS     Z17, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*2), Z17
 	VMULPS      (R10)(R8*4), Z9, Z9
 	VFMADD231PS Z9, Z0, Z17
 	VMOVUPS     Z17, (DI)(CX*2)
+	VADDPS      64(R11)(R8*4), Z10, Z17
+	VMOVUPS     Z17, 64(R11)(R8*4)
 	VMOVUPS     64(DI)(CX*2), Z17
 	VMULPS      64(R10)(R8*4), Z10, Z10
 	VFMADD231PS Z10, Z0, Z17
 	VMOVUPS     Z17, 64(DI)(CX*2)
+	VADDPS      128(R11)(R8*4), Z11, Z17
+	VMOVUPS     Z17, 128(R11)(R8*4)
 	VMOVUPS     128(DI)(CX*2), Z17
 	VMULPS      128(R10)(R8*4), Z11, Z11
 	VFMADD231PS Z11, Z0, Z17
 	VMOVUPS     Z17, 128(DI)(CX*2)
+	VADDPS      192(R11)(R8*4), Z12, Z17
+	VMOVUPS     Z17, 192(R11)(R8*4)
 	VMOVUPS     192(DI)(CX*2), Z17
 	VMULPS      192(R10)(R8*4), Z12, Z12
 	VFMADD231PS Z12, Z0, Z17
 	VMOVUPS     Z17, 192(DI)(CX*2)
+	VADDPS      (R11)(R8*4), Z13, Z17
+	VMOVUPS     Z17, (R11)(R8*4)
 	VMOVUPS     (DI)(DX*1), Z17
 	VMULPS      (R10)(R8*4), Z13, Z13
 	VFMADD231PS Z13, Z0, Z17
 	VMOVUPS     Z17, (DI)(DX*1)
+	VADDPS      64(R11)(R8*4), Z14, Z17
+	VMOVUPS     Z17, 64(R11)(R8*4)
 	VMOVUPS     64(DI)(DX*1), Z17
 	VMULPS      64(R10)(R8*4), Z14, Z14
 	VFMADD231PS Z14, Z0, Z17
 	VMOVUPS     Z17, 64(DI)(DX*1)
+	VADDPS      128(R11)(R8*4), Z15, Z17
+	VMOVUPS     Z17, 128(R11)(R8*4)
 	VMOVUPS     128(DI)(DX*1), Z17
 	VMULPS      128(R10)(R8*4), Z15, Z15
 	VFMADD231PS Z15, Z0, Z17
 	VMOVUPS     Z17, 128(DI)(DX*1)
+	VADDPS      192(R11)(R8*4), Z16, Z17
+	VMOVUPS     Z17, 192(R11)(R8*4)
 	VMOVUPS     192(DI)(DX*1), Z17
 	VMULPS      192(R10)(R8*4), Z16, Z16
 	VFMADD231PS Z16, Z0, Z17
@@ -30535,7 +31134,7 @@ r4_single:
 	VPXORD Z13, Z13, Z13
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
-	MOVQ   n+120(FP), R12
+	MOVQ   n+144(FP), R12
 	TESTQ  R12, R12
 	JZ     r4_one_update
 
@@ -30554,18 +31153,27 @@ r4_one_samples:
 
 r4_one_update:
 	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	VADDPS      (R11)(R8*4), Z1, Z17
+	VMOVUPS     Z17, (R11)(R8*4)
 	VMOVUPS     (DI), Z17
 	VMULPS      (R10)(R8*4), Z1, Z1
 	VFMADD231PS Z1, Z0, Z17
 	VMOVUPS     Z17, (DI)
+	VADDPS      (R11)(R8*4), Z5, Z17
+	VMOVUPS     Z17, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*1), Z17
 	VMULPS      (R10)(R8*4), Z5, Z5
 	VFMADD231PS Z5, Z0, Z17
 	VMOVUPS     Z17, (DI)(CX*1)
+	VADDPS      (R11)(R8*4), Z9, Z17
+	VMOVUPS     Z17, (R11)(R8*4)
 	VMOVUPS     (DI)(CX*2), Z17
 	VMULPS      (R10)(R8*4), Z9, Z9
 	VFMADD231PS Z9, Z0, Z17
 	VMOVUPS     Z17, (DI)(CX*2)
+	VADDPS      (R11)(R8*4), Z13, Z17
+	VMOVUPS     Z17, (R11)(R8*4)
 	VMOVUPS     (DI)(DX*1), Z17
 	VMULPS      (R10)(R8*4), Z13, Z13
 	VFMADD231PS Z13, Z0, Z17
@@ -30584,7 +31192,7 @@ r4_cols:
 	VPXORD Z13, Z13, Z13
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r4_tail_update
 
@@ -30603,18 +31211,27 @@ r4_tail_samples:
 
 r4_tail_update:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VADDPS.Z    (R10)(R8*4), Z1, K1, Z17
+	VMOVUPS     Z17, K1, (R10)(R8*4)
 	VMOVUPS.Z   (DI), K1, Z17
 	VMULPS.Z    (R9)(R8*4), Z1, K1, Z1
 	VFMADD231PS Z1, Z0, Z17
 	VMOVUPS     Z17, K1, (DI)
+	VADDPS.Z    (R10)(R8*4), Z5, K1, Z17
+	VMOVUPS     Z17, K1, (R10)(R8*4)
 	VMOVUPS.Z   (DI)(CX*1), K1, Z17
 	VMULPS.Z    (R9)(R8*4), Z5, K1, Z5
 	VFMADD231PS Z5, Z0, Z17
 	VMOVUPS     Z17, K1, (DI)(CX*1)
+	VADDPS.Z    (R10)(R8*4), Z9, K1, Z17
+	VMOVUPS     Z17, K1, (R10)(R8*4)
 	VMOVUPS.Z   (DI)(CX*2), K1, Z17
 	VMULPS.Z    (R9)(R8*4), Z9, K1, Z9
 	VFMADD231PS Z9, Z0, Z17
 	VMOVUPS     Z17, K1, (DI)(CX*2)
+	VADDPS.Z    (R10)(R8*4), Z13, K1, Z17
+	VMOVUPS     Z17, K1, (R10)(R8*4)
 	VMOVUPS.Z   (DI)(DX*1), K1, Z17
 	VMULPS.Z    (R9)(R8*4), Z13, K1, Z13
 	VFMADD231PS Z13, Z0, Z17
@@ -30633,7 +31250,7 @@ r3_rows:
 	VBROADCASTSS alpha+32(FP), Z0
 	MOVQ         AX, DX
 	XORL         DI, DI
-	MOVQ         m+136(FP), R8
+	MOVQ         m+160(FP), R8
 	CMPQ         R8, $0x00000040
 	JB           r3_single
 
@@ -30652,7 +31269,7 @@ r3_wide:
 	VPXORD Z12, Z12, Z12
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r3_wide_update
 
@@ -30685,50 +31302,75 @@ r3_wide_samples:
 
 r3_wide_update:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VADDPS      (R10)(DI*4), Z1, Z13
+	VMOVUPS     Z13, (R10)(DI*4)
 	VMOVUPS     (DX), Z13
 	VMULPS      (R9)(DI*4), Z1, Z1
 	VFMADD231PS Z1, Z0, Z13
 	VMOVUPS     Z13, (DX)
+	VADDPS      64(R10)(DI*4), Z2, Z13
+	VMOVUPS     Z13, 64(R10)(DI*4)
 	VMOVUPS     64(DX), Z13
 	VMULPS      64(R9)(DI*4), Z2, Z2
 	VFMADD231PS Z2, Z0, Z13
 	VMOVUPS     Z13, 64(DX)
+	VADDPS      128(R10)(DI*4), Z3, Z13
+	VMOVUPS     Z13, 128(R10)(DI*4)
 	VMOVUPS     128(DX), Z13
 	VMULPS      128(R9)(DI*4), Z3, Z3
 	VFMADD231PS Z3, Z0, Z13
 	VMOVUPS     Z13, 128(DX)
+	VADDPS      192(R10)(DI*4), Z4, Z13
+	VMOVUPS     Z13, 192(R10)(DI*4)
 	VMOVUPS     192(DX), Z13
 	VMULPS      192(R9)(DI*4), Z4, Z4
 	VFMADD231PS Z4, Z0, Z13
 	VMOVUPS     Z13, 192(DX)
+	VADDPS      (R10)(DI*4), Z5, Z13
+	VMOVUPS     Z13, (R10)(DI*4)
 	VMOVUPS     (DX)(CX*1), Z13
 	VMULPS      (R9)(DI*4), Z5, Z5
 	VFMADD231PS Z5, Z0, Z13
 	VMOVUPS     Z13, (DX)(CX*1)
+	VADDPS      64(R10)(DI*4), Z6, Z13
+	VMOVUPS     Z13, 64(R10)(DI*4)
 	VMOVUPS     64(DX)(CX*1), Z13
 	VMULPS      64(R9)(DI*4), Z6, Z6
 	VFMADD231PS Z6, Z0, Z13
 	VMOVUPS     Z13, 64(DX)(CX*1)
+	VADDPS      128(R10)(DI*4), Z7, Z13
+	VMOVUPS     Z13, 128(R10)(DI*4)
 	VMOVUPS     128(DX)(CX*1), Z13
 	VMULPS      128(R9)(DI*4), Z7, Z7
 	VFMADD231PS Z7, Z0, Z13
 	VMOVUPS     Z13, 128(DX)(CX*1)
+	VADDPS      192(R10)(DI*4), Z8, Z13
+	VMOVUPS     Z13, 192(R10)(DI*4)
 	VMOVUPS     192(DX)(CX*1), Z13
 	VMULPS      192(R9)(DI*4), Z8, Z8
 	VFMADD231PS Z8, Z0, Z13
 	VMOVUPS     Z13, 192(DX)(CX*1)
+	VADDPS      (R10)(DI*4), Z9, Z13
+	VMOVUPS     Z13, (R10)(DI*4)
 	VMOVUPS     (DX)(CX*2), Z13
 	VMULPS      (R9)(DI*4), Z9, Z9
 	VFMADD231PS Z9, Z0, Z13
 	VMOVUPS     Z13, (DX)(CX*2)
+	VADDPS      64(R10)(DI*4), Z10, Z13
+	VMOVUPS     Z13, 64(R10)(DI*4)
 	VMOVUPS     64(DX)(CX*2), Z13
 	VMULPS      64(R9)(DI*4), Z10, Z10
 	VFMADD231PS Z10, Z0, Z13
 	VMOVUPS     Z13, 64(DX)(CX*2)
+	VADDPS      128(R10)(DI*4), Z11, Z13
+	VMOVUPS     Z13, 128(R10)(DI*4)
 	VMOVUPS     128(DX)(CX*2), Z13
 	VMULPS      128(R9)(DI*4), Z11, Z11
 	VFMADD231PS Z11, Z0, Z13
 	VMOVUPS     Z13, 128(DX)(CX*2)
+	VADDPS      192(R10)(DI*4), Z12, Z13
+	VMOVUPS     Z13, 192(R10)(DI*4)
 	VMOVUPS     192(DX)(CX*2), Z13
 	VMULPS      192(R9)(DI*4), Z12, Z12
 	VFMADD231PS Z12, Z0, Z13
@@ -30747,7 +31389,7 @@ r3_single:
 	VPXORD Z9, Z9, Z9
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r3_one_update
 
@@ -30765,14 +31407,21 @@ r3_one_samples:
 
 r3_one_update:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VADDPS      (R10)(DI*4), Z1, Z13
+	VMOVUPS     Z13, (R10)(DI*4)
 	VMOVUPS     (DX), Z13
 	VMULPS      (R9)(DI*4), Z1, Z1
 	VFMADD231PS Z1, Z0, Z13
 	VMOVUPS     Z13, (DX)
+	VADDPS      (R10)(DI*4), Z5, Z13
+	VMOVUPS     Z13, (R10)(DI*4)
 	VMOVUPS     (DX)(CX*1), Z13
 	VMULPS      (R9)(DI*4), Z5, Z5
 	VFMADD231PS Z5, Z0, Z13
 	VMOVUPS     Z13, (DX)(CX*1)
+	VADDPS      (R10)(DI*4), Z9, Z13
+	VMOVUPS     Z13, (R10)(DI*4)
 	VMOVUPS     (DX)(CX*2), Z13
 	VMULPS      (R9)(DI*4), Z9, Z9
 	VFMADD231PS Z9, Z0, Z13
@@ -30790,7 +31439,7 @@ r3_cols:
 	VPXORD Z9, Z9, Z9
 	MOVQ   xp_base+72(FP), R8
 	MOVQ   BX, R9
-	MOVQ   n+120(FP), R10
+	MOVQ   n+144(FP), R10
 	TESTQ  R10, R10
 	JZ     r3_tail_update
 
@@ -30808,14 +31457,21 @@ r3_tail_samples:
 
 r3_tail_update:
 	MOVQ        32(SP), R8
+	MOVQ        48(SP), R9
+	VADDPS.Z    (R9)(DI*4), Z1, K1, Z13
+	VMOVUPS     Z13, K1, (R9)(DI*4)
 	VMOVUPS.Z   (DX), K1, Z13
 	VMULPS.Z    (R8)(DI*4), Z1, K1, Z1
 	VFMADD231PS Z1, Z0, Z13
 	VMOVUPS     Z13, K1, (DX)
+	VADDPS.Z    (R9)(DI*4), Z5, K1, Z13
+	VMOVUPS     Z13, K1, (R9)(DI*4)
 	VMOVUPS.Z   (DX)(CX*1), K1, Z13
 	VMULPS.Z    (R8)(DI*4), Z5, K1, Z5
 	VFMADD231PS Z5, Z0, Z13
 	VMOVUPS     Z13, K1, (DX)(CX*1)
+	VADDPS.Z    (R9)(DI*4), Z9, K1, Z13
+	VMOVUPS     Z13, K1, (R9)(DI*4)
 	VMOVUPS.Z   (DX)(CX*2), K1, Z13
 	VMULPS.Z    (R8)(DI*4), Z9, K1, Z9
 	VFMADD231PS Z9, Z0, Z13
@@ -30835,7 +31491,7 @@ r2_rows:
 	VBROADCASTSS alpha+32(FP), Z0
 	MOVQ         AX, DX
 	XORL         DI, DI
-	MOVQ         m+136(FP), R8
+	MOVQ         m+160(FP), R8
 	CMPQ         R8, $0x00000040
 	JB           r2_single
 
@@ -30850,7 +31506,7 @@ r2_wide:
 	VPXORD Z8, Z8, Z8
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r2_wide_update
 
@@ -30879,34 +31535,51 @@ r2_wide_samples:
 
 r2_wide_update:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VADDPS      (R10)(DI*4), Z1, Z9
+	VMOVUPS     Z9, (R10)(DI*4)
 	VMOVUPS     (DX), Z9
 	VMULPS      (R9)(DI*4), Z1, Z1
 	VFMADD231PS Z1, Z0, Z9
 	VMOVUPS     Z9, (DX)
+	VADDPS      64(R10)(DI*4), Z2, Z9
+	VMOVUPS     Z9, 64(R10)(DI*4)
 	VMOVUPS     64(DX), Z9
 	VMULPS      64(R9)(DI*4), Z2, Z2
 	VFMADD231PS Z2, Z0, Z9
 	VMOVUPS     Z9, 64(DX)
+	VADDPS      128(R10)(DI*4), Z3, Z9
+	VMOVUPS     Z9, 128(R10)(DI*4)
 	VMOVUPS     128(DX), Z9
 	VMULPS      128(R9)(DI*4), Z3, Z3
 	VFMADD231PS Z3, Z0, Z9
 	VMOVUPS     Z9, 128(DX)
+	VADDPS      192(R10)(DI*4), Z4, Z9
+	VMOVUPS     Z9, 192(R10)(DI*4)
 	VMOVUPS     192(DX), Z9
 	VMULPS      192(R9)(DI*4), Z4, Z4
 	VFMADD231PS Z4, Z0, Z9
 	VMOVUPS     Z9, 192(DX)
+	VADDPS      (R10)(DI*4), Z5, Z9
+	VMOVUPS     Z9, (R10)(DI*4)
 	VMOVUPS     (DX)(CX*1), Z9
 	VMULPS      (R9)(DI*4), Z5, Z5
 	VFMADD231PS Z5, Z0, Z9
 	VMOVUPS     Z9, (DX)(CX*1)
+	VADDPS      64(R10)(DI*4), Z6, Z9
+	VMOVUPS     Z9, 64(R10)(DI*4)
 	VMOVUPS     64(DX)(CX*1), Z9
 	VMULPS      64(R9)(DI*4), Z6, Z6
 	VFMADD231PS Z6, Z0, Z9
 	VMOVUPS     Z9, 64(DX)(CX*1)
+	VADDPS      128(R10)(DI*4), Z7, Z9
+	VMOVUPS     Z9, 128(R10)(DI*4)
 	VMOVUPS     128(DX)(CX*1), Z9
 	VMULPS      128(R9)(DI*4), Z7, Z7
 	VFMADD231PS Z7, Z0, Z9
 	VMOVUPS     Z9, 128(DX)(CX*1)
+	VADDPS      192(R10)(DI*4), Z8, Z9
+	VMOVUPS     Z9, 192(R10)(DI*4)
 	VMOVUPS     192(DX)(CX*1), Z9
 	VMULPS      192(R9)(DI*4), Z8, Z8
 	VFMADD231PS Z8, Z0, Z9
@@ -30924,7 +31597,7 @@ r2_single:
 	VPXORD Z5, Z5, Z5
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r2_one_update
 
@@ -30941,10 +31614,15 @@ r2_one_samples:
 
 r2_one_update:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VADDPS      (R10)(DI*4), Z1, Z9
+	VMOVUPS     Z9, (R10)(DI*4)
 	VMOVUPS     (DX), Z9
 	VMULPS      (R9)(DI*4), Z1, Z1
 	VFMADD231PS Z1, Z0, Z9
 	VMOVUPS     Z9, (DX)
+	VADDPS      (R10)(DI*4), Z5, Z9
+	VMOVUPS     Z9, (R10)(DI*4)
 	VMOVUPS     (DX)(CX*1), Z9
 	VMULPS      (R9)(DI*4), Z5, Z5
 	VFMADD231PS Z5, Z0, Z9
@@ -30961,7 +31639,7 @@ r2_cols:
 	VPXORD Z5, Z5, Z5
 	MOVQ   xp_base+72(FP), R8
 	MOVQ   BX, R9
-	MOVQ   n+120(FP), R10
+	MOVQ   n+144(FP), R10
 	TESTQ  R10, R10
 	JZ     r2_tail_update
 
@@ -30978,10 +31656,15 @@ r2_tail_samples:
 
 r2_tail_update:
 	MOVQ        32(SP), R8
+	MOVQ        48(SP), R9
+	VADDPS.Z    (R9)(DI*4), Z1, K1, Z9
+	VMOVUPS     Z9, K1, (R9)(DI*4)
 	VMOVUPS.Z   (DX), K1, Z9
 	VMULPS.Z    (R8)(DI*4), Z1, K1, Z1
 	VFMADD231PS Z1, Z0, Z9
 	VMOVUPS     Z9, K1, (DX)
+	VADDPS.Z    (R9)(DI*4), Z5, K1, Z9
+	VMOVUPS     Z9, K1, (R9)(DI*4)
 	VMOVUPS.Z   (DX)(CX*1), K1, Z9
 	VMULPS.Z    (R8)(DI*4), Z5, K1, Z5
 	VFMADD231PS Z5, Z0, Z9
@@ -31000,7 +31683,7 @@ r1_rows:
 	VBROADCASTSS alpha+32(FP), Z0
 	MOVQ         AX, DX
 	XORL         DI, DI
-	MOVQ         m+136(FP), R8
+	MOVQ         m+160(FP), R8
 	CMPQ         R8, $0x00000040
 	JB           r1_single
 
@@ -31011,7 +31694,7 @@ r1_wide:
 	VPXORD Z4, Z4, Z4
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r1_wide_update
 
@@ -31036,18 +31719,27 @@ r1_wide_samples:
 
 r1_wide_update:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VADDPS      (R10)(DI*4), Z1, Z5
+	VMOVUPS     Z5, (R10)(DI*4)
 	VMOVUPS     (DX), Z5
 	VMULPS      (R9)(DI*4), Z1, Z1
 	VFMADD231PS Z1, Z0, Z5
 	VMOVUPS     Z5, (DX)
+	VADDPS      64(R10)(DI*4), Z2, Z5
+	VMOVUPS     Z5, 64(R10)(DI*4)
 	VMOVUPS     64(DX), Z5
 	VMULPS      64(R9)(DI*4), Z2, Z2
 	VFMADD231PS Z2, Z0, Z5
 	VMOVUPS     Z5, 64(DX)
+	VADDPS      128(R10)(DI*4), Z3, Z5
+	VMOVUPS     Z5, 128(R10)(DI*4)
 	VMOVUPS     128(DX), Z5
 	VMULPS      128(R9)(DI*4), Z3, Z3
 	VFMADD231PS Z3, Z0, Z5
 	VMOVUPS     Z5, 128(DX)
+	VADDPS      192(R10)(DI*4), Z4, Z5
+	VMOVUPS     Z5, 192(R10)(DI*4)
 	VMOVUPS     192(DX), Z5
 	VMULPS      192(R9)(DI*4), Z4, Z4
 	VFMADD231PS Z4, Z0, Z5
@@ -31064,7 +31756,7 @@ r1_single:
 	VPXORD Z1, Z1, Z1
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
-	MOVQ   n+120(FP), R11
+	MOVQ   n+144(FP), R11
 	TESTQ  R11, R11
 	JZ     r1_one_update
 
@@ -31080,6 +31772,9 @@ r1_one_samples:
 
 r1_one_update:
 	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VADDPS      (R10)(DI*4), Z1, Z5
+	VMOVUPS     Z5, (R10)(DI*4)
 	VMOVUPS     (DX), Z5
 	VMULPS      (R9)(DI*4), Z1, Z1
 	VFMADD231PS Z1, Z0, Z5
@@ -31095,7 +31790,7 @@ r1_cols:
 	VPXORD Z1, Z1, Z1
 	MOVQ   xp_base+72(FP), R8
 	MOVQ   BX, R9
-	MOVQ   n+120(FP), R10
+	MOVQ   n+144(FP), R10
 	TESTQ  R10, R10
 	JZ     r1_tail_update
 
@@ -31111,6 +31806,9 @@ r1_tail_samples:
 
 r1_tail_update:
 	MOVQ        32(SP), R8
+	MOVQ        48(SP), R9
+	VADDPS.Z    (R9)(DI*4), Z1, K1, Z5
+	VMOVUPS     Z5, K1, (R9)(DI*4)
 	VMOVUPS.Z   (DX), K1, Z5
 	VMULPS.Z    (R8)(DI*4), Z1, K1, Z1
 	VFMADD231PS Z1, Z0, Z5
@@ -31123,6 +31821,146 @@ r1_next:
 	JMP  r1_rows
 
 done:
+	VZEROUPPER
+	RET
+
+// func SGDRowU8AVX2(v []float32, w []float32, ws []float32, tot []float32, scale []float32, m int, alpha float32, c2 float32, l2 int, mu float32)
+// Requires: AVX, FMA3
+TEXT ·SGDRowU8AVX2(SB), NOSPLIT, $0-148
+	MOVQ         v_base+0(FP), AX
+	MOVQ         w_base+24(FP), CX
+	MOVQ         ws_base+48(FP), DX
+	MOVQ         tot_base+72(FP), BX
+	MOVQ         scale_base+96(FP), SI
+	MOVQ         m+120(FP), DI
+	XORL         R8, R8
+	VBROADCASTSS alpha+128(FP), Y0
+	CMPQ         DI, $0x00000008
+	JB           row_tail
+
+row_loop:
+	VMOVUPS      (BX)(R8*1), Y1
+	VMULPS       (SI)(R8*1), Y1, Y1
+	VMOVUPS      (AX)(R8*1), Y2
+	VFMADD231PS  Y1, Y0, Y2
+	VMOVUPS      (CX)(R8*1), Y3
+	CMPQ         l2+136(FP), $0x00
+	JE           row_l2_v
+	VBROADCASTSS c2+132(FP), Y4
+	VFMADD231PS  Y3, Y4, Y2
+
+row_l2_v:
+	VADDPS       Y2, Y3, Y3
+	VMOVUPS      Y3, (CX)(R8*1)
+	VMULPS       (SI)(R8*1), Y3, Y3
+	VMOVUPS      Y3, (DX)(R8*1)
+	VBROADCASTSS mu+144(FP), Y4
+	VMULPS       Y4, Y2, Y2
+	VMOVUPS      Y2, (AX)(R8*1)
+	ADDQ         $0x00000020, R8
+	SUBQ         $0x00000008, DI
+	CMPQ         DI, $0x00000008
+	JAE          row_loop
+
+row_tail:
+	TESTQ DI, DI
+	JZ    row_done
+
+row_scalar:
+	VMOVSS      (BX)(R8*1), X1
+	VMOVSS      (SI)(R8*1), X4
+	VMULSS      X4, X1, X1
+	VMOVSS      (AX)(R8*1), X2
+	VFMADD231SS X1, X0, X2
+	VMOVSS      (CX)(R8*1), X3
+	CMPQ        l2+136(FP), $0x00
+	JE          row_l2_s
+	VMOVSS      c2+132(FP), X4
+	VFMADD231SS X3, X4, X2
+
+row_l2_s:
+	VADDSS X2, X3, X3
+	VMOVSS X3, (CX)(R8*1)
+	VMOVSS (SI)(R8*1), X4
+	VMULSS X4, X3, X3
+	VMOVSS X3, (DX)(R8*1)
+	VMOVSS mu+144(FP), X4
+	VMULSS X4, X2, X2
+	VMOVSS X2, (AX)(R8*1)
+	ADDQ   $0x00000004, R8
+	DECQ   DI
+	JNZ    row_scalar
+
+row_done:
+	VZEROUPPER
+	RET
+
+// func SGDRowU8AVX512(v []float32, w []float32, ws []float32, tot []float32, scale []float32, m int, alpha float32, c2 float32, l2 int, mu float32)
+// Requires: AVX, AVX512F, BMI2
+TEXT ·SGDRowU8AVX512(SB), NOSPLIT, $0-148
+	MOVQ         v_base+0(FP), AX
+	MOVQ         w_base+24(FP), CX
+	MOVQ         ws_base+48(FP), DX
+	MOVQ         tot_base+72(FP), BX
+	MOVQ         scale_base+96(FP), SI
+	MOVQ         m+120(FP), DI
+	XORL         R8, R8
+	VBROADCASTSS alpha+128(FP), Z0
+	MOVQ         DI, R9
+	ANDQ         $0x0000000f, R9
+	MOVL         $0xffffffff, R10
+	BZHIL        R9, R10, R10
+	KMOVW        R10, K1
+	CMPQ         DI, $0x00000010
+	JB           row_tail
+
+row_loop:
+	VMOVUPS      (BX)(R8*1), Z1
+	VMULPS       (SI)(R8*1), Z1, Z1
+	VMOVUPS      (AX)(R8*1), Z2
+	VFMADD231PS  Z1, Z0, Z2
+	VMOVUPS      (CX)(R8*1), Z3
+	CMPQ         l2+136(FP), $0x00
+	JE           row_l2_v
+	VBROADCASTSS c2+132(FP), Z4
+	VFMADD231PS  Z3, Z4, Z2
+
+row_l2_v:
+	VADDPS       Z2, Z3, Z3
+	VMOVUPS      Z3, (CX)(R8*1)
+	VMULPS       (SI)(R8*1), Z3, Z3
+	VMOVUPS      Z3, (DX)(R8*1)
+	VBROADCASTSS mu+144(FP), Z4
+	VMULPS       Z4, Z2, Z2
+	VMOVUPS      Z2, (AX)(R8*1)
+	ADDQ         $0x00000040, R8
+	SUBQ         $0x00000010, DI
+	CMPQ         DI, $0x00000010
+	JAE          row_loop
+
+row_tail:
+	TESTQ        DI, DI
+	JZ           row_done
+	VMOVUPS.Z    (BX)(R8*1), K1, Z1
+	VMULPS.Z     (SI)(R8*1), Z1, K1, Z1
+	VMOVUPS.Z    (AX)(R8*1), K1, Z2
+	VFMADD231PS  Z1, Z0, Z2
+	VMOVUPS.Z    (CX)(R8*1), K1, Z3
+	CMPQ         l2+136(FP), $0x00
+	JE           row_l2_m
+	VBROADCASTSS c2+132(FP), Z4
+	VFMADD231PS  Z3, Z4, Z2
+
+row_l2_m:
+	VADDPS       Z2, Z3, Z3
+	VMOVUPS      Z3, K1, (CX)(R8*1)
+	VMULPS.Z     (SI)(R8*1), Z3, K1, Z3
+	VMOVUPS      Z3, K1, (DX)(R8*1)
+	VBROADCASTSS mu+144(FP), Z4
+	VMULPS       Z4, Z2, Z2
+	VMOVUPS      Z2, K1, (AX)(R8*1)
+
+row_done:
 	VZEROUPPER
 	RET
 

@@ -63,11 +63,15 @@ func matMulTGatherImpl(Matrix, Matrix, ByteMatrix, []float32, []int, int, Matrix
 	panic("kernel: no gather kernels in this build")
 }
 
-func addMatMulTNGatherSGDImpl(Matrix, float32, Matrix, []uintptr, []float32, Matrix, Matrix, float32, bool, float32, []uintptr) {
+func addMatMulTNGatherSGDImpl(Matrix, float32, Matrix, []uintptr, []float32, []float32, Matrix, Matrix, float32, bool, float32, []uintptr) {
 	panic("kernel: no gather kernels in this build")
 }
 
 func addMatMulTNGatherImpl(Matrix, float32, Matrix, []uintptr) {
+	panic("kernel: no gather kernels in this build")
+}
+
+func sgdRowU8Impl([]float32, []float32, []float32, []float32, []float32, float32, float32, bool, float32) {
 	panic("kernel: no gather kernels in this build")
 }
 

@@ -284,7 +284,7 @@ func matMulTGatherImpl(z, x Matrix, x8 ByteMatrix, dec []float32, rows []int, c0
 func addMatMulTNGatherImpl(g Matrix, alpha float32, d Matrix, xp []uintptr) {
 	be := current()
 	addMatMulTNCalls(d.Rows, g.Rows, g.Cols, func(i, ni, c, kn int) {
-		asmAddMatMulTNGather(be, g.Data[c*g.Stride:], g.Stride, alpha, d.Data[i*d.Stride+c:], d.Stride, xp[i:i+ni], nil, ni, kn, g.Cols)
+		asmAddMatMulTNGather(be, g.Data[c*g.Stride:], g.Stride, alpha, d.Data[i*d.Stride+c:], d.Stride, xp[i:i+ni], nil, nil, ni, kn, g.Cols)
 	})
 }
 
@@ -297,16 +297,16 @@ func addMatMulTNGatherImpl(g Matrix, alpha float32, d Matrix, xp []uintptr) {
 // first of those calls also prefetches the rows at pf[i] (nil: none; else
 // len(pf) >= d.Rows), as asm.AddMatMulTNGatherSGDAVX512 describes. With
 // a scale (len ≥ v.Cols), the rows are byte codes, each element's sum is
-// multiplied by its column's scale before it is added, and ws (laid out as
-// v) receives w·scale after the step, as asm.AddMatMulTNGatherSGDU8AVX512
-// describes.
-func addMatMulTNGatherSGDImpl(v Matrix, alpha float32, d Matrix, xp []uintptr, scale []float32, w, ws Matrix, c2 float32, l2 bool, mu float32, pf []uintptr) {
+// added to tot (len ≥ v.Cols) and multiplied by its column's scale before
+// it is added, and ws (laid out as v) receives w·scale after the step, as
+// asm.AddMatMulTNGatherSGDU8AVX512 describes.
+func addMatMulTNGatherSGDImpl(v Matrix, alpha float32, d Matrix, xp []uintptr, scale, tot []float32, w, ws Matrix, c2 float32, l2 bool, mu float32, pf []uintptr) {
 	be := current()
 	n := d.Rows
 	addMatMulTNCalls(n, v.Rows, v.Cols, func(i, ni, c, kn int) {
 		vd, dd := v.Data[c*v.Stride:], d.Data[i*d.Stride+c:]
 		if i+ni < n {
-			asmAddMatMulTNGather(be, vd, v.Stride, alpha, dd, d.Stride, xp[i:i+ni], scale, ni, kn, v.Cols)
+			asmAddMatMulTNGather(be, vd, v.Stride, alpha, dd, d.Stride, xp[i:i+ni], scale, tot, ni, kn, v.Cols)
 			return
 		}
 		var p []uintptr
@@ -317,7 +317,7 @@ func addMatMulTNGatherSGDImpl(v Matrix, alpha float32, d Matrix, xp []uintptr, s
 		if scale != nil {
 			wsd = ws.Data[c*ws.Stride:]
 		}
-		asmAddMatMulTNGatherSGD(be, vd, v.Stride, alpha, dd, d.Stride, xp[i:i+ni], scale, ni, kn, v.Cols, w.Data[c*w.Stride:], wsd, c2, l2, mu, p)
+		asmAddMatMulTNGatherSGD(be, vd, v.Stride, alpha, dd, d.Stride, xp[i:i+ni], scale, tot, ni, kn, v.Cols, w.Data[c*w.Stride:], wsd, c2, l2, mu, p)
 	})
 }
 

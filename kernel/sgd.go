@@ -95,6 +95,7 @@ type sgdShard struct {
 	xb      Matrix    // its columns of the batch's rows, copied contiguously (only without gather kernels)
 	xp      []uintptr // the addresses of its columns of the batch's rows (with gather kernels; s.x or s.x8 keeps them alive)
 	dec     []float32 // one row of its columns decoded from s.x8 (gather kernels' rows past the last whole block)
+	tot     []float32 // with g8: the step's gradient sums of its columns over all classes but the last
 	zp      Matrix    // its partial logits (worker 0 with one worker: z itself)
 	pf      []uintptr // addresses of its columns of the next batch's rows prefetched during MatMulT
 	pf2     []uintptr // and during the gradient kernel (see pfSplit)
@@ -167,7 +168,7 @@ func newSGD(m *Model, x Matrix, x8 ByteMatrix, y []int, rw []float32, cfg *Train
 			// W times the scales: the logits Σ (w·scale)·code. The
 			// gradient kernel multiplies each sum Σ d·code by its
 			// column's scale and keeps wsc up to date after each step.
-			sh.dec = make([]float32, width)
+			sh.dec, sh.tot = make([]float32, width), make([]float32, width)
 			if s.wsc == nil {
 				s.wsc = make([]Matrix, w)
 			}
@@ -422,12 +423,19 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 	alpha := -lr * (1 / float32(n)) // as the bias's inv·lr
 	if s.fused {
 		// The update fused into the kernel, element by element.
-		var sc []float32
-		var ws Matrix
-		if s.g8 {
-			sc, ws = s.x8.Scale[c0:c1], s.wsc[j]
+		c2, l2 := -lr*s.l2, s.l2 != 0
+		if !s.g8 {
+			addMatMulTNGatherSGDImpl(v, alpha, s.z.Slice(0, n), sh.xp[:n], nil, nil, s.wc[j], Matrix{}, c2, l2, s.mom, sh.pf2[:n])
+			return
 		}
-		addMatMulTNGatherSGDImpl(v, alpha, s.z.Slice(0, n), sh.xp[:n], sc, s.wc[j], ws, -lr*s.l2, s.l2 != 0, s.mom, sh.pf2[:n])
+		// On codes, the kernel sums the gradient of every class but the
+		// last (the rows of p − onehot add up to zero: the last class's
+		// sum is minus the others' total, tot), saving a tenth of its FMAs
+		// with 10 classes; then that row is updated from tot.
+		k1, sc, ws, wc := v.Rows-1, s.x8.Scale[c0:c1], s.wsc[j], s.wc[j]
+		clear(sh.tot)
+		addMatMulTNGatherSGDImpl(v.Slice(0, k1), alpha, s.z.Slice(0, n), sh.xp[:n], sc, sh.tot, wc.Slice(0, k1), ws.Slice(0, k1), c2, l2, s.mom, sh.pf2[:n])
+		sgdRowU8Impl(v.Row(k1), wc.Row(k1), ws.Row(k1), sh.tot, sc, -alpha, c2, l2, s.mom)
 		return
 	}
 	if gather {

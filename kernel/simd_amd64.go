@@ -171,37 +171,53 @@ func asmMatMulTGather(be backendID, z []float32, zs int, xp []uintptr, u8 bool, 
 }
 
 // asmAddMatMulTNGatherSGD runs asm.AddMatMulTNGatherSGDAVX2 or AVX512, or
-// with a scale their U8 variants (which store wsc).
-func asmAddMatMulTNGatherSGD(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, xp []uintptr, scale []float32, n, k, m int, w, wsc []float32, c2 float32, l2 bool, mu float32, pf []uintptr) {
+// with a scale their U8 variants (which add to tot and store wsc).
+func asmAddMatMulTNGatherSGD(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, xp []uintptr, scale, tot []float32, n, k, m int, w, wsc []float32, c2 float32, l2 bool, mu float32, pf []uintptr) {
 	var l int
 	if l2 {
 		l = 1
 	}
 	switch {
 	case be == avx512 && scale != nil:
-		asm.AddMatMulTNGatherSGDU8AVX512(g, gs, alpha, d, ds, xp, scale, n, k, m, w, wsc, c2, l, mu, pf)
+		asm.AddMatMulTNGatherSGDU8AVX512(g, gs, alpha, d, ds, xp, scale, tot, n, k, m, w, wsc, c2, l, mu, pf)
 	case be == avx512:
 		asm.AddMatMulTNGatherSGDAVX512(g, gs, alpha, d, ds, xp, n, k, m, w, c2, l, mu, pf)
 	case scale != nil:
-		asm.AddMatMulTNGatherSGDU8AVX2(g, gs, alpha, d, ds, xp, scale, n, k, m, w, wsc, c2, l, mu, pf)
+		asm.AddMatMulTNGatherSGDU8AVX2(g, gs, alpha, d, ds, xp, scale, tot, n, k, m, w, wsc, c2, l, mu, pf)
 	default:
 		asm.AddMatMulTNGatherSGDAVX2(g, gs, alpha, d, ds, xp, n, k, m, w, c2, l, mu, pf)
 	}
 }
 
 // asmAddMatMulTNGather runs asm.AddMatMulTNGatherAVX2 or AVX512, or with
-// a scale their U8 variants.
-func asmAddMatMulTNGather(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, xp []uintptr, scale []float32, n, k, m int) {
+// a scale their U8 variants (which add to tot).
+func asmAddMatMulTNGather(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, xp []uintptr, scale, tot []float32, n, k, m int) {
 	switch {
 	case be == avx512 && scale != nil:
-		asm.AddMatMulTNGatherU8AVX512(g, gs, alpha, d, ds, xp, scale, n, k, m)
+		asm.AddMatMulTNGatherU8AVX512(g, gs, alpha, d, ds, xp, scale, tot, n, k, m)
 	case be == avx512:
 		asm.AddMatMulTNGatherAVX512(g, gs, alpha, d, ds, xp, n, k, m)
 	case scale != nil:
-		asm.AddMatMulTNGatherU8AVX2(g, gs, alpha, d, ds, xp, scale, n, k, m)
+		asm.AddMatMulTNGatherU8AVX2(g, gs, alpha, d, ds, xp, scale, tot, n, k, m)
 	default:
 		asm.AddMatMulTNGatherAVX2(g, gs, alpha, d, ds, xp, n, k, m)
 	}
+}
+
+// sgdRowU8Impl runs asm.SGDRowU8AVX2 or AVX512 (see there) on the len(v)
+// elements of one row (gatherOK).
+func sgdRowU8Impl(v, w, ws, tot, scale []float32, alpha, c2 float32, l2 bool, mu float32) {
+	m := len(v)
+	w, ws, tot, scale = w[:m], ws[:m], tot[:m], scale[:m]
+	var l int
+	if l2 {
+		l = 1
+	}
+	if current() == avx512 {
+		asm.SGDRowU8AVX512(v, w, ws, tot, scale, m, alpha, c2, l, mu)
+		return
+	}
+	asm.SGDRowU8AVX2(v, w, ws, tot, scale, m, alpha, c2, l, mu)
 }
 
 // xentRowsImpl runs the fused loss kernel asm.SoftmaxXentRowsAVX512 over

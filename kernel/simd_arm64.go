@@ -86,11 +86,11 @@ func asmMatMulTGather(backendID, []float32, int, []uintptr, bool, []float32, int
 	panic("kernel: no gather kernels on arm64")
 }
 
-func asmAddMatMulTNGatherSGD(backendID, []float32, int, float32, []float32, int, []uintptr, []float32, int, int, int, []float32, []float32, float32, bool, float32, []uintptr) {
+func asmAddMatMulTNGatherSGD(backendID, []float32, int, float32, []float32, int, []uintptr, []float32, []float32, int, int, int, []float32, []float32, float32, bool, float32, []uintptr) {
 	panic("kernel: no gather kernels on arm64")
 }
 
-func asmAddMatMulTNGather(backendID, []float32, int, float32, []float32, int, []uintptr, []float32, int, int, int) {
+func asmAddMatMulTNGather(backendID, []float32, int, float32, []float32, int, []uintptr, []float32, []float32, int, int, int) {
 	panic("kernel: no gather kernels on arm64")
 }
 
@@ -98,4 +98,8 @@ func asmAddMatMulTNGather(backendID, []float32, int, float32, []float32, int, []
 // at a time through SoftmaxNEON).
 func xentRowsImpl(grad, z Matrix, z2 []float32, labels []int, st *[18]float64) (done, correct int, ok bool) {
 	return 0, 0, false
+}
+
+func sgdRowU8Impl([]float32, []float32, []float32, []float32, []float32, float32, float32, bool, float32) {
+	panic("kernel: no gather kernels on arm64")
 }

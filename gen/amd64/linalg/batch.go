@@ -574,18 +574,19 @@ func addMatMulTNGen(s *ISA, gather, sgd, u8 bool) {
 	}
 	if u8 && sgd {
 		name = "AddMatMulTNGatherSGDU8" + s.Name
-		sig = "func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int, w, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)"
+		sig = "func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale, tot []float32, n, k, m int, w, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)"
 	} else if u8 {
 		name = "AddMatMulTNGatherU8" + s.Name
-		sig = "func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, n, k, m int)"
+		sig = "func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale, tot []float32, n, k, m int)"
 	}
 	TEXT(name, NOSPLIT, sig)
 	if u8 && sgd {
 		Doc(name+" is AddMatMulTNGatherSGD"+s.Name+" on rows of m bytes at the addresses xp[i], each sum",
-			"multiplied by scale[j] before it is added, and ws = w·scale[j] stored after the step.")
+			"added to tot[j], then multiplied by scale[j] before it is added to g, and ws = w·scale[j] stored",
+			"after the step.")
 	} else if u8 {
 		Doc(name+" is AddMatMulTNGather"+s.Name+" on rows of m bytes at the addresses xp[i], each sum",
-			"multiplied by scale[j] before it is added.")
+			"added to tot[j], then multiplied by scale[j] before it is added to g.")
 	} else if sgd {
 		Doc(name+" is AddMatMulTNGather"+s.Name+" finishing the SGD step on every element of g once its",
 			"sum is added: g = fma(c2, w, g) if l2 != 0, then w = w + g, then g = mu·g, with w[c*gstride+j]",
@@ -603,14 +604,17 @@ func addMatMulTNGen(s *ISA, gather, sgd, u8 bool) {
 		slots = 4
 	}
 	if u8 {
-		slots = 6
+		slots = 7
 	}
 	frame := AllocLocal(8 * slots)
 	scMem := frame.Offset(32)  // with u8: scale
 	wsdMem := frame.Offset(40) // with u8 and sgd: ws − g in bytes
+	totMem := frame.Offset(48) // with u8: tot
 	if u8 {
 		t := loadGP(Param("scale").Base())
 		MOVQ(t, scMem)
+		t = loadGP(Param("tot").Base())
+		MOVQ(t, totMem)
 	}
 	if u8 && sgd {
 		t := loadGP(Param("ws").Base())
@@ -722,9 +726,11 @@ func addMatMulTNGen(s *ISA, gather, sgd, u8 bool) {
 			}
 			return Mem{Base: xi, Disp: disp}
 		}
-		// sm: the scales of the current columns plus disp bytes (u8).
-		var sp GPVirtual
+		// sm and tm: the scales and the totals of the current columns
+		// plus disp bytes (u8).
+		var sp, tp GPVirtual
 		sm := func(disp int) Mem { return Mem{Base: sp, Index: xcol, Scale: 4, Disp: disp} }
+		tm := func(disp int) Mem { return Mem{Base: tp, Index: xcol, Scale: 4, Disp: disp} }
 		// updateAddrs emits the set-up of a block's update: the rows of w
 		// (sgd) and of ws (u8 and sgd) at the block of g, and sp (u8).
 		updateAddrs := func() (wa, wsa rowAddr) {
@@ -738,8 +744,9 @@ func addMatMulTNGen(s *ISA, gather, sgd, u8 bool) {
 				wa = rel(wdMem)
 			}
 			if u8 {
-				sp = GP64()
+				sp, tp = GP64(), GP64()
 				MOVQ(scMem, sp)
+				MOVQ(totMem, tp)
 			}
 			if u8 && sgd {
 				wsa = rel(wsdMem)
@@ -821,6 +828,15 @@ func addMatMulTNGen(s *ISA, gather, sgd, u8 bool) {
 			for r := 0; r < R; r++ {
 				for c := 0; c < cv; c++ {
 					gm := ga.row(r, c*VB)
+					if u8 { // tot += the sum, with tv as scratch
+						if masked {
+							VADDPS_Z(tm(c*VB), acc[r][c], K1, tv)
+							VMOVUPS(tv, K1, tm(c*VB))
+						} else {
+							VADDPS(tm(c*VB), acc[r][c], tv)
+							VMOVUPS(tv, tm(c*VB))
+						}
+					}
 					if masked {
 						VMOVUPS_Z(gm, K1, tv)
 					} else {
@@ -906,6 +922,11 @@ func addMatMulTNGen(s *ISA, gather, sgd, u8 bool) {
 			wa, wsa := updateAddrs()
 			for r := 0; r < R; r++ {
 				gm := ga.row(r, 0)
+				if u8 { // tot += the sum
+					VMOVSS(tm(0), xv[0].AsX())
+					VADDSS(acc[r][0].AsX(), xv[0].AsX(), xv[0].AsX())
+					VMOVSS(xv[0].AsX(), tm(0))
+				}
 				VMOVSS(gm, xv[0].AsX())
 				var ws *scaled
 				if u8 {
@@ -939,6 +960,86 @@ func addMatMulTNGen(s *ISA, gather, sgd, u8 bool) {
 	}
 
 	Label("done")
+	VZEROUPPER()
+	RET()
+}
+
+// sgdRowU8 emits SGDRowU8<ISA>(v, w, ws, tot, scale []float32, m int,
+// alpha, c2 float32, l2 int, mu float32): for j < m, v[j] =
+// fma(alpha, tot[j]·scale[j], v[j]), then the momentum step of
+// sgdStep on v[j] and w[j], and ws[j] = w[j]·scale[j]. The SGD trainer on
+// codes updates with it the last class's row of V and W, whose gradient
+// it does not sum (the rows of p − onehot add up to zero, so that row's
+// sum is minus the other rows' total, tot, summed by
+// AddMatMulTNGather(SGD)U8<ISA>): one class's share of the gradient
+// kernel's FMAs saved.
+func sgdRowU8(s *ISA) {
+	name := "SGDRowU8" + s.Name
+	TEXT(name, NOSPLIT, "func(v, w, ws, tot, scale []float32, m int, alpha, c2 float32, l2 int, mu float32)")
+	Doc(name+" sets v[j] = fma(alpha, tot[j]·scale[j], v[j]) for j < m, then v[j] = fma(c2, w[j], v[j]) if l2 != 0,",
+		"w[j] += v[j], ws[j] = w[j]·scale[j], v[j] = mu·v[j].")
+	L, VB := s.Lanes, s.VB()
+	vp, wp, wsp := loadGP(Param("v").Base()), loadGP(Param("w").Base()), loadGP(Param("ws").Base())
+	tp, sp := loadGP(Param("tot").Base()), loadGP(Param("scale").Base())
+	n := loadGP(Param("m"))
+	j := GP64()
+	XORL(j.As32(), j.As32())
+	p := s.pool()
+	alpha, a, tv, tw, tb := p.get(), p.get(), p.get(), p.get(), p.get()
+	VBROADCASTSS(addr(Param("alpha")), alpha)
+	at := func(b GPVirtual) Mem { return Mem{Base: b, Index: j, Scale: 1} }
+	step := func(masked bool, tag string) {
+		if masked {
+			VMOVUPS_Z(at(tp), K1, a)
+			VMULPS_Z(at(sp), a, K1, a)
+			VMOVUPS_Z(at(vp), K1, tv)
+		} else {
+			VMOVUPS(at(tp), a)
+			VMULPS(at(sp), a, a)
+			VMOVUPS(at(vp), tv)
+		}
+		VFMADD231PS(a, alpha, tv)
+		s.sgdStep(tv, tw, tb, at(wp), masked, "row_l2_"+tag, &scaled{m: at(wsp), sm: at(sp)})
+		if masked {
+			VMOVUPS(tv, K1, at(vp))
+		} else {
+			VMOVUPS(tv, at(vp))
+		}
+	}
+	if s.AVX512 {
+		t := GP64()
+		MOVQ(n, t)
+		ANDQ(U32(L-1), t)
+		s.setMask(t)
+	}
+	CMPQ(n, U32(L))
+	JB(LabelRef("row_tail"))
+	Label("row_loop")
+	step(false, "v")
+	ADDQ(U32(VB), j)
+	SUBQ(U32(L), n)
+	CMPQ(n, U32(L))
+	JAE(LabelRef("row_loop"))
+	Label("row_tail")
+	TESTQ(n, n)
+	JZ(LabelRef("row_done"))
+	if s.AVX512 {
+		step(true, "m")
+	} else {
+		// One element at a time; scalar loads only via VMOVSS (see isa.go).
+		Label("row_scalar")
+		VMOVSS(at(tp), a.AsX())
+		VMOVSS(at(sp), tb.AsX())
+		VMULSS(tb.AsX(), a.AsX(), a.AsX())
+		VMOVSS(at(vp), tv.AsX())
+		VFMADD231SS(a.AsX(), alpha.AsX(), tv.AsX())
+		sgdStepScalar(tv.AsX(), tw.AsX(), tb.AsX(), at(wp), "row_l2_s", &scaled{m: at(wsp), sm: at(sp)})
+		VMOVSS(tv.AsX(), at(vp))
+		ADDQ(U32(4), j)
+		DECQ(n)
+		JNZ(LabelRef("row_scalar"))
+	}
+	Label("row_done")
 	VZEROUPPER()
 	RET()
 }

@@ -17,7 +17,7 @@ import (
 func main() {
 	ConstraintExpr("!purego")
 	isas := []*ISA{avx2, avx512}
-	for _, k := range []func(*ISA){dot, matVec, addOuter, matMulT, matMulTPf, matMulTGather, matMulTGatherU8, addMatMulTN, addMatMulTNGather, addMatMulTNGatherSGD, addMatMulTNGatherSGDU8, addMatMulTNGatherU8, streamRead, streamRMW, fmaPeak} {
+	for _, k := range []func(*ISA){dot, matVec, addOuter, matMulT, matMulTPf, matMulTGather, matMulTGatherU8, addMatMulTN, addMatMulTNGather, addMatMulTNGatherSGD, addMatMulTNGatherSGDU8, addMatMulTNGatherU8, sgdRowU8, streamRead, streamRMW, fmaPeak} {
 		for _, s := range isas {
 			k(s)
 		}
