@@ -50,9 +50,10 @@
 // the scales enter once per weight rather than once per element read:
 // MatMulT multiplies the codes by W times the scales (kept up to date by
 // the gradient kernel), and the gradient kernel multiplies each sum over
-// the minibatch by its column's scale. The model is Fit's on the decoded
-// rows to rounding (bit for bit where the rows are decoded instead: other
-// architectures, and with L1).
+// the minibatch by its column's scale; it skips the last class, whose sum
+// is minus the others' (the rows of p − onehot add up to zero). The model
+// is Fit's on the decoded rows to rounding (bit for bit where the rows are
+// decoded instead: other architectures, and with L1).
 //
 // # Backends
 //

@@ -48,9 +48,11 @@ import (
 // FitBytes). The gather kernels then read the codes (g8: amd64, no L1):
 // MatMulT multiplies their float32 values by W times the scales (wsc),
 // and the gradient kernel multiplies each sum Σ d·code by its column's
-// scale and stores W times the scales after the update. Otherwise the
-// codes are decoded into the batch block and the steps are those on the
-// decoded rows.
+// scale and stores W times the scales after the update. It sums every
+// class but the last: the rows of p − onehot add up to zero, so the last
+// class's sum is minus the others' total, from which SGDRowU8 updates
+// that row. Otherwise the codes are decoded into the batch block and the
+// steps are those on the decoded rows.
 type sgd struct {
 	m      *Model
 	x      Matrix     // the rows (only the shape with x8)
