@@ -911,3 +911,40 @@ func TestNewByteMatrix(t *testing.T) {
 		}()
 	}
 }
+
+// TestFitBytesShapes: FitBytes against Fit on the decoded rows for 2 and
+// 17 classes (the derived last class with one summed class; the loss
+// phase without the fused kernel) and 1–20 features on 1–3 workers (some
+// without columns).
+func TestFitBytesShapes(t *testing.T) {
+	forEachBackendModel(t, func(t *testing.T) {
+		for _, k := range []int{2, 17} {
+			for _, m := range []int{1, 3, 20} {
+				xf, y := blobs(uint64(30+k+m), 300, m, k, 0.6)
+				x8 := NewByteMatrix(xf.Rows, m)
+				for j := range x8.Scale { // features in [0, 1.5], as min-max scaling makes them
+					x8.Scale[j] = (0.5 + float32(j)/float32(m)) / 255
+				}
+				for i := 0; i < xf.Rows; i++ {
+					for j, v := range xf.Row(i) {
+						x8.Row(i)[j] = uint8(max(0, min(255, 128+int(40*v))))
+					}
+				}
+				x := x8.Float()
+				for _, workers := range []int{1, 2, 3} {
+					tr := Trainer{Epochs: 2, BatchSize: 32, LearningRate: 0.05, Momentum: 0.9, L2: 1e-3, Seed: 2, Workers: workers}
+					a, b := NewModel(k, m), NewModel(k, m)
+					if _, err := tr.Fit(a, x, y, Matrix{}, nil); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := tr.FitBytes(b, x8, y, Matrix{}, nil); err != nil {
+						t.Fatal(err)
+					}
+					if d := maxRelDiff(a, b); d > 1e-5 {
+						t.Fatalf("k=%d m=%d workers=%d: FitBytes's model differs from Fit's by %g", k, m, workers, d)
+					}
+				}
+			}
+		}
+	})
+}

@@ -276,7 +276,9 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 // Σ d·code is multiplied by its column's scale once, and the last class's
 // sum is minus the others' (the rows of p − onehot add up to zero), so the
 // model is the one Fit trains on x.Float() to rounding (relative
-// differences of order 1e-7 after a few epochs), deterministic like Fit's. Elsewhere, and with
+// differences of order 1e-7 after a few epochs on features in [0, 1]; SGD
+// amplifies rounding differences more on badly scaled features),
+// deterministic like Fit's. Elsewhere, and with
 // L1, each minibatch is decoded into a block and the model is Fit's on
 // x.Float(), bit for bit. It returns an error if x fails Validate,
 // besides Fit's errors. GradTol and GapTol evaluate the objective on the
