@@ -744,11 +744,7 @@ func TestFitBytesSameModel(t *testing.T) {
 			for j := range x8.Scale {
 				x8.Scale[j] = float32(0.5+rng.Float64()) / 255
 			}
-			for i := 0; i < xf.Rows; i++ {
-				for j := 0; j < m; j++ {
-					x8.Data[i*x8.Stride+j] = uint8(max(0, min(255, 128+int(40*xf.At(i, j)))))
-				}
-			}
+			fillCodes(x8, xf)
 			x := x8.Float()
 			for _, c := range []struct {
 				batch   int
@@ -798,6 +794,16 @@ func TestFitBytesSameModel(t *testing.T) {
 			}
 		}
 	})
+}
+
+// fillCodes sets the codes of x8 from the first x8.Cols columns of xf
+// (blobs' rows): 128 + 40·v, clamped to [0, 255].
+func fillCodes(x8 ByteMatrix, xf Matrix) {
+	for i := 0; i < x8.Rows; i++ {
+		for j, v := range xf.Row(i)[:x8.Cols] {
+			x8.Row(i)[j] = uint8(max(0, min(255, 128+int(40*v))))
+		}
+	}
 }
 
 // maxRelDiff returns the largest difference between the parameters of a
@@ -925,11 +931,7 @@ func TestFitBytesShapes(t *testing.T) {
 				for j := range x8.Scale { // features in [0, 1.5], as min-max scaling makes them
 					x8.Scale[j] = (0.5 + float32(j)/float32(m)) / 255
 				}
-				for i := 0; i < xf.Rows; i++ {
-					for j, v := range xf.Row(i) {
-						x8.Row(i)[j] = uint8(max(0, min(255, 128+int(40*v))))
-					}
-				}
+				fillCodes(x8, xf)
 				x := x8.Float()
 				for _, workers := range []int{1, 2, 3} {
 					tr := Trainer{Epochs: 2, BatchSize: 32, LearningRate: 0.05, Momentum: 0.9, L2: 1e-3, Seed: 2, Workers: workers}
