@@ -239,24 +239,33 @@ func TestTrainerDivergenceIsAnError(t *testing.T) {
 	}
 }
 
+// TestTrainingStepAllocs: a step allocates nothing, on float32 rows and on
+// codes, with L1 (the separate update) and without (the update inside the
+// gradient kernel; on codes, the derived last class).
 func TestTrainingStepAllocs(t *testing.T) {
 	x, y := blobs(7, 256, 50, 10, 1)
+	x8 := NewByteMatrix(x.Rows, x.Cols)
+	fillCodes(x8, x)
 	m := NewModel(10, 50)
 	for _, workers := range []int{1, 2, 3} {
 		for _, weighted := range []bool{false, true} {
-			cfg, _ := (&Trainer{Momentum: 0.9, L2: 1e-4, L1: 1e-5, Workers: workers}).withDefaults()
-			var rw []float32
-			if weighted {
-				rw, _ = rowWeights(y, 10, nil, BalancedClassWeights(y, 10))
-			}
-			s := newSGD(m, x, ByteMatrix{}, y, rw, &cfg)
-			s.shuffle()
-			forEachBackendModel(t, func(t *testing.T) {
-				if a := testing.AllocsPerRun(50, func() { s.step(0, 32, 0.01) }); a != 0 {
-					t.Fatalf("workers %d weighted %v: a training step allocates %v times", workers, weighted, a)
+			for _, l1 := range []float64{1e-5, 0} {
+				for _, codes := range []ByteMatrix{{}, x8} {
+					cfg, _ := (&Trainer{Momentum: 0.9, L2: 1e-4, L1: l1, Workers: workers}).withDefaults()
+					var rw []float32
+					if weighted {
+						rw, _ = rowWeights(y, 10, nil, BalancedClassWeights(y, 10))
+					}
+					forEachBackendModel(t, func(t *testing.T) {
+						s := newSGD(m, x, codes, y, rw, &cfg)
+						defer s.close()
+						s.shuffle()
+						if a := testing.AllocsPerRun(50, func() { s.step(0, 32, 0.01) }); a != 0 {
+							t.Fatalf("workers %d weighted %v l1 %v codes %v: a training step allocates %v times", workers, weighted, l1, codes.Data != nil, a)
+						}
+					})
 				}
-			})
-			s.close()
+			}
 		}
 	}
 }
