@@ -21297,6 +21297,8 @@ r5_rows:
 	CMPQ         SI, $0x00000005
 	JB           r4_rows
 	VBROADCASTSS alpha+32(FP), Y0
+	VBROADCASTSS c2+144(FP), Y14
+	VBROADCASTSS mu+160(FP), Y15
 	MOVQ         AX, DI
 	XORL         R8, R8
 	MOVQ         m+112(FP), R9
@@ -21358,153 +21360,133 @@ r5_wide_nopf:
 	JNZ          r5_wide_samples
 
 r5_wide_update:
-	MOVQ         16(SP), R10
-	ADDQ         DI, R10
-	VMOVUPS      (DI), Y11
-	VFMADD231PS  Y1, Y0, Y11
-	VMOVUPS      (R10), Y12
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_0_0
-	VBROADCASTSS c2+144(FP), Y13
-	VFMADD231PS  Y12, Y13, Y11
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	VMOVUPS     (DI), Y11
+	VFMADD231PS Y1, Y0, Y11
+	VMOVUPS     (R10), Y12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_0_0
+	VFMADD231PS Y12, Y14, Y11
 
 r5_wide_l2_0_0:
-	VADDPS       Y11, Y12, Y12
-	VMOVUPS      Y12, (R10)
-	VBROADCASTSS mu+160(FP), Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      Y11, (DI)
-	VMOVUPS      32(DI), Y11
-	VFMADD231PS  Y2, Y0, Y11
-	VMOVUPS      32(R10), Y12
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_0_1
-	VBROADCASTSS c2+144(FP), Y13
-	VFMADD231PS  Y12, Y13, Y11
+	VADDPS      Y11, Y12, Y12
+	VMOVUPS     Y12, (R10)
+	VMULPS      Y15, Y11, Y11
+	VMOVUPS     Y11, (DI)
+	VMOVUPS     32(DI), Y11
+	VFMADD231PS Y2, Y0, Y11
+	VMOVUPS     32(R10), Y12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_0_1
+	VFMADD231PS Y12, Y14, Y11
 
 r5_wide_l2_0_1:
-	VADDPS       Y11, Y12, Y12
-	VMOVUPS      Y12, 32(R10)
-	VBROADCASTSS mu+160(FP), Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      Y11, 32(DI)
-	VMOVUPS      (DI)(CX*1), Y11
-	VFMADD231PS  Y3, Y0, Y11
-	VMOVUPS      (R10)(CX*1), Y12
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_1_0
-	VBROADCASTSS c2+144(FP), Y13
-	VFMADD231PS  Y12, Y13, Y11
+	VADDPS      Y11, Y12, Y12
+	VMOVUPS     Y12, 32(R10)
+	VMULPS      Y15, Y11, Y11
+	VMOVUPS     Y11, 32(DI)
+	VMOVUPS     (DI)(CX*1), Y11
+	VFMADD231PS Y3, Y0, Y11
+	VMOVUPS     (R10)(CX*1), Y12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_1_0
+	VFMADD231PS Y12, Y14, Y11
 
 r5_wide_l2_1_0:
-	VADDPS       Y11, Y12, Y12
-	VMOVUPS      Y12, (R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      Y11, (DI)(CX*1)
-	VMOVUPS      32(DI)(CX*1), Y11
-	VFMADD231PS  Y4, Y0, Y11
-	VMOVUPS      32(R10)(CX*1), Y12
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_1_1
-	VBROADCASTSS c2+144(FP), Y13
-	VFMADD231PS  Y12, Y13, Y11
+	VADDPS      Y11, Y12, Y12
+	VMOVUPS     Y12, (R10)(CX*1)
+	VMULPS      Y15, Y11, Y11
+	VMOVUPS     Y11, (DI)(CX*1)
+	VMOVUPS     32(DI)(CX*1), Y11
+	VFMADD231PS Y4, Y0, Y11
+	VMOVUPS     32(R10)(CX*1), Y12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_1_1
+	VFMADD231PS Y12, Y14, Y11
 
 r5_wide_l2_1_1:
-	VADDPS       Y11, Y12, Y12
-	VMOVUPS      Y12, 32(R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      Y11, 32(DI)(CX*1)
-	VMOVUPS      (DI)(CX*2), Y11
-	VFMADD231PS  Y5, Y0, Y11
-	VMOVUPS      (R10)(CX*2), Y12
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_2_0
-	VBROADCASTSS c2+144(FP), Y13
-	VFMADD231PS  Y12, Y13, Y11
+	VADDPS      Y11, Y12, Y12
+	VMOVUPS     Y12, 32(R10)(CX*1)
+	VMULPS      Y15, Y11, Y11
+	VMOVUPS     Y11, 32(DI)(CX*1)
+	VMOVUPS     (DI)(CX*2), Y11
+	VFMADD231PS Y5, Y0, Y11
+	VMOVUPS     (R10)(CX*2), Y12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_2_0
+	VFMADD231PS Y12, Y14, Y11
 
 r5_wide_l2_2_0:
-	VADDPS       Y11, Y12, Y12
-	VMOVUPS      Y12, (R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      Y11, (DI)(CX*2)
-	VMOVUPS      32(DI)(CX*2), Y11
-	VFMADD231PS  Y6, Y0, Y11
-	VMOVUPS      32(R10)(CX*2), Y12
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_2_1
-	VBROADCASTSS c2+144(FP), Y13
-	VFMADD231PS  Y12, Y13, Y11
+	VADDPS      Y11, Y12, Y12
+	VMOVUPS     Y12, (R10)(CX*2)
+	VMULPS      Y15, Y11, Y11
+	VMOVUPS     Y11, (DI)(CX*2)
+	VMOVUPS     32(DI)(CX*2), Y11
+	VFMADD231PS Y6, Y0, Y11
+	VMOVUPS     32(R10)(CX*2), Y12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_2_1
+	VFMADD231PS Y12, Y14, Y11
 
 r5_wide_l2_2_1:
-	VADDPS       Y11, Y12, Y12
-	VMOVUPS      Y12, 32(R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      Y11, 32(DI)(CX*2)
-	VMOVUPS      (DI)(DX*1), Y11
-	VFMADD231PS  Y7, Y0, Y11
-	VMOVUPS      (R10)(DX*1), Y12
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_3_0
-	VBROADCASTSS c2+144(FP), Y13
-	VFMADD231PS  Y12, Y13, Y11
+	VADDPS      Y11, Y12, Y12
+	VMOVUPS     Y12, 32(R10)(CX*2)
+	VMULPS      Y15, Y11, Y11
+	VMOVUPS     Y11, 32(DI)(CX*2)
+	VMOVUPS     (DI)(DX*1), Y11
+	VFMADD231PS Y7, Y0, Y11
+	VMOVUPS     (R10)(DX*1), Y12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_3_0
+	VFMADD231PS Y12, Y14, Y11
 
 r5_wide_l2_3_0:
-	VADDPS       Y11, Y12, Y12
-	VMOVUPS      Y12, (R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      Y11, (DI)(DX*1)
-	VMOVUPS      32(DI)(DX*1), Y11
-	VFMADD231PS  Y8, Y0, Y11
-	VMOVUPS      32(R10)(DX*1), Y12
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_3_1
-	VBROADCASTSS c2+144(FP), Y13
-	VFMADD231PS  Y12, Y13, Y11
+	VADDPS      Y11, Y12, Y12
+	VMOVUPS     Y12, (R10)(DX*1)
+	VMULPS      Y15, Y11, Y11
+	VMOVUPS     Y11, (DI)(DX*1)
+	VMOVUPS     32(DI)(DX*1), Y11
+	VFMADD231PS Y8, Y0, Y11
+	VMOVUPS     32(R10)(DX*1), Y12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_3_1
+	VFMADD231PS Y12, Y14, Y11
 
 r5_wide_l2_3_1:
-	VADDPS       Y11, Y12, Y12
-	VMOVUPS      Y12, 32(R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      Y11, 32(DI)(DX*1)
-	VMOVUPS      (DI)(CX*4), Y11
-	VFMADD231PS  Y9, Y0, Y11
-	VMOVUPS      (R10)(CX*4), Y12
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_4_0
-	VBROADCASTSS c2+144(FP), Y13
-	VFMADD231PS  Y12, Y13, Y11
+	VADDPS      Y11, Y12, Y12
+	VMOVUPS     Y12, 32(R10)(DX*1)
+	VMULPS      Y15, Y11, Y11
+	VMOVUPS     Y11, 32(DI)(DX*1)
+	VMOVUPS     (DI)(CX*4), Y11
+	VFMADD231PS Y9, Y0, Y11
+	VMOVUPS     (R10)(CX*4), Y12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_4_0
+	VFMADD231PS Y12, Y14, Y11
 
 r5_wide_l2_4_0:
-	VADDPS       Y11, Y12, Y12
-	VMOVUPS      Y12, (R10)(CX*4)
-	VBROADCASTSS mu+160(FP), Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      Y11, (DI)(CX*4)
-	VMOVUPS      32(DI)(CX*4), Y11
-	VFMADD231PS  Y10, Y0, Y11
-	VMOVUPS      32(R10)(CX*4), Y12
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_4_1
-	VBROADCASTSS c2+144(FP), Y13
-	VFMADD231PS  Y12, Y13, Y11
+	VADDPS      Y11, Y12, Y12
+	VMOVUPS     Y12, (R10)(CX*4)
+	VMULPS      Y15, Y11, Y11
+	VMOVUPS     Y11, (DI)(CX*4)
+	VMOVUPS     32(DI)(CX*4), Y11
+	VFMADD231PS Y10, Y0, Y11
+	VMOVUPS     32(R10)(CX*4), Y12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_4_1
+	VFMADD231PS Y12, Y14, Y11
 
 r5_wide_l2_4_1:
-	VADDPS       Y11, Y12, Y12
-	VMOVUPS      Y12, 32(R10)(CX*4)
-	VBROADCASTSS mu+160(FP), Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      Y11, 32(DI)(CX*4)
-	ADDQ         $0x00000040, DI
-	ADDQ         $0x00000040, R8
-	SUBQ         $0x00000010, R9
-	CMPQ         R9, $0x00000010
-	JAE          r5_wide
+	VADDPS  Y11, Y12, Y12
+	VMOVUPS Y12, 32(R10)(CX*4)
+	VMULPS  Y15, Y11, Y11
+	VMOVUPS Y11, 32(DI)(CX*4)
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, R8
+	SUBQ    $0x00000010, R9
+	CMPQ    R9, $0x00000010
+	JAE     r5_wide
 
 r5_single:
 	CMPQ   R9, $0x00000008
@@ -21551,82 +21533,72 @@ r5_one_nopf:
 	JNZ          r5_one_samples
 
 r5_one_update:
-	MOVQ         16(SP), R10
-	ADDQ         DI, R10
-	VMOVUPS      (DI), Y11
-	VFMADD231PS  Y1, Y0, Y11
-	VMOVUPS      (R10), Y12
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_one_l2_0_0
-	VBROADCASTSS c2+144(FP), Y13
-	VFMADD231PS  Y12, Y13, Y11
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	VMOVUPS     (DI), Y11
+	VFMADD231PS Y1, Y0, Y11
+	VMOVUPS     (R10), Y12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_one_l2_0_0
+	VFMADD231PS Y12, Y14, Y11
 
 r5_one_l2_0_0:
-	VADDPS       Y11, Y12, Y12
-	VMOVUPS      Y12, (R10)
-	VBROADCASTSS mu+160(FP), Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      Y11, (DI)
-	VMOVUPS      (DI)(CX*1), Y11
-	VFMADD231PS  Y3, Y0, Y11
-	VMOVUPS      (R10)(CX*1), Y12
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_one_l2_1_0
-	VBROADCASTSS c2+144(FP), Y13
-	VFMADD231PS  Y12, Y13, Y11
+	VADDPS      Y11, Y12, Y12
+	VMOVUPS     Y12, (R10)
+	VMULPS      Y15, Y11, Y11
+	VMOVUPS     Y11, (DI)
+	VMOVUPS     (DI)(CX*1), Y11
+	VFMADD231PS Y3, Y0, Y11
+	VMOVUPS     (R10)(CX*1), Y12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_one_l2_1_0
+	VFMADD231PS Y12, Y14, Y11
 
 r5_one_l2_1_0:
-	VADDPS       Y11, Y12, Y12
-	VMOVUPS      Y12, (R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      Y11, (DI)(CX*1)
-	VMOVUPS      (DI)(CX*2), Y11
-	VFMADD231PS  Y5, Y0, Y11
-	VMOVUPS      (R10)(CX*2), Y12
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_one_l2_2_0
-	VBROADCASTSS c2+144(FP), Y13
-	VFMADD231PS  Y12, Y13, Y11
+	VADDPS      Y11, Y12, Y12
+	VMOVUPS     Y12, (R10)(CX*1)
+	VMULPS      Y15, Y11, Y11
+	VMOVUPS     Y11, (DI)(CX*1)
+	VMOVUPS     (DI)(CX*2), Y11
+	VFMADD231PS Y5, Y0, Y11
+	VMOVUPS     (R10)(CX*2), Y12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_one_l2_2_0
+	VFMADD231PS Y12, Y14, Y11
 
 r5_one_l2_2_0:
-	VADDPS       Y11, Y12, Y12
-	VMOVUPS      Y12, (R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      Y11, (DI)(CX*2)
-	VMOVUPS      (DI)(DX*1), Y11
-	VFMADD231PS  Y7, Y0, Y11
-	VMOVUPS      (R10)(DX*1), Y12
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_one_l2_3_0
-	VBROADCASTSS c2+144(FP), Y13
-	VFMADD231PS  Y12, Y13, Y11
+	VADDPS      Y11, Y12, Y12
+	VMOVUPS     Y12, (R10)(CX*2)
+	VMULPS      Y15, Y11, Y11
+	VMOVUPS     Y11, (DI)(CX*2)
+	VMOVUPS     (DI)(DX*1), Y11
+	VFMADD231PS Y7, Y0, Y11
+	VMOVUPS     (R10)(DX*1), Y12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_one_l2_3_0
+	VFMADD231PS Y12, Y14, Y11
 
 r5_one_l2_3_0:
-	VADDPS       Y11, Y12, Y12
-	VMOVUPS      Y12, (R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      Y11, (DI)(DX*1)
-	VMOVUPS      (DI)(CX*4), Y11
-	VFMADD231PS  Y9, Y0, Y11
-	VMOVUPS      (R10)(CX*4), Y12
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_one_l2_4_0
-	VBROADCASTSS c2+144(FP), Y13
-	VFMADD231PS  Y12, Y13, Y11
+	VADDPS      Y11, Y12, Y12
+	VMOVUPS     Y12, (R10)(DX*1)
+	VMULPS      Y15, Y11, Y11
+	VMOVUPS     Y11, (DI)(DX*1)
+	VMOVUPS     (DI)(CX*4), Y11
+	VFMADD231PS Y9, Y0, Y11
+	VMOVUPS     (R10)(CX*4), Y12
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_one_l2_4_0
+	VFMADD231PS Y12, Y14, Y11
 
 r5_one_l2_4_0:
-	VADDPS       Y11, Y12, Y12
-	VMOVUPS      Y12, (R10)(CX*4)
-	VBROADCASTSS mu+160(FP), Y13
-	VMULPS       Y13, Y11, Y11
-	VMOVUPS      Y11, (DI)(CX*4)
-	ADDQ         $0x00000020, DI
-	ADDQ         $0x00000020, R8
-	SUBQ         $0x00000008, R9
-	JMP          r5_single
+	VADDPS  Y11, Y12, Y12
+	VMOVUPS Y12, (R10)(CX*4)
+	VMULPS  Y15, Y11, Y11
+	VMOVUPS Y11, (DI)(CX*4)
+	ADDQ    $0x00000020, DI
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000008, R9
+	JMP     r5_single
 
 r5_cols:
 	TESTQ R9, R9
@@ -21753,6 +21725,8 @@ r4_rows:
 	CMPQ         SI, $0x00000004
 	JB           r3_rows
 	VBROADCASTSS alpha+32(FP), Y0
+	VBROADCASTSS c2+144(FP), Y12
+	VBROADCASTSS mu+160(FP), Y13
 	MOVQ         AX, DI
 	XORL         R8, R8
 	MOVQ         m+112(FP), R9
@@ -21808,125 +21782,109 @@ r4_wide_nopf:
 	JNZ          r4_wide_samples
 
 r4_wide_update:
-	MOVQ         16(SP), R10
-	ADDQ         DI, R10
-	VMOVUPS      (DI), Y9
-	VFMADD231PS  Y1, Y0, Y9
-	VMOVUPS      (R10), Y10
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_0_0
-	VBROADCASTSS c2+144(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	VMOVUPS     (DI), Y9
+	VFMADD231PS Y1, Y0, Y9
+	VMOVUPS     (R10), Y10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_0_0
+	VFMADD231PS Y10, Y12, Y9
 
 r4_wide_l2_0_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)
-	VBROADCASTSS mu+160(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)
-	VMOVUPS      32(DI), Y9
-	VFMADD231PS  Y2, Y0, Y9
-	VMOVUPS      32(R10), Y10
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_0_1
-	VBROADCASTSS c2+144(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (R10)
+	VMULPS      Y13, Y9, Y9
+	VMOVUPS     Y9, (DI)
+	VMOVUPS     32(DI), Y9
+	VFMADD231PS Y2, Y0, Y9
+	VMOVUPS     32(R10), Y10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_0_1
+	VFMADD231PS Y10, Y12, Y9
 
 r4_wide_l2_0_1:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, 32(R10)
-	VBROADCASTSS mu+160(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, 32(DI)
-	VMOVUPS      (DI)(CX*1), Y9
-	VFMADD231PS  Y3, Y0, Y9
-	VMOVUPS      (R10)(CX*1), Y10
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_1_0
-	VBROADCASTSS c2+144(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, 32(R10)
+	VMULPS      Y13, Y9, Y9
+	VMOVUPS     Y9, 32(DI)
+	VMOVUPS     (DI)(CX*1), Y9
+	VFMADD231PS Y3, Y0, Y9
+	VMOVUPS     (R10)(CX*1), Y10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_1_0
+	VFMADD231PS Y10, Y12, Y9
 
 r4_wide_l2_1_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)(CX*1)
-	VMOVUPS      32(DI)(CX*1), Y9
-	VFMADD231PS  Y4, Y0, Y9
-	VMOVUPS      32(R10)(CX*1), Y10
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_1_1
-	VBROADCASTSS c2+144(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (R10)(CX*1)
+	VMULPS      Y13, Y9, Y9
+	VMOVUPS     Y9, (DI)(CX*1)
+	VMOVUPS     32(DI)(CX*1), Y9
+	VFMADD231PS Y4, Y0, Y9
+	VMOVUPS     32(R10)(CX*1), Y10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_1_1
+	VFMADD231PS Y10, Y12, Y9
 
 r4_wide_l2_1_1:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, 32(R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, 32(DI)(CX*1)
-	VMOVUPS      (DI)(CX*2), Y9
-	VFMADD231PS  Y5, Y0, Y9
-	VMOVUPS      (R10)(CX*2), Y10
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_2_0
-	VBROADCASTSS c2+144(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, 32(R10)(CX*1)
+	VMULPS      Y13, Y9, Y9
+	VMOVUPS     Y9, 32(DI)(CX*1)
+	VMOVUPS     (DI)(CX*2), Y9
+	VFMADD231PS Y5, Y0, Y9
+	VMOVUPS     (R10)(CX*2), Y10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_2_0
+	VFMADD231PS Y10, Y12, Y9
 
 r4_wide_l2_2_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)(CX*2)
-	VMOVUPS      32(DI)(CX*2), Y9
-	VFMADD231PS  Y6, Y0, Y9
-	VMOVUPS      32(R10)(CX*2), Y10
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_2_1
-	VBROADCASTSS c2+144(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (R10)(CX*2)
+	VMULPS      Y13, Y9, Y9
+	VMOVUPS     Y9, (DI)(CX*2)
+	VMOVUPS     32(DI)(CX*2), Y9
+	VFMADD231PS Y6, Y0, Y9
+	VMOVUPS     32(R10)(CX*2), Y10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_2_1
+	VFMADD231PS Y10, Y12, Y9
 
 r4_wide_l2_2_1:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, 32(R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, 32(DI)(CX*2)
-	VMOVUPS      (DI)(DX*1), Y9
-	VFMADD231PS  Y7, Y0, Y9
-	VMOVUPS      (R10)(DX*1), Y10
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_3_0
-	VBROADCASTSS c2+144(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, 32(R10)(CX*2)
+	VMULPS      Y13, Y9, Y9
+	VMOVUPS     Y9, 32(DI)(CX*2)
+	VMOVUPS     (DI)(DX*1), Y9
+	VFMADD231PS Y7, Y0, Y9
+	VMOVUPS     (R10)(DX*1), Y10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_3_0
+	VFMADD231PS Y10, Y12, Y9
 
 r4_wide_l2_3_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)(DX*1)
-	VMOVUPS      32(DI)(DX*1), Y9
-	VFMADD231PS  Y8, Y0, Y9
-	VMOVUPS      32(R10)(DX*1), Y10
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_3_1
-	VBROADCASTSS c2+144(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (R10)(DX*1)
+	VMULPS      Y13, Y9, Y9
+	VMOVUPS     Y9, (DI)(DX*1)
+	VMOVUPS     32(DI)(DX*1), Y9
+	VFMADD231PS Y8, Y0, Y9
+	VMOVUPS     32(R10)(DX*1), Y10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_3_1
+	VFMADD231PS Y10, Y12, Y9
 
 r4_wide_l2_3_1:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, 32(R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, 32(DI)(DX*1)
-	ADDQ         $0x00000040, DI
-	ADDQ         $0x00000040, R8
-	SUBQ         $0x00000010, R9
-	CMPQ         R9, $0x00000010
-	JAE          r4_wide
+	VADDPS  Y9, Y10, Y10
+	VMOVUPS Y10, 32(R10)(DX*1)
+	VMULPS  Y13, Y9, Y9
+	VMOVUPS Y9, 32(DI)(DX*1)
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, R8
+	SUBQ    $0x00000010, R9
+	CMPQ    R9, $0x00000010
+	JAE     r4_wide
 
 r4_single:
 	CMPQ   R9, $0x00000008
@@ -21969,68 +21927,60 @@ r4_one_nopf:
 	JNZ          r4_one_samples
 
 r4_one_update:
-	MOVQ         16(SP), R10
-	ADDQ         DI, R10
-	VMOVUPS      (DI), Y9
-	VFMADD231PS  Y1, Y0, Y9
-	VMOVUPS      (R10), Y10
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_one_l2_0_0
-	VBROADCASTSS c2+144(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	VMOVUPS     (DI), Y9
+	VFMADD231PS Y1, Y0, Y9
+	VMOVUPS     (R10), Y10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_one_l2_0_0
+	VFMADD231PS Y10, Y12, Y9
 
 r4_one_l2_0_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)
-	VBROADCASTSS mu+160(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)
-	VMOVUPS      (DI)(CX*1), Y9
-	VFMADD231PS  Y3, Y0, Y9
-	VMOVUPS      (R10)(CX*1), Y10
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_one_l2_1_0
-	VBROADCASTSS c2+144(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (R10)
+	VMULPS      Y13, Y9, Y9
+	VMOVUPS     Y9, (DI)
+	VMOVUPS     (DI)(CX*1), Y9
+	VFMADD231PS Y3, Y0, Y9
+	VMOVUPS     (R10)(CX*1), Y10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_one_l2_1_0
+	VFMADD231PS Y10, Y12, Y9
 
 r4_one_l2_1_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)(CX*1)
-	VMOVUPS      (DI)(CX*2), Y9
-	VFMADD231PS  Y5, Y0, Y9
-	VMOVUPS      (R10)(CX*2), Y10
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_one_l2_2_0
-	VBROADCASTSS c2+144(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (R10)(CX*1)
+	VMULPS      Y13, Y9, Y9
+	VMOVUPS     Y9, (DI)(CX*1)
+	VMOVUPS     (DI)(CX*2), Y9
+	VFMADD231PS Y5, Y0, Y9
+	VMOVUPS     (R10)(CX*2), Y10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_one_l2_2_0
+	VFMADD231PS Y10, Y12, Y9
 
 r4_one_l2_2_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)(CX*2)
-	VMOVUPS      (DI)(DX*1), Y9
-	VFMADD231PS  Y7, Y0, Y9
-	VMOVUPS      (R10)(DX*1), Y10
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_one_l2_3_0
-	VBROADCASTSS c2+144(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (R10)(CX*2)
+	VMULPS      Y13, Y9, Y9
+	VMOVUPS     Y9, (DI)(CX*2)
+	VMOVUPS     (DI)(DX*1), Y9
+	VFMADD231PS Y7, Y0, Y9
+	VMOVUPS     (R10)(DX*1), Y10
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_one_l2_3_0
+	VFMADD231PS Y10, Y12, Y9
 
 r4_one_l2_3_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)(DX*1)
-	ADDQ         $0x00000020, DI
-	ADDQ         $0x00000020, R8
-	SUBQ         $0x00000008, R9
-	JMP          r4_single
+	VADDPS  Y9, Y10, Y10
+	VMOVUPS Y10, (R10)(DX*1)
+	VMULPS  Y13, Y9, Y9
+	VMOVUPS Y9, (DI)(DX*1)
+	ADDQ    $0x00000020, DI
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000008, R9
+	JMP     r4_single
 
 r4_cols:
 	TESTQ R9, R9
@@ -22139,6 +22089,8 @@ r3_rows:
 	CMPQ         SI, $0x00000003
 	JB           r2_rows
 	VBROADCASTSS alpha+32(FP), Y0
+	VBROADCASTSS c2+144(FP), Y10
+	VBROADCASTSS mu+160(FP), Y11
 	MOVQ         AX, DX
 	XORL         DI, DI
 	MOVQ         m+112(FP), R8
@@ -22188,97 +22140,85 @@ r3_wide_nopf:
 	JNZ          r3_wide_samples
 
 r3_wide_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	VMOVUPS      (DX), Y7
-	VFMADD231PS  Y1, Y0, Y7
-	VMOVUPS      (R9), Y8
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_0_0
-	VBROADCASTSS c2+144(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	VMOVUPS     (DX), Y7
+	VFMADD231PS Y1, Y0, Y7
+	VMOVUPS     (R9), Y8
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_0_0
+	VFMADD231PS Y8, Y10, Y7
 
 r3_wide_l2_0_0:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, (R9)
-	VBROADCASTSS mu+160(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, (DX)
-	VMOVUPS      32(DX), Y7
-	VFMADD231PS  Y2, Y0, Y7
-	VMOVUPS      32(R9), Y8
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_0_1
-	VBROADCASTSS c2+144(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	VADDPS      Y7, Y8, Y8
+	VMOVUPS     Y8, (R9)
+	VMULPS      Y11, Y7, Y7
+	VMOVUPS     Y7, (DX)
+	VMOVUPS     32(DX), Y7
+	VFMADD231PS Y2, Y0, Y7
+	VMOVUPS     32(R9), Y8
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_0_1
+	VFMADD231PS Y8, Y10, Y7
 
 r3_wide_l2_0_1:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, 32(R9)
-	VBROADCASTSS mu+160(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, 32(DX)
-	VMOVUPS      (DX)(CX*1), Y7
-	VFMADD231PS  Y3, Y0, Y7
-	VMOVUPS      (R9)(CX*1), Y8
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_1_0
-	VBROADCASTSS c2+144(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	VADDPS      Y7, Y8, Y8
+	VMOVUPS     Y8, 32(R9)
+	VMULPS      Y11, Y7, Y7
+	VMOVUPS     Y7, 32(DX)
+	VMOVUPS     (DX)(CX*1), Y7
+	VFMADD231PS Y3, Y0, Y7
+	VMOVUPS     (R9)(CX*1), Y8
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_1_0
+	VFMADD231PS Y8, Y10, Y7
 
 r3_wide_l2_1_0:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, (R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, (DX)(CX*1)
-	VMOVUPS      32(DX)(CX*1), Y7
-	VFMADD231PS  Y4, Y0, Y7
-	VMOVUPS      32(R9)(CX*1), Y8
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_1_1
-	VBROADCASTSS c2+144(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	VADDPS      Y7, Y8, Y8
+	VMOVUPS     Y8, (R9)(CX*1)
+	VMULPS      Y11, Y7, Y7
+	VMOVUPS     Y7, (DX)(CX*1)
+	VMOVUPS     32(DX)(CX*1), Y7
+	VFMADD231PS Y4, Y0, Y7
+	VMOVUPS     32(R9)(CX*1), Y8
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_1_1
+	VFMADD231PS Y8, Y10, Y7
 
 r3_wide_l2_1_1:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, 32(R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, 32(DX)(CX*1)
-	VMOVUPS      (DX)(CX*2), Y7
-	VFMADD231PS  Y5, Y0, Y7
-	VMOVUPS      (R9)(CX*2), Y8
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_2_0
-	VBROADCASTSS c2+144(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	VADDPS      Y7, Y8, Y8
+	VMOVUPS     Y8, 32(R9)(CX*1)
+	VMULPS      Y11, Y7, Y7
+	VMOVUPS     Y7, 32(DX)(CX*1)
+	VMOVUPS     (DX)(CX*2), Y7
+	VFMADD231PS Y5, Y0, Y7
+	VMOVUPS     (R9)(CX*2), Y8
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_2_0
+	VFMADD231PS Y8, Y10, Y7
 
 r3_wide_l2_2_0:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, (R9)(CX*2)
-	VBROADCASTSS mu+160(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, (DX)(CX*2)
-	VMOVUPS      32(DX)(CX*2), Y7
-	VFMADD231PS  Y6, Y0, Y7
-	VMOVUPS      32(R9)(CX*2), Y8
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_2_1
-	VBROADCASTSS c2+144(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	VADDPS      Y7, Y8, Y8
+	VMOVUPS     Y8, (R9)(CX*2)
+	VMULPS      Y11, Y7, Y7
+	VMOVUPS     Y7, (DX)(CX*2)
+	VMOVUPS     32(DX)(CX*2), Y7
+	VFMADD231PS Y6, Y0, Y7
+	VMOVUPS     32(R9)(CX*2), Y8
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_2_1
+	VFMADD231PS Y8, Y10, Y7
 
 r3_wide_l2_2_1:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, 32(R9)(CX*2)
-	VBROADCASTSS mu+160(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, 32(DX)(CX*2)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000040, DI
-	SUBQ         $0x00000010, R8
-	CMPQ         R8, $0x00000010
-	JAE          r3_wide
+	VADDPS  Y7, Y8, Y8
+	VMOVUPS Y8, 32(R9)(CX*2)
+	VMULPS  Y11, Y7, Y7
+	VMOVUPS Y7, 32(DX)(CX*2)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000010, R8
+	CMPQ    R8, $0x00000010
+	JAE     r3_wide
 
 r3_single:
 	CMPQ   R8, $0x00000008
@@ -22317,54 +22257,48 @@ r3_one_nopf:
 	JNZ          r3_one_samples
 
 r3_one_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	VMOVUPS      (DX), Y7
-	VFMADD231PS  Y1, Y0, Y7
-	VMOVUPS      (R9), Y8
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_one_l2_0_0
-	VBROADCASTSS c2+144(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	VMOVUPS     (DX), Y7
+	VFMADD231PS Y1, Y0, Y7
+	VMOVUPS     (R9), Y8
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_one_l2_0_0
+	VFMADD231PS Y8, Y10, Y7
 
 r3_one_l2_0_0:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, (R9)
-	VBROADCASTSS mu+160(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, (DX)
-	VMOVUPS      (DX)(CX*1), Y7
-	VFMADD231PS  Y3, Y0, Y7
-	VMOVUPS      (R9)(CX*1), Y8
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_one_l2_1_0
-	VBROADCASTSS c2+144(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	VADDPS      Y7, Y8, Y8
+	VMOVUPS     Y8, (R9)
+	VMULPS      Y11, Y7, Y7
+	VMOVUPS     Y7, (DX)
+	VMOVUPS     (DX)(CX*1), Y7
+	VFMADD231PS Y3, Y0, Y7
+	VMOVUPS     (R9)(CX*1), Y8
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_one_l2_1_0
+	VFMADD231PS Y8, Y10, Y7
 
 r3_one_l2_1_0:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, (R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, (DX)(CX*1)
-	VMOVUPS      (DX)(CX*2), Y7
-	VFMADD231PS  Y5, Y0, Y7
-	VMOVUPS      (R9)(CX*2), Y8
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_one_l2_2_0
-	VBROADCASTSS c2+144(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	VADDPS      Y7, Y8, Y8
+	VMOVUPS     Y8, (R9)(CX*1)
+	VMULPS      Y11, Y7, Y7
+	VMOVUPS     Y7, (DX)(CX*1)
+	VMOVUPS     (DX)(CX*2), Y7
+	VFMADD231PS Y5, Y0, Y7
+	VMOVUPS     (R9)(CX*2), Y8
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_one_l2_2_0
+	VFMADD231PS Y8, Y10, Y7
 
 r3_one_l2_2_0:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, (R9)(CX*2)
-	VBROADCASTSS mu+160(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, (DX)(CX*2)
-	ADDQ         $0x00000020, DX
-	ADDQ         $0x00000020, DI
-	SUBQ         $0x00000008, R8
-	JMP          r3_single
+	VADDPS  Y7, Y8, Y8
+	VMOVUPS Y8, (R9)(CX*2)
+	VMULPS  Y11, Y7, Y7
+	VMOVUPS Y7, (DX)(CX*2)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000008, R8
+	JMP     r3_single
 
 r3_cols:
 	TESTQ R8, R8
@@ -22457,6 +22391,8 @@ r2_rows:
 	CMPQ         SI, $0x00000002
 	JB           r1_rows
 	VBROADCASTSS alpha+32(FP), Y0
+	VBROADCASTSS c2+144(FP), Y8
+	VBROADCASTSS mu+160(FP), Y9
 	MOVQ         AX, DX
 	XORL         DI, DI
 	MOVQ         m+112(FP), R8
@@ -22500,69 +22436,61 @@ r2_wide_nopf:
 	JNZ          r2_wide_samples
 
 r2_wide_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	VMOVUPS      (DX), Y5
-	VFMADD231PS  Y1, Y0, Y5
-	VMOVUPS      (R9), Y6
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_wide_l2_0_0
-	VBROADCASTSS c2+144(FP), Y7
-	VFMADD231PS  Y6, Y7, Y5
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	VMOVUPS     (DX), Y5
+	VFMADD231PS Y1, Y0, Y5
+	VMOVUPS     (R9), Y6
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_wide_l2_0_0
+	VFMADD231PS Y6, Y8, Y5
 
 r2_wide_l2_0_0:
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, (R9)
-	VBROADCASTSS mu+160(FP), Y7
-	VMULPS       Y7, Y5, Y5
-	VMOVUPS      Y5, (DX)
-	VMOVUPS      32(DX), Y5
-	VFMADD231PS  Y2, Y0, Y5
-	VMOVUPS      32(R9), Y6
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_wide_l2_0_1
-	VBROADCASTSS c2+144(FP), Y7
-	VFMADD231PS  Y6, Y7, Y5
+	VADDPS      Y5, Y6, Y6
+	VMOVUPS     Y6, (R9)
+	VMULPS      Y9, Y5, Y5
+	VMOVUPS     Y5, (DX)
+	VMOVUPS     32(DX), Y5
+	VFMADD231PS Y2, Y0, Y5
+	VMOVUPS     32(R9), Y6
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_wide_l2_0_1
+	VFMADD231PS Y6, Y8, Y5
 
 r2_wide_l2_0_1:
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 32(R9)
-	VBROADCASTSS mu+160(FP), Y7
-	VMULPS       Y7, Y5, Y5
-	VMOVUPS      Y5, 32(DX)
-	VMOVUPS      (DX)(CX*1), Y5
-	VFMADD231PS  Y3, Y0, Y5
-	VMOVUPS      (R9)(CX*1), Y6
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_wide_l2_1_0
-	VBROADCASTSS c2+144(FP), Y7
-	VFMADD231PS  Y6, Y7, Y5
+	VADDPS      Y5, Y6, Y6
+	VMOVUPS     Y6, 32(R9)
+	VMULPS      Y9, Y5, Y5
+	VMOVUPS     Y5, 32(DX)
+	VMOVUPS     (DX)(CX*1), Y5
+	VFMADD231PS Y3, Y0, Y5
+	VMOVUPS     (R9)(CX*1), Y6
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_wide_l2_1_0
+	VFMADD231PS Y6, Y8, Y5
 
 r2_wide_l2_1_0:
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, (R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Y7
-	VMULPS       Y7, Y5, Y5
-	VMOVUPS      Y5, (DX)(CX*1)
-	VMOVUPS      32(DX)(CX*1), Y5
-	VFMADD231PS  Y4, Y0, Y5
-	VMOVUPS      32(R9)(CX*1), Y6
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_wide_l2_1_1
-	VBROADCASTSS c2+144(FP), Y7
-	VFMADD231PS  Y6, Y7, Y5
+	VADDPS      Y5, Y6, Y6
+	VMOVUPS     Y6, (R9)(CX*1)
+	VMULPS      Y9, Y5, Y5
+	VMOVUPS     Y5, (DX)(CX*1)
+	VMOVUPS     32(DX)(CX*1), Y5
+	VFMADD231PS Y4, Y0, Y5
+	VMOVUPS     32(R9)(CX*1), Y6
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_wide_l2_1_1
+	VFMADD231PS Y6, Y8, Y5
 
 r2_wide_l2_1_1:
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 32(R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Y7
-	VMULPS       Y7, Y5, Y5
-	VMOVUPS      Y5, 32(DX)(CX*1)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000040, DI
-	SUBQ         $0x00000010, R8
-	CMPQ         R8, $0x00000010
-	JAE          r2_wide
+	VADDPS  Y5, Y6, Y6
+	VMOVUPS Y6, 32(R9)(CX*1)
+	VMULPS  Y9, Y5, Y5
+	VMOVUPS Y5, 32(DX)(CX*1)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000010, R8
+	CMPQ    R8, $0x00000010
+	JAE     r2_wide
 
 r2_single:
 	CMPQ   R8, $0x00000008
@@ -22597,40 +22525,36 @@ r2_one_nopf:
 	JNZ          r2_one_samples
 
 r2_one_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	VMOVUPS      (DX), Y5
-	VFMADD231PS  Y1, Y0, Y5
-	VMOVUPS      (R9), Y6
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_one_l2_0_0
-	VBROADCASTSS c2+144(FP), Y7
-	VFMADD231PS  Y6, Y7, Y5
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	VMOVUPS     (DX), Y5
+	VFMADD231PS Y1, Y0, Y5
+	VMOVUPS     (R9), Y6
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_one_l2_0_0
+	VFMADD231PS Y6, Y8, Y5
 
 r2_one_l2_0_0:
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, (R9)
-	VBROADCASTSS mu+160(FP), Y7
-	VMULPS       Y7, Y5, Y5
-	VMOVUPS      Y5, (DX)
-	VMOVUPS      (DX)(CX*1), Y5
-	VFMADD231PS  Y3, Y0, Y5
-	VMOVUPS      (R9)(CX*1), Y6
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_one_l2_1_0
-	VBROADCASTSS c2+144(FP), Y7
-	VFMADD231PS  Y6, Y7, Y5
+	VADDPS      Y5, Y6, Y6
+	VMOVUPS     Y6, (R9)
+	VMULPS      Y9, Y5, Y5
+	VMOVUPS     Y5, (DX)
+	VMOVUPS     (DX)(CX*1), Y5
+	VFMADD231PS Y3, Y0, Y5
+	VMOVUPS     (R9)(CX*1), Y6
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_one_l2_1_0
+	VFMADD231PS Y6, Y8, Y5
 
 r2_one_l2_1_0:
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, (R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Y7
-	VMULPS       Y7, Y5, Y5
-	VMOVUPS      Y5, (DX)(CX*1)
-	ADDQ         $0x00000020, DX
-	ADDQ         $0x00000020, DI
-	SUBQ         $0x00000008, R8
-	JMP          r2_single
+	VADDPS  Y5, Y6, Y6
+	VMOVUPS Y6, (R9)(CX*1)
+	VMULPS  Y9, Y5, Y5
+	VMOVUPS Y5, (DX)(CX*1)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000008, R8
+	JMP     r2_single
 
 r2_cols:
 	TESTQ R8, R8
@@ -22705,6 +22629,8 @@ r1_rows:
 	CMPQ         SI, $0x00000001
 	JB           done
 	VBROADCASTSS alpha+32(FP), Y0
+	VBROADCASTSS c2+144(FP), Y6
+	VBROADCASTSS mu+160(FP), Y7
 	MOVQ         AX, DX
 	XORL         DI, DI
 	MOVQ         m+112(FP), R8
@@ -22742,41 +22668,37 @@ r1_wide_nopf:
 	JNZ          r1_wide_samples
 
 r1_wide_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	VMOVUPS      (DX), Y3
-	VFMADD231PS  Y1, Y0, Y3
-	VMOVUPS      (R9), Y4
-	CMPQ         l2+152(FP), $0x00
-	JE           r1_wide_l2_0_0
-	VBROADCASTSS c2+144(FP), Y5
-	VFMADD231PS  Y4, Y5, Y3
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	VMOVUPS     (DX), Y3
+	VFMADD231PS Y1, Y0, Y3
+	VMOVUPS     (R9), Y4
+	CMPQ        l2+152(FP), $0x00
+	JE          r1_wide_l2_0_0
+	VFMADD231PS Y4, Y6, Y3
 
 r1_wide_l2_0_0:
-	VADDPS       Y3, Y4, Y4
-	VMOVUPS      Y4, (R9)
-	VBROADCASTSS mu+160(FP), Y5
-	VMULPS       Y5, Y3, Y3
-	VMOVUPS      Y3, (DX)
-	VMOVUPS      32(DX), Y3
-	VFMADD231PS  Y2, Y0, Y3
-	VMOVUPS      32(R9), Y4
-	CMPQ         l2+152(FP), $0x00
-	JE           r1_wide_l2_0_1
-	VBROADCASTSS c2+144(FP), Y5
-	VFMADD231PS  Y4, Y5, Y3
+	VADDPS      Y3, Y4, Y4
+	VMOVUPS     Y4, (R9)
+	VMULPS      Y7, Y3, Y3
+	VMOVUPS     Y3, (DX)
+	VMOVUPS     32(DX), Y3
+	VFMADD231PS Y2, Y0, Y3
+	VMOVUPS     32(R9), Y4
+	CMPQ        l2+152(FP), $0x00
+	JE          r1_wide_l2_0_1
+	VFMADD231PS Y4, Y6, Y3
 
 r1_wide_l2_0_1:
-	VADDPS       Y3, Y4, Y4
-	VMOVUPS      Y4, 32(R9)
-	VBROADCASTSS mu+160(FP), Y5
-	VMULPS       Y5, Y3, Y3
-	VMOVUPS      Y3, 32(DX)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000040, DI
-	SUBQ         $0x00000010, R8
-	CMPQ         R8, $0x00000010
-	JAE          r1_wide
+	VADDPS  Y3, Y4, Y4
+	VMOVUPS Y4, 32(R9)
+	VMULPS  Y7, Y3, Y3
+	VMOVUPS Y3, 32(DX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000010, R8
+	CMPQ    R8, $0x00000010
+	JAE     r1_wide
 
 r1_single:
 	CMPQ   R8, $0x00000008
@@ -22807,26 +22729,24 @@ r1_one_nopf:
 	JNZ          r1_one_samples
 
 r1_one_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	VMOVUPS      (DX), Y3
-	VFMADD231PS  Y1, Y0, Y3
-	VMOVUPS      (R9), Y4
-	CMPQ         l2+152(FP), $0x00
-	JE           r1_one_l2_0_0
-	VBROADCASTSS c2+144(FP), Y5
-	VFMADD231PS  Y4, Y5, Y3
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	VMOVUPS     (DX), Y3
+	VFMADD231PS Y1, Y0, Y3
+	VMOVUPS     (R9), Y4
+	CMPQ        l2+152(FP), $0x00
+	JE          r1_one_l2_0_0
+	VFMADD231PS Y4, Y6, Y3
 
 r1_one_l2_0_0:
-	VADDPS       Y3, Y4, Y4
-	VMOVUPS      Y4, (R9)
-	VBROADCASTSS mu+160(FP), Y5
-	VMULPS       Y5, Y3, Y3
-	VMOVUPS      Y3, (DX)
-	ADDQ         $0x00000020, DX
-	ADDQ         $0x00000020, DI
-	SUBQ         $0x00000008, R8
-	JMP          r1_single
+	VADDPS  Y3, Y4, Y4
+	VMOVUPS Y4, (R9)
+	VMULPS  Y7, Y3, Y3
+	VMOVUPS Y3, (DX)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000008, R8
+	JMP     r1_single
 
 r1_cols:
 	TESTQ R8, R8
@@ -22920,6 +22840,8 @@ r5_rows:
 	CMPQ         SI, $0x00000005
 	JB           r4_rows
 	VBROADCASTSS alpha+32(FP), Z0
+	VBROADCASTSS c2+144(FP), Z26
+	VBROADCASTSS mu+160(FP), Z27
 	MOVQ         AX, DI
 	XORL         R8, R8
 	MOVQ         m+112(FP), R9
@@ -22995,293 +22917,253 @@ r5_wide_nopf:
 	JNZ              r5_wide_samples
 
 r5_wide_update:
-	MOVQ         16(SP), R10
-	ADDQ         DI, R10
-	VMOVUPS      (DI), Z21
-	VFMADD231PS  Z1, Z0, Z21
-	VMOVUPS      (R10), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_0_0
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	VMOVUPS     (DI), Z21
+	VFMADD231PS Z1, Z0, Z21
+	VMOVUPS     (R10), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_0_0
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_0_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)
-	VMOVUPS      64(DI), Z21
-	VFMADD231PS  Z2, Z0, Z21
-	VMOVUPS      64(R10), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_0_1
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, (R10)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, (DI)
+	VMOVUPS     64(DI), Z21
+	VFMADD231PS Z2, Z0, Z21
+	VMOVUPS     64(R10), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_0_1
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_0_1:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 64(R10)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 64(DI)
-	VMOVUPS      128(DI), Z21
-	VFMADD231PS  Z3, Z0, Z21
-	VMOVUPS      128(R10), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_0_2
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, 64(R10)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, 64(DI)
+	VMOVUPS     128(DI), Z21
+	VFMADD231PS Z3, Z0, Z21
+	VMOVUPS     128(R10), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_0_2
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_0_2:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 128(R10)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 128(DI)
-	VMOVUPS      192(DI), Z21
-	VFMADD231PS  Z4, Z0, Z21
-	VMOVUPS      192(R10), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_0_3
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, 128(R10)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, 128(DI)
+	VMOVUPS     192(DI), Z21
+	VFMADD231PS Z4, Z0, Z21
+	VMOVUPS     192(R10), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_0_3
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_0_3:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 192(R10)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 192(DI)
-	VMOVUPS      (DI)(CX*1), Z21
-	VFMADD231PS  Z5, Z0, Z21
-	VMOVUPS      (R10)(CX*1), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_1_0
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, 192(R10)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, 192(DI)
+	VMOVUPS     (DI)(CX*1), Z21
+	VFMADD231PS Z5, Z0, Z21
+	VMOVUPS     (R10)(CX*1), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_1_0
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_1_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(CX*1)
-	VMOVUPS      64(DI)(CX*1), Z21
-	VFMADD231PS  Z6, Z0, Z21
-	VMOVUPS      64(R10)(CX*1), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_1_1
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, (R10)(CX*1)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, (DI)(CX*1)
+	VMOVUPS     64(DI)(CX*1), Z21
+	VFMADD231PS Z6, Z0, Z21
+	VMOVUPS     64(R10)(CX*1), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_1_1
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_1_1:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 64(R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 64(DI)(CX*1)
-	VMOVUPS      128(DI)(CX*1), Z21
-	VFMADD231PS  Z7, Z0, Z21
-	VMOVUPS      128(R10)(CX*1), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_1_2
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, 64(R10)(CX*1)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, 64(DI)(CX*1)
+	VMOVUPS     128(DI)(CX*1), Z21
+	VFMADD231PS Z7, Z0, Z21
+	VMOVUPS     128(R10)(CX*1), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_1_2
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_1_2:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 128(R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 128(DI)(CX*1)
-	VMOVUPS      192(DI)(CX*1), Z21
-	VFMADD231PS  Z8, Z0, Z21
-	VMOVUPS      192(R10)(CX*1), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_1_3
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, 128(R10)(CX*1)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, 128(DI)(CX*1)
+	VMOVUPS     192(DI)(CX*1), Z21
+	VFMADD231PS Z8, Z0, Z21
+	VMOVUPS     192(R10)(CX*1), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_1_3
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_1_3:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 192(R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 192(DI)(CX*1)
-	VMOVUPS      (DI)(CX*2), Z21
-	VFMADD231PS  Z9, Z0, Z21
-	VMOVUPS      (R10)(CX*2), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_2_0
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, 192(R10)(CX*1)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, 192(DI)(CX*1)
+	VMOVUPS     (DI)(CX*2), Z21
+	VFMADD231PS Z9, Z0, Z21
+	VMOVUPS     (R10)(CX*2), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_2_0
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_2_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(CX*2)
-	VMOVUPS      64(DI)(CX*2), Z21
-	VFMADD231PS  Z10, Z0, Z21
-	VMOVUPS      64(R10)(CX*2), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_2_1
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, (R10)(CX*2)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, (DI)(CX*2)
+	VMOVUPS     64(DI)(CX*2), Z21
+	VFMADD231PS Z10, Z0, Z21
+	VMOVUPS     64(R10)(CX*2), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_2_1
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_2_1:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 64(R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 64(DI)(CX*2)
-	VMOVUPS      128(DI)(CX*2), Z21
-	VFMADD231PS  Z11, Z0, Z21
-	VMOVUPS      128(R10)(CX*2), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_2_2
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, 64(R10)(CX*2)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, 64(DI)(CX*2)
+	VMOVUPS     128(DI)(CX*2), Z21
+	VFMADD231PS Z11, Z0, Z21
+	VMOVUPS     128(R10)(CX*2), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_2_2
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_2_2:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 128(R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 128(DI)(CX*2)
-	VMOVUPS      192(DI)(CX*2), Z21
-	VFMADD231PS  Z12, Z0, Z21
-	VMOVUPS      192(R10)(CX*2), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_2_3
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, 128(R10)(CX*2)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, 128(DI)(CX*2)
+	VMOVUPS     192(DI)(CX*2), Z21
+	VFMADD231PS Z12, Z0, Z21
+	VMOVUPS     192(R10)(CX*2), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_2_3
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_2_3:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 192(R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 192(DI)(CX*2)
-	VMOVUPS      (DI)(DX*1), Z21
-	VFMADD231PS  Z13, Z0, Z21
-	VMOVUPS      (R10)(DX*1), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_3_0
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, 192(R10)(CX*2)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, 192(DI)(CX*2)
+	VMOVUPS     (DI)(DX*1), Z21
+	VFMADD231PS Z13, Z0, Z21
+	VMOVUPS     (R10)(DX*1), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_3_0
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_3_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(DX*1)
-	VMOVUPS      64(DI)(DX*1), Z21
-	VFMADD231PS  Z14, Z0, Z21
-	VMOVUPS      64(R10)(DX*1), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_3_1
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, (R10)(DX*1)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, (DI)(DX*1)
+	VMOVUPS     64(DI)(DX*1), Z21
+	VFMADD231PS Z14, Z0, Z21
+	VMOVUPS     64(R10)(DX*1), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_3_1
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_3_1:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 64(R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 64(DI)(DX*1)
-	VMOVUPS      128(DI)(DX*1), Z21
-	VFMADD231PS  Z15, Z0, Z21
-	VMOVUPS      128(R10)(DX*1), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_3_2
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, 64(R10)(DX*1)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, 64(DI)(DX*1)
+	VMOVUPS     128(DI)(DX*1), Z21
+	VFMADD231PS Z15, Z0, Z21
+	VMOVUPS     128(R10)(DX*1), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_3_2
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_3_2:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 128(R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 128(DI)(DX*1)
-	VMOVUPS      192(DI)(DX*1), Z21
-	VFMADD231PS  Z16, Z0, Z21
-	VMOVUPS      192(R10)(DX*1), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_3_3
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, 128(R10)(DX*1)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, 128(DI)(DX*1)
+	VMOVUPS     192(DI)(DX*1), Z21
+	VFMADD231PS Z16, Z0, Z21
+	VMOVUPS     192(R10)(DX*1), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_3_3
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_3_3:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 192(R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 192(DI)(DX*1)
-	VMOVUPS      (DI)(CX*4), Z21
-	VFMADD231PS  Z17, Z0, Z21
-	VMOVUPS      (R10)(CX*4), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_4_0
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, 192(R10)(DX*1)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, 192(DI)(DX*1)
+	VMOVUPS     (DI)(CX*4), Z21
+	VFMADD231PS Z17, Z0, Z21
+	VMOVUPS     (R10)(CX*4), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_4_0
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_4_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(CX*4)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(CX*4)
-	VMOVUPS      64(DI)(CX*4), Z21
-	VFMADD231PS  Z18, Z0, Z21
-	VMOVUPS      64(R10)(CX*4), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_4_1
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, (R10)(CX*4)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, (DI)(CX*4)
+	VMOVUPS     64(DI)(CX*4), Z21
+	VFMADD231PS Z18, Z0, Z21
+	VMOVUPS     64(R10)(CX*4), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_4_1
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_4_1:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 64(R10)(CX*4)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 64(DI)(CX*4)
-	VMOVUPS      128(DI)(CX*4), Z21
-	VFMADD231PS  Z19, Z0, Z21
-	VMOVUPS      128(R10)(CX*4), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_4_2
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, 64(R10)(CX*4)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, 64(DI)(CX*4)
+	VMOVUPS     128(DI)(CX*4), Z21
+	VFMADD231PS Z19, Z0, Z21
+	VMOVUPS     128(R10)(CX*4), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_4_2
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_4_2:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 128(R10)(CX*4)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 128(DI)(CX*4)
-	VMOVUPS      192(DI)(CX*4), Z21
-	VFMADD231PS  Z20, Z0, Z21
-	VMOVUPS      192(R10)(CX*4), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_wide_l2_4_3
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, 128(R10)(CX*4)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, 128(DI)(CX*4)
+	VMOVUPS     192(DI)(CX*4), Z21
+	VFMADD231PS Z20, Z0, Z21
+	VMOVUPS     192(R10)(CX*4), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_wide_l2_4_3
+	VFMADD231PS Z22, Z26, Z21
 
 r5_wide_l2_4_3:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 192(R10)(CX*4)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 192(DI)(CX*4)
-	ADDQ         $0x00000100, DI
-	ADDQ         $0x00000100, R8
-	SUBQ         $0x00000040, R9
-	CMPQ         R9, $0x00000040
-	JAE          r5_wide
+	VADDPS  Z21, Z22, Z22
+	VMOVUPS Z22, 192(R10)(CX*4)
+	VMULPS  Z27, Z21, Z21
+	VMOVUPS Z21, 192(DI)(CX*4)
+	ADDQ    $0x00000100, DI
+	ADDQ    $0x00000100, R8
+	SUBQ    $0x00000040, R9
+	CMPQ    R9, $0x00000040
+	JAE     r5_wide
 
 r5_single:
 	CMPQ   R9, $0x00000010
@@ -23318,82 +23200,72 @@ r5_one_nopf:
 	JNZ              r5_one_samples
 
 r5_one_update:
-	MOVQ         16(SP), R10
-	ADDQ         DI, R10
-	VMOVUPS      (DI), Z21
-	VFMADD231PS  Z1, Z0, Z21
-	VMOVUPS      (R10), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_one_l2_0_0
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	VMOVUPS     (DI), Z21
+	VFMADD231PS Z1, Z0, Z21
+	VMOVUPS     (R10), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_one_l2_0_0
+	VFMADD231PS Z22, Z26, Z21
 
 r5_one_l2_0_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)
-	VMOVUPS      (DI)(CX*1), Z21
-	VFMADD231PS  Z5, Z0, Z21
-	VMOVUPS      (R10)(CX*1), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_one_l2_1_0
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, (R10)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, (DI)
+	VMOVUPS     (DI)(CX*1), Z21
+	VFMADD231PS Z5, Z0, Z21
+	VMOVUPS     (R10)(CX*1), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_one_l2_1_0
+	VFMADD231PS Z22, Z26, Z21
 
 r5_one_l2_1_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(CX*1)
-	VMOVUPS      (DI)(CX*2), Z21
-	VFMADD231PS  Z9, Z0, Z21
-	VMOVUPS      (R10)(CX*2), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_one_l2_2_0
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, (R10)(CX*1)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, (DI)(CX*1)
+	VMOVUPS     (DI)(CX*2), Z21
+	VFMADD231PS Z9, Z0, Z21
+	VMOVUPS     (R10)(CX*2), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_one_l2_2_0
+	VFMADD231PS Z22, Z26, Z21
 
 r5_one_l2_2_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(CX*2)
-	VMOVUPS      (DI)(DX*1), Z21
-	VFMADD231PS  Z13, Z0, Z21
-	VMOVUPS      (R10)(DX*1), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_one_l2_3_0
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, (R10)(CX*2)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, (DI)(CX*2)
+	VMOVUPS     (DI)(DX*1), Z21
+	VFMADD231PS Z13, Z0, Z21
+	VMOVUPS     (R10)(DX*1), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_one_l2_3_0
+	VFMADD231PS Z22, Z26, Z21
 
 r5_one_l2_3_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(DX*1)
-	VMOVUPS      (DI)(CX*4), Z21
-	VFMADD231PS  Z17, Z0, Z21
-	VMOVUPS      (R10)(CX*4), Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_one_l2_4_0
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, (R10)(DX*1)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, (DI)(DX*1)
+	VMOVUPS     (DI)(CX*4), Z21
+	VFMADD231PS Z17, Z0, Z21
+	VMOVUPS     (R10)(CX*4), Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_one_l2_4_0
+	VFMADD231PS Z22, Z26, Z21
 
 r5_one_l2_4_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(CX*4)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(CX*4)
-	ADDQ         $0x00000040, DI
-	ADDQ         $0x00000040, R8
-	SUBQ         $0x00000010, R9
-	JMP          r5_single
+	VADDPS  Z21, Z22, Z22
+	VMOVUPS Z22, (R10)(CX*4)
+	VMULPS  Z27, Z21, Z21
+	VMOVUPS Z21, (DI)(CX*4)
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, R8
+	SUBQ    $0x00000010, R9
+	JMP     r5_single
 
 r5_cols:
 	TESTQ  R9, R9
@@ -23423,78 +23295,68 @@ r5_tail_samples:
 	JNZ              r5_tail_samples
 
 r5_tail_update:
-	MOVQ         16(SP), R8
-	ADDQ         DI, R8
-	VMOVUPS.Z    (DI), K1, Z21
-	VFMADD231PS  Z1, Z0, Z21
-	VMOVUPS.Z    (R8), K1, Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_tail_l2_0_0
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	MOVQ        16(SP), R8
+	ADDQ        DI, R8
+	VMOVUPS.Z   (DI), K1, Z21
+	VFMADD231PS Z1, Z0, Z21
+	VMOVUPS.Z   (R8), K1, Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_tail_l2_0_0
+	VFMADD231PS Z22, Z26, Z21
 
 r5_tail_l2_0_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, K1, (R8)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, K1, (DI)
-	VMOVUPS.Z    (DI)(CX*1), K1, Z21
-	VFMADD231PS  Z5, Z0, Z21
-	VMOVUPS.Z    (R8)(CX*1), K1, Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_tail_l2_1_0
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, K1, (R8)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, K1, (DI)
+	VMOVUPS.Z   (DI)(CX*1), K1, Z21
+	VFMADD231PS Z5, Z0, Z21
+	VMOVUPS.Z   (R8)(CX*1), K1, Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_tail_l2_1_0
+	VFMADD231PS Z22, Z26, Z21
 
 r5_tail_l2_1_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, K1, (R8)(CX*1)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, K1, (DI)(CX*1)
-	VMOVUPS.Z    (DI)(CX*2), K1, Z21
-	VFMADD231PS  Z9, Z0, Z21
-	VMOVUPS.Z    (R8)(CX*2), K1, Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_tail_l2_2_0
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, K1, (R8)(CX*1)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, K1, (DI)(CX*1)
+	VMOVUPS.Z   (DI)(CX*2), K1, Z21
+	VFMADD231PS Z9, Z0, Z21
+	VMOVUPS.Z   (R8)(CX*2), K1, Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_tail_l2_2_0
+	VFMADD231PS Z22, Z26, Z21
 
 r5_tail_l2_2_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, K1, (R8)(CX*2)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, K1, (DI)(CX*2)
-	VMOVUPS.Z    (DI)(DX*1), K1, Z21
-	VFMADD231PS  Z13, Z0, Z21
-	VMOVUPS.Z    (R8)(DX*1), K1, Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_tail_l2_3_0
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, K1, (R8)(CX*2)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, K1, (DI)(CX*2)
+	VMOVUPS.Z   (DI)(DX*1), K1, Z21
+	VFMADD231PS Z13, Z0, Z21
+	VMOVUPS.Z   (R8)(DX*1), K1, Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_tail_l2_3_0
+	VFMADD231PS Z22, Z26, Z21
 
 r5_tail_l2_3_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, K1, (R8)(DX*1)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, K1, (DI)(DX*1)
-	VMOVUPS.Z    (DI)(CX*4), K1, Z21
-	VFMADD231PS  Z17, Z0, Z21
-	VMOVUPS.Z    (R8)(CX*4), K1, Z22
-	CMPQ         l2+152(FP), $0x00
-	JE           r5_tail_l2_4_0
-	VBROADCASTSS c2+144(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z21, Z22, Z22
+	VMOVUPS     Z22, K1, (R8)(DX*1)
+	VMULPS      Z27, Z21, Z21
+	VMOVUPS     Z21, K1, (DI)(DX*1)
+	VMOVUPS.Z   (DI)(CX*4), K1, Z21
+	VFMADD231PS Z17, Z0, Z21
+	VMOVUPS.Z   (R8)(CX*4), K1, Z22
+	CMPQ        l2+152(FP), $0x00
+	JE          r5_tail_l2_4_0
+	VFMADD231PS Z22, Z26, Z21
 
 r5_tail_l2_4_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, K1, (R8)(CX*4)
-	VBROADCASTSS mu+160(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, K1, (DI)(CX*4)
+	VADDPS  Z21, Z22, Z22
+	VMOVUPS Z22, K1, (R8)(CX*4)
+	VMULPS  Z27, Z21, Z21
+	VMOVUPS Z21, K1, (DI)(CX*4)
 
 r5_next:
 	MOVQ   $0x00000000, 24(SP)
@@ -23509,6 +23371,8 @@ r4_rows:
 	CMPQ         SI, $0x00000004
 	JB           r3_rows
 	VBROADCASTSS alpha+32(FP), Z0
+	VBROADCASTSS c2+144(FP), Z22
+	VBROADCASTSS mu+160(FP), Z23
 	MOVQ         AX, DI
 	XORL         R8, R8
 	MOVQ         m+112(FP), R9
@@ -23576,237 +23440,205 @@ r4_wide_nopf:
 	JNZ              r4_wide_samples
 
 r4_wide_update:
-	MOVQ         16(SP), R10
-	ADDQ         DI, R10
-	VMOVUPS      (DI), Z17
-	VFMADD231PS  Z1, Z0, Z17
-	VMOVUPS      (R10), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_0_0
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	VMOVUPS     (DI), Z17
+	VFMADD231PS Z1, Z0, Z17
+	VMOVUPS     (R10), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_0_0
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_0_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)
-	VMOVUPS      64(DI), Z17
-	VFMADD231PS  Z2, Z0, Z17
-	VMOVUPS      64(R10), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_0_1
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, (R10)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, (DI)
+	VMOVUPS     64(DI), Z17
+	VFMADD231PS Z2, Z0, Z17
+	VMOVUPS     64(R10), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_0_1
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_0_1:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 64(R10)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 64(DI)
-	VMOVUPS      128(DI), Z17
-	VFMADD231PS  Z3, Z0, Z17
-	VMOVUPS      128(R10), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_0_2
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, 64(R10)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, 64(DI)
+	VMOVUPS     128(DI), Z17
+	VFMADD231PS Z3, Z0, Z17
+	VMOVUPS     128(R10), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_0_2
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_0_2:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 128(R10)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 128(DI)
-	VMOVUPS      192(DI), Z17
-	VFMADD231PS  Z4, Z0, Z17
-	VMOVUPS      192(R10), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_0_3
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, 128(R10)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, 128(DI)
+	VMOVUPS     192(DI), Z17
+	VFMADD231PS Z4, Z0, Z17
+	VMOVUPS     192(R10), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_0_3
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_0_3:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 192(R10)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 192(DI)
-	VMOVUPS      (DI)(CX*1), Z17
-	VFMADD231PS  Z5, Z0, Z17
-	VMOVUPS      (R10)(CX*1), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_1_0
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, 192(R10)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, 192(DI)
+	VMOVUPS     (DI)(CX*1), Z17
+	VFMADD231PS Z5, Z0, Z17
+	VMOVUPS     (R10)(CX*1), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_1_0
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_1_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)(CX*1)
-	VMOVUPS      64(DI)(CX*1), Z17
-	VFMADD231PS  Z6, Z0, Z17
-	VMOVUPS      64(R10)(CX*1), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_1_1
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, (R10)(CX*1)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, (DI)(CX*1)
+	VMOVUPS     64(DI)(CX*1), Z17
+	VFMADD231PS Z6, Z0, Z17
+	VMOVUPS     64(R10)(CX*1), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_1_1
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_1_1:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 64(R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 64(DI)(CX*1)
-	VMOVUPS      128(DI)(CX*1), Z17
-	VFMADD231PS  Z7, Z0, Z17
-	VMOVUPS      128(R10)(CX*1), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_1_2
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, 64(R10)(CX*1)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, 64(DI)(CX*1)
+	VMOVUPS     128(DI)(CX*1), Z17
+	VFMADD231PS Z7, Z0, Z17
+	VMOVUPS     128(R10)(CX*1), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_1_2
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_1_2:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 128(R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 128(DI)(CX*1)
-	VMOVUPS      192(DI)(CX*1), Z17
-	VFMADD231PS  Z8, Z0, Z17
-	VMOVUPS      192(R10)(CX*1), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_1_3
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, 128(R10)(CX*1)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, 128(DI)(CX*1)
+	VMOVUPS     192(DI)(CX*1), Z17
+	VFMADD231PS Z8, Z0, Z17
+	VMOVUPS     192(R10)(CX*1), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_1_3
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_1_3:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 192(R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 192(DI)(CX*1)
-	VMOVUPS      (DI)(CX*2), Z17
-	VFMADD231PS  Z9, Z0, Z17
-	VMOVUPS      (R10)(CX*2), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_2_0
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, 192(R10)(CX*1)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, 192(DI)(CX*1)
+	VMOVUPS     (DI)(CX*2), Z17
+	VFMADD231PS Z9, Z0, Z17
+	VMOVUPS     (R10)(CX*2), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_2_0
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_2_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)(CX*2)
-	VMOVUPS      64(DI)(CX*2), Z17
-	VFMADD231PS  Z10, Z0, Z17
-	VMOVUPS      64(R10)(CX*2), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_2_1
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, (R10)(CX*2)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, (DI)(CX*2)
+	VMOVUPS     64(DI)(CX*2), Z17
+	VFMADD231PS Z10, Z0, Z17
+	VMOVUPS     64(R10)(CX*2), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_2_1
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_2_1:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 64(R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 64(DI)(CX*2)
-	VMOVUPS      128(DI)(CX*2), Z17
-	VFMADD231PS  Z11, Z0, Z17
-	VMOVUPS      128(R10)(CX*2), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_2_2
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, 64(R10)(CX*2)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, 64(DI)(CX*2)
+	VMOVUPS     128(DI)(CX*2), Z17
+	VFMADD231PS Z11, Z0, Z17
+	VMOVUPS     128(R10)(CX*2), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_2_2
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_2_2:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 128(R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 128(DI)(CX*2)
-	VMOVUPS      192(DI)(CX*2), Z17
-	VFMADD231PS  Z12, Z0, Z17
-	VMOVUPS      192(R10)(CX*2), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_2_3
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, 128(R10)(CX*2)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, 128(DI)(CX*2)
+	VMOVUPS     192(DI)(CX*2), Z17
+	VFMADD231PS Z12, Z0, Z17
+	VMOVUPS     192(R10)(CX*2), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_2_3
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_2_3:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 192(R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 192(DI)(CX*2)
-	VMOVUPS      (DI)(DX*1), Z17
-	VFMADD231PS  Z13, Z0, Z17
-	VMOVUPS      (R10)(DX*1), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_3_0
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, 192(R10)(CX*2)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, 192(DI)(CX*2)
+	VMOVUPS     (DI)(DX*1), Z17
+	VFMADD231PS Z13, Z0, Z17
+	VMOVUPS     (R10)(DX*1), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_3_0
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_3_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)(DX*1)
-	VMOVUPS      64(DI)(DX*1), Z17
-	VFMADD231PS  Z14, Z0, Z17
-	VMOVUPS      64(R10)(DX*1), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_3_1
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, (R10)(DX*1)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, (DI)(DX*1)
+	VMOVUPS     64(DI)(DX*1), Z17
+	VFMADD231PS Z14, Z0, Z17
+	VMOVUPS     64(R10)(DX*1), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_3_1
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_3_1:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 64(R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 64(DI)(DX*1)
-	VMOVUPS      128(DI)(DX*1), Z17
-	VFMADD231PS  Z15, Z0, Z17
-	VMOVUPS      128(R10)(DX*1), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_3_2
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, 64(R10)(DX*1)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, 64(DI)(DX*1)
+	VMOVUPS     128(DI)(DX*1), Z17
+	VFMADD231PS Z15, Z0, Z17
+	VMOVUPS     128(R10)(DX*1), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_3_2
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_3_2:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 128(R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 128(DI)(DX*1)
-	VMOVUPS      192(DI)(DX*1), Z17
-	VFMADD231PS  Z16, Z0, Z17
-	VMOVUPS      192(R10)(DX*1), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_wide_l2_3_3
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, 128(R10)(DX*1)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, 128(DI)(DX*1)
+	VMOVUPS     192(DI)(DX*1), Z17
+	VFMADD231PS Z16, Z0, Z17
+	VMOVUPS     192(R10)(DX*1), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_wide_l2_3_3
+	VFMADD231PS Z18, Z22, Z17
 
 r4_wide_l2_3_3:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 192(R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 192(DI)(DX*1)
-	ADDQ         $0x00000100, DI
-	ADDQ         $0x00000100, R8
-	SUBQ         $0x00000040, R9
-	CMPQ         R9, $0x00000040
-	JAE          r4_wide
+	VADDPS  Z17, Z18, Z18
+	VMOVUPS Z18, 192(R10)(DX*1)
+	VMULPS  Z23, Z17, Z17
+	VMOVUPS Z17, 192(DI)(DX*1)
+	ADDQ    $0x00000100, DI
+	ADDQ    $0x00000100, R8
+	SUBQ    $0x00000040, R9
+	CMPQ    R9, $0x00000040
+	JAE     r4_wide
 
 r4_single:
 	CMPQ   R9, $0x00000010
@@ -23841,68 +23673,60 @@ r4_one_nopf:
 	JNZ              r4_one_samples
 
 r4_one_update:
-	MOVQ         16(SP), R10
-	ADDQ         DI, R10
-	VMOVUPS      (DI), Z17
-	VFMADD231PS  Z1, Z0, Z17
-	VMOVUPS      (R10), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_one_l2_0_0
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	VMOVUPS     (DI), Z17
+	VFMADD231PS Z1, Z0, Z17
+	VMOVUPS     (R10), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_one_l2_0_0
+	VFMADD231PS Z18, Z22, Z17
 
 r4_one_l2_0_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)
-	VMOVUPS      (DI)(CX*1), Z17
-	VFMADD231PS  Z5, Z0, Z17
-	VMOVUPS      (R10)(CX*1), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_one_l2_1_0
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, (R10)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, (DI)
+	VMOVUPS     (DI)(CX*1), Z17
+	VFMADD231PS Z5, Z0, Z17
+	VMOVUPS     (R10)(CX*1), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_one_l2_1_0
+	VFMADD231PS Z18, Z22, Z17
 
 r4_one_l2_1_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)(CX*1)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)(CX*1)
-	VMOVUPS      (DI)(CX*2), Z17
-	VFMADD231PS  Z9, Z0, Z17
-	VMOVUPS      (R10)(CX*2), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_one_l2_2_0
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, (R10)(CX*1)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, (DI)(CX*1)
+	VMOVUPS     (DI)(CX*2), Z17
+	VFMADD231PS Z9, Z0, Z17
+	VMOVUPS     (R10)(CX*2), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_one_l2_2_0
+	VFMADD231PS Z18, Z22, Z17
 
 r4_one_l2_2_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)(CX*2)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)(CX*2)
-	VMOVUPS      (DI)(DX*1), Z17
-	VFMADD231PS  Z13, Z0, Z17
-	VMOVUPS      (R10)(DX*1), Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_one_l2_3_0
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, (R10)(CX*2)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, (DI)(CX*2)
+	VMOVUPS     (DI)(DX*1), Z17
+	VFMADD231PS Z13, Z0, Z17
+	VMOVUPS     (R10)(DX*1), Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_one_l2_3_0
+	VFMADD231PS Z18, Z22, Z17
 
 r4_one_l2_3_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)(DX*1)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)(DX*1)
-	ADDQ         $0x00000040, DI
-	ADDQ         $0x00000040, R8
-	SUBQ         $0x00000010, R9
-	JMP          r4_single
+	VADDPS  Z17, Z18, Z18
+	VMOVUPS Z18, (R10)(DX*1)
+	VMULPS  Z23, Z17, Z17
+	VMOVUPS Z17, (DI)(DX*1)
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000040, R8
+	SUBQ    $0x00000010, R9
+	JMP     r4_single
 
 r4_cols:
 	TESTQ  R9, R9
@@ -23930,64 +23754,56 @@ r4_tail_samples:
 	JNZ              r4_tail_samples
 
 r4_tail_update:
-	MOVQ         16(SP), R8
-	ADDQ         DI, R8
-	VMOVUPS.Z    (DI), K1, Z17
-	VFMADD231PS  Z1, Z0, Z17
-	VMOVUPS.Z    (R8), K1, Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_tail_l2_0_0
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	MOVQ        16(SP), R8
+	ADDQ        DI, R8
+	VMOVUPS.Z   (DI), K1, Z17
+	VFMADD231PS Z1, Z0, Z17
+	VMOVUPS.Z   (R8), K1, Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_tail_l2_0_0
+	VFMADD231PS Z18, Z22, Z17
 
 r4_tail_l2_0_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, K1, (R8)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, K1, (DI)
-	VMOVUPS.Z    (DI)(CX*1), K1, Z17
-	VFMADD231PS  Z5, Z0, Z17
-	VMOVUPS.Z    (R8)(CX*1), K1, Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_tail_l2_1_0
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, K1, (R8)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, K1, (DI)
+	VMOVUPS.Z   (DI)(CX*1), K1, Z17
+	VFMADD231PS Z5, Z0, Z17
+	VMOVUPS.Z   (R8)(CX*1), K1, Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_tail_l2_1_0
+	VFMADD231PS Z18, Z22, Z17
 
 r4_tail_l2_1_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, K1, (R8)(CX*1)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, K1, (DI)(CX*1)
-	VMOVUPS.Z    (DI)(CX*2), K1, Z17
-	VFMADD231PS  Z9, Z0, Z17
-	VMOVUPS.Z    (R8)(CX*2), K1, Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_tail_l2_2_0
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, K1, (R8)(CX*1)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, K1, (DI)(CX*1)
+	VMOVUPS.Z   (DI)(CX*2), K1, Z17
+	VFMADD231PS Z9, Z0, Z17
+	VMOVUPS.Z   (R8)(CX*2), K1, Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_tail_l2_2_0
+	VFMADD231PS Z18, Z22, Z17
 
 r4_tail_l2_2_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, K1, (R8)(CX*2)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, K1, (DI)(CX*2)
-	VMOVUPS.Z    (DI)(DX*1), K1, Z17
-	VFMADD231PS  Z13, Z0, Z17
-	VMOVUPS.Z    (R8)(DX*1), K1, Z18
-	CMPQ         l2+152(FP), $0x00
-	JE           r4_tail_l2_3_0
-	VBROADCASTSS c2+144(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z17, Z18, Z18
+	VMOVUPS     Z18, K1, (R8)(CX*2)
+	VMULPS      Z23, Z17, Z17
+	VMOVUPS     Z17, K1, (DI)(CX*2)
+	VMOVUPS.Z   (DI)(DX*1), K1, Z17
+	VFMADD231PS Z13, Z0, Z17
+	VMOVUPS.Z   (R8)(DX*1), K1, Z18
+	CMPQ        l2+152(FP), $0x00
+	JE          r4_tail_l2_3_0
+	VFMADD231PS Z18, Z22, Z17
 
 r4_tail_l2_3_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, K1, (R8)(DX*1)
-	VBROADCASTSS mu+160(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, K1, (DI)(DX*1)
+	VADDPS  Z17, Z18, Z18
+	VMOVUPS Z18, K1, (R8)(DX*1)
+	VMULPS  Z23, Z17, Z17
+	VMOVUPS Z17, K1, (DI)(DX*1)
 
 r4_next:
 	MOVQ $0x00000000, 24(SP)
@@ -24001,6 +23817,8 @@ r3_rows:
 	CMPQ         SI, $0x00000003
 	JB           r2_rows
 	VBROADCASTSS alpha+32(FP), Z0
+	VBROADCASTSS c2+144(FP), Z18
+	VBROADCASTSS mu+160(FP), Z19
 	MOVQ         AX, DX
 	XORL         DI, DI
 	MOVQ         m+112(FP), R8
@@ -24060,181 +23878,157 @@ r3_wide_nopf:
 	JNZ              r3_wide_samples
 
 r3_wide_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	VMOVUPS      (DX), Z13
-	VFMADD231PS  Z1, Z0, Z13
-	VMOVUPS      (R9), Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_0_0
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	VMOVUPS     (DX), Z13
+	VFMADD231PS Z1, Z0, Z13
+	VMOVUPS     (R9), Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_0_0
+	VFMADD231PS Z14, Z18, Z13
 
 r3_wide_l2_0_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, (R9)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, (DX)
-	VMOVUPS      64(DX), Z13
-	VFMADD231PS  Z2, Z0, Z13
-	VMOVUPS      64(R9), Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_0_1
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z13, Z14, Z14
+	VMOVUPS     Z14, (R9)
+	VMULPS      Z19, Z13, Z13
+	VMOVUPS     Z13, (DX)
+	VMOVUPS     64(DX), Z13
+	VFMADD231PS Z2, Z0, Z13
+	VMOVUPS     64(R9), Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_0_1
+	VFMADD231PS Z14, Z18, Z13
 
 r3_wide_l2_0_1:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 64(R9)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 64(DX)
-	VMOVUPS      128(DX), Z13
-	VFMADD231PS  Z3, Z0, Z13
-	VMOVUPS      128(R9), Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_0_2
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z13, Z14, Z14
+	VMOVUPS     Z14, 64(R9)
+	VMULPS      Z19, Z13, Z13
+	VMOVUPS     Z13, 64(DX)
+	VMOVUPS     128(DX), Z13
+	VFMADD231PS Z3, Z0, Z13
+	VMOVUPS     128(R9), Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_0_2
+	VFMADD231PS Z14, Z18, Z13
 
 r3_wide_l2_0_2:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 128(R9)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 128(DX)
-	VMOVUPS      192(DX), Z13
-	VFMADD231PS  Z4, Z0, Z13
-	VMOVUPS      192(R9), Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_0_3
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z13, Z14, Z14
+	VMOVUPS     Z14, 128(R9)
+	VMULPS      Z19, Z13, Z13
+	VMOVUPS     Z13, 128(DX)
+	VMOVUPS     192(DX), Z13
+	VFMADD231PS Z4, Z0, Z13
+	VMOVUPS     192(R9), Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_0_3
+	VFMADD231PS Z14, Z18, Z13
 
 r3_wide_l2_0_3:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 192(R9)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 192(DX)
-	VMOVUPS      (DX)(CX*1), Z13
-	VFMADD231PS  Z5, Z0, Z13
-	VMOVUPS      (R9)(CX*1), Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_1_0
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z13, Z14, Z14
+	VMOVUPS     Z14, 192(R9)
+	VMULPS      Z19, Z13, Z13
+	VMOVUPS     Z13, 192(DX)
+	VMOVUPS     (DX)(CX*1), Z13
+	VFMADD231PS Z5, Z0, Z13
+	VMOVUPS     (R9)(CX*1), Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_1_0
+	VFMADD231PS Z14, Z18, Z13
 
 r3_wide_l2_1_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, (R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, (DX)(CX*1)
-	VMOVUPS      64(DX)(CX*1), Z13
-	VFMADD231PS  Z6, Z0, Z13
-	VMOVUPS      64(R9)(CX*1), Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_1_1
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z13, Z14, Z14
+	VMOVUPS     Z14, (R9)(CX*1)
+	VMULPS      Z19, Z13, Z13
+	VMOVUPS     Z13, (DX)(CX*1)
+	VMOVUPS     64(DX)(CX*1), Z13
+	VFMADD231PS Z6, Z0, Z13
+	VMOVUPS     64(R9)(CX*1), Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_1_1
+	VFMADD231PS Z14, Z18, Z13
 
 r3_wide_l2_1_1:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 64(R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 64(DX)(CX*1)
-	VMOVUPS      128(DX)(CX*1), Z13
-	VFMADD231PS  Z7, Z0, Z13
-	VMOVUPS      128(R9)(CX*1), Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_1_2
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z13, Z14, Z14
+	VMOVUPS     Z14, 64(R9)(CX*1)
+	VMULPS      Z19, Z13, Z13
+	VMOVUPS     Z13, 64(DX)(CX*1)
+	VMOVUPS     128(DX)(CX*1), Z13
+	VFMADD231PS Z7, Z0, Z13
+	VMOVUPS     128(R9)(CX*1), Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_1_2
+	VFMADD231PS Z14, Z18, Z13
 
 r3_wide_l2_1_2:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 128(R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 128(DX)(CX*1)
-	VMOVUPS      192(DX)(CX*1), Z13
-	VFMADD231PS  Z8, Z0, Z13
-	VMOVUPS      192(R9)(CX*1), Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_1_3
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z13, Z14, Z14
+	VMOVUPS     Z14, 128(R9)(CX*1)
+	VMULPS      Z19, Z13, Z13
+	VMOVUPS     Z13, 128(DX)(CX*1)
+	VMOVUPS     192(DX)(CX*1), Z13
+	VFMADD231PS Z8, Z0, Z13
+	VMOVUPS     192(R9)(CX*1), Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_1_3
+	VFMADD231PS Z14, Z18, Z13
 
 r3_wide_l2_1_3:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 192(R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 192(DX)(CX*1)
-	VMOVUPS      (DX)(CX*2), Z13
-	VFMADD231PS  Z9, Z0, Z13
-	VMOVUPS      (R9)(CX*2), Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_2_0
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z13, Z14, Z14
+	VMOVUPS     Z14, 192(R9)(CX*1)
+	VMULPS      Z19, Z13, Z13
+	VMOVUPS     Z13, 192(DX)(CX*1)
+	VMOVUPS     (DX)(CX*2), Z13
+	VFMADD231PS Z9, Z0, Z13
+	VMOVUPS     (R9)(CX*2), Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_2_0
+	VFMADD231PS Z14, Z18, Z13
 
 r3_wide_l2_2_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, (R9)(CX*2)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, (DX)(CX*2)
-	VMOVUPS      64(DX)(CX*2), Z13
-	VFMADD231PS  Z10, Z0, Z13
-	VMOVUPS      64(R9)(CX*2), Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_2_1
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z13, Z14, Z14
+	VMOVUPS     Z14, (R9)(CX*2)
+	VMULPS      Z19, Z13, Z13
+	VMOVUPS     Z13, (DX)(CX*2)
+	VMOVUPS     64(DX)(CX*2), Z13
+	VFMADD231PS Z10, Z0, Z13
+	VMOVUPS     64(R9)(CX*2), Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_2_1
+	VFMADD231PS Z14, Z18, Z13
 
 r3_wide_l2_2_1:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 64(R9)(CX*2)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 64(DX)(CX*2)
-	VMOVUPS      128(DX)(CX*2), Z13
-	VFMADD231PS  Z11, Z0, Z13
-	VMOVUPS      128(R9)(CX*2), Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_2_2
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z13, Z14, Z14
+	VMOVUPS     Z14, 64(R9)(CX*2)
+	VMULPS      Z19, Z13, Z13
+	VMOVUPS     Z13, 64(DX)(CX*2)
+	VMOVUPS     128(DX)(CX*2), Z13
+	VFMADD231PS Z11, Z0, Z13
+	VMOVUPS     128(R9)(CX*2), Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_2_2
+	VFMADD231PS Z14, Z18, Z13
 
 r3_wide_l2_2_2:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 128(R9)(CX*2)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 128(DX)(CX*2)
-	VMOVUPS      192(DX)(CX*2), Z13
-	VFMADD231PS  Z12, Z0, Z13
-	VMOVUPS      192(R9)(CX*2), Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_wide_l2_2_3
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z13, Z14, Z14
+	VMOVUPS     Z14, 128(R9)(CX*2)
+	VMULPS      Z19, Z13, Z13
+	VMOVUPS     Z13, 128(DX)(CX*2)
+	VMOVUPS     192(DX)(CX*2), Z13
+	VFMADD231PS Z12, Z0, Z13
+	VMOVUPS     192(R9)(CX*2), Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_wide_l2_2_3
+	VFMADD231PS Z14, Z18, Z13
 
 r3_wide_l2_2_3:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 192(R9)(CX*2)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 192(DX)(CX*2)
-	ADDQ         $0x00000100, DX
-	ADDQ         $0x00000100, DI
-	SUBQ         $0x00000040, R8
-	CMPQ         R8, $0x00000040
-	JAE          r3_wide
+	VADDPS  Z13, Z14, Z14
+	VMOVUPS Z14, 192(R9)(CX*2)
+	VMULPS  Z19, Z13, Z13
+	VMOVUPS Z13, 192(DX)(CX*2)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, DI
+	SUBQ    $0x00000040, R8
+	CMPQ    R8, $0x00000040
+	JAE     r3_wide
 
 r3_single:
 	CMPQ   R8, $0x00000010
@@ -24267,54 +24061,48 @@ r3_one_nopf:
 	JNZ              r3_one_samples
 
 r3_one_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	VMOVUPS      (DX), Z13
-	VFMADD231PS  Z1, Z0, Z13
-	VMOVUPS      (R9), Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_one_l2_0_0
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	VMOVUPS     (DX), Z13
+	VFMADD231PS Z1, Z0, Z13
+	VMOVUPS     (R9), Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_one_l2_0_0
+	VFMADD231PS Z14, Z18, Z13
 
 r3_one_l2_0_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, (R9)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, (DX)
-	VMOVUPS      (DX)(CX*1), Z13
-	VFMADD231PS  Z5, Z0, Z13
-	VMOVUPS      (R9)(CX*1), Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_one_l2_1_0
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z13, Z14, Z14
+	VMOVUPS     Z14, (R9)
+	VMULPS      Z19, Z13, Z13
+	VMOVUPS     Z13, (DX)
+	VMOVUPS     (DX)(CX*1), Z13
+	VFMADD231PS Z5, Z0, Z13
+	VMOVUPS     (R9)(CX*1), Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_one_l2_1_0
+	VFMADD231PS Z14, Z18, Z13
 
 r3_one_l2_1_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, (R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, (DX)(CX*1)
-	VMOVUPS      (DX)(CX*2), Z13
-	VFMADD231PS  Z9, Z0, Z13
-	VMOVUPS      (R9)(CX*2), Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_one_l2_2_0
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z13, Z14, Z14
+	VMOVUPS     Z14, (R9)(CX*1)
+	VMULPS      Z19, Z13, Z13
+	VMOVUPS     Z13, (DX)(CX*1)
+	VMOVUPS     (DX)(CX*2), Z13
+	VFMADD231PS Z9, Z0, Z13
+	VMOVUPS     (R9)(CX*2), Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_one_l2_2_0
+	VFMADD231PS Z14, Z18, Z13
 
 r3_one_l2_2_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, (R9)(CX*2)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, (DX)(CX*2)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000040, DI
-	SUBQ         $0x00000010, R8
-	JMP          r3_single
+	VADDPS  Z13, Z14, Z14
+	VMOVUPS Z14, (R9)(CX*2)
+	VMULPS  Z19, Z13, Z13
+	VMOVUPS Z13, (DX)(CX*2)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000010, R8
+	JMP     r3_single
 
 r3_cols:
 	TESTQ  R8, R8
@@ -24340,50 +24128,44 @@ r3_tail_samples:
 	JNZ              r3_tail_samples
 
 r3_tail_update:
-	MOVQ         16(SP), DI
-	ADDQ         DX, DI
-	VMOVUPS.Z    (DX), K1, Z13
-	VFMADD231PS  Z1, Z0, Z13
-	VMOVUPS.Z    (DI), K1, Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_tail_l2_0_0
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	MOVQ        16(SP), DI
+	ADDQ        DX, DI
+	VMOVUPS.Z   (DX), K1, Z13
+	VFMADD231PS Z1, Z0, Z13
+	VMOVUPS.Z   (DI), K1, Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_tail_l2_0_0
+	VFMADD231PS Z14, Z18, Z13
 
 r3_tail_l2_0_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, K1, (DI)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, K1, (DX)
-	VMOVUPS.Z    (DX)(CX*1), K1, Z13
-	VFMADD231PS  Z5, Z0, Z13
-	VMOVUPS.Z    (DI)(CX*1), K1, Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_tail_l2_1_0
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z13, Z14, Z14
+	VMOVUPS     Z14, K1, (DI)
+	VMULPS      Z19, Z13, Z13
+	VMOVUPS     Z13, K1, (DX)
+	VMOVUPS.Z   (DX)(CX*1), K1, Z13
+	VFMADD231PS Z5, Z0, Z13
+	VMOVUPS.Z   (DI)(CX*1), K1, Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_tail_l2_1_0
+	VFMADD231PS Z14, Z18, Z13
 
 r3_tail_l2_1_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, K1, (DI)(CX*1)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, K1, (DX)(CX*1)
-	VMOVUPS.Z    (DX)(CX*2), K1, Z13
-	VFMADD231PS  Z9, Z0, Z13
-	VMOVUPS.Z    (DI)(CX*2), K1, Z14
-	CMPQ         l2+152(FP), $0x00
-	JE           r3_tail_l2_2_0
-	VBROADCASTSS c2+144(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z13, Z14, Z14
+	VMOVUPS     Z14, K1, (DI)(CX*1)
+	VMULPS      Z19, Z13, Z13
+	VMOVUPS     Z13, K1, (DX)(CX*1)
+	VMOVUPS.Z   (DX)(CX*2), K1, Z13
+	VFMADD231PS Z9, Z0, Z13
+	VMOVUPS.Z   (DI)(CX*2), K1, Z14
+	CMPQ        l2+152(FP), $0x00
+	JE          r3_tail_l2_2_0
+	VFMADD231PS Z14, Z18, Z13
 
 r3_tail_l2_2_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, K1, (DI)(CX*2)
-	VBROADCASTSS mu+160(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, K1, (DX)(CX*2)
+	VADDPS  Z13, Z14, Z14
+	VMOVUPS Z14, K1, (DI)(CX*2)
+	VMULPS  Z19, Z13, Z13
+	VMOVUPS Z13, K1, (DX)(CX*2)
 
 r3_next:
 	MOVQ   $0x00000000, 24(SP)
@@ -24398,6 +24180,8 @@ r2_rows:
 	CMPQ         SI, $0x00000002
 	JB           r1_rows
 	VBROADCASTSS alpha+32(FP), Z0
+	VBROADCASTSS c2+144(FP), Z14
+	VBROADCASTSS mu+160(FP), Z15
 	MOVQ         AX, DX
 	XORL         DI, DI
 	MOVQ         m+112(FP), R8
@@ -24449,125 +24233,109 @@ r2_wide_nopf:
 	JNZ              r2_wide_samples
 
 r2_wide_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	VMOVUPS      (DX), Z9
-	VFMADD231PS  Z1, Z0, Z9
-	VMOVUPS      (R9), Z10
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_wide_l2_0_0
-	VBROADCASTSS c2+144(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	VMOVUPS     (DX), Z9
+	VFMADD231PS Z1, Z0, Z9
+	VMOVUPS     (R9), Z10
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_wide_l2_0_0
+	VFMADD231PS Z10, Z14, Z9
 
 r2_wide_l2_0_0:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, (R9)
-	VBROADCASTSS mu+160(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, (DX)
-	VMOVUPS      64(DX), Z9
-	VFMADD231PS  Z2, Z0, Z9
-	VMOVUPS      64(R9), Z10
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_wide_l2_0_1
-	VBROADCASTSS c2+144(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, (R9)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, (DX)
+	VMOVUPS     64(DX), Z9
+	VFMADD231PS Z2, Z0, Z9
+	VMOVUPS     64(R9), Z10
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_wide_l2_0_1
+	VFMADD231PS Z10, Z14, Z9
 
 r2_wide_l2_0_1:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, 64(R9)
-	VBROADCASTSS mu+160(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, 64(DX)
-	VMOVUPS      128(DX), Z9
-	VFMADD231PS  Z3, Z0, Z9
-	VMOVUPS      128(R9), Z10
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_wide_l2_0_2
-	VBROADCASTSS c2+144(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, 64(R9)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, 64(DX)
+	VMOVUPS     128(DX), Z9
+	VFMADD231PS Z3, Z0, Z9
+	VMOVUPS     128(R9), Z10
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_wide_l2_0_2
+	VFMADD231PS Z10, Z14, Z9
 
 r2_wide_l2_0_2:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, 128(R9)
-	VBROADCASTSS mu+160(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, 128(DX)
-	VMOVUPS      192(DX), Z9
-	VFMADD231PS  Z4, Z0, Z9
-	VMOVUPS      192(R9), Z10
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_wide_l2_0_3
-	VBROADCASTSS c2+144(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, 128(R9)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, 128(DX)
+	VMOVUPS     192(DX), Z9
+	VFMADD231PS Z4, Z0, Z9
+	VMOVUPS     192(R9), Z10
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_wide_l2_0_3
+	VFMADD231PS Z10, Z14, Z9
 
 r2_wide_l2_0_3:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, 192(R9)
-	VBROADCASTSS mu+160(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, 192(DX)
-	VMOVUPS      (DX)(CX*1), Z9
-	VFMADD231PS  Z5, Z0, Z9
-	VMOVUPS      (R9)(CX*1), Z10
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_wide_l2_1_0
-	VBROADCASTSS c2+144(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, 192(R9)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, 192(DX)
+	VMOVUPS     (DX)(CX*1), Z9
+	VFMADD231PS Z5, Z0, Z9
+	VMOVUPS     (R9)(CX*1), Z10
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_wide_l2_1_0
+	VFMADD231PS Z10, Z14, Z9
 
 r2_wide_l2_1_0:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, (R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, (DX)(CX*1)
-	VMOVUPS      64(DX)(CX*1), Z9
-	VFMADD231PS  Z6, Z0, Z9
-	VMOVUPS      64(R9)(CX*1), Z10
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_wide_l2_1_1
-	VBROADCASTSS c2+144(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, (R9)(CX*1)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, (DX)(CX*1)
+	VMOVUPS     64(DX)(CX*1), Z9
+	VFMADD231PS Z6, Z0, Z9
+	VMOVUPS     64(R9)(CX*1), Z10
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_wide_l2_1_1
+	VFMADD231PS Z10, Z14, Z9
 
 r2_wide_l2_1_1:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, 64(R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, 64(DX)(CX*1)
-	VMOVUPS      128(DX)(CX*1), Z9
-	VFMADD231PS  Z7, Z0, Z9
-	VMOVUPS      128(R9)(CX*1), Z10
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_wide_l2_1_2
-	VBROADCASTSS c2+144(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, 64(R9)(CX*1)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, 64(DX)(CX*1)
+	VMOVUPS     128(DX)(CX*1), Z9
+	VFMADD231PS Z7, Z0, Z9
+	VMOVUPS     128(R9)(CX*1), Z10
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_wide_l2_1_2
+	VFMADD231PS Z10, Z14, Z9
 
 r2_wide_l2_1_2:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, 128(R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, 128(DX)(CX*1)
-	VMOVUPS      192(DX)(CX*1), Z9
-	VFMADD231PS  Z8, Z0, Z9
-	VMOVUPS      192(R9)(CX*1), Z10
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_wide_l2_1_3
-	VBROADCASTSS c2+144(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, 128(R9)(CX*1)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, 128(DX)(CX*1)
+	VMOVUPS     192(DX)(CX*1), Z9
+	VFMADD231PS Z8, Z0, Z9
+	VMOVUPS     192(R9)(CX*1), Z10
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_wide_l2_1_3
+	VFMADD231PS Z10, Z14, Z9
 
 r2_wide_l2_1_3:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, 192(R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, 192(DX)(CX*1)
-	ADDQ         $0x00000100, DX
-	ADDQ         $0x00000100, DI
-	SUBQ         $0x00000040, R8
-	CMPQ         R8, $0x00000040
-	JAE          r2_wide
+	VADDPS  Z9, Z10, Z10
+	VMOVUPS Z10, 192(R9)(CX*1)
+	VMULPS  Z15, Z9, Z9
+	VMOVUPS Z9, 192(DX)(CX*1)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, DI
+	SUBQ    $0x00000040, R8
+	CMPQ    R8, $0x00000040
+	JAE     r2_wide
 
 r2_single:
 	CMPQ   R8, $0x00000010
@@ -24598,40 +24366,36 @@ r2_one_nopf:
 	JNZ              r2_one_samples
 
 r2_one_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	VMOVUPS      (DX), Z9
-	VFMADD231PS  Z1, Z0, Z9
-	VMOVUPS      (R9), Z10
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_one_l2_0_0
-	VBROADCASTSS c2+144(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	VMOVUPS     (DX), Z9
+	VFMADD231PS Z1, Z0, Z9
+	VMOVUPS     (R9), Z10
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_one_l2_0_0
+	VFMADD231PS Z10, Z14, Z9
 
 r2_one_l2_0_0:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, (R9)
-	VBROADCASTSS mu+160(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, (DX)
-	VMOVUPS      (DX)(CX*1), Z9
-	VFMADD231PS  Z5, Z0, Z9
-	VMOVUPS      (R9)(CX*1), Z10
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_one_l2_1_0
-	VBROADCASTSS c2+144(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, (R9)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, (DX)
+	VMOVUPS     (DX)(CX*1), Z9
+	VFMADD231PS Z5, Z0, Z9
+	VMOVUPS     (R9)(CX*1), Z10
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_one_l2_1_0
+	VFMADD231PS Z10, Z14, Z9
 
 r2_one_l2_1_0:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, (R9)(CX*1)
-	VBROADCASTSS mu+160(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, (DX)(CX*1)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000040, DI
-	SUBQ         $0x00000010, R8
-	JMP          r2_single
+	VADDPS  Z9, Z10, Z10
+	VMOVUPS Z10, (R9)(CX*1)
+	VMULPS  Z15, Z9, Z9
+	VMOVUPS Z9, (DX)(CX*1)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000010, R8
+	JMP     r2_single
 
 r2_cols:
 	TESTQ  R8, R8
@@ -24655,36 +24419,32 @@ r2_tail_samples:
 	JNZ              r2_tail_samples
 
 r2_tail_update:
-	MOVQ         16(SP), DI
-	ADDQ         DX, DI
-	VMOVUPS.Z    (DX), K1, Z9
-	VFMADD231PS  Z1, Z0, Z9
-	VMOVUPS.Z    (DI), K1, Z10
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_tail_l2_0_0
-	VBROADCASTSS c2+144(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	MOVQ        16(SP), DI
+	ADDQ        DX, DI
+	VMOVUPS.Z   (DX), K1, Z9
+	VFMADD231PS Z1, Z0, Z9
+	VMOVUPS.Z   (DI), K1, Z10
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_tail_l2_0_0
+	VFMADD231PS Z10, Z14, Z9
 
 r2_tail_l2_0_0:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, K1, (DI)
-	VBROADCASTSS mu+160(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, K1, (DX)
-	VMOVUPS.Z    (DX)(CX*1), K1, Z9
-	VFMADD231PS  Z5, Z0, Z9
-	VMOVUPS.Z    (DI)(CX*1), K1, Z10
-	CMPQ         l2+152(FP), $0x00
-	JE           r2_tail_l2_1_0
-	VBROADCASTSS c2+144(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, K1, (DI)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, K1, (DX)
+	VMOVUPS.Z   (DX)(CX*1), K1, Z9
+	VFMADD231PS Z5, Z0, Z9
+	VMOVUPS.Z   (DI)(CX*1), K1, Z10
+	CMPQ        l2+152(FP), $0x00
+	JE          r2_tail_l2_1_0
+	VFMADD231PS Z10, Z14, Z9
 
 r2_tail_l2_1_0:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, K1, (DI)(CX*1)
-	VBROADCASTSS mu+160(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, K1, (DX)(CX*1)
+	VADDPS  Z9, Z10, Z10
+	VMOVUPS Z10, K1, (DI)(CX*1)
+	VMULPS  Z15, Z9, Z9
+	VMOVUPS Z9, K1, (DX)(CX*1)
 
 r2_next:
 	MOVQ $0x00000000, 24(SP)
@@ -24698,6 +24458,8 @@ r1_rows:
 	CMPQ         SI, $0x00000001
 	JB           done
 	VBROADCASTSS alpha+32(FP), Z0
+	VBROADCASTSS c2+144(FP), Z10
+	VBROADCASTSS mu+160(FP), Z11
 	MOVQ         AX, DX
 	XORL         DI, DI
 	MOVQ         m+112(FP), R8
@@ -24741,69 +24503,61 @@ r1_wide_nopf:
 	JNZ              r1_wide_samples
 
 r1_wide_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	VMOVUPS      (DX), Z5
-	VFMADD231PS  Z1, Z0, Z5
-	VMOVUPS      (R9), Z6
-	CMPQ         l2+152(FP), $0x00
-	JE           r1_wide_l2_0_0
-	VBROADCASTSS c2+144(FP), Z9
-	VFMADD231PS  Z6, Z9, Z5
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	VMOVUPS     (DX), Z5
+	VFMADD231PS Z1, Z0, Z5
+	VMOVUPS     (R9), Z6
+	CMPQ        l2+152(FP), $0x00
+	JE          r1_wide_l2_0_0
+	VFMADD231PS Z6, Z10, Z5
 
 r1_wide_l2_0_0:
-	VADDPS       Z5, Z6, Z6
-	VMOVUPS      Z6, (R9)
-	VBROADCASTSS mu+160(FP), Z9
-	VMULPS       Z9, Z5, Z5
-	VMOVUPS      Z5, (DX)
-	VMOVUPS      64(DX), Z5
-	VFMADD231PS  Z2, Z0, Z5
-	VMOVUPS      64(R9), Z6
-	CMPQ         l2+152(FP), $0x00
-	JE           r1_wide_l2_0_1
-	VBROADCASTSS c2+144(FP), Z9
-	VFMADD231PS  Z6, Z9, Z5
+	VADDPS      Z5, Z6, Z6
+	VMOVUPS     Z6, (R9)
+	VMULPS      Z11, Z5, Z5
+	VMOVUPS     Z5, (DX)
+	VMOVUPS     64(DX), Z5
+	VFMADD231PS Z2, Z0, Z5
+	VMOVUPS     64(R9), Z6
+	CMPQ        l2+152(FP), $0x00
+	JE          r1_wide_l2_0_1
+	VFMADD231PS Z6, Z10, Z5
 
 r1_wide_l2_0_1:
-	VADDPS       Z5, Z6, Z6
-	VMOVUPS      Z6, 64(R9)
-	VBROADCASTSS mu+160(FP), Z9
-	VMULPS       Z9, Z5, Z5
-	VMOVUPS      Z5, 64(DX)
-	VMOVUPS      128(DX), Z5
-	VFMADD231PS  Z3, Z0, Z5
-	VMOVUPS      128(R9), Z6
-	CMPQ         l2+152(FP), $0x00
-	JE           r1_wide_l2_0_2
-	VBROADCASTSS c2+144(FP), Z9
-	VFMADD231PS  Z6, Z9, Z5
+	VADDPS      Z5, Z6, Z6
+	VMOVUPS     Z6, 64(R9)
+	VMULPS      Z11, Z5, Z5
+	VMOVUPS     Z5, 64(DX)
+	VMOVUPS     128(DX), Z5
+	VFMADD231PS Z3, Z0, Z5
+	VMOVUPS     128(R9), Z6
+	CMPQ        l2+152(FP), $0x00
+	JE          r1_wide_l2_0_2
+	VFMADD231PS Z6, Z10, Z5
 
 r1_wide_l2_0_2:
-	VADDPS       Z5, Z6, Z6
-	VMOVUPS      Z6, 128(R9)
-	VBROADCASTSS mu+160(FP), Z9
-	VMULPS       Z9, Z5, Z5
-	VMOVUPS      Z5, 128(DX)
-	VMOVUPS      192(DX), Z5
-	VFMADD231PS  Z4, Z0, Z5
-	VMOVUPS      192(R9), Z6
-	CMPQ         l2+152(FP), $0x00
-	JE           r1_wide_l2_0_3
-	VBROADCASTSS c2+144(FP), Z9
-	VFMADD231PS  Z6, Z9, Z5
+	VADDPS      Z5, Z6, Z6
+	VMOVUPS     Z6, 128(R9)
+	VMULPS      Z11, Z5, Z5
+	VMOVUPS     Z5, 128(DX)
+	VMOVUPS     192(DX), Z5
+	VFMADD231PS Z4, Z0, Z5
+	VMOVUPS     192(R9), Z6
+	CMPQ        l2+152(FP), $0x00
+	JE          r1_wide_l2_0_3
+	VFMADD231PS Z6, Z10, Z5
 
 r1_wide_l2_0_3:
-	VADDPS       Z5, Z6, Z6
-	VMOVUPS      Z6, 192(R9)
-	VBROADCASTSS mu+160(FP), Z9
-	VMULPS       Z9, Z5, Z5
-	VMOVUPS      Z5, 192(DX)
-	ADDQ         $0x00000100, DX
-	ADDQ         $0x00000100, DI
-	SUBQ         $0x00000040, R8
-	CMPQ         R8, $0x00000040
-	JAE          r1_wide
+	VADDPS  Z5, Z6, Z6
+	VMOVUPS Z6, 192(R9)
+	VMULPS  Z11, Z5, Z5
+	VMOVUPS Z5, 192(DX)
+	ADDQ    $0x00000100, DX
+	ADDQ    $0x00000100, DI
+	SUBQ    $0x00000040, R8
+	CMPQ    R8, $0x00000040
+	JAE     r1_wide
 
 r1_single:
 	CMPQ   R8, $0x00000010
@@ -24832,26 +24586,24 @@ r1_one_nopf:
 	JNZ              r1_one_samples
 
 r1_one_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	VMOVUPS      (DX), Z5
-	VFMADD231PS  Z1, Z0, Z5
-	VMOVUPS      (R9), Z6
-	CMPQ         l2+152(FP), $0x00
-	JE           r1_one_l2_0_0
-	VBROADCASTSS c2+144(FP), Z9
-	VFMADD231PS  Z6, Z9, Z5
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	VMOVUPS     (DX), Z5
+	VFMADD231PS Z1, Z0, Z5
+	VMOVUPS     (R9), Z6
+	CMPQ        l2+152(FP), $0x00
+	JE          r1_one_l2_0_0
+	VFMADD231PS Z6, Z10, Z5
 
 r1_one_l2_0_0:
-	VADDPS       Z5, Z6, Z6
-	VMOVUPS      Z6, (R9)
-	VBROADCASTSS mu+160(FP), Z9
-	VMULPS       Z9, Z5, Z5
-	VMOVUPS      Z5, (DX)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000040, DI
-	SUBQ         $0x00000010, R8
-	JMP          r1_single
+	VADDPS  Z5, Z6, Z6
+	VMOVUPS Z6, (R9)
+	VMULPS  Z11, Z5, Z5
+	VMOVUPS Z5, (DX)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000040, DI
+	SUBQ    $0x00000010, R8
+	JMP     r1_single
 
 r1_cols:
 	TESTQ  R8, R8
@@ -24873,22 +24625,20 @@ r1_tail_samples:
 	JNZ              r1_tail_samples
 
 r1_tail_update:
-	MOVQ         16(SP), DI
-	ADDQ         DX, DI
-	VMOVUPS.Z    (DX), K1, Z5
-	VFMADD231PS  Z1, Z0, Z5
-	VMOVUPS.Z    (DI), K1, Z6
-	CMPQ         l2+152(FP), $0x00
-	JE           r1_tail_l2_0_0
-	VBROADCASTSS c2+144(FP), Z9
-	VFMADD231PS  Z6, Z9, Z5
+	MOVQ        16(SP), DI
+	ADDQ        DX, DI
+	VMOVUPS.Z   (DX), K1, Z5
+	VFMADD231PS Z1, Z0, Z5
+	VMOVUPS.Z   (DI), K1, Z6
+	CMPQ        l2+152(FP), $0x00
+	JE          r1_tail_l2_0_0
+	VFMADD231PS Z6, Z10, Z5
 
 r1_tail_l2_0_0:
-	VADDPS       Z5, Z6, Z6
-	VMOVUPS      Z6, K1, (DI)
-	VBROADCASTSS mu+160(FP), Z9
-	VMULPS       Z9, Z5, Z5
-	VMOVUPS      Z5, K1, (DX)
+	VADDPS  Z5, Z6, Z6
+	VMOVUPS Z6, K1, (DI)
+	VMULPS  Z11, Z5, Z5
+	VMOVUPS Z5, K1, (DX)
 
 r1_next:
 	MOVQ $0x00000000, 24(SP)
@@ -24903,7 +24653,7 @@ done:
 
 // func AddMatMulTNGatherSGDU8AVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, tot []float32, n int, k int, m int, w []float32, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
 // Requires: AVX, AVX2, FMA3, MMX+
-TEXT ·AddMatMulTNGatherSGDU8AVX2(SB), NOSPLIT, $56-264
+TEXT ·AddMatMulTNGatherSGDU8AVX2(SB), NOSPLIT, $64-264
 	MOVQ  scale_base+96(FP), AX
 	MOVQ  AX, 32(SP)
 	MOVQ  tot_base+120(FP), AX
@@ -25009,8 +24759,9 @@ r5_wide_update:
 	MOVQ         48(SP), R12
 	MOVQ         40(SP), R13
 	ADDQ         DI, R13
-	VADDPS       (R12)(R8*4), Y1, Y11
-	VMOVUPS      Y11, (R12)(R8*4)
+	VMOVUPS      (R12)(R8*4), Y14
+	VMOVUPS      32(R12)(R8*4), Y15
+	VADDPS       Y1, Y14, Y14
 	VMOVUPS      (DI), Y11
 	VMULPS       (R11)(R8*4), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y11
@@ -25028,8 +24779,7 @@ r5_wide_l2_0_0:
 	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)
-	VADDPS       32(R12)(R8*4), Y2, Y11
-	VMOVUPS      Y11, 32(R12)(R8*4)
+	VADDPS       Y2, Y15, Y15
 	VMOVUPS      32(DI), Y11
 	VMULPS       32(R11)(R8*4), Y2, Y2
 	VFMADD231PS  Y2, Y0, Y11
@@ -25047,8 +24797,7 @@ r5_wide_l2_0_1:
 	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, 32(DI)
-	VADDPS       (R12)(R8*4), Y3, Y11
-	VMOVUPS      Y11, (R12)(R8*4)
+	VADDPS       Y3, Y14, Y14
 	VMOVUPS      (DI)(CX*1), Y11
 	VMULPS       (R11)(R8*4), Y3, Y3
 	VFMADD231PS  Y3, Y0, Y11
@@ -25066,8 +24815,7 @@ r5_wide_l2_1_0:
 	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(CX*1)
-	VADDPS       32(R12)(R8*4), Y4, Y11
-	VMOVUPS      Y11, 32(R12)(R8*4)
+	VADDPS       Y4, Y15, Y15
 	VMOVUPS      32(DI)(CX*1), Y11
 	VMULPS       32(R11)(R8*4), Y4, Y4
 	VFMADD231PS  Y4, Y0, Y11
@@ -25085,8 +24833,7 @@ r5_wide_l2_1_1:
 	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, 32(DI)(CX*1)
-	VADDPS       (R12)(R8*4), Y5, Y11
-	VMOVUPS      Y11, (R12)(R8*4)
+	VADDPS       Y5, Y14, Y14
 	VMOVUPS      (DI)(CX*2), Y11
 	VMULPS       (R11)(R8*4), Y5, Y5
 	VFMADD231PS  Y5, Y0, Y11
@@ -25104,8 +24851,7 @@ r5_wide_l2_2_0:
 	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(CX*2)
-	VADDPS       32(R12)(R8*4), Y6, Y11
-	VMOVUPS      Y11, 32(R12)(R8*4)
+	VADDPS       Y6, Y15, Y15
 	VMOVUPS      32(DI)(CX*2), Y11
 	VMULPS       32(R11)(R8*4), Y6, Y6
 	VFMADD231PS  Y6, Y0, Y11
@@ -25123,8 +24869,7 @@ r5_wide_l2_2_1:
 	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, 32(DI)(CX*2)
-	VADDPS       (R12)(R8*4), Y7, Y11
-	VMOVUPS      Y11, (R12)(R8*4)
+	VADDPS       Y7, Y14, Y14
 	VMOVUPS      (DI)(DX*1), Y11
 	VMULPS       (R11)(R8*4), Y7, Y7
 	VFMADD231PS  Y7, Y0, Y11
@@ -25142,8 +24887,7 @@ r5_wide_l2_3_0:
 	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(DX*1)
-	VADDPS       32(R12)(R8*4), Y8, Y11
-	VMOVUPS      Y11, 32(R12)(R8*4)
+	VADDPS       Y8, Y15, Y15
 	VMOVUPS      32(DI)(DX*1), Y11
 	VMULPS       32(R11)(R8*4), Y8, Y8
 	VFMADD231PS  Y8, Y0, Y11
@@ -25161,8 +24905,7 @@ r5_wide_l2_3_1:
 	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, 32(DI)(DX*1)
-	VADDPS       (R12)(R8*4), Y9, Y11
-	VMOVUPS      Y11, (R12)(R8*4)
+	VADDPS       Y9, Y14, Y14
 	VMOVUPS      (DI)(CX*4), Y11
 	VMULPS       (R11)(R8*4), Y9, Y9
 	VFMADD231PS  Y9, Y0, Y11
@@ -25180,8 +24923,7 @@ r5_wide_l2_4_0:
 	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(CX*4)
-	VADDPS       32(R12)(R8*4), Y10, Y11
-	VMOVUPS      Y11, 32(R12)(R8*4)
+	VADDPS       Y10, Y15, Y15
 	VMOVUPS      32(DI)(CX*4), Y11
 	VMULPS       32(R11)(R8*4), Y10, Y10
 	VFMADD231PS  Y10, Y0, Y11
@@ -25199,6 +24941,8 @@ r5_wide_l2_4_1:
 	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, 32(DI)(CX*4)
+	VMOVUPS      Y14, (R12)(R8*4)
+	VMOVUPS      Y15, 32(R12)(R8*4)
 	ADDQ         $0x00000040, DI
 	ADDQ         $0x00000010, R8
 	SUBQ         $0x00000010, R9
@@ -25257,8 +25001,8 @@ r5_one_update:
 	MOVQ         48(SP), R12
 	MOVQ         40(SP), R13
 	ADDQ         DI, R13
-	VADDPS       (R12)(R8*4), Y1, Y11
-	VMOVUPS      Y11, (R12)(R8*4)
+	VMOVUPS      (R12)(R8*4), Y14
+	VADDPS       Y1, Y14, Y14
 	VMOVUPS      (DI), Y11
 	VMULPS       (R11)(R8*4), Y1, Y1
 	VFMADD231PS  Y1, Y0, Y11
@@ -25276,8 +25020,7 @@ r5_one_l2_0_0:
 	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)
-	VADDPS       (R12)(R8*4), Y3, Y11
-	VMOVUPS      Y11, (R12)(R8*4)
+	VADDPS       Y3, Y14, Y14
 	VMOVUPS      (DI)(CX*1), Y11
 	VMULPS       (R11)(R8*4), Y3, Y3
 	VFMADD231PS  Y3, Y0, Y11
@@ -25295,8 +25038,7 @@ r5_one_l2_1_0:
 	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(CX*1)
-	VADDPS       (R12)(R8*4), Y5, Y11
-	VMOVUPS      Y11, (R12)(R8*4)
+	VADDPS       Y5, Y14, Y14
 	VMOVUPS      (DI)(CX*2), Y11
 	VMULPS       (R11)(R8*4), Y5, Y5
 	VFMADD231PS  Y5, Y0, Y11
@@ -25314,8 +25056,7 @@ r5_one_l2_2_0:
 	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(CX*2)
-	VADDPS       (R12)(R8*4), Y7, Y11
-	VMOVUPS      Y11, (R12)(R8*4)
+	VADDPS       Y7, Y14, Y14
 	VMOVUPS      (DI)(DX*1), Y11
 	VMULPS       (R11)(R8*4), Y7, Y7
 	VFMADD231PS  Y7, Y0, Y11
@@ -25333,8 +25074,7 @@ r5_one_l2_3_0:
 	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(DX*1)
-	VADDPS       (R12)(R8*4), Y9, Y11
-	VMOVUPS      Y11, (R12)(R8*4)
+	VADDPS       Y9, Y14, Y14
 	VMOVUPS      (DI)(CX*4), Y11
 	VMULPS       (R11)(R8*4), Y9, Y9
 	VFMADD231PS  Y9, Y0, Y11
@@ -25352,6 +25092,7 @@ r5_one_l2_4_0:
 	VBROADCASTSS mu+232(FP), Y13
 	VMULPS       Y13, Y11, Y11
 	VMOVUPS      Y11, (DI)(CX*4)
+	VMOVUPS      Y14, (R12)(R8*4)
 	ADDQ         $0x00000020, DI
 	ADDQ         $0x00000008, R8
 	SUBQ         $0x00000008, R9
@@ -25527,6 +25268,8 @@ r4_rows:
 	CMPQ         SI, $0x00000004
 	JB           r3_rows
 	VBROADCASTSS alpha+32(FP), Y0
+	VBROADCASTSS c2+216(FP), Y14
+	VBROADCASTSS mu+232(FP), Y15
 	MOVQ         AX, DI
 	XORL         R8, R8
 	MOVQ         m+160(FP), R9
@@ -25583,169 +25326,149 @@ r4_wide_nopf:
 	JNZ          r4_wide_samples
 
 r4_wide_update:
-	MOVQ         16(SP), R10
-	ADDQ         DI, R10
-	MOVQ         32(SP), R11
-	MOVQ         48(SP), R12
-	MOVQ         40(SP), R13
-	ADDQ         DI, R13
-	VADDPS       (R12)(R8*4), Y1, Y9
-	VMOVUPS      Y9, (R12)(R8*4)
-	VMOVUPS      (DI), Y9
-	VMULPS       (R11)(R8*4), Y1, Y1
-	VFMADD231PS  Y1, Y0, Y9
-	VMOVUPS      (R10), Y10
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_0_0
-	VBROADCASTSS c2+216(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	MOVQ        32(SP), R11
+	MOVQ        48(SP), R12
+	MOVQ        40(SP), R13
+	ADDQ        DI, R13
+	VMOVUPS     (R12)(R8*4), Y12
+	VMOVUPS     32(R12)(R8*4), Y13
+	VADDPS      Y1, Y12, Y12
+	VMOVUPS     (DI), Y9
+	VMULPS      (R11)(R8*4), Y1, Y1
+	VFMADD231PS Y1, Y0, Y9
+	VMOVUPS     (R10), Y10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_0_0
+	VFMADD231PS Y10, Y14, Y9
 
 r4_wide_l2_0_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)
-	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R13)
-	VBROADCASTSS mu+232(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)
-	VADDPS       32(R12)(R8*4), Y2, Y9
-	VMOVUPS      Y9, 32(R12)(R8*4)
-	VMOVUPS      32(DI), Y9
-	VMULPS       32(R11)(R8*4), Y2, Y2
-	VFMADD231PS  Y2, Y0, Y9
-	VMOVUPS      32(R10), Y10
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_0_1
-	VBROADCASTSS c2+216(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (R10)
+	VMULPS      (R11)(R8*4), Y10, Y10
+	VMOVUPS     Y10, (R13)
+	VMULPS      Y15, Y9, Y9
+	VMOVUPS     Y9, (DI)
+	VADDPS      Y2, Y13, Y13
+	VMOVUPS     32(DI), Y9
+	VMULPS      32(R11)(R8*4), Y2, Y2
+	VFMADD231PS Y2, Y0, Y9
+	VMOVUPS     32(R10), Y10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_0_1
+	VFMADD231PS Y10, Y14, Y9
 
 r4_wide_l2_0_1:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, 32(R10)
-	VMULPS       32(R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, 32(R13)
-	VBROADCASTSS mu+232(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, 32(DI)
-	VADDPS       (R12)(R8*4), Y3, Y9
-	VMOVUPS      Y9, (R12)(R8*4)
-	VMOVUPS      (DI)(CX*1), Y9
-	VMULPS       (R11)(R8*4), Y3, Y3
-	VFMADD231PS  Y3, Y0, Y9
-	VMOVUPS      (R10)(CX*1), Y10
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_1_0
-	VBROADCASTSS c2+216(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, 32(R10)
+	VMULPS      32(R11)(R8*4), Y10, Y10
+	VMOVUPS     Y10, 32(R13)
+	VMULPS      Y15, Y9, Y9
+	VMOVUPS     Y9, 32(DI)
+	VADDPS      Y3, Y12, Y12
+	VMOVUPS     (DI)(CX*1), Y9
+	VMULPS      (R11)(R8*4), Y3, Y3
+	VFMADD231PS Y3, Y0, Y9
+	VMOVUPS     (R10)(CX*1), Y10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_1_0
+	VFMADD231PS Y10, Y14, Y9
 
 r4_wide_l2_1_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)(CX*1)
-	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R13)(CX*1)
-	VBROADCASTSS mu+232(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)(CX*1)
-	VADDPS       32(R12)(R8*4), Y4, Y9
-	VMOVUPS      Y9, 32(R12)(R8*4)
-	VMOVUPS      32(DI)(CX*1), Y9
-	VMULPS       32(R11)(R8*4), Y4, Y4
-	VFMADD231PS  Y4, Y0, Y9
-	VMOVUPS      32(R10)(CX*1), Y10
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_1_1
-	VBROADCASTSS c2+216(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (R10)(CX*1)
+	VMULPS      (R11)(R8*4), Y10, Y10
+	VMOVUPS     Y10, (R13)(CX*1)
+	VMULPS      Y15, Y9, Y9
+	VMOVUPS     Y9, (DI)(CX*1)
+	VADDPS      Y4, Y13, Y13
+	VMOVUPS     32(DI)(CX*1), Y9
+	VMULPS      32(R11)(R8*4), Y4, Y4
+	VFMADD231PS Y4, Y0, Y9
+	VMOVUPS     32(R10)(CX*1), Y10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_1_1
+	VFMADD231PS Y10, Y14, Y9
 
 r4_wide_l2_1_1:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, 32(R10)(CX*1)
-	VMULPS       32(R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, 32(R13)(CX*1)
-	VBROADCASTSS mu+232(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, 32(DI)(CX*1)
-	VADDPS       (R12)(R8*4), Y5, Y9
-	VMOVUPS      Y9, (R12)(R8*4)
-	VMOVUPS      (DI)(CX*2), Y9
-	VMULPS       (R11)(R8*4), Y5, Y5
-	VFMADD231PS  Y5, Y0, Y9
-	VMOVUPS      (R10)(CX*2), Y10
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_2_0
-	VBROADCASTSS c2+216(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, 32(R10)(CX*1)
+	VMULPS      32(R11)(R8*4), Y10, Y10
+	VMOVUPS     Y10, 32(R13)(CX*1)
+	VMULPS      Y15, Y9, Y9
+	VMOVUPS     Y9, 32(DI)(CX*1)
+	VADDPS      Y5, Y12, Y12
+	VMOVUPS     (DI)(CX*2), Y9
+	VMULPS      (R11)(R8*4), Y5, Y5
+	VFMADD231PS Y5, Y0, Y9
+	VMOVUPS     (R10)(CX*2), Y10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_2_0
+	VFMADD231PS Y10, Y14, Y9
 
 r4_wide_l2_2_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)(CX*2)
-	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R13)(CX*2)
-	VBROADCASTSS mu+232(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)(CX*2)
-	VADDPS       32(R12)(R8*4), Y6, Y9
-	VMOVUPS      Y9, 32(R12)(R8*4)
-	VMOVUPS      32(DI)(CX*2), Y9
-	VMULPS       32(R11)(R8*4), Y6, Y6
-	VFMADD231PS  Y6, Y0, Y9
-	VMOVUPS      32(R10)(CX*2), Y10
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_2_1
-	VBROADCASTSS c2+216(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (R10)(CX*2)
+	VMULPS      (R11)(R8*4), Y10, Y10
+	VMOVUPS     Y10, (R13)(CX*2)
+	VMULPS      Y15, Y9, Y9
+	VMOVUPS     Y9, (DI)(CX*2)
+	VADDPS      Y6, Y13, Y13
+	VMOVUPS     32(DI)(CX*2), Y9
+	VMULPS      32(R11)(R8*4), Y6, Y6
+	VFMADD231PS Y6, Y0, Y9
+	VMOVUPS     32(R10)(CX*2), Y10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_2_1
+	VFMADD231PS Y10, Y14, Y9
 
 r4_wide_l2_2_1:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, 32(R10)(CX*2)
-	VMULPS       32(R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, 32(R13)(CX*2)
-	VBROADCASTSS mu+232(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, 32(DI)(CX*2)
-	VADDPS       (R12)(R8*4), Y7, Y9
-	VMOVUPS      Y9, (R12)(R8*4)
-	VMOVUPS      (DI)(DX*1), Y9
-	VMULPS       (R11)(R8*4), Y7, Y7
-	VFMADD231PS  Y7, Y0, Y9
-	VMOVUPS      (R10)(DX*1), Y10
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_3_0
-	VBROADCASTSS c2+216(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, 32(R10)(CX*2)
+	VMULPS      32(R11)(R8*4), Y10, Y10
+	VMOVUPS     Y10, 32(R13)(CX*2)
+	VMULPS      Y15, Y9, Y9
+	VMOVUPS     Y9, 32(DI)(CX*2)
+	VADDPS      Y7, Y12, Y12
+	VMOVUPS     (DI)(DX*1), Y9
+	VMULPS      (R11)(R8*4), Y7, Y7
+	VFMADD231PS Y7, Y0, Y9
+	VMOVUPS     (R10)(DX*1), Y10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_3_0
+	VFMADD231PS Y10, Y14, Y9
 
 r4_wide_l2_3_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)(DX*1)
-	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R13)(DX*1)
-	VBROADCASTSS mu+232(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)(DX*1)
-	VADDPS       32(R12)(R8*4), Y8, Y9
-	VMOVUPS      Y9, 32(R12)(R8*4)
-	VMOVUPS      32(DI)(DX*1), Y9
-	VMULPS       32(R11)(R8*4), Y8, Y8
-	VFMADD231PS  Y8, Y0, Y9
-	VMOVUPS      32(R10)(DX*1), Y10
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_3_1
-	VBROADCASTSS c2+216(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (R10)(DX*1)
+	VMULPS      (R11)(R8*4), Y10, Y10
+	VMOVUPS     Y10, (R13)(DX*1)
+	VMULPS      Y15, Y9, Y9
+	VMOVUPS     Y9, (DI)(DX*1)
+	VADDPS      Y8, Y13, Y13
+	VMOVUPS     32(DI)(DX*1), Y9
+	VMULPS      32(R11)(R8*4), Y8, Y8
+	VFMADD231PS Y8, Y0, Y9
+	VMOVUPS     32(R10)(DX*1), Y10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_3_1
+	VFMADD231PS Y10, Y14, Y9
 
 r4_wide_l2_3_1:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, 32(R10)(DX*1)
-	VMULPS       32(R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, 32(R13)(DX*1)
-	VBROADCASTSS mu+232(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, 32(DI)(DX*1)
-	ADDQ         $0x00000040, DI
-	ADDQ         $0x00000010, R8
-	SUBQ         $0x00000010, R9
-	CMPQ         R9, $0x00000010
-	JAE          r4_wide
+	VADDPS  Y9, Y10, Y10
+	VMOVUPS Y10, 32(R10)(DX*1)
+	VMULPS  32(R11)(R8*4), Y10, Y10
+	VMOVUPS Y10, 32(R13)(DX*1)
+	VMULPS  Y15, Y9, Y9
+	VMOVUPS Y9, 32(DI)(DX*1)
+	VMOVUPS Y12, (R12)(R8*4)
+	VMOVUPS Y13, 32(R12)(R8*4)
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000010, R8
+	SUBQ    $0x00000010, R9
+	CMPQ    R9, $0x00000010
+	JAE     r4_wide
 
 r4_single:
 	CMPQ   R9, $0x00000008
@@ -25789,92 +25512,82 @@ r4_one_nopf:
 	JNZ          r4_one_samples
 
 r4_one_update:
-	MOVQ         16(SP), R10
-	ADDQ         DI, R10
-	MOVQ         32(SP), R11
-	MOVQ         48(SP), R12
-	MOVQ         40(SP), R13
-	ADDQ         DI, R13
-	VADDPS       (R12)(R8*4), Y1, Y9
-	VMOVUPS      Y9, (R12)(R8*4)
-	VMOVUPS      (DI), Y9
-	VMULPS       (R11)(R8*4), Y1, Y1
-	VFMADD231PS  Y1, Y0, Y9
-	VMOVUPS      (R10), Y10
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_one_l2_0_0
-	VBROADCASTSS c2+216(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	MOVQ        32(SP), R11
+	MOVQ        48(SP), R12
+	MOVQ        40(SP), R13
+	ADDQ        DI, R13
+	VMOVUPS     (R12)(R8*4), Y12
+	VADDPS      Y1, Y12, Y12
+	VMOVUPS     (DI), Y9
+	VMULPS      (R11)(R8*4), Y1, Y1
+	VFMADD231PS Y1, Y0, Y9
+	VMOVUPS     (R10), Y10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_one_l2_0_0
+	VFMADD231PS Y10, Y14, Y9
 
 r4_one_l2_0_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)
-	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R13)
-	VBROADCASTSS mu+232(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)
-	VADDPS       (R12)(R8*4), Y3, Y9
-	VMOVUPS      Y9, (R12)(R8*4)
-	VMOVUPS      (DI)(CX*1), Y9
-	VMULPS       (R11)(R8*4), Y3, Y3
-	VFMADD231PS  Y3, Y0, Y9
-	VMOVUPS      (R10)(CX*1), Y10
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_one_l2_1_0
-	VBROADCASTSS c2+216(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (R10)
+	VMULPS      (R11)(R8*4), Y10, Y10
+	VMOVUPS     Y10, (R13)
+	VMULPS      Y15, Y9, Y9
+	VMOVUPS     Y9, (DI)
+	VADDPS      Y3, Y12, Y12
+	VMOVUPS     (DI)(CX*1), Y9
+	VMULPS      (R11)(R8*4), Y3, Y3
+	VFMADD231PS Y3, Y0, Y9
+	VMOVUPS     (R10)(CX*1), Y10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_one_l2_1_0
+	VFMADD231PS Y10, Y14, Y9
 
 r4_one_l2_1_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)(CX*1)
-	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R13)(CX*1)
-	VBROADCASTSS mu+232(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)(CX*1)
-	VADDPS       (R12)(R8*4), Y5, Y9
-	VMOVUPS      Y9, (R12)(R8*4)
-	VMOVUPS      (DI)(CX*2), Y9
-	VMULPS       (R11)(R8*4), Y5, Y5
-	VFMADD231PS  Y5, Y0, Y9
-	VMOVUPS      (R10)(CX*2), Y10
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_one_l2_2_0
-	VBROADCASTSS c2+216(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (R10)(CX*1)
+	VMULPS      (R11)(R8*4), Y10, Y10
+	VMOVUPS     Y10, (R13)(CX*1)
+	VMULPS      Y15, Y9, Y9
+	VMOVUPS     Y9, (DI)(CX*1)
+	VADDPS      Y5, Y12, Y12
+	VMOVUPS     (DI)(CX*2), Y9
+	VMULPS      (R11)(R8*4), Y5, Y5
+	VFMADD231PS Y5, Y0, Y9
+	VMOVUPS     (R10)(CX*2), Y10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_one_l2_2_0
+	VFMADD231PS Y10, Y14, Y9
 
 r4_one_l2_2_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)(CX*2)
-	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R13)(CX*2)
-	VBROADCASTSS mu+232(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)(CX*2)
-	VADDPS       (R12)(R8*4), Y7, Y9
-	VMOVUPS      Y9, (R12)(R8*4)
-	VMOVUPS      (DI)(DX*1), Y9
-	VMULPS       (R11)(R8*4), Y7, Y7
-	VFMADD231PS  Y7, Y0, Y9
-	VMOVUPS      (R10)(DX*1), Y10
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_one_l2_3_0
-	VBROADCASTSS c2+216(FP), Y11
-	VFMADD231PS  Y10, Y11, Y9
+	VADDPS      Y9, Y10, Y10
+	VMOVUPS     Y10, (R10)(CX*2)
+	VMULPS      (R11)(R8*4), Y10, Y10
+	VMOVUPS     Y10, (R13)(CX*2)
+	VMULPS      Y15, Y9, Y9
+	VMOVUPS     Y9, (DI)(CX*2)
+	VADDPS      Y7, Y12, Y12
+	VMOVUPS     (DI)(DX*1), Y9
+	VMULPS      (R11)(R8*4), Y7, Y7
+	VFMADD231PS Y7, Y0, Y9
+	VMOVUPS     (R10)(DX*1), Y10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_one_l2_3_0
+	VFMADD231PS Y10, Y14, Y9
 
 r4_one_l2_3_0:
-	VADDPS       Y9, Y10, Y10
-	VMOVUPS      Y10, (R10)(DX*1)
-	VMULPS       (R11)(R8*4), Y10, Y10
-	VMOVUPS      Y10, (R13)(DX*1)
-	VBROADCASTSS mu+232(FP), Y11
-	VMULPS       Y11, Y9, Y9
-	VMOVUPS      Y9, (DI)(DX*1)
-	ADDQ         $0x00000020, DI
-	ADDQ         $0x00000008, R8
-	SUBQ         $0x00000008, R9
-	JMP          r4_single
+	VADDPS  Y9, Y10, Y10
+	VMOVUPS Y10, (R10)(DX*1)
+	VMULPS  (R11)(R8*4), Y10, Y10
+	VMOVUPS Y10, (R13)(DX*1)
+	VMULPS  Y15, Y9, Y9
+	VMOVUPS Y9, (DI)(DX*1)
+	VMOVUPS Y12, (R12)(R8*4)
+	ADDQ    $0x00000020, DI
+	ADDQ    $0x00000008, R8
+	SUBQ    $0x00000008, R9
+	JMP     r4_single
 
 r4_cols:
 	TESTQ R9, R9
@@ -26020,6 +25733,8 @@ r3_rows:
 	CMPQ         SI, $0x00000003
 	JB           r2_rows
 	VBROADCASTSS alpha+32(FP), Y0
+	VBROADCASTSS c2+216(FP), Y12
+	VBROADCASTSS mu+232(FP), Y13
 	MOVQ         AX, DX
 	XORL         DI, DI
 	MOVQ         m+160(FP), R8
@@ -26070,131 +25785,117 @@ r3_wide_nopf:
 	JNZ          r3_wide_samples
 
 r3_wide_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	MOVQ         32(SP), R10
-	MOVQ         48(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DX, R12
-	VADDPS       (R11)(DI*4), Y1, Y7
-	VMOVUPS      Y7, (R11)(DI*4)
-	VMOVUPS      (DX), Y7
-	VMULPS       (R10)(DI*4), Y1, Y1
-	VFMADD231PS  Y1, Y0, Y7
-	VMOVUPS      (R9), Y8
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_0_0
-	VBROADCASTSS c2+216(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DX, R12
+	VMOVUPS     (R11)(DI*4), Y10
+	VMOVUPS     32(R11)(DI*4), Y11
+	VADDPS      Y1, Y10, Y10
+	VMOVUPS     (DX), Y7
+	VMULPS      (R10)(DI*4), Y1, Y1
+	VFMADD231PS Y1, Y0, Y7
+	VMOVUPS     (R9), Y8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_wide_l2_0_0
+	VFMADD231PS Y8, Y12, Y7
 
 r3_wide_l2_0_0:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, (R9)
-	VMULPS       (R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, (R12)
-	VBROADCASTSS mu+232(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, (DX)
-	VADDPS       32(R11)(DI*4), Y2, Y7
-	VMOVUPS      Y7, 32(R11)(DI*4)
-	VMOVUPS      32(DX), Y7
-	VMULPS       32(R10)(DI*4), Y2, Y2
-	VFMADD231PS  Y2, Y0, Y7
-	VMOVUPS      32(R9), Y8
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_0_1
-	VBROADCASTSS c2+216(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	VADDPS      Y7, Y8, Y8
+	VMOVUPS     Y8, (R9)
+	VMULPS      (R10)(DI*4), Y8, Y8
+	VMOVUPS     Y8, (R12)
+	VMULPS      Y13, Y7, Y7
+	VMOVUPS     Y7, (DX)
+	VADDPS      Y2, Y11, Y11
+	VMOVUPS     32(DX), Y7
+	VMULPS      32(R10)(DI*4), Y2, Y2
+	VFMADD231PS Y2, Y0, Y7
+	VMOVUPS     32(R9), Y8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_wide_l2_0_1
+	VFMADD231PS Y8, Y12, Y7
 
 r3_wide_l2_0_1:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, 32(R9)
-	VMULPS       32(R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, 32(R12)
-	VBROADCASTSS mu+232(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, 32(DX)
-	VADDPS       (R11)(DI*4), Y3, Y7
-	VMOVUPS      Y7, (R11)(DI*4)
-	VMOVUPS      (DX)(CX*1), Y7
-	VMULPS       (R10)(DI*4), Y3, Y3
-	VFMADD231PS  Y3, Y0, Y7
-	VMOVUPS      (R9)(CX*1), Y8
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_1_0
-	VBROADCASTSS c2+216(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	VADDPS      Y7, Y8, Y8
+	VMOVUPS     Y8, 32(R9)
+	VMULPS      32(R10)(DI*4), Y8, Y8
+	VMOVUPS     Y8, 32(R12)
+	VMULPS      Y13, Y7, Y7
+	VMOVUPS     Y7, 32(DX)
+	VADDPS      Y3, Y10, Y10
+	VMOVUPS     (DX)(CX*1), Y7
+	VMULPS      (R10)(DI*4), Y3, Y3
+	VFMADD231PS Y3, Y0, Y7
+	VMOVUPS     (R9)(CX*1), Y8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_wide_l2_1_0
+	VFMADD231PS Y8, Y12, Y7
 
 r3_wide_l2_1_0:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, (R9)(CX*1)
-	VMULPS       (R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, (R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, (DX)(CX*1)
-	VADDPS       32(R11)(DI*4), Y4, Y7
-	VMOVUPS      Y7, 32(R11)(DI*4)
-	VMOVUPS      32(DX)(CX*1), Y7
-	VMULPS       32(R10)(DI*4), Y4, Y4
-	VFMADD231PS  Y4, Y0, Y7
-	VMOVUPS      32(R9)(CX*1), Y8
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_1_1
-	VBROADCASTSS c2+216(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	VADDPS      Y7, Y8, Y8
+	VMOVUPS     Y8, (R9)(CX*1)
+	VMULPS      (R10)(DI*4), Y8, Y8
+	VMOVUPS     Y8, (R12)(CX*1)
+	VMULPS      Y13, Y7, Y7
+	VMOVUPS     Y7, (DX)(CX*1)
+	VADDPS      Y4, Y11, Y11
+	VMOVUPS     32(DX)(CX*1), Y7
+	VMULPS      32(R10)(DI*4), Y4, Y4
+	VFMADD231PS Y4, Y0, Y7
+	VMOVUPS     32(R9)(CX*1), Y8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_wide_l2_1_1
+	VFMADD231PS Y8, Y12, Y7
 
 r3_wide_l2_1_1:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, 32(R9)(CX*1)
-	VMULPS       32(R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, 32(R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, 32(DX)(CX*1)
-	VADDPS       (R11)(DI*4), Y5, Y7
-	VMOVUPS      Y7, (R11)(DI*4)
-	VMOVUPS      (DX)(CX*2), Y7
-	VMULPS       (R10)(DI*4), Y5, Y5
-	VFMADD231PS  Y5, Y0, Y7
-	VMOVUPS      (R9)(CX*2), Y8
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_2_0
-	VBROADCASTSS c2+216(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	VADDPS      Y7, Y8, Y8
+	VMOVUPS     Y8, 32(R9)(CX*1)
+	VMULPS      32(R10)(DI*4), Y8, Y8
+	VMOVUPS     Y8, 32(R12)(CX*1)
+	VMULPS      Y13, Y7, Y7
+	VMOVUPS     Y7, 32(DX)(CX*1)
+	VADDPS      Y5, Y10, Y10
+	VMOVUPS     (DX)(CX*2), Y7
+	VMULPS      (R10)(DI*4), Y5, Y5
+	VFMADD231PS Y5, Y0, Y7
+	VMOVUPS     (R9)(CX*2), Y8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_wide_l2_2_0
+	VFMADD231PS Y8, Y12, Y7
 
 r3_wide_l2_2_0:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, (R9)(CX*2)
-	VMULPS       (R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, (R12)(CX*2)
-	VBROADCASTSS mu+232(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, (DX)(CX*2)
-	VADDPS       32(R11)(DI*4), Y6, Y7
-	VMOVUPS      Y7, 32(R11)(DI*4)
-	VMOVUPS      32(DX)(CX*2), Y7
-	VMULPS       32(R10)(DI*4), Y6, Y6
-	VFMADD231PS  Y6, Y0, Y7
-	VMOVUPS      32(R9)(CX*2), Y8
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_2_1
-	VBROADCASTSS c2+216(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	VADDPS      Y7, Y8, Y8
+	VMOVUPS     Y8, (R9)(CX*2)
+	VMULPS      (R10)(DI*4), Y8, Y8
+	VMOVUPS     Y8, (R12)(CX*2)
+	VMULPS      Y13, Y7, Y7
+	VMOVUPS     Y7, (DX)(CX*2)
+	VADDPS      Y6, Y11, Y11
+	VMOVUPS     32(DX)(CX*2), Y7
+	VMULPS      32(R10)(DI*4), Y6, Y6
+	VFMADD231PS Y6, Y0, Y7
+	VMOVUPS     32(R9)(CX*2), Y8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_wide_l2_2_1
+	VFMADD231PS Y8, Y12, Y7
 
 r3_wide_l2_2_1:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, 32(R9)(CX*2)
-	VMULPS       32(R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, 32(R12)(CX*2)
-	VBROADCASTSS mu+232(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, 32(DX)(CX*2)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000010, DI
-	SUBQ         $0x00000010, R8
-	CMPQ         R8, $0x00000010
-	JAE          r3_wide
+	VADDPS  Y7, Y8, Y8
+	VMOVUPS Y8, 32(R9)(CX*2)
+	VMULPS  32(R10)(DI*4), Y8, Y8
+	VMOVUPS Y8, 32(R12)(CX*2)
+	VMULPS  Y13, Y7, Y7
+	VMOVUPS Y7, 32(DX)(CX*2)
+	VMOVUPS Y10, (R11)(DI*4)
+	VMOVUPS Y11, 32(R11)(DI*4)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000010, DI
+	SUBQ    $0x00000010, R8
+	CMPQ    R8, $0x00000010
+	JAE     r3_wide
 
 r3_single:
 	CMPQ   R8, $0x00000008
@@ -26234,73 +25935,66 @@ r3_one_nopf:
 	JNZ          r3_one_samples
 
 r3_one_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	MOVQ         32(SP), R10
-	MOVQ         48(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DX, R12
-	VADDPS       (R11)(DI*4), Y1, Y7
-	VMOVUPS      Y7, (R11)(DI*4)
-	VMOVUPS      (DX), Y7
-	VMULPS       (R10)(DI*4), Y1, Y1
-	VFMADD231PS  Y1, Y0, Y7
-	VMOVUPS      (R9), Y8
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_one_l2_0_0
-	VBROADCASTSS c2+216(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DX, R12
+	VMOVUPS     (R11)(DI*4), Y10
+	VADDPS      Y1, Y10, Y10
+	VMOVUPS     (DX), Y7
+	VMULPS      (R10)(DI*4), Y1, Y1
+	VFMADD231PS Y1, Y0, Y7
+	VMOVUPS     (R9), Y8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_one_l2_0_0
+	VFMADD231PS Y8, Y12, Y7
 
 r3_one_l2_0_0:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, (R9)
-	VMULPS       (R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, (R12)
-	VBROADCASTSS mu+232(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, (DX)
-	VADDPS       (R11)(DI*4), Y3, Y7
-	VMOVUPS      Y7, (R11)(DI*4)
-	VMOVUPS      (DX)(CX*1), Y7
-	VMULPS       (R10)(DI*4), Y3, Y3
-	VFMADD231PS  Y3, Y0, Y7
-	VMOVUPS      (R9)(CX*1), Y8
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_one_l2_1_0
-	VBROADCASTSS c2+216(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	VADDPS      Y7, Y8, Y8
+	VMOVUPS     Y8, (R9)
+	VMULPS      (R10)(DI*4), Y8, Y8
+	VMOVUPS     Y8, (R12)
+	VMULPS      Y13, Y7, Y7
+	VMOVUPS     Y7, (DX)
+	VADDPS      Y3, Y10, Y10
+	VMOVUPS     (DX)(CX*1), Y7
+	VMULPS      (R10)(DI*4), Y3, Y3
+	VFMADD231PS Y3, Y0, Y7
+	VMOVUPS     (R9)(CX*1), Y8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_one_l2_1_0
+	VFMADD231PS Y8, Y12, Y7
 
 r3_one_l2_1_0:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, (R9)(CX*1)
-	VMULPS       (R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, (R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, (DX)(CX*1)
-	VADDPS       (R11)(DI*4), Y5, Y7
-	VMOVUPS      Y7, (R11)(DI*4)
-	VMOVUPS      (DX)(CX*2), Y7
-	VMULPS       (R10)(DI*4), Y5, Y5
-	VFMADD231PS  Y5, Y0, Y7
-	VMOVUPS      (R9)(CX*2), Y8
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_one_l2_2_0
-	VBROADCASTSS c2+216(FP), Y9
-	VFMADD231PS  Y8, Y9, Y7
+	VADDPS      Y7, Y8, Y8
+	VMOVUPS     Y8, (R9)(CX*1)
+	VMULPS      (R10)(DI*4), Y8, Y8
+	VMOVUPS     Y8, (R12)(CX*1)
+	VMULPS      Y13, Y7, Y7
+	VMOVUPS     Y7, (DX)(CX*1)
+	VADDPS      Y5, Y10, Y10
+	VMOVUPS     (DX)(CX*2), Y7
+	VMULPS      (R10)(DI*4), Y5, Y5
+	VFMADD231PS Y5, Y0, Y7
+	VMOVUPS     (R9)(CX*2), Y8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_one_l2_2_0
+	VFMADD231PS Y8, Y12, Y7
 
 r3_one_l2_2_0:
-	VADDPS       Y7, Y8, Y8
-	VMOVUPS      Y8, (R9)(CX*2)
-	VMULPS       (R10)(DI*4), Y8, Y8
-	VMOVUPS      Y8, (R12)(CX*2)
-	VBROADCASTSS mu+232(FP), Y9
-	VMULPS       Y9, Y7, Y7
-	VMOVUPS      Y7, (DX)(CX*2)
-	ADDQ         $0x00000020, DX
-	ADDQ         $0x00000008, DI
-	SUBQ         $0x00000008, R8
-	JMP          r3_single
+	VADDPS  Y7, Y8, Y8
+	VMOVUPS Y8, (R9)(CX*2)
+	VMULPS  (R10)(DI*4), Y8, Y8
+	VMOVUPS Y8, (R12)(CX*2)
+	VMULPS  Y13, Y7, Y7
+	VMOVUPS Y7, (DX)(CX*2)
+	VMOVUPS Y10, (R11)(DI*4)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000008, DI
+	SUBQ    $0x00000008, R8
+	JMP     r3_single
 
 r3_cols:
 	TESTQ R8, R8
@@ -26422,6 +26116,8 @@ r2_rows:
 	CMPQ         SI, $0x00000002
 	JB           r1_rows
 	VBROADCASTSS alpha+32(FP), Y0
+	VBROADCASTSS c2+216(FP), Y10
+	VBROADCASTSS mu+232(FP), Y11
 	MOVQ         AX, DX
 	XORL         DI, DI
 	MOVQ         m+160(FP), R8
@@ -26466,93 +26162,85 @@ r2_wide_nopf:
 	JNZ          r2_wide_samples
 
 r2_wide_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	MOVQ         32(SP), R10
-	MOVQ         48(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DX, R12
-	VADDPS       (R11)(DI*4), Y1, Y5
-	VMOVUPS      Y5, (R11)(DI*4)
-	VMOVUPS      (DX), Y5
-	VMULPS       (R10)(DI*4), Y1, Y1
-	VFMADD231PS  Y1, Y0, Y5
-	VMOVUPS      (R9), Y6
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_wide_l2_0_0
-	VBROADCASTSS c2+216(FP), Y7
-	VFMADD231PS  Y6, Y7, Y5
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DX, R12
+	VMOVUPS     (R11)(DI*4), Y8
+	VMOVUPS     32(R11)(DI*4), Y9
+	VADDPS      Y1, Y8, Y8
+	VMOVUPS     (DX), Y5
+	VMULPS      (R10)(DI*4), Y1, Y1
+	VFMADD231PS Y1, Y0, Y5
+	VMOVUPS     (R9), Y6
+	CMPQ        l2+224(FP), $0x00
+	JE          r2_wide_l2_0_0
+	VFMADD231PS Y6, Y10, Y5
 
 r2_wide_l2_0_0:
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, (R9)
-	VMULPS       (R10)(DI*4), Y6, Y6
-	VMOVUPS      Y6, (R12)
-	VBROADCASTSS mu+232(FP), Y7
-	VMULPS       Y7, Y5, Y5
-	VMOVUPS      Y5, (DX)
-	VADDPS       32(R11)(DI*4), Y2, Y5
-	VMOVUPS      Y5, 32(R11)(DI*4)
-	VMOVUPS      32(DX), Y5
-	VMULPS       32(R10)(DI*4), Y2, Y2
-	VFMADD231PS  Y2, Y0, Y5
-	VMOVUPS      32(R9), Y6
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_wide_l2_0_1
-	VBROADCASTSS c2+216(FP), Y7
-	VFMADD231PS  Y6, Y7, Y5
+	VADDPS      Y5, Y6, Y6
+	VMOVUPS     Y6, (R9)
+	VMULPS      (R10)(DI*4), Y6, Y6
+	VMOVUPS     Y6, (R12)
+	VMULPS      Y11, Y5, Y5
+	VMOVUPS     Y5, (DX)
+	VADDPS      Y2, Y9, Y9
+	VMOVUPS     32(DX), Y5
+	VMULPS      32(R10)(DI*4), Y2, Y2
+	VFMADD231PS Y2, Y0, Y5
+	VMOVUPS     32(R9), Y6
+	CMPQ        l2+224(FP), $0x00
+	JE          r2_wide_l2_0_1
+	VFMADD231PS Y6, Y10, Y5
 
 r2_wide_l2_0_1:
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 32(R9)
-	VMULPS       32(R10)(DI*4), Y6, Y6
-	VMOVUPS      Y6, 32(R12)
-	VBROADCASTSS mu+232(FP), Y7
-	VMULPS       Y7, Y5, Y5
-	VMOVUPS      Y5, 32(DX)
-	VADDPS       (R11)(DI*4), Y3, Y5
-	VMOVUPS      Y5, (R11)(DI*4)
-	VMOVUPS      (DX)(CX*1), Y5
-	VMULPS       (R10)(DI*4), Y3, Y3
-	VFMADD231PS  Y3, Y0, Y5
-	VMOVUPS      (R9)(CX*1), Y6
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_wide_l2_1_0
-	VBROADCASTSS c2+216(FP), Y7
-	VFMADD231PS  Y6, Y7, Y5
+	VADDPS      Y5, Y6, Y6
+	VMOVUPS     Y6, 32(R9)
+	VMULPS      32(R10)(DI*4), Y6, Y6
+	VMOVUPS     Y6, 32(R12)
+	VMULPS      Y11, Y5, Y5
+	VMOVUPS     Y5, 32(DX)
+	VADDPS      Y3, Y8, Y8
+	VMOVUPS     (DX)(CX*1), Y5
+	VMULPS      (R10)(DI*4), Y3, Y3
+	VFMADD231PS Y3, Y0, Y5
+	VMOVUPS     (R9)(CX*1), Y6
+	CMPQ        l2+224(FP), $0x00
+	JE          r2_wide_l2_1_0
+	VFMADD231PS Y6, Y10, Y5
 
 r2_wide_l2_1_0:
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, (R9)(CX*1)
-	VMULPS       (R10)(DI*4), Y6, Y6
-	VMOVUPS      Y6, (R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Y7
-	VMULPS       Y7, Y5, Y5
-	VMOVUPS      Y5, (DX)(CX*1)
-	VADDPS       32(R11)(DI*4), Y4, Y5
-	VMOVUPS      Y5, 32(R11)(DI*4)
-	VMOVUPS      32(DX)(CX*1), Y5
-	VMULPS       32(R10)(DI*4), Y4, Y4
-	VFMADD231PS  Y4, Y0, Y5
-	VMOVUPS      32(R9)(CX*1), Y6
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_wide_l2_1_1
-	VBROADCASTSS c2+216(FP), Y7
-	VFMADD231PS  Y6, Y7, Y5
+	VADDPS      Y5, Y6, Y6
+	VMOVUPS     Y6, (R9)(CX*1)
+	VMULPS      (R10)(DI*4), Y6, Y6
+	VMOVUPS     Y6, (R12)(CX*1)
+	VMULPS      Y11, Y5, Y5
+	VMOVUPS     Y5, (DX)(CX*1)
+	VADDPS      Y4, Y9, Y9
+	VMOVUPS     32(DX)(CX*1), Y5
+	VMULPS      32(R10)(DI*4), Y4, Y4
+	VFMADD231PS Y4, Y0, Y5
+	VMOVUPS     32(R9)(CX*1), Y6
+	CMPQ        l2+224(FP), $0x00
+	JE          r2_wide_l2_1_1
+	VFMADD231PS Y6, Y10, Y5
 
 r2_wide_l2_1_1:
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, 32(R9)(CX*1)
-	VMULPS       32(R10)(DI*4), Y6, Y6
-	VMOVUPS      Y6, 32(R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Y7
-	VMULPS       Y7, Y5, Y5
-	VMOVUPS      Y5, 32(DX)(CX*1)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000010, DI
-	SUBQ         $0x00000010, R8
-	CMPQ         R8, $0x00000010
-	JAE          r2_wide
+	VADDPS  Y5, Y6, Y6
+	VMOVUPS Y6, 32(R9)(CX*1)
+	VMULPS  32(R10)(DI*4), Y6, Y6
+	VMOVUPS Y6, 32(R12)(CX*1)
+	VMULPS  Y11, Y5, Y5
+	VMOVUPS Y5, 32(DX)(CX*1)
+	VMOVUPS Y8, (R11)(DI*4)
+	VMOVUPS Y9, 32(R11)(DI*4)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000010, DI
+	SUBQ    $0x00000010, R8
+	CMPQ    R8, $0x00000010
+	JAE     r2_wide
 
 r2_single:
 	CMPQ   R8, $0x00000008
@@ -26588,54 +26276,50 @@ r2_one_nopf:
 	JNZ          r2_one_samples
 
 r2_one_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	MOVQ         32(SP), R10
-	MOVQ         48(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DX, R12
-	VADDPS       (R11)(DI*4), Y1, Y5
-	VMOVUPS      Y5, (R11)(DI*4)
-	VMOVUPS      (DX), Y5
-	VMULPS       (R10)(DI*4), Y1, Y1
-	VFMADD231PS  Y1, Y0, Y5
-	VMOVUPS      (R9), Y6
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_one_l2_0_0
-	VBROADCASTSS c2+216(FP), Y7
-	VFMADD231PS  Y6, Y7, Y5
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DX, R12
+	VMOVUPS     (R11)(DI*4), Y8
+	VADDPS      Y1, Y8, Y8
+	VMOVUPS     (DX), Y5
+	VMULPS      (R10)(DI*4), Y1, Y1
+	VFMADD231PS Y1, Y0, Y5
+	VMOVUPS     (R9), Y6
+	CMPQ        l2+224(FP), $0x00
+	JE          r2_one_l2_0_0
+	VFMADD231PS Y6, Y10, Y5
 
 r2_one_l2_0_0:
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, (R9)
-	VMULPS       (R10)(DI*4), Y6, Y6
-	VMOVUPS      Y6, (R12)
-	VBROADCASTSS mu+232(FP), Y7
-	VMULPS       Y7, Y5, Y5
-	VMOVUPS      Y5, (DX)
-	VADDPS       (R11)(DI*4), Y3, Y5
-	VMOVUPS      Y5, (R11)(DI*4)
-	VMOVUPS      (DX)(CX*1), Y5
-	VMULPS       (R10)(DI*4), Y3, Y3
-	VFMADD231PS  Y3, Y0, Y5
-	VMOVUPS      (R9)(CX*1), Y6
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_one_l2_1_0
-	VBROADCASTSS c2+216(FP), Y7
-	VFMADD231PS  Y6, Y7, Y5
+	VADDPS      Y5, Y6, Y6
+	VMOVUPS     Y6, (R9)
+	VMULPS      (R10)(DI*4), Y6, Y6
+	VMOVUPS     Y6, (R12)
+	VMULPS      Y11, Y5, Y5
+	VMOVUPS     Y5, (DX)
+	VADDPS      Y3, Y8, Y8
+	VMOVUPS     (DX)(CX*1), Y5
+	VMULPS      (R10)(DI*4), Y3, Y3
+	VFMADD231PS Y3, Y0, Y5
+	VMOVUPS     (R9)(CX*1), Y6
+	CMPQ        l2+224(FP), $0x00
+	JE          r2_one_l2_1_0
+	VFMADD231PS Y6, Y10, Y5
 
 r2_one_l2_1_0:
-	VADDPS       Y5, Y6, Y6
-	VMOVUPS      Y6, (R9)(CX*1)
-	VMULPS       (R10)(DI*4), Y6, Y6
-	VMOVUPS      Y6, (R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Y7
-	VMULPS       Y7, Y5, Y5
-	VMOVUPS      Y5, (DX)(CX*1)
-	ADDQ         $0x00000020, DX
-	ADDQ         $0x00000008, DI
-	SUBQ         $0x00000008, R8
-	JMP          r2_single
+	VADDPS  Y5, Y6, Y6
+	VMOVUPS Y6, (R9)(CX*1)
+	VMULPS  (R10)(DI*4), Y6, Y6
+	VMOVUPS Y6, (R12)(CX*1)
+	VMULPS  Y11, Y5, Y5
+	VMOVUPS Y5, (DX)(CX*1)
+	VMOVUPS Y8, (R11)(DI*4)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000008, DI
+	SUBQ    $0x00000008, R8
+	JMP     r2_single
 
 r2_cols:
 	TESTQ R8, R8
@@ -26731,6 +26415,8 @@ r1_rows:
 	CMPQ         SI, $0x00000001
 	JB           done
 	VBROADCASTSS alpha+32(FP), Y0
+	VBROADCASTSS c2+216(FP), Y8
+	VBROADCASTSS mu+232(FP), Y9
 	MOVQ         AX, DX
 	XORL         DI, DI
 	MOVQ         m+160(FP), R8
@@ -26769,55 +26455,53 @@ r1_wide_nopf:
 	JNZ          r1_wide_samples
 
 r1_wide_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	MOVQ         32(SP), R10
-	MOVQ         48(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DX, R12
-	VADDPS       (R11)(DI*4), Y1, Y3
-	VMOVUPS      Y3, (R11)(DI*4)
-	VMOVUPS      (DX), Y3
-	VMULPS       (R10)(DI*4), Y1, Y1
-	VFMADD231PS  Y1, Y0, Y3
-	VMOVUPS      (R9), Y4
-	CMPQ         l2+224(FP), $0x00
-	JE           r1_wide_l2_0_0
-	VBROADCASTSS c2+216(FP), Y5
-	VFMADD231PS  Y4, Y5, Y3
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DX, R12
+	VMOVUPS     (R11)(DI*4), Y6
+	VMOVUPS     32(R11)(DI*4), Y7
+	VADDPS      Y1, Y6, Y6
+	VMOVUPS     (DX), Y3
+	VMULPS      (R10)(DI*4), Y1, Y1
+	VFMADD231PS Y1, Y0, Y3
+	VMOVUPS     (R9), Y4
+	CMPQ        l2+224(FP), $0x00
+	JE          r1_wide_l2_0_0
+	VFMADD231PS Y4, Y8, Y3
 
 r1_wide_l2_0_0:
-	VADDPS       Y3, Y4, Y4
-	VMOVUPS      Y4, (R9)
-	VMULPS       (R10)(DI*4), Y4, Y4
-	VMOVUPS      Y4, (R12)
-	VBROADCASTSS mu+232(FP), Y5
-	VMULPS       Y5, Y3, Y3
-	VMOVUPS      Y3, (DX)
-	VADDPS       32(R11)(DI*4), Y2, Y3
-	VMOVUPS      Y3, 32(R11)(DI*4)
-	VMOVUPS      32(DX), Y3
-	VMULPS       32(R10)(DI*4), Y2, Y2
-	VFMADD231PS  Y2, Y0, Y3
-	VMOVUPS      32(R9), Y4
-	CMPQ         l2+224(FP), $0x00
-	JE           r1_wide_l2_0_1
-	VBROADCASTSS c2+216(FP), Y5
-	VFMADD231PS  Y4, Y5, Y3
+	VADDPS      Y3, Y4, Y4
+	VMOVUPS     Y4, (R9)
+	VMULPS      (R10)(DI*4), Y4, Y4
+	VMOVUPS     Y4, (R12)
+	VMULPS      Y9, Y3, Y3
+	VMOVUPS     Y3, (DX)
+	VADDPS      Y2, Y7, Y7
+	VMOVUPS     32(DX), Y3
+	VMULPS      32(R10)(DI*4), Y2, Y2
+	VFMADD231PS Y2, Y0, Y3
+	VMOVUPS     32(R9), Y4
+	CMPQ        l2+224(FP), $0x00
+	JE          r1_wide_l2_0_1
+	VFMADD231PS Y4, Y8, Y3
 
 r1_wide_l2_0_1:
-	VADDPS       Y3, Y4, Y4
-	VMOVUPS      Y4, 32(R9)
-	VMULPS       32(R10)(DI*4), Y4, Y4
-	VMOVUPS      Y4, 32(R12)
-	VBROADCASTSS mu+232(FP), Y5
-	VMULPS       Y5, Y3, Y3
-	VMOVUPS      Y3, 32(DX)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000010, DI
-	SUBQ         $0x00000010, R8
-	CMPQ         R8, $0x00000010
-	JAE          r1_wide
+	VADDPS  Y3, Y4, Y4
+	VMOVUPS Y4, 32(R9)
+	VMULPS  32(R10)(DI*4), Y4, Y4
+	VMOVUPS Y4, 32(R12)
+	VMULPS  Y9, Y3, Y3
+	VMOVUPS Y3, 32(DX)
+	VMOVUPS Y6, (R11)(DI*4)
+	VMOVUPS Y7, 32(R11)(DI*4)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000010, DI
+	SUBQ    $0x00000010, R8
+	CMPQ    R8, $0x00000010
+	JAE     r1_wide
 
 r1_single:
 	CMPQ   R8, $0x00000008
@@ -26849,35 +26533,34 @@ r1_one_nopf:
 	JNZ          r1_one_samples
 
 r1_one_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	MOVQ         32(SP), R10
-	MOVQ         48(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DX, R12
-	VADDPS       (R11)(DI*4), Y1, Y3
-	VMOVUPS      Y3, (R11)(DI*4)
-	VMOVUPS      (DX), Y3
-	VMULPS       (R10)(DI*4), Y1, Y1
-	VFMADD231PS  Y1, Y0, Y3
-	VMOVUPS      (R9), Y4
-	CMPQ         l2+224(FP), $0x00
-	JE           r1_one_l2_0_0
-	VBROADCASTSS c2+216(FP), Y5
-	VFMADD231PS  Y4, Y5, Y3
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DX, R12
+	VMOVUPS     (R11)(DI*4), Y6
+	VADDPS      Y1, Y6, Y6
+	VMOVUPS     (DX), Y3
+	VMULPS      (R10)(DI*4), Y1, Y1
+	VFMADD231PS Y1, Y0, Y3
+	VMOVUPS     (R9), Y4
+	CMPQ        l2+224(FP), $0x00
+	JE          r1_one_l2_0_0
+	VFMADD231PS Y4, Y8, Y3
 
 r1_one_l2_0_0:
-	VADDPS       Y3, Y4, Y4
-	VMOVUPS      Y4, (R9)
-	VMULPS       (R10)(DI*4), Y4, Y4
-	VMOVUPS      Y4, (R12)
-	VBROADCASTSS mu+232(FP), Y5
-	VMULPS       Y5, Y3, Y3
-	VMOVUPS      Y3, (DX)
-	ADDQ         $0x00000020, DX
-	ADDQ         $0x00000008, DI
-	SUBQ         $0x00000008, R8
-	JMP          r1_single
+	VADDPS  Y3, Y4, Y4
+	VMOVUPS Y4, (R9)
+	VMULPS  (R10)(DI*4), Y4, Y4
+	VMOVUPS Y4, (R12)
+	VMULPS  Y9, Y3, Y3
+	VMOVUPS Y3, (DX)
+	VMOVUPS Y6, (R11)(DI*4)
+	ADDQ    $0x00000020, DX
+	ADDQ    $0x00000008, DI
+	SUBQ    $0x00000008, R8
+	JMP     r1_single
 
 r1_cols:
 	TESTQ R8, R8
@@ -26949,7 +26632,7 @@ done:
 
 // func AddMatMulTNGatherSGDU8AVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, tot []float32, n int, k int, m int, w []float32, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
 // Requires: AVX, AVX512F, BMI2, MMX+
-TEXT ·AddMatMulTNGatherSGDU8AVX512(SB), NOSPLIT, $56-264
+TEXT ·AddMatMulTNGatherSGDU8AVX512(SB), NOSPLIT, $64-264
 	MOVQ  scale_base+96(FP), AX
 	MOVQ  AX, 32(SP)
 	MOVQ  tot_base+120(FP), AX
@@ -26987,18 +26670,20 @@ nopf:
 	BZHIL DI, R8, R8
 	KMOVW R8, K1
 
-	// Passes of 5 rows of g, 4 vectors per row per block.
-r5_rows:
-	CMPQ         SI, $0x00000005
-	JB           r4_rows
+	// Passes of 9 rows of g, 2 vectors per row per block.
+r9_rows:
+	CMPQ         SI, $0x00000009
+	JB           r5_rows
 	VBROADCASTSS alpha+32(FP), Z0
+	VBROADCASTSS c2+216(FP), Z24
+	VBROADCASTSS mu+232(FP), Z25
 	MOVQ         AX, DI
 	XORL         R8, R8
 	MOVQ         m+160(FP), R9
-	CMPQ         R9, $0x00000040
-	JB           r5_single
+	CMPQ         R9, $0x00000020
+	JB           r9_single
 
-r5_wide:
+r9_wide:
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
@@ -27017,8 +26702,800 @@ r5_wide:
 	VPXORD Z16, Z16, Z16
 	VPXORD Z17, Z17, Z17
 	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
+	MOVQ   xp_base+72(FP), R10
+	MOVQ   BX, R11
+	MOVQ   n+144(FP), R12
+	TESTQ  R12, R12
+	JZ     r9_wide_update
+
+r9_wide_samples:
+	MOVQ       (R10), R13
+	MOVQ       24(SP), R14
+	TESTQ      R14, R14
+	JZ         r9_wide_nopf
+	MOVQ       (R10)(R14*1), R14
+	PREFETCHT1 (R14)(R8*1)
+
+r9_wide_nopf:
+	VPMOVZXBD        (R13)(R8*1), Z19
+	VCVTDQ2PS        Z19, Z19
+	VPMOVZXBD        16(R13)(R8*1), Z20
+	VCVTDQ2PS        Z20, Z20
+	VFMADD231PS.BCST (R11), Z19, Z1
+	VFMADD231PS.BCST (R11), Z20, Z2
+	VFMADD231PS.BCST 4(R11), Z19, Z3
+	VFMADD231PS.BCST 4(R11), Z20, Z4
+	VFMADD231PS.BCST 8(R11), Z19, Z5
+	VFMADD231PS.BCST 8(R11), Z20, Z6
+	VFMADD231PS.BCST 12(R11), Z19, Z7
+	VFMADD231PS.BCST 12(R11), Z20, Z8
+	VFMADD231PS.BCST 16(R11), Z19, Z9
+	VFMADD231PS.BCST 16(R11), Z20, Z10
+	VFMADD231PS.BCST 20(R11), Z19, Z11
+	VFMADD231PS.BCST 20(R11), Z20, Z12
+	VFMADD231PS.BCST 24(R11), Z19, Z13
+	VFMADD231PS.BCST 24(R11), Z20, Z14
+	VFMADD231PS.BCST 28(R11), Z19, Z15
+	VFMADD231PS.BCST 28(R11), Z20, Z16
+	VFMADD231PS.BCST 32(R11), Z19, Z17
+	VFMADD231PS.BCST 32(R11), Z20, Z18
+	ADDQ             $0x00000008, R10
+	ADDQ             8(SP), R11
+	DECQ             R12
+	JNZ              r9_wide_samples
+
+r9_wide_update:
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	MOVQ        32(SP), R11
+	MOVQ        48(SP), R12
+	MOVQ        40(SP), R13
+	ADDQ        DI, R13
+	VMOVUPS     (R12)(R8*4), Z22
+	VMOVUPS     64(R12)(R8*4), Z23
+	MOVQ        DI, 56(SP)
+	VADDPS      Z1, Z22, Z22
+	VMOVUPS     (DI), Z19
+	VMULPS      (R11)(R8*4), Z1, Z1
+	VFMADD231PS Z1, Z0, Z19
+	VMOVUPS     (R10), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_0_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_0_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)
+	VADDPS      Z2, Z23, Z23
+	VMOVUPS     64(DI), Z19
+	VMULPS      64(R11)(R8*4), Z2, Z2
+	VFMADD231PS Z2, Z0, Z19
+	VMOVUPS     64(R10), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_0_1
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_0_1:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, 64(R10)
+	VMULPS      64(R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, 64(R13)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, 64(DI)
+	VADDPS      Z3, Z22, Z22
+	VMOVUPS     (DI)(CX*1), Z19
+	VMULPS      (R11)(R8*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z19
+	VMOVUPS     (R10)(CX*1), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_1_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_1_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)(CX*1)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)(CX*1)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)(CX*1)
+	VADDPS      Z4, Z23, Z23
+	VMOVUPS     64(DI)(CX*1), Z19
+	VMULPS      64(R11)(R8*4), Z4, Z4
+	VFMADD231PS Z4, Z0, Z19
+	VMOVUPS     64(R10)(CX*1), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_1_1
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_1_1:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, 64(R10)(CX*1)
+	VMULPS      64(R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, 64(R13)(CX*1)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, 64(DI)(CX*1)
+	VADDPS      Z5, Z22, Z22
+	VMOVUPS     (DI)(CX*2), Z19
+	VMULPS      (R11)(R8*4), Z5, Z5
+	VFMADD231PS Z5, Z0, Z19
+	VMOVUPS     (R10)(CX*2), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_2_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_2_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)(CX*2)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)(CX*2)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)(CX*2)
+	VADDPS      Z6, Z23, Z23
+	VMOVUPS     64(DI)(CX*2), Z19
+	VMULPS      64(R11)(R8*4), Z6, Z6
+	VFMADD231PS Z6, Z0, Z19
+	VMOVUPS     64(R10)(CX*2), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_2_1
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_2_1:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, 64(R10)(CX*2)
+	VMULPS      64(R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, 64(R13)(CX*2)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, 64(DI)(CX*2)
+	VADDPS      Z7, Z22, Z22
+	VMOVUPS     (DI)(DX*1), Z19
+	VMULPS      (R11)(R8*4), Z7, Z7
+	VFMADD231PS Z7, Z0, Z19
+	VMOVUPS     (R10)(DX*1), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_3_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_3_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)(DX*1)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)(DX*1)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)(DX*1)
+	VADDPS      Z8, Z23, Z23
+	VMOVUPS     64(DI)(DX*1), Z19
+	VMULPS      64(R11)(R8*4), Z8, Z8
+	VFMADD231PS Z8, Z0, Z19
+	VMOVUPS     64(R10)(DX*1), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_3_1
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_3_1:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, 64(R10)(DX*1)
+	VMULPS      64(R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, 64(R13)(DX*1)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, 64(DI)(DX*1)
+	VADDPS      Z9, Z22, Z22
+	VMOVUPS     (DI)(CX*4), Z19
+	VMULPS      (R11)(R8*4), Z9, Z9
+	VFMADD231PS Z9, Z0, Z19
+	VMOVUPS     (R10)(CX*4), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_4_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_4_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)(CX*4)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)(CX*4)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)(CX*4)
+	VADDPS      Z10, Z23, Z23
+	VMOVUPS     64(DI)(CX*4), Z19
+	VMULPS      64(R11)(R8*4), Z10, Z10
+	VFMADD231PS Z10, Z0, Z19
+	VMOVUPS     64(R10)(CX*4), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_4_1
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_4_1:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, 64(R10)(CX*4)
+	VMULPS      64(R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, 64(R13)(CX*4)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, 64(DI)(CX*4)
+	LEAQ        (DI)(CX*4), DI
+	ADDQ        CX, DI
+	LEAQ        (R10)(CX*4), R10
+	ADDQ        CX, R10
+	LEAQ        (R13)(CX*4), R13
+	ADDQ        CX, R13
+	VADDPS      Z11, Z22, Z22
+	VMOVUPS     (DI), Z19
+	VMULPS      (R11)(R8*4), Z11, Z11
+	VFMADD231PS Z11, Z0, Z19
+	VMOVUPS     (R10), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_5_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_5_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)
+	VADDPS      Z12, Z23, Z23
+	VMOVUPS     64(DI), Z19
+	VMULPS      64(R11)(R8*4), Z12, Z12
+	VFMADD231PS Z12, Z0, Z19
+	VMOVUPS     64(R10), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_5_1
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_5_1:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, 64(R10)
+	VMULPS      64(R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, 64(R13)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, 64(DI)
+	VADDPS      Z13, Z22, Z22
+	VMOVUPS     (DI)(CX*1), Z19
+	VMULPS      (R11)(R8*4), Z13, Z13
+	VFMADD231PS Z13, Z0, Z19
+	VMOVUPS     (R10)(CX*1), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_6_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_6_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)(CX*1)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)(CX*1)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)(CX*1)
+	VADDPS      Z14, Z23, Z23
+	VMOVUPS     64(DI)(CX*1), Z19
+	VMULPS      64(R11)(R8*4), Z14, Z14
+	VFMADD231PS Z14, Z0, Z19
+	VMOVUPS     64(R10)(CX*1), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_6_1
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_6_1:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, 64(R10)(CX*1)
+	VMULPS      64(R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, 64(R13)(CX*1)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, 64(DI)(CX*1)
+	VADDPS      Z15, Z22, Z22
+	VMOVUPS     (DI)(CX*2), Z19
+	VMULPS      (R11)(R8*4), Z15, Z15
+	VFMADD231PS Z15, Z0, Z19
+	VMOVUPS     (R10)(CX*2), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_7_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_7_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)(CX*2)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)(CX*2)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)(CX*2)
+	VADDPS      Z16, Z23, Z23
+	VMOVUPS     64(DI)(CX*2), Z19
+	VMULPS      64(R11)(R8*4), Z16, Z16
+	VFMADD231PS Z16, Z0, Z19
+	VMOVUPS     64(R10)(CX*2), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_7_1
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_7_1:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, 64(R10)(CX*2)
+	VMULPS      64(R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, 64(R13)(CX*2)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, 64(DI)(CX*2)
+	VADDPS      Z17, Z22, Z22
+	VMOVUPS     (DI)(DX*1), Z19
+	VMULPS      (R11)(R8*4), Z17, Z17
+	VFMADD231PS Z17, Z0, Z19
+	VMOVUPS     (R10)(DX*1), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_8_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_8_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)(DX*1)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)(DX*1)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)(DX*1)
+	VADDPS      Z18, Z23, Z23
+	VMOVUPS     64(DI)(DX*1), Z19
+	VMULPS      64(R11)(R8*4), Z18, Z18
+	VFMADD231PS Z18, Z0, Z19
+	VMOVUPS     64(R10)(DX*1), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_wide_l2_8_1
+	VFMADD231PS Z20, Z24, Z19
+
+r9_wide_l2_8_1:
+	VADDPS  Z19, Z20, Z20
+	VMOVUPS Z20, 64(R10)(DX*1)
+	VMULPS  64(R11)(R8*4), Z20, Z20
+	VMOVUPS Z20, 64(R13)(DX*1)
+	VMULPS  Z25, Z19, Z19
+	VMOVUPS Z19, 64(DI)(DX*1)
+	VMOVUPS Z22, (R12)(R8*4)
+	VMOVUPS Z23, 64(R12)(R8*4)
+	MOVQ    56(SP), DI
+	ADDQ    $0x00000080, DI
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000020, R9
+	CMPQ    R9, $0x00000020
+	JAE     r9_wide
+
+r9_single:
+	CMPQ   R9, $0x00000010
+	JB     r9_cols
+	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
+	VPXORD Z5, Z5, Z5
+	VPXORD Z7, Z7, Z7
+	VPXORD Z9, Z9, Z9
+	VPXORD Z11, Z11, Z11
+	VPXORD Z13, Z13, Z13
+	VPXORD Z15, Z15, Z15
+	VPXORD Z17, Z17, Z17
+	MOVQ   xp_base+72(FP), R10
+	MOVQ   BX, R11
+	MOVQ   n+144(FP), R12
+	TESTQ  R12, R12
+	JZ     r9_one_update
+
+r9_one_samples:
+	MOVQ       (R10), R13
+	MOVQ       24(SP), R14
+	TESTQ      R14, R14
+	JZ         r9_one_nopf
+	MOVQ       (R10)(R14*1), R14
+	PREFETCHT1 (R14)(R8*1)
+
+r9_one_nopf:
+	VPMOVZXBD        (R13)(R8*1), Z19
+	VCVTDQ2PS        Z19, Z19
+	VFMADD231PS.BCST (R11), Z19, Z1
+	VFMADD231PS.BCST 4(R11), Z19, Z3
+	VFMADD231PS.BCST 8(R11), Z19, Z5
+	VFMADD231PS.BCST 12(R11), Z19, Z7
+	VFMADD231PS.BCST 16(R11), Z19, Z9
+	VFMADD231PS.BCST 20(R11), Z19, Z11
+	VFMADD231PS.BCST 24(R11), Z19, Z13
+	VFMADD231PS.BCST 28(R11), Z19, Z15
+	VFMADD231PS.BCST 32(R11), Z19, Z17
+	ADDQ             $0x00000008, R10
+	ADDQ             8(SP), R11
+	DECQ             R12
+	JNZ              r9_one_samples
+
+r9_one_update:
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	MOVQ        32(SP), R11
+	MOVQ        48(SP), R12
+	MOVQ        40(SP), R13
+	ADDQ        DI, R13
+	VMOVUPS     (R12)(R8*4), Z22
+	MOVQ        DI, 56(SP)
+	VADDPS      Z1, Z22, Z22
+	VMOVUPS     (DI), Z19
+	VMULPS      (R11)(R8*4), Z1, Z1
+	VFMADD231PS Z1, Z0, Z19
+	VMOVUPS     (R10), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_one_l2_0_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_one_l2_0_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)
+	VADDPS      Z3, Z22, Z22
+	VMOVUPS     (DI)(CX*1), Z19
+	VMULPS      (R11)(R8*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z19
+	VMOVUPS     (R10)(CX*1), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_one_l2_1_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_one_l2_1_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)(CX*1)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)(CX*1)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)(CX*1)
+	VADDPS      Z5, Z22, Z22
+	VMOVUPS     (DI)(CX*2), Z19
+	VMULPS      (R11)(R8*4), Z5, Z5
+	VFMADD231PS Z5, Z0, Z19
+	VMOVUPS     (R10)(CX*2), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_one_l2_2_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_one_l2_2_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)(CX*2)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)(CX*2)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)(CX*2)
+	VADDPS      Z7, Z22, Z22
+	VMOVUPS     (DI)(DX*1), Z19
+	VMULPS      (R11)(R8*4), Z7, Z7
+	VFMADD231PS Z7, Z0, Z19
+	VMOVUPS     (R10)(DX*1), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_one_l2_3_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_one_l2_3_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)(DX*1)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)(DX*1)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)(DX*1)
+	VADDPS      Z9, Z22, Z22
+	VMOVUPS     (DI)(CX*4), Z19
+	VMULPS      (R11)(R8*4), Z9, Z9
+	VFMADD231PS Z9, Z0, Z19
+	VMOVUPS     (R10)(CX*4), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_one_l2_4_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_one_l2_4_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)(CX*4)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)(CX*4)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)(CX*4)
+	LEAQ        (DI)(CX*4), DI
+	ADDQ        CX, DI
+	LEAQ        (R10)(CX*4), R10
+	ADDQ        CX, R10
+	LEAQ        (R13)(CX*4), R13
+	ADDQ        CX, R13
+	VADDPS      Z11, Z22, Z22
+	VMOVUPS     (DI), Z19
+	VMULPS      (R11)(R8*4), Z11, Z11
+	VFMADD231PS Z11, Z0, Z19
+	VMOVUPS     (R10), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_one_l2_5_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_one_l2_5_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)
+	VADDPS      Z13, Z22, Z22
+	VMOVUPS     (DI)(CX*1), Z19
+	VMULPS      (R11)(R8*4), Z13, Z13
+	VFMADD231PS Z13, Z0, Z19
+	VMOVUPS     (R10)(CX*1), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_one_l2_6_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_one_l2_6_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)(CX*1)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)(CX*1)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)(CX*1)
+	VADDPS      Z15, Z22, Z22
+	VMOVUPS     (DI)(CX*2), Z19
+	VMULPS      (R11)(R8*4), Z15, Z15
+	VFMADD231PS Z15, Z0, Z19
+	VMOVUPS     (R10)(CX*2), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_one_l2_7_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_one_l2_7_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, (R10)(CX*2)
+	VMULPS      (R11)(R8*4), Z20, Z20
+	VMOVUPS     Z20, (R13)(CX*2)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, (DI)(CX*2)
+	VADDPS      Z17, Z22, Z22
+	VMOVUPS     (DI)(DX*1), Z19
+	VMULPS      (R11)(R8*4), Z17, Z17
+	VFMADD231PS Z17, Z0, Z19
+	VMOVUPS     (R10)(DX*1), Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_one_l2_8_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_one_l2_8_0:
+	VADDPS  Z19, Z20, Z20
+	VMOVUPS Z20, (R10)(DX*1)
+	VMULPS  (R11)(R8*4), Z20, Z20
+	VMOVUPS Z20, (R13)(DX*1)
+	VMULPS  Z25, Z19, Z19
+	VMOVUPS Z19, (DI)(DX*1)
+	VMOVUPS Z22, (R12)(R8*4)
+	MOVQ    56(SP), DI
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000010, R8
+	SUBQ    $0x00000010, R9
+	JMP     r9_single
+
+r9_cols:
+	TESTQ  R9, R9
+	JZ     r9_next
+	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
+	VPXORD Z5, Z5, Z5
+	VPXORD Z7, Z7, Z7
+	VPXORD Z9, Z9, Z9
+	VPXORD Z11, Z11, Z11
+	VPXORD Z13, Z13, Z13
+	VPXORD Z15, Z15, Z15
+	VPXORD Z17, Z17, Z17
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+144(FP), R11
+	TESTQ  R11, R11
+	JZ     r9_tail_update
+
+r9_tail_samples:
+	MOVQ             (R9), R12
+	VPMOVZXBD.Z      (R12)(R8*1), K1, Z19
+	VCVTDQ2PS        Z19, Z19
+	VFMADD231PS.BCST (R10), Z19, Z1
+	VFMADD231PS.BCST 4(R10), Z19, Z3
+	VFMADD231PS.BCST 8(R10), Z19, Z5
+	VFMADD231PS.BCST 12(R10), Z19, Z7
+	VFMADD231PS.BCST 16(R10), Z19, Z9
+	VFMADD231PS.BCST 20(R10), Z19, Z11
+	VFMADD231PS.BCST 24(R10), Z19, Z13
+	VFMADD231PS.BCST 28(R10), Z19, Z15
+	VFMADD231PS.BCST 32(R10), Z19, Z17
+	ADDQ             $0x00000008, R9
+	ADDQ             8(SP), R10
+	DECQ             R11
+	JNZ              r9_tail_samples
+
+r9_tail_update:
+	MOVQ        16(SP), R9
+	ADDQ        DI, R9
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DI, R12
+	VMOVUPS.Z   (R11)(R8*4), K1, Z22
+	MOVQ        DI, 56(SP)
+	VADDPS      Z1, Z22, Z22
+	VMOVUPS.Z   (DI), K1, Z19
+	VMULPS.Z    (R10)(R8*4), Z1, K1, Z1
+	VFMADD231PS Z1, Z0, Z19
+	VMOVUPS.Z   (R9), K1, Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_tail_l2_0_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_tail_l2_0_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, K1, (R9)
+	VMULPS.Z    (R10)(R8*4), Z20, K1, Z20
+	VMOVUPS     Z20, K1, (R12)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, K1, (DI)
+	VADDPS      Z3, Z22, Z22
+	VMOVUPS.Z   (DI)(CX*1), K1, Z19
+	VMULPS.Z    (R10)(R8*4), Z3, K1, Z3
+	VFMADD231PS Z3, Z0, Z19
+	VMOVUPS.Z   (R9)(CX*1), K1, Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_tail_l2_1_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_tail_l2_1_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, K1, (R9)(CX*1)
+	VMULPS.Z    (R10)(R8*4), Z20, K1, Z20
+	VMOVUPS     Z20, K1, (R12)(CX*1)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, K1, (DI)(CX*1)
+	VADDPS      Z5, Z22, Z22
+	VMOVUPS.Z   (DI)(CX*2), K1, Z19
+	VMULPS.Z    (R10)(R8*4), Z5, K1, Z5
+	VFMADD231PS Z5, Z0, Z19
+	VMOVUPS.Z   (R9)(CX*2), K1, Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_tail_l2_2_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_tail_l2_2_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, K1, (R9)(CX*2)
+	VMULPS.Z    (R10)(R8*4), Z20, K1, Z20
+	VMOVUPS     Z20, K1, (R12)(CX*2)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, K1, (DI)(CX*2)
+	VADDPS      Z7, Z22, Z22
+	VMOVUPS.Z   (DI)(DX*1), K1, Z19
+	VMULPS.Z    (R10)(R8*4), Z7, K1, Z7
+	VFMADD231PS Z7, Z0, Z19
+	VMOVUPS.Z   (R9)(DX*1), K1, Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_tail_l2_3_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_tail_l2_3_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, K1, (R9)(DX*1)
+	VMULPS.Z    (R10)(R8*4), Z20, K1, Z20
+	VMOVUPS     Z20, K1, (R12)(DX*1)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, K1, (DI)(DX*1)
+	VADDPS      Z9, Z22, Z22
+	VMOVUPS.Z   (DI)(CX*4), K1, Z19
+	VMULPS.Z    (R10)(R8*4), Z9, K1, Z9
+	VFMADD231PS Z9, Z0, Z19
+	VMOVUPS.Z   (R9)(CX*4), K1, Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_tail_l2_4_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_tail_l2_4_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, K1, (R9)(CX*4)
+	VMULPS.Z    (R10)(R8*4), Z20, K1, Z20
+	VMOVUPS     Z20, K1, (R12)(CX*4)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, K1, (DI)(CX*4)
+	LEAQ        (DI)(CX*4), DI
+	ADDQ        CX, DI
+	LEAQ        (R9)(CX*4), R9
+	ADDQ        CX, R9
+	LEAQ        (R12)(CX*4), R12
+	ADDQ        CX, R12
+	VADDPS      Z11, Z22, Z22
+	VMOVUPS.Z   (DI), K1, Z19
+	VMULPS.Z    (R10)(R8*4), Z11, K1, Z11
+	VFMADD231PS Z11, Z0, Z19
+	VMOVUPS.Z   (R9), K1, Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_tail_l2_5_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_tail_l2_5_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, K1, (R9)
+	VMULPS.Z    (R10)(R8*4), Z20, K1, Z20
+	VMOVUPS     Z20, K1, (R12)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, K1, (DI)
+	VADDPS      Z13, Z22, Z22
+	VMOVUPS.Z   (DI)(CX*1), K1, Z19
+	VMULPS.Z    (R10)(R8*4), Z13, K1, Z13
+	VFMADD231PS Z13, Z0, Z19
+	VMOVUPS.Z   (R9)(CX*1), K1, Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_tail_l2_6_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_tail_l2_6_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, K1, (R9)(CX*1)
+	VMULPS.Z    (R10)(R8*4), Z20, K1, Z20
+	VMOVUPS     Z20, K1, (R12)(CX*1)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, K1, (DI)(CX*1)
+	VADDPS      Z15, Z22, Z22
+	VMOVUPS.Z   (DI)(CX*2), K1, Z19
+	VMULPS.Z    (R10)(R8*4), Z15, K1, Z15
+	VFMADD231PS Z15, Z0, Z19
+	VMOVUPS.Z   (R9)(CX*2), K1, Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_tail_l2_7_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_tail_l2_7_0:
+	VADDPS      Z19, Z20, Z20
+	VMOVUPS     Z20, K1, (R9)(CX*2)
+	VMULPS.Z    (R10)(R8*4), Z20, K1, Z20
+	VMOVUPS     Z20, K1, (R12)(CX*2)
+	VMULPS      Z25, Z19, Z19
+	VMOVUPS     Z19, K1, (DI)(CX*2)
+	VADDPS      Z17, Z22, Z22
+	VMOVUPS.Z   (DI)(DX*1), K1, Z19
+	VMULPS.Z    (R10)(R8*4), Z17, K1, Z17
+	VFMADD231PS Z17, Z0, Z19
+	VMOVUPS.Z   (R9)(DX*1), K1, Z20
+	CMPQ        l2+224(FP), $0x00
+	JE          r9_tail_l2_8_0
+	VFMADD231PS Z20, Z24, Z19
+
+r9_tail_l2_8_0:
+	VADDPS   Z19, Z20, Z20
+	VMOVUPS  Z20, K1, (R9)(DX*1)
+	VMULPS.Z (R10)(R8*4), Z20, K1, Z20
+	VMOVUPS  Z20, K1, (R12)(DX*1)
+	VMULPS   Z25, Z19, Z19
+	VMOVUPS  Z19, K1, (DI)(DX*1)
+	VMOVUPS  Z22, K1, (R11)(R8*4)
+	MOVQ     56(SP), DI
+
+r9_next:
+	MOVQ   $0x00000000, 24(SP)
+	IMUL3Q $0x00000009, CX, R9
+	ADDQ   R9, AX
+	ADDQ   $0x00000024, BX
+	SUBQ   $0x00000009, SI
+	JMP    r9_rows
+
+	// Passes of 5 rows of g, 2 vectors per row per block.
+r5_rows:
+	CMPQ         SI, $0x00000005
+	JB           r4_rows
+	VBROADCASTSS alpha+32(FP), Z0
+	VBROADCASTSS c2+216(FP), Z16
+	VBROADCASTSS mu+232(FP), Z17
+	MOVQ         AX, DI
+	XORL         R8, R8
+	MOVQ         m+160(FP), R9
+	CMPQ         R9, $0x00000020
+	JB           r5_single
+
+r5_wide:
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
 	MOVQ   n+144(FP), R12
@@ -27034,440 +27511,210 @@ r5_wide_samples:
 	PREFETCHT1 (R14)(R8*1)
 
 r5_wide_nopf:
-	VPMOVZXBD        (R13)(R8*1), Z21
-	VCVTDQ2PS        Z21, Z21
-	VPMOVZXBD        16(R13)(R8*1), Z22
-	VCVTDQ2PS        Z22, Z22
-	VPMOVZXBD        32(R13)(R8*1), Z23
-	VCVTDQ2PS        Z23, Z23
-	VPMOVZXBD        48(R13)(R8*1), Z24
-	VCVTDQ2PS        Z24, Z24
-	VFMADD231PS.BCST (R11), Z21, Z1
-	VFMADD231PS.BCST (R11), Z22, Z2
-	VFMADD231PS.BCST (R11), Z23, Z3
-	VFMADD231PS.BCST (R11), Z24, Z4
-	VFMADD231PS.BCST 4(R11), Z21, Z5
-	VFMADD231PS.BCST 4(R11), Z22, Z6
-	VFMADD231PS.BCST 4(R11), Z23, Z7
-	VFMADD231PS.BCST 4(R11), Z24, Z8
-	VFMADD231PS.BCST 8(R11), Z21, Z9
-	VFMADD231PS.BCST 8(R11), Z22, Z10
-	VFMADD231PS.BCST 8(R11), Z23, Z11
-	VFMADD231PS.BCST 8(R11), Z24, Z12
-	VFMADD231PS.BCST 12(R11), Z21, Z13
-	VFMADD231PS.BCST 12(R11), Z22, Z14
-	VFMADD231PS.BCST 12(R11), Z23, Z15
-	VFMADD231PS.BCST 12(R11), Z24, Z16
-	VFMADD231PS.BCST 16(R11), Z21, Z17
-	VFMADD231PS.BCST 16(R11), Z22, Z18
-	VFMADD231PS.BCST 16(R11), Z23, Z19
-	VFMADD231PS.BCST 16(R11), Z24, Z20
+	VPMOVZXBD        (R13)(R8*1), Z11
+	VCVTDQ2PS        Z11, Z11
+	VPMOVZXBD        16(R13)(R8*1), Z12
+	VCVTDQ2PS        Z12, Z12
+	VFMADD231PS.BCST (R11), Z11, Z1
+	VFMADD231PS.BCST (R11), Z12, Z2
+	VFMADD231PS.BCST 4(R11), Z11, Z3
+	VFMADD231PS.BCST 4(R11), Z12, Z4
+	VFMADD231PS.BCST 8(R11), Z11, Z5
+	VFMADD231PS.BCST 8(R11), Z12, Z6
+	VFMADD231PS.BCST 12(R11), Z11, Z7
+	VFMADD231PS.BCST 12(R11), Z12, Z8
+	VFMADD231PS.BCST 16(R11), Z11, Z9
+	VFMADD231PS.BCST 16(R11), Z12, Z10
 	ADDQ             $0x00000008, R10
 	ADDQ             8(SP), R11
 	DECQ             R12
 	JNZ              r5_wide_samples
 
 r5_wide_update:
-	MOVQ         16(SP), R10
-	ADDQ         DI, R10
-	MOVQ         32(SP), R11
-	MOVQ         48(SP), R12
-	MOVQ         40(SP), R13
-	ADDQ         DI, R13
-	VADDPS       (R12)(R8*4), Z1, Z21
-	VMOVUPS      Z21, (R12)(R8*4)
-	VMOVUPS      (DI), Z21
-	VMULPS       (R11)(R8*4), Z1, Z1
-	VFMADD231PS  Z1, Z0, Z21
-	VMOVUPS      (R10), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_0_0
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	MOVQ        32(SP), R11
+	MOVQ        48(SP), R12
+	MOVQ        40(SP), R13
+	ADDQ        DI, R13
+	VMOVUPS     (R12)(R8*4), Z14
+	VMOVUPS     64(R12)(R8*4), Z15
+	VADDPS      Z1, Z14, Z14
+	VMOVUPS     (DI), Z11
+	VMULPS      (R11)(R8*4), Z1, Z1
+	VFMADD231PS Z1, Z0, Z11
+	VMOVUPS     (R10), Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_wide_l2_0_0
+	VFMADD231PS Z12, Z16, Z11
 
 r5_wide_l2_0_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)
-	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R13)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)
-	VADDPS       64(R12)(R8*4), Z2, Z21
-	VMOVUPS      Z21, 64(R12)(R8*4)
-	VMOVUPS      64(DI), Z21
-	VMULPS       64(R11)(R8*4), Z2, Z2
-	VFMADD231PS  Z2, Z0, Z21
-	VMOVUPS      64(R10), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_0_1
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, (R10)
+	VMULPS      (R11)(R8*4), Z12, Z12
+	VMOVUPS     Z12, (R13)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, (DI)
+	VADDPS      Z2, Z15, Z15
+	VMOVUPS     64(DI), Z11
+	VMULPS      64(R11)(R8*4), Z2, Z2
+	VFMADD231PS Z2, Z0, Z11
+	VMOVUPS     64(R10), Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_wide_l2_0_1
+	VFMADD231PS Z12, Z16, Z11
 
 r5_wide_l2_0_1:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 64(R10)
-	VMULPS       64(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 64(R13)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 64(DI)
-	VADDPS       128(R12)(R8*4), Z3, Z21
-	VMOVUPS      Z21, 128(R12)(R8*4)
-	VMOVUPS      128(DI), Z21
-	VMULPS       128(R11)(R8*4), Z3, Z3
-	VFMADD231PS  Z3, Z0, Z21
-	VMOVUPS      128(R10), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_0_2
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
-
-r5_wide_l2_0_2:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 128(R10)
-	VMULPS       128(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 128(R13)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 128(DI)
-	VADDPS       192(R12)(R8*4), Z4, Z21
-	VMOVUPS      Z21, 192(R12)(R8*4)
-	VMOVUPS      192(DI), Z21
-	VMULPS       192(R11)(R8*4), Z4, Z4
-	VFMADD231PS  Z4, Z0, Z21
-	VMOVUPS      192(R10), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_0_3
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
-
-r5_wide_l2_0_3:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 192(R10)
-	VMULPS       192(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 192(R13)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 192(DI)
-	VADDPS       (R12)(R8*4), Z5, Z21
-	VMOVUPS      Z21, (R12)(R8*4)
-	VMOVUPS      (DI)(CX*1), Z21
-	VMULPS       (R11)(R8*4), Z5, Z5
-	VFMADD231PS  Z5, Z0, Z21
-	VMOVUPS      (R10)(CX*1), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_1_0
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, 64(R10)
+	VMULPS      64(R11)(R8*4), Z12, Z12
+	VMOVUPS     Z12, 64(R13)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, 64(DI)
+	VADDPS      Z3, Z14, Z14
+	VMOVUPS     (DI)(CX*1), Z11
+	VMULPS      (R11)(R8*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z11
+	VMOVUPS     (R10)(CX*1), Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_wide_l2_1_0
+	VFMADD231PS Z12, Z16, Z11
 
 r5_wide_l2_1_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(CX*1)
-	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R13)(CX*1)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(CX*1)
-	VADDPS       64(R12)(R8*4), Z6, Z21
-	VMOVUPS      Z21, 64(R12)(R8*4)
-	VMOVUPS      64(DI)(CX*1), Z21
-	VMULPS       64(R11)(R8*4), Z6, Z6
-	VFMADD231PS  Z6, Z0, Z21
-	VMOVUPS      64(R10)(CX*1), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_1_1
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, (R10)(CX*1)
+	VMULPS      (R11)(R8*4), Z12, Z12
+	VMOVUPS     Z12, (R13)(CX*1)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, (DI)(CX*1)
+	VADDPS      Z4, Z15, Z15
+	VMOVUPS     64(DI)(CX*1), Z11
+	VMULPS      64(R11)(R8*4), Z4, Z4
+	VFMADD231PS Z4, Z0, Z11
+	VMOVUPS     64(R10)(CX*1), Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_wide_l2_1_1
+	VFMADD231PS Z12, Z16, Z11
 
 r5_wide_l2_1_1:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 64(R10)(CX*1)
-	VMULPS       64(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 64(R13)(CX*1)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 64(DI)(CX*1)
-	VADDPS       128(R12)(R8*4), Z7, Z21
-	VMOVUPS      Z21, 128(R12)(R8*4)
-	VMOVUPS      128(DI)(CX*1), Z21
-	VMULPS       128(R11)(R8*4), Z7, Z7
-	VFMADD231PS  Z7, Z0, Z21
-	VMOVUPS      128(R10)(CX*1), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_1_2
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
-
-r5_wide_l2_1_2:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 128(R10)(CX*1)
-	VMULPS       128(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 128(R13)(CX*1)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 128(DI)(CX*1)
-	VADDPS       192(R12)(R8*4), Z8, Z21
-	VMOVUPS      Z21, 192(R12)(R8*4)
-	VMOVUPS      192(DI)(CX*1), Z21
-	VMULPS       192(R11)(R8*4), Z8, Z8
-	VFMADD231PS  Z8, Z0, Z21
-	VMOVUPS      192(R10)(CX*1), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_1_3
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
-
-r5_wide_l2_1_3:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 192(R10)(CX*1)
-	VMULPS       192(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 192(R13)(CX*1)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 192(DI)(CX*1)
-	VADDPS       (R12)(R8*4), Z9, Z21
-	VMOVUPS      Z21, (R12)(R8*4)
-	VMOVUPS      (DI)(CX*2), Z21
-	VMULPS       (R11)(R8*4), Z9, Z9
-	VFMADD231PS  Z9, Z0, Z21
-	VMOVUPS      (R10)(CX*2), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_2_0
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, 64(R10)(CX*1)
+	VMULPS      64(R11)(R8*4), Z12, Z12
+	VMOVUPS     Z12, 64(R13)(CX*1)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, 64(DI)(CX*1)
+	VADDPS      Z5, Z14, Z14
+	VMOVUPS     (DI)(CX*2), Z11
+	VMULPS      (R11)(R8*4), Z5, Z5
+	VFMADD231PS Z5, Z0, Z11
+	VMOVUPS     (R10)(CX*2), Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_wide_l2_2_0
+	VFMADD231PS Z12, Z16, Z11
 
 r5_wide_l2_2_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(CX*2)
-	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R13)(CX*2)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(CX*2)
-	VADDPS       64(R12)(R8*4), Z10, Z21
-	VMOVUPS      Z21, 64(R12)(R8*4)
-	VMOVUPS      64(DI)(CX*2), Z21
-	VMULPS       64(R11)(R8*4), Z10, Z10
-	VFMADD231PS  Z10, Z0, Z21
-	VMOVUPS      64(R10)(CX*2), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_2_1
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, (R10)(CX*2)
+	VMULPS      (R11)(R8*4), Z12, Z12
+	VMOVUPS     Z12, (R13)(CX*2)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, (DI)(CX*2)
+	VADDPS      Z6, Z15, Z15
+	VMOVUPS     64(DI)(CX*2), Z11
+	VMULPS      64(R11)(R8*4), Z6, Z6
+	VFMADD231PS Z6, Z0, Z11
+	VMOVUPS     64(R10)(CX*2), Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_wide_l2_2_1
+	VFMADD231PS Z12, Z16, Z11
 
 r5_wide_l2_2_1:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 64(R10)(CX*2)
-	VMULPS       64(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 64(R13)(CX*2)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 64(DI)(CX*2)
-	VADDPS       128(R12)(R8*4), Z11, Z21
-	VMOVUPS      Z21, 128(R12)(R8*4)
-	VMOVUPS      128(DI)(CX*2), Z21
-	VMULPS       128(R11)(R8*4), Z11, Z11
-	VFMADD231PS  Z11, Z0, Z21
-	VMOVUPS      128(R10)(CX*2), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_2_2
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
-
-r5_wide_l2_2_2:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 128(R10)(CX*2)
-	VMULPS       128(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 128(R13)(CX*2)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 128(DI)(CX*2)
-	VADDPS       192(R12)(R8*4), Z12, Z21
-	VMOVUPS      Z21, 192(R12)(R8*4)
-	VMOVUPS      192(DI)(CX*2), Z21
-	VMULPS       192(R11)(R8*4), Z12, Z12
-	VFMADD231PS  Z12, Z0, Z21
-	VMOVUPS      192(R10)(CX*2), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_2_3
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
-
-r5_wide_l2_2_3:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 192(R10)(CX*2)
-	VMULPS       192(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 192(R13)(CX*2)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 192(DI)(CX*2)
-	VADDPS       (R12)(R8*4), Z13, Z21
-	VMOVUPS      Z21, (R12)(R8*4)
-	VMOVUPS      (DI)(DX*1), Z21
-	VMULPS       (R11)(R8*4), Z13, Z13
-	VFMADD231PS  Z13, Z0, Z21
-	VMOVUPS      (R10)(DX*1), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_3_0
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, 64(R10)(CX*2)
+	VMULPS      64(R11)(R8*4), Z12, Z12
+	VMOVUPS     Z12, 64(R13)(CX*2)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, 64(DI)(CX*2)
+	VADDPS      Z7, Z14, Z14
+	VMOVUPS     (DI)(DX*1), Z11
+	VMULPS      (R11)(R8*4), Z7, Z7
+	VFMADD231PS Z7, Z0, Z11
+	VMOVUPS     (R10)(DX*1), Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_wide_l2_3_0
+	VFMADD231PS Z12, Z16, Z11
 
 r5_wide_l2_3_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(DX*1)
-	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R13)(DX*1)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(DX*1)
-	VADDPS       64(R12)(R8*4), Z14, Z21
-	VMOVUPS      Z21, 64(R12)(R8*4)
-	VMOVUPS      64(DI)(DX*1), Z21
-	VMULPS       64(R11)(R8*4), Z14, Z14
-	VFMADD231PS  Z14, Z0, Z21
-	VMOVUPS      64(R10)(DX*1), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_3_1
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, (R10)(DX*1)
+	VMULPS      (R11)(R8*4), Z12, Z12
+	VMOVUPS     Z12, (R13)(DX*1)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, (DI)(DX*1)
+	VADDPS      Z8, Z15, Z15
+	VMOVUPS     64(DI)(DX*1), Z11
+	VMULPS      64(R11)(R8*4), Z8, Z8
+	VFMADD231PS Z8, Z0, Z11
+	VMOVUPS     64(R10)(DX*1), Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_wide_l2_3_1
+	VFMADD231PS Z12, Z16, Z11
 
 r5_wide_l2_3_1:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 64(R10)(DX*1)
-	VMULPS       64(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 64(R13)(DX*1)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 64(DI)(DX*1)
-	VADDPS       128(R12)(R8*4), Z15, Z21
-	VMOVUPS      Z21, 128(R12)(R8*4)
-	VMOVUPS      128(DI)(DX*1), Z21
-	VMULPS       128(R11)(R8*4), Z15, Z15
-	VFMADD231PS  Z15, Z0, Z21
-	VMOVUPS      128(R10)(DX*1), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_3_2
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
-
-r5_wide_l2_3_2:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 128(R10)(DX*1)
-	VMULPS       128(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 128(R13)(DX*1)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 128(DI)(DX*1)
-	VADDPS       192(R12)(R8*4), Z16, Z21
-	VMOVUPS      Z21, 192(R12)(R8*4)
-	VMOVUPS      192(DI)(DX*1), Z21
-	VMULPS       192(R11)(R8*4), Z16, Z16
-	VFMADD231PS  Z16, Z0, Z21
-	VMOVUPS      192(R10)(DX*1), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_3_3
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
-
-r5_wide_l2_3_3:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 192(R10)(DX*1)
-	VMULPS       192(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 192(R13)(DX*1)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 192(DI)(DX*1)
-	VADDPS       (R12)(R8*4), Z17, Z21
-	VMOVUPS      Z21, (R12)(R8*4)
-	VMOVUPS      (DI)(CX*4), Z21
-	VMULPS       (R11)(R8*4), Z17, Z17
-	VFMADD231PS  Z17, Z0, Z21
-	VMOVUPS      (R10)(CX*4), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_4_0
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, 64(R10)(DX*1)
+	VMULPS      64(R11)(R8*4), Z12, Z12
+	VMOVUPS     Z12, 64(R13)(DX*1)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, 64(DI)(DX*1)
+	VADDPS      Z9, Z14, Z14
+	VMOVUPS     (DI)(CX*4), Z11
+	VMULPS      (R11)(R8*4), Z9, Z9
+	VFMADD231PS Z9, Z0, Z11
+	VMOVUPS     (R10)(CX*4), Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_wide_l2_4_0
+	VFMADD231PS Z12, Z16, Z11
 
 r5_wide_l2_4_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(CX*4)
-	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R13)(CX*4)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(CX*4)
-	VADDPS       64(R12)(R8*4), Z18, Z21
-	VMOVUPS      Z21, 64(R12)(R8*4)
-	VMOVUPS      64(DI)(CX*4), Z21
-	VMULPS       64(R11)(R8*4), Z18, Z18
-	VFMADD231PS  Z18, Z0, Z21
-	VMOVUPS      64(R10)(CX*4), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_4_1
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, (R10)(CX*4)
+	VMULPS      (R11)(R8*4), Z12, Z12
+	VMOVUPS     Z12, (R13)(CX*4)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, (DI)(CX*4)
+	VADDPS      Z10, Z15, Z15
+	VMOVUPS     64(DI)(CX*4), Z11
+	VMULPS      64(R11)(R8*4), Z10, Z10
+	VFMADD231PS Z10, Z0, Z11
+	VMOVUPS     64(R10)(CX*4), Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_wide_l2_4_1
+	VFMADD231PS Z12, Z16, Z11
 
 r5_wide_l2_4_1:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 64(R10)(CX*4)
-	VMULPS       64(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 64(R13)(CX*4)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 64(DI)(CX*4)
-	VADDPS       128(R12)(R8*4), Z19, Z21
-	VMOVUPS      Z21, 128(R12)(R8*4)
-	VMOVUPS      128(DI)(CX*4), Z21
-	VMULPS       128(R11)(R8*4), Z19, Z19
-	VFMADD231PS  Z19, Z0, Z21
-	VMOVUPS      128(R10)(CX*4), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_4_2
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
-
-r5_wide_l2_4_2:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 128(R10)(CX*4)
-	VMULPS       128(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 128(R13)(CX*4)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 128(DI)(CX*4)
-	VADDPS       192(R12)(R8*4), Z20, Z21
-	VMOVUPS      Z21, 192(R12)(R8*4)
-	VMOVUPS      192(DI)(CX*4), Z21
-	VMULPS       192(R11)(R8*4), Z20, Z20
-	VFMADD231PS  Z20, Z0, Z21
-	VMOVUPS      192(R10)(CX*4), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_wide_l2_4_3
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
-
-r5_wide_l2_4_3:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, 192(R10)(CX*4)
-	VMULPS       192(R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, 192(R13)(CX*4)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, 192(DI)(CX*4)
-	ADDQ         $0x00000100, DI
-	ADDQ         $0x00000040, R8
-	SUBQ         $0x00000040, R9
-	CMPQ         R9, $0x00000040
-	JAE          r5_wide
+	VADDPS  Z11, Z12, Z12
+	VMOVUPS Z12, 64(R10)(CX*4)
+	VMULPS  64(R11)(R8*4), Z12, Z12
+	VMOVUPS Z12, 64(R13)(CX*4)
+	VMULPS  Z17, Z11, Z11
+	VMOVUPS Z11, 64(DI)(CX*4)
+	VMOVUPS Z14, (R12)(R8*4)
+	VMOVUPS Z15, 64(R12)(R8*4)
+	ADDQ    $0x00000080, DI
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000020, R9
+	CMPQ    R9, $0x00000020
+	JAE     r5_wide
 
 r5_single:
 	CMPQ   R9, $0x00000010
 	JB     r5_cols
 	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
 	VPXORD Z5, Z5, Z5
+	VPXORD Z7, Z7, Z7
 	VPXORD Z9, Z9, Z9
-	VPXORD Z13, Z13, Z13
-	VPXORD Z17, Z17, Z17
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
 	MOVQ   n+144(FP), R12
@@ -27483,133 +27730,120 @@ r5_one_samples:
 	PREFETCHT1 (R14)(R8*1)
 
 r5_one_nopf:
-	VPMOVZXBD        (R13)(R8*1), Z21
-	VCVTDQ2PS        Z21, Z21
-	VFMADD231PS.BCST (R11), Z21, Z1
-	VFMADD231PS.BCST 4(R11), Z21, Z5
-	VFMADD231PS.BCST 8(R11), Z21, Z9
-	VFMADD231PS.BCST 12(R11), Z21, Z13
-	VFMADD231PS.BCST 16(R11), Z21, Z17
+	VPMOVZXBD        (R13)(R8*1), Z11
+	VCVTDQ2PS        Z11, Z11
+	VFMADD231PS.BCST (R11), Z11, Z1
+	VFMADD231PS.BCST 4(R11), Z11, Z3
+	VFMADD231PS.BCST 8(R11), Z11, Z5
+	VFMADD231PS.BCST 12(R11), Z11, Z7
+	VFMADD231PS.BCST 16(R11), Z11, Z9
 	ADDQ             $0x00000008, R10
 	ADDQ             8(SP), R11
 	DECQ             R12
 	JNZ              r5_one_samples
 
 r5_one_update:
-	MOVQ         16(SP), R10
-	ADDQ         DI, R10
-	MOVQ         32(SP), R11
-	MOVQ         48(SP), R12
-	MOVQ         40(SP), R13
-	ADDQ         DI, R13
-	VADDPS       (R12)(R8*4), Z1, Z21
-	VMOVUPS      Z21, (R12)(R8*4)
-	VMOVUPS      (DI), Z21
-	VMULPS       (R11)(R8*4), Z1, Z1
-	VFMADD231PS  Z1, Z0, Z21
-	VMOVUPS      (R10), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_one_l2_0_0
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	MOVQ        32(SP), R11
+	MOVQ        48(SP), R12
+	MOVQ        40(SP), R13
+	ADDQ        DI, R13
+	VMOVUPS     (R12)(R8*4), Z14
+	VADDPS      Z1, Z14, Z14
+	VMOVUPS     (DI), Z11
+	VMULPS      (R11)(R8*4), Z1, Z1
+	VFMADD231PS Z1, Z0, Z11
+	VMOVUPS     (R10), Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_one_l2_0_0
+	VFMADD231PS Z12, Z16, Z11
 
 r5_one_l2_0_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)
-	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R13)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)
-	VADDPS       (R12)(R8*4), Z5, Z21
-	VMOVUPS      Z21, (R12)(R8*4)
-	VMOVUPS      (DI)(CX*1), Z21
-	VMULPS       (R11)(R8*4), Z5, Z5
-	VFMADD231PS  Z5, Z0, Z21
-	VMOVUPS      (R10)(CX*1), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_one_l2_1_0
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, (R10)
+	VMULPS      (R11)(R8*4), Z12, Z12
+	VMOVUPS     Z12, (R13)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, (DI)
+	VADDPS      Z3, Z14, Z14
+	VMOVUPS     (DI)(CX*1), Z11
+	VMULPS      (R11)(R8*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z11
+	VMOVUPS     (R10)(CX*1), Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_one_l2_1_0
+	VFMADD231PS Z12, Z16, Z11
 
 r5_one_l2_1_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(CX*1)
-	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R13)(CX*1)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(CX*1)
-	VADDPS       (R12)(R8*4), Z9, Z21
-	VMOVUPS      Z21, (R12)(R8*4)
-	VMOVUPS      (DI)(CX*2), Z21
-	VMULPS       (R11)(R8*4), Z9, Z9
-	VFMADD231PS  Z9, Z0, Z21
-	VMOVUPS      (R10)(CX*2), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_one_l2_2_0
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, (R10)(CX*1)
+	VMULPS      (R11)(R8*4), Z12, Z12
+	VMOVUPS     Z12, (R13)(CX*1)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, (DI)(CX*1)
+	VADDPS      Z5, Z14, Z14
+	VMOVUPS     (DI)(CX*2), Z11
+	VMULPS      (R11)(R8*4), Z5, Z5
+	VFMADD231PS Z5, Z0, Z11
+	VMOVUPS     (R10)(CX*2), Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_one_l2_2_0
+	VFMADD231PS Z12, Z16, Z11
 
 r5_one_l2_2_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(CX*2)
-	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R13)(CX*2)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(CX*2)
-	VADDPS       (R12)(R8*4), Z13, Z21
-	VMOVUPS      Z21, (R12)(R8*4)
-	VMOVUPS      (DI)(DX*1), Z21
-	VMULPS       (R11)(R8*4), Z13, Z13
-	VFMADD231PS  Z13, Z0, Z21
-	VMOVUPS      (R10)(DX*1), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_one_l2_3_0
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, (R10)(CX*2)
+	VMULPS      (R11)(R8*4), Z12, Z12
+	VMOVUPS     Z12, (R13)(CX*2)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, (DI)(CX*2)
+	VADDPS      Z7, Z14, Z14
+	VMOVUPS     (DI)(DX*1), Z11
+	VMULPS      (R11)(R8*4), Z7, Z7
+	VFMADD231PS Z7, Z0, Z11
+	VMOVUPS     (R10)(DX*1), Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_one_l2_3_0
+	VFMADD231PS Z12, Z16, Z11
 
 r5_one_l2_3_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(DX*1)
-	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R13)(DX*1)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(DX*1)
-	VADDPS       (R12)(R8*4), Z17, Z21
-	VMOVUPS      Z21, (R12)(R8*4)
-	VMOVUPS      (DI)(CX*4), Z21
-	VMULPS       (R11)(R8*4), Z17, Z17
-	VFMADD231PS  Z17, Z0, Z21
-	VMOVUPS      (R10)(CX*4), Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_one_l2_4_0
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, (R10)(DX*1)
+	VMULPS      (R11)(R8*4), Z12, Z12
+	VMOVUPS     Z12, (R13)(DX*1)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, (DI)(DX*1)
+	VADDPS      Z9, Z14, Z14
+	VMOVUPS     (DI)(CX*4), Z11
+	VMULPS      (R11)(R8*4), Z9, Z9
+	VFMADD231PS Z9, Z0, Z11
+	VMOVUPS     (R10)(CX*4), Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_one_l2_4_0
+	VFMADD231PS Z12, Z16, Z11
 
 r5_one_l2_4_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, (R10)(CX*4)
-	VMULPS       (R11)(R8*4), Z22, Z22
-	VMOVUPS      Z22, (R13)(CX*4)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, (DI)(CX*4)
-	ADDQ         $0x00000040, DI
-	ADDQ         $0x00000010, R8
-	SUBQ         $0x00000010, R9
-	JMP          r5_single
+	VADDPS  Z11, Z12, Z12
+	VMOVUPS Z12, (R10)(CX*4)
+	VMULPS  (R11)(R8*4), Z12, Z12
+	VMOVUPS Z12, (R13)(CX*4)
+	VMULPS  Z17, Z11, Z11
+	VMOVUPS Z11, (DI)(CX*4)
+	VMOVUPS Z14, (R12)(R8*4)
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000010, R8
+	SUBQ    $0x00000010, R9
+	JMP     r5_single
 
 r5_cols:
 	TESTQ  R9, R9
 	JZ     r5_next
 	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
 	VPXORD Z5, Z5, Z5
+	VPXORD Z7, Z7, Z7
 	VPXORD Z9, Z9, Z9
-	VPXORD Z13, Z13, Z13
-	VPXORD Z17, Z17, Z17
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
 	MOVQ   n+144(FP), R11
@@ -27618,120 +27852,107 @@ r5_cols:
 
 r5_tail_samples:
 	MOVQ             (R9), R12
-	VPMOVZXBD.Z      (R12)(R8*1), K1, Z21
-	VCVTDQ2PS        Z21, Z21
-	VFMADD231PS.BCST (R10), Z21, Z1
-	VFMADD231PS.BCST 4(R10), Z21, Z5
-	VFMADD231PS.BCST 8(R10), Z21, Z9
-	VFMADD231PS.BCST 12(R10), Z21, Z13
-	VFMADD231PS.BCST 16(R10), Z21, Z17
+	VPMOVZXBD.Z      (R12)(R8*1), K1, Z11
+	VCVTDQ2PS        Z11, Z11
+	VFMADD231PS.BCST (R10), Z11, Z1
+	VFMADD231PS.BCST 4(R10), Z11, Z3
+	VFMADD231PS.BCST 8(R10), Z11, Z5
+	VFMADD231PS.BCST 12(R10), Z11, Z7
+	VFMADD231PS.BCST 16(R10), Z11, Z9
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
 	JNZ              r5_tail_samples
 
 r5_tail_update:
-	MOVQ         16(SP), R9
-	ADDQ         DI, R9
-	MOVQ         32(SP), R10
-	MOVQ         48(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DI, R12
-	VADDPS.Z     (R11)(R8*4), Z1, K1, Z21
-	VMOVUPS      Z21, K1, (R11)(R8*4)
-	VMOVUPS.Z    (DI), K1, Z21
-	VMULPS.Z     (R10)(R8*4), Z1, K1, Z1
-	VFMADD231PS  Z1, Z0, Z21
-	VMOVUPS.Z    (R9), K1, Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_tail_l2_0_0
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	MOVQ        16(SP), R9
+	ADDQ        DI, R9
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DI, R12
+	VMOVUPS.Z   (R11)(R8*4), K1, Z14
+	VADDPS      Z1, Z14, Z14
+	VMOVUPS.Z   (DI), K1, Z11
+	VMULPS.Z    (R10)(R8*4), Z1, K1, Z1
+	VFMADD231PS Z1, Z0, Z11
+	VMOVUPS.Z   (R9), K1, Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_tail_l2_0_0
+	VFMADD231PS Z12, Z16, Z11
 
 r5_tail_l2_0_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, K1, (R9)
-	VMULPS.Z     (R10)(R8*4), Z22, K1, Z22
-	VMOVUPS      Z22, K1, (R12)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, K1, (DI)
-	VADDPS.Z     (R11)(R8*4), Z5, K1, Z21
-	VMOVUPS      Z21, K1, (R11)(R8*4)
-	VMOVUPS.Z    (DI)(CX*1), K1, Z21
-	VMULPS.Z     (R10)(R8*4), Z5, K1, Z5
-	VFMADD231PS  Z5, Z0, Z21
-	VMOVUPS.Z    (R9)(CX*1), K1, Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_tail_l2_1_0
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, K1, (R9)
+	VMULPS.Z    (R10)(R8*4), Z12, K1, Z12
+	VMOVUPS     Z12, K1, (R12)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, K1, (DI)
+	VADDPS      Z3, Z14, Z14
+	VMOVUPS.Z   (DI)(CX*1), K1, Z11
+	VMULPS.Z    (R10)(R8*4), Z3, K1, Z3
+	VFMADD231PS Z3, Z0, Z11
+	VMOVUPS.Z   (R9)(CX*1), K1, Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_tail_l2_1_0
+	VFMADD231PS Z12, Z16, Z11
 
 r5_tail_l2_1_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, K1, (R9)(CX*1)
-	VMULPS.Z     (R10)(R8*4), Z22, K1, Z22
-	VMOVUPS      Z22, K1, (R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, K1, (DI)(CX*1)
-	VADDPS.Z     (R11)(R8*4), Z9, K1, Z21
-	VMOVUPS      Z21, K1, (R11)(R8*4)
-	VMOVUPS.Z    (DI)(CX*2), K1, Z21
-	VMULPS.Z     (R10)(R8*4), Z9, K1, Z9
-	VFMADD231PS  Z9, Z0, Z21
-	VMOVUPS.Z    (R9)(CX*2), K1, Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_tail_l2_2_0
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, K1, (R9)(CX*1)
+	VMULPS.Z    (R10)(R8*4), Z12, K1, Z12
+	VMOVUPS     Z12, K1, (R12)(CX*1)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, K1, (DI)(CX*1)
+	VADDPS      Z5, Z14, Z14
+	VMOVUPS.Z   (DI)(CX*2), K1, Z11
+	VMULPS.Z    (R10)(R8*4), Z5, K1, Z5
+	VFMADD231PS Z5, Z0, Z11
+	VMOVUPS.Z   (R9)(CX*2), K1, Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_tail_l2_2_0
+	VFMADD231PS Z12, Z16, Z11
 
 r5_tail_l2_2_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, K1, (R9)(CX*2)
-	VMULPS.Z     (R10)(R8*4), Z22, K1, Z22
-	VMOVUPS      Z22, K1, (R12)(CX*2)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, K1, (DI)(CX*2)
-	VADDPS.Z     (R11)(R8*4), Z13, K1, Z21
-	VMOVUPS      Z21, K1, (R11)(R8*4)
-	VMOVUPS.Z    (DI)(DX*1), K1, Z21
-	VMULPS.Z     (R10)(R8*4), Z13, K1, Z13
-	VFMADD231PS  Z13, Z0, Z21
-	VMOVUPS.Z    (R9)(DX*1), K1, Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_tail_l2_3_0
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, K1, (R9)(CX*2)
+	VMULPS.Z    (R10)(R8*4), Z12, K1, Z12
+	VMOVUPS     Z12, K1, (R12)(CX*2)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, K1, (DI)(CX*2)
+	VADDPS      Z7, Z14, Z14
+	VMOVUPS.Z   (DI)(DX*1), K1, Z11
+	VMULPS.Z    (R10)(R8*4), Z7, K1, Z7
+	VFMADD231PS Z7, Z0, Z11
+	VMOVUPS.Z   (R9)(DX*1), K1, Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_tail_l2_3_0
+	VFMADD231PS Z12, Z16, Z11
 
 r5_tail_l2_3_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, K1, (R9)(DX*1)
-	VMULPS.Z     (R10)(R8*4), Z22, K1, Z22
-	VMOVUPS      Z22, K1, (R12)(DX*1)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, K1, (DI)(DX*1)
-	VADDPS.Z     (R11)(R8*4), Z17, K1, Z21
-	VMOVUPS      Z21, K1, (R11)(R8*4)
-	VMOVUPS.Z    (DI)(CX*4), K1, Z21
-	VMULPS.Z     (R10)(R8*4), Z17, K1, Z17
-	VFMADD231PS  Z17, Z0, Z21
-	VMOVUPS.Z    (R9)(CX*4), K1, Z22
-	CMPQ         l2+224(FP), $0x00
-	JE           r5_tail_l2_4_0
-	VBROADCASTSS c2+216(FP), Z25
-	VFMADD231PS  Z22, Z25, Z21
+	VADDPS      Z11, Z12, Z12
+	VMOVUPS     Z12, K1, (R9)(DX*1)
+	VMULPS.Z    (R10)(R8*4), Z12, K1, Z12
+	VMOVUPS     Z12, K1, (R12)(DX*1)
+	VMULPS      Z17, Z11, Z11
+	VMOVUPS     Z11, K1, (DI)(DX*1)
+	VADDPS      Z9, Z14, Z14
+	VMOVUPS.Z   (DI)(CX*4), K1, Z11
+	VMULPS.Z    (R10)(R8*4), Z9, K1, Z9
+	VFMADD231PS Z9, Z0, Z11
+	VMOVUPS.Z   (R9)(CX*4), K1, Z12
+	CMPQ        l2+224(FP), $0x00
+	JE          r5_tail_l2_4_0
+	VFMADD231PS Z12, Z16, Z11
 
 r5_tail_l2_4_0:
-	VADDPS       Z21, Z22, Z22
-	VMOVUPS      Z22, K1, (R9)(CX*4)
-	VMULPS.Z     (R10)(R8*4), Z22, K1, Z22
-	VMOVUPS      Z22, K1, (R12)(CX*4)
-	VBROADCASTSS mu+232(FP), Z25
-	VMULPS       Z25, Z21, Z21
-	VMOVUPS      Z21, K1, (DI)(CX*4)
+	VADDPS   Z11, Z12, Z12
+	VMOVUPS  Z12, K1, (R9)(CX*4)
+	VMULPS.Z (R10)(R8*4), Z12, K1, Z12
+	VMOVUPS  Z12, K1, (R12)(CX*4)
+	VMULPS   Z17, Z11, Z11
+	VMOVUPS  Z11, K1, (DI)(CX*4)
+	VMOVUPS  Z14, K1, (R11)(R8*4)
 
 r5_next:
 	MOVQ   $0x00000000, 24(SP)
@@ -27741,15 +27962,17 @@ r5_next:
 	SUBQ   $0x00000005, SI
 	JMP    r5_rows
 
-	// Passes of 4 rows of g, 4 vectors per row per block.
+	// Passes of 4 rows of g, 2 vectors per row per block.
 r4_rows:
 	CMPQ         SI, $0x00000004
 	JB           r3_rows
 	VBROADCASTSS alpha+32(FP), Z0
+	VBROADCASTSS c2+216(FP), Z14
+	VBROADCASTSS mu+232(FP), Z15
 	MOVQ         AX, DI
 	XORL         R8, R8
 	MOVQ         m+160(FP), R9
-	CMPQ         R9, $0x00000040
+	CMPQ         R9, $0x00000020
 	JB           r4_single
 
 r4_wide:
@@ -27761,14 +27984,6 @@ r4_wide:
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
 	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
 	MOVQ   n+144(FP), R12
@@ -27784,359 +27999,175 @@ r4_wide_samples:
 	PREFETCHT1 (R14)(R8*1)
 
 r4_wide_nopf:
-	VPMOVZXBD        (R13)(R8*1), Z17
-	VCVTDQ2PS        Z17, Z17
-	VPMOVZXBD        16(R13)(R8*1), Z18
-	VCVTDQ2PS        Z18, Z18
-	VPMOVZXBD        32(R13)(R8*1), Z19
-	VCVTDQ2PS        Z19, Z19
-	VPMOVZXBD        48(R13)(R8*1), Z20
-	VCVTDQ2PS        Z20, Z20
-	VFMADD231PS.BCST (R11), Z17, Z1
-	VFMADD231PS.BCST (R11), Z18, Z2
-	VFMADD231PS.BCST (R11), Z19, Z3
-	VFMADD231PS.BCST (R11), Z20, Z4
-	VFMADD231PS.BCST 4(R11), Z17, Z5
-	VFMADD231PS.BCST 4(R11), Z18, Z6
-	VFMADD231PS.BCST 4(R11), Z19, Z7
-	VFMADD231PS.BCST 4(R11), Z20, Z8
-	VFMADD231PS.BCST 8(R11), Z17, Z9
-	VFMADD231PS.BCST 8(R11), Z18, Z10
-	VFMADD231PS.BCST 8(R11), Z19, Z11
-	VFMADD231PS.BCST 8(R11), Z20, Z12
-	VFMADD231PS.BCST 12(R11), Z17, Z13
-	VFMADD231PS.BCST 12(R11), Z18, Z14
-	VFMADD231PS.BCST 12(R11), Z19, Z15
-	VFMADD231PS.BCST 12(R11), Z20, Z16
+	VPMOVZXBD        (R13)(R8*1), Z9
+	VCVTDQ2PS        Z9, Z9
+	VPMOVZXBD        16(R13)(R8*1), Z10
+	VCVTDQ2PS        Z10, Z10
+	VFMADD231PS.BCST (R11), Z9, Z1
+	VFMADD231PS.BCST (R11), Z10, Z2
+	VFMADD231PS.BCST 4(R11), Z9, Z3
+	VFMADD231PS.BCST 4(R11), Z10, Z4
+	VFMADD231PS.BCST 8(R11), Z9, Z5
+	VFMADD231PS.BCST 8(R11), Z10, Z6
+	VFMADD231PS.BCST 12(R11), Z9, Z7
+	VFMADD231PS.BCST 12(R11), Z10, Z8
 	ADDQ             $0x00000008, R10
 	ADDQ             8(SP), R11
 	DECQ             R12
 	JNZ              r4_wide_samples
 
 r4_wide_update:
-	MOVQ         16(SP), R10
-	ADDQ         DI, R10
-	MOVQ         32(SP), R11
-	MOVQ         48(SP), R12
-	MOVQ         40(SP), R13
-	ADDQ         DI, R13
-	VADDPS       (R12)(R8*4), Z1, Z17
-	VMOVUPS      Z17, (R12)(R8*4)
-	VMOVUPS      (DI), Z17
-	VMULPS       (R11)(R8*4), Z1, Z1
-	VFMADD231PS  Z1, Z0, Z17
-	VMOVUPS      (R10), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_0_0
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	MOVQ        32(SP), R11
+	MOVQ        48(SP), R12
+	MOVQ        40(SP), R13
+	ADDQ        DI, R13
+	VMOVUPS     (R12)(R8*4), Z12
+	VMOVUPS     64(R12)(R8*4), Z13
+	VADDPS      Z1, Z12, Z12
+	VMOVUPS     (DI), Z9
+	VMULPS      (R11)(R8*4), Z1, Z1
+	VFMADD231PS Z1, Z0, Z9
+	VMOVUPS     (R10), Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_0_0
+	VFMADD231PS Z10, Z14, Z9
 
 r4_wide_l2_0_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)
-	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R13)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)
-	VADDPS       64(R12)(R8*4), Z2, Z17
-	VMOVUPS      Z17, 64(R12)(R8*4)
-	VMOVUPS      64(DI), Z17
-	VMULPS       64(R11)(R8*4), Z2, Z2
-	VFMADD231PS  Z2, Z0, Z17
-	VMOVUPS      64(R10), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_0_1
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, (R10)
+	VMULPS      (R11)(R8*4), Z10, Z10
+	VMOVUPS     Z10, (R13)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, (DI)
+	VADDPS      Z2, Z13, Z13
+	VMOVUPS     64(DI), Z9
+	VMULPS      64(R11)(R8*4), Z2, Z2
+	VFMADD231PS Z2, Z0, Z9
+	VMOVUPS     64(R10), Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_0_1
+	VFMADD231PS Z10, Z14, Z9
 
 r4_wide_l2_0_1:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 64(R10)
-	VMULPS       64(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 64(R13)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 64(DI)
-	VADDPS       128(R12)(R8*4), Z3, Z17
-	VMOVUPS      Z17, 128(R12)(R8*4)
-	VMOVUPS      128(DI), Z17
-	VMULPS       128(R11)(R8*4), Z3, Z3
-	VFMADD231PS  Z3, Z0, Z17
-	VMOVUPS      128(R10), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_0_2
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
-
-r4_wide_l2_0_2:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 128(R10)
-	VMULPS       128(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 128(R13)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 128(DI)
-	VADDPS       192(R12)(R8*4), Z4, Z17
-	VMOVUPS      Z17, 192(R12)(R8*4)
-	VMOVUPS      192(DI), Z17
-	VMULPS       192(R11)(R8*4), Z4, Z4
-	VFMADD231PS  Z4, Z0, Z17
-	VMOVUPS      192(R10), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_0_3
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
-
-r4_wide_l2_0_3:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 192(R10)
-	VMULPS       192(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 192(R13)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 192(DI)
-	VADDPS       (R12)(R8*4), Z5, Z17
-	VMOVUPS      Z17, (R12)(R8*4)
-	VMOVUPS      (DI)(CX*1), Z17
-	VMULPS       (R11)(R8*4), Z5, Z5
-	VFMADD231PS  Z5, Z0, Z17
-	VMOVUPS      (R10)(CX*1), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_1_0
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, 64(R10)
+	VMULPS      64(R11)(R8*4), Z10, Z10
+	VMOVUPS     Z10, 64(R13)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, 64(DI)
+	VADDPS      Z3, Z12, Z12
+	VMOVUPS     (DI)(CX*1), Z9
+	VMULPS      (R11)(R8*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z9
+	VMOVUPS     (R10)(CX*1), Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_1_0
+	VFMADD231PS Z10, Z14, Z9
 
 r4_wide_l2_1_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)(CX*1)
-	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R13)(CX*1)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)(CX*1)
-	VADDPS       64(R12)(R8*4), Z6, Z17
-	VMOVUPS      Z17, 64(R12)(R8*4)
-	VMOVUPS      64(DI)(CX*1), Z17
-	VMULPS       64(R11)(R8*4), Z6, Z6
-	VFMADD231PS  Z6, Z0, Z17
-	VMOVUPS      64(R10)(CX*1), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_1_1
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, (R10)(CX*1)
+	VMULPS      (R11)(R8*4), Z10, Z10
+	VMOVUPS     Z10, (R13)(CX*1)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, (DI)(CX*1)
+	VADDPS      Z4, Z13, Z13
+	VMOVUPS     64(DI)(CX*1), Z9
+	VMULPS      64(R11)(R8*4), Z4, Z4
+	VFMADD231PS Z4, Z0, Z9
+	VMOVUPS     64(R10)(CX*1), Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_1_1
+	VFMADD231PS Z10, Z14, Z9
 
 r4_wide_l2_1_1:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 64(R10)(CX*1)
-	VMULPS       64(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 64(R13)(CX*1)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 64(DI)(CX*1)
-	VADDPS       128(R12)(R8*4), Z7, Z17
-	VMOVUPS      Z17, 128(R12)(R8*4)
-	VMOVUPS      128(DI)(CX*1), Z17
-	VMULPS       128(R11)(R8*4), Z7, Z7
-	VFMADD231PS  Z7, Z0, Z17
-	VMOVUPS      128(R10)(CX*1), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_1_2
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
-
-r4_wide_l2_1_2:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 128(R10)(CX*1)
-	VMULPS       128(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 128(R13)(CX*1)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 128(DI)(CX*1)
-	VADDPS       192(R12)(R8*4), Z8, Z17
-	VMOVUPS      Z17, 192(R12)(R8*4)
-	VMOVUPS      192(DI)(CX*1), Z17
-	VMULPS       192(R11)(R8*4), Z8, Z8
-	VFMADD231PS  Z8, Z0, Z17
-	VMOVUPS      192(R10)(CX*1), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_1_3
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
-
-r4_wide_l2_1_3:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 192(R10)(CX*1)
-	VMULPS       192(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 192(R13)(CX*1)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 192(DI)(CX*1)
-	VADDPS       (R12)(R8*4), Z9, Z17
-	VMOVUPS      Z17, (R12)(R8*4)
-	VMOVUPS      (DI)(CX*2), Z17
-	VMULPS       (R11)(R8*4), Z9, Z9
-	VFMADD231PS  Z9, Z0, Z17
-	VMOVUPS      (R10)(CX*2), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_2_0
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, 64(R10)(CX*1)
+	VMULPS      64(R11)(R8*4), Z10, Z10
+	VMOVUPS     Z10, 64(R13)(CX*1)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, 64(DI)(CX*1)
+	VADDPS      Z5, Z12, Z12
+	VMOVUPS     (DI)(CX*2), Z9
+	VMULPS      (R11)(R8*4), Z5, Z5
+	VFMADD231PS Z5, Z0, Z9
+	VMOVUPS     (R10)(CX*2), Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_2_0
+	VFMADD231PS Z10, Z14, Z9
 
 r4_wide_l2_2_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)(CX*2)
-	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R13)(CX*2)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)(CX*2)
-	VADDPS       64(R12)(R8*4), Z10, Z17
-	VMOVUPS      Z17, 64(R12)(R8*4)
-	VMOVUPS      64(DI)(CX*2), Z17
-	VMULPS       64(R11)(R8*4), Z10, Z10
-	VFMADD231PS  Z10, Z0, Z17
-	VMOVUPS      64(R10)(CX*2), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_2_1
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, (R10)(CX*2)
+	VMULPS      (R11)(R8*4), Z10, Z10
+	VMOVUPS     Z10, (R13)(CX*2)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, (DI)(CX*2)
+	VADDPS      Z6, Z13, Z13
+	VMOVUPS     64(DI)(CX*2), Z9
+	VMULPS      64(R11)(R8*4), Z6, Z6
+	VFMADD231PS Z6, Z0, Z9
+	VMOVUPS     64(R10)(CX*2), Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_2_1
+	VFMADD231PS Z10, Z14, Z9
 
 r4_wide_l2_2_1:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 64(R10)(CX*2)
-	VMULPS       64(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 64(R13)(CX*2)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 64(DI)(CX*2)
-	VADDPS       128(R12)(R8*4), Z11, Z17
-	VMOVUPS      Z17, 128(R12)(R8*4)
-	VMOVUPS      128(DI)(CX*2), Z17
-	VMULPS       128(R11)(R8*4), Z11, Z11
-	VFMADD231PS  Z11, Z0, Z17
-	VMOVUPS      128(R10)(CX*2), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_2_2
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
-
-r4_wide_l2_2_2:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 128(R10)(CX*2)
-	VMULPS       128(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 128(R13)(CX*2)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 128(DI)(CX*2)
-	VADDPS       192(R12)(R8*4), Z12, Z17
-	VMOVUPS      Z17, 192(R12)(R8*4)
-	VMOVUPS      192(DI)(CX*2), Z17
-	VMULPS       192(R11)(R8*4), Z12, Z12
-	VFMADD231PS  Z12, Z0, Z17
-	VMOVUPS      192(R10)(CX*2), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_2_3
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
-
-r4_wide_l2_2_3:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 192(R10)(CX*2)
-	VMULPS       192(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 192(R13)(CX*2)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 192(DI)(CX*2)
-	VADDPS       (R12)(R8*4), Z13, Z17
-	VMOVUPS      Z17, (R12)(R8*4)
-	VMOVUPS      (DI)(DX*1), Z17
-	VMULPS       (R11)(R8*4), Z13, Z13
-	VFMADD231PS  Z13, Z0, Z17
-	VMOVUPS      (R10)(DX*1), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_3_0
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, 64(R10)(CX*2)
+	VMULPS      64(R11)(R8*4), Z10, Z10
+	VMOVUPS     Z10, 64(R13)(CX*2)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, 64(DI)(CX*2)
+	VADDPS      Z7, Z12, Z12
+	VMOVUPS     (DI)(DX*1), Z9
+	VMULPS      (R11)(R8*4), Z7, Z7
+	VFMADD231PS Z7, Z0, Z9
+	VMOVUPS     (R10)(DX*1), Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_3_0
+	VFMADD231PS Z10, Z14, Z9
 
 r4_wide_l2_3_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)(DX*1)
-	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R13)(DX*1)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)(DX*1)
-	VADDPS       64(R12)(R8*4), Z14, Z17
-	VMOVUPS      Z17, 64(R12)(R8*4)
-	VMOVUPS      64(DI)(DX*1), Z17
-	VMULPS       64(R11)(R8*4), Z14, Z14
-	VFMADD231PS  Z14, Z0, Z17
-	VMOVUPS      64(R10)(DX*1), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_3_1
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, (R10)(DX*1)
+	VMULPS      (R11)(R8*4), Z10, Z10
+	VMOVUPS     Z10, (R13)(DX*1)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, (DI)(DX*1)
+	VADDPS      Z8, Z13, Z13
+	VMOVUPS     64(DI)(DX*1), Z9
+	VMULPS      64(R11)(R8*4), Z8, Z8
+	VFMADD231PS Z8, Z0, Z9
+	VMOVUPS     64(R10)(DX*1), Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_wide_l2_3_1
+	VFMADD231PS Z10, Z14, Z9
 
 r4_wide_l2_3_1:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 64(R10)(DX*1)
-	VMULPS       64(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 64(R13)(DX*1)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 64(DI)(DX*1)
-	VADDPS       128(R12)(R8*4), Z15, Z17
-	VMOVUPS      Z17, 128(R12)(R8*4)
-	VMOVUPS      128(DI)(DX*1), Z17
-	VMULPS       128(R11)(R8*4), Z15, Z15
-	VFMADD231PS  Z15, Z0, Z17
-	VMOVUPS      128(R10)(DX*1), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_3_2
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
-
-r4_wide_l2_3_2:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 128(R10)(DX*1)
-	VMULPS       128(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 128(R13)(DX*1)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 128(DI)(DX*1)
-	VADDPS       192(R12)(R8*4), Z16, Z17
-	VMOVUPS      Z17, 192(R12)(R8*4)
-	VMOVUPS      192(DI)(DX*1), Z17
-	VMULPS       192(R11)(R8*4), Z16, Z16
-	VFMADD231PS  Z16, Z0, Z17
-	VMOVUPS      192(R10)(DX*1), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_wide_l2_3_3
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
-
-r4_wide_l2_3_3:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, 192(R10)(DX*1)
-	VMULPS       192(R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, 192(R13)(DX*1)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, 192(DI)(DX*1)
-	ADDQ         $0x00000100, DI
-	ADDQ         $0x00000040, R8
-	SUBQ         $0x00000040, R9
-	CMPQ         R9, $0x00000040
-	JAE          r4_wide
+	VADDPS  Z9, Z10, Z10
+	VMOVUPS Z10, 64(R10)(DX*1)
+	VMULPS  64(R11)(R8*4), Z10, Z10
+	VMOVUPS Z10, 64(R13)(DX*1)
+	VMULPS  Z15, Z9, Z9
+	VMOVUPS Z9, 64(DI)(DX*1)
+	VMOVUPS Z12, (R12)(R8*4)
+	VMOVUPS Z13, 64(R12)(R8*4)
+	ADDQ    $0x00000080, DI
+	ADDQ    $0x00000020, R8
+	SUBQ    $0x00000020, R9
+	CMPQ    R9, $0x00000020
+	JAE     r4_wide
 
 r4_single:
 	CMPQ   R9, $0x00000010
 	JB     r4_cols
 	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
 	VPXORD Z5, Z5, Z5
-	VPXORD Z9, Z9, Z9
-	VPXORD Z13, Z13, Z13
+	VPXORD Z7, Z7, Z7
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
 	MOVQ   n+144(FP), R12
@@ -28152,112 +28183,102 @@ r4_one_samples:
 	PREFETCHT1 (R14)(R8*1)
 
 r4_one_nopf:
-	VPMOVZXBD        (R13)(R8*1), Z17
-	VCVTDQ2PS        Z17, Z17
-	VFMADD231PS.BCST (R11), Z17, Z1
-	VFMADD231PS.BCST 4(R11), Z17, Z5
-	VFMADD231PS.BCST 8(R11), Z17, Z9
-	VFMADD231PS.BCST 12(R11), Z17, Z13
+	VPMOVZXBD        (R13)(R8*1), Z9
+	VCVTDQ2PS        Z9, Z9
+	VFMADD231PS.BCST (R11), Z9, Z1
+	VFMADD231PS.BCST 4(R11), Z9, Z3
+	VFMADD231PS.BCST 8(R11), Z9, Z5
+	VFMADD231PS.BCST 12(R11), Z9, Z7
 	ADDQ             $0x00000008, R10
 	ADDQ             8(SP), R11
 	DECQ             R12
 	JNZ              r4_one_samples
 
 r4_one_update:
-	MOVQ         16(SP), R10
-	ADDQ         DI, R10
-	MOVQ         32(SP), R11
-	MOVQ         48(SP), R12
-	MOVQ         40(SP), R13
-	ADDQ         DI, R13
-	VADDPS       (R12)(R8*4), Z1, Z17
-	VMOVUPS      Z17, (R12)(R8*4)
-	VMOVUPS      (DI), Z17
-	VMULPS       (R11)(R8*4), Z1, Z1
-	VFMADD231PS  Z1, Z0, Z17
-	VMOVUPS      (R10), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_one_l2_0_0
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	MOVQ        16(SP), R10
+	ADDQ        DI, R10
+	MOVQ        32(SP), R11
+	MOVQ        48(SP), R12
+	MOVQ        40(SP), R13
+	ADDQ        DI, R13
+	VMOVUPS     (R12)(R8*4), Z12
+	VADDPS      Z1, Z12, Z12
+	VMOVUPS     (DI), Z9
+	VMULPS      (R11)(R8*4), Z1, Z1
+	VFMADD231PS Z1, Z0, Z9
+	VMOVUPS     (R10), Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_one_l2_0_0
+	VFMADD231PS Z10, Z14, Z9
 
 r4_one_l2_0_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)
-	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R13)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)
-	VADDPS       (R12)(R8*4), Z5, Z17
-	VMOVUPS      Z17, (R12)(R8*4)
-	VMOVUPS      (DI)(CX*1), Z17
-	VMULPS       (R11)(R8*4), Z5, Z5
-	VFMADD231PS  Z5, Z0, Z17
-	VMOVUPS      (R10)(CX*1), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_one_l2_1_0
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, (R10)
+	VMULPS      (R11)(R8*4), Z10, Z10
+	VMOVUPS     Z10, (R13)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, (DI)
+	VADDPS      Z3, Z12, Z12
+	VMOVUPS     (DI)(CX*1), Z9
+	VMULPS      (R11)(R8*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z9
+	VMOVUPS     (R10)(CX*1), Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_one_l2_1_0
+	VFMADD231PS Z10, Z14, Z9
 
 r4_one_l2_1_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)(CX*1)
-	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R13)(CX*1)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)(CX*1)
-	VADDPS       (R12)(R8*4), Z9, Z17
-	VMOVUPS      Z17, (R12)(R8*4)
-	VMOVUPS      (DI)(CX*2), Z17
-	VMULPS       (R11)(R8*4), Z9, Z9
-	VFMADD231PS  Z9, Z0, Z17
-	VMOVUPS      (R10)(CX*2), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_one_l2_2_0
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, (R10)(CX*1)
+	VMULPS      (R11)(R8*4), Z10, Z10
+	VMOVUPS     Z10, (R13)(CX*1)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, (DI)(CX*1)
+	VADDPS      Z5, Z12, Z12
+	VMOVUPS     (DI)(CX*2), Z9
+	VMULPS      (R11)(R8*4), Z5, Z5
+	VFMADD231PS Z5, Z0, Z9
+	VMOVUPS     (R10)(CX*2), Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_one_l2_2_0
+	VFMADD231PS Z10, Z14, Z9
 
 r4_one_l2_2_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)(CX*2)
-	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R13)(CX*2)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)(CX*2)
-	VADDPS       (R12)(R8*4), Z13, Z17
-	VMOVUPS      Z17, (R12)(R8*4)
-	VMOVUPS      (DI)(DX*1), Z17
-	VMULPS       (R11)(R8*4), Z13, Z13
-	VFMADD231PS  Z13, Z0, Z17
-	VMOVUPS      (R10)(DX*1), Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_one_l2_3_0
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, (R10)(CX*2)
+	VMULPS      (R11)(R8*4), Z10, Z10
+	VMOVUPS     Z10, (R13)(CX*2)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, (DI)(CX*2)
+	VADDPS      Z7, Z12, Z12
+	VMOVUPS     (DI)(DX*1), Z9
+	VMULPS      (R11)(R8*4), Z7, Z7
+	VFMADD231PS Z7, Z0, Z9
+	VMOVUPS     (R10)(DX*1), Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_one_l2_3_0
+	VFMADD231PS Z10, Z14, Z9
 
 r4_one_l2_3_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, (R10)(DX*1)
-	VMULPS       (R11)(R8*4), Z18, Z18
-	VMOVUPS      Z18, (R13)(DX*1)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, (DI)(DX*1)
-	ADDQ         $0x00000040, DI
-	ADDQ         $0x00000010, R8
-	SUBQ         $0x00000010, R9
-	JMP          r4_single
+	VADDPS  Z9, Z10, Z10
+	VMOVUPS Z10, (R10)(DX*1)
+	VMULPS  (R11)(R8*4), Z10, Z10
+	VMOVUPS Z10, (R13)(DX*1)
+	VMULPS  Z15, Z9, Z9
+	VMOVUPS Z9, (DI)(DX*1)
+	VMOVUPS Z12, (R12)(R8*4)
+	ADDQ    $0x00000040, DI
+	ADDQ    $0x00000010, R8
+	SUBQ    $0x00000010, R9
+	JMP     r4_single
 
 r4_cols:
 	TESTQ  R9, R9
 	JZ     r4_next
 	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
 	VPXORD Z5, Z5, Z5
-	VPXORD Z9, Z9, Z9
-	VPXORD Z13, Z13, Z13
+	VPXORD Z7, Z7, Z7
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
 	MOVQ   n+144(FP), R11
@@ -28266,100 +28287,90 @@ r4_cols:
 
 r4_tail_samples:
 	MOVQ             (R9), R12
-	VPMOVZXBD.Z      (R12)(R8*1), K1, Z17
-	VCVTDQ2PS        Z17, Z17
-	VFMADD231PS.BCST (R10), Z17, Z1
-	VFMADD231PS.BCST 4(R10), Z17, Z5
-	VFMADD231PS.BCST 8(R10), Z17, Z9
-	VFMADD231PS.BCST 12(R10), Z17, Z13
+	VPMOVZXBD.Z      (R12)(R8*1), K1, Z9
+	VCVTDQ2PS        Z9, Z9
+	VFMADD231PS.BCST (R10), Z9, Z1
+	VFMADD231PS.BCST 4(R10), Z9, Z3
+	VFMADD231PS.BCST 8(R10), Z9, Z5
+	VFMADD231PS.BCST 12(R10), Z9, Z7
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
 	JNZ              r4_tail_samples
 
 r4_tail_update:
-	MOVQ         16(SP), R9
-	ADDQ         DI, R9
-	MOVQ         32(SP), R10
-	MOVQ         48(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DI, R12
-	VADDPS.Z     (R11)(R8*4), Z1, K1, Z17
-	VMOVUPS      Z17, K1, (R11)(R8*4)
-	VMOVUPS.Z    (DI), K1, Z17
-	VMULPS.Z     (R10)(R8*4), Z1, K1, Z1
-	VFMADD231PS  Z1, Z0, Z17
-	VMOVUPS.Z    (R9), K1, Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_tail_l2_0_0
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	MOVQ        16(SP), R9
+	ADDQ        DI, R9
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DI, R12
+	VMOVUPS.Z   (R11)(R8*4), K1, Z12
+	VADDPS      Z1, Z12, Z12
+	VMOVUPS.Z   (DI), K1, Z9
+	VMULPS.Z    (R10)(R8*4), Z1, K1, Z1
+	VFMADD231PS Z1, Z0, Z9
+	VMOVUPS.Z   (R9), K1, Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_tail_l2_0_0
+	VFMADD231PS Z10, Z14, Z9
 
 r4_tail_l2_0_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, K1, (R9)
-	VMULPS.Z     (R10)(R8*4), Z18, K1, Z18
-	VMOVUPS      Z18, K1, (R12)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, K1, (DI)
-	VADDPS.Z     (R11)(R8*4), Z5, K1, Z17
-	VMOVUPS      Z17, K1, (R11)(R8*4)
-	VMOVUPS.Z    (DI)(CX*1), K1, Z17
-	VMULPS.Z     (R10)(R8*4), Z5, K1, Z5
-	VFMADD231PS  Z5, Z0, Z17
-	VMOVUPS.Z    (R9)(CX*1), K1, Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_tail_l2_1_0
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, K1, (R9)
+	VMULPS.Z    (R10)(R8*4), Z10, K1, Z10
+	VMOVUPS     Z10, K1, (R12)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, K1, (DI)
+	VADDPS      Z3, Z12, Z12
+	VMOVUPS.Z   (DI)(CX*1), K1, Z9
+	VMULPS.Z    (R10)(R8*4), Z3, K1, Z3
+	VFMADD231PS Z3, Z0, Z9
+	VMOVUPS.Z   (R9)(CX*1), K1, Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_tail_l2_1_0
+	VFMADD231PS Z10, Z14, Z9
 
 r4_tail_l2_1_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, K1, (R9)(CX*1)
-	VMULPS.Z     (R10)(R8*4), Z18, K1, Z18
-	VMOVUPS      Z18, K1, (R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, K1, (DI)(CX*1)
-	VADDPS.Z     (R11)(R8*4), Z9, K1, Z17
-	VMOVUPS      Z17, K1, (R11)(R8*4)
-	VMOVUPS.Z    (DI)(CX*2), K1, Z17
-	VMULPS.Z     (R10)(R8*4), Z9, K1, Z9
-	VFMADD231PS  Z9, Z0, Z17
-	VMOVUPS.Z    (R9)(CX*2), K1, Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_tail_l2_2_0
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, K1, (R9)(CX*1)
+	VMULPS.Z    (R10)(R8*4), Z10, K1, Z10
+	VMOVUPS     Z10, K1, (R12)(CX*1)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, K1, (DI)(CX*1)
+	VADDPS      Z5, Z12, Z12
+	VMOVUPS.Z   (DI)(CX*2), K1, Z9
+	VMULPS.Z    (R10)(R8*4), Z5, K1, Z5
+	VFMADD231PS Z5, Z0, Z9
+	VMOVUPS.Z   (R9)(CX*2), K1, Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_tail_l2_2_0
+	VFMADD231PS Z10, Z14, Z9
 
 r4_tail_l2_2_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, K1, (R9)(CX*2)
-	VMULPS.Z     (R10)(R8*4), Z18, K1, Z18
-	VMOVUPS      Z18, K1, (R12)(CX*2)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, K1, (DI)(CX*2)
-	VADDPS.Z     (R11)(R8*4), Z13, K1, Z17
-	VMOVUPS      Z17, K1, (R11)(R8*4)
-	VMOVUPS.Z    (DI)(DX*1), K1, Z17
-	VMULPS.Z     (R10)(R8*4), Z13, K1, Z13
-	VFMADD231PS  Z13, Z0, Z17
-	VMOVUPS.Z    (R9)(DX*1), K1, Z18
-	CMPQ         l2+224(FP), $0x00
-	JE           r4_tail_l2_3_0
-	VBROADCASTSS c2+216(FP), Z21
-	VFMADD231PS  Z18, Z21, Z17
+	VADDPS      Z9, Z10, Z10
+	VMOVUPS     Z10, K1, (R9)(CX*2)
+	VMULPS.Z    (R10)(R8*4), Z10, K1, Z10
+	VMOVUPS     Z10, K1, (R12)(CX*2)
+	VMULPS      Z15, Z9, Z9
+	VMOVUPS     Z9, K1, (DI)(CX*2)
+	VADDPS      Z7, Z12, Z12
+	VMOVUPS.Z   (DI)(DX*1), K1, Z9
+	VMULPS.Z    (R10)(R8*4), Z7, K1, Z7
+	VFMADD231PS Z7, Z0, Z9
+	VMOVUPS.Z   (R9)(DX*1), K1, Z10
+	CMPQ        l2+224(FP), $0x00
+	JE          r4_tail_l2_3_0
+	VFMADD231PS Z10, Z14, Z9
 
 r4_tail_l2_3_0:
-	VADDPS       Z17, Z18, Z18
-	VMOVUPS      Z18, K1, (R9)(DX*1)
-	VMULPS.Z     (R10)(R8*4), Z18, K1, Z18
-	VMOVUPS      Z18, K1, (R12)(DX*1)
-	VBROADCASTSS mu+232(FP), Z21
-	VMULPS       Z21, Z17, Z17
-	VMOVUPS      Z17, K1, (DI)(DX*1)
+	VADDPS   Z9, Z10, Z10
+	VMOVUPS  Z10, K1, (R9)(DX*1)
+	VMULPS.Z (R10)(R8*4), Z10, K1, Z10
+	VMOVUPS  Z10, K1, (R12)(DX*1)
+	VMULPS   Z15, Z9, Z9
+	VMOVUPS  Z9, K1, (DI)(DX*1)
+	VMOVUPS  Z12, K1, (R11)(R8*4)
 
 r4_next:
 	MOVQ $0x00000000, 24(SP)
@@ -28368,15 +28379,17 @@ r4_next:
 	SUBQ $0x00000004, SI
 	JMP  r4_rows
 
-	// Passes of 3 rows of g, 4 vectors per row per block.
+	// Passes of 3 rows of g, 2 vectors per row per block.
 r3_rows:
 	CMPQ         SI, $0x00000003
 	JB           r2_rows
 	VBROADCASTSS alpha+32(FP), Z0
+	VBROADCASTSS c2+216(FP), Z12
+	VBROADCASTSS mu+232(FP), Z13
 	MOVQ         AX, DX
 	XORL         DI, DI
 	MOVQ         m+160(FP), R8
-	CMPQ         R8, $0x00000040
+	CMPQ         R8, $0x00000020
 	JB           r3_single
 
 r3_wide:
@@ -28386,12 +28399,6 @@ r3_wide:
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
 	MOVQ   n+144(FP), R11
@@ -28407,278 +28414,140 @@ r3_wide_samples:
 	PREFETCHT1 (R13)(DI*1)
 
 r3_wide_nopf:
-	VPMOVZXBD        (R12)(DI*1), Z13
-	VCVTDQ2PS        Z13, Z13
-	VPMOVZXBD        16(R12)(DI*1), Z14
-	VCVTDQ2PS        Z14, Z14
-	VPMOVZXBD        32(R12)(DI*1), Z15
-	VCVTDQ2PS        Z15, Z15
-	VPMOVZXBD        48(R12)(DI*1), Z16
-	VCVTDQ2PS        Z16, Z16
-	VFMADD231PS.BCST (R10), Z13, Z1
-	VFMADD231PS.BCST (R10), Z14, Z2
-	VFMADD231PS.BCST (R10), Z15, Z3
-	VFMADD231PS.BCST (R10), Z16, Z4
-	VFMADD231PS.BCST 4(R10), Z13, Z5
-	VFMADD231PS.BCST 4(R10), Z14, Z6
-	VFMADD231PS.BCST 4(R10), Z15, Z7
-	VFMADD231PS.BCST 4(R10), Z16, Z8
-	VFMADD231PS.BCST 8(R10), Z13, Z9
-	VFMADD231PS.BCST 8(R10), Z14, Z10
-	VFMADD231PS.BCST 8(R10), Z15, Z11
-	VFMADD231PS.BCST 8(R10), Z16, Z12
+	VPMOVZXBD        (R12)(DI*1), Z7
+	VCVTDQ2PS        Z7, Z7
+	VPMOVZXBD        16(R12)(DI*1), Z8
+	VCVTDQ2PS        Z8, Z8
+	VFMADD231PS.BCST (R10), Z7, Z1
+	VFMADD231PS.BCST (R10), Z8, Z2
+	VFMADD231PS.BCST 4(R10), Z7, Z3
+	VFMADD231PS.BCST 4(R10), Z8, Z4
+	VFMADD231PS.BCST 8(R10), Z7, Z5
+	VFMADD231PS.BCST 8(R10), Z8, Z6
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
 	JNZ              r3_wide_samples
 
 r3_wide_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	MOVQ         32(SP), R10
-	MOVQ         48(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DX, R12
-	VADDPS       (R11)(DI*4), Z1, Z13
-	VMOVUPS      Z13, (R11)(DI*4)
-	VMOVUPS      (DX), Z13
-	VMULPS       (R10)(DI*4), Z1, Z1
-	VFMADD231PS  Z1, Z0, Z13
-	VMOVUPS      (R9), Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_0_0
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DX, R12
+	VMOVUPS     (R11)(DI*4), Z10
+	VMOVUPS     64(R11)(DI*4), Z11
+	VADDPS      Z1, Z10, Z10
+	VMOVUPS     (DX), Z7
+	VMULPS      (R10)(DI*4), Z1, Z1
+	VFMADD231PS Z1, Z0, Z7
+	VMOVUPS     (R9), Z8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_wide_l2_0_0
+	VFMADD231PS Z8, Z12, Z7
 
 r3_wide_l2_0_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, (R9)
-	VMULPS       (R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, (R12)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, (DX)
-	VADDPS       64(R11)(DI*4), Z2, Z13
-	VMOVUPS      Z13, 64(R11)(DI*4)
-	VMOVUPS      64(DX), Z13
-	VMULPS       64(R10)(DI*4), Z2, Z2
-	VFMADD231PS  Z2, Z0, Z13
-	VMOVUPS      64(R9), Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_0_1
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z7, Z8, Z8
+	VMOVUPS     Z8, (R9)
+	VMULPS      (R10)(DI*4), Z8, Z8
+	VMOVUPS     Z8, (R12)
+	VMULPS      Z13, Z7, Z7
+	VMOVUPS     Z7, (DX)
+	VADDPS      Z2, Z11, Z11
+	VMOVUPS     64(DX), Z7
+	VMULPS      64(R10)(DI*4), Z2, Z2
+	VFMADD231PS Z2, Z0, Z7
+	VMOVUPS     64(R9), Z8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_wide_l2_0_1
+	VFMADD231PS Z8, Z12, Z7
 
 r3_wide_l2_0_1:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 64(R9)
-	VMULPS       64(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 64(R12)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 64(DX)
-	VADDPS       128(R11)(DI*4), Z3, Z13
-	VMOVUPS      Z13, 128(R11)(DI*4)
-	VMOVUPS      128(DX), Z13
-	VMULPS       128(R10)(DI*4), Z3, Z3
-	VFMADD231PS  Z3, Z0, Z13
-	VMOVUPS      128(R9), Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_0_2
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
-
-r3_wide_l2_0_2:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 128(R9)
-	VMULPS       128(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 128(R12)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 128(DX)
-	VADDPS       192(R11)(DI*4), Z4, Z13
-	VMOVUPS      Z13, 192(R11)(DI*4)
-	VMOVUPS      192(DX), Z13
-	VMULPS       192(R10)(DI*4), Z4, Z4
-	VFMADD231PS  Z4, Z0, Z13
-	VMOVUPS      192(R9), Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_0_3
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
-
-r3_wide_l2_0_3:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 192(R9)
-	VMULPS       192(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 192(R12)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 192(DX)
-	VADDPS       (R11)(DI*4), Z5, Z13
-	VMOVUPS      Z13, (R11)(DI*4)
-	VMOVUPS      (DX)(CX*1), Z13
-	VMULPS       (R10)(DI*4), Z5, Z5
-	VFMADD231PS  Z5, Z0, Z13
-	VMOVUPS      (R9)(CX*1), Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_1_0
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z7, Z8, Z8
+	VMOVUPS     Z8, 64(R9)
+	VMULPS      64(R10)(DI*4), Z8, Z8
+	VMOVUPS     Z8, 64(R12)
+	VMULPS      Z13, Z7, Z7
+	VMOVUPS     Z7, 64(DX)
+	VADDPS      Z3, Z10, Z10
+	VMOVUPS     (DX)(CX*1), Z7
+	VMULPS      (R10)(DI*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z7
+	VMOVUPS     (R9)(CX*1), Z8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_wide_l2_1_0
+	VFMADD231PS Z8, Z12, Z7
 
 r3_wide_l2_1_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, (R9)(CX*1)
-	VMULPS       (R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, (R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, (DX)(CX*1)
-	VADDPS       64(R11)(DI*4), Z6, Z13
-	VMOVUPS      Z13, 64(R11)(DI*4)
-	VMOVUPS      64(DX)(CX*1), Z13
-	VMULPS       64(R10)(DI*4), Z6, Z6
-	VFMADD231PS  Z6, Z0, Z13
-	VMOVUPS      64(R9)(CX*1), Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_1_1
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z7, Z8, Z8
+	VMOVUPS     Z8, (R9)(CX*1)
+	VMULPS      (R10)(DI*4), Z8, Z8
+	VMOVUPS     Z8, (R12)(CX*1)
+	VMULPS      Z13, Z7, Z7
+	VMOVUPS     Z7, (DX)(CX*1)
+	VADDPS      Z4, Z11, Z11
+	VMOVUPS     64(DX)(CX*1), Z7
+	VMULPS      64(R10)(DI*4), Z4, Z4
+	VFMADD231PS Z4, Z0, Z7
+	VMOVUPS     64(R9)(CX*1), Z8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_wide_l2_1_1
+	VFMADD231PS Z8, Z12, Z7
 
 r3_wide_l2_1_1:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 64(R9)(CX*1)
-	VMULPS       64(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 64(R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 64(DX)(CX*1)
-	VADDPS       128(R11)(DI*4), Z7, Z13
-	VMOVUPS      Z13, 128(R11)(DI*4)
-	VMOVUPS      128(DX)(CX*1), Z13
-	VMULPS       128(R10)(DI*4), Z7, Z7
-	VFMADD231PS  Z7, Z0, Z13
-	VMOVUPS      128(R9)(CX*1), Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_1_2
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
-
-r3_wide_l2_1_2:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 128(R9)(CX*1)
-	VMULPS       128(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 128(R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 128(DX)(CX*1)
-	VADDPS       192(R11)(DI*4), Z8, Z13
-	VMOVUPS      Z13, 192(R11)(DI*4)
-	VMOVUPS      192(DX)(CX*1), Z13
-	VMULPS       192(R10)(DI*4), Z8, Z8
-	VFMADD231PS  Z8, Z0, Z13
-	VMOVUPS      192(R9)(CX*1), Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_1_3
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
-
-r3_wide_l2_1_3:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 192(R9)(CX*1)
-	VMULPS       192(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 192(R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 192(DX)(CX*1)
-	VADDPS       (R11)(DI*4), Z9, Z13
-	VMOVUPS      Z13, (R11)(DI*4)
-	VMOVUPS      (DX)(CX*2), Z13
-	VMULPS       (R10)(DI*4), Z9, Z9
-	VFMADD231PS  Z9, Z0, Z13
-	VMOVUPS      (R9)(CX*2), Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_2_0
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z7, Z8, Z8
+	VMOVUPS     Z8, 64(R9)(CX*1)
+	VMULPS      64(R10)(DI*4), Z8, Z8
+	VMOVUPS     Z8, 64(R12)(CX*1)
+	VMULPS      Z13, Z7, Z7
+	VMOVUPS     Z7, 64(DX)(CX*1)
+	VADDPS      Z5, Z10, Z10
+	VMOVUPS     (DX)(CX*2), Z7
+	VMULPS      (R10)(DI*4), Z5, Z5
+	VFMADD231PS Z5, Z0, Z7
+	VMOVUPS     (R9)(CX*2), Z8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_wide_l2_2_0
+	VFMADD231PS Z8, Z12, Z7
 
 r3_wide_l2_2_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, (R9)(CX*2)
-	VMULPS       (R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, (R12)(CX*2)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, (DX)(CX*2)
-	VADDPS       64(R11)(DI*4), Z10, Z13
-	VMOVUPS      Z13, 64(R11)(DI*4)
-	VMOVUPS      64(DX)(CX*2), Z13
-	VMULPS       64(R10)(DI*4), Z10, Z10
-	VFMADD231PS  Z10, Z0, Z13
-	VMOVUPS      64(R9)(CX*2), Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_2_1
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z7, Z8, Z8
+	VMOVUPS     Z8, (R9)(CX*2)
+	VMULPS      (R10)(DI*4), Z8, Z8
+	VMOVUPS     Z8, (R12)(CX*2)
+	VMULPS      Z13, Z7, Z7
+	VMOVUPS     Z7, (DX)(CX*2)
+	VADDPS      Z6, Z11, Z11
+	VMOVUPS     64(DX)(CX*2), Z7
+	VMULPS      64(R10)(DI*4), Z6, Z6
+	VFMADD231PS Z6, Z0, Z7
+	VMOVUPS     64(R9)(CX*2), Z8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_wide_l2_2_1
+	VFMADD231PS Z8, Z12, Z7
 
 r3_wide_l2_2_1:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 64(R9)(CX*2)
-	VMULPS       64(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 64(R12)(CX*2)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 64(DX)(CX*2)
-	VADDPS       128(R11)(DI*4), Z11, Z13
-	VMOVUPS      Z13, 128(R11)(DI*4)
-	VMOVUPS      128(DX)(CX*2), Z13
-	VMULPS       128(R10)(DI*4), Z11, Z11
-	VFMADD231PS  Z11, Z0, Z13
-	VMOVUPS      128(R9)(CX*2), Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_2_2
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
-
-r3_wide_l2_2_2:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 128(R9)(CX*2)
-	VMULPS       128(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 128(R12)(CX*2)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 128(DX)(CX*2)
-	VADDPS       192(R11)(DI*4), Z12, Z13
-	VMOVUPS      Z13, 192(R11)(DI*4)
-	VMOVUPS      192(DX)(CX*2), Z13
-	VMULPS       192(R10)(DI*4), Z12, Z12
-	VFMADD231PS  Z12, Z0, Z13
-	VMOVUPS      192(R9)(CX*2), Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_wide_l2_2_3
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
-
-r3_wide_l2_2_3:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, 192(R9)(CX*2)
-	VMULPS       192(R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, 192(R12)(CX*2)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, 192(DX)(CX*2)
-	ADDQ         $0x00000100, DX
-	ADDQ         $0x00000040, DI
-	SUBQ         $0x00000040, R8
-	CMPQ         R8, $0x00000040
-	JAE          r3_wide
+	VADDPS  Z7, Z8, Z8
+	VMOVUPS Z8, 64(R9)(CX*2)
+	VMULPS  64(R10)(DI*4), Z8, Z8
+	VMOVUPS Z8, 64(R12)(CX*2)
+	VMULPS  Z13, Z7, Z7
+	VMOVUPS Z7, 64(DX)(CX*2)
+	VMOVUPS Z10, (R11)(DI*4)
+	VMOVUPS Z11, 64(R11)(DI*4)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000020, R8
+	CMPQ    R8, $0x00000020
+	JAE     r3_wide
 
 r3_single:
 	CMPQ   R8, $0x00000010
 	JB     r3_cols
 	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
 	VPXORD Z5, Z5, Z5
-	VPXORD Z9, Z9, Z9
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
 	MOVQ   n+144(FP), R11
@@ -28694,91 +28563,84 @@ r3_one_samples:
 	PREFETCHT1 (R13)(DI*1)
 
 r3_one_nopf:
-	VPMOVZXBD        (R12)(DI*1), Z13
-	VCVTDQ2PS        Z13, Z13
-	VFMADD231PS.BCST (R10), Z13, Z1
-	VFMADD231PS.BCST 4(R10), Z13, Z5
-	VFMADD231PS.BCST 8(R10), Z13, Z9
+	VPMOVZXBD        (R12)(DI*1), Z7
+	VCVTDQ2PS        Z7, Z7
+	VFMADD231PS.BCST (R10), Z7, Z1
+	VFMADD231PS.BCST 4(R10), Z7, Z3
+	VFMADD231PS.BCST 8(R10), Z7, Z5
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
 	JNZ              r3_one_samples
 
 r3_one_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	MOVQ         32(SP), R10
-	MOVQ         48(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DX, R12
-	VADDPS       (R11)(DI*4), Z1, Z13
-	VMOVUPS      Z13, (R11)(DI*4)
-	VMOVUPS      (DX), Z13
-	VMULPS       (R10)(DI*4), Z1, Z1
-	VFMADD231PS  Z1, Z0, Z13
-	VMOVUPS      (R9), Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_one_l2_0_0
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DX, R12
+	VMOVUPS     (R11)(DI*4), Z10
+	VADDPS      Z1, Z10, Z10
+	VMOVUPS     (DX), Z7
+	VMULPS      (R10)(DI*4), Z1, Z1
+	VFMADD231PS Z1, Z0, Z7
+	VMOVUPS     (R9), Z8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_one_l2_0_0
+	VFMADD231PS Z8, Z12, Z7
 
 r3_one_l2_0_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, (R9)
-	VMULPS       (R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, (R12)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, (DX)
-	VADDPS       (R11)(DI*4), Z5, Z13
-	VMOVUPS      Z13, (R11)(DI*4)
-	VMOVUPS      (DX)(CX*1), Z13
-	VMULPS       (R10)(DI*4), Z5, Z5
-	VFMADD231PS  Z5, Z0, Z13
-	VMOVUPS      (R9)(CX*1), Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_one_l2_1_0
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z7, Z8, Z8
+	VMOVUPS     Z8, (R9)
+	VMULPS      (R10)(DI*4), Z8, Z8
+	VMOVUPS     Z8, (R12)
+	VMULPS      Z13, Z7, Z7
+	VMOVUPS     Z7, (DX)
+	VADDPS      Z3, Z10, Z10
+	VMOVUPS     (DX)(CX*1), Z7
+	VMULPS      (R10)(DI*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z7
+	VMOVUPS     (R9)(CX*1), Z8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_one_l2_1_0
+	VFMADD231PS Z8, Z12, Z7
 
 r3_one_l2_1_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, (R9)(CX*1)
-	VMULPS       (R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, (R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, (DX)(CX*1)
-	VADDPS       (R11)(DI*4), Z9, Z13
-	VMOVUPS      Z13, (R11)(DI*4)
-	VMOVUPS      (DX)(CX*2), Z13
-	VMULPS       (R10)(DI*4), Z9, Z9
-	VFMADD231PS  Z9, Z0, Z13
-	VMOVUPS      (R9)(CX*2), Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_one_l2_2_0
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z7, Z8, Z8
+	VMOVUPS     Z8, (R9)(CX*1)
+	VMULPS      (R10)(DI*4), Z8, Z8
+	VMOVUPS     Z8, (R12)(CX*1)
+	VMULPS      Z13, Z7, Z7
+	VMOVUPS     Z7, (DX)(CX*1)
+	VADDPS      Z5, Z10, Z10
+	VMOVUPS     (DX)(CX*2), Z7
+	VMULPS      (R10)(DI*4), Z5, Z5
+	VFMADD231PS Z5, Z0, Z7
+	VMOVUPS     (R9)(CX*2), Z8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_one_l2_2_0
+	VFMADD231PS Z8, Z12, Z7
 
 r3_one_l2_2_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, (R9)(CX*2)
-	VMULPS       (R10)(DI*4), Z14, Z14
-	VMOVUPS      Z14, (R12)(CX*2)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, (DX)(CX*2)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000010, DI
-	SUBQ         $0x00000010, R8
-	JMP          r3_single
+	VADDPS  Z7, Z8, Z8
+	VMOVUPS Z8, (R9)(CX*2)
+	VMULPS  (R10)(DI*4), Z8, Z8
+	VMOVUPS Z8, (R12)(CX*2)
+	VMULPS  Z13, Z7, Z7
+	VMOVUPS Z7, (DX)(CX*2)
+	VMOVUPS Z10, (R11)(DI*4)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000010, DI
+	SUBQ    $0x00000010, R8
+	JMP     r3_single
 
 r3_cols:
 	TESTQ  R8, R8
 	JZ     r3_next
 	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
 	VPXORD Z5, Z5, Z5
-	VPXORD Z9, Z9, Z9
 	MOVQ   xp_base+72(FP), R8
 	MOVQ   BX, R9
 	MOVQ   n+144(FP), R10
@@ -28787,80 +28649,73 @@ r3_cols:
 
 r3_tail_samples:
 	MOVQ             (R8), R11
-	VPMOVZXBD.Z      (R11)(DI*1), K1, Z13
-	VCVTDQ2PS        Z13, Z13
-	VFMADD231PS.BCST (R9), Z13, Z1
-	VFMADD231PS.BCST 4(R9), Z13, Z5
-	VFMADD231PS.BCST 8(R9), Z13, Z9
+	VPMOVZXBD.Z      (R11)(DI*1), K1, Z7
+	VCVTDQ2PS        Z7, Z7
+	VFMADD231PS.BCST (R9), Z7, Z1
+	VFMADD231PS.BCST 4(R9), Z7, Z3
+	VFMADD231PS.BCST 8(R9), Z7, Z5
 	ADDQ             $0x00000008, R8
 	ADDQ             8(SP), R9
 	DECQ             R10
 	JNZ              r3_tail_samples
 
 r3_tail_update:
-	MOVQ         16(SP), R8
-	ADDQ         DX, R8
-	MOVQ         32(SP), R9
-	MOVQ         48(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DX, R11
-	VADDPS.Z     (R10)(DI*4), Z1, K1, Z13
-	VMOVUPS      Z13, K1, (R10)(DI*4)
-	VMOVUPS.Z    (DX), K1, Z13
-	VMULPS.Z     (R9)(DI*4), Z1, K1, Z1
-	VFMADD231PS  Z1, Z0, Z13
-	VMOVUPS.Z    (R8), K1, Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_tail_l2_0_0
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	MOVQ        16(SP), R8
+	ADDQ        DX, R8
+	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	MOVQ        40(SP), R11
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R10)(DI*4), K1, Z10
+	VADDPS      Z1, Z10, Z10
+	VMOVUPS.Z   (DX), K1, Z7
+	VMULPS.Z    (R9)(DI*4), Z1, K1, Z1
+	VFMADD231PS Z1, Z0, Z7
+	VMOVUPS.Z   (R8), K1, Z8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_tail_l2_0_0
+	VFMADD231PS Z8, Z12, Z7
 
 r3_tail_l2_0_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, K1, (R8)
-	VMULPS.Z     (R9)(DI*4), Z14, K1, Z14
-	VMOVUPS      Z14, K1, (R11)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, K1, (DX)
-	VADDPS.Z     (R10)(DI*4), Z5, K1, Z13
-	VMOVUPS      Z13, K1, (R10)(DI*4)
-	VMOVUPS.Z    (DX)(CX*1), K1, Z13
-	VMULPS.Z     (R9)(DI*4), Z5, K1, Z5
-	VFMADD231PS  Z5, Z0, Z13
-	VMOVUPS.Z    (R8)(CX*1), K1, Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_tail_l2_1_0
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z7, Z8, Z8
+	VMOVUPS     Z8, K1, (R8)
+	VMULPS.Z    (R9)(DI*4), Z8, K1, Z8
+	VMOVUPS     Z8, K1, (R11)
+	VMULPS      Z13, Z7, Z7
+	VMOVUPS     Z7, K1, (DX)
+	VADDPS      Z3, Z10, Z10
+	VMOVUPS.Z   (DX)(CX*1), K1, Z7
+	VMULPS.Z    (R9)(DI*4), Z3, K1, Z3
+	VFMADD231PS Z3, Z0, Z7
+	VMOVUPS.Z   (R8)(CX*1), K1, Z8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_tail_l2_1_0
+	VFMADD231PS Z8, Z12, Z7
 
 r3_tail_l2_1_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, K1, (R8)(CX*1)
-	VMULPS.Z     (R9)(DI*4), Z14, K1, Z14
-	VMOVUPS      Z14, K1, (R11)(CX*1)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, K1, (DX)(CX*1)
-	VADDPS.Z     (R10)(DI*4), Z9, K1, Z13
-	VMOVUPS      Z13, K1, (R10)(DI*4)
-	VMOVUPS.Z    (DX)(CX*2), K1, Z13
-	VMULPS.Z     (R9)(DI*4), Z9, K1, Z9
-	VFMADD231PS  Z9, Z0, Z13
-	VMOVUPS.Z    (R8)(CX*2), K1, Z14
-	CMPQ         l2+224(FP), $0x00
-	JE           r3_tail_l2_2_0
-	VBROADCASTSS c2+216(FP), Z17
-	VFMADD231PS  Z14, Z17, Z13
+	VADDPS      Z7, Z8, Z8
+	VMOVUPS     Z8, K1, (R8)(CX*1)
+	VMULPS.Z    (R9)(DI*4), Z8, K1, Z8
+	VMOVUPS     Z8, K1, (R11)(CX*1)
+	VMULPS      Z13, Z7, Z7
+	VMOVUPS     Z7, K1, (DX)(CX*1)
+	VADDPS      Z5, Z10, Z10
+	VMOVUPS.Z   (DX)(CX*2), K1, Z7
+	VMULPS.Z    (R9)(DI*4), Z5, K1, Z5
+	VFMADD231PS Z5, Z0, Z7
+	VMOVUPS.Z   (R8)(CX*2), K1, Z8
+	CMPQ        l2+224(FP), $0x00
+	JE          r3_tail_l2_2_0
+	VFMADD231PS Z8, Z12, Z7
 
 r3_tail_l2_2_0:
-	VADDPS       Z13, Z14, Z14
-	VMOVUPS      Z14, K1, (R8)(CX*2)
-	VMULPS.Z     (R9)(DI*4), Z14, K1, Z14
-	VMOVUPS      Z14, K1, (R11)(CX*2)
-	VBROADCASTSS mu+232(FP), Z17
-	VMULPS       Z17, Z13, Z13
-	VMOVUPS      Z13, K1, (DX)(CX*2)
+	VADDPS   Z7, Z8, Z8
+	VMOVUPS  Z8, K1, (R8)(CX*2)
+	VMULPS.Z (R9)(DI*4), Z8, K1, Z8
+	VMOVUPS  Z8, K1, (R11)(CX*2)
+	VMULPS   Z13, Z7, Z7
+	VMOVUPS  Z7, K1, (DX)(CX*2)
+	VMOVUPS  Z10, K1, (R10)(DI*4)
 
 r3_next:
 	MOVQ   $0x00000000, 24(SP)
@@ -28870,15 +28725,17 @@ r3_next:
 	SUBQ   $0x00000003, SI
 	JMP    r3_rows
 
-	// Passes of 2 rows of g, 4 vectors per row per block.
+	// Passes of 2 rows of g, 2 vectors per row per block.
 r2_rows:
 	CMPQ         SI, $0x00000002
 	JB           r1_rows
 	VBROADCASTSS alpha+32(FP), Z0
+	VBROADCASTSS c2+216(FP), Z10
+	VBROADCASTSS mu+232(FP), Z11
 	MOVQ         AX, DX
 	XORL         DI, DI
 	MOVQ         m+160(FP), R8
-	CMPQ         R8, $0x00000040
+	CMPQ         R8, $0x00000020
 	JB           r2_single
 
 r2_wide:
@@ -28886,10 +28743,6 @@ r2_wide:
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
 	MOVQ   n+144(FP), R11
@@ -28905,197 +28758,105 @@ r2_wide_samples:
 	PREFETCHT1 (R13)(DI*1)
 
 r2_wide_nopf:
-	VPMOVZXBD        (R12)(DI*1), Z9
-	VCVTDQ2PS        Z9, Z9
-	VPMOVZXBD        16(R12)(DI*1), Z10
-	VCVTDQ2PS        Z10, Z10
-	VPMOVZXBD        32(R12)(DI*1), Z11
-	VCVTDQ2PS        Z11, Z11
-	VPMOVZXBD        48(R12)(DI*1), Z12
-	VCVTDQ2PS        Z12, Z12
-	VFMADD231PS.BCST (R10), Z9, Z1
-	VFMADD231PS.BCST (R10), Z10, Z2
-	VFMADD231PS.BCST (R10), Z11, Z3
-	VFMADD231PS.BCST (R10), Z12, Z4
-	VFMADD231PS.BCST 4(R10), Z9, Z5
-	VFMADD231PS.BCST 4(R10), Z10, Z6
-	VFMADD231PS.BCST 4(R10), Z11, Z7
-	VFMADD231PS.BCST 4(R10), Z12, Z8
+	VPMOVZXBD        (R12)(DI*1), Z5
+	VCVTDQ2PS        Z5, Z5
+	VPMOVZXBD        16(R12)(DI*1), Z6
+	VCVTDQ2PS        Z6, Z6
+	VFMADD231PS.BCST (R10), Z5, Z1
+	VFMADD231PS.BCST (R10), Z6, Z2
+	VFMADD231PS.BCST 4(R10), Z5, Z3
+	VFMADD231PS.BCST 4(R10), Z6, Z4
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
 	JNZ              r2_wide_samples
 
 r2_wide_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	MOVQ         32(SP), R10
-	MOVQ         48(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DX, R12
-	VADDPS       (R11)(DI*4), Z1, Z9
-	VMOVUPS      Z9, (R11)(DI*4)
-	VMOVUPS      (DX), Z9
-	VMULPS       (R10)(DI*4), Z1, Z1
-	VFMADD231PS  Z1, Z0, Z9
-	VMOVUPS      (R9), Z10
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_wide_l2_0_0
-	VBROADCASTSS c2+216(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DX, R12
+	VMOVUPS     (R11)(DI*4), Z8
+	VMOVUPS     64(R11)(DI*4), Z9
+	VADDPS      Z1, Z8, Z8
+	VMOVUPS     (DX), Z5
+	VMULPS      (R10)(DI*4), Z1, Z1
+	VFMADD231PS Z1, Z0, Z5
+	VMOVUPS     (R9), Z6
+	CMPQ        l2+224(FP), $0x00
+	JE          r2_wide_l2_0_0
+	VFMADD231PS Z6, Z10, Z5
 
 r2_wide_l2_0_0:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, (R9)
-	VMULPS       (R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, (R12)
-	VBROADCASTSS mu+232(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, (DX)
-	VADDPS       64(R11)(DI*4), Z2, Z9
-	VMOVUPS      Z9, 64(R11)(DI*4)
-	VMOVUPS      64(DX), Z9
-	VMULPS       64(R10)(DI*4), Z2, Z2
-	VFMADD231PS  Z2, Z0, Z9
-	VMOVUPS      64(R9), Z10
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_wide_l2_0_1
-	VBROADCASTSS c2+216(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	VADDPS      Z5, Z6, Z6
+	VMOVUPS     Z6, (R9)
+	VMULPS      (R10)(DI*4), Z6, Z6
+	VMOVUPS     Z6, (R12)
+	VMULPS      Z11, Z5, Z5
+	VMOVUPS     Z5, (DX)
+	VADDPS      Z2, Z9, Z9
+	VMOVUPS     64(DX), Z5
+	VMULPS      64(R10)(DI*4), Z2, Z2
+	VFMADD231PS Z2, Z0, Z5
+	VMOVUPS     64(R9), Z6
+	CMPQ        l2+224(FP), $0x00
+	JE          r2_wide_l2_0_1
+	VFMADD231PS Z6, Z10, Z5
 
 r2_wide_l2_0_1:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, 64(R9)
-	VMULPS       64(R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, 64(R12)
-	VBROADCASTSS mu+232(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, 64(DX)
-	VADDPS       128(R11)(DI*4), Z3, Z9
-	VMOVUPS      Z9, 128(R11)(DI*4)
-	VMOVUPS      128(DX), Z9
-	VMULPS       128(R10)(DI*4), Z3, Z3
-	VFMADD231PS  Z3, Z0, Z9
-	VMOVUPS      128(R9), Z10
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_wide_l2_0_2
-	VBROADCASTSS c2+216(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
-
-r2_wide_l2_0_2:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, 128(R9)
-	VMULPS       128(R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, 128(R12)
-	VBROADCASTSS mu+232(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, 128(DX)
-	VADDPS       192(R11)(DI*4), Z4, Z9
-	VMOVUPS      Z9, 192(R11)(DI*4)
-	VMOVUPS      192(DX), Z9
-	VMULPS       192(R10)(DI*4), Z4, Z4
-	VFMADD231PS  Z4, Z0, Z9
-	VMOVUPS      192(R9), Z10
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_wide_l2_0_3
-	VBROADCASTSS c2+216(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
-
-r2_wide_l2_0_3:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, 192(R9)
-	VMULPS       192(R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, 192(R12)
-	VBROADCASTSS mu+232(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, 192(DX)
-	VADDPS       (R11)(DI*4), Z5, Z9
-	VMOVUPS      Z9, (R11)(DI*4)
-	VMOVUPS      (DX)(CX*1), Z9
-	VMULPS       (R10)(DI*4), Z5, Z5
-	VFMADD231PS  Z5, Z0, Z9
-	VMOVUPS      (R9)(CX*1), Z10
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_wide_l2_1_0
-	VBROADCASTSS c2+216(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	VADDPS      Z5, Z6, Z6
+	VMOVUPS     Z6, 64(R9)
+	VMULPS      64(R10)(DI*4), Z6, Z6
+	VMOVUPS     Z6, 64(R12)
+	VMULPS      Z11, Z5, Z5
+	VMOVUPS     Z5, 64(DX)
+	VADDPS      Z3, Z8, Z8
+	VMOVUPS     (DX)(CX*1), Z5
+	VMULPS      (R10)(DI*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z5
+	VMOVUPS     (R9)(CX*1), Z6
+	CMPQ        l2+224(FP), $0x00
+	JE          r2_wide_l2_1_0
+	VFMADD231PS Z6, Z10, Z5
 
 r2_wide_l2_1_0:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, (R9)(CX*1)
-	VMULPS       (R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, (R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, (DX)(CX*1)
-	VADDPS       64(R11)(DI*4), Z6, Z9
-	VMOVUPS      Z9, 64(R11)(DI*4)
-	VMOVUPS      64(DX)(CX*1), Z9
-	VMULPS       64(R10)(DI*4), Z6, Z6
-	VFMADD231PS  Z6, Z0, Z9
-	VMOVUPS      64(R9)(CX*1), Z10
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_wide_l2_1_1
-	VBROADCASTSS c2+216(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	VADDPS      Z5, Z6, Z6
+	VMOVUPS     Z6, (R9)(CX*1)
+	VMULPS      (R10)(DI*4), Z6, Z6
+	VMOVUPS     Z6, (R12)(CX*1)
+	VMULPS      Z11, Z5, Z5
+	VMOVUPS     Z5, (DX)(CX*1)
+	VADDPS      Z4, Z9, Z9
+	VMOVUPS     64(DX)(CX*1), Z5
+	VMULPS      64(R10)(DI*4), Z4, Z4
+	VFMADD231PS Z4, Z0, Z5
+	VMOVUPS     64(R9)(CX*1), Z6
+	CMPQ        l2+224(FP), $0x00
+	JE          r2_wide_l2_1_1
+	VFMADD231PS Z6, Z10, Z5
 
 r2_wide_l2_1_1:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, 64(R9)(CX*1)
-	VMULPS       64(R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, 64(R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, 64(DX)(CX*1)
-	VADDPS       128(R11)(DI*4), Z7, Z9
-	VMOVUPS      Z9, 128(R11)(DI*4)
-	VMOVUPS      128(DX)(CX*1), Z9
-	VMULPS       128(R10)(DI*4), Z7, Z7
-	VFMADD231PS  Z7, Z0, Z9
-	VMOVUPS      128(R9)(CX*1), Z10
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_wide_l2_1_2
-	VBROADCASTSS c2+216(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
-
-r2_wide_l2_1_2:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, 128(R9)(CX*1)
-	VMULPS       128(R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, 128(R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, 128(DX)(CX*1)
-	VADDPS       192(R11)(DI*4), Z8, Z9
-	VMOVUPS      Z9, 192(R11)(DI*4)
-	VMOVUPS      192(DX)(CX*1), Z9
-	VMULPS       192(R10)(DI*4), Z8, Z8
-	VFMADD231PS  Z8, Z0, Z9
-	VMOVUPS      192(R9)(CX*1), Z10
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_wide_l2_1_3
-	VBROADCASTSS c2+216(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
-
-r2_wide_l2_1_3:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, 192(R9)(CX*1)
-	VMULPS       192(R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, 192(R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, 192(DX)(CX*1)
-	ADDQ         $0x00000100, DX
-	ADDQ         $0x00000040, DI
-	SUBQ         $0x00000040, R8
-	CMPQ         R8, $0x00000040
-	JAE          r2_wide
+	VADDPS  Z5, Z6, Z6
+	VMOVUPS Z6, 64(R9)(CX*1)
+	VMULPS  64(R10)(DI*4), Z6, Z6
+	VMOVUPS Z6, 64(R12)(CX*1)
+	VMULPS  Z11, Z5, Z5
+	VMOVUPS Z5, 64(DX)(CX*1)
+	VMOVUPS Z8, (R11)(DI*4)
+	VMOVUPS Z9, 64(R11)(DI*4)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000020, R8
+	CMPQ    R8, $0x00000020
+	JAE     r2_wide
 
 r2_single:
 	CMPQ   R8, $0x00000010
 	JB     r2_cols
 	VPXORD Z1, Z1, Z1
-	VPXORD Z5, Z5, Z5
+	VPXORD Z3, Z3, Z3
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
 	MOVQ   n+144(FP), R11
@@ -29111,70 +28872,66 @@ r2_one_samples:
 	PREFETCHT1 (R13)(DI*1)
 
 r2_one_nopf:
-	VPMOVZXBD        (R12)(DI*1), Z9
-	VCVTDQ2PS        Z9, Z9
-	VFMADD231PS.BCST (R10), Z9, Z1
-	VFMADD231PS.BCST 4(R10), Z9, Z5
+	VPMOVZXBD        (R12)(DI*1), Z5
+	VCVTDQ2PS        Z5, Z5
+	VFMADD231PS.BCST (R10), Z5, Z1
+	VFMADD231PS.BCST 4(R10), Z5, Z3
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
 	JNZ              r2_one_samples
 
 r2_one_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	MOVQ         32(SP), R10
-	MOVQ         48(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DX, R12
-	VADDPS       (R11)(DI*4), Z1, Z9
-	VMOVUPS      Z9, (R11)(DI*4)
-	VMOVUPS      (DX), Z9
-	VMULPS       (R10)(DI*4), Z1, Z1
-	VFMADD231PS  Z1, Z0, Z9
-	VMOVUPS      (R9), Z10
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_one_l2_0_0
-	VBROADCASTSS c2+216(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DX, R12
+	VMOVUPS     (R11)(DI*4), Z8
+	VADDPS      Z1, Z8, Z8
+	VMOVUPS     (DX), Z5
+	VMULPS      (R10)(DI*4), Z1, Z1
+	VFMADD231PS Z1, Z0, Z5
+	VMOVUPS     (R9), Z6
+	CMPQ        l2+224(FP), $0x00
+	JE          r2_one_l2_0_0
+	VFMADD231PS Z6, Z10, Z5
 
 r2_one_l2_0_0:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, (R9)
-	VMULPS       (R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, (R12)
-	VBROADCASTSS mu+232(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, (DX)
-	VADDPS       (R11)(DI*4), Z5, Z9
-	VMOVUPS      Z9, (R11)(DI*4)
-	VMOVUPS      (DX)(CX*1), Z9
-	VMULPS       (R10)(DI*4), Z5, Z5
-	VFMADD231PS  Z5, Z0, Z9
-	VMOVUPS      (R9)(CX*1), Z10
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_one_l2_1_0
-	VBROADCASTSS c2+216(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	VADDPS      Z5, Z6, Z6
+	VMOVUPS     Z6, (R9)
+	VMULPS      (R10)(DI*4), Z6, Z6
+	VMOVUPS     Z6, (R12)
+	VMULPS      Z11, Z5, Z5
+	VMOVUPS     Z5, (DX)
+	VADDPS      Z3, Z8, Z8
+	VMOVUPS     (DX)(CX*1), Z5
+	VMULPS      (R10)(DI*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z5
+	VMOVUPS     (R9)(CX*1), Z6
+	CMPQ        l2+224(FP), $0x00
+	JE          r2_one_l2_1_0
+	VFMADD231PS Z6, Z10, Z5
 
 r2_one_l2_1_0:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, (R9)(CX*1)
-	VMULPS       (R10)(DI*4), Z10, Z10
-	VMOVUPS      Z10, (R12)(CX*1)
-	VBROADCASTSS mu+232(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, (DX)(CX*1)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000010, DI
-	SUBQ         $0x00000010, R8
-	JMP          r2_single
+	VADDPS  Z5, Z6, Z6
+	VMOVUPS Z6, (R9)(CX*1)
+	VMULPS  (R10)(DI*4), Z6, Z6
+	VMOVUPS Z6, (R12)(CX*1)
+	VMULPS  Z11, Z5, Z5
+	VMOVUPS Z5, (DX)(CX*1)
+	VMOVUPS Z8, (R11)(DI*4)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000010, DI
+	SUBQ    $0x00000010, R8
+	JMP     r2_single
 
 r2_cols:
 	TESTQ  R8, R8
 	JZ     r2_next
 	VPXORD Z1, Z1, Z1
-	VPXORD Z5, Z5, Z5
+	VPXORD Z3, Z3, Z3
 	MOVQ   xp_base+72(FP), R8
 	MOVQ   BX, R9
 	MOVQ   n+144(FP), R10
@@ -29183,60 +28940,56 @@ r2_cols:
 
 r2_tail_samples:
 	MOVQ             (R8), R11
-	VPMOVZXBD.Z      (R11)(DI*1), K1, Z9
-	VCVTDQ2PS        Z9, Z9
-	VFMADD231PS.BCST (R9), Z9, Z1
-	VFMADD231PS.BCST 4(R9), Z9, Z5
+	VPMOVZXBD.Z      (R11)(DI*1), K1, Z5
+	VCVTDQ2PS        Z5, Z5
+	VFMADD231PS.BCST (R9), Z5, Z1
+	VFMADD231PS.BCST 4(R9), Z5, Z3
 	ADDQ             $0x00000008, R8
 	ADDQ             8(SP), R9
 	DECQ             R10
 	JNZ              r2_tail_samples
 
 r2_tail_update:
-	MOVQ         16(SP), R8
-	ADDQ         DX, R8
-	MOVQ         32(SP), R9
-	MOVQ         48(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DX, R11
-	VADDPS.Z     (R10)(DI*4), Z1, K1, Z9
-	VMOVUPS      Z9, K1, (R10)(DI*4)
-	VMOVUPS.Z    (DX), K1, Z9
-	VMULPS.Z     (R9)(DI*4), Z1, K1, Z1
-	VFMADD231PS  Z1, Z0, Z9
-	VMOVUPS.Z    (R8), K1, Z10
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_tail_l2_0_0
-	VBROADCASTSS c2+216(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	MOVQ        16(SP), R8
+	ADDQ        DX, R8
+	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	MOVQ        40(SP), R11
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R10)(DI*4), K1, Z8
+	VADDPS      Z1, Z8, Z8
+	VMOVUPS.Z   (DX), K1, Z5
+	VMULPS.Z    (R9)(DI*4), Z1, K1, Z1
+	VFMADD231PS Z1, Z0, Z5
+	VMOVUPS.Z   (R8), K1, Z6
+	CMPQ        l2+224(FP), $0x00
+	JE          r2_tail_l2_0_0
+	VFMADD231PS Z6, Z10, Z5
 
 r2_tail_l2_0_0:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, K1, (R8)
-	VMULPS.Z     (R9)(DI*4), Z10, K1, Z10
-	VMOVUPS      Z10, K1, (R11)
-	VBROADCASTSS mu+232(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, K1, (DX)
-	VADDPS.Z     (R10)(DI*4), Z5, K1, Z9
-	VMOVUPS      Z9, K1, (R10)(DI*4)
-	VMOVUPS.Z    (DX)(CX*1), K1, Z9
-	VMULPS.Z     (R9)(DI*4), Z5, K1, Z5
-	VFMADD231PS  Z5, Z0, Z9
-	VMOVUPS.Z    (R8)(CX*1), K1, Z10
-	CMPQ         l2+224(FP), $0x00
-	JE           r2_tail_l2_1_0
-	VBROADCASTSS c2+216(FP), Z13
-	VFMADD231PS  Z10, Z13, Z9
+	VADDPS      Z5, Z6, Z6
+	VMOVUPS     Z6, K1, (R8)
+	VMULPS.Z    (R9)(DI*4), Z6, K1, Z6
+	VMOVUPS     Z6, K1, (R11)
+	VMULPS      Z11, Z5, Z5
+	VMOVUPS     Z5, K1, (DX)
+	VADDPS      Z3, Z8, Z8
+	VMOVUPS.Z   (DX)(CX*1), K1, Z5
+	VMULPS.Z    (R9)(DI*4), Z3, K1, Z3
+	VFMADD231PS Z3, Z0, Z5
+	VMOVUPS.Z   (R8)(CX*1), K1, Z6
+	CMPQ        l2+224(FP), $0x00
+	JE          r2_tail_l2_1_0
+	VFMADD231PS Z6, Z10, Z5
 
 r2_tail_l2_1_0:
-	VADDPS       Z9, Z10, Z10
-	VMOVUPS      Z10, K1, (R8)(CX*1)
-	VMULPS.Z     (R9)(DI*4), Z10, K1, Z10
-	VMOVUPS      Z10, K1, (R11)(CX*1)
-	VBROADCASTSS mu+232(FP), Z13
-	VMULPS       Z13, Z9, Z9
-	VMOVUPS      Z9, K1, (DX)(CX*1)
+	VADDPS   Z5, Z6, Z6
+	VMOVUPS  Z6, K1, (R8)(CX*1)
+	VMULPS.Z (R9)(DI*4), Z6, K1, Z6
+	VMOVUPS  Z6, K1, (R11)(CX*1)
+	VMULPS   Z11, Z5, Z5
+	VMOVUPS  Z5, K1, (DX)(CX*1)
+	VMOVUPS  Z8, K1, (R10)(DI*4)
 
 r2_next:
 	MOVQ $0x00000000, 24(SP)
@@ -29245,22 +28998,22 @@ r2_next:
 	SUBQ $0x00000002, SI
 	JMP  r2_rows
 
-	// Passes of 1 rows of g, 4 vectors per row per block.
+	// Passes of 1 rows of g, 2 vectors per row per block.
 r1_rows:
 	CMPQ         SI, $0x00000001
 	JB           done
 	VBROADCASTSS alpha+32(FP), Z0
+	VBROADCASTSS c2+216(FP), Z8
+	VBROADCASTSS mu+232(FP), Z9
 	MOVQ         AX, DX
 	XORL         DI, DI
 	MOVQ         m+160(FP), R8
-	CMPQ         R8, $0x00000040
+	CMPQ         R8, $0x00000020
 	JB           r1_single
 
 r1_wide:
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
 	MOVQ   n+144(FP), R11
@@ -29276,111 +29029,65 @@ r1_wide_samples:
 	PREFETCHT1 (R13)(DI*1)
 
 r1_wide_nopf:
-	VPMOVZXBD        (R12)(DI*1), Z5
-	VCVTDQ2PS        Z5, Z5
-	VPMOVZXBD        16(R12)(DI*1), Z6
-	VCVTDQ2PS        Z6, Z6
-	VPMOVZXBD        32(R12)(DI*1), Z7
-	VCVTDQ2PS        Z7, Z7
-	VPMOVZXBD        48(R12)(DI*1), Z8
-	VCVTDQ2PS        Z8, Z8
-	VFMADD231PS.BCST (R10), Z5, Z1
-	VFMADD231PS.BCST (R10), Z6, Z2
-	VFMADD231PS.BCST (R10), Z7, Z3
-	VFMADD231PS.BCST (R10), Z8, Z4
+	VPMOVZXBD        (R12)(DI*1), Z3
+	VCVTDQ2PS        Z3, Z3
+	VPMOVZXBD        16(R12)(DI*1), Z4
+	VCVTDQ2PS        Z4, Z4
+	VFMADD231PS.BCST (R10), Z3, Z1
+	VFMADD231PS.BCST (R10), Z4, Z2
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
 	JNZ              r1_wide_samples
 
 r1_wide_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	MOVQ         32(SP), R10
-	MOVQ         48(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DX, R12
-	VADDPS       (R11)(DI*4), Z1, Z5
-	VMOVUPS      Z5, (R11)(DI*4)
-	VMOVUPS      (DX), Z5
-	VMULPS       (R10)(DI*4), Z1, Z1
-	VFMADD231PS  Z1, Z0, Z5
-	VMOVUPS      (R9), Z6
-	CMPQ         l2+224(FP), $0x00
-	JE           r1_wide_l2_0_0
-	VBROADCASTSS c2+216(FP), Z9
-	VFMADD231PS  Z6, Z9, Z5
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DX, R12
+	VMOVUPS     (R11)(DI*4), Z6
+	VMOVUPS     64(R11)(DI*4), Z7
+	VADDPS      Z1, Z6, Z6
+	VMOVUPS     (DX), Z3
+	VMULPS      (R10)(DI*4), Z1, Z1
+	VFMADD231PS Z1, Z0, Z3
+	VMOVUPS     (R9), Z4
+	CMPQ        l2+224(FP), $0x00
+	JE          r1_wide_l2_0_0
+	VFMADD231PS Z4, Z8, Z3
 
 r1_wide_l2_0_0:
-	VADDPS       Z5, Z6, Z6
-	VMOVUPS      Z6, (R9)
-	VMULPS       (R10)(DI*4), Z6, Z6
-	VMOVUPS      Z6, (R12)
-	VBROADCASTSS mu+232(FP), Z9
-	VMULPS       Z9, Z5, Z5
-	VMOVUPS      Z5, (DX)
-	VADDPS       64(R11)(DI*4), Z2, Z5
-	VMOVUPS      Z5, 64(R11)(DI*4)
-	VMOVUPS      64(DX), Z5
-	VMULPS       64(R10)(DI*4), Z2, Z2
-	VFMADD231PS  Z2, Z0, Z5
-	VMOVUPS      64(R9), Z6
-	CMPQ         l2+224(FP), $0x00
-	JE           r1_wide_l2_0_1
-	VBROADCASTSS c2+216(FP), Z9
-	VFMADD231PS  Z6, Z9, Z5
+	VADDPS      Z3, Z4, Z4
+	VMOVUPS     Z4, (R9)
+	VMULPS      (R10)(DI*4), Z4, Z4
+	VMOVUPS     Z4, (R12)
+	VMULPS      Z9, Z3, Z3
+	VMOVUPS     Z3, (DX)
+	VADDPS      Z2, Z7, Z7
+	VMOVUPS     64(DX), Z3
+	VMULPS      64(R10)(DI*4), Z2, Z2
+	VFMADD231PS Z2, Z0, Z3
+	VMOVUPS     64(R9), Z4
+	CMPQ        l2+224(FP), $0x00
+	JE          r1_wide_l2_0_1
+	VFMADD231PS Z4, Z8, Z3
 
 r1_wide_l2_0_1:
-	VADDPS       Z5, Z6, Z6
-	VMOVUPS      Z6, 64(R9)
-	VMULPS       64(R10)(DI*4), Z6, Z6
-	VMOVUPS      Z6, 64(R12)
-	VBROADCASTSS mu+232(FP), Z9
-	VMULPS       Z9, Z5, Z5
-	VMOVUPS      Z5, 64(DX)
-	VADDPS       128(R11)(DI*4), Z3, Z5
-	VMOVUPS      Z5, 128(R11)(DI*4)
-	VMOVUPS      128(DX), Z5
-	VMULPS       128(R10)(DI*4), Z3, Z3
-	VFMADD231PS  Z3, Z0, Z5
-	VMOVUPS      128(R9), Z6
-	CMPQ         l2+224(FP), $0x00
-	JE           r1_wide_l2_0_2
-	VBROADCASTSS c2+216(FP), Z9
-	VFMADD231PS  Z6, Z9, Z5
-
-r1_wide_l2_0_2:
-	VADDPS       Z5, Z6, Z6
-	VMOVUPS      Z6, 128(R9)
-	VMULPS       128(R10)(DI*4), Z6, Z6
-	VMOVUPS      Z6, 128(R12)
-	VBROADCASTSS mu+232(FP), Z9
-	VMULPS       Z9, Z5, Z5
-	VMOVUPS      Z5, 128(DX)
-	VADDPS       192(R11)(DI*4), Z4, Z5
-	VMOVUPS      Z5, 192(R11)(DI*4)
-	VMOVUPS      192(DX), Z5
-	VMULPS       192(R10)(DI*4), Z4, Z4
-	VFMADD231PS  Z4, Z0, Z5
-	VMOVUPS      192(R9), Z6
-	CMPQ         l2+224(FP), $0x00
-	JE           r1_wide_l2_0_3
-	VBROADCASTSS c2+216(FP), Z9
-	VFMADD231PS  Z6, Z9, Z5
-
-r1_wide_l2_0_3:
-	VADDPS       Z5, Z6, Z6
-	VMOVUPS      Z6, 192(R9)
-	VMULPS       192(R10)(DI*4), Z6, Z6
-	VMOVUPS      Z6, 192(R12)
-	VBROADCASTSS mu+232(FP), Z9
-	VMULPS       Z9, Z5, Z5
-	VMOVUPS      Z5, 192(DX)
-	ADDQ         $0x00000100, DX
-	ADDQ         $0x00000040, DI
-	SUBQ         $0x00000040, R8
-	CMPQ         R8, $0x00000040
-	JAE          r1_wide
+	VADDPS  Z3, Z4, Z4
+	VMOVUPS Z4, 64(R9)
+	VMULPS  64(R10)(DI*4), Z4, Z4
+	VMOVUPS Z4, 64(R12)
+	VMULPS  Z9, Z3, Z3
+	VMOVUPS Z3, 64(DX)
+	VMOVUPS Z6, (R11)(DI*4)
+	VMOVUPS Z7, 64(R11)(DI*4)
+	ADDQ    $0x00000080, DX
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000020, R8
+	CMPQ    R8, $0x00000020
+	JAE     r1_wide
 
 r1_single:
 	CMPQ   R8, $0x00000010
@@ -29401,44 +29108,43 @@ r1_one_samples:
 	PREFETCHT1 (R13)(DI*1)
 
 r1_one_nopf:
-	VPMOVZXBD        (R12)(DI*1), Z5
-	VCVTDQ2PS        Z5, Z5
-	VFMADD231PS.BCST (R10), Z5, Z1
+	VPMOVZXBD        (R12)(DI*1), Z3
+	VCVTDQ2PS        Z3, Z3
+	VFMADD231PS.BCST (R10), Z3, Z1
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
 	JNZ              r1_one_samples
 
 r1_one_update:
-	MOVQ         16(SP), R9
-	ADDQ         DX, R9
-	MOVQ         32(SP), R10
-	MOVQ         48(SP), R11
-	MOVQ         40(SP), R12
-	ADDQ         DX, R12
-	VADDPS       (R11)(DI*4), Z1, Z5
-	VMOVUPS      Z5, (R11)(DI*4)
-	VMOVUPS      (DX), Z5
-	VMULPS       (R10)(DI*4), Z1, Z1
-	VFMADD231PS  Z1, Z0, Z5
-	VMOVUPS      (R9), Z6
-	CMPQ         l2+224(FP), $0x00
-	JE           r1_one_l2_0_0
-	VBROADCASTSS c2+216(FP), Z9
-	VFMADD231PS  Z6, Z9, Z5
+	MOVQ        16(SP), R9
+	ADDQ        DX, R9
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	MOVQ        40(SP), R12
+	ADDQ        DX, R12
+	VMOVUPS     (R11)(DI*4), Z6
+	VADDPS      Z1, Z6, Z6
+	VMOVUPS     (DX), Z3
+	VMULPS      (R10)(DI*4), Z1, Z1
+	VFMADD231PS Z1, Z0, Z3
+	VMOVUPS     (R9), Z4
+	CMPQ        l2+224(FP), $0x00
+	JE          r1_one_l2_0_0
+	VFMADD231PS Z4, Z8, Z3
 
 r1_one_l2_0_0:
-	VADDPS       Z5, Z6, Z6
-	VMOVUPS      Z6, (R9)
-	VMULPS       (R10)(DI*4), Z6, Z6
-	VMOVUPS      Z6, (R12)
-	VBROADCASTSS mu+232(FP), Z9
-	VMULPS       Z9, Z5, Z5
-	VMOVUPS      Z5, (DX)
-	ADDQ         $0x00000040, DX
-	ADDQ         $0x00000010, DI
-	SUBQ         $0x00000010, R8
-	JMP          r1_single
+	VADDPS  Z3, Z4, Z4
+	VMOVUPS Z4, (R9)
+	VMULPS  (R10)(DI*4), Z4, Z4
+	VMOVUPS Z4, (R12)
+	VMULPS  Z9, Z3, Z3
+	VMOVUPS Z3, (DX)
+	VMOVUPS Z6, (R11)(DI*4)
+	ADDQ    $0x00000040, DX
+	ADDQ    $0x00000010, DI
+	SUBQ    $0x00000010, R8
+	JMP     r1_single
 
 r1_cols:
 	TESTQ  R8, R8
@@ -29452,40 +29158,39 @@ r1_cols:
 
 r1_tail_samples:
 	MOVQ             (R8), R11
-	VPMOVZXBD.Z      (R11)(DI*1), K1, Z5
-	VCVTDQ2PS        Z5, Z5
-	VFMADD231PS.BCST (R9), Z5, Z1
+	VPMOVZXBD.Z      (R11)(DI*1), K1, Z3
+	VCVTDQ2PS        Z3, Z3
+	VFMADD231PS.BCST (R9), Z3, Z1
 	ADDQ             $0x00000008, R8
 	ADDQ             8(SP), R9
 	DECQ             R10
 	JNZ              r1_tail_samples
 
 r1_tail_update:
-	MOVQ         16(SP), R8
-	ADDQ         DX, R8
-	MOVQ         32(SP), R9
-	MOVQ         48(SP), R10
-	MOVQ         40(SP), R11
-	ADDQ         DX, R11
-	VADDPS.Z     (R10)(DI*4), Z1, K1, Z5
-	VMOVUPS      Z5, K1, (R10)(DI*4)
-	VMOVUPS.Z    (DX), K1, Z5
-	VMULPS.Z     (R9)(DI*4), Z1, K1, Z1
-	VFMADD231PS  Z1, Z0, Z5
-	VMOVUPS.Z    (R8), K1, Z6
-	CMPQ         l2+224(FP), $0x00
-	JE           r1_tail_l2_0_0
-	VBROADCASTSS c2+216(FP), Z9
-	VFMADD231PS  Z6, Z9, Z5
+	MOVQ        16(SP), R8
+	ADDQ        DX, R8
+	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	MOVQ        40(SP), R11
+	ADDQ        DX, R11
+	VMOVUPS.Z   (R10)(DI*4), K1, Z6
+	VADDPS      Z1, Z6, Z6
+	VMOVUPS.Z   (DX), K1, Z3
+	VMULPS.Z    (R9)(DI*4), Z1, K1, Z1
+	VFMADD231PS Z1, Z0, Z3
+	VMOVUPS.Z   (R8), K1, Z4
+	CMPQ        l2+224(FP), $0x00
+	JE          r1_tail_l2_0_0
+	VFMADD231PS Z4, Z8, Z3
 
 r1_tail_l2_0_0:
-	VADDPS       Z5, Z6, Z6
-	VMOVUPS      Z6, K1, (R8)
-	VMULPS.Z     (R9)(DI*4), Z6, K1, Z6
-	VMOVUPS      Z6, K1, (R11)
-	VBROADCASTSS mu+232(FP), Z9
-	VMULPS       Z9, Z5, Z5
-	VMOVUPS      Z5, K1, (DX)
+	VADDPS   Z3, Z4, Z4
+	VMOVUPS  Z4, K1, (R8)
+	VMULPS.Z (R9)(DI*4), Z4, K1, Z4
+	VMOVUPS  Z4, K1, (R11)
+	VMULPS   Z9, Z3, Z3
+	VMOVUPS  Z3, K1, (DX)
+	VMOVUPS  Z6, K1, (R10)(DI*4)
 
 r1_next:
 	MOVQ $0x00000000, 24(SP)
@@ -29500,7 +29205,7 @@ done:
 
 // func AddMatMulTNGatherU8AVX2(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, tot []float32, n int, k int, m int)
 // Requires: AVX, AVX2, FMA3
-TEXT ·AddMatMulTNGatherU8AVX2(SB), NOSPLIT, $56-168
+TEXT ·AddMatMulTNGatherU8AVX2(SB), NOSPLIT, $64-168
 	MOVQ scale_base+96(FP), AX
 	MOVQ AX, 32(SP)
 	MOVQ tot_base+120(FP), AX
@@ -29577,66 +29282,60 @@ r5_wide_samples:
 r5_wide_update:
 	MOVQ        32(SP), R10
 	MOVQ        48(SP), R11
-	VADDPS      (R11)(R8*4), Y1, Y11
-	VMOVUPS     Y11, (R11)(R8*4)
+	VMOVUPS     (R11)(R8*4), Y14
+	VMOVUPS     32(R11)(R8*4), Y15
+	VADDPS      Y1, Y14, Y14
 	VMOVUPS     (DI), Y11
 	VMULPS      (R10)(R8*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y11
 	VMOVUPS     Y11, (DI)
-	VADDPS      32(R11)(R8*4), Y2, Y11
-	VMOVUPS     Y11, 32(R11)(R8*4)
+	VADDPS      Y2, Y15, Y15
 	VMOVUPS     32(DI), Y11
 	VMULPS      32(R10)(R8*4), Y2, Y2
 	VFMADD231PS Y2, Y0, Y11
 	VMOVUPS     Y11, 32(DI)
-	VADDPS      (R11)(R8*4), Y3, Y11
-	VMOVUPS     Y11, (R11)(R8*4)
+	VADDPS      Y3, Y14, Y14
 	VMOVUPS     (DI)(CX*1), Y11
 	VMULPS      (R10)(R8*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y11
 	VMOVUPS     Y11, (DI)(CX*1)
-	VADDPS      32(R11)(R8*4), Y4, Y11
-	VMOVUPS     Y11, 32(R11)(R8*4)
+	VADDPS      Y4, Y15, Y15
 	VMOVUPS     32(DI)(CX*1), Y11
 	VMULPS      32(R10)(R8*4), Y4, Y4
 	VFMADD231PS Y4, Y0, Y11
 	VMOVUPS     Y11, 32(DI)(CX*1)
-	VADDPS      (R11)(R8*4), Y5, Y11
-	VMOVUPS     Y11, (R11)(R8*4)
+	VADDPS      Y5, Y14, Y14
 	VMOVUPS     (DI)(CX*2), Y11
 	VMULPS      (R10)(R8*4), Y5, Y5
 	VFMADD231PS Y5, Y0, Y11
 	VMOVUPS     Y11, (DI)(CX*2)
-	VADDPS      32(R11)(R8*4), Y6, Y11
-	VMOVUPS     Y11, 32(R11)(R8*4)
+	VADDPS      Y6, Y15, Y15
 	VMOVUPS     32(DI)(CX*2), Y11
 	VMULPS      32(R10)(R8*4), Y6, Y6
 	VFMADD231PS Y6, Y0, Y11
 	VMOVUPS     Y11, 32(DI)(CX*2)
-	VADDPS      (R11)(R8*4), Y7, Y11
-	VMOVUPS     Y11, (R11)(R8*4)
+	VADDPS      Y7, Y14, Y14
 	VMOVUPS     (DI)(DX*1), Y11
 	VMULPS      (R10)(R8*4), Y7, Y7
 	VFMADD231PS Y7, Y0, Y11
 	VMOVUPS     Y11, (DI)(DX*1)
-	VADDPS      32(R11)(R8*4), Y8, Y11
-	VMOVUPS     Y11, 32(R11)(R8*4)
+	VADDPS      Y8, Y15, Y15
 	VMOVUPS     32(DI)(DX*1), Y11
 	VMULPS      32(R10)(R8*4), Y8, Y8
 	VFMADD231PS Y8, Y0, Y11
 	VMOVUPS     Y11, 32(DI)(DX*1)
-	VADDPS      (R11)(R8*4), Y9, Y11
-	VMOVUPS     Y11, (R11)(R8*4)
+	VADDPS      Y9, Y14, Y14
 	VMOVUPS     (DI)(CX*4), Y11
 	VMULPS      (R10)(R8*4), Y9, Y9
 	VFMADD231PS Y9, Y0, Y11
 	VMOVUPS     Y11, (DI)(CX*4)
-	VADDPS      32(R11)(R8*4), Y10, Y11
-	VMOVUPS     Y11, 32(R11)(R8*4)
+	VADDPS      Y10, Y15, Y15
 	VMOVUPS     32(DI)(CX*4), Y11
 	VMULPS      32(R10)(R8*4), Y10, Y10
 	VFMADD231PS Y10, Y0, Y11
 	VMOVUPS     Y11, 32(DI)(CX*4)
+	VMOVUPS     Y14, (R11)(R8*4)
+	VMOVUPS     Y15, 32(R11)(R8*4)
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000010, R8
 	SUBQ        $0x00000010, R9
@@ -29684,36 +29383,33 @@ r5_one_samples:
 r5_one_update:
 	MOVQ        32(SP), R10
 	MOVQ        48(SP), R11
-	VADDPS      (R11)(R8*4), Y1, Y11
-	VMOVUPS     Y11, (R11)(R8*4)
+	VMOVUPS     (R11)(R8*4), Y14
+	VADDPS      Y1, Y14, Y14
 	VMOVUPS     (DI), Y11
 	VMULPS      (R10)(R8*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y11
 	VMOVUPS     Y11, (DI)
-	VADDPS      (R11)(R8*4), Y3, Y11
-	VMOVUPS     Y11, (R11)(R8*4)
+	VADDPS      Y3, Y14, Y14
 	VMOVUPS     (DI)(CX*1), Y11
 	VMULPS      (R10)(R8*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y11
 	VMOVUPS     Y11, (DI)(CX*1)
-	VADDPS      (R11)(R8*4), Y5, Y11
-	VMOVUPS     Y11, (R11)(R8*4)
+	VADDPS      Y5, Y14, Y14
 	VMOVUPS     (DI)(CX*2), Y11
 	VMULPS      (R10)(R8*4), Y5, Y5
 	VFMADD231PS Y5, Y0, Y11
 	VMOVUPS     Y11, (DI)(CX*2)
-	VADDPS      (R11)(R8*4), Y7, Y11
-	VMOVUPS     Y11, (R11)(R8*4)
+	VADDPS      Y7, Y14, Y14
 	VMOVUPS     (DI)(DX*1), Y11
 	VMULPS      (R10)(R8*4), Y7, Y7
 	VFMADD231PS Y7, Y0, Y11
 	VMOVUPS     Y11, (DI)(DX*1)
-	VADDPS      (R11)(R8*4), Y9, Y11
-	VMOVUPS     Y11, (R11)(R8*4)
+	VADDPS      Y9, Y14, Y14
 	VMOVUPS     (DI)(CX*4), Y11
 	VMULPS      (R10)(R8*4), Y9, Y9
 	VFMADD231PS Y9, Y0, Y11
 	VMOVUPS     Y11, (DI)(CX*4)
+	VMOVUPS     Y14, (R11)(R8*4)
 	ADDQ        $0x00000020, DI
 	ADDQ        $0x00000008, R8
 	SUBQ        $0x00000008, R9
@@ -29865,54 +29561,50 @@ r4_wide_samples:
 r4_wide_update:
 	MOVQ        32(SP), R10
 	MOVQ        48(SP), R11
-	VADDPS      (R11)(R8*4), Y1, Y9
-	VMOVUPS     Y9, (R11)(R8*4)
+	VMOVUPS     (R11)(R8*4), Y12
+	VMOVUPS     32(R11)(R8*4), Y13
+	VADDPS      Y1, Y12, Y12
 	VMOVUPS     (DI), Y9
 	VMULPS      (R10)(R8*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y9
 	VMOVUPS     Y9, (DI)
-	VADDPS      32(R11)(R8*4), Y2, Y9
-	VMOVUPS     Y9, 32(R11)(R8*4)
+	VADDPS      Y2, Y13, Y13
 	VMOVUPS     32(DI), Y9
 	VMULPS      32(R10)(R8*4), Y2, Y2
 	VFMADD231PS Y2, Y0, Y9
 	VMOVUPS     Y9, 32(DI)
-	VADDPS      (R11)(R8*4), Y3, Y9
-	VMOVUPS     Y9, (R11)(R8*4)
+	VADDPS      Y3, Y12, Y12
 	VMOVUPS     (DI)(CX*1), Y9
 	VMULPS      (R10)(R8*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y9
 	VMOVUPS     Y9, (DI)(CX*1)
-	VADDPS      32(R11)(R8*4), Y4, Y9
-	VMOVUPS     Y9, 32(R11)(R8*4)
+	VADDPS      Y4, Y13, Y13
 	VMOVUPS     32(DI)(CX*1), Y9
 	VMULPS      32(R10)(R8*4), Y4, Y4
 	VFMADD231PS Y4, Y0, Y9
 	VMOVUPS     Y9, 32(DI)(CX*1)
-	VADDPS      (R11)(R8*4), Y5, Y9
-	VMOVUPS     Y9, (R11)(R8*4)
+	VADDPS      Y5, Y12, Y12
 	VMOVUPS     (DI)(CX*2), Y9
 	VMULPS      (R10)(R8*4), Y5, Y5
 	VFMADD231PS Y5, Y0, Y9
 	VMOVUPS     Y9, (DI)(CX*2)
-	VADDPS      32(R11)(R8*4), Y6, Y9
-	VMOVUPS     Y9, 32(R11)(R8*4)
+	VADDPS      Y6, Y13, Y13
 	VMOVUPS     32(DI)(CX*2), Y9
 	VMULPS      32(R10)(R8*4), Y6, Y6
 	VFMADD231PS Y6, Y0, Y9
 	VMOVUPS     Y9, 32(DI)(CX*2)
-	VADDPS      (R11)(R8*4), Y7, Y9
-	VMOVUPS     Y9, (R11)(R8*4)
+	VADDPS      Y7, Y12, Y12
 	VMOVUPS     (DI)(DX*1), Y9
 	VMULPS      (R10)(R8*4), Y7, Y7
 	VFMADD231PS Y7, Y0, Y9
 	VMOVUPS     Y9, (DI)(DX*1)
-	VADDPS      32(R11)(R8*4), Y8, Y9
-	VMOVUPS     Y9, 32(R11)(R8*4)
+	VADDPS      Y8, Y13, Y13
 	VMOVUPS     32(DI)(DX*1), Y9
 	VMULPS      32(R10)(R8*4), Y8, Y8
 	VFMADD231PS Y8, Y0, Y9
 	VMOVUPS     Y9, 32(DI)(DX*1)
+	VMOVUPS     Y12, (R11)(R8*4)
+	VMOVUPS     Y13, 32(R11)(R8*4)
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000010, R8
 	SUBQ        $0x00000010, R9
@@ -29956,30 +29648,28 @@ r4_one_samples:
 r4_one_update:
 	MOVQ        32(SP), R10
 	MOVQ        48(SP), R11
-	VADDPS      (R11)(R8*4), Y1, Y9
-	VMOVUPS     Y9, (R11)(R8*4)
+	VMOVUPS     (R11)(R8*4), Y12
+	VADDPS      Y1, Y12, Y12
 	VMOVUPS     (DI), Y9
 	VMULPS      (R10)(R8*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y9
 	VMOVUPS     Y9, (DI)
-	VADDPS      (R11)(R8*4), Y3, Y9
-	VMOVUPS     Y9, (R11)(R8*4)
+	VADDPS      Y3, Y12, Y12
 	VMOVUPS     (DI)(CX*1), Y9
 	VMULPS      (R10)(R8*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y9
 	VMOVUPS     Y9, (DI)(CX*1)
-	VADDPS      (R11)(R8*4), Y5, Y9
-	VMOVUPS     Y9, (R11)(R8*4)
+	VADDPS      Y5, Y12, Y12
 	VMOVUPS     (DI)(CX*2), Y9
 	VMULPS      (R10)(R8*4), Y5, Y5
 	VFMADD231PS Y5, Y0, Y9
 	VMOVUPS     Y9, (DI)(CX*2)
-	VADDPS      (R11)(R8*4), Y7, Y9
-	VMOVUPS     Y9, (R11)(R8*4)
+	VADDPS      Y7, Y12, Y12
 	VMOVUPS     (DI)(DX*1), Y9
 	VMULPS      (R10)(R8*4), Y7, Y7
 	VFMADD231PS Y7, Y0, Y9
 	VMOVUPS     Y9, (DI)(DX*1)
+	VMOVUPS     Y12, (R11)(R8*4)
 	ADDQ        $0x00000020, DI
 	ADDQ        $0x00000008, R8
 	SUBQ        $0x00000008, R9
@@ -30113,42 +29803,40 @@ r3_wide_samples:
 r3_wide_update:
 	MOVQ        32(SP), R9
 	MOVQ        48(SP), R10
-	VADDPS      (R10)(DI*4), Y1, Y7
-	VMOVUPS     Y7, (R10)(DI*4)
+	VMOVUPS     (R10)(DI*4), Y10
+	VMOVUPS     32(R10)(DI*4), Y11
+	VADDPS      Y1, Y10, Y10
 	VMOVUPS     (DX), Y7
 	VMULPS      (R9)(DI*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y7
 	VMOVUPS     Y7, (DX)
-	VADDPS      32(R10)(DI*4), Y2, Y7
-	VMOVUPS     Y7, 32(R10)(DI*4)
+	VADDPS      Y2, Y11, Y11
 	VMOVUPS     32(DX), Y7
 	VMULPS      32(R9)(DI*4), Y2, Y2
 	VFMADD231PS Y2, Y0, Y7
 	VMOVUPS     Y7, 32(DX)
-	VADDPS      (R10)(DI*4), Y3, Y7
-	VMOVUPS     Y7, (R10)(DI*4)
+	VADDPS      Y3, Y10, Y10
 	VMOVUPS     (DX)(CX*1), Y7
 	VMULPS      (R9)(DI*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y7
 	VMOVUPS     Y7, (DX)(CX*1)
-	VADDPS      32(R10)(DI*4), Y4, Y7
-	VMOVUPS     Y7, 32(R10)(DI*4)
+	VADDPS      Y4, Y11, Y11
 	VMOVUPS     32(DX)(CX*1), Y7
 	VMULPS      32(R9)(DI*4), Y4, Y4
 	VFMADD231PS Y4, Y0, Y7
 	VMOVUPS     Y7, 32(DX)(CX*1)
-	VADDPS      (R10)(DI*4), Y5, Y7
-	VMOVUPS     Y7, (R10)(DI*4)
+	VADDPS      Y5, Y10, Y10
 	VMOVUPS     (DX)(CX*2), Y7
 	VMULPS      (R9)(DI*4), Y5, Y5
 	VFMADD231PS Y5, Y0, Y7
 	VMOVUPS     Y7, (DX)(CX*2)
-	VADDPS      32(R10)(DI*4), Y6, Y7
-	VMOVUPS     Y7, 32(R10)(DI*4)
+	VADDPS      Y6, Y11, Y11
 	VMOVUPS     32(DX)(CX*2), Y7
 	VMULPS      32(R9)(DI*4), Y6, Y6
 	VFMADD231PS Y6, Y0, Y7
 	VMOVUPS     Y7, 32(DX)(CX*2)
+	VMOVUPS     Y10, (R10)(DI*4)
+	VMOVUPS     Y11, 32(R10)(DI*4)
 	ADDQ        $0x00000040, DX
 	ADDQ        $0x00000010, DI
 	SUBQ        $0x00000010, R8
@@ -30188,24 +29876,23 @@ r3_one_samples:
 r3_one_update:
 	MOVQ        32(SP), R9
 	MOVQ        48(SP), R10
-	VADDPS      (R10)(DI*4), Y1, Y7
-	VMOVUPS     Y7, (R10)(DI*4)
+	VMOVUPS     (R10)(DI*4), Y10
+	VADDPS      Y1, Y10, Y10
 	VMOVUPS     (DX), Y7
 	VMULPS      (R9)(DI*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y7
 	VMOVUPS     Y7, (DX)
-	VADDPS      (R10)(DI*4), Y3, Y7
-	VMOVUPS     Y7, (R10)(DI*4)
+	VADDPS      Y3, Y10, Y10
 	VMOVUPS     (DX)(CX*1), Y7
 	VMULPS      (R9)(DI*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y7
 	VMOVUPS     Y7, (DX)(CX*1)
-	VADDPS      (R10)(DI*4), Y5, Y7
-	VMOVUPS     Y7, (R10)(DI*4)
+	VADDPS      Y5, Y10, Y10
 	VMOVUPS     (DX)(CX*2), Y7
 	VMULPS      (R9)(DI*4), Y5, Y5
 	VFMADD231PS Y5, Y0, Y7
 	VMOVUPS     Y7, (DX)(CX*2)
+	VMOVUPS     Y10, (R10)(DI*4)
 	ADDQ        $0x00000020, DX
 	ADDQ        $0x00000008, DI
 	SUBQ        $0x00000008, R8
@@ -30323,30 +30010,30 @@ r2_wide_samples:
 r2_wide_update:
 	MOVQ        32(SP), R9
 	MOVQ        48(SP), R10
-	VADDPS      (R10)(DI*4), Y1, Y5
-	VMOVUPS     Y5, (R10)(DI*4)
+	VMOVUPS     (R10)(DI*4), Y8
+	VMOVUPS     32(R10)(DI*4), Y9
+	VADDPS      Y1, Y8, Y8
 	VMOVUPS     (DX), Y5
 	VMULPS      (R9)(DI*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y5
 	VMOVUPS     Y5, (DX)
-	VADDPS      32(R10)(DI*4), Y2, Y5
-	VMOVUPS     Y5, 32(R10)(DI*4)
+	VADDPS      Y2, Y9, Y9
 	VMOVUPS     32(DX), Y5
 	VMULPS      32(R9)(DI*4), Y2, Y2
 	VFMADD231PS Y2, Y0, Y5
 	VMOVUPS     Y5, 32(DX)
-	VADDPS      (R10)(DI*4), Y3, Y5
-	VMOVUPS     Y5, (R10)(DI*4)
+	VADDPS      Y3, Y8, Y8
 	VMOVUPS     (DX)(CX*1), Y5
 	VMULPS      (R9)(DI*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y5
 	VMOVUPS     Y5, (DX)(CX*1)
-	VADDPS      32(R10)(DI*4), Y4, Y5
-	VMOVUPS     Y5, 32(R10)(DI*4)
+	VADDPS      Y4, Y9, Y9
 	VMOVUPS     32(DX)(CX*1), Y5
 	VMULPS      32(R9)(DI*4), Y4, Y4
 	VFMADD231PS Y4, Y0, Y5
 	VMOVUPS     Y5, 32(DX)(CX*1)
+	VMOVUPS     Y8, (R10)(DI*4)
+	VMOVUPS     Y9, 32(R10)(DI*4)
 	ADDQ        $0x00000040, DX
 	ADDQ        $0x00000010, DI
 	SUBQ        $0x00000010, R8
@@ -30382,18 +30069,18 @@ r2_one_samples:
 r2_one_update:
 	MOVQ        32(SP), R9
 	MOVQ        48(SP), R10
-	VADDPS      (R10)(DI*4), Y1, Y5
-	VMOVUPS     Y5, (R10)(DI*4)
+	VMOVUPS     (R10)(DI*4), Y8
+	VADDPS      Y1, Y8, Y8
 	VMOVUPS     (DX), Y5
 	VMULPS      (R9)(DI*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y5
 	VMOVUPS     Y5, (DX)
-	VADDPS      (R10)(DI*4), Y3, Y5
-	VMOVUPS     Y5, (R10)(DI*4)
+	VADDPS      Y3, Y8, Y8
 	VMOVUPS     (DX)(CX*1), Y5
 	VMULPS      (R9)(DI*4), Y3, Y3
 	VFMADD231PS Y3, Y0, Y5
 	VMOVUPS     Y5, (DX)(CX*1)
+	VMOVUPS     Y8, (R10)(DI*4)
 	ADDQ        $0x00000020, DX
 	ADDQ        $0x00000008, DI
 	SUBQ        $0x00000008, R8
@@ -30493,18 +30180,20 @@ r1_wide_samples:
 r1_wide_update:
 	MOVQ        32(SP), R9
 	MOVQ        48(SP), R10
-	VADDPS      (R10)(DI*4), Y1, Y3
-	VMOVUPS     Y3, (R10)(DI*4)
+	VMOVUPS     (R10)(DI*4), Y6
+	VMOVUPS     32(R10)(DI*4), Y7
+	VADDPS      Y1, Y6, Y6
 	VMOVUPS     (DX), Y3
 	VMULPS      (R9)(DI*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y3
 	VMOVUPS     Y3, (DX)
-	VADDPS      32(R10)(DI*4), Y2, Y3
-	VMOVUPS     Y3, 32(R10)(DI*4)
+	VADDPS      Y2, Y7, Y7
 	VMOVUPS     32(DX), Y3
 	VMULPS      32(R9)(DI*4), Y2, Y2
 	VFMADD231PS Y2, Y0, Y3
 	VMOVUPS     Y3, 32(DX)
+	VMOVUPS     Y6, (R10)(DI*4)
+	VMOVUPS     Y7, 32(R10)(DI*4)
 	ADDQ        $0x00000040, DX
 	ADDQ        $0x00000010, DI
 	SUBQ        $0x00000010, R8
@@ -30536,12 +30225,13 @@ r1_one_samples:
 r1_one_update:
 	MOVQ        32(SP), R9
 	MOVQ        48(SP), R10
-	VADDPS      (R10)(DI*4), Y1, Y3
-	VMOVUPS     Y3, (R10)(DI*4)
+	VMOVUPS     (R10)(DI*4), Y6
+	VADDPS      Y1, Y6, Y6
 	VMOVUPS     (DX), Y3
 	VMULPS      (R9)(DI*4), Y1, Y1
 	VFMADD231PS Y1, Y0, Y3
 	VMOVUPS     Y3, (DX)
+	VMOVUPS     Y6, (R10)(DI*4)
 	ADDQ        $0x00000020, DX
 	ADDQ        $0x00000008, DI
 	SUBQ        $0x00000008, R8
@@ -30598,7 +30288,7 @@ done:
 
 // func AddMatMulTNGatherU8AVX512(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale []float32, tot []float32, n int, k int, m int)
 // Requires: AVX, AVX512F, BMI2
-TEXT ·AddMatMulTNGatherU8AVX512(SB), NOSPLIT, $56-168
+TEXT ·AddMatMulTNGatherU8AVX512(SB), NOSPLIT, $64-168
 	MOVQ  scale_base+96(FP), AX
 	MOVQ  AX, 32(SP)
 	MOVQ  tot_base+120(FP), AX
@@ -30618,18 +30308,18 @@ TEXT ·AddMatMulTNGatherU8AVX512(SB), NOSPLIT, $56-168
 	BZHIL DI, R8, R8
 	KMOVW R8, K1
 
-	// Passes of 5 rows of g, 4 vectors per row per block.
-r5_rows:
-	CMPQ         SI, $0x00000005
-	JB           r4_rows
+	// Passes of 9 rows of g, 2 vectors per row per block.
+r9_rows:
+	CMPQ         SI, $0x00000009
+	JB           r5_rows
 	VBROADCASTSS alpha+32(FP), Z0
 	MOVQ         AX, DI
 	XORL         R8, R8
 	MOVQ         m+160(FP), R9
-	CMPQ         R9, $0x00000040
-	JB           r5_single
+	CMPQ         R9, $0x00000020
+	JB           r9_single
 
-r5_wide:
+r9_wide:
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
@@ -30648,8 +30338,363 @@ r5_wide:
 	VPXORD Z16, Z16, Z16
 	VPXORD Z17, Z17, Z17
 	VPXORD Z18, Z18, Z18
-	VPXORD Z19, Z19, Z19
-	VPXORD Z20, Z20, Z20
+	MOVQ   xp_base+72(FP), R10
+	MOVQ   BX, R11
+	MOVQ   n+144(FP), R12
+	TESTQ  R12, R12
+	JZ     r9_wide_update
+
+r9_wide_samples:
+	MOVQ             (R10), R13
+	VPMOVZXBD        (R13)(R8*1), Z19
+	VCVTDQ2PS        Z19, Z19
+	VPMOVZXBD        16(R13)(R8*1), Z20
+	VCVTDQ2PS        Z20, Z20
+	VFMADD231PS.BCST (R11), Z19, Z1
+	VFMADD231PS.BCST (R11), Z20, Z2
+	VFMADD231PS.BCST 4(R11), Z19, Z3
+	VFMADD231PS.BCST 4(R11), Z20, Z4
+	VFMADD231PS.BCST 8(R11), Z19, Z5
+	VFMADD231PS.BCST 8(R11), Z20, Z6
+	VFMADD231PS.BCST 12(R11), Z19, Z7
+	VFMADD231PS.BCST 12(R11), Z20, Z8
+	VFMADD231PS.BCST 16(R11), Z19, Z9
+	VFMADD231PS.BCST 16(R11), Z20, Z10
+	VFMADD231PS.BCST 20(R11), Z19, Z11
+	VFMADD231PS.BCST 20(R11), Z20, Z12
+	VFMADD231PS.BCST 24(R11), Z19, Z13
+	VFMADD231PS.BCST 24(R11), Z20, Z14
+	VFMADD231PS.BCST 28(R11), Z19, Z15
+	VFMADD231PS.BCST 28(R11), Z20, Z16
+	VFMADD231PS.BCST 32(R11), Z19, Z17
+	VFMADD231PS.BCST 32(R11), Z20, Z18
+	ADDQ             $0x00000008, R10
+	ADDQ             8(SP), R11
+	DECQ             R12
+	JNZ              r9_wide_samples
+
+r9_wide_update:
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	VMOVUPS     (R11)(R8*4), Z21
+	VMOVUPS     64(R11)(R8*4), Z22
+	MOVQ        DI, 56(SP)
+	VADDPS      Z1, Z21, Z21
+	VMOVUPS     (DI), Z19
+	VMULPS      (R10)(R8*4), Z1, Z1
+	VFMADD231PS Z1, Z0, Z19
+	VMOVUPS     Z19, (DI)
+	VADDPS      Z2, Z22, Z22
+	VMOVUPS     64(DI), Z19
+	VMULPS      64(R10)(R8*4), Z2, Z2
+	VFMADD231PS Z2, Z0, Z19
+	VMOVUPS     Z19, 64(DI)
+	VADDPS      Z3, Z21, Z21
+	VMOVUPS     (DI)(CX*1), Z19
+	VMULPS      (R10)(R8*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z19
+	VMOVUPS     Z19, (DI)(CX*1)
+	VADDPS      Z4, Z22, Z22
+	VMOVUPS     64(DI)(CX*1), Z19
+	VMULPS      64(R10)(R8*4), Z4, Z4
+	VFMADD231PS Z4, Z0, Z19
+	VMOVUPS     Z19, 64(DI)(CX*1)
+	VADDPS      Z5, Z21, Z21
+	VMOVUPS     (DI)(CX*2), Z19
+	VMULPS      (R10)(R8*4), Z5, Z5
+	VFMADD231PS Z5, Z0, Z19
+	VMOVUPS     Z19, (DI)(CX*2)
+	VADDPS      Z6, Z22, Z22
+	VMOVUPS     64(DI)(CX*2), Z19
+	VMULPS      64(R10)(R8*4), Z6, Z6
+	VFMADD231PS Z6, Z0, Z19
+	VMOVUPS     Z19, 64(DI)(CX*2)
+	VADDPS      Z7, Z21, Z21
+	VMOVUPS     (DI)(DX*1), Z19
+	VMULPS      (R10)(R8*4), Z7, Z7
+	VFMADD231PS Z7, Z0, Z19
+	VMOVUPS     Z19, (DI)(DX*1)
+	VADDPS      Z8, Z22, Z22
+	VMOVUPS     64(DI)(DX*1), Z19
+	VMULPS      64(R10)(R8*4), Z8, Z8
+	VFMADD231PS Z8, Z0, Z19
+	VMOVUPS     Z19, 64(DI)(DX*1)
+	VADDPS      Z9, Z21, Z21
+	VMOVUPS     (DI)(CX*4), Z19
+	VMULPS      (R10)(R8*4), Z9, Z9
+	VFMADD231PS Z9, Z0, Z19
+	VMOVUPS     Z19, (DI)(CX*4)
+	VADDPS      Z10, Z22, Z22
+	VMOVUPS     64(DI)(CX*4), Z19
+	VMULPS      64(R10)(R8*4), Z10, Z10
+	VFMADD231PS Z10, Z0, Z19
+	VMOVUPS     Z19, 64(DI)(CX*4)
+	LEAQ        (DI)(CX*4), DI
+	ADDQ        CX, DI
+	VADDPS      Z11, Z21, Z21
+	VMOVUPS     (DI), Z19
+	VMULPS      (R10)(R8*4), Z11, Z11
+	VFMADD231PS Z11, Z0, Z19
+	VMOVUPS     Z19, (DI)
+	VADDPS      Z12, Z22, Z22
+	VMOVUPS     64(DI), Z19
+	VMULPS      64(R10)(R8*4), Z12, Z12
+	VFMADD231PS Z12, Z0, Z19
+	VMOVUPS     Z19, 64(DI)
+	VADDPS      Z13, Z21, Z21
+	VMOVUPS     (DI)(CX*1), Z19
+	VMULPS      (R10)(R8*4), Z13, Z13
+	VFMADD231PS Z13, Z0, Z19
+	VMOVUPS     Z19, (DI)(CX*1)
+	VADDPS      Z14, Z22, Z22
+	VMOVUPS     64(DI)(CX*1), Z19
+	VMULPS      64(R10)(R8*4), Z14, Z14
+	VFMADD231PS Z14, Z0, Z19
+	VMOVUPS     Z19, 64(DI)(CX*1)
+	VADDPS      Z15, Z21, Z21
+	VMOVUPS     (DI)(CX*2), Z19
+	VMULPS      (R10)(R8*4), Z15, Z15
+	VFMADD231PS Z15, Z0, Z19
+	VMOVUPS     Z19, (DI)(CX*2)
+	VADDPS      Z16, Z22, Z22
+	VMOVUPS     64(DI)(CX*2), Z19
+	VMULPS      64(R10)(R8*4), Z16, Z16
+	VFMADD231PS Z16, Z0, Z19
+	VMOVUPS     Z19, 64(DI)(CX*2)
+	VADDPS      Z17, Z21, Z21
+	VMOVUPS     (DI)(DX*1), Z19
+	VMULPS      (R10)(R8*4), Z17, Z17
+	VFMADD231PS Z17, Z0, Z19
+	VMOVUPS     Z19, (DI)(DX*1)
+	VADDPS      Z18, Z22, Z22
+	VMOVUPS     64(DI)(DX*1), Z19
+	VMULPS      64(R10)(R8*4), Z18, Z18
+	VFMADD231PS Z18, Z0, Z19
+	VMOVUPS     Z19, 64(DI)(DX*1)
+	VMOVUPS     Z21, (R11)(R8*4)
+	VMOVUPS     Z22, 64(R11)(R8*4)
+	MOVQ        56(SP), DI
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000020, R8
+	SUBQ        $0x00000020, R9
+	CMPQ        R9, $0x00000020
+	JAE         r9_wide
+
+r9_single:
+	CMPQ   R9, $0x00000010
+	JB     r9_cols
+	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
+	VPXORD Z5, Z5, Z5
+	VPXORD Z7, Z7, Z7
+	VPXORD Z9, Z9, Z9
+	VPXORD Z11, Z11, Z11
+	VPXORD Z13, Z13, Z13
+	VPXORD Z15, Z15, Z15
+	VPXORD Z17, Z17, Z17
+	MOVQ   xp_base+72(FP), R10
+	MOVQ   BX, R11
+	MOVQ   n+144(FP), R12
+	TESTQ  R12, R12
+	JZ     r9_one_update
+
+r9_one_samples:
+	MOVQ             (R10), R13
+	VPMOVZXBD        (R13)(R8*1), Z19
+	VCVTDQ2PS        Z19, Z19
+	VFMADD231PS.BCST (R11), Z19, Z1
+	VFMADD231PS.BCST 4(R11), Z19, Z3
+	VFMADD231PS.BCST 8(R11), Z19, Z5
+	VFMADD231PS.BCST 12(R11), Z19, Z7
+	VFMADD231PS.BCST 16(R11), Z19, Z9
+	VFMADD231PS.BCST 20(R11), Z19, Z11
+	VFMADD231PS.BCST 24(R11), Z19, Z13
+	VFMADD231PS.BCST 28(R11), Z19, Z15
+	VFMADD231PS.BCST 32(R11), Z19, Z17
+	ADDQ             $0x00000008, R10
+	ADDQ             8(SP), R11
+	DECQ             R12
+	JNZ              r9_one_samples
+
+r9_one_update:
+	MOVQ        32(SP), R10
+	MOVQ        48(SP), R11
+	VMOVUPS     (R11)(R8*4), Z21
+	MOVQ        DI, 56(SP)
+	VADDPS      Z1, Z21, Z21
+	VMOVUPS     (DI), Z19
+	VMULPS      (R10)(R8*4), Z1, Z1
+	VFMADD231PS Z1, Z0, Z19
+	VMOVUPS     Z19, (DI)
+	VADDPS      Z3, Z21, Z21
+	VMOVUPS     (DI)(CX*1), Z19
+	VMULPS      (R10)(R8*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z19
+	VMOVUPS     Z19, (DI)(CX*1)
+	VADDPS      Z5, Z21, Z21
+	VMOVUPS     (DI)(CX*2), Z19
+	VMULPS      (R10)(R8*4), Z5, Z5
+	VFMADD231PS Z5, Z0, Z19
+	VMOVUPS     Z19, (DI)(CX*2)
+	VADDPS      Z7, Z21, Z21
+	VMOVUPS     (DI)(DX*1), Z19
+	VMULPS      (R10)(R8*4), Z7, Z7
+	VFMADD231PS Z7, Z0, Z19
+	VMOVUPS     Z19, (DI)(DX*1)
+	VADDPS      Z9, Z21, Z21
+	VMOVUPS     (DI)(CX*4), Z19
+	VMULPS      (R10)(R8*4), Z9, Z9
+	VFMADD231PS Z9, Z0, Z19
+	VMOVUPS     Z19, (DI)(CX*4)
+	LEAQ        (DI)(CX*4), DI
+	ADDQ        CX, DI
+	VADDPS      Z11, Z21, Z21
+	VMOVUPS     (DI), Z19
+	VMULPS      (R10)(R8*4), Z11, Z11
+	VFMADD231PS Z11, Z0, Z19
+	VMOVUPS     Z19, (DI)
+	VADDPS      Z13, Z21, Z21
+	VMOVUPS     (DI)(CX*1), Z19
+	VMULPS      (R10)(R8*4), Z13, Z13
+	VFMADD231PS Z13, Z0, Z19
+	VMOVUPS     Z19, (DI)(CX*1)
+	VADDPS      Z15, Z21, Z21
+	VMOVUPS     (DI)(CX*2), Z19
+	VMULPS      (R10)(R8*4), Z15, Z15
+	VFMADD231PS Z15, Z0, Z19
+	VMOVUPS     Z19, (DI)(CX*2)
+	VADDPS      Z17, Z21, Z21
+	VMOVUPS     (DI)(DX*1), Z19
+	VMULPS      (R10)(R8*4), Z17, Z17
+	VFMADD231PS Z17, Z0, Z19
+	VMOVUPS     Z19, (DI)(DX*1)
+	VMOVUPS     Z21, (R11)(R8*4)
+	MOVQ        56(SP), DI
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000010, R8
+	SUBQ        $0x00000010, R9
+	JMP         r9_single
+
+r9_cols:
+	TESTQ  R9, R9
+	JZ     r9_next
+	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
+	VPXORD Z5, Z5, Z5
+	VPXORD Z7, Z7, Z7
+	VPXORD Z9, Z9, Z9
+	VPXORD Z11, Z11, Z11
+	VPXORD Z13, Z13, Z13
+	VPXORD Z15, Z15, Z15
+	VPXORD Z17, Z17, Z17
+	MOVQ   xp_base+72(FP), R9
+	MOVQ   BX, R10
+	MOVQ   n+144(FP), R11
+	TESTQ  R11, R11
+	JZ     r9_tail_update
+
+r9_tail_samples:
+	MOVQ             (R9), R12
+	VPMOVZXBD.Z      (R12)(R8*1), K1, Z19
+	VCVTDQ2PS        Z19, Z19
+	VFMADD231PS.BCST (R10), Z19, Z1
+	VFMADD231PS.BCST 4(R10), Z19, Z3
+	VFMADD231PS.BCST 8(R10), Z19, Z5
+	VFMADD231PS.BCST 12(R10), Z19, Z7
+	VFMADD231PS.BCST 16(R10), Z19, Z9
+	VFMADD231PS.BCST 20(R10), Z19, Z11
+	VFMADD231PS.BCST 24(R10), Z19, Z13
+	VFMADD231PS.BCST 28(R10), Z19, Z15
+	VFMADD231PS.BCST 32(R10), Z19, Z17
+	ADDQ             $0x00000008, R9
+	ADDQ             8(SP), R10
+	DECQ             R11
+	JNZ              r9_tail_samples
+
+r9_tail_update:
+	MOVQ        32(SP), R9
+	MOVQ        48(SP), R10
+	VMOVUPS.Z   (R10)(R8*4), K1, Z21
+	MOVQ        DI, 56(SP)
+	VADDPS      Z1, Z21, Z21
+	VMOVUPS.Z   (DI), K1, Z19
+	VMULPS.Z    (R9)(R8*4), Z1, K1, Z1
+	VFMADD231PS Z1, Z0, Z19
+	VMOVUPS     Z19, K1, (DI)
+	VADDPS      Z3, Z21, Z21
+	VMOVUPS.Z   (DI)(CX*1), K1, Z19
+	VMULPS.Z    (R9)(R8*4), Z3, K1, Z3
+	VFMADD231PS Z3, Z0, Z19
+	VMOVUPS     Z19, K1, (DI)(CX*1)
+	VADDPS      Z5, Z21, Z21
+	VMOVUPS.Z   (DI)(CX*2), K1, Z19
+	VMULPS.Z    (R9)(R8*4), Z5, K1, Z5
+	VFMADD231PS Z5, Z0, Z19
+	VMOVUPS     Z19, K1, (DI)(CX*2)
+	VADDPS      Z7, Z21, Z21
+	VMOVUPS.Z   (DI)(DX*1), K1, Z19
+	VMULPS.Z    (R9)(R8*4), Z7, K1, Z7
+	VFMADD231PS Z7, Z0, Z19
+	VMOVUPS     Z19, K1, (DI)(DX*1)
+	VADDPS      Z9, Z21, Z21
+	VMOVUPS.Z   (DI)(CX*4), K1, Z19
+	VMULPS.Z    (R9)(R8*4), Z9, K1, Z9
+	VFMADD231PS Z9, Z0, Z19
+	VMOVUPS     Z19, K1, (DI)(CX*4)
+	LEAQ        (DI)(CX*4), DI
+	ADDQ        CX, DI
+	VADDPS      Z11, Z21, Z21
+	VMOVUPS.Z   (DI), K1, Z19
+	VMULPS.Z    (R9)(R8*4), Z11, K1, Z11
+	VFMADD231PS Z11, Z0, Z19
+	VMOVUPS     Z19, K1, (DI)
+	VADDPS      Z13, Z21, Z21
+	VMOVUPS.Z   (DI)(CX*1), K1, Z19
+	VMULPS.Z    (R9)(R8*4), Z13, K1, Z13
+	VFMADD231PS Z13, Z0, Z19
+	VMOVUPS     Z19, K1, (DI)(CX*1)
+	VADDPS      Z15, Z21, Z21
+	VMOVUPS.Z   (DI)(CX*2), K1, Z19
+	VMULPS.Z    (R9)(R8*4), Z15, K1, Z15
+	VFMADD231PS Z15, Z0, Z19
+	VMOVUPS     Z19, K1, (DI)(CX*2)
+	VADDPS      Z17, Z21, Z21
+	VMOVUPS.Z   (DI)(DX*1), K1, Z19
+	VMULPS.Z    (R9)(R8*4), Z17, K1, Z17
+	VFMADD231PS Z17, Z0, Z19
+	VMOVUPS     Z19, K1, (DI)(DX*1)
+	VMOVUPS     Z21, K1, (R10)(R8*4)
+	MOVQ        56(SP), DI
+
+r9_next:
+	IMUL3Q $0x00000009, CX, R9
+	ADDQ   R9, AX
+	ADDQ   $0x00000024, BX
+	SUBQ   $0x00000009, SI
+	JMP    r9_rows
+
+	// Passes of 5 rows of g, 2 vectors per row per block.
+r5_rows:
+	CMPQ         SI, $0x00000005
+	JB           r4_rows
+	VBROADCASTSS alpha+32(FP), Z0
+	MOVQ         AX, DI
+	XORL         R8, R8
+	MOVQ         m+160(FP), R9
+	CMPQ         R9, $0x00000020
+	JB           r5_single
+
+r5_wide:
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
 	MOVQ   n+144(FP), R12
@@ -30658,34 +30703,20 @@ r5_wide:
 
 r5_wide_samples:
 	MOVQ             (R10), R13
-	VPMOVZXBD        (R13)(R8*1), Z21
-	VCVTDQ2PS        Z21, Z21
-	VPMOVZXBD        16(R13)(R8*1), Z22
-	VCVTDQ2PS        Z22, Z22
-	VPMOVZXBD        32(R13)(R8*1), Z23
-	VCVTDQ2PS        Z23, Z23
-	VPMOVZXBD        48(R13)(R8*1), Z24
-	VCVTDQ2PS        Z24, Z24
-	VFMADD231PS.BCST (R11), Z21, Z1
-	VFMADD231PS.BCST (R11), Z22, Z2
-	VFMADD231PS.BCST (R11), Z23, Z3
-	VFMADD231PS.BCST (R11), Z24, Z4
-	VFMADD231PS.BCST 4(R11), Z21, Z5
-	VFMADD231PS.BCST 4(R11), Z22, Z6
-	VFMADD231PS.BCST 4(R11), Z23, Z7
-	VFMADD231PS.BCST 4(R11), Z24, Z8
-	VFMADD231PS.BCST 8(R11), Z21, Z9
-	VFMADD231PS.BCST 8(R11), Z22, Z10
-	VFMADD231PS.BCST 8(R11), Z23, Z11
-	VFMADD231PS.BCST 8(R11), Z24, Z12
-	VFMADD231PS.BCST 12(R11), Z21, Z13
-	VFMADD231PS.BCST 12(R11), Z22, Z14
-	VFMADD231PS.BCST 12(R11), Z23, Z15
-	VFMADD231PS.BCST 12(R11), Z24, Z16
-	VFMADD231PS.BCST 16(R11), Z21, Z17
-	VFMADD231PS.BCST 16(R11), Z22, Z18
-	VFMADD231PS.BCST 16(R11), Z23, Z19
-	VFMADD231PS.BCST 16(R11), Z24, Z20
+	VPMOVZXBD        (R13)(R8*1), Z11
+	VCVTDQ2PS        Z11, Z11
+	VPMOVZXBD        16(R13)(R8*1), Z12
+	VCVTDQ2PS        Z12, Z12
+	VFMADD231PS.BCST (R11), Z11, Z1
+	VFMADD231PS.BCST (R11), Z12, Z2
+	VFMADD231PS.BCST 4(R11), Z11, Z3
+	VFMADD231PS.BCST 4(R11), Z12, Z4
+	VFMADD231PS.BCST 8(R11), Z11, Z5
+	VFMADD231PS.BCST 8(R11), Z12, Z6
+	VFMADD231PS.BCST 12(R11), Z11, Z7
+	VFMADD231PS.BCST 12(R11), Z12, Z8
+	VFMADD231PS.BCST 16(R11), Z11, Z9
+	VFMADD231PS.BCST 16(R11), Z12, Z10
 	ADDQ             $0x00000008, R10
 	ADDQ             8(SP), R11
 	DECQ             R12
@@ -30694,140 +30725,74 @@ r5_wide_samples:
 r5_wide_update:
 	MOVQ        32(SP), R10
 	MOVQ        48(SP), R11
-	VADDPS      (R11)(R8*4), Z1, Z21
-	VMOVUPS     Z21, (R11)(R8*4)
-	VMOVUPS     (DI), Z21
+	VMOVUPS     (R11)(R8*4), Z13
+	VMOVUPS     64(R11)(R8*4), Z14
+	VADDPS      Z1, Z13, Z13
+	VMOVUPS     (DI), Z11
 	VMULPS      (R10)(R8*4), Z1, Z1
-	VFMADD231PS Z1, Z0, Z21
-	VMOVUPS     Z21, (DI)
-	VADDPS      64(R11)(R8*4), Z2, Z21
-	VMOVUPS     Z21, 64(R11)(R8*4)
-	VMOVUPS     64(DI), Z21
+	VFMADD231PS Z1, Z0, Z11
+	VMOVUPS     Z11, (DI)
+	VADDPS      Z2, Z14, Z14
+	VMOVUPS     64(DI), Z11
 	VMULPS      64(R10)(R8*4), Z2, Z2
-	VFMADD231PS Z2, Z0, Z21
-	VMOVUPS     Z21, 64(DI)
-	VADDPS      128(R11)(R8*4), Z3, Z21
-	VMOVUPS     Z21, 128(R11)(R8*4)
-	VMOVUPS     128(DI), Z21
-	VMULPS      128(R10)(R8*4), Z3, Z3
-	VFMADD231PS Z3, Z0, Z21
-	VMOVUPS     Z21, 128(DI)
-	VADDPS      192(R11)(R8*4), Z4, Z21
-	VMOVUPS     Z21, 192(R11)(R8*4)
-	VMOVUPS     192(DI), Z21
-	VMULPS      192(R10)(R8*4), Z4, Z4
-	VFMADD231PS Z4, Z0, Z21
-	VMOVUPS     Z21, 192(DI)
-	VADDPS      (R11)(R8*4), Z5, Z21
-	VMOVUPS     Z21, (R11)(R8*4)
-	VMOVUPS     (DI)(CX*1), Z21
+	VFMADD231PS Z2, Z0, Z11
+	VMOVUPS     Z11, 64(DI)
+	VADDPS      Z3, Z13, Z13
+	VMOVUPS     (DI)(CX*1), Z11
+	VMULPS      (R10)(R8*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z11
+	VMOVUPS     Z11, (DI)(CX*1)
+	VADDPS      Z4, Z14, Z14
+	VMOVUPS     64(DI)(CX*1), Z11
+	VMULPS      64(R10)(R8*4), Z4, Z4
+	VFMADD231PS Z4, Z0, Z11
+	VMOVUPS     Z11, 64(DI)(CX*1)
+	VADDPS      Z5, Z13, Z13
+	VMOVUPS     (DI)(CX*2), Z11
 	VMULPS      (R10)(R8*4), Z5, Z5
-	VFMADD231PS Z5, Z0, Z21
-	VMOVUPS     Z21, (DI)(CX*1)
-	VADDPS      64(R11)(R8*4), Z6, Z21
-	VMOVUPS     Z21, 64(R11)(R8*4)
-	VMOVUPS     64(DI)(CX*1), Z21
+	VFMADD231PS Z5, Z0, Z11
+	VMOVUPS     Z11, (DI)(CX*2)
+	VADDPS      Z6, Z14, Z14
+	VMOVUPS     64(DI)(CX*2), Z11
 	VMULPS      64(R10)(R8*4), Z6, Z6
-	VFMADD231PS Z6, Z0, Z21
-	VMOVUPS     Z21, 64(DI)(CX*1)
-	VADDPS      128(R11)(R8*4), Z7, Z21
-	VMOVUPS     Z21, 128(R11)(R8*4)
-	VMOVUPS     128(DI)(CX*1), Z21
-	VMULPS      128(R10)(R8*4), Z7, Z7
-	VFMADD231PS Z7, Z0, Z21
-	VMOVUPS     Z21, 128(DI)(CX*1)
-	VADDPS      192(R11)(R8*4), Z8, Z21
-	VMOVUPS     Z21, 192(R11)(R8*4)
-	VMOVUPS     192(DI)(CX*1), Z21
-	VMULPS      192(R10)(R8*4), Z8, Z8
-	VFMADD231PS Z8, Z0, Z21
-	VMOVUPS     Z21, 192(DI)(CX*1)
-	VADDPS      (R11)(R8*4), Z9, Z21
-	VMOVUPS     Z21, (R11)(R8*4)
-	VMOVUPS     (DI)(CX*2), Z21
+	VFMADD231PS Z6, Z0, Z11
+	VMOVUPS     Z11, 64(DI)(CX*2)
+	VADDPS      Z7, Z13, Z13
+	VMOVUPS     (DI)(DX*1), Z11
+	VMULPS      (R10)(R8*4), Z7, Z7
+	VFMADD231PS Z7, Z0, Z11
+	VMOVUPS     Z11, (DI)(DX*1)
+	VADDPS      Z8, Z14, Z14
+	VMOVUPS     64(DI)(DX*1), Z11
+	VMULPS      64(R10)(R8*4), Z8, Z8
+	VFMADD231PS Z8, Z0, Z11
+	VMOVUPS     Z11, 64(DI)(DX*1)
+	VADDPS      Z9, Z13, Z13
+	VMOVUPS     (DI)(CX*4), Z11
 	VMULPS      (R10)(R8*4), Z9, Z9
-	VFMADD231PS Z9, Z0, Z21
-	VMOVUPS     Z21, (DI)(CX*2)
-	VADDPS      64(R11)(R8*4), Z10, Z21
-	VMOVUPS     Z21, 64(R11)(R8*4)
-	VMOVUPS     64(DI)(CX*2), Z21
+	VFMADD231PS Z9, Z0, Z11
+	VMOVUPS     Z11, (DI)(CX*4)
+	VADDPS      Z10, Z14, Z14
+	VMOVUPS     64(DI)(CX*4), Z11
 	VMULPS      64(R10)(R8*4), Z10, Z10
-	VFMADD231PS Z10, Z0, Z21
-	VMOVUPS     Z21, 64(DI)(CX*2)
-	VADDPS      128(R11)(R8*4), Z11, Z21
-	VMOVUPS     Z21, 128(R11)(R8*4)
-	VMOVUPS     128(DI)(CX*2), Z21
-	VMULPS      128(R10)(R8*4), Z11, Z11
-	VFMADD231PS Z11, Z0, Z21
-	VMOVUPS     Z21, 128(DI)(CX*2)
-	VADDPS      192(R11)(R8*4), Z12, Z21
-	VMOVUPS     Z21, 192(R11)(R8*4)
-	VMOVUPS     192(DI)(CX*2), Z21
-	VMULPS      192(R10)(R8*4), Z12, Z12
-	VFMADD231PS Z12, Z0, Z21
-	VMOVUPS     Z21, 192(DI)(CX*2)
-	VADDPS      (R11)(R8*4), Z13, Z21
-	VMOVUPS     Z21, (R11)(R8*4)
-	VMOVUPS     (DI)(DX*1), Z21
-	VMULPS      (R10)(R8*4), Z13, Z13
-	VFMADD231PS Z13, Z0, Z21
-	VMOVUPS     Z21, (DI)(DX*1)
-	VADDPS      64(R11)(R8*4), Z14, Z21
-	VMOVUPS     Z21, 64(R11)(R8*4)
-	VMOVUPS     64(DI)(DX*1), Z21
-	VMULPS      64(R10)(R8*4), Z14, Z14
-	VFMADD231PS Z14, Z0, Z21
-	VMOVUPS     Z21, 64(DI)(DX*1)
-	VADDPS      128(R11)(R8*4), Z15, Z21
-	VMOVUPS     Z21, 128(R11)(R8*4)
-	VMOVUPS     128(DI)(DX*1), Z21
-	VMULPS      128(R10)(R8*4), Z15, Z15
-	VFMADD231PS Z15, Z0, Z21
-	VMOVUPS     Z21, 128(DI)(DX*1)
-	VADDPS      192(R11)(R8*4), Z16, Z21
-	VMOVUPS     Z21, 192(R11)(R8*4)
-	VMOVUPS     192(DI)(DX*1), Z21
-	VMULPS      192(R10)(R8*4), Z16, Z16
-	VFMADD231PS Z16, Z0, Z21
-	VMOVUPS     Z21, 192(DI)(DX*1)
-	VADDPS      (R11)(R8*4), Z17, Z21
-	VMOVUPS     Z21, (R11)(R8*4)
-	VMOVUPS     (DI)(CX*4), Z21
-	VMULPS      (R10)(R8*4), Z17, Z17
-	VFMADD231PS Z17, Z0, Z21
-	VMOVUPS     Z21, (DI)(CX*4)
-	VADDPS      64(R11)(R8*4), Z18, Z21
-	VMOVUPS     Z21, 64(R11)(R8*4)
-	VMOVUPS     64(DI)(CX*4), Z21
-	VMULPS      64(R10)(R8*4), Z18, Z18
-	VFMADD231PS Z18, Z0, Z21
-	VMOVUPS     Z21, 64(DI)(CX*4)
-	VADDPS      128(R11)(R8*4), Z19, Z21
-	VMOVUPS     Z21, 128(R11)(R8*4)
-	VMOVUPS     128(DI)(CX*4), Z21
-	VMULPS      128(R10)(R8*4), Z19, Z19
-	VFMADD231PS Z19, Z0, Z21
-	VMOVUPS     Z21, 128(DI)(CX*4)
-	VADDPS      192(R11)(R8*4), Z20, Z21
-	VMOVUPS     Z21, 192(R11)(R8*4)
-	VMOVUPS     192(DI)(CX*4), Z21
-	VMULPS      192(R10)(R8*4), Z20, Z20
-	VFMADD231PS Z20, Z0, Z21
-	VMOVUPS     Z21, 192(DI)(CX*4)
-	ADDQ        $0x00000100, DI
-	ADDQ        $0x00000040, R8
-	SUBQ        $0x00000040, R9
-	CMPQ        R9, $0x00000040
+	VFMADD231PS Z10, Z0, Z11
+	VMOVUPS     Z11, 64(DI)(CX*4)
+	VMOVUPS     Z13, (R11)(R8*4)
+	VMOVUPS     Z14, 64(R11)(R8*4)
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000020, R8
+	SUBQ        $0x00000020, R9
+	CMPQ        R9, $0x00000020
 	JAE         r5_wide
 
 r5_single:
 	CMPQ   R9, $0x00000010
 	JB     r5_cols
 	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
 	VPXORD Z5, Z5, Z5
+	VPXORD Z7, Z7, Z7
 	VPXORD Z9, Z9, Z9
-	VPXORD Z13, Z13, Z13
-	VPXORD Z17, Z17, Z17
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
 	MOVQ   n+144(FP), R12
@@ -30836,13 +30801,13 @@ r5_single:
 
 r5_one_samples:
 	MOVQ             (R10), R13
-	VPMOVZXBD        (R13)(R8*1), Z21
-	VCVTDQ2PS        Z21, Z21
-	VFMADD231PS.BCST (R11), Z21, Z1
-	VFMADD231PS.BCST 4(R11), Z21, Z5
-	VFMADD231PS.BCST 8(R11), Z21, Z9
-	VFMADD231PS.BCST 12(R11), Z21, Z13
-	VFMADD231PS.BCST 16(R11), Z21, Z17
+	VPMOVZXBD        (R13)(R8*1), Z11
+	VCVTDQ2PS        Z11, Z11
+	VFMADD231PS.BCST (R11), Z11, Z1
+	VFMADD231PS.BCST 4(R11), Z11, Z3
+	VFMADD231PS.BCST 8(R11), Z11, Z5
+	VFMADD231PS.BCST 12(R11), Z11, Z7
+	VFMADD231PS.BCST 16(R11), Z11, Z9
 	ADDQ             $0x00000008, R10
 	ADDQ             8(SP), R11
 	DECQ             R12
@@ -30851,36 +30816,33 @@ r5_one_samples:
 r5_one_update:
 	MOVQ        32(SP), R10
 	MOVQ        48(SP), R11
-	VADDPS      (R11)(R8*4), Z1, Z21
-	VMOVUPS     Z21, (R11)(R8*4)
-	VMOVUPS     (DI), Z21
+	VMOVUPS     (R11)(R8*4), Z13
+	VADDPS      Z1, Z13, Z13
+	VMOVUPS     (DI), Z11
 	VMULPS      (R10)(R8*4), Z1, Z1
-	VFMADD231PS Z1, Z0, Z21
-	VMOVUPS     Z21, (DI)
-	VADDPS      (R11)(R8*4), Z5, Z21
-	VMOVUPS     Z21, (R11)(R8*4)
-	VMOVUPS     (DI)(CX*1), Z21
+	VFMADD231PS Z1, Z0, Z11
+	VMOVUPS     Z11, (DI)
+	VADDPS      Z3, Z13, Z13
+	VMOVUPS     (DI)(CX*1), Z11
+	VMULPS      (R10)(R8*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z11
+	VMOVUPS     Z11, (DI)(CX*1)
+	VADDPS      Z5, Z13, Z13
+	VMOVUPS     (DI)(CX*2), Z11
 	VMULPS      (R10)(R8*4), Z5, Z5
-	VFMADD231PS Z5, Z0, Z21
-	VMOVUPS     Z21, (DI)(CX*1)
-	VADDPS      (R11)(R8*4), Z9, Z21
-	VMOVUPS     Z21, (R11)(R8*4)
-	VMOVUPS     (DI)(CX*2), Z21
+	VFMADD231PS Z5, Z0, Z11
+	VMOVUPS     Z11, (DI)(CX*2)
+	VADDPS      Z7, Z13, Z13
+	VMOVUPS     (DI)(DX*1), Z11
+	VMULPS      (R10)(R8*4), Z7, Z7
+	VFMADD231PS Z7, Z0, Z11
+	VMOVUPS     Z11, (DI)(DX*1)
+	VADDPS      Z9, Z13, Z13
+	VMOVUPS     (DI)(CX*4), Z11
 	VMULPS      (R10)(R8*4), Z9, Z9
-	VFMADD231PS Z9, Z0, Z21
-	VMOVUPS     Z21, (DI)(CX*2)
-	VADDPS      (R11)(R8*4), Z13, Z21
-	VMOVUPS     Z21, (R11)(R8*4)
-	VMOVUPS     (DI)(DX*1), Z21
-	VMULPS      (R10)(R8*4), Z13, Z13
-	VFMADD231PS Z13, Z0, Z21
-	VMOVUPS     Z21, (DI)(DX*1)
-	VADDPS      (R11)(R8*4), Z17, Z21
-	VMOVUPS     Z21, (R11)(R8*4)
-	VMOVUPS     (DI)(CX*4), Z21
-	VMULPS      (R10)(R8*4), Z17, Z17
-	VFMADD231PS Z17, Z0, Z21
-	VMOVUPS     Z21, (DI)(CX*4)
+	VFMADD231PS Z9, Z0, Z11
+	VMOVUPS     Z11, (DI)(CX*4)
+	VMOVUPS     Z13, (R11)(R8*4)
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000010, R8
 	SUBQ        $0x00000010, R9
@@ -30890,10 +30852,10 @@ r5_cols:
 	TESTQ  R9, R9
 	JZ     r5_next
 	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
 	VPXORD Z5, Z5, Z5
+	VPXORD Z7, Z7, Z7
 	VPXORD Z9, Z9, Z9
-	VPXORD Z13, Z13, Z13
-	VPXORD Z17, Z17, Z17
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
 	MOVQ   n+144(FP), R11
@@ -30902,13 +30864,13 @@ r5_cols:
 
 r5_tail_samples:
 	MOVQ             (R9), R12
-	VPMOVZXBD.Z      (R12)(R8*1), K1, Z21
-	VCVTDQ2PS        Z21, Z21
-	VFMADD231PS.BCST (R10), Z21, Z1
-	VFMADD231PS.BCST 4(R10), Z21, Z5
-	VFMADD231PS.BCST 8(R10), Z21, Z9
-	VFMADD231PS.BCST 12(R10), Z21, Z13
-	VFMADD231PS.BCST 16(R10), Z21, Z17
+	VPMOVZXBD.Z      (R12)(R8*1), K1, Z11
+	VCVTDQ2PS        Z11, Z11
+	VFMADD231PS.BCST (R10), Z11, Z1
+	VFMADD231PS.BCST 4(R10), Z11, Z3
+	VFMADD231PS.BCST 8(R10), Z11, Z5
+	VFMADD231PS.BCST 12(R10), Z11, Z7
+	VFMADD231PS.BCST 16(R10), Z11, Z9
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
@@ -30917,36 +30879,33 @@ r5_tail_samples:
 r5_tail_update:
 	MOVQ        32(SP), R9
 	MOVQ        48(SP), R10
-	VADDPS.Z    (R10)(R8*4), Z1, K1, Z21
-	VMOVUPS     Z21, K1, (R10)(R8*4)
-	VMOVUPS.Z   (DI), K1, Z21
+	VMOVUPS.Z   (R10)(R8*4), K1, Z13
+	VADDPS      Z1, Z13, Z13
+	VMOVUPS.Z   (DI), K1, Z11
 	VMULPS.Z    (R9)(R8*4), Z1, K1, Z1
-	VFMADD231PS Z1, Z0, Z21
-	VMOVUPS     Z21, K1, (DI)
-	VADDPS.Z    (R10)(R8*4), Z5, K1, Z21
-	VMOVUPS     Z21, K1, (R10)(R8*4)
-	VMOVUPS.Z   (DI)(CX*1), K1, Z21
+	VFMADD231PS Z1, Z0, Z11
+	VMOVUPS     Z11, K1, (DI)
+	VADDPS      Z3, Z13, Z13
+	VMOVUPS.Z   (DI)(CX*1), K1, Z11
+	VMULPS.Z    (R9)(R8*4), Z3, K1, Z3
+	VFMADD231PS Z3, Z0, Z11
+	VMOVUPS     Z11, K1, (DI)(CX*1)
+	VADDPS      Z5, Z13, Z13
+	VMOVUPS.Z   (DI)(CX*2), K1, Z11
 	VMULPS.Z    (R9)(R8*4), Z5, K1, Z5
-	VFMADD231PS Z5, Z0, Z21
-	VMOVUPS     Z21, K1, (DI)(CX*1)
-	VADDPS.Z    (R10)(R8*4), Z9, K1, Z21
-	VMOVUPS     Z21, K1, (R10)(R8*4)
-	VMOVUPS.Z   (DI)(CX*2), K1, Z21
+	VFMADD231PS Z5, Z0, Z11
+	VMOVUPS     Z11, K1, (DI)(CX*2)
+	VADDPS      Z7, Z13, Z13
+	VMOVUPS.Z   (DI)(DX*1), K1, Z11
+	VMULPS.Z    (R9)(R8*4), Z7, K1, Z7
+	VFMADD231PS Z7, Z0, Z11
+	VMOVUPS     Z11, K1, (DI)(DX*1)
+	VADDPS      Z9, Z13, Z13
+	VMOVUPS.Z   (DI)(CX*4), K1, Z11
 	VMULPS.Z    (R9)(R8*4), Z9, K1, Z9
-	VFMADD231PS Z9, Z0, Z21
-	VMOVUPS     Z21, K1, (DI)(CX*2)
-	VADDPS.Z    (R10)(R8*4), Z13, K1, Z21
-	VMOVUPS     Z21, K1, (R10)(R8*4)
-	VMOVUPS.Z   (DI)(DX*1), K1, Z21
-	VMULPS.Z    (R9)(R8*4), Z13, K1, Z13
-	VFMADD231PS Z13, Z0, Z21
-	VMOVUPS     Z21, K1, (DI)(DX*1)
-	VADDPS.Z    (R10)(R8*4), Z17, K1, Z21
-	VMOVUPS     Z21, K1, (R10)(R8*4)
-	VMOVUPS.Z   (DI)(CX*4), K1, Z21
-	VMULPS.Z    (R9)(R8*4), Z17, K1, Z17
-	VFMADD231PS Z17, Z0, Z21
-	VMOVUPS     Z21, K1, (DI)(CX*4)
+	VFMADD231PS Z9, Z0, Z11
+	VMOVUPS     Z11, K1, (DI)(CX*4)
+	VMOVUPS     Z13, K1, (R10)(R8*4)
 
 r5_next:
 	IMUL3Q $0x00000005, CX, R9
@@ -30955,7 +30914,7 @@ r5_next:
 	SUBQ   $0x00000005, SI
 	JMP    r5_rows
 
-	// Passes of 4 rows of g, 4 vectors per row per block.
+	// Passes of 4 rows of g, 2 vectors per row per block.
 r4_rows:
 	CMPQ         SI, $0x00000004
 	JB           r3_rows
@@ -30963,7 +30922,7 @@ r4_rows:
 	MOVQ         AX, DI
 	XORL         R8, R8
 	MOVQ         m+160(FP), R9
-	CMPQ         R9, $0x00000040
+	CMPQ         R9, $0x00000020
 	JB           r4_single
 
 r4_wide:
@@ -30975,14 +30934,6 @@ r4_wide:
 	VPXORD Z6, Z6, Z6
 	VPXORD Z7, Z7, Z7
 	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
-	VPXORD Z13, Z13, Z13
-	VPXORD Z14, Z14, Z14
-	VPXORD Z15, Z15, Z15
-	VPXORD Z16, Z16, Z16
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
 	MOVQ   n+144(FP), R12
@@ -30991,30 +30942,18 @@ r4_wide:
 
 r4_wide_samples:
 	MOVQ             (R10), R13
-	VPMOVZXBD        (R13)(R8*1), Z17
-	VCVTDQ2PS        Z17, Z17
-	VPMOVZXBD        16(R13)(R8*1), Z18
-	VCVTDQ2PS        Z18, Z18
-	VPMOVZXBD        32(R13)(R8*1), Z19
-	VCVTDQ2PS        Z19, Z19
-	VPMOVZXBD        48(R13)(R8*1), Z20
-	VCVTDQ2PS        Z20, Z20
-	VFMADD231PS.BCST (R11), Z17, Z1
-	VFMADD231PS.BCST (R11), Z18, Z2
-	VFMADD231PS.BCST (R11), Z19, Z3
-	VFMADD231PS.BCST (R11), Z20, Z4
-	VFMADD231PS.BCST 4(R11), Z17, Z5
-	VFMADD231PS.BCST 4(R11), Z18, Z6
-	VFMADD231PS.BCST 4(R11), Z19, Z7
-	VFMADD231PS.BCST 4(R11), Z20, Z8
-	VFMADD231PS.BCST 8(R11), Z17, Z9
-	VFMADD231PS.BCST 8(R11), Z18, Z10
-	VFMADD231PS.BCST 8(R11), Z19, Z11
-	VFMADD231PS.BCST 8(R11), Z20, Z12
-	VFMADD231PS.BCST 12(R11), Z17, Z13
-	VFMADD231PS.BCST 12(R11), Z18, Z14
-	VFMADD231PS.BCST 12(R11), Z19, Z15
-	VFMADD231PS.BCST 12(R11), Z20, Z16
+	VPMOVZXBD        (R13)(R8*1), Z9
+	VCVTDQ2PS        Z9, Z9
+	VPMOVZXBD        16(R13)(R8*1), Z10
+	VCVTDQ2PS        Z10, Z10
+	VFMADD231PS.BCST (R11), Z9, Z1
+	VFMADD231PS.BCST (R11), Z10, Z2
+	VFMADD231PS.BCST 4(R11), Z9, Z3
+	VFMADD231PS.BCST 4(R11), Z10, Z4
+	VFMADD231PS.BCST 8(R11), Z9, Z5
+	VFMADD231PS.BCST 8(R11), Z10, Z6
+	VFMADD231PS.BCST 12(R11), Z9, Z7
+	VFMADD231PS.BCST 12(R11), Z10, Z8
 	ADDQ             $0x00000008, R10
 	ADDQ             8(SP), R11
 	DECQ             R12
@@ -31023,115 +30962,63 @@ r4_wide_samples:
 r4_wide_update:
 	MOVQ        32(SP), R10
 	MOVQ        48(SP), R11
-	VADDPS      (R11)(R8*4), Z1, Z17
-	VMOVUPS     Z17, (R11)(R8*4)
-	VMOVUPS     (DI), Z17
+	VMOVUPS     (R11)(R8*4), Z11
+	VMOVUPS     64(R11)(R8*4), Z12
+	VADDPS      Z1, Z11, Z11
+	VMOVUPS     (DI), Z9
 	VMULPS      (R10)(R8*4), Z1, Z1
-	VFMADD231PS Z1, Z0, Z17
-	VMOVUPS     Z17, (DI)
-	VADDPS      64(R11)(R8*4), Z2, Z17
-	VMOVUPS     Z17, 64(R11)(R8*4)
-	VMOVUPS     64(DI), Z17
+	VFMADD231PS Z1, Z0, Z9
+	VMOVUPS     Z9, (DI)
+	VADDPS      Z2, Z12, Z12
+	VMOVUPS     64(DI), Z9
 	VMULPS      64(R10)(R8*4), Z2, Z2
-	VFMADD231PS Z2, Z0, Z17
-	VMOVUPS     Z17, 64(DI)
-	VADDPS      128(R11)(R8*4), Z3, Z17
-	VMOVUPS     Z17, 128(R11)(R8*4)
-	VMOVUPS     128(DI), Z17
-	VMULPS      128(R10)(R8*4), Z3, Z3
-	VFMADD231PS Z3, Z0, Z17
-	VMOVUPS     Z17, 128(DI)
-	VADDPS      192(R11)(R8*4), Z4, Z17
-	VMOVUPS     Z17, 192(R11)(R8*4)
-	VMOVUPS     192(DI), Z17
-	VMULPS      192(R10)(R8*4), Z4, Z4
-	VFMADD231PS Z4, Z0, Z17
-	VMOVUPS     Z17, 192(DI)
-	VADDPS      (R11)(R8*4), Z5, Z17
-	VMOVUPS     Z17, (R11)(R8*4)
-	VMOVUPS     (DI)(CX*1), Z17
+	VFMADD231PS Z2, Z0, Z9
+	VMOVUPS     Z9, 64(DI)
+	VADDPS      Z3, Z11, Z11
+	VMOVUPS     (DI)(CX*1), Z9
+	VMULPS      (R10)(R8*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z9
+	VMOVUPS     Z9, (DI)(CX*1)
+	VADDPS      Z4, Z12, Z12
+	VMOVUPS     64(DI)(CX*1), Z9
+	VMULPS      64(R10)(R8*4), Z4, Z4
+	VFMADD231PS Z4, Z0, Z9
+	VMOVUPS     Z9, 64(DI)(CX*1)
+	VADDPS      Z5, Z11, Z11
+	VMOVUPS     (DI)(CX*2), Z9
 	VMULPS      (R10)(R8*4), Z5, Z5
-	VFMADD231PS Z5, Z0, Z17
-	VMOVUPS     Z17, (DI)(CX*1)
-	VADDPS      64(R11)(R8*4), Z6, Z17
-	VMOVUPS     Z17, 64(R11)(R8*4)
-	VMOVUPS     64(DI)(CX*1), Z17
+	VFMADD231PS Z5, Z0, Z9
+	VMOVUPS     Z9, (DI)(CX*2)
+	VADDPS      Z6, Z12, Z12
+	VMOVUPS     64(DI)(CX*2), Z9
 	VMULPS      64(R10)(R8*4), Z6, Z6
-	VFMADD231PS Z6, Z0, Z17
-	VMOVUPS     Z17, 64(DI)(CX*1)
-	VADDPS      128(R11)(R8*4), Z7, Z17
-	VMOVUPS     Z17, 128(R11)(R8*4)
-	VMOVUPS     128(DI)(CX*1), Z17
-	VMULPS      128(R10)(R8*4), Z7, Z7
-	VFMADD231PS Z7, Z0, Z17
-	VMOVUPS     Z17, 128(DI)(CX*1)
-	VADDPS      192(R11)(R8*4), Z8, Z17
-	VMOVUPS     Z17, 192(R11)(R8*4)
-	VMOVUPS     192(DI)(CX*1), Z17
-	VMULPS      192(R10)(R8*4), Z8, Z8
-	VFMADD231PS Z8, Z0, Z17
-	VMOVUPS     Z17, 192(DI)(CX*1)
-	VADDPS      (R11)(R8*4), Z9, Z17
-	VMOVUPS     Z17, (R11)(R8*4)
-	VMOVUPS     (DI)(CX*2), Z17
-	VMULPS      (R10)(R8*4), Z9, Z9
-	VFMADD231PS Z9, Z0, Z17
-	VMOVUPS     Z17, (DI)(CX*2)
-	VADDPS      64(R11)(R8*4), Z10, Z17
-	VMOVUPS     Z17, 64(R11)(R8*4)
-	VMOVUPS     64(DI)(CX*2), Z17
-	VMULPS      64(R10)(R8*4), Z10, Z10
-	VFMADD231PS Z10, Z0, Z17
-	VMOVUPS     Z17, 64(DI)(CX*2)
-	VADDPS      128(R11)(R8*4), Z11, Z17
-	VMOVUPS     Z17, 128(R11)(R8*4)
-	VMOVUPS     128(DI)(CX*2), Z17
-	VMULPS      128(R10)(R8*4), Z11, Z11
-	VFMADD231PS Z11, Z0, Z17
-	VMOVUPS     Z17, 128(DI)(CX*2)
-	VADDPS      192(R11)(R8*4), Z12, Z17
-	VMOVUPS     Z17, 192(R11)(R8*4)
-	VMOVUPS     192(DI)(CX*2), Z17
-	VMULPS      192(R10)(R8*4), Z12, Z12
-	VFMADD231PS Z12, Z0, Z17
-	VMOVUPS     Z17, 192(DI)(CX*2)
-	VADDPS      (R11)(R8*4), Z13, Z17
-	VMOVUPS     Z17, (R11)(R8*4)
-	VMOVUPS     (DI)(DX*1), Z17
-	VMULPS      (R10)(R8*4), Z13, Z13
-	VFMADD231PS Z13, Z0, Z17
-	VMOVUPS     Z17, (DI)(DX*1)
-	VADDPS      64(R11)(R8*4), Z14, Z17
-	VMOVUPS     Z17, 64(R11)(R8*4)
-	VMOVUPS     64(DI)(DX*1), Z17
-	VMULPS      64(R10)(R8*4), Z14, Z14
-	VFMADD231PS Z14, Z0, Z17
-	VMOVUPS     Z17, 64(DI)(DX*1)
-	VADDPS      128(R11)(R8*4), Z15, Z17
-	VMOVUPS     Z17, 128(R11)(R8*4)
-	VMOVUPS     128(DI)(DX*1), Z17
-	VMULPS      128(R10)(R8*4), Z15, Z15
-	VFMADD231PS Z15, Z0, Z17
-	VMOVUPS     Z17, 128(DI)(DX*1)
-	VADDPS      192(R11)(R8*4), Z16, Z17
-	VMOVUPS     Z17, 192(R11)(R8*4)
-	VMOVUPS     192(DI)(DX*1), Z17
-	VMULPS      192(R10)(R8*4), Z16, Z16
-	VFMADD231PS Z16, Z0, Z17
-	VMOVUPS     Z17, 192(DI)(DX*1)
-	ADDQ        $0x00000100, DI
-	ADDQ        $0x00000040, R8
-	SUBQ        $0x00000040, R9
-	CMPQ        R9, $0x00000040
+	VFMADD231PS Z6, Z0, Z9
+	VMOVUPS     Z9, 64(DI)(CX*2)
+	VADDPS      Z7, Z11, Z11
+	VMOVUPS     (DI)(DX*1), Z9
+	VMULPS      (R10)(R8*4), Z7, Z7
+	VFMADD231PS Z7, Z0, Z9
+	VMOVUPS     Z9, (DI)(DX*1)
+	VADDPS      Z8, Z12, Z12
+	VMOVUPS     64(DI)(DX*1), Z9
+	VMULPS      64(R10)(R8*4), Z8, Z8
+	VFMADD231PS Z8, Z0, Z9
+	VMOVUPS     Z9, 64(DI)(DX*1)
+	VMOVUPS     Z11, (R11)(R8*4)
+	VMOVUPS     Z12, 64(R11)(R8*4)
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000020, R8
+	SUBQ        $0x00000020, R9
+	CMPQ        R9, $0x00000020
 	JAE         r4_wide
 
 r4_single:
 	CMPQ   R9, $0x00000010
 	JB     r4_cols
 	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
 	VPXORD Z5, Z5, Z5
-	VPXORD Z9, Z9, Z9
-	VPXORD Z13, Z13, Z13
+	VPXORD Z7, Z7, Z7
 	MOVQ   xp_base+72(FP), R10
 	MOVQ   BX, R11
 	MOVQ   n+144(FP), R12
@@ -31140,12 +31027,12 @@ r4_single:
 
 r4_one_samples:
 	MOVQ             (R10), R13
-	VPMOVZXBD        (R13)(R8*1), Z17
-	VCVTDQ2PS        Z17, Z17
-	VFMADD231PS.BCST (R11), Z17, Z1
-	VFMADD231PS.BCST 4(R11), Z17, Z5
-	VFMADD231PS.BCST 8(R11), Z17, Z9
-	VFMADD231PS.BCST 12(R11), Z17, Z13
+	VPMOVZXBD        (R13)(R8*1), Z9
+	VCVTDQ2PS        Z9, Z9
+	VFMADD231PS.BCST (R11), Z9, Z1
+	VFMADD231PS.BCST 4(R11), Z9, Z3
+	VFMADD231PS.BCST 8(R11), Z9, Z5
+	VFMADD231PS.BCST 12(R11), Z9, Z7
 	ADDQ             $0x00000008, R10
 	ADDQ             8(SP), R11
 	DECQ             R12
@@ -31154,30 +31041,28 @@ r4_one_samples:
 r4_one_update:
 	MOVQ        32(SP), R10
 	MOVQ        48(SP), R11
-	VADDPS      (R11)(R8*4), Z1, Z17
-	VMOVUPS     Z17, (R11)(R8*4)
-	VMOVUPS     (DI), Z17
+	VMOVUPS     (R11)(R8*4), Z11
+	VADDPS      Z1, Z11, Z11
+	VMOVUPS     (DI), Z9
 	VMULPS      (R10)(R8*4), Z1, Z1
-	VFMADD231PS Z1, Z0, Z17
-	VMOVUPS     Z17, (DI)
-	VADDPS      (R11)(R8*4), Z5, Z17
-	VMOVUPS     Z17, (R11)(R8*4)
-	VMOVUPS     (DI)(CX*1), Z17
+	VFMADD231PS Z1, Z0, Z9
+	VMOVUPS     Z9, (DI)
+	VADDPS      Z3, Z11, Z11
+	VMOVUPS     (DI)(CX*1), Z9
+	VMULPS      (R10)(R8*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z9
+	VMOVUPS     Z9, (DI)(CX*1)
+	VADDPS      Z5, Z11, Z11
+	VMOVUPS     (DI)(CX*2), Z9
 	VMULPS      (R10)(R8*4), Z5, Z5
-	VFMADD231PS Z5, Z0, Z17
-	VMOVUPS     Z17, (DI)(CX*1)
-	VADDPS      (R11)(R8*4), Z9, Z17
-	VMOVUPS     Z17, (R11)(R8*4)
-	VMOVUPS     (DI)(CX*2), Z17
-	VMULPS      (R10)(R8*4), Z9, Z9
-	VFMADD231PS Z9, Z0, Z17
-	VMOVUPS     Z17, (DI)(CX*2)
-	VADDPS      (R11)(R8*4), Z13, Z17
-	VMOVUPS     Z17, (R11)(R8*4)
-	VMOVUPS     (DI)(DX*1), Z17
-	VMULPS      (R10)(R8*4), Z13, Z13
-	VFMADD231PS Z13, Z0, Z17
-	VMOVUPS     Z17, (DI)(DX*1)
+	VFMADD231PS Z5, Z0, Z9
+	VMOVUPS     Z9, (DI)(CX*2)
+	VADDPS      Z7, Z11, Z11
+	VMOVUPS     (DI)(DX*1), Z9
+	VMULPS      (R10)(R8*4), Z7, Z7
+	VFMADD231PS Z7, Z0, Z9
+	VMOVUPS     Z9, (DI)(DX*1)
+	VMOVUPS     Z11, (R11)(R8*4)
 	ADDQ        $0x00000040, DI
 	ADDQ        $0x00000010, R8
 	SUBQ        $0x00000010, R9
@@ -31187,9 +31072,9 @@ r4_cols:
 	TESTQ  R9, R9
 	JZ     r4_next
 	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
 	VPXORD Z5, Z5, Z5
-	VPXORD Z9, Z9, Z9
-	VPXORD Z13, Z13, Z13
+	VPXORD Z7, Z7, Z7
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
 	MOVQ   n+144(FP), R11
@@ -31198,12 +31083,12 @@ r4_cols:
 
 r4_tail_samples:
 	MOVQ             (R9), R12
-	VPMOVZXBD.Z      (R12)(R8*1), K1, Z17
-	VCVTDQ2PS        Z17, Z17
-	VFMADD231PS.BCST (R10), Z17, Z1
-	VFMADD231PS.BCST 4(R10), Z17, Z5
-	VFMADD231PS.BCST 8(R10), Z17, Z9
-	VFMADD231PS.BCST 12(R10), Z17, Z13
+	VPMOVZXBD.Z      (R12)(R8*1), K1, Z9
+	VCVTDQ2PS        Z9, Z9
+	VFMADD231PS.BCST (R10), Z9, Z1
+	VFMADD231PS.BCST 4(R10), Z9, Z3
+	VFMADD231PS.BCST 8(R10), Z9, Z5
+	VFMADD231PS.BCST 12(R10), Z9, Z7
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
@@ -31212,30 +31097,28 @@ r4_tail_samples:
 r4_tail_update:
 	MOVQ        32(SP), R9
 	MOVQ        48(SP), R10
-	VADDPS.Z    (R10)(R8*4), Z1, K1, Z17
-	VMOVUPS     Z17, K1, (R10)(R8*4)
-	VMOVUPS.Z   (DI), K1, Z17
+	VMOVUPS.Z   (R10)(R8*4), K1, Z11
+	VADDPS      Z1, Z11, Z11
+	VMOVUPS.Z   (DI), K1, Z9
 	VMULPS.Z    (R9)(R8*4), Z1, K1, Z1
-	VFMADD231PS Z1, Z0, Z17
-	VMOVUPS     Z17, K1, (DI)
-	VADDPS.Z    (R10)(R8*4), Z5, K1, Z17
-	VMOVUPS     Z17, K1, (R10)(R8*4)
-	VMOVUPS.Z   (DI)(CX*1), K1, Z17
+	VFMADD231PS Z1, Z0, Z9
+	VMOVUPS     Z9, K1, (DI)
+	VADDPS      Z3, Z11, Z11
+	VMOVUPS.Z   (DI)(CX*1), K1, Z9
+	VMULPS.Z    (R9)(R8*4), Z3, K1, Z3
+	VFMADD231PS Z3, Z0, Z9
+	VMOVUPS     Z9, K1, (DI)(CX*1)
+	VADDPS      Z5, Z11, Z11
+	VMOVUPS.Z   (DI)(CX*2), K1, Z9
 	VMULPS.Z    (R9)(R8*4), Z5, K1, Z5
-	VFMADD231PS Z5, Z0, Z17
-	VMOVUPS     Z17, K1, (DI)(CX*1)
-	VADDPS.Z    (R10)(R8*4), Z9, K1, Z17
-	VMOVUPS     Z17, K1, (R10)(R8*4)
-	VMOVUPS.Z   (DI)(CX*2), K1, Z17
-	VMULPS.Z    (R9)(R8*4), Z9, K1, Z9
-	VFMADD231PS Z9, Z0, Z17
-	VMOVUPS     Z17, K1, (DI)(CX*2)
-	VADDPS.Z    (R10)(R8*4), Z13, K1, Z17
-	VMOVUPS     Z17, K1, (R10)(R8*4)
-	VMOVUPS.Z   (DI)(DX*1), K1, Z17
-	VMULPS.Z    (R9)(R8*4), Z13, K1, Z13
-	VFMADD231PS Z13, Z0, Z17
-	VMOVUPS     Z17, K1, (DI)(DX*1)
+	VFMADD231PS Z5, Z0, Z9
+	VMOVUPS     Z9, K1, (DI)(CX*2)
+	VADDPS      Z7, Z11, Z11
+	VMOVUPS.Z   (DI)(DX*1), K1, Z9
+	VMULPS.Z    (R9)(R8*4), Z7, K1, Z7
+	VFMADD231PS Z7, Z0, Z9
+	VMOVUPS     Z9, K1, (DI)(DX*1)
+	VMOVUPS     Z11, K1, (R10)(R8*4)
 
 r4_next:
 	LEAQ (AX)(CX*4), AX
@@ -31243,7 +31126,7 @@ r4_next:
 	SUBQ $0x00000004, SI
 	JMP  r4_rows
 
-	// Passes of 3 rows of g, 4 vectors per row per block.
+	// Passes of 3 rows of g, 2 vectors per row per block.
 r3_rows:
 	CMPQ         SI, $0x00000003
 	JB           r2_rows
@@ -31251,7 +31134,7 @@ r3_rows:
 	MOVQ         AX, DX
 	XORL         DI, DI
 	MOVQ         m+160(FP), R8
-	CMPQ         R8, $0x00000040
+	CMPQ         R8, $0x00000020
 	JB           r3_single
 
 r3_wide:
@@ -31261,12 +31144,6 @@ r3_wide:
 	VPXORD Z4, Z4, Z4
 	VPXORD Z5, Z5, Z5
 	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
-	VPXORD Z9, Z9, Z9
-	VPXORD Z10, Z10, Z10
-	VPXORD Z11, Z11, Z11
-	VPXORD Z12, Z12, Z12
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
 	MOVQ   n+144(FP), R11
@@ -31275,26 +31152,16 @@ r3_wide:
 
 r3_wide_samples:
 	MOVQ             (R9), R12
-	VPMOVZXBD        (R12)(DI*1), Z13
-	VCVTDQ2PS        Z13, Z13
-	VPMOVZXBD        16(R12)(DI*1), Z14
-	VCVTDQ2PS        Z14, Z14
-	VPMOVZXBD        32(R12)(DI*1), Z15
-	VCVTDQ2PS        Z15, Z15
-	VPMOVZXBD        48(R12)(DI*1), Z16
-	VCVTDQ2PS        Z16, Z16
-	VFMADD231PS.BCST (R10), Z13, Z1
-	VFMADD231PS.BCST (R10), Z14, Z2
-	VFMADD231PS.BCST (R10), Z15, Z3
-	VFMADD231PS.BCST (R10), Z16, Z4
-	VFMADD231PS.BCST 4(R10), Z13, Z5
-	VFMADD231PS.BCST 4(R10), Z14, Z6
-	VFMADD231PS.BCST 4(R10), Z15, Z7
-	VFMADD231PS.BCST 4(R10), Z16, Z8
-	VFMADD231PS.BCST 8(R10), Z13, Z9
-	VFMADD231PS.BCST 8(R10), Z14, Z10
-	VFMADD231PS.BCST 8(R10), Z15, Z11
-	VFMADD231PS.BCST 8(R10), Z16, Z12
+	VPMOVZXBD        (R12)(DI*1), Z7
+	VCVTDQ2PS        Z7, Z7
+	VPMOVZXBD        16(R12)(DI*1), Z8
+	VCVTDQ2PS        Z8, Z8
+	VFMADD231PS.BCST (R10), Z7, Z1
+	VFMADD231PS.BCST (R10), Z8, Z2
+	VFMADD231PS.BCST 4(R10), Z7, Z3
+	VFMADD231PS.BCST 4(R10), Z8, Z4
+	VFMADD231PS.BCST 8(R10), Z7, Z5
+	VFMADD231PS.BCST 8(R10), Z8, Z6
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
@@ -31303,90 +31170,52 @@ r3_wide_samples:
 r3_wide_update:
 	MOVQ        32(SP), R9
 	MOVQ        48(SP), R10
-	VADDPS      (R10)(DI*4), Z1, Z13
-	VMOVUPS     Z13, (R10)(DI*4)
-	VMOVUPS     (DX), Z13
+	VMOVUPS     (R10)(DI*4), Z9
+	VMOVUPS     64(R10)(DI*4), Z10
+	VADDPS      Z1, Z9, Z9
+	VMOVUPS     (DX), Z7
 	VMULPS      (R9)(DI*4), Z1, Z1
-	VFMADD231PS Z1, Z0, Z13
-	VMOVUPS     Z13, (DX)
-	VADDPS      64(R10)(DI*4), Z2, Z13
-	VMOVUPS     Z13, 64(R10)(DI*4)
-	VMOVUPS     64(DX), Z13
+	VFMADD231PS Z1, Z0, Z7
+	VMOVUPS     Z7, (DX)
+	VADDPS      Z2, Z10, Z10
+	VMOVUPS     64(DX), Z7
 	VMULPS      64(R9)(DI*4), Z2, Z2
-	VFMADD231PS Z2, Z0, Z13
-	VMOVUPS     Z13, 64(DX)
-	VADDPS      128(R10)(DI*4), Z3, Z13
-	VMOVUPS     Z13, 128(R10)(DI*4)
-	VMOVUPS     128(DX), Z13
-	VMULPS      128(R9)(DI*4), Z3, Z3
-	VFMADD231PS Z3, Z0, Z13
-	VMOVUPS     Z13, 128(DX)
-	VADDPS      192(R10)(DI*4), Z4, Z13
-	VMOVUPS     Z13, 192(R10)(DI*4)
-	VMOVUPS     192(DX), Z13
-	VMULPS      192(R9)(DI*4), Z4, Z4
-	VFMADD231PS Z4, Z0, Z13
-	VMOVUPS     Z13, 192(DX)
-	VADDPS      (R10)(DI*4), Z5, Z13
-	VMOVUPS     Z13, (R10)(DI*4)
-	VMOVUPS     (DX)(CX*1), Z13
+	VFMADD231PS Z2, Z0, Z7
+	VMOVUPS     Z7, 64(DX)
+	VADDPS      Z3, Z9, Z9
+	VMOVUPS     (DX)(CX*1), Z7
+	VMULPS      (R9)(DI*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z7
+	VMOVUPS     Z7, (DX)(CX*1)
+	VADDPS      Z4, Z10, Z10
+	VMOVUPS     64(DX)(CX*1), Z7
+	VMULPS      64(R9)(DI*4), Z4, Z4
+	VFMADD231PS Z4, Z0, Z7
+	VMOVUPS     Z7, 64(DX)(CX*1)
+	VADDPS      Z5, Z9, Z9
+	VMOVUPS     (DX)(CX*2), Z7
 	VMULPS      (R9)(DI*4), Z5, Z5
-	VFMADD231PS Z5, Z0, Z13
-	VMOVUPS     Z13, (DX)(CX*1)
-	VADDPS      64(R10)(DI*4), Z6, Z13
-	VMOVUPS     Z13, 64(R10)(DI*4)
-	VMOVUPS     64(DX)(CX*1), Z13
+	VFMADD231PS Z5, Z0, Z7
+	VMOVUPS     Z7, (DX)(CX*2)
+	VADDPS      Z6, Z10, Z10
+	VMOVUPS     64(DX)(CX*2), Z7
 	VMULPS      64(R9)(DI*4), Z6, Z6
-	VFMADD231PS Z6, Z0, Z13
-	VMOVUPS     Z13, 64(DX)(CX*1)
-	VADDPS      128(R10)(DI*4), Z7, Z13
-	VMOVUPS     Z13, 128(R10)(DI*4)
-	VMOVUPS     128(DX)(CX*1), Z13
-	VMULPS      128(R9)(DI*4), Z7, Z7
-	VFMADD231PS Z7, Z0, Z13
-	VMOVUPS     Z13, 128(DX)(CX*1)
-	VADDPS      192(R10)(DI*4), Z8, Z13
-	VMOVUPS     Z13, 192(R10)(DI*4)
-	VMOVUPS     192(DX)(CX*1), Z13
-	VMULPS      192(R9)(DI*4), Z8, Z8
-	VFMADD231PS Z8, Z0, Z13
-	VMOVUPS     Z13, 192(DX)(CX*1)
-	VADDPS      (R10)(DI*4), Z9, Z13
-	VMOVUPS     Z13, (R10)(DI*4)
-	VMOVUPS     (DX)(CX*2), Z13
-	VMULPS      (R9)(DI*4), Z9, Z9
-	VFMADD231PS Z9, Z0, Z13
-	VMOVUPS     Z13, (DX)(CX*2)
-	VADDPS      64(R10)(DI*4), Z10, Z13
-	VMOVUPS     Z13, 64(R10)(DI*4)
-	VMOVUPS     64(DX)(CX*2), Z13
-	VMULPS      64(R9)(DI*4), Z10, Z10
-	VFMADD231PS Z10, Z0, Z13
-	VMOVUPS     Z13, 64(DX)(CX*2)
-	VADDPS      128(R10)(DI*4), Z11, Z13
-	VMOVUPS     Z13, 128(R10)(DI*4)
-	VMOVUPS     128(DX)(CX*2), Z13
-	VMULPS      128(R9)(DI*4), Z11, Z11
-	VFMADD231PS Z11, Z0, Z13
-	VMOVUPS     Z13, 128(DX)(CX*2)
-	VADDPS      192(R10)(DI*4), Z12, Z13
-	VMOVUPS     Z13, 192(R10)(DI*4)
-	VMOVUPS     192(DX)(CX*2), Z13
-	VMULPS      192(R9)(DI*4), Z12, Z12
-	VFMADD231PS Z12, Z0, Z13
-	VMOVUPS     Z13, 192(DX)(CX*2)
-	ADDQ        $0x00000100, DX
-	ADDQ        $0x00000040, DI
-	SUBQ        $0x00000040, R8
-	CMPQ        R8, $0x00000040
+	VFMADD231PS Z6, Z0, Z7
+	VMOVUPS     Z7, 64(DX)(CX*2)
+	VMOVUPS     Z9, (R10)(DI*4)
+	VMOVUPS     Z10, 64(R10)(DI*4)
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000020, R8
+	CMPQ        R8, $0x00000020
 	JAE         r3_wide
 
 r3_single:
 	CMPQ   R8, $0x00000010
 	JB     r3_cols
 	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
 	VPXORD Z5, Z5, Z5
-	VPXORD Z9, Z9, Z9
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
 	MOVQ   n+144(FP), R11
@@ -31395,11 +31224,11 @@ r3_single:
 
 r3_one_samples:
 	MOVQ             (R9), R12
-	VPMOVZXBD        (R12)(DI*1), Z13
-	VCVTDQ2PS        Z13, Z13
-	VFMADD231PS.BCST (R10), Z13, Z1
-	VFMADD231PS.BCST 4(R10), Z13, Z5
-	VFMADD231PS.BCST 8(R10), Z13, Z9
+	VPMOVZXBD        (R12)(DI*1), Z7
+	VCVTDQ2PS        Z7, Z7
+	VFMADD231PS.BCST (R10), Z7, Z1
+	VFMADD231PS.BCST 4(R10), Z7, Z3
+	VFMADD231PS.BCST 8(R10), Z7, Z5
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
@@ -31408,24 +31237,23 @@ r3_one_samples:
 r3_one_update:
 	MOVQ        32(SP), R9
 	MOVQ        48(SP), R10
-	VADDPS      (R10)(DI*4), Z1, Z13
-	VMOVUPS     Z13, (R10)(DI*4)
-	VMOVUPS     (DX), Z13
+	VMOVUPS     (R10)(DI*4), Z9
+	VADDPS      Z1, Z9, Z9
+	VMOVUPS     (DX), Z7
 	VMULPS      (R9)(DI*4), Z1, Z1
-	VFMADD231PS Z1, Z0, Z13
-	VMOVUPS     Z13, (DX)
-	VADDPS      (R10)(DI*4), Z5, Z13
-	VMOVUPS     Z13, (R10)(DI*4)
-	VMOVUPS     (DX)(CX*1), Z13
+	VFMADD231PS Z1, Z0, Z7
+	VMOVUPS     Z7, (DX)
+	VADDPS      Z3, Z9, Z9
+	VMOVUPS     (DX)(CX*1), Z7
+	VMULPS      (R9)(DI*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z7
+	VMOVUPS     Z7, (DX)(CX*1)
+	VADDPS      Z5, Z9, Z9
+	VMOVUPS     (DX)(CX*2), Z7
 	VMULPS      (R9)(DI*4), Z5, Z5
-	VFMADD231PS Z5, Z0, Z13
-	VMOVUPS     Z13, (DX)(CX*1)
-	VADDPS      (R10)(DI*4), Z9, Z13
-	VMOVUPS     Z13, (R10)(DI*4)
-	VMOVUPS     (DX)(CX*2), Z13
-	VMULPS      (R9)(DI*4), Z9, Z9
-	VFMADD231PS Z9, Z0, Z13
-	VMOVUPS     Z13, (DX)(CX*2)
+	VFMADD231PS Z5, Z0, Z7
+	VMOVUPS     Z7, (DX)(CX*2)
+	VMOVUPS     Z9, (R10)(DI*4)
 	ADDQ        $0x00000040, DX
 	ADDQ        $0x00000010, DI
 	SUBQ        $0x00000010, R8
@@ -31435,8 +31263,8 @@ r3_cols:
 	TESTQ  R8, R8
 	JZ     r3_next
 	VPXORD Z1, Z1, Z1
+	VPXORD Z3, Z3, Z3
 	VPXORD Z5, Z5, Z5
-	VPXORD Z9, Z9, Z9
 	MOVQ   xp_base+72(FP), R8
 	MOVQ   BX, R9
 	MOVQ   n+144(FP), R10
@@ -31445,11 +31273,11 @@ r3_cols:
 
 r3_tail_samples:
 	MOVQ             (R8), R11
-	VPMOVZXBD.Z      (R11)(DI*1), K1, Z13
-	VCVTDQ2PS        Z13, Z13
-	VFMADD231PS.BCST (R9), Z13, Z1
-	VFMADD231PS.BCST 4(R9), Z13, Z5
-	VFMADD231PS.BCST 8(R9), Z13, Z9
+	VPMOVZXBD.Z      (R11)(DI*1), K1, Z7
+	VCVTDQ2PS        Z7, Z7
+	VFMADD231PS.BCST (R9), Z7, Z1
+	VFMADD231PS.BCST 4(R9), Z7, Z3
+	VFMADD231PS.BCST 8(R9), Z7, Z5
 	ADDQ             $0x00000008, R8
 	ADDQ             8(SP), R9
 	DECQ             R10
@@ -31458,24 +31286,23 @@ r3_tail_samples:
 r3_tail_update:
 	MOVQ        32(SP), R8
 	MOVQ        48(SP), R9
-	VADDPS.Z    (R9)(DI*4), Z1, K1, Z13
-	VMOVUPS     Z13, K1, (R9)(DI*4)
-	VMOVUPS.Z   (DX), K1, Z13
+	VMOVUPS.Z   (R9)(DI*4), K1, Z9
+	VADDPS      Z1, Z9, Z9
+	VMOVUPS.Z   (DX), K1, Z7
 	VMULPS.Z    (R8)(DI*4), Z1, K1, Z1
-	VFMADD231PS Z1, Z0, Z13
-	VMOVUPS     Z13, K1, (DX)
-	VADDPS.Z    (R9)(DI*4), Z5, K1, Z13
-	VMOVUPS     Z13, K1, (R9)(DI*4)
-	VMOVUPS.Z   (DX)(CX*1), K1, Z13
+	VFMADD231PS Z1, Z0, Z7
+	VMOVUPS     Z7, K1, (DX)
+	VADDPS      Z3, Z9, Z9
+	VMOVUPS.Z   (DX)(CX*1), K1, Z7
+	VMULPS.Z    (R8)(DI*4), Z3, K1, Z3
+	VFMADD231PS Z3, Z0, Z7
+	VMOVUPS     Z7, K1, (DX)(CX*1)
+	VADDPS      Z5, Z9, Z9
+	VMOVUPS.Z   (DX)(CX*2), K1, Z7
 	VMULPS.Z    (R8)(DI*4), Z5, K1, Z5
-	VFMADD231PS Z5, Z0, Z13
-	VMOVUPS     Z13, K1, (DX)(CX*1)
-	VADDPS.Z    (R9)(DI*4), Z9, K1, Z13
-	VMOVUPS     Z13, K1, (R9)(DI*4)
-	VMOVUPS.Z   (DX)(CX*2), K1, Z13
-	VMULPS.Z    (R8)(DI*4), Z9, K1, Z9
-	VFMADD231PS Z9, Z0, Z13
-	VMOVUPS     Z13, K1, (DX)(CX*2)
+	VFMADD231PS Z5, Z0, Z7
+	VMOVUPS     Z7, K1, (DX)(CX*2)
+	VMOVUPS     Z9, K1, (R9)(DI*4)
 
 r3_next:
 	IMUL3Q $0x00000003, CX, R8
@@ -31484,7 +31311,7 @@ r3_next:
 	SUBQ   $0x00000003, SI
 	JMP    r3_rows
 
-	// Passes of 2 rows of g, 4 vectors per row per block.
+	// Passes of 2 rows of g, 2 vectors per row per block.
 r2_rows:
 	CMPQ         SI, $0x00000002
 	JB           r1_rows
@@ -31492,7 +31319,7 @@ r2_rows:
 	MOVQ         AX, DX
 	XORL         DI, DI
 	MOVQ         m+160(FP), R8
-	CMPQ         R8, $0x00000040
+	CMPQ         R8, $0x00000020
 	JB           r2_single
 
 r2_wide:
@@ -31500,10 +31327,6 @@ r2_wide:
 	VPXORD Z2, Z2, Z2
 	VPXORD Z3, Z3, Z3
 	VPXORD Z4, Z4, Z4
-	VPXORD Z5, Z5, Z5
-	VPXORD Z6, Z6, Z6
-	VPXORD Z7, Z7, Z7
-	VPXORD Z8, Z8, Z8
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
 	MOVQ   n+144(FP), R11
@@ -31512,22 +31335,14 @@ r2_wide:
 
 r2_wide_samples:
 	MOVQ             (R9), R12
-	VPMOVZXBD        (R12)(DI*1), Z9
-	VCVTDQ2PS        Z9, Z9
-	VPMOVZXBD        16(R12)(DI*1), Z10
-	VCVTDQ2PS        Z10, Z10
-	VPMOVZXBD        32(R12)(DI*1), Z11
-	VCVTDQ2PS        Z11, Z11
-	VPMOVZXBD        48(R12)(DI*1), Z12
-	VCVTDQ2PS        Z12, Z12
-	VFMADD231PS.BCST (R10), Z9, Z1
-	VFMADD231PS.BCST (R10), Z10, Z2
-	VFMADD231PS.BCST (R10), Z11, Z3
-	VFMADD231PS.BCST (R10), Z12, Z4
-	VFMADD231PS.BCST 4(R10), Z9, Z5
-	VFMADD231PS.BCST 4(R10), Z10, Z6
-	VFMADD231PS.BCST 4(R10), Z11, Z7
-	VFMADD231PS.BCST 4(R10), Z12, Z8
+	VPMOVZXBD        (R12)(DI*1), Z5
+	VCVTDQ2PS        Z5, Z5
+	VPMOVZXBD        16(R12)(DI*1), Z6
+	VCVTDQ2PS        Z6, Z6
+	VFMADD231PS.BCST (R10), Z5, Z1
+	VFMADD231PS.BCST (R10), Z6, Z2
+	VFMADD231PS.BCST 4(R10), Z5, Z3
+	VFMADD231PS.BCST 4(R10), Z6, Z4
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
@@ -31536,65 +31351,41 @@ r2_wide_samples:
 r2_wide_update:
 	MOVQ        32(SP), R9
 	MOVQ        48(SP), R10
-	VADDPS      (R10)(DI*4), Z1, Z9
-	VMOVUPS     Z9, (R10)(DI*4)
-	VMOVUPS     (DX), Z9
+	VMOVUPS     (R10)(DI*4), Z7
+	VMOVUPS     64(R10)(DI*4), Z8
+	VADDPS      Z1, Z7, Z7
+	VMOVUPS     (DX), Z5
 	VMULPS      (R9)(DI*4), Z1, Z1
-	VFMADD231PS Z1, Z0, Z9
-	VMOVUPS     Z9, (DX)
-	VADDPS      64(R10)(DI*4), Z2, Z9
-	VMOVUPS     Z9, 64(R10)(DI*4)
-	VMOVUPS     64(DX), Z9
+	VFMADD231PS Z1, Z0, Z5
+	VMOVUPS     Z5, (DX)
+	VADDPS      Z2, Z8, Z8
+	VMOVUPS     64(DX), Z5
 	VMULPS      64(R9)(DI*4), Z2, Z2
-	VFMADD231PS Z2, Z0, Z9
-	VMOVUPS     Z9, 64(DX)
-	VADDPS      128(R10)(DI*4), Z3, Z9
-	VMOVUPS     Z9, 128(R10)(DI*4)
-	VMOVUPS     128(DX), Z9
-	VMULPS      128(R9)(DI*4), Z3, Z3
-	VFMADD231PS Z3, Z0, Z9
-	VMOVUPS     Z9, 128(DX)
-	VADDPS      192(R10)(DI*4), Z4, Z9
-	VMOVUPS     Z9, 192(R10)(DI*4)
-	VMOVUPS     192(DX), Z9
-	VMULPS      192(R9)(DI*4), Z4, Z4
-	VFMADD231PS Z4, Z0, Z9
-	VMOVUPS     Z9, 192(DX)
-	VADDPS      (R10)(DI*4), Z5, Z9
-	VMOVUPS     Z9, (R10)(DI*4)
-	VMOVUPS     (DX)(CX*1), Z9
-	VMULPS      (R9)(DI*4), Z5, Z5
-	VFMADD231PS Z5, Z0, Z9
-	VMOVUPS     Z9, (DX)(CX*1)
-	VADDPS      64(R10)(DI*4), Z6, Z9
-	VMOVUPS     Z9, 64(R10)(DI*4)
-	VMOVUPS     64(DX)(CX*1), Z9
-	VMULPS      64(R9)(DI*4), Z6, Z6
-	VFMADD231PS Z6, Z0, Z9
-	VMOVUPS     Z9, 64(DX)(CX*1)
-	VADDPS      128(R10)(DI*4), Z7, Z9
-	VMOVUPS     Z9, 128(R10)(DI*4)
-	VMOVUPS     128(DX)(CX*1), Z9
-	VMULPS      128(R9)(DI*4), Z7, Z7
-	VFMADD231PS Z7, Z0, Z9
-	VMOVUPS     Z9, 128(DX)(CX*1)
-	VADDPS      192(R10)(DI*4), Z8, Z9
-	VMOVUPS     Z9, 192(R10)(DI*4)
-	VMOVUPS     192(DX)(CX*1), Z9
-	VMULPS      192(R9)(DI*4), Z8, Z8
-	VFMADD231PS Z8, Z0, Z9
-	VMOVUPS     Z9, 192(DX)(CX*1)
-	ADDQ        $0x00000100, DX
-	ADDQ        $0x00000040, DI
-	SUBQ        $0x00000040, R8
-	CMPQ        R8, $0x00000040
+	VFMADD231PS Z2, Z0, Z5
+	VMOVUPS     Z5, 64(DX)
+	VADDPS      Z3, Z7, Z7
+	VMOVUPS     (DX)(CX*1), Z5
+	VMULPS      (R9)(DI*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z5
+	VMOVUPS     Z5, (DX)(CX*1)
+	VADDPS      Z4, Z8, Z8
+	VMOVUPS     64(DX)(CX*1), Z5
+	VMULPS      64(R9)(DI*4), Z4, Z4
+	VFMADD231PS Z4, Z0, Z5
+	VMOVUPS     Z5, 64(DX)(CX*1)
+	VMOVUPS     Z7, (R10)(DI*4)
+	VMOVUPS     Z8, 64(R10)(DI*4)
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000020, R8
+	CMPQ        R8, $0x00000020
 	JAE         r2_wide
 
 r2_single:
 	CMPQ   R8, $0x00000010
 	JB     r2_cols
 	VPXORD Z1, Z1, Z1
-	VPXORD Z5, Z5, Z5
+	VPXORD Z3, Z3, Z3
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
 	MOVQ   n+144(FP), R11
@@ -31603,10 +31394,10 @@ r2_single:
 
 r2_one_samples:
 	MOVQ             (R9), R12
-	VPMOVZXBD        (R12)(DI*1), Z9
-	VCVTDQ2PS        Z9, Z9
-	VFMADD231PS.BCST (R10), Z9, Z1
-	VFMADD231PS.BCST 4(R10), Z9, Z5
+	VPMOVZXBD        (R12)(DI*1), Z5
+	VCVTDQ2PS        Z5, Z5
+	VFMADD231PS.BCST (R10), Z5, Z1
+	VFMADD231PS.BCST 4(R10), Z5, Z3
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
@@ -31615,18 +31406,18 @@ r2_one_samples:
 r2_one_update:
 	MOVQ        32(SP), R9
 	MOVQ        48(SP), R10
-	VADDPS      (R10)(DI*4), Z1, Z9
-	VMOVUPS     Z9, (R10)(DI*4)
-	VMOVUPS     (DX), Z9
+	VMOVUPS     (R10)(DI*4), Z7
+	VADDPS      Z1, Z7, Z7
+	VMOVUPS     (DX), Z5
 	VMULPS      (R9)(DI*4), Z1, Z1
-	VFMADD231PS Z1, Z0, Z9
-	VMOVUPS     Z9, (DX)
-	VADDPS      (R10)(DI*4), Z5, Z9
-	VMOVUPS     Z9, (R10)(DI*4)
-	VMOVUPS     (DX)(CX*1), Z9
-	VMULPS      (R9)(DI*4), Z5, Z5
-	VFMADD231PS Z5, Z0, Z9
-	VMOVUPS     Z9, (DX)(CX*1)
+	VFMADD231PS Z1, Z0, Z5
+	VMOVUPS     Z5, (DX)
+	VADDPS      Z3, Z7, Z7
+	VMOVUPS     (DX)(CX*1), Z5
+	VMULPS      (R9)(DI*4), Z3, Z3
+	VFMADD231PS Z3, Z0, Z5
+	VMOVUPS     Z5, (DX)(CX*1)
+	VMOVUPS     Z7, (R10)(DI*4)
 	ADDQ        $0x00000040, DX
 	ADDQ        $0x00000010, DI
 	SUBQ        $0x00000010, R8
@@ -31636,7 +31427,7 @@ r2_cols:
 	TESTQ  R8, R8
 	JZ     r2_next
 	VPXORD Z1, Z1, Z1
-	VPXORD Z5, Z5, Z5
+	VPXORD Z3, Z3, Z3
 	MOVQ   xp_base+72(FP), R8
 	MOVQ   BX, R9
 	MOVQ   n+144(FP), R10
@@ -31645,10 +31436,10 @@ r2_cols:
 
 r2_tail_samples:
 	MOVQ             (R8), R11
-	VPMOVZXBD.Z      (R11)(DI*1), K1, Z9
-	VCVTDQ2PS        Z9, Z9
-	VFMADD231PS.BCST (R9), Z9, Z1
-	VFMADD231PS.BCST 4(R9), Z9, Z5
+	VPMOVZXBD.Z      (R11)(DI*1), K1, Z5
+	VCVTDQ2PS        Z5, Z5
+	VFMADD231PS.BCST (R9), Z5, Z1
+	VFMADD231PS.BCST 4(R9), Z5, Z3
 	ADDQ             $0x00000008, R8
 	ADDQ             8(SP), R9
 	DECQ             R10
@@ -31657,18 +31448,18 @@ r2_tail_samples:
 r2_tail_update:
 	MOVQ        32(SP), R8
 	MOVQ        48(SP), R9
-	VADDPS.Z    (R9)(DI*4), Z1, K1, Z9
-	VMOVUPS     Z9, K1, (R9)(DI*4)
-	VMOVUPS.Z   (DX), K1, Z9
+	VMOVUPS.Z   (R9)(DI*4), K1, Z7
+	VADDPS      Z1, Z7, Z7
+	VMOVUPS.Z   (DX), K1, Z5
 	VMULPS.Z    (R8)(DI*4), Z1, K1, Z1
-	VFMADD231PS Z1, Z0, Z9
-	VMOVUPS     Z9, K1, (DX)
-	VADDPS.Z    (R9)(DI*4), Z5, K1, Z9
-	VMOVUPS     Z9, K1, (R9)(DI*4)
-	VMOVUPS.Z   (DX)(CX*1), K1, Z9
-	VMULPS.Z    (R8)(DI*4), Z5, K1, Z5
-	VFMADD231PS Z5, Z0, Z9
-	VMOVUPS     Z9, K1, (DX)(CX*1)
+	VFMADD231PS Z1, Z0, Z5
+	VMOVUPS     Z5, K1, (DX)
+	VADDPS      Z3, Z7, Z7
+	VMOVUPS.Z   (DX)(CX*1), K1, Z5
+	VMULPS.Z    (R8)(DI*4), Z3, K1, Z3
+	VFMADD231PS Z3, Z0, Z5
+	VMOVUPS     Z5, K1, (DX)(CX*1)
+	VMOVUPS     Z7, K1, (R9)(DI*4)
 
 r2_next:
 	LEAQ (AX)(CX*2), AX
@@ -31676,7 +31467,7 @@ r2_next:
 	SUBQ $0x00000002, SI
 	JMP  r2_rows
 
-	// Passes of 1 rows of g, 4 vectors per row per block.
+	// Passes of 1 rows of g, 2 vectors per row per block.
 r1_rows:
 	CMPQ         SI, $0x00000001
 	JB           done
@@ -31684,14 +31475,12 @@ r1_rows:
 	MOVQ         AX, DX
 	XORL         DI, DI
 	MOVQ         m+160(FP), R8
-	CMPQ         R8, $0x00000040
+	CMPQ         R8, $0x00000020
 	JB           r1_single
 
 r1_wide:
 	VPXORD Z1, Z1, Z1
 	VPXORD Z2, Z2, Z2
-	VPXORD Z3, Z3, Z3
-	VPXORD Z4, Z4, Z4
 	MOVQ   xp_base+72(FP), R9
 	MOVQ   BX, R10
 	MOVQ   n+144(FP), R11
@@ -31700,18 +31489,12 @@ r1_wide:
 
 r1_wide_samples:
 	MOVQ             (R9), R12
-	VPMOVZXBD        (R12)(DI*1), Z5
-	VCVTDQ2PS        Z5, Z5
-	VPMOVZXBD        16(R12)(DI*1), Z6
-	VCVTDQ2PS        Z6, Z6
-	VPMOVZXBD        32(R12)(DI*1), Z7
-	VCVTDQ2PS        Z7, Z7
-	VPMOVZXBD        48(R12)(DI*1), Z8
-	VCVTDQ2PS        Z8, Z8
-	VFMADD231PS.BCST (R10), Z5, Z1
-	VFMADD231PS.BCST (R10), Z6, Z2
-	VFMADD231PS.BCST (R10), Z7, Z3
-	VFMADD231PS.BCST (R10), Z8, Z4
+	VPMOVZXBD        (R12)(DI*1), Z3
+	VCVTDQ2PS        Z3, Z3
+	VPMOVZXBD        16(R12)(DI*1), Z4
+	VCVTDQ2PS        Z4, Z4
+	VFMADD231PS.BCST (R10), Z3, Z1
+	VFMADD231PS.BCST (R10), Z4, Z2
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
@@ -31720,34 +31503,24 @@ r1_wide_samples:
 r1_wide_update:
 	MOVQ        32(SP), R9
 	MOVQ        48(SP), R10
-	VADDPS      (R10)(DI*4), Z1, Z5
-	VMOVUPS     Z5, (R10)(DI*4)
-	VMOVUPS     (DX), Z5
+	VMOVUPS     (R10)(DI*4), Z5
+	VMOVUPS     64(R10)(DI*4), Z6
+	VADDPS      Z1, Z5, Z5
+	VMOVUPS     (DX), Z3
 	VMULPS      (R9)(DI*4), Z1, Z1
-	VFMADD231PS Z1, Z0, Z5
-	VMOVUPS     Z5, (DX)
-	VADDPS      64(R10)(DI*4), Z2, Z5
-	VMOVUPS     Z5, 64(R10)(DI*4)
-	VMOVUPS     64(DX), Z5
+	VFMADD231PS Z1, Z0, Z3
+	VMOVUPS     Z3, (DX)
+	VADDPS      Z2, Z6, Z6
+	VMOVUPS     64(DX), Z3
 	VMULPS      64(R9)(DI*4), Z2, Z2
-	VFMADD231PS Z2, Z0, Z5
-	VMOVUPS     Z5, 64(DX)
-	VADDPS      128(R10)(DI*4), Z3, Z5
-	VMOVUPS     Z5, 128(R10)(DI*4)
-	VMOVUPS     128(DX), Z5
-	VMULPS      128(R9)(DI*4), Z3, Z3
-	VFMADD231PS Z3, Z0, Z5
-	VMOVUPS     Z5, 128(DX)
-	VADDPS      192(R10)(DI*4), Z4, Z5
-	VMOVUPS     Z5, 192(R10)(DI*4)
-	VMOVUPS     192(DX), Z5
-	VMULPS      192(R9)(DI*4), Z4, Z4
-	VFMADD231PS Z4, Z0, Z5
-	VMOVUPS     Z5, 192(DX)
-	ADDQ        $0x00000100, DX
-	ADDQ        $0x00000040, DI
-	SUBQ        $0x00000040, R8
-	CMPQ        R8, $0x00000040
+	VFMADD231PS Z2, Z0, Z3
+	VMOVUPS     Z3, 64(DX)
+	VMOVUPS     Z5, (R10)(DI*4)
+	VMOVUPS     Z6, 64(R10)(DI*4)
+	ADDQ        $0x00000080, DX
+	ADDQ        $0x00000020, DI
+	SUBQ        $0x00000020, R8
+	CMPQ        R8, $0x00000020
 	JAE         r1_wide
 
 r1_single:
@@ -31762,9 +31535,9 @@ r1_single:
 
 r1_one_samples:
 	MOVQ             (R9), R12
-	VPMOVZXBD        (R12)(DI*1), Z5
-	VCVTDQ2PS        Z5, Z5
-	VFMADD231PS.BCST (R10), Z5, Z1
+	VPMOVZXBD        (R12)(DI*1), Z3
+	VCVTDQ2PS        Z3, Z3
+	VFMADD231PS.BCST (R10), Z3, Z1
 	ADDQ             $0x00000008, R9
 	ADDQ             8(SP), R10
 	DECQ             R11
@@ -31773,12 +31546,13 @@ r1_one_samples:
 r1_one_update:
 	MOVQ        32(SP), R9
 	MOVQ        48(SP), R10
-	VADDPS      (R10)(DI*4), Z1, Z5
-	VMOVUPS     Z5, (R10)(DI*4)
-	VMOVUPS     (DX), Z5
+	VMOVUPS     (R10)(DI*4), Z5
+	VADDPS      Z1, Z5, Z5
+	VMOVUPS     (DX), Z3
 	VMULPS      (R9)(DI*4), Z1, Z1
-	VFMADD231PS Z1, Z0, Z5
-	VMOVUPS     Z5, (DX)
+	VFMADD231PS Z1, Z0, Z3
+	VMOVUPS     Z3, (DX)
+	VMOVUPS     Z5, (R10)(DI*4)
 	ADDQ        $0x00000040, DX
 	ADDQ        $0x00000010, DI
 	SUBQ        $0x00000010, R8
@@ -31796,9 +31570,9 @@ r1_cols:
 
 r1_tail_samples:
 	MOVQ             (R8), R11
-	VPMOVZXBD.Z      (R11)(DI*1), K1, Z5
-	VCVTDQ2PS        Z5, Z5
-	VFMADD231PS.BCST (R9), Z5, Z1
+	VPMOVZXBD.Z      (R11)(DI*1), K1, Z3
+	VCVTDQ2PS        Z3, Z3
+	VFMADD231PS.BCST (R9), Z3, Z1
 	ADDQ             $0x00000008, R8
 	ADDQ             8(SP), R9
 	DECQ             R10
@@ -31807,12 +31581,13 @@ r1_tail_samples:
 r1_tail_update:
 	MOVQ        32(SP), R8
 	MOVQ        48(SP), R9
-	VADDPS.Z    (R9)(DI*4), Z1, K1, Z5
-	VMOVUPS     Z5, K1, (R9)(DI*4)
-	VMOVUPS.Z   (DX), K1, Z5
+	VMOVUPS.Z   (R9)(DI*4), K1, Z5
+	VADDPS      Z1, Z5, Z5
+	VMOVUPS.Z   (DX), K1, Z3
 	VMULPS.Z    (R8)(DI*4), Z1, K1, Z1
-	VFMADD231PS Z1, Z0, Z5
-	VMOVUPS     Z5, K1, (DX)
+	VFMADD231PS Z1, Z0, Z3
+	VMOVUPS     Z3, K1, (DX)
+	VMOVUPS     Z5, K1, (R9)(DI*4)
 
 r1_next:
 	LEAQ (AX)(CX*1), AX

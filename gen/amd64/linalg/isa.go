@@ -38,7 +38,11 @@ type ISA struct {
 	MatMulTPasses     []int // MatMulT: rows of w per pass, largest first, the last 1 (≤ 5)
 	AddMatMulTNPasses []int // AddMatMulTN: rows of g per pass, largest first, the last 1 (≤ 5)
 	AddMatMulTNCols   int   // AddMatMulTN: vectors per row of the register block of g
-	PeakAcc           int   // FMAPeak: independent FMA chains
+	// AddMatMulTNGather(SGD)U8: rows of g per pass (≤ 9) and vectors per
+	// row of the register block.
+	AddMatMulTNU8Passes []int
+	AddMatMulTNU8Cols   int
+	PeakAcc             int // FMAPeak: independent FMA chains
 }
 
 var avx2 = &ISA{
@@ -53,6 +57,9 @@ var avx2 = &ISA{
 	MatMulTPasses:     []int{5, 4, 3, 2, 1},
 	AddMatMulTNPasses: []int{5, 4, 3, 2, 1},
 	AddMatMulTNCols:   2,
+	// The codes' kernels keep each pass's totals in 2 more registers.
+	AddMatMulTNU8Passes: []int{5, 4, 3, 2, 1},
+	AddMatMulTNU8Cols:   2,
 }
 
 var avx512 = &ISA{
@@ -71,6 +78,11 @@ var avx512 = &ISA{
 	MatMulTPasses:     []int{5, 4, 3, 2, 1},
 	AddMatMulTNPasses: []int{5, 4, 3, 2, 1},
 	AddMatMulTNCols:   4,
+	// The 9 rows the SGD trainer on codes sums with 10 classes in one
+	// pass: each vector of codes is decoded once, not twice (5 + 4 rows).
+	// 9×2 + 2 + 1 + 1 + 2 (totals) + 2 (c2, mu) = 26 registers.
+	AddMatMulTNU8Passes: []int{9, 5, 4, 3, 2, 1},
+	AddMatMulTNU8Cols:   2,
 }
 
 // blockIters is the number of main-loop iterations between two flushes of
@@ -119,6 +131,9 @@ func (p *vregs) get() reg.VecPhysical {
 	p.next++
 	return r
 }
+
+// free returns how many vector registers are left.
+func (p *vregs) free() int { return p.s.Regs - p.next }
 
 // getN returns n fresh vector registers.
 func (p *vregs) getN(n int) []reg.VecPhysical {
