@@ -189,6 +189,16 @@ func asmAddMatMulTNGatherSGD(be backendID, g []float32, gs int, alpha float32, d
 	}
 }
 
+// asmAddMatMulTNU8Rows is the rows of g per pass of be's
+// AddMatMulTNGather(SGD)U8 kernels (AddMatMulTNU8Passes[0] in the
+// generator).
+func asmAddMatMulTNU8Rows(be backendID) int {
+	if be == avx512 {
+		return 9
+	}
+	return 5
+}
+
 // asmAddMatMulTNGather runs asm.AddMatMulTNGatherAVX2 or AVX512, or with
 // a scale their U8 variants (which add to tot).
 func asmAddMatMulTNGather(be backendID, g []float32, gs int, alpha float32, d []float32, ds int, xp []uintptr, scale, tot []float32, n, k, m int) {

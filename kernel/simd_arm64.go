@@ -51,6 +51,8 @@ func prefetchL2([]float32) {}
 
 func prefetchL2Bytes([]byte) {}
 
+func asmAddMatMulTNU8Rows(backendID) int { return 1 }
+
 // asmHasRowKernels: none of the trainer's prefetching and gather kernels
 // on arm64 (the trainer copies its rows and prefetches nothing).
 func asmHasRowKernels(backendID) bool { return false }
