@@ -290,9 +290,7 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 		// kernels (amd64), else copied (codes: decoded) into a contiguous
 		// block.
 		if gather {
-			for i, r := range rows {
-				sh.xp[i] = s.rowAddr(r, c0)
-			}
+			s.rowAddrs(sh.xp[:n], rows, c0)
 		} else {
 			xb := sh.xb.Slice(0, n)
 			for i, r := range rows {
@@ -323,16 +321,12 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 				h = pfSplit(n)
 			}
 			pf2 := sh.pf2[:n]
-			for i := range pf {
-				a := sh.xp[i]
-				if i < len(next) {
-					a = s.rowAddr(next[i], c0)
-				}
-				pf[i], pf2[i] = a, sh.xp[i]
-				if i >= h {
-					pf[i], pf2[i] = sh.xp[i], a
-				}
-			}
+			nn := min(n, len(next))
+			s.rowAddrs(pf2[:nn], next[:nn], c0) // the next rows, moved to pf below h
+			copy(pf2[nn:], sh.xp[nn:n])         // past the data's end: the current rows
+			copy(pf[:h], pf2[:h])
+			copy(pf2[:h], sh.xp[:h])
+			copy(pf[h:], sh.xp[h:n])
 			wj, x8 := s.wc[j], ByteMatrix{}
 			if s.g8 {
 				wj, x8 = s.wsc[j], s.x8
@@ -457,6 +451,22 @@ func (s *sgd) rowAddr(r, c0 int) uintptr {
 		return uintptr(unsafe.Pointer(&s.x8.Data[r*s.x8.Stride+c0]))
 	}
 	return uintptr(unsafe.Pointer(&s.x.Data[r*s.x.Stride+c0]))
+}
+
+// rowAddrs sets dst[i] to rowAddr(rows[i], c0) (rows valid, c0 < the
+// columns) without a bounds check per row: the steps fill their tables of
+// row addresses with it.
+func (s *sgd) rowAddrs(dst []uintptr, rows []int, c0 int) {
+	var base, stride uintptr
+	if s.codes() {
+		base, stride = uintptr(unsafe.Pointer(&s.x8.Data[c0])), uintptr(s.x8.Stride)
+	} else {
+		base, stride = uintptr(unsafe.Pointer(&s.x.Data[c0])), 4*uintptr(s.x.Stride)
+	}
+	dst = dst[:len(rows)]
+	for i, r := range rows {
+		dst[i] = base + uintptr(r)*stride
+	}
 }
 
 // copyRow copies row r's columns [c0, c0+len(dst)) into dst, decoded.
