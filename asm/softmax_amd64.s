@@ -4422,11 +4422,10 @@ TEXT ·SoftmaxXentRowsAVX512(SB), NOSPLIT, $24-160
 	VMOVUPD 80(SI), Z3
 
 xr_row:
-	LEAQ    2(DI), SI
+	LEAQ    3(DI), SI
 	CMPQ    SI, labels_len+96(FP)
 	JA      xr_single
-	MOVQ    8(SP), SI
-	ADDQ    CX, SI
+	XORL    SI, SI
 	MOVQ    (DX)(DI*8), R9
 	VXORPS  Z4, Z4, Z4
 	CMPQ    BX, $0x10
@@ -4515,10 +4514,10 @@ ld2A_done:
 xr_oneA:
 	VBROADCASTSS  softmaxconst<>+416(SB), Z5
 	VMAXPS        Z5, Z4, K1, Z5
-	VEXTRACTF64X4 $0x01, Z5, Y9
-	VMAXPS        Y9, Y5, Y9
-	VEXTRACTF32X4 $0x01, Y9, X5
-	VMAXPS        X5, X9, X5
+	VEXTRACTF64X4 $0x01, Z5, Y10
+	VMAXPS        Y10, Y5, Y10
+	VEXTRACTF32X4 $0x01, Y10, X5
+	VMAXPS        X5, X10, X5
 	VPERMILPS     $0x4e, X5, X6
 	VMAXPS        X6, X5, X5
 	VPERMILPS     $0xb1, X5, X6
@@ -4527,227 +4526,385 @@ xr_oneA:
 	ANDL          $0x7fffffff, R10
 	CMPL          R10, $0x7f800000
 	JE            xr_single
-	VBROADCASTSS  X5, Z9
-	VCMPPS        $0x00, Z9, Z4, K1, K2
+	VBROADCASTSS  X5, Z10
+	VCMPPS        $0x00, Z10, Z4, K1, K2
 	KMOVW         K2, R10
 	BSFL          R10, R10
 	XORL          R11, R11
 	CMPQ          R10, R9
 	SETEQ         R11
+	ADDQ          R11, SI
 	VMOVQ         R9, X6
 	VPERMPS       Z4, Z6, Z6
+	MOVQ          8(SP), R9
+	ADDQ          CX, R9
 	MOVQ          8(DX)(DI*8), R10
-	VXORPS        Z10, Z10, Z10
+	VXORPS        Z11, Z11, Z11
 	CMPQ          BX, $0x10
 	JNE           ldB_part
-	VMOVUPS       (SI), Z10
+	VMOVUPS       (R9), Z11
 	JMP           ldB_done
 
 ldB_part:
 	TESTQ   $0x00000008, BX
 	JZ      ldB_p4
-	VMOVUPS (SI), Y10
+	VMOVUPS (R9), Y11
 
 ldB_p4:
 	TESTQ           $0x00000004, BX
 	JZ              ldB_p2
-	MOVQ            BX, R12
-	ANDQ            $0x00000008, R12
-	LEAQ            softmaxpiece<>+0(SB), R13
-	KMOVW           (R13)(BX*2), K2
-	VBROADCASTF32X4 (SI)(R12*4), K2, Z10
+	MOVQ            BX, R11
+	ANDQ            $0x00000008, R11
+	LEAQ            softmaxpiece<>+0(SB), R12
+	KMOVW           (R12)(BX*2), K2
+	VBROADCASTF32X4 (R9)(R11*4), K2, Z11
 
 ldB_p2:
 	TESTQ           $0x00000002, BX
 	JZ              ldB_p1
-	MOVQ            BX, R12
-	ANDQ            $0x0000000c, R12
-	LEAQ            softmaxpiece<>+32(SB), R13
-	KMOVW           (R13)(BX*2), K2
-	VBROADCASTF32X2 (SI)(R12*4), K2, Z10
+	MOVQ            BX, R11
+	ANDQ            $0x0000000c, R11
+	LEAQ            softmaxpiece<>+32(SB), R12
+	KMOVW           (R12)(BX*2), K2
+	VBROADCASTF32X2 (R9)(R11*4), K2, Z11
 
 ldB_p1:
 	TESTQ        $0x00000001, BX
 	JZ           ldB_done
-	MOVQ         BX, R12
-	ANDQ         $0x0000000e, R12
-	LEAQ         softmaxpiece<>+64(SB), R13
-	KMOVW        (R13)(BX*2), K2
-	VBROADCASTSS (SI)(R12*4), K2, Z10
+	MOVQ         BX, R11
+	ANDQ         $0x0000000e, R11
+	LEAQ         softmaxpiece<>+64(SB), R12
+	KMOVW        (R12)(BX*2), K2
+	VBROADCASTSS (R9)(R11*4), K2, Z11
 
 ldB_done:
 	CMPQ    z2_base+56(FP), $0x00
 	JE      xr_oneB
-	MOVQ    16(SP), R12
-	ADDQ    SI, R12
-	VXORPS  Z11, Z11, Z11
+	MOVQ    16(SP), R11
+	ADDQ    R9, R11
+	VXORPS  Z12, Z12, Z12
 	CMPQ    BX, $0x10
 	JNE     ld2B_part
-	VMOVUPS (R12), Z11
+	VMOVUPS (R11), Z12
 	JMP     ld2B_done
 
 ld2B_part:
 	TESTQ   $0x00000008, BX
 	JZ      ld2B_p4
-	VMOVUPS (R12), Y11
+	VMOVUPS (R11), Y12
 
 ld2B_p4:
 	TESTQ           $0x00000004, BX
 	JZ              ld2B_p2
-	MOVQ            BX, SI
-	ANDQ            $0x00000008, SI
-	LEAQ            softmaxpiece<>+0(SB), R13
-	KMOVW           (R13)(BX*2), K2
-	VBROADCASTF32X4 (R12)(SI*4), K2, Z11
+	MOVQ            BX, R9
+	ANDQ            $0x00000008, R9
+	LEAQ            softmaxpiece<>+0(SB), R12
+	KMOVW           (R12)(BX*2), K2
+	VBROADCASTF32X4 (R11)(R9*4), K2, Z12
 
 ld2B_p2:
 	TESTQ           $0x00000002, BX
 	JZ              ld2B_p1
-	MOVQ            BX, SI
-	ANDQ            $0x0000000c, SI
-	LEAQ            softmaxpiece<>+32(SB), R13
-	KMOVW           (R13)(BX*2), K2
-	VBROADCASTF32X2 (R12)(SI*4), K2, Z11
+	MOVQ            BX, R9
+	ANDQ            $0x0000000c, R9
+	LEAQ            softmaxpiece<>+32(SB), R12
+	KMOVW           (R12)(BX*2), K2
+	VBROADCASTF32X2 (R11)(R9*4), K2, Z12
 
 ld2B_p1:
 	TESTQ        $0x00000001, BX
 	JZ           ld2B_done
-	MOVQ         BX, SI
-	ANDQ         $0x0000000e, SI
-	LEAQ         softmaxpiece<>+64(SB), R13
-	KMOVW        (R13)(BX*2), K2
-	VBROADCASTSS (R12)(SI*4), K2, Z11
+	MOVQ         BX, R9
+	ANDQ         $0x0000000e, R9
+	LEAQ         softmaxpiece<>+64(SB), R12
+	KMOVW        (R12)(BX*2), K2
+	VBROADCASTSS (R11)(R9*4), K2, Z12
 
 ld2B_done:
-	VADDPS Z11, Z10, Z10
+	VADDPS Z12, Z11, Z11
 
 xr_oneB:
-	VBROADCASTSS      softmaxconst<>+416(SB), Z11
-	VMAXPS            Z11, Z10, K1, Z11
-	VEXTRACTF64X4     $0x01, Z11, Y12
-	VMAXPS            Y12, Y11, Y12
-	VEXTRACTF32X4     $0x01, Y12, X8
-	VMAXPS            X8, X12, X8
-	VPERMILPS         $0x4e, X8, X7
-	VMAXPS            X7, X8, X8
-	VPERMILPS         $0xb1, X8, X7
-	VMAXPS            X7, X8, X8
-	VMOVD             X8, SI
-	ANDL              $0x7fffffff, SI
-	CMPL              SI, $0x7f800000
+	VBROADCASTSS  softmaxconst<>+416(SB), Z12
+	VMAXPS        Z12, Z11, K1, Z12
+	VEXTRACTF64X4 $0x01, Z12, Y13
+	VMAXPS        Y13, Y12, Y13
+	VEXTRACTF32X4 $0x01, Y13, X9
+	VMAXPS        X9, X13, X9
+	VPERMILPS     $0x4e, X9, X7
+	VMAXPS        X7, X9, X9
+	VPERMILPS     $0xb1, X9, X7
+	VMAXPS        X7, X9, X9
+	VMOVD         X9, R9
+	ANDL          $0x7fffffff, R9
+	CMPL          R9, $0x7f800000
+	JE            xr_single
+	VBROADCASTSS  X9, Z12
+	VCMPPS        $0x00, Z12, Z11, K1, K2
+	KMOVW         K2, R9
+	BSFL          R9, R9
+	XORL          R11, R11
+	CMPQ          R9, R10
+	SETEQ         R11
+	ADDQ          R11, SI
+	VMOVQ         R10, X7
+	VPERMPS       Z11, Z7, Z7
+	MOVQ          8(SP), R9
+	IMUL3Q        $0x02, R9, R9
+	ADDQ          CX, R9
+	MOVQ          16(DX)(DI*8), R10
+	VXORPS        Z13, Z13, Z13
+	CMPQ          BX, $0x10
+	JNE           ldC_part
+	VMOVUPS       (R9), Z13
+	JMP           ldC_done
+
+ldC_part:
+	TESTQ   $0x00000008, BX
+	JZ      ldC_p4
+	VMOVUPS (R9), Y13
+
+ldC_p4:
+	TESTQ           $0x00000004, BX
+	JZ              ldC_p2
+	MOVQ            BX, R11
+	ANDQ            $0x00000008, R11
+	LEAQ            softmaxpiece<>+0(SB), R12
+	KMOVW           (R12)(BX*2), K2
+	VBROADCASTF32X4 (R9)(R11*4), K2, Z13
+
+ldC_p2:
+	TESTQ           $0x00000002, BX
+	JZ              ldC_p1
+	MOVQ            BX, R11
+	ANDQ            $0x0000000c, R11
+	LEAQ            softmaxpiece<>+32(SB), R12
+	KMOVW           (R12)(BX*2), K2
+	VBROADCASTF32X2 (R9)(R11*4), K2, Z13
+
+ldC_p1:
+	TESTQ        $0x00000001, BX
+	JZ           ldC_done
+	MOVQ         BX, R11
+	ANDQ         $0x0000000e, R11
+	LEAQ         softmaxpiece<>+64(SB), R12
+	KMOVW        (R12)(BX*2), K2
+	VBROADCASTSS (R9)(R11*4), K2, Z13
+
+ldC_done:
+	CMPQ    z2_base+56(FP), $0x00
+	JE      xr_oneC
+	MOVQ    16(SP), R11
+	ADDQ    R9, R11
+	VXORPS  Z14, Z14, Z14
+	CMPQ    BX, $0x10
+	JNE     ld2C_part
+	VMOVUPS (R11), Z14
+	JMP     ld2C_done
+
+ld2C_part:
+	TESTQ   $0x00000008, BX
+	JZ      ld2C_p4
+	VMOVUPS (R11), Y14
+
+ld2C_p4:
+	TESTQ           $0x00000004, BX
+	JZ              ld2C_p2
+	MOVQ            BX, R9
+	ANDQ            $0x00000008, R9
+	LEAQ            softmaxpiece<>+0(SB), R12
+	KMOVW           (R12)(BX*2), K2
+	VBROADCASTF32X4 (R11)(R9*4), K2, Z14
+
+ld2C_p2:
+	TESTQ           $0x00000002, BX
+	JZ              ld2C_p1
+	MOVQ            BX, R9
+	ANDQ            $0x0000000c, R9
+	LEAQ            softmaxpiece<>+32(SB), R12
+	KMOVW           (R12)(BX*2), K2
+	VBROADCASTF32X2 (R11)(R9*4), K2, Z14
+
+ld2C_p1:
+	TESTQ        $0x00000001, BX
+	JZ           ld2C_done
+	MOVQ         BX, R9
+	ANDQ         $0x0000000e, R9
+	LEAQ         softmaxpiece<>+64(SB), R12
+	KMOVW        (R12)(BX*2), K2
+	VBROADCASTSS (R11)(R9*4), K2, Z14
+
+ld2C_done:
+	VADDPS Z14, Z13, Z13
+
+xr_oneC:
+	VBROADCASTSS      softmaxconst<>+416(SB), Z14
+	VMAXPS            Z14, Z13, K1, Z14
+	VEXTRACTF64X4     $0x01, Z14, Y15
+	VMAXPS            Y15, Y14, Y15
+	VEXTRACTF32X4     $0x01, Y15, X14
+	VMAXPS            X14, X15, X14
+	VPERMILPS         $0x4e, X14, X8
+	VMAXPS            X8, X14, X14
+	VPERMILPS         $0xb1, X14, X8
+	VMAXPS            X8, X14, X14
+	VMOVD             X14, R9
+	ANDL              $0x7fffffff, R9
+	CMPL              R9, $0x7f800000
 	JE                xr_single
-	VBROADCASTSS      X8, Z11
-	VCMPPS            $0x00, Z11, Z10, K1, K2
-	KMOVW             K2, SI
-	BSFL              SI, SI
-	XORL              R12, R12
-	CMPQ              SI, R10
-	SETEQ             R12
-	VMOVQ             R10, X7
-	VPERMPS           Z10, Z7, Z7
-	VSUBPS            Z9, Z4, Z12
-	VSUBPS            Z11, Z10, Z13
-	VBROADCASTSS      softmaxconst<>+32(SB), Z14
-	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z12, Z14
-	VBROADCASTSS      softmaxconst<>+32(SB), Z15
-	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z13, Z15
-	VSUBPS.BCST       softmaxconst<>+32(SB), Z14, Z16
-	VSUBPS.BCST       softmaxconst<>+32(SB), Z15, Z17
-	VMULPS.BCST       softmaxconst<>+96(SB), Z16, Z18
-	VMULPS.BCST       softmaxconst<>+96(SB), Z17, Z19
-	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z12, Z16
-	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z13, Z17
-	VSUBPS            Z18, Z16, Z12
-	VSUBPS            Z19, Z17, Z13
-	VBROADCASTSS      softmaxconst<>+256(SB), Z20
-	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z12, Z20
-	VBROADCASTSS      softmaxconst<>+256(SB), Z21
-	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z13, Z21
-	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z12, Z20
-	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z13, Z21
-	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z12, Z20
-	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z13, Z21
-	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z12, Z20
-	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z13, Z21
-	VMULPS            Z12, Z12, Z12
-	VMULPS            Z13, Z13, Z13
-	VFMSUB231PS       Z20, Z12, Z18
-	VFMSUB231PS       Z21, Z13, Z19
-	VADDPS            Z18, Z16, Z16
-	VADDPS            Z19, Z17, Z17
-	VADDPS.BCST       softmaxconst<>+288(SB), Z16, Z16
-	VADDPS.BCST       softmaxconst<>+288(SB), Z17, Z17
-	VPSLLD            $0x17, Z14, Z14
-	VPADDD            Z14, Z16, Z16
-	VPSLLD            $0x17, Z15, Z15
-	VPADDD            Z15, Z17, Z17
-	VBROADCASTSS      softmaxconst<>+384(SB), Z12
-	VSUBPS            Z9, Z4, Z4
+	VBROADCASTSS      X14, Z15
+	VCMPPS            $0x00, Z15, Z13, K1, K2
+	KMOVW             K2, R9
+	BSFL              R9, R9
+	XORL              R11, R11
+	CMPQ              R9, R10
+	SETEQ             R11
+	ADDQ              R11, SI
+	VMOVQ             R10, X8
+	VPERMPS           Z13, Z8, Z8
+	VSUBPS            Z10, Z4, Z16
+	VSUBPS            Z12, Z11, Z17
+	VSUBPS            Z15, Z13, Z18
+	VBROADCASTSS      softmaxconst<>+32(SB), Z19
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z16, Z19
+	VBROADCASTSS      softmaxconst<>+32(SB), Z20
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z17, Z20
+	VBROADCASTSS      softmaxconst<>+32(SB), Z21
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z18, Z21
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z19, Z22
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z20, Z23
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z21, Z24
+	VMULPS.BCST       softmaxconst<>+96(SB), Z22, Z25
+	VMULPS.BCST       softmaxconst<>+96(SB), Z23, Z26
+	VMULPS.BCST       softmaxconst<>+96(SB), Z24, Z27
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z16, Z22
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z17, Z23
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z18, Z24
+	VSUBPS            Z25, Z22, Z16
+	VSUBPS            Z26, Z23, Z17
+	VSUBPS            Z27, Z24, Z18
+	VBROADCASTSS      softmaxconst<>+256(SB), Z28
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z16, Z28
+	VBROADCASTSS      softmaxconst<>+256(SB), Z29
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z17, Z29
+	VBROADCASTSS      softmaxconst<>+256(SB), Z30
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z18, Z30
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z16, Z28
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z17, Z29
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z18, Z30
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z16, Z28
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z17, Z29
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z18, Z30
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z16, Z28
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z17, Z29
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z18, Z30
+	VMULPS            Z16, Z16, Z16
+	VMULPS            Z17, Z17, Z17
+	VMULPS            Z18, Z18, Z18
+	VFMSUB231PS       Z28, Z16, Z25
+	VFMSUB231PS       Z29, Z17, Z26
+	VFMSUB231PS       Z30, Z18, Z27
+	VADDPS            Z25, Z22, Z22
+	VADDPS            Z26, Z23, Z23
+	VADDPS            Z27, Z24, Z24
+	VADDPS.BCST       softmaxconst<>+288(SB), Z22, Z22
+	VADDPS.BCST       softmaxconst<>+288(SB), Z23, Z23
+	VADDPS.BCST       softmaxconst<>+288(SB), Z24, Z24
+	VPSLLD            $0x17, Z19, Z19
+	VPADDD            Z19, Z22, Z22
+	VPSLLD            $0x17, Z20, Z20
+	VPADDD            Z20, Z23, Z23
+	VPSLLD            $0x17, Z21, Z21
+	VPADDD            Z21, Z24, Z24
+	VBROADCASTSS      softmaxconst<>+384(SB), Z16
+	VSUBPS            Z10, Z4, Z4
 	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
-	VMOVAPS.Z         Z16, K2, Z16
+	VMOVAPS.Z         Z22, K2, Z22
 	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
-	VMAXPS            Z4, Z12, K2, Z16
-	VSUBPS            Z11, Z10, Z4
+	VMAXPS            Z4, Z16, K2, Z22
+	VSUBPS            Z12, Z11, Z4
 	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
-	VMOVAPS.Z         Z17, K2, Z17
+	VMOVAPS.Z         Z23, K2, Z23
 	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
-	VMAXPS            Z4, Z12, K2, Z17
+	VMAXPS            Z4, Z16, K2, Z23
+	VSUBPS            Z15, Z13, Z4
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
+	VMOVAPS.Z         Z24, K2, Z24
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
+	VMAXPS            Z4, Z16, K2, Z24
 	VXORPS            Z4, Z4, Z4
-	VCVTPS2PD         Y16, Z9
-	VEXTRACTF64X4     $0x01, Z16, Y10
-	VCVTPS2PD         Y10, Z10
-	VADDPD            Z9, Z4, Z4
-	VADDPD            Z10, Z4, Z4
-	VEXTRACTF64X4     $0x01, Z4, Y9
-	VADDPD            Y9, Y4, Y9
-	VEXTRACTF32X4     $0x01, Y9, X4
-	VADDPD            X4, X9, X4
-	VUNPCKHPD         X4, X4, X9
-	VADDSD            X9, X4, X4
-	VXORPS            Z9, Z9, Z9
-	VCVTPS2PD         Y17, Z10
-	VEXTRACTF64X4     $0x01, Z17, Y11
+	VCVTPS2PD         Y22, Z10
+	VEXTRACTF64X4     $0x01, Z22, Y11
 	VCVTPS2PD         Y11, Z11
-	VADDPD            Z10, Z9, Z9
-	VADDPD            Z11, Z9, Z9
-	VEXTRACTF64X4     $0x01, Z9, Y10
-	VADDPD            Y10, Y9, Y10
-	VEXTRACTF32X4     $0x01, Y10, X9
-	VADDPD            X9, X10, X9
-	VUNPCKHPD         X9, X9, X10
-	VADDSD            X10, X9, X9
-	VXORPD            X10, X10, X10
-	VUCOMISD          X10, X4
+	VADDPD            Z10, Z4, Z4
+	VADDPD            Z11, Z4, Z4
+	VEXTRACTF64X4     $0x01, Z4, Y10
+	VADDPD            Y10, Y4, Y10
+	VEXTRACTF32X4     $0x01, Y10, X4
+	VADDPD            X4, X10, X4
+	VUNPCKHPD         X4, X4, X10
+	VADDSD            X10, X4, X4
+	VXORPS            Z10, Z10, Z10
+	VCVTPS2PD         Y23, Z11
+	VEXTRACTF64X4     $0x01, Z23, Y12
+	VCVTPS2PD         Y12, Z12
+	VADDPD            Z11, Z10, Z10
+	VADDPD            Z12, Z10, Z10
+	VEXTRACTF64X4     $0x01, Z10, Y11
+	VADDPD            Y11, Y10, Y11
+	VEXTRACTF32X4     $0x01, Y11, X10
+	VADDPD            X10, X11, X10
+	VUNPCKHPD         X10, X10, X11
+	VADDSD            X11, X10, X10
+	VXORPS            Z11, Z11, Z11
+	VCVTPS2PD         Y24, Z12
+	VEXTRACTF64X4     $0x01, Z24, Y13
+	VCVTPS2PD         Y13, Z13
+	VADDPD            Z12, Z11, Z11
+	VADDPD            Z13, Z11, Z11
+	VEXTRACTF64X4     $0x01, Z11, Y12
+	VADDPD            Y12, Y11, Y12
+	VEXTRACTF32X4     $0x01, Y12, X11
+	VADDPD            X11, X12, X11
+	VUNPCKHPD         X11, X11, X12
+	VADDSD            X12, X11, X11
+	VXORPD            X12, X12, X12
+	VUCOMISD          X12, X4
 	JLS               xr_single
-	VUCOMISD          X10, X9
+	VUCOMISD          X12, X10
 	JLS               xr_single
-	VMULSD            X4, X1, X10
-	VUCOMISD          softmaxconst<>+544(SB), X10
+	VUCOMISD          X12, X11
+	JLS               xr_single
+	VMULSD            X4, X1, X12
+	VUCOMISD          softmaxconst<>+544(SB), X12
 	JHI               xr_single
-	ADDQ              R11, R8
+	VMULSD            X10, X12, X13
+	VUCOMISD          softmaxconst<>+544(SB), X13
+	JHI               xr_single
+	ADDQ              SI, R8
 	VCVTSS2SD         X5, X5, X5
 	VCVTSS2SD         X6, X6, X6
 	VSUBSD            X6, X5, X5
 	VADDSD            X5, X0, X0
-	VMOVSD            X10, X1, X1
+	VMOVSD            X12, X1, X1
 	VMOVSD            softmaxconst<>+512(SB), X5
 	VDIVSD            X4, X5, X5
 	VCVTSD2SS         X5, X5, X5
 	VBROADCASTSS      X5, Z4
-	VMULPS            Z4, Z16, Z16
+	VMULPS            Z4, Z22, Z22
+	MOVQ              (DX)(DI*8), R9
 	XORL              SI, SI
 	BTSQ              R9, SI
 	KMOVW             SI, K2
-	VSUBPS.BCST       softmaxconst<>+288(SB), Z16, K2, Z16
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z22, K2, Z22
 	CMPQ              BX, $0x10
 	JNE               stA_part
-	VMOVUPS           Z16, (AX)
+	VMOVUPS           Z22, (AX)
 	JMP               stA_done
 
 stA_part:
 	TESTQ   $0x00000008, BX
 	JZ      stA_p4
-	VMOVUPS Y16, (AX)
+	VMOVUPS Y22, (AX)
 
 stA_p4:
 	TESTQ         $0x00000004, BX
@@ -4756,7 +4913,7 @@ stA_p4:
 	ANDQ          $0x00000008, SI
 	LEAQ          softmaxpiece<>+0(SB), R9
 	KMOVW         (R9)(BX*2), K2
-	VCOMPRESSPS.Z Z16, K2, Z4
+	VCOMPRESSPS.Z Z22, K2, Z4
 	VMOVUPS       X4, (AX)(SI*4)
 
 stA_p2:
@@ -4766,7 +4923,7 @@ stA_p2:
 	ANDQ          $0x0000000c, SI
 	LEAQ          softmaxpiece<>+32(SB), R9
 	KMOVW         (R9)(BX*2), K2
-	VCOMPRESSPS.Z Z16, K2, Z4
+	VCOMPRESSPS.Z Z22, K2, Z4
 	VMOVSD        X4, (AX)(SI*4)
 
 stA_p1:
@@ -4776,41 +4933,41 @@ stA_p1:
 	ANDQ          $0x0000000e, SI
 	LEAQ          softmaxpiece<>+64(SB), R9
 	KMOVW         (R9)(BX*2), K2
-	VCOMPRESSPS.Z Z16, K2, Z4
+	VCOMPRESSPS.Z Z22, K2, Z4
 	VMOVSS        X4, (AX)(SI*4)
 
 stA_done:
-	VCVTPS2PD     Y16, Z4
-	VEXTRACTF64X4 $0x01, Z16, Y5
+	VCVTPS2PD     Y22, Z4
+	VEXTRACTF64X4 $0x01, Z22, Y5
 	VCVTPS2PD     Y5, Z5
 	VADDPD        Z4, Z2, Z2
 	VADDPD        Z5, Z3, Z3
 	MOVQ          (SP), SI
 	ADDQ          AX, SI
-	ADDQ          R12, R8
-	VCVTSS2SD     X8, X8, X4
+	VCVTSS2SD     X9, X9, X4
 	VCVTSS2SD     X7, X7, X7
 	VSUBSD        X7, X4, X4
 	VADDSD        X4, X0, X0
-	VMULSD        X9, X1, X1
+	VMOVSD        X13, X1, X1
 	VMOVSD        softmaxconst<>+512(SB), X4
-	VDIVSD        X9, X4, X4
+	VDIVSD        X10, X4, X4
 	VCVTSD2SS     X4, X4, X4
 	VBROADCASTSS  X4, Z4
-	VMULPS        Z4, Z17, Z17
+	VMULPS        Z4, Z23, Z23
+	MOVQ          8(DX)(DI*8), R10
 	XORL          R9, R9
 	BTSQ          R10, R9
 	KMOVW         R9, K2
-	VSUBPS.BCST   softmaxconst<>+288(SB), Z17, K2, Z17
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z23, K2, Z23
 	CMPQ          BX, $0x10
 	JNE           stB_part
-	VMOVUPS       Z17, (SI)
+	VMOVUPS       Z23, (SI)
 	JMP           stB_done
 
 stB_part:
 	TESTQ   $0x00000008, BX
 	JZ      stB_p4
-	VMOVUPS Y17, (SI)
+	VMOVUPS Y23, (SI)
 
 stB_p4:
 	TESTQ         $0x00000004, BX
@@ -4819,7 +4976,7 @@ stB_p4:
 	ANDQ          $0x00000008, R9
 	LEAQ          softmaxpiece<>+0(SB), R10
 	KMOVW         (R10)(BX*2), K2
-	VCOMPRESSPS.Z Z17, K2, Z4
+	VCOMPRESSPS.Z Z23, K2, Z4
 	VMOVUPS       X4, (SI)(R9*4)
 
 stB_p2:
@@ -4829,7 +4986,7 @@ stB_p2:
 	ANDQ          $0x0000000c, R9
 	LEAQ          softmaxpiece<>+32(SB), R10
 	KMOVW         (R10)(BX*2), K2
-	VCOMPRESSPS.Z Z17, K2, Z4
+	VCOMPRESSPS.Z Z23, K2, Z4
 	VMOVSD        X4, (SI)(R9*4)
 
 stB_p1:
@@ -4839,20 +4996,86 @@ stB_p1:
 	ANDQ          $0x0000000e, R9
 	LEAQ          softmaxpiece<>+64(SB), R10
 	KMOVW         (R10)(BX*2), K2
-	VCOMPRESSPS.Z Z17, K2, Z4
+	VCOMPRESSPS.Z Z23, K2, Z4
 	VMOVSS        X4, (SI)(R9*4)
 
 stB_done:
-	VCVTPS2PD     Y17, Z4
-	VEXTRACTF64X4 $0x01, Z17, Y5
+	VCVTPS2PD     Y23, Z4
+	VEXTRACTF64X4 $0x01, Z23, Y5
 	VCVTPS2PD     Y5, Z5
 	VADDPD        Z4, Z2, Z2
 	VADDPD        Z5, Z3, Z3
-	ADDQ          $0x02, DI
-	MOVQ          8(SP), SI
-	LEAQ          (CX)(SI*2), CX
 	MOVQ          (SP), SI
-	LEAQ          (AX)(SI*2), AX
+	IMUL3Q        $0x02, SI, SI
+	ADDQ          AX, SI
+	VCVTSS2SD     X14, X14, X4
+	VCVTSS2SD     X8, X8, X8
+	VSUBSD        X8, X4, X4
+	VADDSD        X4, X0, X0
+	VMULSD        X11, X1, X1
+	VMOVSD        softmaxconst<>+512(SB), X4
+	VDIVSD        X11, X4, X4
+	VCVTSD2SS     X4, X4, X4
+	VBROADCASTSS  X4, Z4
+	VMULPS        Z4, Z24, Z24
+	MOVQ          16(DX)(DI*8), R10
+	XORL          R9, R9
+	BTSQ          R10, R9
+	KMOVW         R9, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z24, K2, Z24
+	CMPQ          BX, $0x10
+	JNE           stC_part
+	VMOVUPS       Z24, (SI)
+	JMP           stC_done
+
+stC_part:
+	TESTQ   $0x00000008, BX
+	JZ      stC_p4
+	VMOVUPS Y24, (SI)
+
+stC_p4:
+	TESTQ         $0x00000004, BX
+	JZ            stC_p2
+	MOVQ          BX, R9
+	ANDQ          $0x00000008, R9
+	LEAQ          softmaxpiece<>+0(SB), R10
+	KMOVW         (R10)(BX*2), K2
+	VCOMPRESSPS.Z Z24, K2, Z4
+	VMOVUPS       X4, (SI)(R9*4)
+
+stC_p2:
+	TESTQ         $0x00000002, BX
+	JZ            stC_p1
+	MOVQ          BX, R9
+	ANDQ          $0x0000000c, R9
+	LEAQ          softmaxpiece<>+32(SB), R10
+	KMOVW         (R10)(BX*2), K2
+	VCOMPRESSPS.Z Z24, K2, Z4
+	VMOVSD        X4, (SI)(R9*4)
+
+stC_p1:
+	TESTQ         $0x00000001, BX
+	JZ            stC_done
+	MOVQ          BX, R9
+	ANDQ          $0x0000000e, R9
+	LEAQ          softmaxpiece<>+64(SB), R10
+	KMOVW         (R10)(BX*2), K2
+	VCOMPRESSPS.Z Z24, K2, Z4
+	VMOVSS        X4, (SI)(R9*4)
+
+stC_done:
+	VCVTPS2PD     Y24, Z4
+	VEXTRACTF64X4 $0x01, Z24, Y5
+	VCVTPS2PD     Y5, Z5
+	VADDPD        Z4, Z2, Z2
+	VADDPD        Z5, Z3, Z3
+	ADDQ          $0x03, DI
+	MOVQ          8(SP), SI
+	IMUL3Q        $0x03, SI, SI
+	ADDQ          SI, CX
+	MOVQ          (SP), SI
+	IMUL3Q        $0x03, SI, SI
+	ADDQ          SI, AX
 	VUCOMISD      softmaxconst<>+544(SB), X1
 	JHI           xr_done
 	JMP           xr_row
@@ -4860,7 +5083,8 @@ stB_done:
 xr_single:
 	CMPQ    DI, labels_len+96(FP)
 	JAE     xr_done
-	MOVQ    (DX)(DI*8), SI
+	XORL    SI, SI
+	MOVQ    (DX)(DI*8), R9
 	VXORPS  Z4, Z4, Z4
 	CMPQ    BX, $0x10
 	JNE     ldS_part
@@ -4875,72 +5099,72 @@ ldS_part:
 ldS_p4:
 	TESTQ           $0x00000004, BX
 	JZ              ldS_p2
-	MOVQ            BX, R9
-	ANDQ            $0x00000008, R9
-	LEAQ            softmaxpiece<>+0(SB), R10
-	KMOVW           (R10)(BX*2), K2
-	VBROADCASTF32X4 (CX)(R9*4), K2, Z4
+	MOVQ            BX, R10
+	ANDQ            $0x00000008, R10
+	LEAQ            softmaxpiece<>+0(SB), R11
+	KMOVW           (R11)(BX*2), K2
+	VBROADCASTF32X4 (CX)(R10*4), K2, Z4
 
 ldS_p2:
 	TESTQ           $0x00000002, BX
 	JZ              ldS_p1
-	MOVQ            BX, R9
-	ANDQ            $0x0000000c, R9
-	LEAQ            softmaxpiece<>+32(SB), R10
-	KMOVW           (R10)(BX*2), K2
-	VBROADCASTF32X2 (CX)(R9*4), K2, Z4
+	MOVQ            BX, R10
+	ANDQ            $0x0000000c, R10
+	LEAQ            softmaxpiece<>+32(SB), R11
+	KMOVW           (R11)(BX*2), K2
+	VBROADCASTF32X2 (CX)(R10*4), K2, Z4
 
 ldS_p1:
 	TESTQ        $0x00000001, BX
 	JZ           ldS_done
-	MOVQ         BX, R9
-	ANDQ         $0x0000000e, R9
-	LEAQ         softmaxpiece<>+64(SB), R10
-	KMOVW        (R10)(BX*2), K2
-	VBROADCASTSS (CX)(R9*4), K2, Z4
+	MOVQ         BX, R10
+	ANDQ         $0x0000000e, R10
+	LEAQ         softmaxpiece<>+64(SB), R11
+	KMOVW        (R11)(BX*2), K2
+	VBROADCASTSS (CX)(R10*4), K2, Z4
 
 ldS_done:
 	CMPQ    z2_base+56(FP), $0x00
 	JE      xr_oneS
-	MOVQ    16(SP), R9
-	ADDQ    CX, R9
+	MOVQ    16(SP), R10
+	ADDQ    CX, R10
 	VXORPS  Z5, Z5, Z5
 	CMPQ    BX, $0x10
 	JNE     ld2S_part
-	VMOVUPS (R9), Z5
+	VMOVUPS (R10), Z5
 	JMP     ld2S_done
 
 ld2S_part:
 	TESTQ   $0x00000008, BX
 	JZ      ld2S_p4
-	VMOVUPS (R9), Y5
+	VMOVUPS (R10), Y5
 
 ld2S_p4:
 	TESTQ           $0x00000004, BX
 	JZ              ld2S_p2
-	MOVQ            BX, R10
-	ANDQ            $0x00000008, R10
-	LEAQ            softmaxpiece<>+0(SB), R11
-	KMOVW           (R11)(BX*2), K2
-	VBROADCASTF32X4 (R9)(R10*4), K2, Z5
+	MOVQ            BX, R11
+	ANDQ            $0x00000008, R11
+	LEAQ            softmaxpiece<>+0(SB), R12
+	KMOVW           (R12)(BX*2), K2
+	VBROADCASTF32X4 (R10)(R11*4), K2, Z5
 
 ld2S_p2:
 	TESTQ           $0x00000002, BX
 	JZ              ld2S_p1
-	MOVQ            BX, R10
-	ANDQ            $0x0000000c, R10
-	LEAQ            softmaxpiece<>+32(SB), R11
-	KMOVW           (R11)(BX*2), K2
-	VBROADCASTF32X2 (R9)(R10*4), K2, Z5
+	MOVQ            BX, R11
+	ANDQ            $0x0000000c, R11
+	LEAQ            softmaxpiece<>+32(SB), R12
+	KMOVW           (R12)(BX*2), K2
+	VBROADCASTF32X2 (R10)(R11*4), K2, Z5
 
 ld2S_p1:
 	TESTQ        $0x00000001, BX
 	JZ           ld2S_done
-	MOVQ         BX, R10
-	ANDQ         $0x0000000e, R10
-	LEAQ         softmaxpiece<>+64(SB), R11
-	KMOVW        (R11)(BX*2), K2
-	VBROADCASTSS (R9)(R10*4), K2, Z5
+	MOVQ         BX, R11
+	ANDQ         $0x0000000e, R11
+	LEAQ         softmaxpiece<>+64(SB), R12
+	KMOVW        (R12)(BX*2), K2
+	VBROADCASTSS (R10)(R11*4), K2, Z5
 
 ld2S_done:
 	VADDPS Z5, Z4, Z4
@@ -4948,57 +5172,58 @@ ld2S_done:
 xr_oneS:
 	VBROADCASTSS      softmaxconst<>+416(SB), Z5
 	VMAXPS            Z5, Z4, K1, Z5
-	VEXTRACTF64X4     $0x01, Z5, Y9
-	VMAXPS            Y9, Y5, Y9
-	VEXTRACTF32X4     $0x01, Y9, X6
-	VMAXPS            X6, X9, X6
+	VEXTRACTF64X4     $0x01, Z5, Y10
+	VMAXPS            Y10, Y5, Y10
+	VEXTRACTF32X4     $0x01, Y10, X6
+	VMAXPS            X6, X10, X6
 	VPERMILPS         $0x4e, X6, X5
 	VMAXPS            X5, X6, X6
 	VPERMILPS         $0xb1, X6, X5
 	VMAXPS            X5, X6, X6
-	VMOVD             X6, R9
-	ANDL              $0x7fffffff, R9
-	CMPL              R9, $0x7f800000
+	VMOVD             X6, R10
+	ANDL              $0x7fffffff, R10
+	CMPL              R10, $0x7f800000
 	JE                xr_done
 	VBROADCASTSS      X6, Z5
 	VCMPPS            $0x00, Z5, Z4, K1, K2
-	KMOVW             K2, R9
-	BSFL              R9, R9
-	XORL              R10, R10
-	CMPQ              R9, SI
-	SETEQ             R10
-	VMOVQ             SI, X8
-	VPERMPS           Z4, Z8, Z8
-	VSUBPS            Z5, Z4, Z9
-	VBROADCASTSS      softmaxconst<>+32(SB), Z10
-	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z10
-	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z11
-	VMULPS.BCST       softmaxconst<>+96(SB), Z11, Z12
-	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z11
-	VSUBPS            Z12, Z11, Z9
-	VBROADCASTSS      softmaxconst<>+256(SB), Z13
-	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z13
-	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z13
-	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z13
-	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z13
-	VMULPS            Z9, Z9, Z9
-	VFMSUB231PS       Z13, Z9, Z12
-	VADDPS            Z12, Z11, Z11
-	VADDPS.BCST       softmaxconst<>+288(SB), Z11, Z11
-	VPSLLD            $0x17, Z10, Z10
-	VPADDD            Z10, Z11, Z11
-	VBROADCASTSS      softmaxconst<>+384(SB), Z9
+	KMOVW             K2, R10
+	BSFL              R10, R10
+	XORL              R11, R11
+	CMPQ              R10, R9
+	SETEQ             R11
+	ADDQ              R11, SI
+	VMOVQ             R9, X9
+	VPERMPS           Z4, Z9, Z9
+	VSUBPS            Z5, Z4, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z10, Z11
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z12
+	VMULPS.BCST       softmaxconst<>+96(SB), Z12, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z10, Z12
+	VSUBPS            Z13, Z12, Z10
+	VBROADCASTSS      softmaxconst<>+256(SB), Z14
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z10, Z14
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z10, Z14
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z10, Z14
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z10, Z14
+	VMULPS            Z10, Z10, Z10
+	VFMSUB231PS       Z14, Z10, Z13
+	VADDPS            Z13, Z12, Z12
+	VADDPS.BCST       softmaxconst<>+288(SB), Z12, Z12
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z12, Z12
+	VBROADCASTSS      softmaxconst<>+384(SB), Z10
 	VSUBPS            Z5, Z4, Z4
 	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
-	VMOVAPS.Z         Z11, K2, Z11
+	VMOVAPS.Z         Z12, K2, Z12
 	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
-	VMAXPS            Z4, Z9, K2, Z11
+	VMAXPS            Z4, Z10, K2, Z12
 	VXORPS            Z4, Z4, Z4
-	VCVTPS2PD         Y11, Z5
-	VEXTRACTF64X4     $0x01, Z11, Y9
-	VCVTPS2PD         Y9, Z9
+	VCVTPS2PD         Y12, Z5
+	VEXTRACTF64X4     $0x01, Z12, Y10
+	VCVTPS2PD         Y10, Z10
 	VADDPD            Z5, Z4, Z4
-	VADDPD            Z9, Z4, Z4
+	VADDPD            Z10, Z4, Z4
 	VEXTRACTF64X4     $0x01, Z4, Y5
 	VADDPD            Y5, Y4, Y5
 	VEXTRACTF32X4     $0x01, Y5, X4
@@ -5008,30 +5233,31 @@ xr_oneS:
 	VXORPD            X5, X5, X5
 	VUCOMISD          X5, X4
 	JLS               xr_done
-	ADDQ              R10, R8
+	ADDQ              SI, R8
 	VCVTSS2SD         X6, X6, X5
-	VCVTSS2SD         X8, X8, X8
-	VSUBSD            X8, X5, X5
+	VCVTSS2SD         X9, X9, X9
+	VSUBSD            X9, X5, X5
 	VADDSD            X5, X0, X0
 	VMULSD            X4, X1, X1
 	VMOVSD            softmaxconst<>+512(SB), X5
 	VDIVSD            X4, X5, X5
 	VCVTSD2SS         X5, X5, X5
 	VBROADCASTSS      X5, Z4
-	VMULPS            Z4, Z11, Z11
-	XORL              R9, R9
-	BTSQ              SI, R9
-	KMOVW             R9, K2
-	VSUBPS.BCST       softmaxconst<>+288(SB), Z11, K2, Z11
+	VMULPS            Z4, Z12, Z12
+	MOVQ              (DX)(DI*8), R9
+	XORL              SI, SI
+	BTSQ              R9, SI
+	KMOVW             SI, K2
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z12, K2, Z12
 	CMPQ              BX, $0x10
 	JNE               stS_part
-	VMOVUPS           Z11, (AX)
+	VMOVUPS           Z12, (AX)
 	JMP               stS_done
 
 stS_part:
 	TESTQ   $0x00000008, BX
 	JZ      stS_p4
-	VMOVUPS Y11, (AX)
+	VMOVUPS Y12, (AX)
 
 stS_p4:
 	TESTQ         $0x00000004, BX
@@ -5040,7 +5266,7 @@ stS_p4:
 	ANDQ          $0x00000008, SI
 	LEAQ          softmaxpiece<>+0(SB), R9
 	KMOVW         (R9)(BX*2), K2
-	VCOMPRESSPS.Z Z11, K2, Z4
+	VCOMPRESSPS.Z Z12, K2, Z4
 	VMOVUPS       X4, (AX)(SI*4)
 
 stS_p2:
@@ -5050,7 +5276,7 @@ stS_p2:
 	ANDQ          $0x0000000c, SI
 	LEAQ          softmaxpiece<>+32(SB), R9
 	KMOVW         (R9)(BX*2), K2
-	VCOMPRESSPS.Z Z11, K2, Z4
+	VCOMPRESSPS.Z Z12, K2, Z4
 	VMOVSD        X4, (AX)(SI*4)
 
 stS_p1:
@@ -5060,12 +5286,12 @@ stS_p1:
 	ANDQ          $0x0000000e, SI
 	LEAQ          softmaxpiece<>+64(SB), R9
 	KMOVW         (R9)(BX*2), K2
-	VCOMPRESSPS.Z Z11, K2, Z4
+	VCOMPRESSPS.Z Z12, K2, Z4
 	VMOVSS        X4, (AX)(SI*4)
 
 stS_done:
-	VCVTPS2PD     Y11, Z4
-	VEXTRACTF64X4 $0x01, Z11, Y5
+	VCVTPS2PD     Y12, Z4
+	VEXTRACTF64X4 $0x01, Z12, Y5
 	VCVTPS2PD     Y5, Z5
 	VADDPD        Z4, Z2, Z2
 	VADDPD        Z5, Z3, Z3
@@ -5114,11 +5340,10 @@ TEXT ·SoftmaxXentRowsWideAVX512(SB), NOSPLIT, $24-160
 	VMOVUPD 80(SI), Z3
 
 xr_row:
-	LEAQ      2(DI), BX
+	LEAQ      3(DI), BX
 	CMPQ      BX, labels_len+96(FP)
 	JA        xr_single
-	MOVQ      8(SP), BX
-	ADDQ      CX, BX
+	XORL      BX, BX
 	MOVQ      (DX)(DI*8), SI
 	VMOVUPS.Z (CX), K1, Z4
 	CMPQ      z2_base+56(FP), $0x00
@@ -5131,10 +5356,10 @@ xr_row:
 xr_oneA:
 	VBROADCASTSS  softmaxconst<>+416(SB), Z5
 	VMAXPS        Z5, Z4, K1, Z5
-	VEXTRACTF64X4 $0x01, Z5, Y9
-	VMAXPS        Y9, Y5, Y9
-	VEXTRACTF32X4 $0x01, Y9, X5
-	VMAXPS        X5, X9, X5
+	VEXTRACTF64X4 $0x01, Z5, Y10
+	VMAXPS        Y10, Y5, Y10
+	VEXTRACTF32X4 $0x01, Y10, X5
+	VMAXPS        X5, X10, X5
 	VPERMILPS     $0x4e, X5, X6
 	VMAXPS        X6, X5, X5
 	VPERMILPS     $0xb1, X5, X6
@@ -5143,176 +5368,284 @@ xr_oneA:
 	ANDL          $0x7fffffff, R9
 	CMPL          R9, $0x7f800000
 	JE            xr_single
-	VBROADCASTSS  X5, Z9
-	VCMPPS        $0x00, Z9, Z4, K1, K2
+	VBROADCASTSS  X5, Z10
+	VCMPPS        $0x00, Z10, Z4, K1, K2
 	KMOVW         K2, R9
 	BSFL          R9, R9
 	XORL          R10, R10
 	CMPQ          R9, SI
 	SETEQ         R10
+	ADDQ          R10, BX
 	VMOVQ         SI, X6
 	VPERMPS       Z4, Z6, Z6
+	MOVQ          8(SP), SI
+	ADDQ          CX, SI
 	MOVQ          8(DX)(DI*8), R9
-	VMOVUPS.Z     (BX), K1, Z10
+	VMOVUPS.Z     (SI), K1, Z11
 	CMPQ          z2_base+56(FP), $0x00
 	JE            xr_oneB
-	MOVQ          16(SP), R11
-	ADDQ          BX, R11
-	VMOVUPS.Z     (R11), K1, Z11
-	VADDPS        Z11, Z10, Z10
+	MOVQ          16(SP), R10
+	ADDQ          SI, R10
+	VMOVUPS.Z     (R10), K1, Z12
+	VADDPS        Z12, Z11, Z11
 
 xr_oneB:
-	VBROADCASTSS      softmaxconst<>+416(SB), Z11
-	VMAXPS            Z11, Z10, K1, Z11
-	VEXTRACTF64X4     $0x01, Z11, Y12
-	VMAXPS            Y12, Y11, Y12
-	VEXTRACTF32X4     $0x01, Y12, X8
-	VMAXPS            X8, X12, X8
-	VPERMILPS         $0x4e, X8, X7
-	VMAXPS            X7, X8, X8
-	VPERMILPS         $0xb1, X8, X7
-	VMAXPS            X7, X8, X8
-	VMOVD             X8, BX
-	ANDL              $0x7fffffff, BX
-	CMPL              BX, $0x7f800000
+	VBROADCASTSS  softmaxconst<>+416(SB), Z12
+	VMAXPS        Z12, Z11, K1, Z12
+	VEXTRACTF64X4 $0x01, Z12, Y13
+	VMAXPS        Y13, Y12, Y13
+	VEXTRACTF32X4 $0x01, Y13, X9
+	VMAXPS        X9, X13, X9
+	VPERMILPS     $0x4e, X9, X7
+	VMAXPS        X7, X9, X9
+	VPERMILPS     $0xb1, X9, X7
+	VMAXPS        X7, X9, X9
+	VMOVD         X9, SI
+	ANDL          $0x7fffffff, SI
+	CMPL          SI, $0x7f800000
+	JE            xr_single
+	VBROADCASTSS  X9, Z12
+	VCMPPS        $0x00, Z12, Z11, K1, K2
+	KMOVW         K2, SI
+	BSFL          SI, SI
+	XORL          R10, R10
+	CMPQ          SI, R9
+	SETEQ         R10
+	ADDQ          R10, BX
+	VMOVQ         R9, X7
+	VPERMPS       Z11, Z7, Z7
+	MOVQ          8(SP), SI
+	IMUL3Q        $0x02, SI, SI
+	ADDQ          CX, SI
+	MOVQ          16(DX)(DI*8), R9
+	VMOVUPS.Z     (SI), K1, Z13
+	CMPQ          z2_base+56(FP), $0x00
+	JE            xr_oneC
+	MOVQ          16(SP), R10
+	ADDQ          SI, R10
+	VMOVUPS.Z     (R10), K1, Z14
+	VADDPS        Z14, Z13, Z13
+
+xr_oneC:
+	VBROADCASTSS      softmaxconst<>+416(SB), Z14
+	VMAXPS            Z14, Z13, K1, Z14
+	VEXTRACTF64X4     $0x01, Z14, Y15
+	VMAXPS            Y15, Y14, Y15
+	VEXTRACTF32X4     $0x01, Y15, X14
+	VMAXPS            X14, X15, X14
+	VPERMILPS         $0x4e, X14, X8
+	VMAXPS            X8, X14, X14
+	VPERMILPS         $0xb1, X14, X8
+	VMAXPS            X8, X14, X14
+	VMOVD             X14, SI
+	ANDL              $0x7fffffff, SI
+	CMPL              SI, $0x7f800000
 	JE                xr_single
-	VBROADCASTSS      X8, Z11
-	VCMPPS            $0x00, Z11, Z10, K1, K2
-	KMOVW             K2, BX
-	BSFL              BX, BX
-	XORL              R11, R11
-	CMPQ              BX, R9
-	SETEQ             R11
-	VMOVQ             R9, X7
-	VPERMPS           Z10, Z7, Z7
-	VSUBPS            Z9, Z4, Z12
-	VSUBPS            Z11, Z10, Z13
-	VBROADCASTSS      softmaxconst<>+32(SB), Z14
-	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z12, Z14
-	VBROADCASTSS      softmaxconst<>+32(SB), Z15
-	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z13, Z15
-	VSUBPS.BCST       softmaxconst<>+32(SB), Z14, Z16
-	VSUBPS.BCST       softmaxconst<>+32(SB), Z15, Z17
-	VMULPS.BCST       softmaxconst<>+96(SB), Z16, Z18
-	VMULPS.BCST       softmaxconst<>+96(SB), Z17, Z19
-	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z12, Z16
-	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z13, Z17
-	VSUBPS            Z18, Z16, Z12
-	VSUBPS            Z19, Z17, Z13
-	VBROADCASTSS      softmaxconst<>+256(SB), Z20
-	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z12, Z20
-	VBROADCASTSS      softmaxconst<>+256(SB), Z21
-	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z13, Z21
-	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z12, Z20
-	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z13, Z21
-	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z12, Z20
-	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z13, Z21
-	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z12, Z20
-	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z13, Z21
-	VMULPS            Z12, Z12, Z12
-	VMULPS            Z13, Z13, Z13
-	VFMSUB231PS       Z20, Z12, Z18
-	VFMSUB231PS       Z21, Z13, Z19
-	VADDPS            Z18, Z16, Z16
-	VADDPS            Z19, Z17, Z17
-	VADDPS.BCST       softmaxconst<>+288(SB), Z16, Z16
-	VADDPS.BCST       softmaxconst<>+288(SB), Z17, Z17
-	VPSLLD            $0x17, Z14, Z14
-	VPADDD            Z14, Z16, Z16
-	VPSLLD            $0x17, Z15, Z15
-	VPADDD            Z15, Z17, Z17
-	VBROADCASTSS      softmaxconst<>+384(SB), Z12
-	VSUBPS            Z9, Z4, Z4
+	VBROADCASTSS      X14, Z15
+	VCMPPS            $0x00, Z15, Z13, K1, K2
+	KMOVW             K2, SI
+	BSFL              SI, SI
+	XORL              R10, R10
+	CMPQ              SI, R9
+	SETEQ             R10
+	ADDQ              R10, BX
+	VMOVQ             R9, X8
+	VPERMPS           Z13, Z8, Z8
+	VSUBPS            Z10, Z4, Z16
+	VSUBPS            Z12, Z11, Z17
+	VSUBPS            Z15, Z13, Z18
+	VBROADCASTSS      softmaxconst<>+32(SB), Z19
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z16, Z19
+	VBROADCASTSS      softmaxconst<>+32(SB), Z20
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z17, Z20
+	VBROADCASTSS      softmaxconst<>+32(SB), Z21
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z18, Z21
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z19, Z22
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z20, Z23
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z21, Z24
+	VMULPS.BCST       softmaxconst<>+96(SB), Z22, Z25
+	VMULPS.BCST       softmaxconst<>+96(SB), Z23, Z26
+	VMULPS.BCST       softmaxconst<>+96(SB), Z24, Z27
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z16, Z22
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z17, Z23
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z18, Z24
+	VSUBPS            Z25, Z22, Z16
+	VSUBPS            Z26, Z23, Z17
+	VSUBPS            Z27, Z24, Z18
+	VBROADCASTSS      softmaxconst<>+256(SB), Z28
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z16, Z28
+	VBROADCASTSS      softmaxconst<>+256(SB), Z29
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z17, Z29
+	VBROADCASTSS      softmaxconst<>+256(SB), Z30
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z18, Z30
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z16, Z28
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z17, Z29
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z18, Z30
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z16, Z28
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z17, Z29
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z18, Z30
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z16, Z28
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z17, Z29
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z18, Z30
+	VMULPS            Z16, Z16, Z16
+	VMULPS            Z17, Z17, Z17
+	VMULPS            Z18, Z18, Z18
+	VFMSUB231PS       Z28, Z16, Z25
+	VFMSUB231PS       Z29, Z17, Z26
+	VFMSUB231PS       Z30, Z18, Z27
+	VADDPS            Z25, Z22, Z22
+	VADDPS            Z26, Z23, Z23
+	VADDPS            Z27, Z24, Z24
+	VADDPS.BCST       softmaxconst<>+288(SB), Z22, Z22
+	VADDPS.BCST       softmaxconst<>+288(SB), Z23, Z23
+	VADDPS.BCST       softmaxconst<>+288(SB), Z24, Z24
+	VPSLLD            $0x17, Z19, Z19
+	VPADDD            Z19, Z22, Z22
+	VPSLLD            $0x17, Z20, Z20
+	VPADDD            Z20, Z23, Z23
+	VPSLLD            $0x17, Z21, Z21
+	VPADDD            Z21, Z24, Z24
+	VBROADCASTSS      softmaxconst<>+384(SB), Z16
+	VSUBPS            Z10, Z4, Z4
 	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
-	VMOVAPS.Z         Z16, K2, Z16
+	VMOVAPS.Z         Z22, K2, Z22
 	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
-	VMAXPS            Z4, Z12, K2, Z16
-	VSUBPS            Z11, Z10, Z4
+	VMAXPS            Z4, Z16, K2, Z22
+	VSUBPS            Z12, Z11, Z4
 	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
-	VMOVAPS.Z         Z17, K2, Z17
+	VMOVAPS.Z         Z23, K2, Z23
 	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
-	VMAXPS            Z4, Z12, K2, Z17
+	VMAXPS            Z4, Z16, K2, Z23
+	VSUBPS            Z15, Z13, Z4
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
+	VMOVAPS.Z         Z24, K2, Z24
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
+	VMAXPS            Z4, Z16, K2, Z24
 	VXORPS            Z4, Z4, Z4
-	VCVTPS2PD         Y16, Z9
-	VEXTRACTF64X4     $0x01, Z16, Y10
-	VCVTPS2PD         Y10, Z10
-	VADDPD            Z9, Z4, Z4
-	VADDPD            Z10, Z4, Z4
-	VEXTRACTF64X4     $0x01, Z4, Y9
-	VADDPD            Y9, Y4, Y9
-	VEXTRACTF32X4     $0x01, Y9, X4
-	VADDPD            X4, X9, X4
-	VUNPCKHPD         X4, X4, X9
-	VADDSD            X9, X4, X4
-	VXORPS            Z9, Z9, Z9
-	VCVTPS2PD         Y17, Z10
-	VEXTRACTF64X4     $0x01, Z17, Y11
+	VCVTPS2PD         Y22, Z10
+	VEXTRACTF64X4     $0x01, Z22, Y11
 	VCVTPS2PD         Y11, Z11
-	VADDPD            Z10, Z9, Z9
-	VADDPD            Z11, Z9, Z9
-	VEXTRACTF64X4     $0x01, Z9, Y10
-	VADDPD            Y10, Y9, Y10
-	VEXTRACTF32X4     $0x01, Y10, X9
-	VADDPD            X9, X10, X9
-	VUNPCKHPD         X9, X9, X10
-	VADDSD            X10, X9, X9
-	VXORPD            X10, X10, X10
-	VUCOMISD          X10, X4
+	VADDPD            Z10, Z4, Z4
+	VADDPD            Z11, Z4, Z4
+	VEXTRACTF64X4     $0x01, Z4, Y10
+	VADDPD            Y10, Y4, Y10
+	VEXTRACTF32X4     $0x01, Y10, X4
+	VADDPD            X4, X10, X4
+	VUNPCKHPD         X4, X4, X10
+	VADDSD            X10, X4, X4
+	VXORPS            Z10, Z10, Z10
+	VCVTPS2PD         Y23, Z11
+	VEXTRACTF64X4     $0x01, Z23, Y12
+	VCVTPS2PD         Y12, Z12
+	VADDPD            Z11, Z10, Z10
+	VADDPD            Z12, Z10, Z10
+	VEXTRACTF64X4     $0x01, Z10, Y11
+	VADDPD            Y11, Y10, Y11
+	VEXTRACTF32X4     $0x01, Y11, X10
+	VADDPD            X10, X11, X10
+	VUNPCKHPD         X10, X10, X11
+	VADDSD            X11, X10, X10
+	VXORPS            Z11, Z11, Z11
+	VCVTPS2PD         Y24, Z12
+	VEXTRACTF64X4     $0x01, Z24, Y13
+	VCVTPS2PD         Y13, Z13
+	VADDPD            Z12, Z11, Z11
+	VADDPD            Z13, Z11, Z11
+	VEXTRACTF64X4     $0x01, Z11, Y12
+	VADDPD            Y12, Y11, Y12
+	VEXTRACTF32X4     $0x01, Y12, X11
+	VADDPD            X11, X12, X11
+	VUNPCKHPD         X11, X11, X12
+	VADDSD            X12, X11, X11
+	VXORPD            X12, X12, X12
+	VUCOMISD          X12, X4
 	JLS               xr_single
-	VUCOMISD          X10, X9
+	VUCOMISD          X12, X10
 	JLS               xr_single
-	VMULSD            X4, X1, X10
-	VUCOMISD          softmaxconst<>+544(SB), X10
+	VUCOMISD          X12, X11
+	JLS               xr_single
+	VMULSD            X4, X1, X12
+	VUCOMISD          softmaxconst<>+544(SB), X12
 	JHI               xr_single
-	ADDQ              R10, R8
+	VMULSD            X10, X12, X13
+	VUCOMISD          softmaxconst<>+544(SB), X13
+	JHI               xr_single
+	ADDQ              BX, R8
 	VCVTSS2SD         X5, X5, X5
 	VCVTSS2SD         X6, X6, X6
 	VSUBSD            X6, X5, X5
 	VADDSD            X5, X0, X0
-	VMOVSD            X10, X1, X1
+	VMOVSD            X12, X1, X1
 	VMOVSD            softmaxconst<>+512(SB), X5
 	VDIVSD            X4, X5, X5
 	VCVTSD2SS         X5, X5, X5
 	VBROADCASTSS      X5, Z4
-	VMULPS            Z4, Z16, Z16
+	VMULPS            Z4, Z22, Z22
+	MOVQ              (DX)(DI*8), SI
 	XORL              BX, BX
 	BTSQ              SI, BX
 	KMOVW             BX, K2
-	VSUBPS.BCST       softmaxconst<>+288(SB), Z16, K2, Z16
-	VMOVUPS           Z16, K1, (AX)
-	VCVTPS2PD         Y16, Z4
-	VEXTRACTF64X4     $0x01, Z16, Y5
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z22, K2, Z22
+	VMOVUPS           Z22, K1, (AX)
+	VCVTPS2PD         Y22, Z4
+	VEXTRACTF64X4     $0x01, Z22, Y5
 	VCVTPS2PD         Y5, Z5
 	VADDPD            Z4, Z2, Z2
 	VADDPD            Z5, Z3, Z3
 	MOVQ              (SP), BX
 	ADDQ              AX, BX
-	ADDQ              R11, R8
-	VCVTSS2SD         X8, X8, X4
+	VCVTSS2SD         X9, X9, X4
 	VCVTSS2SD         X7, X7, X7
 	VSUBSD            X7, X4, X4
 	VADDSD            X4, X0, X0
-	VMULSD            X9, X1, X1
+	VMOVSD            X13, X1, X1
 	VMOVSD            softmaxconst<>+512(SB), X4
-	VDIVSD            X9, X4, X4
+	VDIVSD            X10, X4, X4
 	VCVTSD2SS         X4, X4, X4
 	VBROADCASTSS      X4, Z4
-	VMULPS            Z4, Z17, Z17
+	VMULPS            Z4, Z23, Z23
+	MOVQ              8(DX)(DI*8), R9
 	XORL              SI, SI
 	BTSQ              R9, SI
 	KMOVW             SI, K2
-	VSUBPS.BCST       softmaxconst<>+288(SB), Z17, K2, Z17
-	VMOVUPS           Z17, K1, (BX)
-	VCVTPS2PD         Y17, Z4
-	VEXTRACTF64X4     $0x01, Z17, Y5
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z23, K2, Z23
+	VMOVUPS           Z23, K1, (BX)
+	VCVTPS2PD         Y23, Z4
+	VEXTRACTF64X4     $0x01, Z23, Y5
 	VCVTPS2PD         Y5, Z5
 	VADDPD            Z4, Z2, Z2
 	VADDPD            Z5, Z3, Z3
-	ADDQ              $0x02, DI
-	MOVQ              8(SP), BX
-	LEAQ              (CX)(BX*2), CX
 	MOVQ              (SP), BX
-	LEAQ              (AX)(BX*2), AX
+	IMUL3Q            $0x02, BX, BX
+	ADDQ              AX, BX
+	VCVTSS2SD         X14, X14, X4
+	VCVTSS2SD         X8, X8, X8
+	VSUBSD            X8, X4, X4
+	VADDSD            X4, X0, X0
+	VMULSD            X11, X1, X1
+	VMOVSD            softmaxconst<>+512(SB), X4
+	VDIVSD            X11, X4, X4
+	VCVTSD2SS         X4, X4, X4
+	VBROADCASTSS      X4, Z4
+	VMULPS            Z4, Z24, Z24
+	MOVQ              16(DX)(DI*8), R9
+	XORL              SI, SI
+	BTSQ              R9, SI
+	KMOVW             SI, K2
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z24, K2, Z24
+	VMOVUPS           Z24, K1, (BX)
+	VCVTPS2PD         Y24, Z4
+	VEXTRACTF64X4     $0x01, Z24, Y5
+	VCVTPS2PD         Y5, Z5
+	VADDPD            Z4, Z2, Z2
+	VADDPD            Z5, Z3, Z3
+	ADDQ              $0x03, DI
+	MOVQ              8(SP), BX
+	IMUL3Q            $0x03, BX, BX
+	ADDQ              BX, CX
+	MOVQ              (SP), BX
+	IMUL3Q            $0x03, BX, BX
+	ADDQ              BX, AX
 	VUCOMISD          softmaxconst<>+544(SB), X1
 	JHI               xr_done
 	JMP               xr_row
@@ -5320,69 +5653,71 @@ xr_oneB:
 xr_single:
 	CMPQ      DI, labels_len+96(FP)
 	JAE       xr_done
-	MOVQ      (DX)(DI*8), BX
+	XORL      BX, BX
+	MOVQ      (DX)(DI*8), SI
 	VMOVUPS.Z (CX), K1, Z4
 	CMPQ      z2_base+56(FP), $0x00
 	JE        xr_oneS
-	MOVQ      16(SP), SI
-	ADDQ      CX, SI
-	VMOVUPS.Z (SI), K1, Z5
+	MOVQ      16(SP), R9
+	ADDQ      CX, R9
+	VMOVUPS.Z (R9), K1, Z5
 	VADDPS    Z5, Z4, Z4
 
 xr_oneS:
 	VBROADCASTSS      softmaxconst<>+416(SB), Z5
 	VMAXPS            Z5, Z4, K1, Z5
-	VEXTRACTF64X4     $0x01, Z5, Y9
-	VMAXPS            Y9, Y5, Y9
-	VEXTRACTF32X4     $0x01, Y9, X6
-	VMAXPS            X6, X9, X6
+	VEXTRACTF64X4     $0x01, Z5, Y10
+	VMAXPS            Y10, Y5, Y10
+	VEXTRACTF32X4     $0x01, Y10, X6
+	VMAXPS            X6, X10, X6
 	VPERMILPS         $0x4e, X6, X5
 	VMAXPS            X5, X6, X6
 	VPERMILPS         $0xb1, X6, X5
 	VMAXPS            X5, X6, X6
-	VMOVD             X6, SI
-	ANDL              $0x7fffffff, SI
-	CMPL              SI, $0x7f800000
+	VMOVD             X6, R9
+	ANDL              $0x7fffffff, R9
+	CMPL              R9, $0x7f800000
 	JE                xr_done
 	VBROADCASTSS      X6, Z5
 	VCMPPS            $0x00, Z5, Z4, K1, K2
-	KMOVW             K2, SI
-	BSFL              SI, SI
-	XORL              R9, R9
-	CMPQ              SI, BX
-	SETEQ             R9
-	VMOVQ             BX, X8
-	VPERMPS           Z4, Z8, Z8
-	VSUBPS            Z5, Z4, Z9
-	VBROADCASTSS      softmaxconst<>+32(SB), Z10
-	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z10
-	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z11
-	VMULPS.BCST       softmaxconst<>+96(SB), Z11, Z12
-	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z11
-	VSUBPS            Z12, Z11, Z9
-	VBROADCASTSS      softmaxconst<>+256(SB), Z13
-	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z13
-	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z13
-	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z13
-	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z13
-	VMULPS            Z9, Z9, Z9
-	VFMSUB231PS       Z13, Z9, Z12
-	VADDPS            Z12, Z11, Z11
-	VADDPS.BCST       softmaxconst<>+288(SB), Z11, Z11
-	VPSLLD            $0x17, Z10, Z10
-	VPADDD            Z10, Z11, Z11
-	VBROADCASTSS      softmaxconst<>+384(SB), Z9
+	KMOVW             K2, R9
+	BSFL              R9, R9
+	XORL              R10, R10
+	CMPQ              R9, SI
+	SETEQ             R10
+	ADDQ              R10, BX
+	VMOVQ             SI, X9
+	VPERMPS           Z4, Z9, Z9
+	VSUBPS            Z5, Z4, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z10, Z11
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z12
+	VMULPS.BCST       softmaxconst<>+96(SB), Z12, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z10, Z12
+	VSUBPS            Z13, Z12, Z10
+	VBROADCASTSS      softmaxconst<>+256(SB), Z14
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z10, Z14
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z10, Z14
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z10, Z14
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z10, Z14
+	VMULPS            Z10, Z10, Z10
+	VFMSUB231PS       Z14, Z10, Z13
+	VADDPS            Z13, Z12, Z12
+	VADDPS.BCST       softmaxconst<>+288(SB), Z12, Z12
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z12, Z12
+	VBROADCASTSS      softmaxconst<>+384(SB), Z10
 	VSUBPS            Z5, Z4, Z4
 	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z4, K1, K2
-	VMOVAPS.Z         Z11, K2, Z11
+	VMOVAPS.Z         Z12, K2, Z12
 	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z4, K1, K2
-	VMAXPS            Z4, Z9, K2, Z11
+	VMAXPS            Z4, Z10, K2, Z12
 	VXORPS            Z4, Z4, Z4
-	VCVTPS2PD         Y11, Z5
-	VEXTRACTF64X4     $0x01, Z11, Y9
-	VCVTPS2PD         Y9, Z9
+	VCVTPS2PD         Y12, Z5
+	VEXTRACTF64X4     $0x01, Z12, Y10
+	VCVTPS2PD         Y10, Z10
 	VADDPD            Z5, Z4, Z4
-	VADDPD            Z9, Z4, Z4
+	VADDPD            Z10, Z4, Z4
 	VEXTRACTF64X4     $0x01, Z4, Y5
 	VADDPD            Y5, Y4, Y5
 	VEXTRACTF32X4     $0x01, Y5, X4
@@ -5392,24 +5727,25 @@ xr_oneS:
 	VXORPD            X5, X5, X5
 	VUCOMISD          X5, X4
 	JLS               xr_done
-	ADDQ              R9, R8
+	ADDQ              BX, R8
 	VCVTSS2SD         X6, X6, X5
-	VCVTSS2SD         X8, X8, X8
-	VSUBSD            X8, X5, X5
+	VCVTSS2SD         X9, X9, X9
+	VSUBSD            X9, X5, X5
 	VADDSD            X5, X0, X0
 	VMULSD            X4, X1, X1
 	VMOVSD            softmaxconst<>+512(SB), X5
 	VDIVSD            X4, X5, X5
 	VCVTSD2SS         X5, X5, X5
 	VBROADCASTSS      X5, Z4
-	VMULPS            Z4, Z11, Z11
-	XORL              SI, SI
-	BTSQ              BX, SI
-	KMOVW             SI, K2
-	VSUBPS.BCST       softmaxconst<>+288(SB), Z11, K2, Z11
-	VMOVUPS           Z11, K1, (AX)
-	VCVTPS2PD         Y11, Z4
-	VEXTRACTF64X4     $0x01, Z11, Y5
+	VMULPS            Z4, Z12, Z12
+	MOVQ              (DX)(DI*8), SI
+	XORL              BX, BX
+	BTSQ              SI, BX
+	KMOVW             BX, K2
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z12, K2, Z12
+	VMOVUPS           Z12, K1, (AX)
+	VCVTPS2PD         Y12, Z4
+	VEXTRACTF64X4     $0x01, Z12, Y5
 	VCVTPS2PD         Y5, Z5
 	VADDPD            Z4, Z2, Z2
 	VADDPD            Z5, Z3, Z3
