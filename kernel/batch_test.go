@@ -498,19 +498,19 @@ func TestGatherImpl(t *testing.T) {
 			n, k, m, c0, cols := sh[0], sh[1], sh[2], sh[3], sh[4]
 			x := NewMatrix(2*n+1, cols)
 			fillRand(rng, x.Data)
-			rows := make([]int, n)
+			rows := make([]uint32, n)
 			for i := range rows {
-				rows[i] = rng.IntN(x.Rows)
+				rows[i] = uint32(rng.IntN(x.Rows))
 			}
-			rows[n-1] = x.Rows - 1
+			rows[n-1] = uint32(x.Rows - 1)
 			if n > 2 {
 				rows[1] = rows[0]
 			}
 			xb := NewMatrix(n, m)
 			xp := make([]uintptr, n)
 			for i, r := range rows {
-				copy(xb.Row(i), x.Row(r)[c0:c0+m])
-				xp[i] = uintptr(unsafe.Pointer(&x.Row(r)[c0]))
+				copy(xb.Row(i), x.Row(int(r))[c0:c0+m])
+				xp[i] = uintptr(unsafe.Pointer(&x.Row(int(r))[c0]))
 			}
 			w, b := NewMatrix(k, m), make([]float32, k)
 			fillRand(rng, w.Data)
@@ -543,10 +543,10 @@ func TestGatherImpl(t *testing.T) {
 				x8.Data[i] = uint8(rng.IntN(256))
 			}
 			for i, r := range rows {
-				for j, c := range x8.Row(r)[c0 : c0+m] {
+				for j, c := range x8.Row(int(r))[c0 : c0+m] {
 					xb.Row(i)[j] = float32(c)
 				}
-				xp[i] = uintptr(unsafe.Pointer(&x8.Data[r*x8.Stride+c0]))
+				xp[i] = uintptr(unsafe.Pointer(&x8.Data[int(r)*x8.Stride+c0]))
 			}
 			matMulTPfImpl(want, xb, w, b, pf)
 			matMulTGatherImpl(got, Matrix{}, x8, make([]float32, m), rows, c0, w, b, xp, pf)

@@ -59,7 +59,7 @@ func addMatMulTNImpl(g Matrix, alpha float32, d, x Matrix) {
 // gatherOK: no gather kernels without assembly (the trainer copies its rows).
 func gatherOK() bool { return false }
 
-func matMulTGatherImpl(Matrix, Matrix, ByteMatrix, []float32, []int, int, Matrix, []float32, []uintptr, []uintptr) int {
+func matMulTGatherImpl(Matrix, Matrix, ByteMatrix, []float32, []uint32, int, Matrix, []float32, []uintptr, []uintptr) int {
 	panic("kernel: no gather kernels in this build")
 }
 

@@ -258,7 +258,7 @@ func gatherOK() bool {
 // float32 values (not scaled: the caller scales w), the results those on
 // rows of those values (dec is scratch for one row of w.Cols). It returns
 // how many leading entries of pf were prefetched.
-func matMulTGatherImpl(z, x Matrix, x8 ByteMatrix, dec []float32, rows []int, c0 int, w Matrix, b []float32, xp, pf []uintptr) int {
+func matMulTGatherImpl(z, x Matrix, x8 ByteMatrix, dec []float32, rows []uint32, c0 int, w Matrix, b []float32, xp, pf []uintptr) int {
 	be := current()
 	n, k, m := len(rows), w.Rows, w.Cols
 	u8 := x8.Data != nil
@@ -267,14 +267,14 @@ func matMulTGatherImpl(z, x Matrix, x8 ByteMatrix, dec []float32, rows []int, c0
 	})
 	for i := nb; i < n; i++ {
 		if u8 {
-			o := rows[i]*x8.Stride + c0
+			o := int(rows[i])*x8.Stride + c0
 			for j, code := range x8.Data[o : o+m] {
 				dec[j] = float32(code)
 			}
 			matVecImpl(z.Row(i), w, dec[:m], b)
 			continue
 		}
-		o := rows[i]*x.Stride + c0
+		o := int(rows[i])*x.Stride + c0
 		matVecImpl(z.Row(i), w, x.Data[o:o+m], b)
 	}
 	return nb

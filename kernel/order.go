@@ -46,7 +46,7 @@ type order struct {
 }
 
 // orderSegment is the segment length order aims at: rows and labels of
-// one segment (16 KiB with int) stay in L1 while it is mixed.
+// one segment (8 KiB) stay in L1 while it is mixed.
 const orderSegment = 1024
 
 func newOrder(n int) order {
@@ -85,8 +85,10 @@ func (o *order) start() {
 
 // draw takes up to budget more units of the draw (math.MaxInt: all of
 // them), writing the order into perm and the labels y[perm[i]] into lab
-// (len(perm) == len(lab) == len(y) == n), from rng.
-func (o *order) draw(rng *rand.PCG, perm, lab, y []int, budget int) {
+// (len(perm) == len(lab) == len(y) == n < 2³²), from rng. 32-bit rows and
+// labels halve the memory the draw touches during an epoch, where it took
+// 0.81 ms of each 20 ms epoch on one worker with int's (0.44 ms alone).
+func (o *order) draw(rng *rand.PCG, perm []uint32, lab, y []int32, budget int) {
 	perm, lab, y = perm[:o.n], lab[:o.n], y[:o.n]
 	for budget > 0 && o.phase < 3 {
 		switch o.phase {
@@ -120,11 +122,11 @@ func (o *order) draw(rng *rand.PCG, perm, lab, y []int, budget int) {
 					b := o.bkt[i]
 					p := o.next[b]
 					o.next[b] = p + 1
-					perm[p], lab[p] = i, y[i]
+					perm[p], lab[p] = uint32(i), y[i]
 				}
 			} else {
 				for i := o.cur; i < e; i++ {
-					perm[i], lab[i] = i, y[i]
+					perm[i], lab[i] = uint32(i), y[i]
 				}
 			}
 			budget -= e - o.cur

@@ -58,19 +58,20 @@ type sgd struct {
 	x      Matrix     // the rows (only the shape with x8)
 	x8     ByteMatrix // or the rows as codes (if Data != nil: see codes)
 	g8     bool       // the gather kernels read the codes (see wsc)
-	y      []int
-	rw     []float32 // row weights (nil: all 1)
+	y      []int32    // the labels (for the draw of the row orders)
+	rw     []float32  // row weights (nil: all 1)
 	l2, l1 float32
 	mom    float32
-	perm   []int // the epoch's row order
-	ylab   []int // ylab[i] = y[perm[i]] (read sequentially by the steps)
+	perm   []uint32 // the epoch's row order (at most 2³² − 1 rows: see Fit)
+	ylab   []int32  // ylab[i] = y[perm[i]] (read sequentially by the steps)
 	// The next epoch's row order and labels, drawn during an epoch (see
 	// startShuffle) by ord.
-	nperm, nylab []int
-	ord          order
-	drawing      bool
-	bs           int       // batch size
-	rng          *rand.PCG // the row order's source (see shuffle)
+	nperm   []uint32
+	nylab   []int32
+	ord     order
+	drawing bool
+	bs      int       // batch size
+	rng     *rand.PCG // the row order's source (see shuffle)
 	// The steps of the current pool round: step k takes the rows
 	// perm[lo0+k·bs : min(lo0+(k+1)·bs, end)] with learning rate lrs[k].
 	lo0, end, nsteps int
@@ -102,6 +103,7 @@ type sgdShard struct {
 	pf      []uintptr // addresses of its columns of the next batch's rows prefetched during MatMulT
 	pf2     []uintptr // and during the gradient kernel (see pfSplit)
 	gb      []float64 // Σ over its rows of the bias gradient
+	labels  []int     // the labels of its share of the step's rows (the loss phase's)
 	loss    float64
 	correct int
 	_       [64]byte // keep workers' shards on separate cache lines
@@ -116,14 +118,15 @@ func newSGD(m *Model, x Matrix, x8 ByteMatrix, y []int, rw []float32, cfg *Train
 		x = Matrix{Rows: x8.Rows, Cols: x8.Cols}
 	}
 	s := &sgd{
-		m: m, x: x, x8: x8, y: y, rw: rw,
+		m: m, x: x, x8: x8, rw: rw,
 		l2:     float32(cfg.L2),
 		l1:     float32(cfg.L1),
 		mom:    float32(cfg.Momentum),
-		perm:   make([]int, x.Rows),
-		ylab:   make([]int, x.Rows),
-		nperm:  make([]int, x.Rows),
-		nylab:  make([]int, x.Rows),
+		y:      make([]int32, x.Rows),
+		perm:   make([]uint32, x.Rows),
+		ylab:   make([]int32, x.Rows),
+		nperm:  make([]uint32, x.Rows),
+		nylab:  make([]int32, x.Rows),
 		bs:     cfg.BatchSize,
 		rng:    rand.NewPCG(cfg.Seed, 0x6d617865_6e74),
 		ord:    newOrder(x.Rows),
@@ -134,6 +137,9 @@ func newSGD(m *Model, x Matrix, x8 ByteMatrix, y []int, rw []float32, cfg *Train
 		gb:     make([]float64, m.Classes),
 		one:    []float32{1},
 		lrs:    make([]float32, max(1, (x.Rows+cfg.BatchSize-1)/cfg.BatchSize)),
+	}
+	for i, l := range y {
+		s.y[i] = int32(l)
 	}
 	s.own = w == 1 && m.W.Stride == m.W.Cols
 	// Codes go through the gather kernels only with the fused update
@@ -183,6 +189,7 @@ func newSGD(m *Model, x Matrix, x8 ByteMatrix, y []int, rw []float32, cfg *Train
 			}
 		}
 		sh.gb = make([]float64, m.Classes)
+		sh.labels = make([]int, cfg.BatchSize)
 	}
 	s.pool = newPool(w, s.shard)
 	return s
@@ -294,7 +301,7 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 		} else {
 			xb := sh.xb.Slice(0, n)
 			for i, r := range rows {
-				s.copyRow(xb.Row(i), r, c0)
+				s.copyRow(xb.Row(i), int(r), c0)
 			}
 		}
 		var b []float32
@@ -337,7 +344,7 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 			for i := range pf {
 				pf[i] = 0 // a prefetch of an unmapped address is ignored
 				if i < len(next) && !s.codes() {
-					pf[i] = s.rowAddr(next[i], c0)
+					pf[i] = s.rowAddr(int(next[i]), c0)
 				}
 			}
 			done = matMulTPfImpl(zp, sh.xb.Slice(0, n), s.wc[j], b, pf)
@@ -346,7 +353,7 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 			}
 		}
 		for _, r := range next[min(done, len(next)):] {
-			s.prefetchRow(r, c0, c1)
+			s.prefetchRow(int(r), c0, c1)
 		}
 	} else if j == 0 { // no features at all: the logits are the bias
 		for i := 0; i < n; i++ {
@@ -361,7 +368,10 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 	// Phase 2: loss and logit gradients of this worker's rows.
 	a, b := j*n/w, (j+1)*n/w
 	z := s.z.Slice(a, b)
-	labels := s.ylab[lo+a : lo+b]
+	labels := sh.labels[:b-a]
+	for i, l := range s.ylab[lo+a : lo+b] {
+		labels[i] = int(l)
+	}
 	// The logits are the sum of the workers' partials in worker order
 	// (worker 0's holds the bias even without columns). With two workers
 	// and no row weights the loss kernel adds them as it loads them.
@@ -456,7 +466,7 @@ func (s *sgd) rowAddr(r, c0 int) uintptr {
 // rowAddrs sets dst[i] to rowAddr(rows[i], c0) (rows valid, c0 < the
 // columns) without a bounds check per row: the steps fill their tables of
 // row addresses with it.
-func (s *sgd) rowAddrs(dst []uintptr, rows []int, c0 int) {
+func (s *sgd) rowAddrs(dst []uintptr, rows []uint32, c0 int) {
 	var base, stride uintptr
 	if s.codes() {
 		base, stride = uintptr(unsafe.Pointer(&s.x8.Data[c0])), uintptr(s.x8.Stride)

@@ -258,8 +258,8 @@ func nonFiniteError(x Matrix, i int) error {
 // Matrix and nil) used for reporting and early stopping.
 //
 // It returns an error, and leaves m unchanged, if the configuration is
-// invalid, the data fails CheckData, x.Cols != m.Features, or y holds fewer
-// than two distinct classes. The labels are checked first; the features
+// invalid, the data fails CheckData, x.Cols != m.Features, x has more than
+// 2³² − 1 rows, or y holds fewer than two distinct classes. The labels are checked first; the features
 // are not scanned in a separate pass over the data (that pass cost as much
 // as a sixth of an epoch): a NaN or infinite feature makes the loss of its
 // minibatch NaN, so the first epoch, which visits every row, runs the full
@@ -294,6 +294,16 @@ func (t *Trainer) FitBytes(m *Model, x ByteMatrix, y []int, valX Matrix, valY []
 	return t.fit(m, Matrix{Rows: x.Rows, Cols: x.Cols}, x, y, valX, valY)
 }
 
+// sgdRows reports an error for more rows than the trainer's row orders
+// hold: they number rows in 32 bits, which halves the memory the draw of
+// an order touches during an epoch.
+func sgdRows(rows int) error {
+	if uint64(rows) > math.MaxUint32 {
+		return fmt.Errorf("maxent: %d rows: the trainer takes at most %d", rows, uint64(math.MaxUint32))
+	}
+	return nil
+}
+
 // fit implements Fit and FitBytes: on the rows x, or on the codes x8 if
 // x8.Data is not nil (x then holds only the shape, and x8 is valid).
 func (t *Trainer) fit(m *Model, x Matrix, x8 ByteMatrix, y []int, valX Matrix, valY []int) (FitResult, error) {
@@ -306,6 +316,9 @@ func (t *Trainer) fit(m *Model, x Matrix, x8 ByteMatrix, y []int, valX Matrix, v
 	}
 	if x.Cols != m.Features {
 		return FitResult{}, fmt.Errorf("maxent: data has %d features, model has %d", x.Cols, m.Features)
+	}
+	if err := sgdRows(x.Rows); err != nil {
+		return FitResult{}, err
 	}
 	if x8.Data == nil {
 		err = checkShapeLabels(x, y, m.Classes)

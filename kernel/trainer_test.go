@@ -181,6 +181,22 @@ func TestTrainerErrors(t *testing.T) {
 		{"l2", Trainer{L2: math.NaN()}, NewModel(2, 3), x, y, "L2"},
 		{"epochs", Trainer{Epochs: -1}, NewModel(2, 3), x, y, "Epochs"},
 	}
+	// More rows than the 32-bit row orders hold (the shape alone: the
+	// check comes before the data is looked at; 64-bit ints only).
+	var maxRows uint64 = math.MaxUint32
+	if huge := int(maxRows + 1); huge > 0 {
+		cases = append(cases, struct {
+			name string
+			tr   Trainer
+			m    *Model
+			x    Matrix
+			y    []int
+			want string
+		}{"rows", Trainer{}, NewModel(2, 3), Matrix{Rows: huge, Cols: 3, Stride: 3}, y, "4294967296 rows: the trainer takes at most 4294967295"})
+		if err := sgdRows(huge - 1); err != nil {
+			t.Errorf("sgdRows(2³² − 1): %v", err)
+		}
+	}
 	for _, tc := range cases {
 		before := tc.m.Clone()
 		_, err := tc.tr.Fit(tc.m, tc.x, tc.y, Matrix{}, nil)

@@ -489,14 +489,21 @@ func TestSGDWarmStartWorkers(t *testing.T) {
 // drawOrder draws a whole row order of len(y) rows with buckets of 2^bbits
 // (−1: newOrder's choice) in parts of part units (0: at once).
 func drawOrder(o *order, rng *rand.PCG, y []int, part int) (perm, lab []int) {
-	perm, lab = make([]int, len(y)), make([]int, len(y))
+	p32, l32, y32 := make([]uint32, len(y)), make([]int32, len(y)), make([]int32, len(y))
+	for i, l := range y {
+		y32[i] = int32(l)
+	}
 	o.start()
 	if part > 0 {
 		for k := 0; k < 2*o.units()/part+2; k++ {
-			o.draw(rng, perm, lab, y, part)
+			o.draw(rng, p32, l32, y32, part)
 		}
 	}
-	o.draw(rng, perm, lab, y, math.MaxInt)
+	o.draw(rng, p32, l32, y32, math.MaxInt)
+	perm, lab = make([]int, len(y)), make([]int, len(y))
+	for i := range perm {
+		perm[i], lab[i] = int(p32[i]), int(l32[i])
+	}
 	return perm, lab
 }
 
