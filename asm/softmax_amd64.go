@@ -132,6 +132,17 @@ func SoftmaxXentRowsAVX512(grad []float32, gstride int, z, z2 []float32, zstride
 //go:noescape
 func SoftmaxXentRowsWideAVX512(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64) (done, correct int)
 
+// SoftmaxXentRowsDerivedAVX512 is SoftmaxXentRowsWideAVX512 on rows
+// whose last logit is derived (the SGD trainer on codes): each row's
+// logits (z's, plus z2's unless z2 is nil) are first replaced as
+// fallback.DeriveLast does with the bias b (len(b) ≥ k): x_c + b[c] for
+// c < k−1 and b[k−1] minus the float32 sum of the others (in
+// DeriveLast's order) for the last. Lane k−1 of z and z2 is not read; grad
+// gets the results of the replaced rows; k ≥ 1.
+//
+//go:noescape
+func SoftmaxXentRowsDerivedAVX512(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64, b []float32) (done, correct int)
+
 // SoftmaxAVX2 is Max, ExpShiftSum (storing the exponentials in dst) and
 // Scale(dst, float32(1/sum)) in one call, with the same loops: it returns
 // m = MaxAVX2(src) and sum = ExpShiftSumAVX2(dst, src, m) and leaves dst

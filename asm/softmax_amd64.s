@@ -5766,3 +5766,511 @@ xr_done:
 	MOVQ    R8, correct+152(FP)
 	VZEROUPPER
 	RET
+
+// func SoftmaxXentRowsDerivedAVX512(grad []float32, gstride int, z []float32, z2 []float32, zstride int, labels []int, k int, st []float64, b []float32) (done int, correct int)
+// Requires: AVX, AVX512DQ, AVX512F, AVX512VL
+TEXT ·SoftmaxXentRowsDerivedAVX512(SB), NOSPLIT, $24-184
+	MOVQ      grad_base+0(FP), AX
+	MOVQ      z_base+32(FP), CX
+	MOVQ      gstride+24(FP), DX
+	SHLQ      $0x02, DX
+	MOVQ      DX, (SP)
+	MOVQ      zstride+80(FP), DX
+	SHLQ      $0x02, DX
+	MOVQ      DX, 8(SP)
+	MOVQ      z2_base+56(FP), DX
+	SUBQ      CX, DX
+	MOVQ      DX, 16(SP)
+	MOVQ      labels_base+88(FP), DX
+	MOVQ      k+112(FP), BX
+	MOVQ      st_base+120(FP), SI
+	XORL      DI, DI
+	XORL      R8, R8
+	LEAQ      softmaxkmask<>+0(SB), R9
+	KMOVW     (R9)(BX*2), K1
+	MOVQ      b_base+144(FP), R9
+	VMOVUPS.Z (R9), K1, Z0
+	LEAQ      -1(BX), BX
+	LEAQ      softmaxkmask<>+0(SB), R9
+	KMOVW     (R9)(BX*2), K2
+	KANDNW    K1, K2, K3
+	VMOVSD    (SI), X1
+	VMOVSD    8(SI), X2
+	VMOVUPD   16(SI), Z3
+	VMOVUPD   80(SI), Z4
+
+xr_row:
+	LEAQ      3(DI), BX
+	CMPQ      BX, labels_len+96(FP)
+	JA        xr_single
+	XORL      BX, BX
+	MOVQ      (DX)(DI*8), SI
+	VMOVUPS.Z (CX), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        xr_oneA
+	MOVQ      16(SP), R9
+	ADDQ      CX, R9
+	VMOVUPS.Z (R9), K1, Z6
+	VADDPS    Z6, Z5, Z5
+
+xr_oneA:
+	VMOVAPS.Z     Z5, K2, Z6
+	VEXTRACTF64X4 $0x01, Z6, Y11
+	VADDPS        Y11, Y6, Y11
+	VEXTRACTF32X4 $0x01, Y11, X6
+	VADDPS        X6, X11, X6
+	VPERMILPS     $0x4e, X6, X7
+	VADDPS        X7, X6, X6
+	VPERMILPS     $0xb1, X6, X7
+	VADDPS        X7, X6, X6
+	VBROADCASTSS  X6, Z6
+	VADDPS        Z0, Z5, Z5
+	VSUBPS        Z6, Z0, K3, Z5
+	VBROADCASTSS  softmaxconst<>+416(SB), Z6
+	VMAXPS        Z6, Z5, K1, Z6
+	VEXTRACTF64X4 $0x01, Z6, Y11
+	VMAXPS        Y11, Y6, Y11
+	VEXTRACTF32X4 $0x01, Y11, X6
+	VMAXPS        X6, X11, X6
+	VPERMILPS     $0x4e, X6, X7
+	VMAXPS        X7, X6, X6
+	VPERMILPS     $0xb1, X6, X7
+	VMAXPS        X7, X6, X6
+	VMOVD         X6, R9
+	ANDL          $0x7fffffff, R9
+	CMPL          R9, $0x7f800000
+	JE            xr_single
+	VBROADCASTSS  X6, Z11
+	VCMPPS        $0x00, Z11, Z5, K1, K4
+	KMOVW         K4, R9
+	BSFL          R9, R9
+	XORL          R10, R10
+	CMPQ          R9, SI
+	SETEQ         R10
+	ADDQ          R10, BX
+	VMOVQ         SI, X7
+	VPERMPS       Z5, Z7, Z7
+	MOVQ          8(SP), SI
+	ADDQ          CX, SI
+	MOVQ          8(DX)(DI*8), R9
+	VMOVUPS.Z     (SI), K1, Z12
+	CMPQ          z2_base+56(FP), $0x00
+	JE            xr_oneB
+	MOVQ          16(SP), R10
+	ADDQ          SI, R10
+	VMOVUPS.Z     (R10), K1, Z13
+	VADDPS        Z13, Z12, Z12
+
+xr_oneB:
+	VMOVAPS.Z     Z12, K2, Z13
+	VEXTRACTF64X4 $0x01, Z13, Y14
+	VADDPS        Y14, Y13, Y14
+	VEXTRACTF32X4 $0x01, Y14, X8
+	VADDPS        X8, X14, X8
+	VPERMILPS     $0x4e, X8, X9
+	VADDPS        X9, X8, X8
+	VPERMILPS     $0xb1, X8, X9
+	VADDPS        X9, X8, X8
+	VBROADCASTSS  X8, Z13
+	VADDPS        Z0, Z12, Z12
+	VSUBPS        Z13, Z0, K3, Z12
+	VBROADCASTSS  softmaxconst<>+416(SB), Z13
+	VMAXPS        Z13, Z12, K1, Z13
+	VEXTRACTF64X4 $0x01, Z13, Y14
+	VMAXPS        Y14, Y13, Y14
+	VEXTRACTF32X4 $0x01, Y14, X10
+	VMAXPS        X10, X14, X10
+	VPERMILPS     $0x4e, X10, X8
+	VMAXPS        X8, X10, X10
+	VPERMILPS     $0xb1, X10, X8
+	VMAXPS        X8, X10, X10
+	VMOVD         X10, SI
+	ANDL          $0x7fffffff, SI
+	CMPL          SI, $0x7f800000
+	JE            xr_single
+	VBROADCASTSS  X10, Z13
+	VCMPPS        $0x00, Z13, Z12, K1, K4
+	KMOVW         K4, SI
+	BSFL          SI, SI
+	XORL          R10, R10
+	CMPQ          SI, R9
+	SETEQ         R10
+	ADDQ          R10, BX
+	VMOVQ         R9, X8
+	VPERMPS       Z12, Z8, Z8
+	MOVQ          8(SP), SI
+	IMUL3Q        $0x02, SI, SI
+	ADDQ          CX, SI
+	MOVQ          16(DX)(DI*8), R9
+	VMOVUPS.Z     (SI), K1, Z14
+	CMPQ          z2_base+56(FP), $0x00
+	JE            xr_oneC
+	MOVQ          16(SP), R10
+	ADDQ          SI, R10
+	VMOVUPS.Z     (R10), K1, Z15
+	VADDPS        Z15, Z14, Z14
+
+xr_oneC:
+	VMOVAPS.Z         Z14, K2, Z15
+	VEXTRACTF64X4     $0x01, Z15, Y16
+	VADDPS            Y16, Y15, Y16
+	VEXTRACTF32X4     $0x01, Y16, X9
+	VADDPS            X9, X16, X9
+	VPERMILPS         $0x4e, X9, X15
+	VADDPS            X15, X9, X9
+	VPERMILPS         $0xb1, X9, X15
+	VADDPS            X15, X9, X9
+	VBROADCASTSS      X9, Z15
+	VADDPS            Z0, Z14, Z14
+	VSUBPS            Z15, Z0, K3, Z14
+	VBROADCASTSS      softmaxconst<>+416(SB), Z15
+	VMAXPS            Z15, Z14, K1, Z15
+	VEXTRACTF64X4     $0x01, Z15, Y16
+	VMAXPS            Y16, Y15, Y16
+	VEXTRACTF32X4     $0x01, Y16, X15
+	VMAXPS            X15, X16, X15
+	VPERMILPS         $0x4e, X15, X9
+	VMAXPS            X9, X15, X15
+	VPERMILPS         $0xb1, X15, X9
+	VMAXPS            X9, X15, X15
+	VMOVD             X15, SI
+	ANDL              $0x7fffffff, SI
+	CMPL              SI, $0x7f800000
+	JE                xr_single
+	VBROADCASTSS      X15, Z16
+	VCMPPS            $0x00, Z16, Z14, K1, K4
+	KMOVW             K4, SI
+	BSFL              SI, SI
+	XORL              R10, R10
+	CMPQ              SI, R9
+	SETEQ             R10
+	ADDQ              R10, BX
+	VMOVQ             R9, X9
+	VPERMPS           Z14, Z9, Z9
+	VSUBPS            Z11, Z5, Z17
+	VSUBPS            Z13, Z12, Z18
+	VSUBPS            Z16, Z14, Z19
+	VBROADCASTSS      softmaxconst<>+32(SB), Z20
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z17, Z20
+	VBROADCASTSS      softmaxconst<>+32(SB), Z21
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z18, Z21
+	VBROADCASTSS      softmaxconst<>+32(SB), Z22
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z19, Z22
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z20, Z23
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z21, Z24
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z22, Z25
+	VMULPS.BCST       softmaxconst<>+96(SB), Z23, Z26
+	VMULPS.BCST       softmaxconst<>+96(SB), Z24, Z27
+	VMULPS.BCST       softmaxconst<>+96(SB), Z25, Z28
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z17, Z23
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z18, Z24
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z19, Z25
+	VSUBPS            Z26, Z23, Z17
+	VSUBPS            Z27, Z24, Z18
+	VSUBPS            Z28, Z25, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z29
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z17, Z29
+	VBROADCASTSS      softmaxconst<>+256(SB), Z30
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z18, Z30
+	VBROADCASTSS      softmaxconst<>+256(SB), Z31
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z19, Z31
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z17, Z29
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z18, Z30
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z19, Z31
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z17, Z29
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z18, Z30
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z19, Z31
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z17, Z29
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z18, Z30
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z19, Z31
+	VMULPS            Z17, Z17, Z17
+	VMULPS            Z18, Z18, Z18
+	VMULPS            Z19, Z19, Z19
+	VFMSUB231PS       Z29, Z17, Z26
+	VFMSUB231PS       Z30, Z18, Z27
+	VFMSUB231PS       Z31, Z19, Z28
+	VADDPS            Z26, Z23, Z23
+	VADDPS            Z27, Z24, Z24
+	VADDPS            Z28, Z25, Z25
+	VADDPS.BCST       softmaxconst<>+288(SB), Z23, Z23
+	VADDPS.BCST       softmaxconst<>+288(SB), Z24, Z24
+	VADDPS.BCST       softmaxconst<>+288(SB), Z25, Z25
+	VPSLLD            $0x17, Z20, Z20
+	VPADDD            Z20, Z23, Z23
+	VPSLLD            $0x17, Z21, Z21
+	VPADDD            Z21, Z24, Z24
+	VPSLLD            $0x17, Z22, Z22
+	VPADDD            Z22, Z25, Z25
+	VBROADCASTSS      softmaxconst<>+384(SB), Z17
+	VSUBPS            Z11, Z5, Z5
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z5, K1, K4
+	VMOVAPS.Z         Z23, K4, Z23
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z5, K1, K4
+	VMAXPS            Z5, Z17, K4, Z23
+	VSUBPS            Z13, Z12, Z5
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z5, K1, K4
+	VMOVAPS.Z         Z24, K4, Z24
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z5, K1, K4
+	VMAXPS            Z5, Z17, K4, Z24
+	VSUBPS            Z16, Z14, Z5
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z5, K1, K4
+	VMOVAPS.Z         Z25, K4, Z25
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z5, K1, K4
+	VMAXPS            Z5, Z17, K4, Z25
+	VXORPS            Z5, Z5, Z5
+	VCVTPS2PD         Y23, Z11
+	VEXTRACTF64X4     $0x01, Z23, Y12
+	VCVTPS2PD         Y12, Z12
+	VADDPD            Z11, Z5, Z5
+	VADDPD            Z12, Z5, Z5
+	VEXTRACTF64X4     $0x01, Z5, Y11
+	VADDPD            Y11, Y5, Y11
+	VEXTRACTF32X4     $0x01, Y11, X5
+	VADDPD            X5, X11, X5
+	VUNPCKHPD         X5, X5, X11
+	VADDSD            X11, X5, X5
+	VXORPS            Z11, Z11, Z11
+	VCVTPS2PD         Y24, Z12
+	VEXTRACTF64X4     $0x01, Z24, Y13
+	VCVTPS2PD         Y13, Z13
+	VADDPD            Z12, Z11, Z11
+	VADDPD            Z13, Z11, Z11
+	VEXTRACTF64X4     $0x01, Z11, Y12
+	VADDPD            Y12, Y11, Y12
+	VEXTRACTF32X4     $0x01, Y12, X11
+	VADDPD            X11, X12, X11
+	VUNPCKHPD         X11, X11, X12
+	VADDSD            X12, X11, X11
+	VXORPS            Z12, Z12, Z12
+	VCVTPS2PD         Y25, Z13
+	VEXTRACTF64X4     $0x01, Z25, Y14
+	VCVTPS2PD         Y14, Z14
+	VADDPD            Z13, Z12, Z12
+	VADDPD            Z14, Z12, Z12
+	VEXTRACTF64X4     $0x01, Z12, Y13
+	VADDPD            Y13, Y12, Y13
+	VEXTRACTF32X4     $0x01, Y13, X12
+	VADDPD            X12, X13, X12
+	VUNPCKHPD         X12, X12, X13
+	VADDSD            X13, X12, X12
+	VXORPD            X13, X13, X13
+	VUCOMISD          X13, X5
+	JLS               xr_single
+	VUCOMISD          X13, X11
+	JLS               xr_single
+	VUCOMISD          X13, X12
+	JLS               xr_single
+	VMULSD            X5, X2, X13
+	VUCOMISD          softmaxconst<>+544(SB), X13
+	JHI               xr_single
+	VMULSD            X11, X13, X14
+	VUCOMISD          softmaxconst<>+544(SB), X14
+	JHI               xr_single
+	ADDQ              BX, R8
+	VCVTSS2SD         X6, X6, X6
+	VCVTSS2SD         X7, X7, X7
+	VSUBSD            X7, X6, X6
+	VADDSD            X6, X1, X1
+	VMOVSD            X13, X2, X2
+	VMOVSD            softmaxconst<>+512(SB), X6
+	VDIVSD            X5, X6, X6
+	VCVTSD2SS         X6, X6, X6
+	VBROADCASTSS      X6, Z5
+	VMULPS            Z5, Z23, Z23
+	MOVQ              (DX)(DI*8), SI
+	XORL              BX, BX
+	BTSQ              SI, BX
+	KMOVW             BX, K4
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z23, K4, Z23
+	VMOVUPS           Z23, K1, (AX)
+	VCVTPS2PD         Y23, Z5
+	VEXTRACTF64X4     $0x01, Z23, Y6
+	VCVTPS2PD         Y6, Z6
+	VADDPD            Z5, Z3, Z3
+	VADDPD            Z6, Z4, Z4
+	MOVQ              (SP), BX
+	ADDQ              AX, BX
+	VCVTSS2SD         X10, X10, X5
+	VCVTSS2SD         X8, X8, X8
+	VSUBSD            X8, X5, X5
+	VADDSD            X5, X1, X1
+	VMOVSD            X14, X2, X2
+	VMOVSD            softmaxconst<>+512(SB), X5
+	VDIVSD            X11, X5, X5
+	VCVTSD2SS         X5, X5, X5
+	VBROADCASTSS      X5, Z5
+	VMULPS            Z5, Z24, Z24
+	MOVQ              8(DX)(DI*8), R9
+	XORL              SI, SI
+	BTSQ              R9, SI
+	KMOVW             SI, K4
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z24, K4, Z24
+	VMOVUPS           Z24, K1, (BX)
+	VCVTPS2PD         Y24, Z5
+	VEXTRACTF64X4     $0x01, Z24, Y6
+	VCVTPS2PD         Y6, Z6
+	VADDPD            Z5, Z3, Z3
+	VADDPD            Z6, Z4, Z4
+	MOVQ              (SP), BX
+	IMUL3Q            $0x02, BX, BX
+	ADDQ              AX, BX
+	VCVTSS2SD         X15, X15, X5
+	VCVTSS2SD         X9, X9, X9
+	VSUBSD            X9, X5, X5
+	VADDSD            X5, X1, X1
+	VMULSD            X12, X2, X2
+	VMOVSD            softmaxconst<>+512(SB), X5
+	VDIVSD            X12, X5, X5
+	VCVTSD2SS         X5, X5, X5
+	VBROADCASTSS      X5, Z5
+	VMULPS            Z5, Z25, Z25
+	MOVQ              16(DX)(DI*8), R9
+	XORL              SI, SI
+	BTSQ              R9, SI
+	KMOVW             SI, K4
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z25, K4, Z25
+	VMOVUPS           Z25, K1, (BX)
+	VCVTPS2PD         Y25, Z5
+	VEXTRACTF64X4     $0x01, Z25, Y6
+	VCVTPS2PD         Y6, Z6
+	VADDPD            Z5, Z3, Z3
+	VADDPD            Z6, Z4, Z4
+	ADDQ              $0x03, DI
+	MOVQ              8(SP), BX
+	IMUL3Q            $0x03, BX, BX
+	ADDQ              BX, CX
+	MOVQ              (SP), BX
+	IMUL3Q            $0x03, BX, BX
+	ADDQ              BX, AX
+	VUCOMISD          softmaxconst<>+544(SB), X2
+	JHI               xr_done
+	JMP               xr_row
+
+xr_single:
+	CMPQ      DI, labels_len+96(FP)
+	JAE       xr_done
+	XORL      BX, BX
+	MOVQ      (DX)(DI*8), SI
+	VMOVUPS.Z (CX), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        xr_oneS
+	MOVQ      16(SP), R9
+	ADDQ      CX, R9
+	VMOVUPS.Z (R9), K1, Z6
+	VADDPS    Z6, Z5, Z5
+
+xr_oneS:
+	VMOVAPS.Z         Z5, K2, Z6
+	VEXTRACTF64X4     $0x01, Z6, Y11
+	VADDPS            Y11, Y6, Y11
+	VEXTRACTF32X4     $0x01, Y11, X6
+	VADDPS            X6, X11, X6
+	VPERMILPS         $0x4e, X6, X7
+	VADDPS            X7, X6, X6
+	VPERMILPS         $0xb1, X6, X7
+	VADDPS            X7, X6, X6
+	VBROADCASTSS      X6, Z6
+	VADDPS            Z0, Z5, Z5
+	VSUBPS            Z6, Z0, K3, Z5
+	VBROADCASTSS      softmaxconst<>+416(SB), Z6
+	VMAXPS            Z6, Z5, K1, Z6
+	VEXTRACTF64X4     $0x01, Z6, Y11
+	VMAXPS            Y11, Y6, Y11
+	VEXTRACTF32X4     $0x01, Y11, X7
+	VMAXPS            X7, X11, X7
+	VPERMILPS         $0x4e, X7, X6
+	VMAXPS            X6, X7, X7
+	VPERMILPS         $0xb1, X7, X6
+	VMAXPS            X6, X7, X7
+	VMOVD             X7, R9
+	ANDL              $0x7fffffff, R9
+	CMPL              R9, $0x7f800000
+	JE                xr_done
+	VBROADCASTSS      X7, Z6
+	VCMPPS            $0x00, Z6, Z5, K1, K4
+	KMOVW             K4, R9
+	BSFL              R9, R9
+	XORL              R10, R10
+	CMPQ              R9, SI
+	SETEQ             R10
+	ADDQ              R10, BX
+	VMOVQ             SI, X10
+	VPERMPS           Z5, Z10, Z10
+	VSUBPS            Z6, Z5, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z11, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z13
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z11, Z13
+	VSUBPS            Z14, Z13, Z11
+	VBROADCASTSS      softmaxconst<>+256(SB), Z15
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z11, Z15
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z11, Z15
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z11, Z15
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z11, Z15
+	VMULPS            Z11, Z11, Z11
+	VFMSUB231PS       Z15, Z11, Z14
+	VADDPS            Z14, Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z13, Z13
+	VBROADCASTSS      softmaxconst<>+384(SB), Z11
+	VSUBPS            Z6, Z5, Z5
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z5, K1, K4
+	VMOVAPS.Z         Z13, K4, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z5, K1, K4
+	VMAXPS            Z5, Z11, K4, Z13
+	VXORPS            Z5, Z5, Z5
+	VCVTPS2PD         Y13, Z6
+	VEXTRACTF64X4     $0x01, Z13, Y11
+	VCVTPS2PD         Y11, Z11
+	VADDPD            Z6, Z5, Z5
+	VADDPD            Z11, Z5, Z5
+	VEXTRACTF64X4     $0x01, Z5, Y6
+	VADDPD            Y6, Y5, Y6
+	VEXTRACTF32X4     $0x01, Y6, X5
+	VADDPD            X5, X6, X5
+	VUNPCKHPD         X5, X5, X6
+	VADDSD            X6, X5, X5
+	VXORPD            X6, X6, X6
+	VUCOMISD          X6, X5
+	JLS               xr_done
+	ADDQ              BX, R8
+	VCVTSS2SD         X7, X7, X6
+	VCVTSS2SD         X10, X10, X10
+	VSUBSD            X10, X6, X6
+	VADDSD            X6, X1, X1
+	VMULSD            X5, X2, X2
+	VMOVSD            softmaxconst<>+512(SB), X6
+	VDIVSD            X5, X6, X6
+	VCVTSD2SS         X6, X6, X6
+	VBROADCASTSS      X6, Z5
+	VMULPS            Z5, Z13, Z13
+	MOVQ              (DX)(DI*8), SI
+	XORL              BX, BX
+	BTSQ              SI, BX
+	KMOVW             BX, K4
+	VSUBPS.BCST       softmaxconst<>+288(SB), Z13, K4, Z13
+	VMOVUPS           Z13, K1, (AX)
+	VCVTPS2PD         Y13, Z5
+	VEXTRACTF64X4     $0x01, Z13, Y6
+	VCVTPS2PD         Y6, Z6
+	VADDPD            Z5, Z3, Z3
+	VADDPD            Z6, Z4, Z4
+	INCQ              DI
+	ADDQ              8(SP), CX
+	ADDQ              (SP), AX
+	VUCOMISD          softmaxconst<>+544(SB), X2
+	JHI               xr_done
+	JMP               xr_row
+
+xr_done:
+	MOVQ    st_base+120(FP), AX
+	VMOVSD  X1, (AX)
+	VMOVSD  X2, 8(AX)
+	VMOVUPD Z3, 16(AX)
+	VMOVUPD Z4, 80(AX)
+	MOVQ    DI, done+168(FP)
+	MOVQ    R8, correct+176(FP)
+	VZEROUPPER
+	RET

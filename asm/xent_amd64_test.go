@@ -7,18 +7,24 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/seed7bc074a2/maxent/fallback"
 	"github.com/seed7bc074a2/maxent/internal/guardmem"
 )
 
 // xentRef is SoftmaxXentRowsAVX512's specification written with
-// SoftmaxSmallAVX512: the same rows, stops and sums, in Go.
-func xentRef(grad []float32, gs int, z, z2 []float32, zs int, labels []int, k int, st []float64) (done, correct int) {
+// SoftmaxSmallAVX512: the same rows, stops and sums, in Go; with a bias b
+// (not nil), SoftmaxXentRowsDerivedAVX512's, the rows derived by
+// fallback.DeriveLast first.
+func xentRef(grad []float32, gs int, z, z2 []float32, zs int, labels []int, k int, st []float64, b []float32) (done, correct int) {
 	for i, l := range labels {
 		zr := append([]float32(nil), z[i*zs:i*zs+k]...)
 		if z2 != nil {
 			for c, v := range z2[i*zs : i*zs+k] {
 				zr[c] += v
 			}
+		}
+		if b != nil {
+			fallback.DeriveLast(zr, b)
 		}
 		best := 0
 		for c := range zr {
@@ -50,17 +56,26 @@ func xentRef(grad []float32, gs int, z, z2 []float32, zs int, labels []int, k in
 }
 
 func TestSoftmaxXentRowsAVX512(t *testing.T) {
-	xentTest(t, SoftmaxXentRowsAVX512, 0)
+	xentTest(t, SoftmaxXentRowsAVX512, 0, false)
 }
 
 // TestSoftmaxXentRowsWideAVX512: the masked-access variant on strides of
 // at least 16 (rows' windows disjoint), the last row's window reaching
 // past the buffer's end into sentinels.
 func TestSoftmaxXentRowsWideAVX512(t *testing.T) {
-	xentTest(t, SoftmaxXentRowsWideAVX512, 16)
+	xentTest(t, SoftmaxXentRowsWideAVX512, 16, false)
 }
 
-func xentTest(t *testing.T, kernel func(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64) (done, correct int), minStride int) {
+// TestSoftmaxXentRowsDerivedAVX512: the variant for rows whose last logit
+// is derived, against the reference on rows derived by
+// fallback.DeriveLast (lane k−1 of z and z2 is NaN: never read).
+func TestSoftmaxXentRowsDerivedAVX512(t *testing.T) {
+	xentTest(t, nil, 16, true)
+}
+
+type xentKernel = func(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64) (done, correct int)
+
+func xentTest(t *testing.T, kernel xentKernel, minStride int, derive bool) {
 	smNeed(t, smAVX512)
 	rng := rand.New(rand.NewPCG(41, 42))
 	for k := 1; k <= 16; k++ {
@@ -106,6 +121,19 @@ func xentTest(t *testing.T, kernel func(grad []float32, gstride int, z, z2 []flo
 				for i := range labels {
 					labels[i] = rng.IntN(k)
 				}
+				// Derived rows: a bias, and a last lane never read.
+				var b []float32
+				if derive {
+					b = make([]float32, k)
+					smFiniteInput(rng, b)
+					nan := float32(math.NaN())
+					for i := 0; i < rows; i++ {
+						z[i*zs+k-1] = nan
+						if z2 != nil {
+							z2[i*zs+k-1] = nan
+						}
+					}
+				}
 				st0 := make([]float64, 18)
 				st0[0], st0[1] = rng.NormFloat64(), 1+rng.Float64()
 				for c := 2; c < 18; c++ {
@@ -119,11 +147,11 @@ func xentTest(t *testing.T, kernel func(grad []float32, gstride int, z, z2 []flo
 				var wantDone, wantCorrect int
 				if alias {
 					wantG = zc[off:]
-					wantDone, wantCorrect = xentRef(wantG, gs, zc[off:], z2, zs, labels, k, wantSt)
+					wantDone, wantCorrect = xentRef(wantG, gs, zc[off:], z2, zs, labels, k, wantSt, b)
 				} else {
 					_, g := smWindow(3, max(0, (rows-1)*gs+k), 16)
 					wantG = g
-					wantDone, wantCorrect = xentRef(g, gs, zc[off:], z2, zs, labels, k, wantSt)
+					wantDone, wantCorrect = xentRef(g, gs, zc[off:], z2, zs, labels, k, wantSt, b)
 				}
 
 				var gbuf, g []float32
@@ -134,7 +162,12 @@ func xentTest(t *testing.T, kernel func(grad []float32, gstride int, z, z2 []flo
 					gbuf, g = smWindow(goff, max(0, (rows-1)*gs+k), 16)
 				}
 				st := append([]float64(nil), st0...)
-				done, correct := kernel(g, gs, z, z2, zs, labels, k, st)
+				var done, correct int
+				if derive {
+					done, correct = SoftmaxXentRowsDerivedAVX512(g, gs, z, z2, zs, labels, k, st, b)
+				} else {
+					done, correct = kernel(g, gs, z, z2, zs, labels, k, st)
+				}
 				if done != wantDone || correct != wantCorrect {
 					t.Fatalf("k=%d rows=%d iter=%d: done, correct = %d, %d; want %d, %d", k, rows, iter, done, correct, wantDone, wantCorrect)
 				}

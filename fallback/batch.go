@@ -45,3 +45,33 @@ func AddMatMulTN(g []float32, gs int, alpha float32, d []float32, ds int, x []fl
 		}
 	}
 }
+
+// DeriveLast sets the logits z (k = len(z) ≥ 1 of them, k ≤ 16) of a row
+// whose last class is derived, as the SGD trainer on codes computes them
+// (it keeps Σ_c W_c = 0, so the last class's product with x is minus the
+// others'): z[c] = z[c] + b[c] for c < k−1 and z[k−1] = b[k−1] − s, where s
+// is the float32 sum of z[0] … z[k−2] in the order of the AVX-512 kernel
+// SoftmaxXentRowsDerived: with v the first k−1 elements padded with zeros
+// to 16, h_l = v_l + v_{l+8}, q_l = h_l + h_{l+4}, s = (q_0 + q_2) +
+// (q_1 + q_3). z[k−1] is not read. len(b) ≥ k.
+func DeriveLast(z, b []float32) {
+	k := len(z)
+	if k < 1 || k > 16 {
+		panic("fallback.DeriveLast: 1 to 16 classes")
+	}
+	var v [16]float32
+	copy(v[:k-1], z[:k-1])
+	var h [8]float32
+	for l := range h {
+		h[l] = v[l] + v[l+8]
+	}
+	var q [4]float32
+	for l := range q {
+		q[l] = h[l] + h[l+4]
+	}
+	s := (q[0] + q[2]) + (q[1] + q[3])
+	for c := 0; c < k-1; c++ {
+		z[c] += b[c]
+	}
+	z[k-1] = b[k-1] - s
+}

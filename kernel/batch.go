@@ -121,7 +121,7 @@ func SoftmaxCrossEntropyRows(grad Matrix, z Matrix, labels []int) (loss float64)
 			panicRowLabel(i, l, z.Cols)
 		}
 	}
-	loss, _ = sceRows(grad, z, Matrix{}, labels, nil)
+	loss, _ = sceRows(grad, z, Matrix{}, labels, nil, nil)
 	return loss
 }
 
@@ -137,7 +137,10 @@ const sceFlush = fallback.ProdBound
 // rows whose argmax (the first maximum, as isArgmax) is their label: the
 // minibatch trainer's loss phase (z2: the partial logits of a second
 // worker). Without gb, correct is 0 (the fused kernel's count is
-// dropped). Rows of at most 16 classes go through one fused kernel call
+// dropped). With a bias b (not nil, len(b) == z.Cols), the rows' last
+// class is derived: each row of logits (z + z2) is first replaced as
+// fallback.DeriveLast does, and its last element is not read (the SGD
+// trainer on codes, see sgd). Rows of at most 16 classes go through one fused kernel call
 // on AVX-512 (xentRowsImpl), the others and rows with special values one
 // at a time, with the same results bit for bit.
 //
@@ -145,7 +148,7 @@ const sceFlush = fallback.ProdBound
 // log s + m − z_y, the logs of the row sums s ∈ [1, z.Cols] taken together
 // (log of their product, flushed before it could overflow); every other
 // row goes through SoftmaxCrossEntropy's path.
-func sceRows(grad, z, z2 Matrix, labels []int, gb []float64) (loss float64, correct int) {
+func sceRows(grad, z, z2 Matrix, labels []int, gb []float64, b []float32) (loss float64, correct int) {
 	// st: the sum of m − z_y, the product of the row sums and, for the
 	// fused kernel, the bias gradient sums (16 lanes).
 	var st [18]float64
@@ -171,7 +174,7 @@ func sceRows(grad, z, z2 Matrix, labels []int, gb []float64) (loss float64, corr
 			if z2.Data != nil {
 				z2i = z2.Data[i*z.Stride:]
 			}
-			done, c, ok := xentRowsImpl(grad.Slice(i, grad.Rows), z.Slice(i, z.Rows), z2i, labels[i:], &st)
+			done, c, ok := xentRowsImpl(grad.Slice(i, grad.Rows), z.Slice(i, z.Rows), z2i, labels[i:], &st, b)
 			fused = ok
 			i += done
 			correct += c
@@ -191,6 +194,11 @@ func sceRows(grad, z, z2 Matrix, labels []int, gb []float64) (loss float64, corr
 			for c, v := range z2.Data[o : o+z.Cols : o+z.Cols] {
 				gr[c] = zr[c] + v
 			}
+			zr = gr
+		}
+		if b != nil {
+			copy(gr, zr) // gr may be zr
+			fallback.DeriveLast(gr, b)
 			zr = gr
 		}
 		label := labels[i]

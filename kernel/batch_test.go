@@ -348,7 +348,7 @@ func FuzzBatch(f *testing.F) {
 			zr, zf := z.Clone(), z.Clone()
 			gbr, gbf := make([]float64, k), make([]float64, k)
 			lr, cr := sceRowsRef(zr, zr, labels, gbr)
-			lf, cf := sceRows(zf, zf, Matrix{}, labels, gbf)
+			lf, cf := sceRows(zf, zf, Matrix{}, labels, gbf, nil)
 			if math.Float64bits(lr) != math.Float64bits(lf) && !(lr != lr && lf != lf) || cr != cf {
 				t.Fatalf("%s: sceRows loss, correct = %v, %d; row by row %v, %d", ctx, lf, cf, lr, cr)
 			}
@@ -663,62 +663,91 @@ func TestSceRows(t *testing.T) {
 				for c := range gb0 {
 					gb0[c] = r.NormFloat64()
 				}
-				want := z.m.Clone()
-				// A second addend (a second worker's partial logits) in
-				// every third trial, added to the reference's logits.
-				var z2 Matrix
-				if trial%3 == 2 {
-					z2 = NewMatrix(n, k)
-					for i := 0; i < n; i++ {
-						for c := range z2.Row(i) {
-							z2.Set(i, c, distSpread.gen(r))
+				for _, derive := range []bool{false, true} {
+					if derive && k > 16 {
+						continue // derived rows: at most 16 classes
+					}
+					want := z.m.Clone()
+					// A second addend (a second worker's partial logits) in
+					// every third trial, added to the reference's logits.
+					var z2 Matrix
+					if trial%3 == 2 {
+						z2 = NewMatrix(n, k)
+						for i := 0; i < n; i++ {
+							for c := range z2.Row(i) {
+								z2.Set(i, c, distSpread.gen(r))
+							}
+						}
+						if n > 4 {
+							z2.Set(r.IntN(n), r.IntN(k), qNaN32)
+						}
+						for i := 0; i < n; i++ {
+							for c, v := range z2.Row(i) {
+								want.Row(i)[c] += v
+							}
 						}
 					}
-					if n > 4 {
-						z2.Set(r.IntN(n), r.IntN(k), qNaN32)
-					}
-					for i := 0; i < n; i++ {
-						for c, v := range z2.Row(i) {
-							want.Row(i)[c] += v
+					// With a bias: rows whose last class is derived
+					// (fallback.DeriveLast); the last column of the input
+					// (z's and z2's) is then NaN, never read.
+					in, in2 := z.m, z2
+					var b []float32
+					if derive {
+						b = make([]float32, k)
+						for c := range b {
+							b[c] = distSpread.gen(r)
+						}
+						for i := 0; i < n; i++ {
+							fallback.DeriveLast(want.Row(i), b)
+						}
+						in = z.m.Clone()
+						for i := 0; i < n; i++ {
+							in.Set(i, k-1, qNaN32)
+						}
+						if z2.Data != nil {
+							in2 = z2.Clone()
+							for i := 0; i < n; i++ {
+								in2.Set(i, k-1, qNaN32)
+							}
 						}
 					}
-				}
-				wantGB := append([]float64(nil), gb0...)
-				wantLoss, wantCorrect := sceRowsRef(want, want, labels, wantGB)
+					wantGB := append([]float64(nil), gb0...)
+					wantLoss, wantCorrect := sceRowsRef(want, want, labels, wantGB)
 
-				ctx := fmt.Sprintf("%d×%d trial %d", n, k, trial)
-				for _, inPlace := range []bool{false, true} {
-					zz := z.m.Clone()
-					grad := makeTestMatrix(n, k, (n+1)%matrixKinds, func() float32 { return 0 })
-					g := grad.m
-					if inPlace {
-						g = zz
-					}
-					gb := append([]float64(nil), gb0...)
-					loss, correct := sceRows(g, zz, z2, labels, gb)
-					if math.Float64bits(loss) != math.Float64bits(wantLoss) && !(loss != loss && wantLoss != wantLoss) {
-						t.Fatalf("%s in place %v: loss %v, want %v", ctx, inPlace, loss, wantLoss)
-					}
-					if correct != wantCorrect {
-						t.Fatalf("%s in place %v: correct %d, want %d", ctx, inPlace, correct, wantCorrect)
-					}
-					for c := range gb {
-						if math.Float64bits(gb[c]) != math.Float64bits(wantGB[c]) && !(gb[c] != gb[c] && wantGB[c] != wantGB[c]) {
-							t.Fatalf("%s in place %v: gb[%d] = %v, want %v", ctx, inPlace, c, gb[c], wantGB[c])
+					ctx := fmt.Sprintf("%d×%d trial %d derive %v", n, k, trial, derive)
+					for _, inPlace := range []bool{false, true} {
+						zz := in.Clone()
+						grad := makeTestMatrix(n, k, (n+1)%matrixKinds, func() float32 { return 0 })
+						g := grad.m
+						if inPlace {
+							g = zz
 						}
-					}
-					for i := 0; i < n; i++ {
-						if msg := sameBits(g.Row(i), want.Row(i)); msg != "" {
-							t.Fatalf("%s in place %v: row %d: %s", ctx, inPlace, i, msg)
+						gb := append([]float64(nil), gb0...)
+						loss, correct := sceRows(g, zz, in2, labels, gb, b)
+						if math.Float64bits(loss) != math.Float64bits(wantLoss) && !(loss != loss && wantLoss != wantLoss) {
+							t.Fatalf("%s in place %v: loss %v, want %v", ctx, inPlace, loss, wantLoss)
 						}
-					}
-					if msg := grad.checkGuards(); msg != "" {
-						t.Fatalf("%s: %s", ctx, msg)
-					}
-					// Without gb: the same loss, no count.
-					zz = z.m.Clone()
-					if l2, c2 := sceRows(zz, zz, z2, labels, nil); math.Float64bits(l2) != math.Float64bits(loss) || c2 != 0 {
-						t.Fatalf("%s: without gb: %v, %d; with: %v, %d", ctx, l2, c2, loss, correct)
+						if correct != wantCorrect {
+							t.Fatalf("%s in place %v: correct %d, want %d", ctx, inPlace, correct, wantCorrect)
+						}
+						for c := range gb {
+							if math.Float64bits(gb[c]) != math.Float64bits(wantGB[c]) && !(gb[c] != gb[c] && wantGB[c] != wantGB[c]) {
+								t.Fatalf("%s in place %v: gb[%d] = %v, want %v", ctx, inPlace, c, gb[c], wantGB[c])
+							}
+						}
+						for i := 0; i < n; i++ {
+							if msg := sameBits(g.Row(i), want.Row(i)); msg != "" {
+								t.Fatalf("%s in place %v: row %d: %s", ctx, inPlace, i, msg)
+							}
+						}
+						if msg := grad.checkGuards(); msg != "" {
+							t.Fatalf("%s: %s", ctx, msg)
+						}
+						// Without gb: the same loss, no count.
+						zz = in.Clone()
+						if l2, c2 := sceRows(zz, zz, in2, labels, nil, b); math.Float64bits(l2) != math.Float64bits(loss) || c2 != 0 {
+							t.Fatalf("%s: without gb: %v, %d; with: %v, %d", ctx, l2, c2, loss, correct)
+						}
 					}
 				}
 			}

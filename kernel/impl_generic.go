@@ -98,6 +98,6 @@ func maxExpSumImpl(x []float32) (m float32, sum float64, ok bool) {
 }
 
 // xentRowsImpl: no fused loss kernel in this build.
-func xentRowsImpl(grad, z Matrix, z2 []float32, labels []int, st *[18]float64) (done, correct int, ok bool) {
+func xentRowsImpl(grad, z Matrix, z2 []float32, labels []int, st *[18]float64, b []float32) (done, correct int, ok bool) {
 	return 0, 0, false
 }

@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"unsafe"
+
+	"github.com/seed7bc074a2/maxent/fallback"
 )
 
 // sgd holds the state of one Trainer.Fit call. Every buffer is allocated
@@ -51,13 +53,18 @@ import (
 // scale and stores W times the scales after the update. It sums every
 // class but the last: the rows of p − onehot add up to zero, so the last
 // class's sum is minus the others' total, from which SGDRowU8 updates
-// that row. Otherwise the codes are decoded into the batch block and the
-// steps are those on the decoded rows.
+// that row; with at most 16 classes that row is derived instead (see
+// derive): MatMulT computes k−1 logits and the loss phase the last.
+// Otherwise the codes are decoded into the batch block and the steps are
+// those on the decoded rows.
 type sgd struct {
 	m      *Model
 	x      Matrix     // the rows (only the shape with x8)
 	x8     ByteMatrix // or the rows as codes (if Data != nil: see codes)
 	g8     bool       // the gather kernels read the codes (see wsc)
+	derive bool       // with g8 and at most 16 classes: the last class's weights derived (see newSGD)
+	shift  []float32  // with derive: W's shift per feature, alike for every class (nil: zero; see newSGD)
+	vshift []float32  // and its velocity
 	y      []int32    // the labels (for the draw of the row orders)
 	rw     []float32  // row weights (nil: all 1)
 	l2, l1 float32
@@ -148,6 +155,33 @@ func newSGD(m *Model, x Matrix, x8 ByteMatrix, y []int, rw []float32, cfg *Train
 	s.gather = gatherOK() && (!u8 || s.l1 == 0)
 	s.fused = s.gather && s.l1 == 0
 	s.g8 = u8 && s.gather
+	// The rows of p − onehot add up to zero, so the steps change every
+	// feature's Σ_c W_c only through the L2 term, alike for every class:
+	// with W = W' + shift (shift the mean over the classes at the start),
+	// Σ_c W'_c stays 0 and W'_{k−1} = −Σ_{c<k−1} W'_c. With derive the
+	// steps train W'_0 … W'_{k−2} (MatMulT computes k−1 logits, a tenth
+	// of its FMAs with 10 classes, and the loss phase derives the last and
+	// adds the bias: sceRows), shift follows its own momentum steps
+	// (finish), and flush writes W = W' + shift. The model is the one of
+	// training W itself, to rounding.
+	s.derive = s.g8 && m.Classes <= 16
+	if s.derive {
+		u := make([]float32, m.Features)
+		for c := 0; c < m.Classes; c++ {
+			for j, v := range m.W.Row(c)[:m.Features] {
+				u[j] += v
+			}
+		}
+		nonzero := false
+		for j := range u {
+			u[j] /= float32(m.Classes)
+			nonzero = nonzero || u[j] != 0
+		}
+		if nonzero {
+			s.shift, s.vshift = u, make([]float32, m.Features)
+			s.own = false // the model keeps W, the steps W'
+		}
+	}
 	s.wc, s.vc = make([]Matrix, w), make([]Matrix, w)
 	for j := range s.shards {
 		width := s.cols[j+1] - s.cols[j]
@@ -157,7 +191,13 @@ func newSGD(m *Model, x Matrix, x8 ByteMatrix, y []int, rw []float32, cfg *Train
 		} else {
 			s.wc[j] = packed(m.Classes, width)
 			for i := 0; i < m.Classes; i++ {
-				copy(s.wc[j].Row(i), m.W.Row(i)[s.cols[j]:s.cols[j+1]])
+				wr := s.wc[j].Row(i)
+				copy(wr, m.W.Row(i)[s.cols[j]:s.cols[j+1]])
+				if s.shift != nil {
+					for c, u := range s.shift[s.cols[j]:s.cols[j+1]] {
+						wr[c] -= u
+					}
+				}
 			}
 		}
 		sh := &s.shards[j]
@@ -220,8 +260,39 @@ func packed(rows, cols int) Matrix {
 	return Matrix{Rows: rows, Cols: cols, Stride: cols, Data: a.Data[:rows*cols]}
 }
 
-// flush writes the workers' columns of W back to the model.
+// flush writes the workers' columns of W back to the model (with derive:
+// W' + shift, the last row −Σ_{c<k−1} W'_c + shift, summed in class order).
 func (s *sgd) flush() {
+	if s.derive {
+		k := s.m.Classes
+		for j, wc := range s.wc {
+			c0, c1 := s.cols[j], s.cols[j+1]
+			last := s.m.W.Row(k - 1)[c0:c1]
+			copy(last, wc.Row(0)) // own: row 0 is the model's
+			for i := 1; i < k-1; i++ {
+				for c, v := range wc.Row(i) {
+					last[c] += v
+				}
+			}
+			for c, v := range last {
+				last[c] = -v
+			}
+			if s.own {
+				continue
+			}
+			for i := 0; i < k-1; i++ {
+				copy(s.m.W.Row(i)[c0:c1], wc.Row(i))
+			}
+			if s.shift != nil {
+				for i := 0; i < k; i++ {
+					for c, u := range s.shift[c0:c1] {
+						s.m.W.Row(i)[c0+c] += u
+					}
+				}
+			}
+		}
+		return
+	}
 	if s.own {
 		return
 	}
@@ -338,6 +409,9 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 			if s.g8 {
 				wj, x8 = s.wsc[j], s.x8
 			}
+			if s.derive { // k−1 logits, no bias (see newSGD)
+				wj, b = wj.Slice(0, m.Classes-1), nil
+			}
 			done = matMulTGatherImpl(zp, s.x, x8, sh.dec, rows, c0, wj, b, sh.xp[:n], pf)
 			next = next[:min(h, len(next))]
 		} else {
@@ -357,7 +431,11 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 		}
 	} else if j == 0 { // no features at all: the logits are the bias
 		for i := 0; i < n; i++ {
-			copy(zp.Row(i), m.B)
+			if s.derive {
+				clear(zp.Row(i)) // the loss phase adds the bias
+			} else {
+				copy(zp.Row(i), m.B)
+			}
 		}
 	}
 	if j == 0 && s.drawing {
@@ -393,9 +471,18 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 		}
 	}
 	clear(sh.gb)
+	var bias []float32 // with derive: rows whose last class is derived
+	if s.derive {
+		bias = m.B
+	}
 	if s.rw == nil {
-		sh.loss, sh.correct = sceRows(z, zin, z2, labels, sh.gb)
+		sh.loss, sh.correct = sceRows(z, zin, z2, labels, sh.gb, bias)
 	} else {
+		if s.derive {
+			for i := 0; i < b-a; i++ {
+				fallback.DeriveLast(z.Row(i), bias)
+			}
+		}
 		correct := 0
 		for i, l := range labels {
 			if isArgmax(z.Row(i), l) {
@@ -437,10 +524,14 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 		// On codes, the kernel sums the gradient of every class but the
 		// last (the rows of p − onehot add up to zero: the last class's
 		// sum is minus the others' total, tot), saving a tenth of its FMAs
-		// with 10 classes; then that row is updated from tot.
+		// with 10 classes; then that row is updated from tot, unless it
+		// is derived.
 		k1, sc, ws, wc := v.Rows-1, s.x8.Scale[c0:c1], s.wsc[j], s.wc[j]
 		clear(sh.tot)
 		addMatMulTNGatherSGDImpl(v.Slice(0, k1), alpha, s.z.Slice(0, n), sh.xp[:n], sc, sh.tot, wc.Slice(0, k1), ws.Slice(0, k1), c2, l2, s.mom, sh.pf2[:n])
+		if s.derive {
+			return
+		}
 		sgdRowU8Impl(v.Row(k1), wc.Row(k1), ws.Row(k1), sh.tot, sc, -alpha, c2, l2, s.mom)
 		return
 	}
@@ -522,6 +613,9 @@ func (s *sgd) finish(n int, lr float32) {
 		d := float32(s.gb[i]) * inv
 		s.vb[i] = float32(s.mom*s.vb[i]) - float32(lr*d)
 		m.B[i] += s.vb[i]
+	}
+	if s.shift != nil { // W's shift: its momentum step, as W's
+		s.updateW(s.vshift, s.shift, lr)
 	}
 }
 

@@ -234,14 +234,24 @@ func sgdRowU8Impl(v, w, ws, tot, scale []float32, alpha, c2 float32, l2 bool, mu
 // the rows of z (1 ≤ z.Cols ≤ 16, labels valid, grad of z's shape), plus
 // those of z2 if it is not nil (the data of a matrix of z's shape and
 // stride), from the first, for sceRows: st is its state (the sum of
-// m − z_y, the product of the row sums, 16 bias gradient sums). ok is false
-// when the backend has no such kernel or the rows are not short.
-func xentRowsImpl(grad, z Matrix, z2 []float32, labels []int, st *[18]float64) (done, correct int, ok bool) {
+// m − z_y, the product of the row sums, 16 bias gradient sums), or with a
+// bias b (not nil) asm.SoftmaxXentRowsDerivedAVX512 (rows whose last class
+// is derived, see sceRows). ok is false when the backend has no such
+// kernel or the rows are not short (with b: or closer than 16 apart).
+func xentRowsImpl(grad, z Matrix, z2 []float32, labels []int, st *[18]float64, b []float32) (done, correct int, ok bool) {
 	if current() != avx512 || z.Cols == 0 || z.Cols > 16 {
 		return 0, 0, false
 	}
 	// Direct calls: through a func value st would escape (no noescape).
-	if grad.Stride >= 16 && z.Stride >= 16 { // one masked access per row
+	wide := grad.Stride >= 16 && z.Stride >= 16
+	if b != nil {
+		if !wide {
+			return 0, 0, false
+		}
+		done, correct = asm.SoftmaxXentRowsDerivedAVX512(grad.Data, grad.Stride, z.Data, z2, z.Stride, labels, z.Cols, st[:], b)
+		return done, correct, true
+	}
+	if wide { // one masked access per row
 		done, correct = asm.SoftmaxXentRowsWideAVX512(grad.Data, grad.Stride, z.Data, z2, z.Stride, labels, z.Cols, st[:])
 	} else {
 		done, correct = asm.SoftmaxXentRowsAVX512(grad.Data, grad.Stride, z.Data, z2, z.Stride, labels, z.Cols, st[:])

@@ -98,7 +98,7 @@ func asmAddMatMulTNGather(backendID, []float32, int, float32, []float32, int, []
 
 // xentRowsImpl: no fused loss kernel for NEON (sceRows runs its rows one
 // at a time through SoftmaxNEON).
-func xentRowsImpl(grad, z Matrix, z2 []float32, labels []int, st *[18]float64) (done, correct int, ok bool) {
+func xentRowsImpl(grad, z Matrix, z2 []float32, labels []int, st *[18]float64, b []float32) (done, correct int, ok bool) {
 	return 0, 0, false
 }
 

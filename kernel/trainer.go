@@ -274,8 +274,11 @@ func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (Fit
 // kernels read the codes themselves: the logits are Σ (w·scale)·code with
 // the weights times the scales kept alongside W, and each gradient sum
 // Σ d·code is multiplied by its column's scale once, and the last class's
-// sum is minus the others' (the rows of p − onehot add up to zero), so the
-// model is the one Fit trains on x.Float() to rounding (relative
+// sum is minus the others' (the rows of p − onehot add up to zero); with
+// at most 16 classes the last class's weights are kept as minus the sum
+// of the others' (plus a shift per feature that the L2 term moves alike
+// for every class), so that one logit fewer is computed. So the model is
+// the one Fit trains on x.Float() to rounding (relative
 // differences of order 1e-7 after a few epochs on features in [0, 1]; SGD
 // amplifies rounding differences more on badly scaled features),
 // deterministic like Fit's. Elsewhere, and with

@@ -38,8 +38,9 @@ func main() {
 		genMaxExpSum(a)
 	}
 	genSoftmaxSmall(avx512)
-	genXentRows(avx512, false)
-	genXentRows(avx512, true)
+	genXentRows(avx512, false, false)
+	genXentRows(avx512, true, false)
+	genXentRows(avx512, true, true)
 	Generate()
 
 	if out := flag.Lookup("out"); out != nil && out.Value.String() != "" && out.Value.String() != "-" {

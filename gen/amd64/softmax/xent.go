@@ -19,6 +19,30 @@ const xentFlush = fallback.ProdBound
 // general registers).
 const xentGroup = 3
 
+// derivedSum sets x's lanes c < k−1 (kFirst) to x_c + b_c and lane k−1
+// (kLast) to b_{k−1} − s, s the float32 sum of x's first k−1 lanes:
+// h_l = x_l + x_{l+8}, q_l = h_l + h_{l+4}, then (q_0 + q_2) + (q_1 + q_3)
+// (a zero for every lane from k−1): fallback.DeriveLast.
+func derivedSum(x, bias reg.VecVirtual, kFirst, kLast reg.Register) {
+	t := ZMM()
+	VMOVAPS_Z(x, kFirst, t)
+	h := YMM()
+	VEXTRACTF64X4(operand.U8(1), t, h)
+	VADDPS(h, t.AsY(), h)
+	q := XMM()
+	VEXTRACTF32X4(operand.U8(1), h, q)
+	VADDPS(q, h.AsX(), q)
+	r := XMM()
+	VPERMILPS(operand.U8(0x4e), q, r)
+	VADDPS(r, q, q)
+	VPERMILPS(operand.U8(0xb1), q, r)
+	VADDPS(r, q, q)
+	sv := ZMM()
+	VBROADCASTSS(q, sv)
+	VADDPS(bias, x, x)
+	VSUBPS(sv, bias, kLast, x) // lane k−1: b − s
+}
+
 // genXentRows emits SoftmaxXentRows<ISA>(grad []float32, gstride int, z,
 // z2 []float32, zstride int, labels []int, k int, st []float64) (done,
 // correct int), AVX-512 only: the loss phase of a minibatch for k ≤ 16
@@ -47,16 +71,34 @@ const xentGroup = 3
 // of different rows are then disjoint, so a row's masked load never waits
 // for the store of the row before it (the Zen 4 stall the pieces avoid, see
 // exactLoad). 64 rows of 10: 1.33 µs with pieces, 1.11 µs masked.
-func genXentRows(a *isa, wide bool) {
+//
+// With derive (wide only), SoftmaxXentRowsDerived<ISA> takes the logits
+// of rows whose last class is derived (the SGD trainer on codes, which
+// keeps Σ_c W_c = 0 and so computes k−1 logits): each row's logits are
+// first replaced by x_c + b[c] for c < k−1 and b[k−1] − s for the last,
+// where x is the row (plus z2's) and s the float32 sum of x_0 … x_{k−2}
+// (lanes l + l+8, then + l+4, then + l+2, then the two: derivedSum).
+// Lane k−1 of z and z2 is not read.
+func genXentRows(a *isa, wide, derive bool) {
 	if !a.evex {
 		panic("SoftmaxXentRows needs K masks")
+	}
+	if derive && !wide {
+		panic("SoftmaxXentRowsDerived: the wide variant only")
 	}
 	name := "SoftmaxXentRows" + a.name
 	if wide {
 		name = "SoftmaxXentRowsWide" + a.name
 	}
-	text(name, "func(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64) (done, correct int)")
-	if wide {
+	sig := "func(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64) (done, correct int)"
+	if derive {
+		name = "SoftmaxXentRowsDerived" + a.name
+		sig = "func(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64, b []float32) (done, correct int)"
+	}
+	text(name, sig)
+	if derive {
+		Doc(name + " is SoftmaxXentRowsWide" + a.name + " on rows whose last logit is derived: b[k−1] minus the sum of the others, which get b added.")
+	} else if wide {
 		Doc(name + " is SoftmaxXentRows" + a.name + " for gstride, zstride ≥ 16, with one masked access per row.")
 	} else {
 		Doc(name+" is SoftmaxSmall"+a.name+", the one-hot gradient, the loss terms, the argmax test",
@@ -106,6 +148,20 @@ func genXentRows(a *isa, wide bool) {
 		k:   a.laneMask(n),
 	}
 	s.valid = func() reg.Register { return s.k }
+	// With derive: the bias, the first k−1 lanes and the last lane.
+	var bias reg.VecVirtual
+	var kFirst, kLast reg.Register
+	if derive {
+		bias = a.vec()
+		bp := GP64()
+		Load(Param("b").Base(), bp)
+		VMOVUPS_Z(operand.Mem{Base: bp}, s.k, bias)
+		n1 := GP64()
+		LEAQ(operand.Mem{Base: n, Disp: -1}, n1)
+		kFirst = a.laneMask(n1)
+		kLast = K()
+		KANDNW(s.k, kFirst, kLast) // lanes < k and not < k−1
+	}
 	// A row's k elements at p: loaded (other lanes zero) or stored.
 	loadRow := func(prefix string, p reg.GPVirtual, x reg.VecVirtual) {
 		if wide {
@@ -154,6 +210,9 @@ func genXentRows(a *isa, wide bool) {
 		loadRow("ld2"+tag, z2p, x2)
 		VADDPS(x2, w.x, w.x) // z + z2, as the Go loop's zi[c] += z2[c]
 		Label("xr_one" + tag)
+		if derive {
+			derivedSum(w.x, bias, kFirst, kLast)
+		}
 		// SoftmaxSmall: the maximum.
 		acc := a.vec()
 		a.splat(cNegInf, acc)
