@@ -143,6 +143,19 @@ func SoftmaxXentRowsWideAVX512(grad []float32, gstride int, z, z2 []float32, zst
 //go:noescape
 func SoftmaxXentRowsDerivedAVX512(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64, b []float32) (done, correct int)
 
+// SoftmaxXentRows16DerivedAVX512 is SoftmaxXentRowsDerivedAVX512 (same
+// arguments, same results bit for bit) on whole groups of 16 rows with the
+// classes across the rows: the maximum, the exponentials and the sums are
+// lane-wise over 16 rows instead of horizontal reductions per row. It
+// stops before the first group holding a row that the row kernel would
+// stop before or after (a special row, the product of the row sums past
+// 1e250) and after the last whole group, writing nothing past the rows
+// done (a multiple of 16): the caller continues with the row kernel.
+// 2 ≤ k ≤ 16 (k = 1: no rows done).
+//
+//go:noescape
+func SoftmaxXentRows16DerivedAVX512(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64, b []float32) (done, correct int)
+
 // SoftmaxAVX2 is Max, ExpShiftSum (storing the exponentials in dst) and
 // Scale(dst, float32(1/sum)) in one call, with the same loops: it returns
 // m = MaxAVX2(src) and sum = ExpShiftSumAVX2(dst, src, m) and leaves dst

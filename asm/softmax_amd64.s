@@ -6274,3 +6274,14870 @@ xr_done:
 	MOVQ    R8, correct+176(FP)
 	VZEROUPPER
 	RET
+
+// func SoftmaxXentRows16DerivedAVX512(grad []float32, gstride int, z []float32, z2 []float32, zstride int, labels []int, k int, st []float64, b []float32) (done int, correct int)
+// Requires: AVX, AVX512DQ, AVX512F, POPCNT
+TEXT ·SoftmaxXentRows16DerivedAVX512(SB), $2328-184
+	MOVQ    grad_base+0(FP), AX
+	MOVQ    z_base+32(FP), CX
+	MOVQ    gstride+24(FP), DX
+	SHLQ    $0x02, DX
+	MOVQ    DX, 2304(SP)
+	MOVQ    zstride+80(FP), DX
+	SHLQ    $0x02, DX
+	MOVQ    DX, 2312(SP)
+	MOVQ    z2_base+56(FP), DX
+	SUBQ    CX, DX
+	MOVQ    DX, 2320(SP)
+	XORL    DX, DX
+	XORL    BX, BX
+	MOVQ    k+112(FP), SI
+	LEAQ    softmaxkmask<>+0(SB), DI
+	KMOVW   (DI)(SI*2), K1
+	MOVQ    st_base+120(FP), SI
+	VMOVSD  (SI), X0
+	VMOVSD  8(SI), X1
+	VMOVUPD 16(SI), Z2
+	VMOVUPD 80(SI), Z3
+	CMPQ    k+112(FP), $0x02
+	JE      x16_kb_group
+	CMPQ    k+112(FP), $0x03
+	JE      x16_kc_group
+	CMPQ    k+112(FP), $0x04
+	JE      x16_kd_group
+	CMPQ    k+112(FP), $0x05
+	JE      x16_ke_group
+	CMPQ    k+112(FP), $0x06
+	JE      x16_kf_group
+	CMPQ    k+112(FP), $0x07
+	JE      x16_kg_group
+	CMPQ    k+112(FP), $0x08
+	JE      x16_kh_group
+	CMPQ    k+112(FP), $0x09
+	JE      x16_ki_group
+	CMPQ    k+112(FP), $0x0a
+	JE      x16_kj_group
+	CMPQ    k+112(FP), $0x0b
+	JE      x16_kk_group
+	CMPQ    k+112(FP), $0x0c
+	JE      x16_kl_group
+	CMPQ    k+112(FP), $0x0d
+	JE      x16_km_group
+	CMPQ    k+112(FP), $0x0e
+	JE      x16_kn_group
+	CMPQ    k+112(FP), $0x0f
+	JE      x16_ko_group
+	CMPQ    k+112(FP), $0x10
+	JE      x16_kp_group
+	JMP     x16_done
+
+x16_kb_group:
+	LEAQ      16(DX), SI
+	CMPQ      SI, labels_len+96(FP)
+	JA        x16_done
+	MOVQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_a
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+x16_kb_noz2_a:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_b
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z7
+	VADDPS    Z7, Z5, Z5
+
+x16_kb_noz2_b:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z7
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_c
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z8
+	VADDPS    Z8, Z7, Z7
+
+x16_kb_noz2_c:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z8
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_d
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z9
+	VADDPS    Z9, Z8, Z8
+
+x16_kb_noz2_d:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z9
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_e
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z10
+	VADDPS    Z10, Z9, Z9
+
+x16_kb_noz2_e:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z10
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_f
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z11
+	VADDPS    Z11, Z10, Z10
+
+x16_kb_noz2_f:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z11
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_g
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z11, Z11
+
+x16_kb_noz2_g:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z12
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_h
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z13
+	VADDPS    Z13, Z12, Z12
+
+x16_kb_noz2_h:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z13
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_i
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z14
+	VADDPS    Z14, Z13, Z13
+
+x16_kb_noz2_i:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z14
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_j
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z15
+	VADDPS    Z15, Z14, Z14
+
+x16_kb_noz2_j:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z15
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_k
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z15, Z15
+
+x16_kb_noz2_k:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z16
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_l
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z17
+	VADDPS    Z17, Z16, Z16
+
+x16_kb_noz2_l:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z17
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_m
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z18
+	VADDPS    Z18, Z17, Z17
+
+x16_kb_noz2_m:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z18
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_n
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z19
+	VADDPS    Z19, Z18, Z18
+
+x16_kb_noz2_n:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z19
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_o
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z20
+	VADDPS    Z20, Z19, Z19
+
+x16_kb_noz2_o:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kb_noz2_p
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z21
+	VADDPS    Z21, Z20, Z20
+
+x16_kb_noz2_p:
+	VUNPCKLPS         Z5, Z4, Z21
+	VUNPCKHPS         Z5, Z4, Z4
+	VUNPCKLPS         Z8, Z7, Z5
+	VUNPCKHPS         Z8, Z7, Z7
+	VUNPCKLPS         Z10, Z9, Z8
+	VUNPCKHPS         Z10, Z9, Z9
+	VUNPCKLPS         Z12, Z11, Z10
+	VUNPCKHPS         Z12, Z11, Z11
+	VUNPCKLPS         Z14, Z13, Z12
+	VUNPCKHPS         Z14, Z13, Z13
+	VUNPCKLPS         Z16, Z15, Z14
+	VUNPCKHPS         Z16, Z15, Z15
+	VUNPCKLPS         Z18, Z17, Z16
+	VUNPCKHPS         Z18, Z17, Z17
+	VUNPCKLPS         Z20, Z19, Z18
+	VUNPCKHPS         Z20, Z19, Z19
+	VUNPCKLPD         Z5, Z21, Z20
+	VUNPCKHPD         Z5, Z21, Z5
+	VUNPCKLPD         Z7, Z4, Z21
+	VUNPCKHPD         Z7, Z4, Z4
+	VUNPCKLPD         Z10, Z8, Z7
+	VUNPCKHPD         Z10, Z8, Z8
+	VUNPCKLPD         Z11, Z9, Z10
+	VUNPCKHPD         Z11, Z9, Z9
+	VUNPCKLPD         Z14, Z12, Z11
+	VUNPCKHPD         Z14, Z12, Z12
+	VUNPCKLPD         Z15, Z13, Z14
+	VUNPCKHPD         Z15, Z13, Z13
+	VUNPCKLPD         Z18, Z16, Z15
+	VUNPCKHPD         Z18, Z16, Z16
+	VUNPCKLPD         Z19, Z17, Z18
+	VUNPCKHPD         Z19, Z17, Z17
+	VSHUFF32X4        $0x88, Z7, Z20, Z19
+	VSHUFF32X4        $0xdd, Z7, Z20, Z7
+	VSHUFF32X4        $0x88, Z15, Z11, Z7
+	VSHUFF32X4        $0xdd, Z15, Z11, Z11
+	VSHUFF32X4        $0x88, Z7, Z19, Z7
+	VSHUFF32X4        $0x88, Z8, Z5, Z11
+	VSHUFF32X4        $0xdd, Z8, Z5, Z5
+	VSHUFF32X4        $0x88, Z16, Z12, Z5
+	VSHUFF32X4        $0xdd, Z16, Z12, Z8
+	VSHUFF32X4        $0x88, Z5, Z11, Z5
+	VSHUFF32X4        $0x88, Z10, Z21, Z5
+	VSHUFF32X4        $0xdd, Z10, Z21, Z5
+	VSHUFF32X4        $0x88, Z18, Z14, Z5
+	VSHUFF32X4        $0xdd, Z18, Z14, Z5
+	VSHUFF32X4        $0x88, Z9, Z4, Z5
+	VSHUFF32X4        $0xdd, Z9, Z4, Z4
+	VSHUFF32X4        $0x88, Z17, Z13, Z4
+	VSHUFF32X4        $0xdd, Z17, Z13, Z4
+	VXORPS            Z4, Z4, Z4
+	VADDPS            Z4, Z7, Z5
+	VADDPS            Z4, Z4, Z8
+	VADDPS            Z4, Z4, Z9
+	VADDPS            Z4, Z4, Z10
+	VADDPS            Z4, Z4, Z11
+	VADDPS            Z4, Z4, Z12
+	VADDPS            Z4, Z4, Z13
+	VADDPS            Z4, Z4, Z4
+	VADDPS            Z11, Z5, Z5
+	VADDPS            Z12, Z8, Z8
+	VADDPS            Z13, Z9, Z9
+	VADDPS            Z4, Z10, Z4
+	VADDPS            Z9, Z5, Z5
+	VADDPS            Z4, Z8, Z4
+	VADDPS            Z4, Z5, Z4
+	MOVQ              b_base+144(FP), SI
+	VADDPS.BCST       (SI), Z7, Z7
+	VBROADCASTSS      4(SI), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           Z7, (SP)
+	VMOVUPS           Z5, 64(SP)
+	VBROADCASTSS      softmaxconst<>+416(SB), Z4
+	VMAXPS            Z4, Z7, Z7
+	VMAXPS            Z4, Z5, Z4
+	VMAXPS            Z4, Z7, Z4
+	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z5
+	VPCMPEQD.BCST     softmaxconst<>+384(SB), Z5, K2
+	KORTESTW          K2, K2
+	JNZ               x16_done
+	MOVQ              labels_base+88(FP), SI
+	VMOVDQU64         (SI)(DX*8), Z5
+	VMOVDQU64         64(SI)(DX*8), Z7
+	VPMOVQD           Z5, Y6
+	VPMOVQD           Z7, Y5
+	VINSERTI64X4      $0x01, Y5, Z6, Z6
+	MOVL              $0x00000010, SI
+	VPBROADCASTD      SI, Z5
+	VXORPS            Z7, Z7, Z7
+	VCMPPS            $0x00, 64(SP), Z4, K2
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           64(SP), K2, Z7
+	VCMPPS            $0x00, (SP), Z4, K2
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           (SP), K2, Z7
+	VPCMPEQD          Z6, Z5, K2
+	KMOVW             K2, SI
+	POPCNTL           SI, SI
+	VMOVUPS           (SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z10
+	VPMAXUD           Z10, Z9, Z9
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z9, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z9
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z9
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z10
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z9, Z11
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z12
+	VMULPS.BCST       softmaxconst<>+96(SB), Z11, Z13
+	VMULPS.BCST       softmaxconst<>+96(SB), Z12, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z11
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z12
+	VSUBPS            Z13, Z11, Z5
+	VSUBPS            Z14, Z12, Z8
+	VBROADCASTSS      softmaxconst<>+256(SB), Z15
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z15
+	VBROADCASTSS      softmaxconst<>+256(SB), Z16
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z16
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z15
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z16
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z15
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z16
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z15
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z16
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VFMSUB231PS       Z15, Z5, Z13
+	VFMSUB231PS       Z16, Z8, Z14
+	VADDPS            Z13, Z11, Z11
+	VADDPS            Z14, Z12, Z12
+	VADDPS.BCST       softmaxconst<>+288(SB), Z11, Z11
+	VADDPS.BCST       softmaxconst<>+288(SB), Z12, Z12
+	VPSLLD            $0x17, Z9, Z9
+	VPADDD            Z9, Z11, Z11
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z12, Z12
+	JZ                inrange1
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           (SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z11, K2, Z11
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z11
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z12, K2, Z12
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z12
+
+inrange1:
+	VMOVUPS       Z11, 1024(SP)
+	VMOVUPS       Z12, 1088(SP)
+	VCVTPS2PD     1024(SP), Z5
+	VCVTPS2PD     1088(SP), Z8
+	VADDPD        Z8, Z5, Z5
+	VMOVUPS       1056(SP), Y8
+	VCVTPS2PD     Y8, Z8
+	VMOVUPS       1120(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z9, Z8, Z8
+	VXORPD        Z9, Z9, Z9
+	VCMPPD        $0x1e, Z9, Z5, K2
+	VCMPPD        $0x1e, Z9, Z8, K3
+	KSHIFTLW      $0x08, K3, K3
+	KORW          K3, K2, K2
+	VMOVUPD       Z5, 2176(SP)
+	VMOVUPD       Z8, 2240(SP)
+	KMOVW         K2, DI
+	CMPL          DI, $0x0000ffff
+	JNE           x16_done
+	VMOVAPD       X1, X9
+	VMULSD        2176(SP), X9, X9
+	VMULSD        2184(SP), X9, X9
+	VMULSD        2192(SP), X9, X9
+	VMULSD        2200(SP), X9, X9
+	VMULSD        2208(SP), X9, X9
+	VMULSD        2216(SP), X9, X9
+	VMULSD        2224(SP), X9, X9
+	VMULSD        2232(SP), X9, X9
+	VMULSD        2240(SP), X9, X9
+	VMULSD        2248(SP), X9, X9
+	VMULSD        2256(SP), X9, X9
+	VMULSD        2264(SP), X9, X9
+	VMULSD        2272(SP), X9, X9
+	VMULSD        2280(SP), X9, X9
+	VMULSD        2288(SP), X9, X9
+	VMULSD        2296(SP), X9, X9
+	VUCOMISD      softmaxconst<>+544(SB), X9
+	JHI           x16_done
+	VBROADCASTSD  softmaxconst<>+512(SB), Z10
+	VDIVPD        Z5, Z10, Z5
+	VCVTPD2PS     Z5, Y1
+	VDIVPD        Z8, Z10, Z5
+	VCVTPD2PS     Z5, Y5
+	VINSERTF32X8  $0x01, Y5, Z1, Z1
+	VMULPS        1024(SP), Z1, Z5
+	MOVL          $0x00000000, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, (SP)
+	VMULPS        1088(SP), Z1, Z5
+	MOVL          $0x00000001, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 64(SP)
+	VCVTPS2PD     Y4, Z5
+	VCVTPS2PD     Y7, Z8
+	VSUBPD        Z8, Z5, Z5
+	VMOVUPD       Z5, 2048(SP)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y1, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z5, Z4, Z4
+	VMOVUPD       Z4, 2112(SP)
+	ADDQ          SI, BX
+	VADDSD        2048(SP), X0, X0
+	VADDSD        2056(SP), X0, X0
+	VADDSD        2064(SP), X0, X0
+	VADDSD        2072(SP), X0, X0
+	VADDSD        2080(SP), X0, X0
+	VADDSD        2088(SP), X0, X0
+	VADDSD        2096(SP), X0, X0
+	VADDSD        2104(SP), X0, X0
+	VADDSD        2112(SP), X0, X0
+	VADDSD        2120(SP), X0, X0
+	VADDSD        2128(SP), X0, X0
+	VADDSD        2136(SP), X0, X0
+	VADDSD        2144(SP), X0, X0
+	VADDSD        2152(SP), X0, X0
+	VADDSD        2160(SP), X0, X0
+	VADDSD        2168(SP), X0, X0
+	VMOVAPD       X9, X1
+	VXORPS        Z4, Z4, Z4
+	VMOVUPS       (SP), Z5
+	VMOVUPS       64(SP), Z7
+	VUNPCKLPS     Z7, Z5, Z8
+	VUNPCKHPS     Z7, Z5, Z5
+	VUNPCKLPS     Z4, Z4, Z7
+	VUNPCKHPS     Z4, Z4, Z9
+	VUNPCKLPS     Z4, Z4, Z10
+	VUNPCKHPS     Z4, Z4, Z11
+	VUNPCKLPS     Z4, Z4, Z12
+	VUNPCKHPS     Z4, Z4, Z13
+	VUNPCKLPS     Z4, Z4, Z14
+	VUNPCKHPS     Z4, Z4, Z15
+	VUNPCKLPS     Z4, Z4, Z16
+	VUNPCKHPS     Z4, Z4, Z17
+	VUNPCKLPS     Z4, Z4, Z18
+	VUNPCKHPS     Z4, Z4, Z19
+	VUNPCKLPS     Z4, Z4, Z20
+	VUNPCKHPS     Z4, Z4, Z4
+	VUNPCKLPD     Z7, Z8, Z21
+	VUNPCKHPD     Z7, Z8, Z7
+	VUNPCKLPD     Z9, Z5, Z8
+	VUNPCKHPD     Z9, Z5, Z5
+	VUNPCKLPD     Z12, Z10, Z9
+	VUNPCKHPD     Z12, Z10, Z10
+	VUNPCKLPD     Z13, Z11, Z12
+	VUNPCKHPD     Z13, Z11, Z11
+	VUNPCKLPD     Z16, Z14, Z13
+	VUNPCKHPD     Z16, Z14, Z14
+	VUNPCKLPD     Z17, Z15, Z16
+	VUNPCKHPD     Z17, Z15, Z15
+	VUNPCKLPD     Z20, Z18, Z17
+	VUNPCKHPD     Z20, Z18, Z18
+	VUNPCKLPD     Z4, Z19, Z20
+	VUNPCKHPD     Z4, Z19, Z4
+	VSHUFF32X4    $0x88, Z9, Z21, Z19
+	VSHUFF32X4    $0xdd, Z9, Z21, Z9
+	VSHUFF32X4    $0x88, Z17, Z13, Z21
+	VSHUFF32X4    $0xdd, Z17, Z13, Z13
+	VSHUFF32X4    $0x88, Z21, Z19, Z17
+	VSHUFF32X4    $0x88, Z13, Z9, Z22
+	VSHUFF32X4    $0xdd, Z21, Z19, Z19
+	VSHUFF32X4    $0xdd, Z13, Z9, Z9
+	VSHUFF32X4    $0x88, Z10, Z7, Z13
+	VSHUFF32X4    $0xdd, Z10, Z7, Z7
+	VSHUFF32X4    $0x88, Z18, Z14, Z10
+	VSHUFF32X4    $0xdd, Z18, Z14, Z14
+	VSHUFF32X4    $0x88, Z10, Z13, Z18
+	VSHUFF32X4    $0x88, Z14, Z7, Z21
+	VSHUFF32X4    $0xdd, Z10, Z13, Z10
+	VSHUFF32X4    $0xdd, Z14, Z7, Z7
+	VSHUFF32X4    $0x88, Z12, Z8, Z13
+	VSHUFF32X4    $0xdd, Z12, Z8, Z8
+	VSHUFF32X4    $0x88, Z20, Z16, Z12
+	VSHUFF32X4    $0xdd, Z20, Z16, Z14
+	VSHUFF32X4    $0x88, Z12, Z13, Z16
+	VSHUFF32X4    $0x88, Z14, Z8, Z20
+	VSHUFF32X4    $0xdd, Z12, Z13, Z12
+	VSHUFF32X4    $0xdd, Z14, Z8, Z8
+	VSHUFF32X4    $0x88, Z11, Z5, Z13
+	VSHUFF32X4    $0xdd, Z11, Z5, Z5
+	VSHUFF32X4    $0x88, Z4, Z15, Z11
+	VSHUFF32X4    $0xdd, Z4, Z15, Z4
+	VSHUFF32X4    $0x88, Z11, Z13, Z14
+	VSHUFF32X4    $0x88, Z4, Z5, Z15
+	VSHUFF32X4    $0xdd, Z11, Z13, Z11
+	VSHUFF32X4    $0xdd, Z4, Z5, Z4
+	MOVQ          AX, SI
+	VMOVUPS       Z17, K1, (SI)
+	VCVTPS2PD     Y17, Z5
+	VEXTRACTF64X4 $0x01, Z17, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z18, K1, (SI)
+	VCVTPS2PD     Y18, Z5
+	VEXTRACTF64X4 $0x01, Z18, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z16, K1, (SI)
+	VCVTPS2PD     Y16, Z5
+	VEXTRACTF64X4 $0x01, Z16, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z14, K1, (SI)
+	VCVTPS2PD     Y14, Z5
+	VEXTRACTF64X4 $0x01, Z14, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z22, K1, (SI)
+	VCVTPS2PD     Y22, Z5
+	VEXTRACTF64X4 $0x01, Z22, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z21, K1, (SI)
+	VCVTPS2PD     Y21, Z5
+	VEXTRACTF64X4 $0x01, Z21, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z20, K1, (SI)
+	VCVTPS2PD     Y20, Z5
+	VEXTRACTF64X4 $0x01, Z20, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z15, K1, (SI)
+	VCVTPS2PD     Y15, Z5
+	VEXTRACTF64X4 $0x01, Z15, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z19, K1, (SI)
+	VCVTPS2PD     Y19, Z5
+	VEXTRACTF64X4 $0x01, Z19, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z10, K1, (SI)
+	VCVTPS2PD     Y10, Z5
+	VEXTRACTF64X4 $0x01, Z10, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z10, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z12, K1, (SI)
+	VCVTPS2PD     Y12, Z5
+	VEXTRACTF64X4 $0x01, Z12, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z10, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z11, K1, (SI)
+	VCVTPS2PD     Y11, Z5
+	VEXTRACTF64X4 $0x01, Z11, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z10, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z9, K1, (SI)
+	VCVTPS2PD     Y9, Z5
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z7, K1, (SI)
+	VCVTPS2PD     Y7, Z5
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z8, K1, (SI)
+	VCVTPS2PD     Y8, Z5
+	VEXTRACTF64X4 $0x01, Z8, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z4, K1, (SI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	ADDQ          $0x10, DX
+	MOVQ          2312(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, CX
+	MOVQ          2304(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, AX
+	JMP           x16_kb_group
+
+x16_kc_group:
+	LEAQ      16(DX), SI
+	CMPQ      SI, labels_len+96(FP)
+	JA        x16_done
+	MOVQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_a
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+x16_kc_noz2_a:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_b
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z7
+	VADDPS    Z7, Z5, Z5
+
+x16_kc_noz2_b:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z7
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_c
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z8
+	VADDPS    Z8, Z7, Z7
+
+x16_kc_noz2_c:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z8
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_d
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z9
+	VADDPS    Z9, Z8, Z8
+
+x16_kc_noz2_d:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z9
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_e
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z10
+	VADDPS    Z10, Z9, Z9
+
+x16_kc_noz2_e:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z10
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_f
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z11
+	VADDPS    Z11, Z10, Z10
+
+x16_kc_noz2_f:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z11
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_g
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z11, Z11
+
+x16_kc_noz2_g:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z12
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_h
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z13
+	VADDPS    Z13, Z12, Z12
+
+x16_kc_noz2_h:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z13
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_i
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z14
+	VADDPS    Z14, Z13, Z13
+
+x16_kc_noz2_i:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z14
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_j
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z15
+	VADDPS    Z15, Z14, Z14
+
+x16_kc_noz2_j:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z15
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_k
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z15, Z15
+
+x16_kc_noz2_k:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z16
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_l
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z17
+	VADDPS    Z17, Z16, Z16
+
+x16_kc_noz2_l:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z17
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_m
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z18
+	VADDPS    Z18, Z17, Z17
+
+x16_kc_noz2_m:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z18
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_n
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z19
+	VADDPS    Z19, Z18, Z18
+
+x16_kc_noz2_n:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z19
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_o
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z20
+	VADDPS    Z20, Z19, Z19
+
+x16_kc_noz2_o:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kc_noz2_p
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z21
+	VADDPS    Z21, Z20, Z20
+
+x16_kc_noz2_p:
+	VUNPCKLPS         Z5, Z4, Z21
+	VUNPCKHPS         Z5, Z4, Z4
+	VUNPCKLPS         Z8, Z7, Z5
+	VUNPCKHPS         Z8, Z7, Z7
+	VUNPCKLPS         Z10, Z9, Z8
+	VUNPCKHPS         Z10, Z9, Z9
+	VUNPCKLPS         Z12, Z11, Z10
+	VUNPCKHPS         Z12, Z11, Z11
+	VUNPCKLPS         Z14, Z13, Z12
+	VUNPCKHPS         Z14, Z13, Z13
+	VUNPCKLPS         Z16, Z15, Z14
+	VUNPCKHPS         Z16, Z15, Z15
+	VUNPCKLPS         Z18, Z17, Z16
+	VUNPCKHPS         Z18, Z17, Z17
+	VUNPCKLPS         Z20, Z19, Z18
+	VUNPCKHPS         Z20, Z19, Z19
+	VUNPCKLPD         Z5, Z21, Z20
+	VUNPCKHPD         Z5, Z21, Z5
+	VUNPCKLPD         Z7, Z4, Z21
+	VUNPCKHPD         Z7, Z4, Z4
+	VUNPCKLPD         Z10, Z8, Z7
+	VUNPCKHPD         Z10, Z8, Z8
+	VUNPCKLPD         Z11, Z9, Z10
+	VUNPCKHPD         Z11, Z9, Z9
+	VUNPCKLPD         Z14, Z12, Z11
+	VUNPCKHPD         Z14, Z12, Z12
+	VUNPCKLPD         Z15, Z13, Z14
+	VUNPCKHPD         Z15, Z13, Z13
+	VUNPCKLPD         Z18, Z16, Z15
+	VUNPCKHPD         Z18, Z16, Z16
+	VUNPCKLPD         Z19, Z17, Z18
+	VUNPCKHPD         Z19, Z17, Z17
+	VSHUFF32X4        $0x88, Z7, Z20, Z19
+	VSHUFF32X4        $0xdd, Z7, Z20, Z7
+	VSHUFF32X4        $0x88, Z15, Z11, Z7
+	VSHUFF32X4        $0xdd, Z15, Z11, Z11
+	VSHUFF32X4        $0x88, Z7, Z19, Z7
+	VSHUFF32X4        $0x88, Z8, Z5, Z11
+	VSHUFF32X4        $0xdd, Z8, Z5, Z5
+	VSHUFF32X4        $0x88, Z16, Z12, Z5
+	VSHUFF32X4        $0xdd, Z16, Z12, Z8
+	VSHUFF32X4        $0x88, Z5, Z11, Z5
+	VSHUFF32X4        $0x88, Z10, Z21, Z8
+	VSHUFF32X4        $0xdd, Z10, Z21, Z10
+	VSHUFF32X4        $0x88, Z18, Z14, Z10
+	VSHUFF32X4        $0xdd, Z18, Z14, Z11
+	VSHUFF32X4        $0x88, Z10, Z8, Z8
+	VSHUFF32X4        $0x88, Z9, Z4, Z8
+	VSHUFF32X4        $0xdd, Z9, Z4, Z4
+	VSHUFF32X4        $0x88, Z17, Z13, Z4
+	VSHUFF32X4        $0xdd, Z17, Z13, Z4
+	VXORPS            Z4, Z4, Z4
+	VADDPS            Z4, Z7, Z8
+	VADDPS            Z4, Z5, Z9
+	VADDPS            Z4, Z4, Z10
+	VADDPS            Z4, Z4, Z11
+	VADDPS            Z4, Z4, Z12
+	VADDPS            Z4, Z4, Z13
+	VADDPS            Z4, Z4, Z14
+	VADDPS            Z4, Z4, Z4
+	VADDPS            Z12, Z8, Z8
+	VADDPS            Z13, Z9, Z9
+	VADDPS            Z14, Z10, Z10
+	VADDPS            Z4, Z11, Z4
+	VADDPS            Z10, Z8, Z8
+	VADDPS            Z4, Z9, Z4
+	VADDPS            Z4, Z8, Z4
+	MOVQ              b_base+144(FP), SI
+	VADDPS.BCST       (SI), Z7, Z7
+	VADDPS.BCST       4(SI), Z5, Z5
+	VBROADCASTSS      8(SI), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           Z7, (SP)
+	VMOVUPS           Z5, 64(SP)
+	VMOVUPS           Z8, 128(SP)
+	VBROADCASTSS      softmaxconst<>+416(SB), Z4
+	VMAXPS            Z4, Z7, Z7
+	VMAXPS            Z4, Z5, Z5
+	VMAXPS            Z4, Z8, Z4
+	VMAXPS            Z4, Z7, Z4
+	VMAXPS            Z5, Z4, Z4
+	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z5
+	VPCMPEQD.BCST     softmaxconst<>+384(SB), Z5, K2
+	KORTESTW          K2, K2
+	JNZ               x16_done
+	MOVQ              labels_base+88(FP), SI
+	VMOVDQU64         (SI)(DX*8), Z5
+	VMOVDQU64         64(SI)(DX*8), Z7
+	VPMOVQD           Z5, Y6
+	VPMOVQD           Z7, Y5
+	VINSERTI64X4      $0x01, Y5, Z6, Z6
+	MOVL              $0x00000010, SI
+	VPBROADCASTD      SI, Z5
+	VXORPS            Z7, Z7, Z7
+	VCMPPS            $0x00, 128(SP), Z4, K2
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           128(SP), K2, Z7
+	VCMPPS            $0x00, 64(SP), Z4, K2
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           64(SP), K2, Z7
+	VCMPPS            $0x00, (SP), Z4, K2
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           (SP), K2, Z7
+	VPCMPEQD          Z6, Z5, K2
+	KMOVW             K2, SI
+	POPCNTL           SI, SI
+	VMOVUPS           (SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           128(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange2
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           (SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           128(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange2:
+	VMOVUPS       Z13, 1024(SP)
+	VMOVUPS       Z14, 1088(SP)
+	VMOVUPS       Z15, 1152(SP)
+	VCVTPS2PD     1024(SP), Z5
+	VCVTPS2PD     1088(SP), Z8
+	VCVTPS2PD     1152(SP), Z9
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z8, Z5, Z5
+	VMOVUPS       1056(SP), Y8
+	VCVTPS2PD     Y8, Z8
+	VMOVUPS       1120(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VMOVUPS       1184(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z9, Z8, Z8
+	VXORPD        Z9, Z9, Z9
+	VCMPPD        $0x1e, Z9, Z5, K2
+	VCMPPD        $0x1e, Z9, Z8, K3
+	KSHIFTLW      $0x08, K3, K3
+	KORW          K3, K2, K2
+	VMOVUPD       Z5, 2176(SP)
+	VMOVUPD       Z8, 2240(SP)
+	KMOVW         K2, DI
+	CMPL          DI, $0x0000ffff
+	JNE           x16_done
+	VMOVAPD       X1, X9
+	VMULSD        2176(SP), X9, X9
+	VMULSD        2184(SP), X9, X9
+	VMULSD        2192(SP), X9, X9
+	VMULSD        2200(SP), X9, X9
+	VMULSD        2208(SP), X9, X9
+	VMULSD        2216(SP), X9, X9
+	VMULSD        2224(SP), X9, X9
+	VMULSD        2232(SP), X9, X9
+	VMULSD        2240(SP), X9, X9
+	VMULSD        2248(SP), X9, X9
+	VMULSD        2256(SP), X9, X9
+	VMULSD        2264(SP), X9, X9
+	VMULSD        2272(SP), X9, X9
+	VMULSD        2280(SP), X9, X9
+	VMULSD        2288(SP), X9, X9
+	VMULSD        2296(SP), X9, X9
+	VUCOMISD      softmaxconst<>+544(SB), X9
+	JHI           x16_done
+	VBROADCASTSD  softmaxconst<>+512(SB), Z10
+	VDIVPD        Z5, Z10, Z5
+	VCVTPD2PS     Z5, Y1
+	VDIVPD        Z8, Z10, Z5
+	VCVTPD2PS     Z5, Y5
+	VINSERTF32X8  $0x01, Y5, Z1, Z1
+	VMULPS        1024(SP), Z1, Z5
+	MOVL          $0x00000000, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, (SP)
+	VMULPS        1088(SP), Z1, Z5
+	MOVL          $0x00000001, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 64(SP)
+	VMULPS        1152(SP), Z1, Z5
+	MOVL          $0x00000002, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 128(SP)
+	VCVTPS2PD     Y4, Z5
+	VCVTPS2PD     Y7, Z8
+	VSUBPD        Z8, Z5, Z5
+	VMOVUPD       Z5, 2048(SP)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y1, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z5, Z4, Z4
+	VMOVUPD       Z4, 2112(SP)
+	ADDQ          SI, BX
+	VADDSD        2048(SP), X0, X0
+	VADDSD        2056(SP), X0, X0
+	VADDSD        2064(SP), X0, X0
+	VADDSD        2072(SP), X0, X0
+	VADDSD        2080(SP), X0, X0
+	VADDSD        2088(SP), X0, X0
+	VADDSD        2096(SP), X0, X0
+	VADDSD        2104(SP), X0, X0
+	VADDSD        2112(SP), X0, X0
+	VADDSD        2120(SP), X0, X0
+	VADDSD        2128(SP), X0, X0
+	VADDSD        2136(SP), X0, X0
+	VADDSD        2144(SP), X0, X0
+	VADDSD        2152(SP), X0, X0
+	VADDSD        2160(SP), X0, X0
+	VADDSD        2168(SP), X0, X0
+	VMOVAPD       X9, X1
+	VXORPS        Z4, Z4, Z4
+	VMOVUPS       (SP), Z5
+	VMOVUPS       64(SP), Z7
+	VMOVUPS       128(SP), Z8
+	VUNPCKLPS     Z7, Z5, Z9
+	VUNPCKHPS     Z7, Z5, Z5
+	VUNPCKLPS     Z4, Z8, Z7
+	VUNPCKHPS     Z4, Z8, Z8
+	VUNPCKLPS     Z4, Z4, Z10
+	VUNPCKHPS     Z4, Z4, Z11
+	VUNPCKLPS     Z4, Z4, Z12
+	VUNPCKHPS     Z4, Z4, Z13
+	VUNPCKLPS     Z4, Z4, Z14
+	VUNPCKHPS     Z4, Z4, Z15
+	VUNPCKLPS     Z4, Z4, Z16
+	VUNPCKHPS     Z4, Z4, Z17
+	VUNPCKLPS     Z4, Z4, Z18
+	VUNPCKHPS     Z4, Z4, Z19
+	VUNPCKLPS     Z4, Z4, Z20
+	VUNPCKHPS     Z4, Z4, Z4
+	VUNPCKLPD     Z7, Z9, Z21
+	VUNPCKHPD     Z7, Z9, Z7
+	VUNPCKLPD     Z8, Z5, Z9
+	VUNPCKHPD     Z8, Z5, Z5
+	VUNPCKLPD     Z12, Z10, Z8
+	VUNPCKHPD     Z12, Z10, Z10
+	VUNPCKLPD     Z13, Z11, Z12
+	VUNPCKHPD     Z13, Z11, Z11
+	VUNPCKLPD     Z16, Z14, Z13
+	VUNPCKHPD     Z16, Z14, Z14
+	VUNPCKLPD     Z17, Z15, Z16
+	VUNPCKHPD     Z17, Z15, Z15
+	VUNPCKLPD     Z20, Z18, Z17
+	VUNPCKHPD     Z20, Z18, Z18
+	VUNPCKLPD     Z4, Z19, Z20
+	VUNPCKHPD     Z4, Z19, Z4
+	VSHUFF32X4    $0x88, Z8, Z21, Z19
+	VSHUFF32X4    $0xdd, Z8, Z21, Z8
+	VSHUFF32X4    $0x88, Z17, Z13, Z21
+	VSHUFF32X4    $0xdd, Z17, Z13, Z13
+	VSHUFF32X4    $0x88, Z21, Z19, Z17
+	VSHUFF32X4    $0x88, Z13, Z8, Z22
+	VSHUFF32X4    $0xdd, Z21, Z19, Z19
+	VSHUFF32X4    $0xdd, Z13, Z8, Z8
+	VSHUFF32X4    $0x88, Z10, Z7, Z13
+	VSHUFF32X4    $0xdd, Z10, Z7, Z7
+	VSHUFF32X4    $0x88, Z18, Z14, Z10
+	VSHUFF32X4    $0xdd, Z18, Z14, Z14
+	VSHUFF32X4    $0x88, Z10, Z13, Z18
+	VSHUFF32X4    $0x88, Z14, Z7, Z21
+	VSHUFF32X4    $0xdd, Z10, Z13, Z10
+	VSHUFF32X4    $0xdd, Z14, Z7, Z7
+	VSHUFF32X4    $0x88, Z12, Z9, Z13
+	VSHUFF32X4    $0xdd, Z12, Z9, Z9
+	VSHUFF32X4    $0x88, Z20, Z16, Z12
+	VSHUFF32X4    $0xdd, Z20, Z16, Z14
+	VSHUFF32X4    $0x88, Z12, Z13, Z16
+	VSHUFF32X4    $0x88, Z14, Z9, Z20
+	VSHUFF32X4    $0xdd, Z12, Z13, Z12
+	VSHUFF32X4    $0xdd, Z14, Z9, Z9
+	VSHUFF32X4    $0x88, Z11, Z5, Z13
+	VSHUFF32X4    $0xdd, Z11, Z5, Z5
+	VSHUFF32X4    $0x88, Z4, Z15, Z11
+	VSHUFF32X4    $0xdd, Z4, Z15, Z4
+	VSHUFF32X4    $0x88, Z11, Z13, Z14
+	VSHUFF32X4    $0x88, Z4, Z5, Z15
+	VSHUFF32X4    $0xdd, Z11, Z13, Z11
+	VSHUFF32X4    $0xdd, Z4, Z5, Z4
+	MOVQ          AX, SI
+	VMOVUPS       Z17, K1, (SI)
+	VCVTPS2PD     Y17, Z5
+	VEXTRACTF64X4 $0x01, Z17, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z18, K1, (SI)
+	VCVTPS2PD     Y18, Z5
+	VEXTRACTF64X4 $0x01, Z18, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z16, K1, (SI)
+	VCVTPS2PD     Y16, Z5
+	VEXTRACTF64X4 $0x01, Z16, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z14, K1, (SI)
+	VCVTPS2PD     Y14, Z5
+	VEXTRACTF64X4 $0x01, Z14, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z22, K1, (SI)
+	VCVTPS2PD     Y22, Z5
+	VEXTRACTF64X4 $0x01, Z22, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z21, K1, (SI)
+	VCVTPS2PD     Y21, Z5
+	VEXTRACTF64X4 $0x01, Z21, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z20, K1, (SI)
+	VCVTPS2PD     Y20, Z5
+	VEXTRACTF64X4 $0x01, Z20, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z15, K1, (SI)
+	VCVTPS2PD     Y15, Z5
+	VEXTRACTF64X4 $0x01, Z15, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z19, K1, (SI)
+	VCVTPS2PD     Y19, Z5
+	VEXTRACTF64X4 $0x01, Z19, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z10, K1, (SI)
+	VCVTPS2PD     Y10, Z5
+	VEXTRACTF64X4 $0x01, Z10, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z10, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z12, K1, (SI)
+	VCVTPS2PD     Y12, Z5
+	VEXTRACTF64X4 $0x01, Z12, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z10, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z11, K1, (SI)
+	VCVTPS2PD     Y11, Z5
+	VEXTRACTF64X4 $0x01, Z11, Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z10, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z8, K1, (SI)
+	VCVTPS2PD     Y8, Z5
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z8, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z7, K1, (SI)
+	VCVTPS2PD     Y7, Z5
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z9, K1, (SI)
+	VCVTPS2PD     Y9, Z5
+	VEXTRACTF64X4 $0x01, Z9, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z4, K1, (SI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	ADDQ          $0x10, DX
+	MOVQ          2312(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, CX
+	MOVQ          2304(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, AX
+	JMP           x16_kc_group
+
+x16_kd_group:
+	LEAQ      16(DX), SI
+	CMPQ      SI, labels_len+96(FP)
+	JA        x16_done
+	MOVQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_a
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+x16_kd_noz2_a:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_b
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z7
+	VADDPS    Z7, Z5, Z5
+
+x16_kd_noz2_b:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z7
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_c
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z8
+	VADDPS    Z8, Z7, Z7
+
+x16_kd_noz2_c:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z8
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_d
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z9
+	VADDPS    Z9, Z8, Z8
+
+x16_kd_noz2_d:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z9
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_e
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z10
+	VADDPS    Z10, Z9, Z9
+
+x16_kd_noz2_e:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z10
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_f
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z11
+	VADDPS    Z11, Z10, Z10
+
+x16_kd_noz2_f:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z11
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_g
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z11, Z11
+
+x16_kd_noz2_g:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z12
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_h
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z13
+	VADDPS    Z13, Z12, Z12
+
+x16_kd_noz2_h:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z13
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_i
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z14
+	VADDPS    Z14, Z13, Z13
+
+x16_kd_noz2_i:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z14
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_j
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z15
+	VADDPS    Z15, Z14, Z14
+
+x16_kd_noz2_j:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z15
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_k
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z15, Z15
+
+x16_kd_noz2_k:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z16
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_l
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z17
+	VADDPS    Z17, Z16, Z16
+
+x16_kd_noz2_l:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z17
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_m
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z18
+	VADDPS    Z18, Z17, Z17
+
+x16_kd_noz2_m:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z18
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_n
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z19
+	VADDPS    Z19, Z18, Z18
+
+x16_kd_noz2_n:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z19
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_o
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z20
+	VADDPS    Z20, Z19, Z19
+
+x16_kd_noz2_o:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kd_noz2_p
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z21
+	VADDPS    Z21, Z20, Z20
+
+x16_kd_noz2_p:
+	VUNPCKLPS         Z5, Z4, Z21
+	VUNPCKHPS         Z5, Z4, Z4
+	VUNPCKLPS         Z8, Z7, Z5
+	VUNPCKHPS         Z8, Z7, Z7
+	VUNPCKLPS         Z10, Z9, Z8
+	VUNPCKHPS         Z10, Z9, Z9
+	VUNPCKLPS         Z12, Z11, Z10
+	VUNPCKHPS         Z12, Z11, Z11
+	VUNPCKLPS         Z14, Z13, Z12
+	VUNPCKHPS         Z14, Z13, Z13
+	VUNPCKLPS         Z16, Z15, Z14
+	VUNPCKHPS         Z16, Z15, Z15
+	VUNPCKLPS         Z18, Z17, Z16
+	VUNPCKHPS         Z18, Z17, Z17
+	VUNPCKLPS         Z20, Z19, Z18
+	VUNPCKHPS         Z20, Z19, Z19
+	VUNPCKLPD         Z5, Z21, Z20
+	VUNPCKHPD         Z5, Z21, Z5
+	VUNPCKLPD         Z7, Z4, Z21
+	VUNPCKHPD         Z7, Z4, Z4
+	VUNPCKLPD         Z10, Z8, Z7
+	VUNPCKHPD         Z10, Z8, Z8
+	VUNPCKLPD         Z11, Z9, Z10
+	VUNPCKHPD         Z11, Z9, Z9
+	VUNPCKLPD         Z14, Z12, Z11
+	VUNPCKHPD         Z14, Z12, Z12
+	VUNPCKLPD         Z15, Z13, Z14
+	VUNPCKHPD         Z15, Z13, Z13
+	VUNPCKLPD         Z18, Z16, Z15
+	VUNPCKHPD         Z18, Z16, Z16
+	VUNPCKLPD         Z19, Z17, Z18
+	VUNPCKHPD         Z19, Z17, Z17
+	VSHUFF32X4        $0x88, Z7, Z20, Z19
+	VSHUFF32X4        $0xdd, Z7, Z20, Z7
+	VSHUFF32X4        $0x88, Z15, Z11, Z7
+	VSHUFF32X4        $0xdd, Z15, Z11, Z11
+	VSHUFF32X4        $0x88, Z7, Z19, Z7
+	VSHUFF32X4        $0x88, Z8, Z5, Z11
+	VSHUFF32X4        $0xdd, Z8, Z5, Z5
+	VSHUFF32X4        $0x88, Z16, Z12, Z5
+	VSHUFF32X4        $0xdd, Z16, Z12, Z8
+	VSHUFF32X4        $0x88, Z5, Z11, Z5
+	VSHUFF32X4        $0x88, Z10, Z21, Z8
+	VSHUFF32X4        $0xdd, Z10, Z21, Z10
+	VSHUFF32X4        $0x88, Z18, Z14, Z10
+	VSHUFF32X4        $0xdd, Z18, Z14, Z11
+	VSHUFF32X4        $0x88, Z10, Z8, Z8
+	VSHUFF32X4        $0x88, Z9, Z4, Z10
+	VSHUFF32X4        $0xdd, Z9, Z4, Z4
+	VSHUFF32X4        $0x88, Z17, Z13, Z4
+	VSHUFF32X4        $0xdd, Z17, Z13, Z9
+	VSHUFF32X4        $0x88, Z4, Z10, Z4
+	VXORPS            Z4, Z4, Z4
+	VADDPS            Z4, Z7, Z9
+	VADDPS            Z4, Z5, Z10
+	VADDPS            Z4, Z8, Z11
+	VADDPS            Z4, Z4, Z12
+	VADDPS            Z4, Z4, Z13
+	VADDPS            Z4, Z4, Z14
+	VADDPS            Z4, Z4, Z15
+	VADDPS            Z4, Z4, Z4
+	VADDPS            Z13, Z9, Z9
+	VADDPS            Z14, Z10, Z10
+	VADDPS            Z15, Z11, Z11
+	VADDPS            Z4, Z12, Z4
+	VADDPS            Z11, Z9, Z9
+	VADDPS            Z4, Z10, Z4
+	VADDPS            Z4, Z9, Z4
+	MOVQ              b_base+144(FP), SI
+	VADDPS.BCST       (SI), Z7, Z7
+	VADDPS.BCST       4(SI), Z5, Z5
+	VADDPS.BCST       8(SI), Z8, Z8
+	VBROADCASTSS      12(SI), Z9
+	VSUBPS            Z4, Z9, Z9
+	VMOVUPS           Z7, (SP)
+	VMOVUPS           Z5, 64(SP)
+	VMOVUPS           Z8, 128(SP)
+	VMOVUPS           Z9, 192(SP)
+	VBROADCASTSS      softmaxconst<>+416(SB), Z4
+	VMAXPS            Z4, Z7, Z7
+	VMAXPS            Z4, Z5, Z5
+	VMAXPS            Z4, Z8, Z8
+	VMAXPS            Z4, Z9, Z4
+	VMAXPS            Z8, Z7, Z7
+	VMAXPS            Z4, Z5, Z4
+	VMAXPS            Z4, Z7, Z4
+	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z5
+	VPCMPEQD.BCST     softmaxconst<>+384(SB), Z5, K2
+	KORTESTW          K2, K2
+	JNZ               x16_done
+	MOVQ              labels_base+88(FP), SI
+	VMOVDQU64         (SI)(DX*8), Z5
+	VMOVDQU64         64(SI)(DX*8), Z7
+	VPMOVQD           Z5, Y6
+	VPMOVQD           Z7, Y5
+	VINSERTI64X4      $0x01, Y5, Z6, Z6
+	MOVL              $0x00000010, SI
+	VPBROADCASTD      SI, Z5
+	VXORPS            Z7, Z7, Z7
+	VCMPPS            $0x00, 192(SP), Z4, K2
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           192(SP), K2, Z7
+	VCMPPS            $0x00, 128(SP), Z4, K2
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           128(SP), K2, Z7
+	VCMPPS            $0x00, 64(SP), Z4, K2
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           64(SP), K2, Z7
+	VCMPPS            $0x00, (SP), Z4, K2
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           (SP), K2, Z7
+	VPCMPEQD          Z6, Z5, K2
+	KMOVW             K2, SI
+	POPCNTL           SI, SI
+	VMOVUPS           (SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           128(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange3
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           (SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           128(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange3:
+	VMOVUPS           Z13, 1024(SP)
+	VMOVUPS           Z14, 1088(SP)
+	VMOVUPS           Z15, 1152(SP)
+	VMOVUPS           192(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z8
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z8, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z8
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z8
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z8, Z9
+	VMULPS.BCST       softmaxconst<>+96(SB), Z9, Z10
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z9
+	VSUBPS            Z10, Z9, Z5
+	VBROADCASTSS      softmaxconst<>+256(SB), Z11
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z11
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z11
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z11
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z11
+	VMULPS            Z5, Z5, Z5
+	VFMSUB231PS       Z11, Z5, Z10
+	VADDPS            Z10, Z9, Z9
+	VADDPS.BCST       softmaxconst<>+288(SB), Z9, Z9
+	VPSLLD            $0x17, Z8, Z8
+	VPADDD            Z8, Z9, Z9
+	JZ                inrange4
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           192(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z9, K2, Z9
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z9
+
+inrange4:
+	VMOVUPS       Z9, 1216(SP)
+	VCVTPS2PD     1024(SP), Z5
+	VCVTPS2PD     1088(SP), Z8
+	VCVTPS2PD     1152(SP), Z9
+	VCVTPS2PD     1216(SP), Z10
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z8, Z5, Z5
+	VMOVUPS       1056(SP), Y8
+	VCVTPS2PD     Y8, Z8
+	VMOVUPS       1120(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VMOVUPS       1184(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VMOVUPS       1248(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	VADDPD        Z9, Z8, Z8
+	VXORPD        Z9, Z9, Z9
+	VCMPPD        $0x1e, Z9, Z5, K2
+	VCMPPD        $0x1e, Z9, Z8, K3
+	KSHIFTLW      $0x08, K3, K3
+	KORW          K3, K2, K2
+	VMOVUPD       Z5, 2176(SP)
+	VMOVUPD       Z8, 2240(SP)
+	KMOVW         K2, DI
+	CMPL          DI, $0x0000ffff
+	JNE           x16_done
+	VMOVAPD       X1, X9
+	VMULSD        2176(SP), X9, X9
+	VMULSD        2184(SP), X9, X9
+	VMULSD        2192(SP), X9, X9
+	VMULSD        2200(SP), X9, X9
+	VMULSD        2208(SP), X9, X9
+	VMULSD        2216(SP), X9, X9
+	VMULSD        2224(SP), X9, X9
+	VMULSD        2232(SP), X9, X9
+	VMULSD        2240(SP), X9, X9
+	VMULSD        2248(SP), X9, X9
+	VMULSD        2256(SP), X9, X9
+	VMULSD        2264(SP), X9, X9
+	VMULSD        2272(SP), X9, X9
+	VMULSD        2280(SP), X9, X9
+	VMULSD        2288(SP), X9, X9
+	VMULSD        2296(SP), X9, X9
+	VUCOMISD      softmaxconst<>+544(SB), X9
+	JHI           x16_done
+	VBROADCASTSD  softmaxconst<>+512(SB), Z10
+	VDIVPD        Z5, Z10, Z5
+	VCVTPD2PS     Z5, Y1
+	VDIVPD        Z8, Z10, Z5
+	VCVTPD2PS     Z5, Y5
+	VINSERTF32X8  $0x01, Y5, Z1, Z1
+	VMULPS        1024(SP), Z1, Z5
+	MOVL          $0x00000000, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, (SP)
+	VMULPS        1088(SP), Z1, Z5
+	MOVL          $0x00000001, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 64(SP)
+	VMULPS        1152(SP), Z1, Z5
+	MOVL          $0x00000002, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 128(SP)
+	VMULPS        1216(SP), Z1, Z5
+	MOVL          $0x00000003, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 192(SP)
+	VCVTPS2PD     Y4, Z5
+	VCVTPS2PD     Y7, Z8
+	VSUBPD        Z8, Z5, Z5
+	VMOVUPD       Z5, 2048(SP)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y1, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z5, Z4, Z4
+	VMOVUPD       Z4, 2112(SP)
+	ADDQ          SI, BX
+	VADDSD        2048(SP), X0, X0
+	VADDSD        2056(SP), X0, X0
+	VADDSD        2064(SP), X0, X0
+	VADDSD        2072(SP), X0, X0
+	VADDSD        2080(SP), X0, X0
+	VADDSD        2088(SP), X0, X0
+	VADDSD        2096(SP), X0, X0
+	VADDSD        2104(SP), X0, X0
+	VADDSD        2112(SP), X0, X0
+	VADDSD        2120(SP), X0, X0
+	VADDSD        2128(SP), X0, X0
+	VADDSD        2136(SP), X0, X0
+	VADDSD        2144(SP), X0, X0
+	VADDSD        2152(SP), X0, X0
+	VADDSD        2160(SP), X0, X0
+	VADDSD        2168(SP), X0, X0
+	VMOVAPD       X9, X1
+	VXORPS        Z4, Z4, Z4
+	VMOVUPS       (SP), Z5
+	VMOVUPS       64(SP), Z7
+	VMOVUPS       128(SP), Z8
+	VMOVUPS       192(SP), Z9
+	VUNPCKLPS     Z7, Z5, Z10
+	VUNPCKHPS     Z7, Z5, Z5
+	VUNPCKLPS     Z9, Z8, Z7
+	VUNPCKHPS     Z9, Z8, Z8
+	VUNPCKLPS     Z4, Z4, Z9
+	VUNPCKHPS     Z4, Z4, Z11
+	VUNPCKLPS     Z4, Z4, Z12
+	VUNPCKHPS     Z4, Z4, Z13
+	VUNPCKLPS     Z4, Z4, Z14
+	VUNPCKHPS     Z4, Z4, Z15
+	VUNPCKLPS     Z4, Z4, Z16
+	VUNPCKHPS     Z4, Z4, Z17
+	VUNPCKLPS     Z4, Z4, Z18
+	VUNPCKHPS     Z4, Z4, Z19
+	VUNPCKLPS     Z4, Z4, Z20
+	VUNPCKHPS     Z4, Z4, Z4
+	VUNPCKLPD     Z7, Z10, Z21
+	VUNPCKHPD     Z7, Z10, Z7
+	VUNPCKLPD     Z8, Z5, Z10
+	VUNPCKHPD     Z8, Z5, Z5
+	VUNPCKLPD     Z12, Z9, Z8
+	VUNPCKHPD     Z12, Z9, Z9
+	VUNPCKLPD     Z13, Z11, Z12
+	VUNPCKHPD     Z13, Z11, Z11
+	VUNPCKLPD     Z16, Z14, Z13
+	VUNPCKHPD     Z16, Z14, Z14
+	VUNPCKLPD     Z17, Z15, Z16
+	VUNPCKHPD     Z17, Z15, Z15
+	VUNPCKLPD     Z20, Z18, Z17
+	VUNPCKHPD     Z20, Z18, Z18
+	VUNPCKLPD     Z4, Z19, Z20
+	VUNPCKHPD     Z4, Z19, Z4
+	VSHUFF32X4    $0x88, Z8, Z21, Z19
+	VSHUFF32X4    $0xdd, Z8, Z21, Z8
+	VSHUFF32X4    $0x88, Z17, Z13, Z21
+	VSHUFF32X4    $0xdd, Z17, Z13, Z13
+	VSHUFF32X4    $0x88, Z21, Z19, Z17
+	VSHUFF32X4    $0x88, Z13, Z8, Z22
+	VSHUFF32X4    $0xdd, Z21, Z19, Z19
+	VSHUFF32X4    $0xdd, Z13, Z8, Z8
+	VSHUFF32X4    $0x88, Z9, Z7, Z13
+	VSHUFF32X4    $0xdd, Z9, Z7, Z7
+	VSHUFF32X4    $0x88, Z18, Z14, Z9
+	VSHUFF32X4    $0xdd, Z18, Z14, Z14
+	VSHUFF32X4    $0x88, Z9, Z13, Z18
+	VSHUFF32X4    $0x88, Z14, Z7, Z21
+	VSHUFF32X4    $0xdd, Z9, Z13, Z9
+	VSHUFF32X4    $0xdd, Z14, Z7, Z7
+	VSHUFF32X4    $0x88, Z12, Z10, Z13
+	VSHUFF32X4    $0xdd, Z12, Z10, Z10
+	VSHUFF32X4    $0x88, Z20, Z16, Z12
+	VSHUFF32X4    $0xdd, Z20, Z16, Z14
+	VSHUFF32X4    $0x88, Z12, Z13, Z16
+	VSHUFF32X4    $0x88, Z14, Z10, Z20
+	VSHUFF32X4    $0xdd, Z12, Z13, Z12
+	VSHUFF32X4    $0xdd, Z14, Z10, Z10
+	VSHUFF32X4    $0x88, Z11, Z5, Z13
+	VSHUFF32X4    $0xdd, Z11, Z5, Z5
+	VSHUFF32X4    $0x88, Z4, Z15, Z11
+	VSHUFF32X4    $0xdd, Z4, Z15, Z4
+	VSHUFF32X4    $0x88, Z11, Z13, Z14
+	VSHUFF32X4    $0x88, Z4, Z5, Z15
+	VSHUFF32X4    $0xdd, Z11, Z13, Z11
+	VSHUFF32X4    $0xdd, Z4, Z5, Z4
+	MOVQ          AX, SI
+	VMOVUPS       Z17, K1, (SI)
+	VCVTPS2PD     Y17, Z5
+	VEXTRACTF64X4 $0x01, Z17, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z18, K1, (SI)
+	VCVTPS2PD     Y18, Z5
+	VEXTRACTF64X4 $0x01, Z18, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z16, K1, (SI)
+	VCVTPS2PD     Y16, Z5
+	VEXTRACTF64X4 $0x01, Z16, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z14, K1, (SI)
+	VCVTPS2PD     Y14, Z5
+	VEXTRACTF64X4 $0x01, Z14, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z22, K1, (SI)
+	VCVTPS2PD     Y22, Z5
+	VEXTRACTF64X4 $0x01, Z22, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z21, K1, (SI)
+	VCVTPS2PD     Y21, Z5
+	VEXTRACTF64X4 $0x01, Z21, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z20, K1, (SI)
+	VCVTPS2PD     Y20, Z5
+	VEXTRACTF64X4 $0x01, Z20, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z15, K1, (SI)
+	VCVTPS2PD     Y15, Z5
+	VEXTRACTF64X4 $0x01, Z15, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z19, K1, (SI)
+	VCVTPS2PD     Y19, Z5
+	VEXTRACTF64X4 $0x01, Z19, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z9, K1, (SI)
+	VCVTPS2PD     Y9, Z5
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z12, K1, (SI)
+	VCVTPS2PD     Y12, Z5
+	VEXTRACTF64X4 $0x01, Z12, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z11, K1, (SI)
+	VCVTPS2PD     Y11, Z5
+	VEXTRACTF64X4 $0x01, Z11, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z8, K1, (SI)
+	VCVTPS2PD     Y8, Z5
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z8, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z7, K1, (SI)
+	VCVTPS2PD     Y7, Z5
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z10, K1, (SI)
+	VCVTPS2PD     Y10, Z5
+	VEXTRACTF64X4 $0x01, Z10, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z4, K1, (SI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	ADDQ          $0x10, DX
+	MOVQ          2312(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, CX
+	MOVQ          2304(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, AX
+	JMP           x16_kd_group
+
+x16_ke_group:
+	LEAQ      16(DX), SI
+	CMPQ      SI, labels_len+96(FP)
+	JA        x16_done
+	MOVQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_a
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+x16_ke_noz2_a:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_b
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z7
+	VADDPS    Z7, Z5, Z5
+
+x16_ke_noz2_b:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z7
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_c
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z8
+	VADDPS    Z8, Z7, Z7
+
+x16_ke_noz2_c:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z8
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_d
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z9
+	VADDPS    Z9, Z8, Z8
+
+x16_ke_noz2_d:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z9
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_e
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z10
+	VADDPS    Z10, Z9, Z9
+
+x16_ke_noz2_e:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z10
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_f
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z11
+	VADDPS    Z11, Z10, Z10
+
+x16_ke_noz2_f:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z11
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_g
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z11, Z11
+
+x16_ke_noz2_g:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z12
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_h
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z13
+	VADDPS    Z13, Z12, Z12
+
+x16_ke_noz2_h:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z13
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_i
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z14
+	VADDPS    Z14, Z13, Z13
+
+x16_ke_noz2_i:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z14
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_j
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z15
+	VADDPS    Z15, Z14, Z14
+
+x16_ke_noz2_j:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z15
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_k
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z15, Z15
+
+x16_ke_noz2_k:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z16
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_l
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z17
+	VADDPS    Z17, Z16, Z16
+
+x16_ke_noz2_l:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z17
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_m
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z18
+	VADDPS    Z18, Z17, Z17
+
+x16_ke_noz2_m:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z18
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_n
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z19
+	VADDPS    Z19, Z18, Z18
+
+x16_ke_noz2_n:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z19
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_o
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z20
+	VADDPS    Z20, Z19, Z19
+
+x16_ke_noz2_o:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ke_noz2_p
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z21
+	VADDPS    Z21, Z20, Z20
+
+x16_ke_noz2_p:
+	VUNPCKLPS         Z5, Z4, Z21
+	VUNPCKHPS         Z5, Z4, Z4
+	VUNPCKLPS         Z8, Z7, Z5
+	VUNPCKHPS         Z8, Z7, Z7
+	VUNPCKLPS         Z10, Z9, Z8
+	VUNPCKHPS         Z10, Z9, Z9
+	VUNPCKLPS         Z12, Z11, Z10
+	VUNPCKHPS         Z12, Z11, Z11
+	VUNPCKLPS         Z14, Z13, Z12
+	VUNPCKHPS         Z14, Z13, Z13
+	VUNPCKLPS         Z16, Z15, Z14
+	VUNPCKHPS         Z16, Z15, Z15
+	VUNPCKLPS         Z18, Z17, Z16
+	VUNPCKHPS         Z18, Z17, Z17
+	VUNPCKLPS         Z20, Z19, Z18
+	VUNPCKHPS         Z20, Z19, Z19
+	VUNPCKLPD         Z5, Z21, Z20
+	VUNPCKHPD         Z5, Z21, Z5
+	VUNPCKLPD         Z7, Z4, Z21
+	VUNPCKHPD         Z7, Z4, Z4
+	VUNPCKLPD         Z10, Z8, Z7
+	VUNPCKHPD         Z10, Z8, Z8
+	VUNPCKLPD         Z11, Z9, Z10
+	VUNPCKHPD         Z11, Z9, Z9
+	VUNPCKLPD         Z14, Z12, Z11
+	VUNPCKHPD         Z14, Z12, Z12
+	VUNPCKLPD         Z15, Z13, Z14
+	VUNPCKHPD         Z15, Z13, Z13
+	VUNPCKLPD         Z18, Z16, Z15
+	VUNPCKHPD         Z18, Z16, Z16
+	VUNPCKLPD         Z19, Z17, Z18
+	VUNPCKHPD         Z19, Z17, Z17
+	VSHUFF32X4        $0x88, Z7, Z20, Z19
+	VSHUFF32X4        $0xdd, Z7, Z20, Z7
+	VSHUFF32X4        $0x88, Z15, Z11, Z20
+	VSHUFF32X4        $0xdd, Z15, Z11, Z11
+	VSHUFF32X4        $0x88, Z20, Z19, Z15
+	VSHUFF32X4        $0x88, Z11, Z7, Z7
+	VSHUFF32X4        $0x88, Z8, Z5, Z7
+	VSHUFF32X4        $0xdd, Z8, Z5, Z5
+	VSHUFF32X4        $0x88, Z16, Z12, Z5
+	VSHUFF32X4        $0xdd, Z16, Z12, Z8
+	VSHUFF32X4        $0x88, Z5, Z7, Z5
+	VSHUFF32X4        $0x88, Z10, Z21, Z7
+	VSHUFF32X4        $0xdd, Z10, Z21, Z8
+	VSHUFF32X4        $0x88, Z18, Z14, Z8
+	VSHUFF32X4        $0xdd, Z18, Z14, Z10
+	VSHUFF32X4        $0x88, Z8, Z7, Z7
+	VSHUFF32X4        $0x88, Z9, Z4, Z8
+	VSHUFF32X4        $0xdd, Z9, Z4, Z4
+	VSHUFF32X4        $0x88, Z17, Z13, Z4
+	VSHUFF32X4        $0xdd, Z17, Z13, Z9
+	VSHUFF32X4        $0x88, Z4, Z8, Z4
+	VXORPS            Z8, Z8, Z8
+	VADDPS            Z8, Z15, Z9
+	VADDPS            Z8, Z5, Z10
+	VADDPS            Z8, Z7, Z11
+	VADDPS            Z8, Z4, Z12
+	VADDPS            Z8, Z8, Z13
+	VADDPS            Z8, Z8, Z14
+	VADDPS            Z8, Z8, Z16
+	VADDPS            Z8, Z8, Z8
+	VADDPS            Z13, Z9, Z9
+	VADDPS            Z14, Z10, Z10
+	VADDPS            Z16, Z11, Z11
+	VADDPS            Z8, Z12, Z8
+	VADDPS            Z11, Z9, Z9
+	VADDPS            Z8, Z10, Z8
+	VADDPS            Z8, Z9, Z8
+	MOVQ              b_base+144(FP), SI
+	VADDPS.BCST       (SI), Z15, Z15
+	VADDPS.BCST       4(SI), Z5, Z5
+	VADDPS.BCST       8(SI), Z7, Z7
+	VADDPS.BCST       12(SI), Z4, Z4
+	VBROADCASTSS      16(SI), Z9
+	VSUBPS            Z8, Z9, Z9
+	VMOVUPS           Z15, (SP)
+	VMOVUPS           Z5, 64(SP)
+	VMOVUPS           Z7, 128(SP)
+	VMOVUPS           Z4, 192(SP)
+	VMOVUPS           Z9, 256(SP)
+	VBROADCASTSS      softmaxconst<>+416(SB), Z8
+	VMAXPS            Z8, Z15, Z10
+	VMAXPS            Z8, Z5, Z5
+	VMAXPS            Z8, Z7, Z7
+	VMAXPS            Z8, Z4, Z4
+	VMAXPS            Z8, Z9, Z8
+	VMAXPS            Z8, Z10, Z8
+	VMAXPS            Z7, Z8, Z7
+	VMAXPS            Z4, Z5, Z4
+	VMAXPS            Z4, Z7, Z4
+	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z5
+	VPCMPEQD.BCST     softmaxconst<>+384(SB), Z5, K2
+	KORTESTW          K2, K2
+	JNZ               x16_done
+	MOVQ              labels_base+88(FP), SI
+	VMOVDQU64         (SI)(DX*8), Z5
+	VMOVDQU64         64(SI)(DX*8), Z7
+	VPMOVQD           Z5, Y6
+	VPMOVQD           Z7, Y5
+	VINSERTI64X4      $0x01, Y5, Z6, Z6
+	MOVL              $0x00000010, SI
+	VPBROADCASTD      SI, Z5
+	VXORPS            Z7, Z7, Z7
+	VCMPPS            $0x00, 256(SP), Z4, K2
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           256(SP), K2, Z7
+	VCMPPS            $0x00, 192(SP), Z4, K2
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           192(SP), K2, Z7
+	VCMPPS            $0x00, 128(SP), Z4, K2
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           128(SP), K2, Z7
+	VCMPPS            $0x00, 64(SP), Z4, K2
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           64(SP), K2, Z7
+	VCMPPS            $0x00, (SP), Z4, K2
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           (SP), K2, Z7
+	VPCMPEQD          Z6, Z5, K2
+	KMOVW             K2, SI
+	POPCNTL           SI, SI
+	VMOVUPS           (SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           128(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange5
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           (SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           128(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange5:
+	VMOVUPS           Z13, 1024(SP)
+	VMOVUPS           Z14, 1088(SP)
+	VMOVUPS           Z15, 1152(SP)
+	VMOVUPS           192(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z10
+	VPMAXUD           Z10, Z9, Z9
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z9, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z9
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z9
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z10
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z9, Z11
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z12
+	VMULPS.BCST       softmaxconst<>+96(SB), Z11, Z13
+	VMULPS.BCST       softmaxconst<>+96(SB), Z12, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z11
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z12
+	VSUBPS            Z13, Z11, Z5
+	VSUBPS            Z14, Z12, Z8
+	VBROADCASTSS      softmaxconst<>+256(SB), Z15
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z15
+	VBROADCASTSS      softmaxconst<>+256(SB), Z16
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z16
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z15
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z16
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z15
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z16
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z15
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z16
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VFMSUB231PS       Z15, Z5, Z13
+	VFMSUB231PS       Z16, Z8, Z14
+	VADDPS            Z13, Z11, Z11
+	VADDPS            Z14, Z12, Z12
+	VADDPS.BCST       softmaxconst<>+288(SB), Z11, Z11
+	VADDPS.BCST       softmaxconst<>+288(SB), Z12, Z12
+	VPSLLD            $0x17, Z9, Z9
+	VPADDD            Z9, Z11, Z11
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z12, Z12
+	JZ                inrange6
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           192(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z11, K2, Z11
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z11
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z12, K2, Z12
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z12
+
+inrange6:
+	VMOVUPS       Z11, 1216(SP)
+	VMOVUPS       Z12, 1280(SP)
+	VCVTPS2PD     1024(SP), Z5
+	VCVTPS2PD     1088(SP), Z8
+	VCVTPS2PD     1152(SP), Z9
+	VCVTPS2PD     1216(SP), Z10
+	VCVTPS2PD     1280(SP), Z11
+	VADDPD        Z11, Z5, Z5
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z8, Z5, Z5
+	VMOVUPS       1056(SP), Y8
+	VCVTPS2PD     Y8, Z8
+	VMOVUPS       1120(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VMOVUPS       1184(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VMOVUPS       1248(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VMOVUPS       1312(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	VADDPD        Z9, Z8, Z8
+	VXORPD        Z9, Z9, Z9
+	VCMPPD        $0x1e, Z9, Z5, K2
+	VCMPPD        $0x1e, Z9, Z8, K3
+	KSHIFTLW      $0x08, K3, K3
+	KORW          K3, K2, K2
+	VMOVUPD       Z5, 2176(SP)
+	VMOVUPD       Z8, 2240(SP)
+	KMOVW         K2, DI
+	CMPL          DI, $0x0000ffff
+	JNE           x16_done
+	VMOVAPD       X1, X9
+	VMULSD        2176(SP), X9, X9
+	VMULSD        2184(SP), X9, X9
+	VMULSD        2192(SP), X9, X9
+	VMULSD        2200(SP), X9, X9
+	VMULSD        2208(SP), X9, X9
+	VMULSD        2216(SP), X9, X9
+	VMULSD        2224(SP), X9, X9
+	VMULSD        2232(SP), X9, X9
+	VMULSD        2240(SP), X9, X9
+	VMULSD        2248(SP), X9, X9
+	VMULSD        2256(SP), X9, X9
+	VMULSD        2264(SP), X9, X9
+	VMULSD        2272(SP), X9, X9
+	VMULSD        2280(SP), X9, X9
+	VMULSD        2288(SP), X9, X9
+	VMULSD        2296(SP), X9, X9
+	VUCOMISD      softmaxconst<>+544(SB), X9
+	JHI           x16_done
+	VBROADCASTSD  softmaxconst<>+512(SB), Z10
+	VDIVPD        Z5, Z10, Z5
+	VCVTPD2PS     Z5, Y1
+	VDIVPD        Z8, Z10, Z5
+	VCVTPD2PS     Z5, Y5
+	VINSERTF32X8  $0x01, Y5, Z1, Z1
+	VMULPS        1024(SP), Z1, Z5
+	MOVL          $0x00000000, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, (SP)
+	VMULPS        1088(SP), Z1, Z5
+	MOVL          $0x00000001, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 64(SP)
+	VMULPS        1152(SP), Z1, Z5
+	MOVL          $0x00000002, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 128(SP)
+	VMULPS        1216(SP), Z1, Z5
+	MOVL          $0x00000003, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 192(SP)
+	VMULPS        1280(SP), Z1, Z5
+	MOVL          $0x00000004, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 256(SP)
+	VCVTPS2PD     Y4, Z5
+	VCVTPS2PD     Y7, Z8
+	VSUBPD        Z8, Z5, Z5
+	VMOVUPD       Z5, 2048(SP)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y1, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z5, Z4, Z4
+	VMOVUPD       Z4, 2112(SP)
+	ADDQ          SI, BX
+	VADDSD        2048(SP), X0, X0
+	VADDSD        2056(SP), X0, X0
+	VADDSD        2064(SP), X0, X0
+	VADDSD        2072(SP), X0, X0
+	VADDSD        2080(SP), X0, X0
+	VADDSD        2088(SP), X0, X0
+	VADDSD        2096(SP), X0, X0
+	VADDSD        2104(SP), X0, X0
+	VADDSD        2112(SP), X0, X0
+	VADDSD        2120(SP), X0, X0
+	VADDSD        2128(SP), X0, X0
+	VADDSD        2136(SP), X0, X0
+	VADDSD        2144(SP), X0, X0
+	VADDSD        2152(SP), X0, X0
+	VADDSD        2160(SP), X0, X0
+	VADDSD        2168(SP), X0, X0
+	VMOVAPD       X9, X1
+	VXORPS        Z4, Z4, Z4
+	VMOVUPS       (SP), Z5
+	VMOVUPS       64(SP), Z7
+	VMOVUPS       128(SP), Z8
+	VMOVUPS       192(SP), Z9
+	VMOVUPS       256(SP), Z10
+	VUNPCKLPS     Z7, Z5, Z11
+	VUNPCKHPS     Z7, Z5, Z5
+	VUNPCKLPS     Z9, Z8, Z7
+	VUNPCKHPS     Z9, Z8, Z8
+	VUNPCKLPS     Z4, Z10, Z9
+	VUNPCKHPS     Z4, Z10, Z10
+	VUNPCKLPS     Z4, Z4, Z12
+	VUNPCKHPS     Z4, Z4, Z13
+	VUNPCKLPS     Z4, Z4, Z14
+	VUNPCKHPS     Z4, Z4, Z15
+	VUNPCKLPS     Z4, Z4, Z16
+	VUNPCKHPS     Z4, Z4, Z17
+	VUNPCKLPS     Z4, Z4, Z18
+	VUNPCKHPS     Z4, Z4, Z19
+	VUNPCKLPS     Z4, Z4, Z20
+	VUNPCKHPS     Z4, Z4, Z4
+	VUNPCKLPD     Z7, Z11, Z21
+	VUNPCKHPD     Z7, Z11, Z7
+	VUNPCKLPD     Z8, Z5, Z11
+	VUNPCKHPD     Z8, Z5, Z5
+	VUNPCKLPD     Z12, Z9, Z8
+	VUNPCKHPD     Z12, Z9, Z9
+	VUNPCKLPD     Z13, Z10, Z12
+	VUNPCKHPD     Z13, Z10, Z10
+	VUNPCKLPD     Z16, Z14, Z13
+	VUNPCKHPD     Z16, Z14, Z14
+	VUNPCKLPD     Z17, Z15, Z16
+	VUNPCKHPD     Z17, Z15, Z15
+	VUNPCKLPD     Z20, Z18, Z17
+	VUNPCKHPD     Z20, Z18, Z18
+	VUNPCKLPD     Z4, Z19, Z20
+	VUNPCKHPD     Z4, Z19, Z4
+	VSHUFF32X4    $0x88, Z8, Z21, Z19
+	VSHUFF32X4    $0xdd, Z8, Z21, Z8
+	VSHUFF32X4    $0x88, Z17, Z13, Z21
+	VSHUFF32X4    $0xdd, Z17, Z13, Z13
+	VSHUFF32X4    $0x88, Z21, Z19, Z17
+	VSHUFF32X4    $0x88, Z13, Z8, Z22
+	VSHUFF32X4    $0xdd, Z21, Z19, Z19
+	VSHUFF32X4    $0xdd, Z13, Z8, Z8
+	VSHUFF32X4    $0x88, Z9, Z7, Z13
+	VSHUFF32X4    $0xdd, Z9, Z7, Z7
+	VSHUFF32X4    $0x88, Z18, Z14, Z9
+	VSHUFF32X4    $0xdd, Z18, Z14, Z14
+	VSHUFF32X4    $0x88, Z9, Z13, Z18
+	VSHUFF32X4    $0x88, Z14, Z7, Z21
+	VSHUFF32X4    $0xdd, Z9, Z13, Z9
+	VSHUFF32X4    $0xdd, Z14, Z7, Z7
+	VSHUFF32X4    $0x88, Z12, Z11, Z13
+	VSHUFF32X4    $0xdd, Z12, Z11, Z11
+	VSHUFF32X4    $0x88, Z20, Z16, Z12
+	VSHUFF32X4    $0xdd, Z20, Z16, Z14
+	VSHUFF32X4    $0x88, Z12, Z13, Z16
+	VSHUFF32X4    $0x88, Z14, Z11, Z20
+	VSHUFF32X4    $0xdd, Z12, Z13, Z12
+	VSHUFF32X4    $0xdd, Z14, Z11, Z11
+	VSHUFF32X4    $0x88, Z10, Z5, Z13
+	VSHUFF32X4    $0xdd, Z10, Z5, Z5
+	VSHUFF32X4    $0x88, Z4, Z15, Z10
+	VSHUFF32X4    $0xdd, Z4, Z15, Z4
+	VSHUFF32X4    $0x88, Z10, Z13, Z14
+	VSHUFF32X4    $0x88, Z4, Z5, Z15
+	VSHUFF32X4    $0xdd, Z10, Z13, Z10
+	VSHUFF32X4    $0xdd, Z4, Z5, Z4
+	MOVQ          AX, SI
+	VMOVUPS       Z17, K1, (SI)
+	VCVTPS2PD     Y17, Z5
+	VEXTRACTF64X4 $0x01, Z17, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z18, K1, (SI)
+	VCVTPS2PD     Y18, Z5
+	VEXTRACTF64X4 $0x01, Z18, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z16, K1, (SI)
+	VCVTPS2PD     Y16, Z5
+	VEXTRACTF64X4 $0x01, Z16, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z14, K1, (SI)
+	VCVTPS2PD     Y14, Z5
+	VEXTRACTF64X4 $0x01, Z14, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z22, K1, (SI)
+	VCVTPS2PD     Y22, Z5
+	VEXTRACTF64X4 $0x01, Z22, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z21, K1, (SI)
+	VCVTPS2PD     Y21, Z5
+	VEXTRACTF64X4 $0x01, Z21, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z20, K1, (SI)
+	VCVTPS2PD     Y20, Z5
+	VEXTRACTF64X4 $0x01, Z20, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z15, K1, (SI)
+	VCVTPS2PD     Y15, Z5
+	VEXTRACTF64X4 $0x01, Z15, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z19, K1, (SI)
+	VCVTPS2PD     Y19, Z5
+	VEXTRACTF64X4 $0x01, Z19, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z9, K1, (SI)
+	VCVTPS2PD     Y9, Z5
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z12, K1, (SI)
+	VCVTPS2PD     Y12, Z5
+	VEXTRACTF64X4 $0x01, Z12, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z10, K1, (SI)
+	VCVTPS2PD     Y10, Z5
+	VEXTRACTF64X4 $0x01, Z10, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z8, K1, (SI)
+	VCVTPS2PD     Y8, Z5
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z8, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z7, K1, (SI)
+	VCVTPS2PD     Y7, Z5
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z11, K1, (SI)
+	VCVTPS2PD     Y11, Z5
+	VEXTRACTF64X4 $0x01, Z11, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z4, K1, (SI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	ADDQ          $0x10, DX
+	MOVQ          2312(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, CX
+	MOVQ          2304(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, AX
+	JMP           x16_ke_group
+
+x16_kf_group:
+	LEAQ      16(DX), SI
+	CMPQ      SI, labels_len+96(FP)
+	JA        x16_done
+	MOVQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_a
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+x16_kf_noz2_a:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_b
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z7
+	VADDPS    Z7, Z5, Z5
+
+x16_kf_noz2_b:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z7
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_c
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z8
+	VADDPS    Z8, Z7, Z7
+
+x16_kf_noz2_c:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z8
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_d
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z9
+	VADDPS    Z9, Z8, Z8
+
+x16_kf_noz2_d:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z9
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_e
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z10
+	VADDPS    Z10, Z9, Z9
+
+x16_kf_noz2_e:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z10
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_f
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z11
+	VADDPS    Z11, Z10, Z10
+
+x16_kf_noz2_f:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z11
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_g
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z11, Z11
+
+x16_kf_noz2_g:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z12
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_h
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z13
+	VADDPS    Z13, Z12, Z12
+
+x16_kf_noz2_h:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z13
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_i
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z14
+	VADDPS    Z14, Z13, Z13
+
+x16_kf_noz2_i:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z14
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_j
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z15
+	VADDPS    Z15, Z14, Z14
+
+x16_kf_noz2_j:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z15
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_k
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z15, Z15
+
+x16_kf_noz2_k:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z16
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_l
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z17
+	VADDPS    Z17, Z16, Z16
+
+x16_kf_noz2_l:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z17
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_m
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z18
+	VADDPS    Z18, Z17, Z17
+
+x16_kf_noz2_m:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z18
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_n
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z19
+	VADDPS    Z19, Z18, Z18
+
+x16_kf_noz2_n:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z19
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_o
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z20
+	VADDPS    Z20, Z19, Z19
+
+x16_kf_noz2_o:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kf_noz2_p
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z21
+	VADDPS    Z21, Z20, Z20
+
+x16_kf_noz2_p:
+	VUNPCKLPS         Z5, Z4, Z21
+	VUNPCKHPS         Z5, Z4, Z4
+	VUNPCKLPS         Z8, Z7, Z5
+	VUNPCKHPS         Z8, Z7, Z7
+	VUNPCKLPS         Z10, Z9, Z8
+	VUNPCKHPS         Z10, Z9, Z9
+	VUNPCKLPS         Z12, Z11, Z10
+	VUNPCKHPS         Z12, Z11, Z11
+	VUNPCKLPS         Z14, Z13, Z12
+	VUNPCKHPS         Z14, Z13, Z13
+	VUNPCKLPS         Z16, Z15, Z14
+	VUNPCKHPS         Z16, Z15, Z15
+	VUNPCKLPS         Z18, Z17, Z16
+	VUNPCKHPS         Z18, Z17, Z17
+	VUNPCKLPS         Z20, Z19, Z18
+	VUNPCKHPS         Z20, Z19, Z19
+	VUNPCKLPD         Z5, Z21, Z20
+	VUNPCKHPD         Z5, Z21, Z5
+	VUNPCKLPD         Z7, Z4, Z21
+	VUNPCKHPD         Z7, Z4, Z4
+	VUNPCKLPD         Z10, Z8, Z7
+	VUNPCKHPD         Z10, Z8, Z8
+	VUNPCKLPD         Z11, Z9, Z10
+	VUNPCKHPD         Z11, Z9, Z9
+	VUNPCKLPD         Z14, Z12, Z11
+	VUNPCKHPD         Z14, Z12, Z12
+	VUNPCKLPD         Z15, Z13, Z14
+	VUNPCKHPD         Z15, Z13, Z13
+	VUNPCKLPD         Z18, Z16, Z15
+	VUNPCKHPD         Z18, Z16, Z16
+	VUNPCKLPD         Z19, Z17, Z18
+	VUNPCKHPD         Z19, Z17, Z17
+	VSHUFF32X4        $0x88, Z7, Z20, Z19
+	VSHUFF32X4        $0xdd, Z7, Z20, Z7
+	VSHUFF32X4        $0x88, Z15, Z11, Z20
+	VSHUFF32X4        $0xdd, Z15, Z11, Z11
+	VSHUFF32X4        $0x88, Z20, Z19, Z15
+	VSHUFF32X4        $0x88, Z11, Z7, Z7
+	VSHUFF32X4        $0x88, Z8, Z5, Z11
+	VSHUFF32X4        $0xdd, Z8, Z5, Z5
+	VSHUFF32X4        $0x88, Z16, Z12, Z8
+	VSHUFF32X4        $0xdd, Z16, Z12, Z12
+	VSHUFF32X4        $0x88, Z8, Z11, Z8
+	VSHUFF32X4        $0x88, Z12, Z5, Z5
+	VSHUFF32X4        $0x88, Z10, Z21, Z5
+	VSHUFF32X4        $0xdd, Z10, Z21, Z10
+	VSHUFF32X4        $0x88, Z18, Z14, Z10
+	VSHUFF32X4        $0xdd, Z18, Z14, Z11
+	VSHUFF32X4        $0x88, Z10, Z5, Z5
+	VSHUFF32X4        $0x88, Z9, Z4, Z10
+	VSHUFF32X4        $0xdd, Z9, Z4, Z4
+	VSHUFF32X4        $0x88, Z17, Z13, Z4
+	VSHUFF32X4        $0xdd, Z17, Z13, Z9
+	VSHUFF32X4        $0x88, Z4, Z10, Z4
+	VXORPS            Z9, Z9, Z9
+	VADDPS            Z9, Z15, Z10
+	VADDPS            Z9, Z8, Z11
+	VADDPS            Z9, Z5, Z12
+	VADDPS            Z9, Z4, Z13
+	VADDPS            Z9, Z7, Z14
+	VADDPS            Z9, Z9, Z16
+	VADDPS            Z9, Z9, Z17
+	VADDPS            Z9, Z9, Z9
+	VADDPS            Z14, Z10, Z10
+	VADDPS            Z16, Z11, Z11
+	VADDPS            Z17, Z12, Z12
+	VADDPS            Z9, Z13, Z9
+	VADDPS            Z12, Z10, Z10
+	VADDPS            Z9, Z11, Z9
+	VADDPS            Z9, Z10, Z9
+	MOVQ              b_base+144(FP), SI
+	VADDPS.BCST       (SI), Z15, Z15
+	VADDPS.BCST       4(SI), Z8, Z8
+	VADDPS.BCST       8(SI), Z5, Z5
+	VADDPS.BCST       12(SI), Z4, Z4
+	VADDPS.BCST       16(SI), Z7, Z7
+	VBROADCASTSS      20(SI), Z10
+	VSUBPS            Z9, Z10, Z10
+	VMOVUPS           Z15, (SP)
+	VMOVUPS           Z8, 64(SP)
+	VMOVUPS           Z5, 128(SP)
+	VMOVUPS           Z4, 192(SP)
+	VMOVUPS           Z7, 256(SP)
+	VMOVUPS           Z10, 320(SP)
+	VBROADCASTSS      softmaxconst<>+416(SB), Z9
+	VMAXPS            Z9, Z15, Z11
+	VMAXPS            Z9, Z8, Z8
+	VMAXPS            Z9, Z5, Z5
+	VMAXPS            Z9, Z4, Z4
+	VMAXPS            Z9, Z7, Z7
+	VMAXPS            Z9, Z10, Z9
+	VMAXPS            Z7, Z11, Z7
+	VMAXPS            Z9, Z8, Z8
+	VMAXPS            Z5, Z7, Z5
+	VMAXPS            Z4, Z8, Z4
+	VMAXPS            Z4, Z5, Z4
+	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z5
+	VPCMPEQD.BCST     softmaxconst<>+384(SB), Z5, K2
+	KORTESTW          K2, K2
+	JNZ               x16_done
+	MOVQ              labels_base+88(FP), SI
+	VMOVDQU64         (SI)(DX*8), Z5
+	VMOVDQU64         64(SI)(DX*8), Z7
+	VPMOVQD           Z5, Y6
+	VPMOVQD           Z7, Y5
+	VINSERTI64X4      $0x01, Y5, Z6, Z6
+	MOVL              $0x00000010, SI
+	VPBROADCASTD      SI, Z5
+	VXORPS            Z7, Z7, Z7
+	VCMPPS            $0x00, 320(SP), Z4, K2
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           320(SP), K2, Z7
+	VCMPPS            $0x00, 256(SP), Z4, K2
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           256(SP), K2, Z7
+	VCMPPS            $0x00, 192(SP), Z4, K2
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           192(SP), K2, Z7
+	VCMPPS            $0x00, 128(SP), Z4, K2
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           128(SP), K2, Z7
+	VCMPPS            $0x00, 64(SP), Z4, K2
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           64(SP), K2, Z7
+	VCMPPS            $0x00, (SP), Z4, K2
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           (SP), K2, Z7
+	VPCMPEQD          Z6, Z5, K2
+	KMOVW             K2, SI
+	POPCNTL           SI, SI
+	VMOVUPS           (SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           128(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange7
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           (SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           128(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange7:
+	VMOVUPS           Z13, 1024(SP)
+	VMOVUPS           Z14, 1088(SP)
+	VMOVUPS           Z15, 1152(SP)
+	VMOVUPS           192(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           320(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange8
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           192(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           320(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange8:
+	VMOVUPS       Z13, 1216(SP)
+	VMOVUPS       Z14, 1280(SP)
+	VMOVUPS       Z15, 1344(SP)
+	VCVTPS2PD     1024(SP), Z5
+	VCVTPS2PD     1088(SP), Z8
+	VCVTPS2PD     1152(SP), Z9
+	VCVTPS2PD     1216(SP), Z10
+	VCVTPS2PD     1280(SP), Z11
+	VCVTPS2PD     1344(SP), Z12
+	VADDPD        Z11, Z5, Z5
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z8, Z5, Z5
+	VMOVUPS       1056(SP), Y8
+	VCVTPS2PD     Y8, Z8
+	VMOVUPS       1120(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VMOVUPS       1184(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VMOVUPS       1248(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VMOVUPS       1312(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VMOVUPS       1376(SP), Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	VADDPD        Z9, Z8, Z8
+	VXORPD        Z9, Z9, Z9
+	VCMPPD        $0x1e, Z9, Z5, K2
+	VCMPPD        $0x1e, Z9, Z8, K3
+	KSHIFTLW      $0x08, K3, K3
+	KORW          K3, K2, K2
+	VMOVUPD       Z5, 2176(SP)
+	VMOVUPD       Z8, 2240(SP)
+	KMOVW         K2, DI
+	CMPL          DI, $0x0000ffff
+	JNE           x16_done
+	VMOVAPD       X1, X9
+	VMULSD        2176(SP), X9, X9
+	VMULSD        2184(SP), X9, X9
+	VMULSD        2192(SP), X9, X9
+	VMULSD        2200(SP), X9, X9
+	VMULSD        2208(SP), X9, X9
+	VMULSD        2216(SP), X9, X9
+	VMULSD        2224(SP), X9, X9
+	VMULSD        2232(SP), X9, X9
+	VMULSD        2240(SP), X9, X9
+	VMULSD        2248(SP), X9, X9
+	VMULSD        2256(SP), X9, X9
+	VMULSD        2264(SP), X9, X9
+	VMULSD        2272(SP), X9, X9
+	VMULSD        2280(SP), X9, X9
+	VMULSD        2288(SP), X9, X9
+	VMULSD        2296(SP), X9, X9
+	VUCOMISD      softmaxconst<>+544(SB), X9
+	JHI           x16_done
+	VBROADCASTSD  softmaxconst<>+512(SB), Z10
+	VDIVPD        Z5, Z10, Z5
+	VCVTPD2PS     Z5, Y1
+	VDIVPD        Z8, Z10, Z5
+	VCVTPD2PS     Z5, Y5
+	VINSERTF32X8  $0x01, Y5, Z1, Z1
+	VMULPS        1024(SP), Z1, Z5
+	MOVL          $0x00000000, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, (SP)
+	VMULPS        1088(SP), Z1, Z5
+	MOVL          $0x00000001, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 64(SP)
+	VMULPS        1152(SP), Z1, Z5
+	MOVL          $0x00000002, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 128(SP)
+	VMULPS        1216(SP), Z1, Z5
+	MOVL          $0x00000003, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 192(SP)
+	VMULPS        1280(SP), Z1, Z5
+	MOVL          $0x00000004, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 256(SP)
+	VMULPS        1344(SP), Z1, Z5
+	MOVL          $0x00000005, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 320(SP)
+	VCVTPS2PD     Y4, Z5
+	VCVTPS2PD     Y7, Z8
+	VSUBPD        Z8, Z5, Z5
+	VMOVUPD       Z5, 2048(SP)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y1, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z5, Z4, Z4
+	VMOVUPD       Z4, 2112(SP)
+	ADDQ          SI, BX
+	VADDSD        2048(SP), X0, X0
+	VADDSD        2056(SP), X0, X0
+	VADDSD        2064(SP), X0, X0
+	VADDSD        2072(SP), X0, X0
+	VADDSD        2080(SP), X0, X0
+	VADDSD        2088(SP), X0, X0
+	VADDSD        2096(SP), X0, X0
+	VADDSD        2104(SP), X0, X0
+	VADDSD        2112(SP), X0, X0
+	VADDSD        2120(SP), X0, X0
+	VADDSD        2128(SP), X0, X0
+	VADDSD        2136(SP), X0, X0
+	VADDSD        2144(SP), X0, X0
+	VADDSD        2152(SP), X0, X0
+	VADDSD        2160(SP), X0, X0
+	VADDSD        2168(SP), X0, X0
+	VMOVAPD       X9, X1
+	VXORPS        Z4, Z4, Z4
+	VMOVUPS       (SP), Z5
+	VMOVUPS       64(SP), Z7
+	VMOVUPS       128(SP), Z8
+	VMOVUPS       192(SP), Z9
+	VMOVUPS       256(SP), Z10
+	VMOVUPS       320(SP), Z11
+	VUNPCKLPS     Z7, Z5, Z12
+	VUNPCKHPS     Z7, Z5, Z5
+	VUNPCKLPS     Z9, Z8, Z7
+	VUNPCKHPS     Z9, Z8, Z8
+	VUNPCKLPS     Z11, Z10, Z9
+	VUNPCKHPS     Z11, Z10, Z10
+	VUNPCKLPS     Z4, Z4, Z11
+	VUNPCKHPS     Z4, Z4, Z13
+	VUNPCKLPS     Z4, Z4, Z14
+	VUNPCKHPS     Z4, Z4, Z15
+	VUNPCKLPS     Z4, Z4, Z16
+	VUNPCKHPS     Z4, Z4, Z17
+	VUNPCKLPS     Z4, Z4, Z18
+	VUNPCKHPS     Z4, Z4, Z19
+	VUNPCKLPS     Z4, Z4, Z20
+	VUNPCKHPS     Z4, Z4, Z4
+	VUNPCKLPD     Z7, Z12, Z21
+	VUNPCKHPD     Z7, Z12, Z7
+	VUNPCKLPD     Z8, Z5, Z12
+	VUNPCKHPD     Z8, Z5, Z5
+	VUNPCKLPD     Z11, Z9, Z8
+	VUNPCKHPD     Z11, Z9, Z9
+	VUNPCKLPD     Z13, Z10, Z11
+	VUNPCKHPD     Z13, Z10, Z10
+	VUNPCKLPD     Z16, Z14, Z13
+	VUNPCKHPD     Z16, Z14, Z14
+	VUNPCKLPD     Z17, Z15, Z16
+	VUNPCKHPD     Z17, Z15, Z15
+	VUNPCKLPD     Z20, Z18, Z17
+	VUNPCKHPD     Z20, Z18, Z18
+	VUNPCKLPD     Z4, Z19, Z20
+	VUNPCKHPD     Z4, Z19, Z4
+	VSHUFF32X4    $0x88, Z8, Z21, Z19
+	VSHUFF32X4    $0xdd, Z8, Z21, Z8
+	VSHUFF32X4    $0x88, Z17, Z13, Z21
+	VSHUFF32X4    $0xdd, Z17, Z13, Z13
+	VSHUFF32X4    $0x88, Z21, Z19, Z17
+	VSHUFF32X4    $0x88, Z13, Z8, Z22
+	VSHUFF32X4    $0xdd, Z21, Z19, Z19
+	VSHUFF32X4    $0xdd, Z13, Z8, Z8
+	VSHUFF32X4    $0x88, Z9, Z7, Z13
+	VSHUFF32X4    $0xdd, Z9, Z7, Z7
+	VSHUFF32X4    $0x88, Z18, Z14, Z9
+	VSHUFF32X4    $0xdd, Z18, Z14, Z14
+	VSHUFF32X4    $0x88, Z9, Z13, Z18
+	VSHUFF32X4    $0x88, Z14, Z7, Z21
+	VSHUFF32X4    $0xdd, Z9, Z13, Z9
+	VSHUFF32X4    $0xdd, Z14, Z7, Z7
+	VSHUFF32X4    $0x88, Z11, Z12, Z13
+	VSHUFF32X4    $0xdd, Z11, Z12, Z11
+	VSHUFF32X4    $0x88, Z20, Z16, Z12
+	VSHUFF32X4    $0xdd, Z20, Z16, Z14
+	VSHUFF32X4    $0x88, Z12, Z13, Z16
+	VSHUFF32X4    $0x88, Z14, Z11, Z20
+	VSHUFF32X4    $0xdd, Z12, Z13, Z12
+	VSHUFF32X4    $0xdd, Z14, Z11, Z11
+	VSHUFF32X4    $0x88, Z10, Z5, Z13
+	VSHUFF32X4    $0xdd, Z10, Z5, Z5
+	VSHUFF32X4    $0x88, Z4, Z15, Z10
+	VSHUFF32X4    $0xdd, Z4, Z15, Z4
+	VSHUFF32X4    $0x88, Z10, Z13, Z14
+	VSHUFF32X4    $0x88, Z4, Z5, Z15
+	VSHUFF32X4    $0xdd, Z10, Z13, Z10
+	VSHUFF32X4    $0xdd, Z4, Z5, Z4
+	MOVQ          AX, SI
+	VMOVUPS       Z17, K1, (SI)
+	VCVTPS2PD     Y17, Z5
+	VEXTRACTF64X4 $0x01, Z17, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z18, K1, (SI)
+	VCVTPS2PD     Y18, Z5
+	VEXTRACTF64X4 $0x01, Z18, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z16, K1, (SI)
+	VCVTPS2PD     Y16, Z5
+	VEXTRACTF64X4 $0x01, Z16, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z14, K1, (SI)
+	VCVTPS2PD     Y14, Z5
+	VEXTRACTF64X4 $0x01, Z14, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z22, K1, (SI)
+	VCVTPS2PD     Y22, Z5
+	VEXTRACTF64X4 $0x01, Z22, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z21, K1, (SI)
+	VCVTPS2PD     Y21, Z5
+	VEXTRACTF64X4 $0x01, Z21, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z20, K1, (SI)
+	VCVTPS2PD     Y20, Z5
+	VEXTRACTF64X4 $0x01, Z20, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z15, K1, (SI)
+	VCVTPS2PD     Y15, Z5
+	VEXTRACTF64X4 $0x01, Z15, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z19, K1, (SI)
+	VCVTPS2PD     Y19, Z5
+	VEXTRACTF64X4 $0x01, Z19, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z9, K1, (SI)
+	VCVTPS2PD     Y9, Z5
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z12, K1, (SI)
+	VCVTPS2PD     Y12, Z5
+	VEXTRACTF64X4 $0x01, Z12, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z10, K1, (SI)
+	VCVTPS2PD     Y10, Z5
+	VEXTRACTF64X4 $0x01, Z10, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z8, K1, (SI)
+	VCVTPS2PD     Y8, Z5
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z8, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z7, K1, (SI)
+	VCVTPS2PD     Y7, Z5
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z11, K1, (SI)
+	VCVTPS2PD     Y11, Z5
+	VEXTRACTF64X4 $0x01, Z11, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z4, K1, (SI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	ADDQ          $0x10, DX
+	MOVQ          2312(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, CX
+	MOVQ          2304(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, AX
+	JMP           x16_kf_group
+
+x16_kg_group:
+	LEAQ      16(DX), SI
+	CMPQ      SI, labels_len+96(FP)
+	JA        x16_done
+	MOVQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_a
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+x16_kg_noz2_a:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_b
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z7
+	VADDPS    Z7, Z5, Z5
+
+x16_kg_noz2_b:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z7
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_c
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z8
+	VADDPS    Z8, Z7, Z7
+
+x16_kg_noz2_c:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z8
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_d
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z9
+	VADDPS    Z9, Z8, Z8
+
+x16_kg_noz2_d:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z9
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_e
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z10
+	VADDPS    Z10, Z9, Z9
+
+x16_kg_noz2_e:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z10
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_f
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z11
+	VADDPS    Z11, Z10, Z10
+
+x16_kg_noz2_f:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z11
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_g
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z11, Z11
+
+x16_kg_noz2_g:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z12
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_h
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z13
+	VADDPS    Z13, Z12, Z12
+
+x16_kg_noz2_h:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z13
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_i
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z14
+	VADDPS    Z14, Z13, Z13
+
+x16_kg_noz2_i:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z14
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_j
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z15
+	VADDPS    Z15, Z14, Z14
+
+x16_kg_noz2_j:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z15
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_k
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z15, Z15
+
+x16_kg_noz2_k:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z16
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_l
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z17
+	VADDPS    Z17, Z16, Z16
+
+x16_kg_noz2_l:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z17
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_m
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z18
+	VADDPS    Z18, Z17, Z17
+
+x16_kg_noz2_m:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z18
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_n
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z19
+	VADDPS    Z19, Z18, Z18
+
+x16_kg_noz2_n:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z19
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_o
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z20
+	VADDPS    Z20, Z19, Z19
+
+x16_kg_noz2_o:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kg_noz2_p
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z21
+	VADDPS    Z21, Z20, Z20
+
+x16_kg_noz2_p:
+	VUNPCKLPS         Z5, Z4, Z21
+	VUNPCKHPS         Z5, Z4, Z4
+	VUNPCKLPS         Z8, Z7, Z5
+	VUNPCKHPS         Z8, Z7, Z7
+	VUNPCKLPS         Z10, Z9, Z8
+	VUNPCKHPS         Z10, Z9, Z9
+	VUNPCKLPS         Z12, Z11, Z10
+	VUNPCKHPS         Z12, Z11, Z11
+	VUNPCKLPS         Z14, Z13, Z12
+	VUNPCKHPS         Z14, Z13, Z13
+	VUNPCKLPS         Z16, Z15, Z14
+	VUNPCKHPS         Z16, Z15, Z15
+	VUNPCKLPS         Z18, Z17, Z16
+	VUNPCKHPS         Z18, Z17, Z17
+	VUNPCKLPS         Z20, Z19, Z18
+	VUNPCKHPS         Z20, Z19, Z19
+	VUNPCKLPD         Z5, Z21, Z20
+	VUNPCKHPD         Z5, Z21, Z5
+	VUNPCKLPD         Z7, Z4, Z21
+	VUNPCKHPD         Z7, Z4, Z4
+	VUNPCKLPD         Z10, Z8, Z7
+	VUNPCKHPD         Z10, Z8, Z8
+	VUNPCKLPD         Z11, Z9, Z10
+	VUNPCKHPD         Z11, Z9, Z9
+	VUNPCKLPD         Z14, Z12, Z11
+	VUNPCKHPD         Z14, Z12, Z12
+	VUNPCKLPD         Z15, Z13, Z14
+	VUNPCKHPD         Z15, Z13, Z13
+	VUNPCKLPD         Z18, Z16, Z15
+	VUNPCKHPD         Z18, Z16, Z16
+	VUNPCKLPD         Z19, Z17, Z18
+	VUNPCKHPD         Z19, Z17, Z17
+	VSHUFF32X4        $0x88, Z7, Z20, Z19
+	VSHUFF32X4        $0xdd, Z7, Z20, Z7
+	VSHUFF32X4        $0x88, Z15, Z11, Z20
+	VSHUFF32X4        $0xdd, Z15, Z11, Z11
+	VSHUFF32X4        $0x88, Z20, Z19, Z15
+	VSHUFF32X4        $0x88, Z11, Z7, Z7
+	VSHUFF32X4        $0x88, Z8, Z5, Z11
+	VSHUFF32X4        $0xdd, Z8, Z5, Z5
+	VSHUFF32X4        $0x88, Z16, Z12, Z8
+	VSHUFF32X4        $0xdd, Z16, Z12, Z12
+	VSHUFF32X4        $0x88, Z8, Z11, Z8
+	VSHUFF32X4        $0x88, Z12, Z5, Z5
+	VSHUFF32X4        $0x88, Z10, Z21, Z11
+	VSHUFF32X4        $0xdd, Z10, Z21, Z10
+	VSHUFF32X4        $0x88, Z18, Z14, Z12
+	VSHUFF32X4        $0xdd, Z18, Z14, Z14
+	VSHUFF32X4        $0x88, Z12, Z11, Z11
+	VSHUFF32X4        $0x88, Z14, Z10, Z10
+	VSHUFF32X4        $0x88, Z9, Z4, Z10
+	VSHUFF32X4        $0xdd, Z9, Z4, Z4
+	VSHUFF32X4        $0x88, Z17, Z13, Z4
+	VSHUFF32X4        $0xdd, Z17, Z13, Z9
+	VSHUFF32X4        $0x88, Z4, Z10, Z4
+	VXORPS            Z9, Z9, Z9
+	VADDPS            Z9, Z15, Z10
+	VADDPS            Z9, Z8, Z12
+	VADDPS            Z9, Z11, Z13
+	VADDPS            Z9, Z4, Z14
+	VADDPS            Z9, Z7, Z16
+	VADDPS            Z9, Z5, Z17
+	VADDPS            Z9, Z9, Z18
+	VADDPS            Z9, Z9, Z9
+	VADDPS            Z16, Z10, Z10
+	VADDPS            Z17, Z12, Z12
+	VADDPS            Z18, Z13, Z13
+	VADDPS            Z9, Z14, Z9
+	VADDPS            Z13, Z10, Z10
+	VADDPS            Z9, Z12, Z9
+	VADDPS            Z9, Z10, Z9
+	MOVQ              b_base+144(FP), SI
+	VADDPS.BCST       (SI), Z15, Z15
+	VADDPS.BCST       4(SI), Z8, Z8
+	VADDPS.BCST       8(SI), Z11, Z11
+	VADDPS.BCST       12(SI), Z4, Z4
+	VADDPS.BCST       16(SI), Z7, Z7
+	VADDPS.BCST       20(SI), Z5, Z5
+	VBROADCASTSS      24(SI), Z10
+	VSUBPS            Z9, Z10, Z10
+	VMOVUPS           Z15, (SP)
+	VMOVUPS           Z8, 64(SP)
+	VMOVUPS           Z11, 128(SP)
+	VMOVUPS           Z4, 192(SP)
+	VMOVUPS           Z7, 256(SP)
+	VMOVUPS           Z5, 320(SP)
+	VMOVUPS           Z10, 384(SP)
+	VBROADCASTSS      softmaxconst<>+416(SB), Z9
+	VMAXPS            Z9, Z15, Z12
+	VMAXPS            Z9, Z8, Z8
+	VMAXPS            Z9, Z11, Z11
+	VMAXPS            Z9, Z4, Z4
+	VMAXPS            Z9, Z7, Z7
+	VMAXPS            Z9, Z5, Z5
+	VMAXPS            Z9, Z10, Z9
+	VMAXPS            Z7, Z12, Z7
+	VMAXPS            Z5, Z8, Z5
+	VMAXPS            Z9, Z11, Z8
+	VMAXPS            Z8, Z7, Z7
+	VMAXPS            Z4, Z5, Z4
+	VMAXPS            Z4, Z7, Z4
+	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z5
+	VPCMPEQD.BCST     softmaxconst<>+384(SB), Z5, K2
+	KORTESTW          K2, K2
+	JNZ               x16_done
+	MOVQ              labels_base+88(FP), SI
+	VMOVDQU64         (SI)(DX*8), Z5
+	VMOVDQU64         64(SI)(DX*8), Z7
+	VPMOVQD           Z5, Y6
+	VPMOVQD           Z7, Y5
+	VINSERTI64X4      $0x01, Y5, Z6, Z6
+	MOVL              $0x00000010, SI
+	VPBROADCASTD      SI, Z5
+	VXORPS            Z7, Z7, Z7
+	VCMPPS            $0x00, 384(SP), Z4, K2
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           384(SP), K2, Z7
+	VCMPPS            $0x00, 320(SP), Z4, K2
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           320(SP), K2, Z7
+	VCMPPS            $0x00, 256(SP), Z4, K2
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           256(SP), K2, Z7
+	VCMPPS            $0x00, 192(SP), Z4, K2
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           192(SP), K2, Z7
+	VCMPPS            $0x00, 128(SP), Z4, K2
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           128(SP), K2, Z7
+	VCMPPS            $0x00, 64(SP), Z4, K2
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           64(SP), K2, Z7
+	VCMPPS            $0x00, (SP), Z4, K2
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           (SP), K2, Z7
+	VPCMPEQD          Z6, Z5, K2
+	KMOVW             K2, SI
+	POPCNTL           SI, SI
+	VMOVUPS           (SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           128(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange9
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           (SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           128(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange9:
+	VMOVUPS           Z13, 1024(SP)
+	VMOVUPS           Z14, 1088(SP)
+	VMOVUPS           Z15, 1152(SP)
+	VMOVUPS           192(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           320(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange10
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           192(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           320(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange10:
+	VMOVUPS           Z13, 1216(SP)
+	VMOVUPS           Z14, 1280(SP)
+	VMOVUPS           Z15, 1344(SP)
+	VMOVUPS           384(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z8
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z8, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z8
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z8
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z8, Z9
+	VMULPS.BCST       softmaxconst<>+96(SB), Z9, Z10
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z9
+	VSUBPS            Z10, Z9, Z5
+	VBROADCASTSS      softmaxconst<>+256(SB), Z11
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z11
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z11
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z11
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z11
+	VMULPS            Z5, Z5, Z5
+	VFMSUB231PS       Z11, Z5, Z10
+	VADDPS            Z10, Z9, Z9
+	VADDPS.BCST       softmaxconst<>+288(SB), Z9, Z9
+	VPSLLD            $0x17, Z8, Z8
+	VPADDD            Z8, Z9, Z9
+	JZ                inrange11
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           384(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z9, K2, Z9
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z9
+
+inrange11:
+	VMOVUPS       Z9, 1408(SP)
+	VCVTPS2PD     1024(SP), Z5
+	VCVTPS2PD     1088(SP), Z8
+	VCVTPS2PD     1152(SP), Z9
+	VCVTPS2PD     1216(SP), Z10
+	VCVTPS2PD     1280(SP), Z11
+	VCVTPS2PD     1344(SP), Z12
+	VCVTPS2PD     1408(SP), Z13
+	VADDPD        Z11, Z5, Z5
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z8, Z5, Z5
+	VMOVUPS       1056(SP), Y8
+	VCVTPS2PD     Y8, Z8
+	VMOVUPS       1120(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VMOVUPS       1184(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VMOVUPS       1248(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VMOVUPS       1312(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VMOVUPS       1376(SP), Y13
+	VCVTPS2PD     Y13, Z13
+	VMOVUPS       1440(SP), Y14
+	VCVTPS2PD     Y14, Z14
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	VADDPD        Z9, Z8, Z8
+	VXORPD        Z9, Z9, Z9
+	VCMPPD        $0x1e, Z9, Z5, K2
+	VCMPPD        $0x1e, Z9, Z8, K3
+	KSHIFTLW      $0x08, K3, K3
+	KORW          K3, K2, K2
+	VMOVUPD       Z5, 2176(SP)
+	VMOVUPD       Z8, 2240(SP)
+	KMOVW         K2, DI
+	CMPL          DI, $0x0000ffff
+	JNE           x16_done
+	VMOVAPD       X1, X9
+	VMULSD        2176(SP), X9, X9
+	VMULSD        2184(SP), X9, X9
+	VMULSD        2192(SP), X9, X9
+	VMULSD        2200(SP), X9, X9
+	VMULSD        2208(SP), X9, X9
+	VMULSD        2216(SP), X9, X9
+	VMULSD        2224(SP), X9, X9
+	VMULSD        2232(SP), X9, X9
+	VMULSD        2240(SP), X9, X9
+	VMULSD        2248(SP), X9, X9
+	VMULSD        2256(SP), X9, X9
+	VMULSD        2264(SP), X9, X9
+	VMULSD        2272(SP), X9, X9
+	VMULSD        2280(SP), X9, X9
+	VMULSD        2288(SP), X9, X9
+	VMULSD        2296(SP), X9, X9
+	VUCOMISD      softmaxconst<>+544(SB), X9
+	JHI           x16_done
+	VBROADCASTSD  softmaxconst<>+512(SB), Z10
+	VDIVPD        Z5, Z10, Z5
+	VCVTPD2PS     Z5, Y1
+	VDIVPD        Z8, Z10, Z5
+	VCVTPD2PS     Z5, Y5
+	VINSERTF32X8  $0x01, Y5, Z1, Z1
+	VMULPS        1024(SP), Z1, Z5
+	MOVL          $0x00000000, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, (SP)
+	VMULPS        1088(SP), Z1, Z5
+	MOVL          $0x00000001, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 64(SP)
+	VMULPS        1152(SP), Z1, Z5
+	MOVL          $0x00000002, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 128(SP)
+	VMULPS        1216(SP), Z1, Z5
+	MOVL          $0x00000003, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 192(SP)
+	VMULPS        1280(SP), Z1, Z5
+	MOVL          $0x00000004, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 256(SP)
+	VMULPS        1344(SP), Z1, Z5
+	MOVL          $0x00000005, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 320(SP)
+	VMULPS        1408(SP), Z1, Z5
+	MOVL          $0x00000006, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 384(SP)
+	VCVTPS2PD     Y4, Z5
+	VCVTPS2PD     Y7, Z8
+	VSUBPD        Z8, Z5, Z5
+	VMOVUPD       Z5, 2048(SP)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y1, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z5, Z4, Z4
+	VMOVUPD       Z4, 2112(SP)
+	ADDQ          SI, BX
+	VADDSD        2048(SP), X0, X0
+	VADDSD        2056(SP), X0, X0
+	VADDSD        2064(SP), X0, X0
+	VADDSD        2072(SP), X0, X0
+	VADDSD        2080(SP), X0, X0
+	VADDSD        2088(SP), X0, X0
+	VADDSD        2096(SP), X0, X0
+	VADDSD        2104(SP), X0, X0
+	VADDSD        2112(SP), X0, X0
+	VADDSD        2120(SP), X0, X0
+	VADDSD        2128(SP), X0, X0
+	VADDSD        2136(SP), X0, X0
+	VADDSD        2144(SP), X0, X0
+	VADDSD        2152(SP), X0, X0
+	VADDSD        2160(SP), X0, X0
+	VADDSD        2168(SP), X0, X0
+	VMOVAPD       X9, X1
+	VXORPS        Z4, Z4, Z4
+	VMOVUPS       (SP), Z5
+	VMOVUPS       64(SP), Z7
+	VMOVUPS       128(SP), Z8
+	VMOVUPS       192(SP), Z9
+	VMOVUPS       256(SP), Z10
+	VMOVUPS       320(SP), Z11
+	VMOVUPS       384(SP), Z12
+	VUNPCKLPS     Z7, Z5, Z13
+	VUNPCKHPS     Z7, Z5, Z5
+	VUNPCKLPS     Z9, Z8, Z7
+	VUNPCKHPS     Z9, Z8, Z8
+	VUNPCKLPS     Z11, Z10, Z9
+	VUNPCKHPS     Z11, Z10, Z10
+	VUNPCKLPS     Z4, Z12, Z11
+	VUNPCKHPS     Z4, Z12, Z12
+	VUNPCKLPS     Z4, Z4, Z14
+	VUNPCKHPS     Z4, Z4, Z15
+	VUNPCKLPS     Z4, Z4, Z16
+	VUNPCKHPS     Z4, Z4, Z17
+	VUNPCKLPS     Z4, Z4, Z18
+	VUNPCKHPS     Z4, Z4, Z19
+	VUNPCKLPS     Z4, Z4, Z20
+	VUNPCKHPS     Z4, Z4, Z4
+	VUNPCKLPD     Z7, Z13, Z21
+	VUNPCKHPD     Z7, Z13, Z7
+	VUNPCKLPD     Z8, Z5, Z13
+	VUNPCKHPD     Z8, Z5, Z5
+	VUNPCKLPD     Z11, Z9, Z8
+	VUNPCKHPD     Z11, Z9, Z9
+	VUNPCKLPD     Z12, Z10, Z11
+	VUNPCKHPD     Z12, Z10, Z10
+	VUNPCKLPD     Z16, Z14, Z12
+	VUNPCKHPD     Z16, Z14, Z14
+	VUNPCKLPD     Z17, Z15, Z16
+	VUNPCKHPD     Z17, Z15, Z15
+	VUNPCKLPD     Z20, Z18, Z17
+	VUNPCKHPD     Z20, Z18, Z18
+	VUNPCKLPD     Z4, Z19, Z20
+	VUNPCKHPD     Z4, Z19, Z4
+	VSHUFF32X4    $0x88, Z8, Z21, Z19
+	VSHUFF32X4    $0xdd, Z8, Z21, Z8
+	VSHUFF32X4    $0x88, Z17, Z12, Z21
+	VSHUFF32X4    $0xdd, Z17, Z12, Z12
+	VSHUFF32X4    $0x88, Z21, Z19, Z17
+	VSHUFF32X4    $0x88, Z12, Z8, Z22
+	VSHUFF32X4    $0xdd, Z21, Z19, Z19
+	VSHUFF32X4    $0xdd, Z12, Z8, Z8
+	VSHUFF32X4    $0x88, Z9, Z7, Z12
+	VSHUFF32X4    $0xdd, Z9, Z7, Z7
+	VSHUFF32X4    $0x88, Z18, Z14, Z9
+	VSHUFF32X4    $0xdd, Z18, Z14, Z14
+	VSHUFF32X4    $0x88, Z9, Z12, Z18
+	VSHUFF32X4    $0x88, Z14, Z7, Z21
+	VSHUFF32X4    $0xdd, Z9, Z12, Z9
+	VSHUFF32X4    $0xdd, Z14, Z7, Z7
+	VSHUFF32X4    $0x88, Z11, Z13, Z12
+	VSHUFF32X4    $0xdd, Z11, Z13, Z11
+	VSHUFF32X4    $0x88, Z20, Z16, Z13
+	VSHUFF32X4    $0xdd, Z20, Z16, Z14
+	VSHUFF32X4    $0x88, Z13, Z12, Z16
+	VSHUFF32X4    $0x88, Z14, Z11, Z20
+	VSHUFF32X4    $0xdd, Z13, Z12, Z12
+	VSHUFF32X4    $0xdd, Z14, Z11, Z11
+	VSHUFF32X4    $0x88, Z10, Z5, Z13
+	VSHUFF32X4    $0xdd, Z10, Z5, Z5
+	VSHUFF32X4    $0x88, Z4, Z15, Z10
+	VSHUFF32X4    $0xdd, Z4, Z15, Z4
+	VSHUFF32X4    $0x88, Z10, Z13, Z14
+	VSHUFF32X4    $0x88, Z4, Z5, Z15
+	VSHUFF32X4    $0xdd, Z10, Z13, Z10
+	VSHUFF32X4    $0xdd, Z4, Z5, Z4
+	MOVQ          AX, SI
+	VMOVUPS       Z17, K1, (SI)
+	VCVTPS2PD     Y17, Z5
+	VEXTRACTF64X4 $0x01, Z17, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z18, K1, (SI)
+	VCVTPS2PD     Y18, Z5
+	VEXTRACTF64X4 $0x01, Z18, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z16, K1, (SI)
+	VCVTPS2PD     Y16, Z5
+	VEXTRACTF64X4 $0x01, Z16, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z14, K1, (SI)
+	VCVTPS2PD     Y14, Z5
+	VEXTRACTF64X4 $0x01, Z14, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z22, K1, (SI)
+	VCVTPS2PD     Y22, Z5
+	VEXTRACTF64X4 $0x01, Z22, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z21, K1, (SI)
+	VCVTPS2PD     Y21, Z5
+	VEXTRACTF64X4 $0x01, Z21, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z20, K1, (SI)
+	VCVTPS2PD     Y20, Z5
+	VEXTRACTF64X4 $0x01, Z20, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z15, K1, (SI)
+	VCVTPS2PD     Y15, Z5
+	VEXTRACTF64X4 $0x01, Z15, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z19, K1, (SI)
+	VCVTPS2PD     Y19, Z5
+	VEXTRACTF64X4 $0x01, Z19, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z9, K1, (SI)
+	VCVTPS2PD     Y9, Z5
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z12, K1, (SI)
+	VCVTPS2PD     Y12, Z5
+	VEXTRACTF64X4 $0x01, Z12, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z10, K1, (SI)
+	VCVTPS2PD     Y10, Z5
+	VEXTRACTF64X4 $0x01, Z10, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z8, K1, (SI)
+	VCVTPS2PD     Y8, Z5
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z8, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z7, K1, (SI)
+	VCVTPS2PD     Y7, Z5
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z11, K1, (SI)
+	VCVTPS2PD     Y11, Z5
+	VEXTRACTF64X4 $0x01, Z11, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z4, K1, (SI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	ADDQ          $0x10, DX
+	MOVQ          2312(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, CX
+	MOVQ          2304(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, AX
+	JMP           x16_kg_group
+
+x16_kh_group:
+	LEAQ      16(DX), SI
+	CMPQ      SI, labels_len+96(FP)
+	JA        x16_done
+	MOVQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_a
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+x16_kh_noz2_a:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_b
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z7
+	VADDPS    Z7, Z5, Z5
+
+x16_kh_noz2_b:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z7
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_c
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z8
+	VADDPS    Z8, Z7, Z7
+
+x16_kh_noz2_c:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z8
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_d
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z9
+	VADDPS    Z9, Z8, Z8
+
+x16_kh_noz2_d:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z9
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_e
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z10
+	VADDPS    Z10, Z9, Z9
+
+x16_kh_noz2_e:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z10
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_f
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z11
+	VADDPS    Z11, Z10, Z10
+
+x16_kh_noz2_f:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z11
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_g
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z11, Z11
+
+x16_kh_noz2_g:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z12
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_h
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z13
+	VADDPS    Z13, Z12, Z12
+
+x16_kh_noz2_h:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z13
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_i
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z14
+	VADDPS    Z14, Z13, Z13
+
+x16_kh_noz2_i:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z14
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_j
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z15
+	VADDPS    Z15, Z14, Z14
+
+x16_kh_noz2_j:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z15
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_k
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z15, Z15
+
+x16_kh_noz2_k:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z16
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_l
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z17
+	VADDPS    Z17, Z16, Z16
+
+x16_kh_noz2_l:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z17
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_m
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z18
+	VADDPS    Z18, Z17, Z17
+
+x16_kh_noz2_m:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z18
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_n
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z19
+	VADDPS    Z19, Z18, Z18
+
+x16_kh_noz2_n:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z19
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_o
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z20
+	VADDPS    Z20, Z19, Z19
+
+x16_kh_noz2_o:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kh_noz2_p
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z21
+	VADDPS    Z21, Z20, Z20
+
+x16_kh_noz2_p:
+	VUNPCKLPS         Z5, Z4, Z21
+	VUNPCKHPS         Z5, Z4, Z4
+	VUNPCKLPS         Z8, Z7, Z5
+	VUNPCKHPS         Z8, Z7, Z7
+	VUNPCKLPS         Z10, Z9, Z8
+	VUNPCKHPS         Z10, Z9, Z9
+	VUNPCKLPS         Z12, Z11, Z10
+	VUNPCKHPS         Z12, Z11, Z11
+	VUNPCKLPS         Z14, Z13, Z12
+	VUNPCKHPS         Z14, Z13, Z13
+	VUNPCKLPS         Z16, Z15, Z14
+	VUNPCKHPS         Z16, Z15, Z15
+	VUNPCKLPS         Z18, Z17, Z16
+	VUNPCKHPS         Z18, Z17, Z17
+	VUNPCKLPS         Z20, Z19, Z18
+	VUNPCKHPS         Z20, Z19, Z19
+	VUNPCKLPD         Z5, Z21, Z20
+	VUNPCKHPD         Z5, Z21, Z5
+	VUNPCKLPD         Z7, Z4, Z21
+	VUNPCKHPD         Z7, Z4, Z4
+	VUNPCKLPD         Z10, Z8, Z7
+	VUNPCKHPD         Z10, Z8, Z8
+	VUNPCKLPD         Z11, Z9, Z10
+	VUNPCKHPD         Z11, Z9, Z9
+	VUNPCKLPD         Z14, Z12, Z11
+	VUNPCKHPD         Z14, Z12, Z12
+	VUNPCKLPD         Z15, Z13, Z14
+	VUNPCKHPD         Z15, Z13, Z13
+	VUNPCKLPD         Z18, Z16, Z15
+	VUNPCKHPD         Z18, Z16, Z16
+	VUNPCKLPD         Z19, Z17, Z18
+	VUNPCKHPD         Z19, Z17, Z17
+	VSHUFF32X4        $0x88, Z7, Z20, Z19
+	VSHUFF32X4        $0xdd, Z7, Z20, Z7
+	VSHUFF32X4        $0x88, Z15, Z11, Z20
+	VSHUFF32X4        $0xdd, Z15, Z11, Z11
+	VSHUFF32X4        $0x88, Z20, Z19, Z15
+	VSHUFF32X4        $0x88, Z11, Z7, Z7
+	VSHUFF32X4        $0x88, Z8, Z5, Z11
+	VSHUFF32X4        $0xdd, Z8, Z5, Z5
+	VSHUFF32X4        $0x88, Z16, Z12, Z8
+	VSHUFF32X4        $0xdd, Z16, Z12, Z12
+	VSHUFF32X4        $0x88, Z8, Z11, Z8
+	VSHUFF32X4        $0x88, Z12, Z5, Z5
+	VSHUFF32X4        $0x88, Z10, Z21, Z11
+	VSHUFF32X4        $0xdd, Z10, Z21, Z10
+	VSHUFF32X4        $0x88, Z18, Z14, Z12
+	VSHUFF32X4        $0xdd, Z18, Z14, Z14
+	VSHUFF32X4        $0x88, Z12, Z11, Z11
+	VSHUFF32X4        $0x88, Z14, Z10, Z10
+	VSHUFF32X4        $0x88, Z9, Z4, Z12
+	VSHUFF32X4        $0xdd, Z9, Z4, Z4
+	VSHUFF32X4        $0x88, Z17, Z13, Z9
+	VSHUFF32X4        $0xdd, Z17, Z13, Z13
+	VSHUFF32X4        $0x88, Z9, Z12, Z9
+	VSHUFF32X4        $0x88, Z13, Z4, Z4
+	VXORPS            Z4, Z4, Z4
+	VADDPS            Z4, Z15, Z12
+	VADDPS            Z4, Z8, Z13
+	VADDPS            Z4, Z11, Z14
+	VADDPS            Z4, Z9, Z16
+	VADDPS            Z4, Z7, Z17
+	VADDPS            Z4, Z5, Z18
+	VADDPS            Z4, Z10, Z19
+	VADDPS            Z4, Z4, Z4
+	VADDPS            Z17, Z12, Z12
+	VADDPS            Z18, Z13, Z13
+	VADDPS            Z19, Z14, Z14
+	VADDPS            Z4, Z16, Z4
+	VADDPS            Z14, Z12, Z12
+	VADDPS            Z4, Z13, Z4
+	VADDPS            Z4, Z12, Z4
+	MOVQ              b_base+144(FP), SI
+	VADDPS.BCST       (SI), Z15, Z15
+	VADDPS.BCST       4(SI), Z8, Z8
+	VADDPS.BCST       8(SI), Z11, Z11
+	VADDPS.BCST       12(SI), Z9, Z9
+	VADDPS.BCST       16(SI), Z7, Z7
+	VADDPS.BCST       20(SI), Z5, Z5
+	VADDPS.BCST       24(SI), Z10, Z10
+	VBROADCASTSS      28(SI), Z12
+	VSUBPS            Z4, Z12, Z12
+	VMOVUPS           Z15, (SP)
+	VMOVUPS           Z8, 64(SP)
+	VMOVUPS           Z11, 128(SP)
+	VMOVUPS           Z9, 192(SP)
+	VMOVUPS           Z7, 256(SP)
+	VMOVUPS           Z5, 320(SP)
+	VMOVUPS           Z10, 384(SP)
+	VMOVUPS           Z12, 448(SP)
+	VBROADCASTSS      softmaxconst<>+416(SB), Z4
+	VMAXPS            Z4, Z15, Z13
+	VMAXPS            Z4, Z8, Z8
+	VMAXPS            Z4, Z11, Z11
+	VMAXPS            Z4, Z9, Z9
+	VMAXPS            Z4, Z7, Z7
+	VMAXPS            Z4, Z5, Z5
+	VMAXPS            Z4, Z10, Z10
+	VMAXPS            Z4, Z12, Z4
+	VMAXPS            Z7, Z13, Z7
+	VMAXPS            Z5, Z8, Z5
+	VMAXPS            Z10, Z11, Z8
+	VMAXPS            Z4, Z9, Z4
+	VMAXPS            Z8, Z7, Z7
+	VMAXPS            Z4, Z5, Z4
+	VMAXPS            Z4, Z7, Z4
+	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z5
+	VPCMPEQD.BCST     softmaxconst<>+384(SB), Z5, K2
+	KORTESTW          K2, K2
+	JNZ               x16_done
+	MOVQ              labels_base+88(FP), SI
+	VMOVDQU64         (SI)(DX*8), Z5
+	VMOVDQU64         64(SI)(DX*8), Z7
+	VPMOVQD           Z5, Y6
+	VPMOVQD           Z7, Y5
+	VINSERTI64X4      $0x01, Y5, Z6, Z6
+	MOVL              $0x00000010, SI
+	VPBROADCASTD      SI, Z5
+	VXORPS            Z7, Z7, Z7
+	VCMPPS            $0x00, 448(SP), Z4, K2
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           448(SP), K2, Z7
+	VCMPPS            $0x00, 384(SP), Z4, K2
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           384(SP), K2, Z7
+	VCMPPS            $0x00, 320(SP), Z4, K2
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           320(SP), K2, Z7
+	VCMPPS            $0x00, 256(SP), Z4, K2
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           256(SP), K2, Z7
+	VCMPPS            $0x00, 192(SP), Z4, K2
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           192(SP), K2, Z7
+	VCMPPS            $0x00, 128(SP), Z4, K2
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           128(SP), K2, Z7
+	VCMPPS            $0x00, 64(SP), Z4, K2
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           64(SP), K2, Z7
+	VCMPPS            $0x00, (SP), Z4, K2
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           (SP), K2, Z7
+	VPCMPEQD          Z6, Z5, K2
+	KMOVW             K2, SI
+	POPCNTL           SI, SI
+	VMOVUPS           (SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           128(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange12
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           (SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           128(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange12:
+	VMOVUPS           Z13, 1024(SP)
+	VMOVUPS           Z14, 1088(SP)
+	VMOVUPS           Z15, 1152(SP)
+	VMOVUPS           192(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           320(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange13
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           192(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           320(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange13:
+	VMOVUPS           Z13, 1216(SP)
+	VMOVUPS           Z14, 1280(SP)
+	VMOVUPS           Z15, 1344(SP)
+	VMOVUPS           384(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z10
+	VPMAXUD           Z10, Z9, Z9
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z9, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z9
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z9
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z10
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z9, Z11
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z12
+	VMULPS.BCST       softmaxconst<>+96(SB), Z11, Z13
+	VMULPS.BCST       softmaxconst<>+96(SB), Z12, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z11
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z12
+	VSUBPS            Z13, Z11, Z5
+	VSUBPS            Z14, Z12, Z8
+	VBROADCASTSS      softmaxconst<>+256(SB), Z15
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z15
+	VBROADCASTSS      softmaxconst<>+256(SB), Z16
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z16
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z15
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z16
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z15
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z16
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z15
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z16
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VFMSUB231PS       Z15, Z5, Z13
+	VFMSUB231PS       Z16, Z8, Z14
+	VADDPS            Z13, Z11, Z11
+	VADDPS            Z14, Z12, Z12
+	VADDPS.BCST       softmaxconst<>+288(SB), Z11, Z11
+	VADDPS.BCST       softmaxconst<>+288(SB), Z12, Z12
+	VPSLLD            $0x17, Z9, Z9
+	VPADDD            Z9, Z11, Z11
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z12, Z12
+	JZ                inrange14
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           384(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z11, K2, Z11
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z11
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z12, K2, Z12
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z12
+
+inrange14:
+	VMOVUPS       Z11, 1408(SP)
+	VMOVUPS       Z12, 1472(SP)
+	VCVTPS2PD     1024(SP), Z5
+	VCVTPS2PD     1088(SP), Z8
+	VCVTPS2PD     1152(SP), Z9
+	VCVTPS2PD     1216(SP), Z10
+	VCVTPS2PD     1280(SP), Z11
+	VCVTPS2PD     1344(SP), Z12
+	VCVTPS2PD     1408(SP), Z13
+	VCVTPS2PD     1472(SP), Z14
+	VADDPD        Z11, Z5, Z5
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z8, Z5, Z5
+	VMOVUPS       1056(SP), Y8
+	VCVTPS2PD     Y8, Z8
+	VMOVUPS       1120(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VMOVUPS       1184(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VMOVUPS       1248(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VMOVUPS       1312(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VMOVUPS       1376(SP), Y13
+	VCVTPS2PD     Y13, Z13
+	VMOVUPS       1440(SP), Y14
+	VCVTPS2PD     Y14, Z14
+	VMOVUPS       1504(SP), Y15
+	VCVTPS2PD     Y15, Z15
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z15, Z11, Z11
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	VADDPD        Z9, Z8, Z8
+	VXORPD        Z9, Z9, Z9
+	VCMPPD        $0x1e, Z9, Z5, K2
+	VCMPPD        $0x1e, Z9, Z8, K3
+	KSHIFTLW      $0x08, K3, K3
+	KORW          K3, K2, K2
+	VMOVUPD       Z5, 2176(SP)
+	VMOVUPD       Z8, 2240(SP)
+	KMOVW         K2, DI
+	CMPL          DI, $0x0000ffff
+	JNE           x16_done
+	VMOVAPD       X1, X9
+	VMULSD        2176(SP), X9, X9
+	VMULSD        2184(SP), X9, X9
+	VMULSD        2192(SP), X9, X9
+	VMULSD        2200(SP), X9, X9
+	VMULSD        2208(SP), X9, X9
+	VMULSD        2216(SP), X9, X9
+	VMULSD        2224(SP), X9, X9
+	VMULSD        2232(SP), X9, X9
+	VMULSD        2240(SP), X9, X9
+	VMULSD        2248(SP), X9, X9
+	VMULSD        2256(SP), X9, X9
+	VMULSD        2264(SP), X9, X9
+	VMULSD        2272(SP), X9, X9
+	VMULSD        2280(SP), X9, X9
+	VMULSD        2288(SP), X9, X9
+	VMULSD        2296(SP), X9, X9
+	VUCOMISD      softmaxconst<>+544(SB), X9
+	JHI           x16_done
+	VBROADCASTSD  softmaxconst<>+512(SB), Z10
+	VDIVPD        Z5, Z10, Z5
+	VCVTPD2PS     Z5, Y1
+	VDIVPD        Z8, Z10, Z5
+	VCVTPD2PS     Z5, Y5
+	VINSERTF32X8  $0x01, Y5, Z1, Z1
+	VMULPS        1024(SP), Z1, Z5
+	MOVL          $0x00000000, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, (SP)
+	VMULPS        1088(SP), Z1, Z5
+	MOVL          $0x00000001, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 64(SP)
+	VMULPS        1152(SP), Z1, Z5
+	MOVL          $0x00000002, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 128(SP)
+	VMULPS        1216(SP), Z1, Z5
+	MOVL          $0x00000003, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 192(SP)
+	VMULPS        1280(SP), Z1, Z5
+	MOVL          $0x00000004, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 256(SP)
+	VMULPS        1344(SP), Z1, Z5
+	MOVL          $0x00000005, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 320(SP)
+	VMULPS        1408(SP), Z1, Z5
+	MOVL          $0x00000006, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 384(SP)
+	VMULPS        1472(SP), Z1, Z5
+	MOVL          $0x00000007, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 448(SP)
+	VCVTPS2PD     Y4, Z5
+	VCVTPS2PD     Y7, Z8
+	VSUBPD        Z8, Z5, Z5
+	VMOVUPD       Z5, 2048(SP)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y1, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z5, Z4, Z4
+	VMOVUPD       Z4, 2112(SP)
+	ADDQ          SI, BX
+	VADDSD        2048(SP), X0, X0
+	VADDSD        2056(SP), X0, X0
+	VADDSD        2064(SP), X0, X0
+	VADDSD        2072(SP), X0, X0
+	VADDSD        2080(SP), X0, X0
+	VADDSD        2088(SP), X0, X0
+	VADDSD        2096(SP), X0, X0
+	VADDSD        2104(SP), X0, X0
+	VADDSD        2112(SP), X0, X0
+	VADDSD        2120(SP), X0, X0
+	VADDSD        2128(SP), X0, X0
+	VADDSD        2136(SP), X0, X0
+	VADDSD        2144(SP), X0, X0
+	VADDSD        2152(SP), X0, X0
+	VADDSD        2160(SP), X0, X0
+	VADDSD        2168(SP), X0, X0
+	VMOVAPD       X9, X1
+	VXORPS        Z4, Z4, Z4
+	VMOVUPS       (SP), Z5
+	VMOVUPS       64(SP), Z7
+	VMOVUPS       128(SP), Z8
+	VMOVUPS       192(SP), Z9
+	VMOVUPS       256(SP), Z10
+	VMOVUPS       320(SP), Z11
+	VMOVUPS       384(SP), Z12
+	VMOVUPS       448(SP), Z13
+	VUNPCKLPS     Z7, Z5, Z14
+	VUNPCKHPS     Z7, Z5, Z5
+	VUNPCKLPS     Z9, Z8, Z7
+	VUNPCKHPS     Z9, Z8, Z8
+	VUNPCKLPS     Z11, Z10, Z9
+	VUNPCKHPS     Z11, Z10, Z10
+	VUNPCKLPS     Z13, Z12, Z11
+	VUNPCKHPS     Z13, Z12, Z12
+	VUNPCKLPS     Z4, Z4, Z13
+	VUNPCKHPS     Z4, Z4, Z15
+	VUNPCKLPS     Z4, Z4, Z16
+	VUNPCKHPS     Z4, Z4, Z17
+	VUNPCKLPS     Z4, Z4, Z18
+	VUNPCKHPS     Z4, Z4, Z19
+	VUNPCKLPS     Z4, Z4, Z20
+	VUNPCKHPS     Z4, Z4, Z4
+	VUNPCKLPD     Z7, Z14, Z21
+	VUNPCKHPD     Z7, Z14, Z7
+	VUNPCKLPD     Z8, Z5, Z14
+	VUNPCKHPD     Z8, Z5, Z5
+	VUNPCKLPD     Z11, Z9, Z8
+	VUNPCKHPD     Z11, Z9, Z9
+	VUNPCKLPD     Z12, Z10, Z11
+	VUNPCKHPD     Z12, Z10, Z10
+	VUNPCKLPD     Z16, Z13, Z12
+	VUNPCKHPD     Z16, Z13, Z13
+	VUNPCKLPD     Z17, Z15, Z16
+	VUNPCKHPD     Z17, Z15, Z15
+	VUNPCKLPD     Z20, Z18, Z17
+	VUNPCKHPD     Z20, Z18, Z18
+	VUNPCKLPD     Z4, Z19, Z20
+	VUNPCKHPD     Z4, Z19, Z4
+	VSHUFF32X4    $0x88, Z8, Z21, Z19
+	VSHUFF32X4    $0xdd, Z8, Z21, Z8
+	VSHUFF32X4    $0x88, Z17, Z12, Z21
+	VSHUFF32X4    $0xdd, Z17, Z12, Z12
+	VSHUFF32X4    $0x88, Z21, Z19, Z17
+	VSHUFF32X4    $0x88, Z12, Z8, Z22
+	VSHUFF32X4    $0xdd, Z21, Z19, Z19
+	VSHUFF32X4    $0xdd, Z12, Z8, Z8
+	VSHUFF32X4    $0x88, Z9, Z7, Z12
+	VSHUFF32X4    $0xdd, Z9, Z7, Z7
+	VSHUFF32X4    $0x88, Z18, Z13, Z9
+	VSHUFF32X4    $0xdd, Z18, Z13, Z13
+	VSHUFF32X4    $0x88, Z9, Z12, Z18
+	VSHUFF32X4    $0x88, Z13, Z7, Z21
+	VSHUFF32X4    $0xdd, Z9, Z12, Z9
+	VSHUFF32X4    $0xdd, Z13, Z7, Z7
+	VSHUFF32X4    $0x88, Z11, Z14, Z12
+	VSHUFF32X4    $0xdd, Z11, Z14, Z11
+	VSHUFF32X4    $0x88, Z20, Z16, Z13
+	VSHUFF32X4    $0xdd, Z20, Z16, Z14
+	VSHUFF32X4    $0x88, Z13, Z12, Z16
+	VSHUFF32X4    $0x88, Z14, Z11, Z20
+	VSHUFF32X4    $0xdd, Z13, Z12, Z12
+	VSHUFF32X4    $0xdd, Z14, Z11, Z11
+	VSHUFF32X4    $0x88, Z10, Z5, Z13
+	VSHUFF32X4    $0xdd, Z10, Z5, Z5
+	VSHUFF32X4    $0x88, Z4, Z15, Z10
+	VSHUFF32X4    $0xdd, Z4, Z15, Z4
+	VSHUFF32X4    $0x88, Z10, Z13, Z14
+	VSHUFF32X4    $0x88, Z4, Z5, Z15
+	VSHUFF32X4    $0xdd, Z10, Z13, Z10
+	VSHUFF32X4    $0xdd, Z4, Z5, Z4
+	MOVQ          AX, SI
+	VMOVUPS       Z17, K1, (SI)
+	VCVTPS2PD     Y17, Z5
+	VEXTRACTF64X4 $0x01, Z17, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z18, K1, (SI)
+	VCVTPS2PD     Y18, Z5
+	VEXTRACTF64X4 $0x01, Z18, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z16, K1, (SI)
+	VCVTPS2PD     Y16, Z5
+	VEXTRACTF64X4 $0x01, Z16, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z14, K1, (SI)
+	VCVTPS2PD     Y14, Z5
+	VEXTRACTF64X4 $0x01, Z14, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z22, K1, (SI)
+	VCVTPS2PD     Y22, Z5
+	VEXTRACTF64X4 $0x01, Z22, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z21, K1, (SI)
+	VCVTPS2PD     Y21, Z5
+	VEXTRACTF64X4 $0x01, Z21, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z20, K1, (SI)
+	VCVTPS2PD     Y20, Z5
+	VEXTRACTF64X4 $0x01, Z20, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z15, K1, (SI)
+	VCVTPS2PD     Y15, Z5
+	VEXTRACTF64X4 $0x01, Z15, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z19, K1, (SI)
+	VCVTPS2PD     Y19, Z5
+	VEXTRACTF64X4 $0x01, Z19, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z9, K1, (SI)
+	VCVTPS2PD     Y9, Z5
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z12, K1, (SI)
+	VCVTPS2PD     Y12, Z5
+	VEXTRACTF64X4 $0x01, Z12, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z10, K1, (SI)
+	VCVTPS2PD     Y10, Z5
+	VEXTRACTF64X4 $0x01, Z10, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z8, K1, (SI)
+	VCVTPS2PD     Y8, Z5
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z8, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z7, K1, (SI)
+	VCVTPS2PD     Y7, Z5
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z11, K1, (SI)
+	VCVTPS2PD     Y11, Z5
+	VEXTRACTF64X4 $0x01, Z11, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z4, K1, (SI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	ADDQ          $0x10, DX
+	MOVQ          2312(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, CX
+	MOVQ          2304(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, AX
+	JMP           x16_kh_group
+
+x16_ki_group:
+	LEAQ      16(DX), SI
+	CMPQ      SI, labels_len+96(FP)
+	JA        x16_done
+	MOVQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_a
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+x16_ki_noz2_a:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_b
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z7
+	VADDPS    Z7, Z5, Z5
+
+x16_ki_noz2_b:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z7
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_c
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z8
+	VADDPS    Z8, Z7, Z7
+
+x16_ki_noz2_c:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z8
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_d
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z9
+	VADDPS    Z9, Z8, Z8
+
+x16_ki_noz2_d:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z9
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_e
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z10
+	VADDPS    Z10, Z9, Z9
+
+x16_ki_noz2_e:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z10
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_f
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z11
+	VADDPS    Z11, Z10, Z10
+
+x16_ki_noz2_f:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z11
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_g
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z11, Z11
+
+x16_ki_noz2_g:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z12
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_h
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z13
+	VADDPS    Z13, Z12, Z12
+
+x16_ki_noz2_h:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z13
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_i
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z14
+	VADDPS    Z14, Z13, Z13
+
+x16_ki_noz2_i:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z14
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_j
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z15
+	VADDPS    Z15, Z14, Z14
+
+x16_ki_noz2_j:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z15
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_k
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z15, Z15
+
+x16_ki_noz2_k:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z16
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_l
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z17
+	VADDPS    Z17, Z16, Z16
+
+x16_ki_noz2_l:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z17
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_m
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z18
+	VADDPS    Z18, Z17, Z17
+
+x16_ki_noz2_m:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z18
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_n
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z19
+	VADDPS    Z19, Z18, Z18
+
+x16_ki_noz2_n:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z19
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_o
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z20
+	VADDPS    Z20, Z19, Z19
+
+x16_ki_noz2_o:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ki_noz2_p
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z21
+	VADDPS    Z21, Z20, Z20
+
+x16_ki_noz2_p:
+	VUNPCKLPS         Z5, Z4, Z21
+	VUNPCKHPS         Z5, Z4, Z4
+	VUNPCKLPS         Z8, Z7, Z5
+	VUNPCKHPS         Z8, Z7, Z7
+	VUNPCKLPS         Z10, Z9, Z8
+	VUNPCKHPS         Z10, Z9, Z9
+	VUNPCKLPS         Z12, Z11, Z10
+	VUNPCKHPS         Z12, Z11, Z11
+	VUNPCKLPS         Z14, Z13, Z12
+	VUNPCKHPS         Z14, Z13, Z13
+	VUNPCKLPS         Z16, Z15, Z14
+	VUNPCKHPS         Z16, Z15, Z15
+	VUNPCKLPS         Z18, Z17, Z16
+	VUNPCKHPS         Z18, Z17, Z17
+	VUNPCKLPS         Z20, Z19, Z18
+	VUNPCKHPS         Z20, Z19, Z19
+	VUNPCKLPD         Z5, Z21, Z20
+	VUNPCKHPD         Z5, Z21, Z5
+	VUNPCKLPD         Z7, Z4, Z21
+	VUNPCKHPD         Z7, Z4, Z4
+	VUNPCKLPD         Z10, Z8, Z7
+	VUNPCKHPD         Z10, Z8, Z8
+	VUNPCKLPD         Z11, Z9, Z10
+	VUNPCKHPD         Z11, Z9, Z9
+	VUNPCKLPD         Z14, Z12, Z11
+	VUNPCKHPD         Z14, Z12, Z12
+	VUNPCKLPD         Z15, Z13, Z14
+	VUNPCKHPD         Z15, Z13, Z13
+	VUNPCKLPD         Z18, Z16, Z15
+	VUNPCKHPD         Z18, Z16, Z16
+	VUNPCKLPD         Z19, Z17, Z18
+	VUNPCKHPD         Z19, Z17, Z17
+	VSHUFF32X4        $0x88, Z7, Z20, Z19
+	VSHUFF32X4        $0xdd, Z7, Z20, Z7
+	VSHUFF32X4        $0x88, Z15, Z11, Z20
+	VSHUFF32X4        $0xdd, Z15, Z11, Z11
+	VSHUFF32X4        $0x88, Z20, Z19, Z15
+	VSHUFF32X4        $0x88, Z11, Z7, Z7
+	VSHUFF32X4        $0xdd, Z20, Z19, Z11
+	VSHUFF32X4        $0x88, Z8, Z5, Z11
+	VSHUFF32X4        $0xdd, Z8, Z5, Z5
+	VSHUFF32X4        $0x88, Z16, Z12, Z8
+	VSHUFF32X4        $0xdd, Z16, Z12, Z12
+	VSHUFF32X4        $0x88, Z8, Z11, Z8
+	VSHUFF32X4        $0x88, Z12, Z5, Z5
+	VSHUFF32X4        $0x88, Z10, Z21, Z11
+	VSHUFF32X4        $0xdd, Z10, Z21, Z10
+	VSHUFF32X4        $0x88, Z18, Z14, Z12
+	VSHUFF32X4        $0xdd, Z18, Z14, Z14
+	VSHUFF32X4        $0x88, Z12, Z11, Z11
+	VSHUFF32X4        $0x88, Z14, Z10, Z10
+	VSHUFF32X4        $0x88, Z9, Z4, Z12
+	VSHUFF32X4        $0xdd, Z9, Z4, Z4
+	VSHUFF32X4        $0x88, Z17, Z13, Z9
+	VSHUFF32X4        $0xdd, Z17, Z13, Z13
+	VSHUFF32X4        $0x88, Z9, Z12, Z9
+	VSHUFF32X4        $0x88, Z13, Z4, Z4
+	VXORPS            Z12, Z12, Z12
+	VADDPS            Z12, Z15, Z13
+	VADDPS            Z12, Z8, Z14
+	VADDPS            Z12, Z11, Z16
+	VADDPS            Z12, Z9, Z17
+	VADDPS            Z12, Z7, Z18
+	VADDPS            Z12, Z5, Z19
+	VADDPS            Z12, Z10, Z20
+	VADDPS            Z12, Z4, Z12
+	VADDPS            Z18, Z13, Z13
+	VADDPS            Z19, Z14, Z14
+	VADDPS            Z20, Z16, Z16
+	VADDPS            Z12, Z17, Z12
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z12, Z14, Z12
+	VADDPS            Z12, Z13, Z12
+	MOVQ              b_base+144(FP), SI
+	VADDPS.BCST       (SI), Z15, Z15
+	VADDPS.BCST       4(SI), Z8, Z8
+	VADDPS.BCST       8(SI), Z11, Z11
+	VADDPS.BCST       12(SI), Z9, Z9
+	VADDPS.BCST       16(SI), Z7, Z7
+	VADDPS.BCST       20(SI), Z5, Z5
+	VADDPS.BCST       24(SI), Z10, Z10
+	VADDPS.BCST       28(SI), Z4, Z4
+	VBROADCASTSS      32(SI), Z13
+	VSUBPS            Z12, Z13, Z13
+	VMOVUPS           Z15, (SP)
+	VMOVUPS           Z8, 64(SP)
+	VMOVUPS           Z11, 128(SP)
+	VMOVUPS           Z9, 192(SP)
+	VMOVUPS           Z7, 256(SP)
+	VMOVUPS           Z5, 320(SP)
+	VMOVUPS           Z10, 384(SP)
+	VMOVUPS           Z4, 448(SP)
+	VMOVUPS           Z13, 512(SP)
+	VBROADCASTSS      softmaxconst<>+416(SB), Z12
+	VMAXPS            Z12, Z15, Z14
+	VMAXPS            Z12, Z8, Z8
+	VMAXPS            Z12, Z11, Z11
+	VMAXPS            Z12, Z9, Z9
+	VMAXPS            Z12, Z7, Z7
+	VMAXPS            Z12, Z5, Z5
+	VMAXPS            Z12, Z10, Z10
+	VMAXPS            Z12, Z4, Z4
+	VMAXPS            Z12, Z13, Z12
+	VMAXPS            Z12, Z14, Z12
+	VMAXPS            Z7, Z12, Z7
+	VMAXPS            Z5, Z8, Z5
+	VMAXPS            Z10, Z11, Z8
+	VMAXPS            Z4, Z9, Z4
+	VMAXPS            Z8, Z7, Z7
+	VMAXPS            Z4, Z5, Z4
+	VMAXPS            Z4, Z7, Z4
+	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z5
+	VPCMPEQD.BCST     softmaxconst<>+384(SB), Z5, K2
+	KORTESTW          K2, K2
+	JNZ               x16_done
+	MOVQ              labels_base+88(FP), SI
+	VMOVDQU64         (SI)(DX*8), Z5
+	VMOVDQU64         64(SI)(DX*8), Z7
+	VPMOVQD           Z5, Y6
+	VPMOVQD           Z7, Y5
+	VINSERTI64X4      $0x01, Y5, Z6, Z6
+	MOVL              $0x00000010, SI
+	VPBROADCASTD      SI, Z5
+	VXORPS            Z7, Z7, Z7
+	VCMPPS            $0x00, 512(SP), Z4, K2
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           512(SP), K2, Z7
+	VCMPPS            $0x00, 448(SP), Z4, K2
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           448(SP), K2, Z7
+	VCMPPS            $0x00, 384(SP), Z4, K2
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           384(SP), K2, Z7
+	VCMPPS            $0x00, 320(SP), Z4, K2
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           320(SP), K2, Z7
+	VCMPPS            $0x00, 256(SP), Z4, K2
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           256(SP), K2, Z7
+	VCMPPS            $0x00, 192(SP), Z4, K2
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           192(SP), K2, Z7
+	VCMPPS            $0x00, 128(SP), Z4, K2
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           128(SP), K2, Z7
+	VCMPPS            $0x00, 64(SP), Z4, K2
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           64(SP), K2, Z7
+	VCMPPS            $0x00, (SP), Z4, K2
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           (SP), K2, Z7
+	VPCMPEQD          Z6, Z5, K2
+	KMOVW             K2, SI
+	POPCNTL           SI, SI
+	VMOVUPS           (SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           128(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange15
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           (SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           128(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange15:
+	VMOVUPS           Z13, 1024(SP)
+	VMOVUPS           Z14, 1088(SP)
+	VMOVUPS           Z15, 1152(SP)
+	VMOVUPS           192(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           320(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange16
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           192(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           320(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange16:
+	VMOVUPS           Z13, 1216(SP)
+	VMOVUPS           Z14, 1280(SP)
+	VMOVUPS           Z15, 1344(SP)
+	VMOVUPS           384(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           512(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange17
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           384(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           512(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange17:
+	VMOVUPS       Z13, 1408(SP)
+	VMOVUPS       Z14, 1472(SP)
+	VMOVUPS       Z15, 1536(SP)
+	VCVTPS2PD     1024(SP), Z5
+	VCVTPS2PD     1536(SP), Z8
+	VADDPD        Z8, Z5, Z5
+	VCVTPS2PD     1088(SP), Z8
+	VCVTPS2PD     1152(SP), Z9
+	VCVTPS2PD     1216(SP), Z10
+	VCVTPS2PD     1280(SP), Z11
+	VCVTPS2PD     1344(SP), Z12
+	VCVTPS2PD     1408(SP), Z13
+	VCVTPS2PD     1472(SP), Z14
+	VADDPD        Z11, Z5, Z5
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z8, Z5, Z5
+	VMOVUPS       1056(SP), Y8
+	VCVTPS2PD     Y8, Z8
+	VMOVUPS       1568(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z9, Z8, Z8
+	VMOVUPS       1120(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VMOVUPS       1184(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VMOVUPS       1248(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VMOVUPS       1312(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VMOVUPS       1376(SP), Y13
+	VCVTPS2PD     Y13, Z13
+	VMOVUPS       1440(SP), Y14
+	VCVTPS2PD     Y14, Z14
+	VMOVUPS       1504(SP), Y15
+	VCVTPS2PD     Y15, Z15
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z15, Z11, Z11
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	VADDPD        Z9, Z8, Z8
+	VXORPD        Z9, Z9, Z9
+	VCMPPD        $0x1e, Z9, Z5, K2
+	VCMPPD        $0x1e, Z9, Z8, K3
+	KSHIFTLW      $0x08, K3, K3
+	KORW          K3, K2, K2
+	VMOVUPD       Z5, 2176(SP)
+	VMOVUPD       Z8, 2240(SP)
+	KMOVW         K2, DI
+	CMPL          DI, $0x0000ffff
+	JNE           x16_done
+	VMOVAPD       X1, X9
+	VMULSD        2176(SP), X9, X9
+	VMULSD        2184(SP), X9, X9
+	VMULSD        2192(SP), X9, X9
+	VMULSD        2200(SP), X9, X9
+	VMULSD        2208(SP), X9, X9
+	VMULSD        2216(SP), X9, X9
+	VMULSD        2224(SP), X9, X9
+	VMULSD        2232(SP), X9, X9
+	VMULSD        2240(SP), X9, X9
+	VMULSD        2248(SP), X9, X9
+	VMULSD        2256(SP), X9, X9
+	VMULSD        2264(SP), X9, X9
+	VMULSD        2272(SP), X9, X9
+	VMULSD        2280(SP), X9, X9
+	VMULSD        2288(SP), X9, X9
+	VMULSD        2296(SP), X9, X9
+	VUCOMISD      softmaxconst<>+544(SB), X9
+	JHI           x16_done
+	VBROADCASTSD  softmaxconst<>+512(SB), Z10
+	VDIVPD        Z5, Z10, Z5
+	VCVTPD2PS     Z5, Y1
+	VDIVPD        Z8, Z10, Z5
+	VCVTPD2PS     Z5, Y5
+	VINSERTF32X8  $0x01, Y5, Z1, Z1
+	VMULPS        1024(SP), Z1, Z5
+	MOVL          $0x00000000, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, (SP)
+	VMULPS        1088(SP), Z1, Z5
+	MOVL          $0x00000001, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 64(SP)
+	VMULPS        1152(SP), Z1, Z5
+	MOVL          $0x00000002, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 128(SP)
+	VMULPS        1216(SP), Z1, Z5
+	MOVL          $0x00000003, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 192(SP)
+	VMULPS        1280(SP), Z1, Z5
+	MOVL          $0x00000004, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 256(SP)
+	VMULPS        1344(SP), Z1, Z5
+	MOVL          $0x00000005, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 320(SP)
+	VMULPS        1408(SP), Z1, Z5
+	MOVL          $0x00000006, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 384(SP)
+	VMULPS        1472(SP), Z1, Z5
+	MOVL          $0x00000007, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 448(SP)
+	VMULPS        1536(SP), Z1, Z5
+	MOVL          $0x00000008, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 512(SP)
+	VCVTPS2PD     Y4, Z5
+	VCVTPS2PD     Y7, Z8
+	VSUBPD        Z8, Z5, Z5
+	VMOVUPD       Z5, 2048(SP)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y1, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z5, Z4, Z4
+	VMOVUPD       Z4, 2112(SP)
+	ADDQ          SI, BX
+	VADDSD        2048(SP), X0, X0
+	VADDSD        2056(SP), X0, X0
+	VADDSD        2064(SP), X0, X0
+	VADDSD        2072(SP), X0, X0
+	VADDSD        2080(SP), X0, X0
+	VADDSD        2088(SP), X0, X0
+	VADDSD        2096(SP), X0, X0
+	VADDSD        2104(SP), X0, X0
+	VADDSD        2112(SP), X0, X0
+	VADDSD        2120(SP), X0, X0
+	VADDSD        2128(SP), X0, X0
+	VADDSD        2136(SP), X0, X0
+	VADDSD        2144(SP), X0, X0
+	VADDSD        2152(SP), X0, X0
+	VADDSD        2160(SP), X0, X0
+	VADDSD        2168(SP), X0, X0
+	VMOVAPD       X9, X1
+	VXORPS        Z4, Z4, Z4
+	VMOVUPS       (SP), Z5
+	VMOVUPS       64(SP), Z7
+	VMOVUPS       128(SP), Z8
+	VMOVUPS       192(SP), Z9
+	VMOVUPS       256(SP), Z10
+	VMOVUPS       320(SP), Z11
+	VMOVUPS       384(SP), Z12
+	VMOVUPS       448(SP), Z13
+	VMOVUPS       512(SP), Z14
+	VUNPCKLPS     Z7, Z5, Z15
+	VUNPCKHPS     Z7, Z5, Z5
+	VUNPCKLPS     Z9, Z8, Z7
+	VUNPCKHPS     Z9, Z8, Z8
+	VUNPCKLPS     Z11, Z10, Z9
+	VUNPCKHPS     Z11, Z10, Z10
+	VUNPCKLPS     Z13, Z12, Z11
+	VUNPCKHPS     Z13, Z12, Z12
+	VUNPCKLPS     Z4, Z14, Z13
+	VUNPCKHPS     Z4, Z14, Z14
+	VUNPCKLPS     Z4, Z4, Z16
+	VUNPCKHPS     Z4, Z4, Z17
+	VUNPCKLPS     Z4, Z4, Z18
+	VUNPCKHPS     Z4, Z4, Z19
+	VUNPCKLPS     Z4, Z4, Z20
+	VUNPCKHPS     Z4, Z4, Z4
+	VUNPCKLPD     Z7, Z15, Z21
+	VUNPCKHPD     Z7, Z15, Z7
+	VUNPCKLPD     Z8, Z5, Z15
+	VUNPCKHPD     Z8, Z5, Z5
+	VUNPCKLPD     Z11, Z9, Z8
+	VUNPCKHPD     Z11, Z9, Z9
+	VUNPCKLPD     Z12, Z10, Z11
+	VUNPCKHPD     Z12, Z10, Z10
+	VUNPCKLPD     Z16, Z13, Z12
+	VUNPCKHPD     Z16, Z13, Z13
+	VUNPCKLPD     Z17, Z14, Z16
+	VUNPCKHPD     Z17, Z14, Z14
+	VUNPCKLPD     Z20, Z18, Z17
+	VUNPCKHPD     Z20, Z18, Z18
+	VUNPCKLPD     Z4, Z19, Z20
+	VUNPCKHPD     Z4, Z19, Z4
+	VSHUFF32X4    $0x88, Z8, Z21, Z19
+	VSHUFF32X4    $0xdd, Z8, Z21, Z8
+	VSHUFF32X4    $0x88, Z17, Z12, Z21
+	VSHUFF32X4    $0xdd, Z17, Z12, Z12
+	VSHUFF32X4    $0x88, Z21, Z19, Z17
+	VSHUFF32X4    $0x88, Z12, Z8, Z22
+	VSHUFF32X4    $0xdd, Z21, Z19, Z19
+	VSHUFF32X4    $0xdd, Z12, Z8, Z8
+	VSHUFF32X4    $0x88, Z9, Z7, Z12
+	VSHUFF32X4    $0xdd, Z9, Z7, Z7
+	VSHUFF32X4    $0x88, Z18, Z13, Z9
+	VSHUFF32X4    $0xdd, Z18, Z13, Z13
+	VSHUFF32X4    $0x88, Z9, Z12, Z18
+	VSHUFF32X4    $0x88, Z13, Z7, Z21
+	VSHUFF32X4    $0xdd, Z9, Z12, Z9
+	VSHUFF32X4    $0xdd, Z13, Z7, Z7
+	VSHUFF32X4    $0x88, Z11, Z15, Z12
+	VSHUFF32X4    $0xdd, Z11, Z15, Z11
+	VSHUFF32X4    $0x88, Z20, Z16, Z13
+	VSHUFF32X4    $0xdd, Z20, Z16, Z15
+	VSHUFF32X4    $0x88, Z13, Z12, Z16
+	VSHUFF32X4    $0x88, Z15, Z11, Z20
+	VSHUFF32X4    $0xdd, Z13, Z12, Z12
+	VSHUFF32X4    $0xdd, Z15, Z11, Z11
+	VSHUFF32X4    $0x88, Z10, Z5, Z13
+	VSHUFF32X4    $0xdd, Z10, Z5, Z5
+	VSHUFF32X4    $0x88, Z4, Z14, Z10
+	VSHUFF32X4    $0xdd, Z4, Z14, Z4
+	VSHUFF32X4    $0x88, Z10, Z13, Z14
+	VSHUFF32X4    $0x88, Z4, Z5, Z15
+	VSHUFF32X4    $0xdd, Z10, Z13, Z10
+	VSHUFF32X4    $0xdd, Z4, Z5, Z4
+	MOVQ          AX, SI
+	VMOVUPS       Z17, K1, (SI)
+	VCVTPS2PD     Y17, Z5
+	VEXTRACTF64X4 $0x01, Z17, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z18, K1, (SI)
+	VCVTPS2PD     Y18, Z5
+	VEXTRACTF64X4 $0x01, Z18, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z16, K1, (SI)
+	VCVTPS2PD     Y16, Z5
+	VEXTRACTF64X4 $0x01, Z16, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z14, K1, (SI)
+	VCVTPS2PD     Y14, Z5
+	VEXTRACTF64X4 $0x01, Z14, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z22, K1, (SI)
+	VCVTPS2PD     Y22, Z5
+	VEXTRACTF64X4 $0x01, Z22, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z21, K1, (SI)
+	VCVTPS2PD     Y21, Z5
+	VEXTRACTF64X4 $0x01, Z21, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z20, K1, (SI)
+	VCVTPS2PD     Y20, Z5
+	VEXTRACTF64X4 $0x01, Z20, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z15, K1, (SI)
+	VCVTPS2PD     Y15, Z5
+	VEXTRACTF64X4 $0x01, Z15, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z19, K1, (SI)
+	VCVTPS2PD     Y19, Z5
+	VEXTRACTF64X4 $0x01, Z19, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z9, K1, (SI)
+	VCVTPS2PD     Y9, Z5
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z12, K1, (SI)
+	VCVTPS2PD     Y12, Z5
+	VEXTRACTF64X4 $0x01, Z12, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z10, K1, (SI)
+	VCVTPS2PD     Y10, Z5
+	VEXTRACTF64X4 $0x01, Z10, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z8, K1, (SI)
+	VCVTPS2PD     Y8, Z5
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z8, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z7, K1, (SI)
+	VCVTPS2PD     Y7, Z5
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z11, K1, (SI)
+	VCVTPS2PD     Y11, Z5
+	VEXTRACTF64X4 $0x01, Z11, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z4, K1, (SI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	ADDQ          $0x10, DX
+	MOVQ          2312(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, CX
+	MOVQ          2304(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, AX
+	JMP           x16_ki_group
+
+x16_kj_group:
+	LEAQ      16(DX), SI
+	CMPQ      SI, labels_len+96(FP)
+	JA        x16_done
+	MOVQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_a
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+x16_kj_noz2_a:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_b
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z7
+	VADDPS    Z7, Z5, Z5
+
+x16_kj_noz2_b:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z7
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_c
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z8
+	VADDPS    Z8, Z7, Z7
+
+x16_kj_noz2_c:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z8
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_d
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z9
+	VADDPS    Z9, Z8, Z8
+
+x16_kj_noz2_d:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z9
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_e
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z10
+	VADDPS    Z10, Z9, Z9
+
+x16_kj_noz2_e:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z10
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_f
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z11
+	VADDPS    Z11, Z10, Z10
+
+x16_kj_noz2_f:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z11
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_g
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z11, Z11
+
+x16_kj_noz2_g:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z12
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_h
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z13
+	VADDPS    Z13, Z12, Z12
+
+x16_kj_noz2_h:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z13
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_i
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z14
+	VADDPS    Z14, Z13, Z13
+
+x16_kj_noz2_i:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z14
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_j
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z15
+	VADDPS    Z15, Z14, Z14
+
+x16_kj_noz2_j:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z15
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_k
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z15, Z15
+
+x16_kj_noz2_k:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z16
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_l
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z17
+	VADDPS    Z17, Z16, Z16
+
+x16_kj_noz2_l:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z17
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_m
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z18
+	VADDPS    Z18, Z17, Z17
+
+x16_kj_noz2_m:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z18
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_n
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z19
+	VADDPS    Z19, Z18, Z18
+
+x16_kj_noz2_n:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z19
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_o
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z20
+	VADDPS    Z20, Z19, Z19
+
+x16_kj_noz2_o:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kj_noz2_p
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z21
+	VADDPS    Z21, Z20, Z20
+
+x16_kj_noz2_p:
+	VUNPCKLPS         Z5, Z4, Z21
+	VUNPCKHPS         Z5, Z4, Z4
+	VUNPCKLPS         Z8, Z7, Z5
+	VUNPCKHPS         Z8, Z7, Z7
+	VUNPCKLPS         Z10, Z9, Z8
+	VUNPCKHPS         Z10, Z9, Z9
+	VUNPCKLPS         Z12, Z11, Z10
+	VUNPCKHPS         Z12, Z11, Z11
+	VUNPCKLPS         Z14, Z13, Z12
+	VUNPCKHPS         Z14, Z13, Z13
+	VUNPCKLPS         Z16, Z15, Z14
+	VUNPCKHPS         Z16, Z15, Z15
+	VUNPCKLPS         Z18, Z17, Z16
+	VUNPCKHPS         Z18, Z17, Z17
+	VUNPCKLPS         Z20, Z19, Z18
+	VUNPCKHPS         Z20, Z19, Z19
+	VUNPCKLPD         Z5, Z21, Z20
+	VUNPCKHPD         Z5, Z21, Z5
+	VUNPCKLPD         Z7, Z4, Z21
+	VUNPCKHPD         Z7, Z4, Z4
+	VUNPCKLPD         Z10, Z8, Z7
+	VUNPCKHPD         Z10, Z8, Z8
+	VUNPCKLPD         Z11, Z9, Z10
+	VUNPCKHPD         Z11, Z9, Z9
+	VUNPCKLPD         Z14, Z12, Z11
+	VUNPCKHPD         Z14, Z12, Z12
+	VUNPCKLPD         Z15, Z13, Z14
+	VUNPCKHPD         Z15, Z13, Z13
+	VUNPCKLPD         Z18, Z16, Z15
+	VUNPCKHPD         Z18, Z16, Z16
+	VUNPCKLPD         Z19, Z17, Z18
+	VUNPCKHPD         Z19, Z17, Z17
+	VSHUFF32X4        $0x88, Z7, Z20, Z19
+	VSHUFF32X4        $0xdd, Z7, Z20, Z7
+	VSHUFF32X4        $0x88, Z15, Z11, Z20
+	VSHUFF32X4        $0xdd, Z15, Z11, Z11
+	VSHUFF32X4        $0x88, Z20, Z19, Z15
+	VSHUFF32X4        $0x88, Z11, Z7, Z7
+	VSHUFF32X4        $0xdd, Z20, Z19, Z11
+	VSHUFF32X4        $0x88, Z8, Z5, Z19
+	VSHUFF32X4        $0xdd, Z8, Z5, Z5
+	VSHUFF32X4        $0x88, Z16, Z12, Z8
+	VSHUFF32X4        $0xdd, Z16, Z12, Z12
+	VSHUFF32X4        $0x88, Z8, Z19, Z16
+	VSHUFF32X4        $0x88, Z12, Z5, Z5
+	VSHUFF32X4        $0xdd, Z8, Z19, Z8
+	VSHUFF32X4        $0x88, Z10, Z21, Z8
+	VSHUFF32X4        $0xdd, Z10, Z21, Z10
+	VSHUFF32X4        $0x88, Z18, Z14, Z12
+	VSHUFF32X4        $0xdd, Z18, Z14, Z14
+	VSHUFF32X4        $0x88, Z12, Z8, Z8
+	VSHUFF32X4        $0x88, Z14, Z10, Z10
+	VSHUFF32X4        $0x88, Z9, Z4, Z12
+	VSHUFF32X4        $0xdd, Z9, Z4, Z4
+	VSHUFF32X4        $0x88, Z17, Z13, Z9
+	VSHUFF32X4        $0xdd, Z17, Z13, Z13
+	VSHUFF32X4        $0x88, Z9, Z12, Z9
+	VSHUFF32X4        $0x88, Z13, Z4, Z4
+	VXORPS            Z12, Z12, Z12
+	VADDPS            Z11, Z15, Z13
+	VADDPS            Z12, Z16, Z14
+	VADDPS            Z12, Z8, Z17
+	VADDPS            Z12, Z9, Z18
+	VADDPS            Z12, Z7, Z19
+	VADDPS            Z12, Z5, Z20
+	VADDPS            Z12, Z10, Z21
+	VADDPS            Z12, Z4, Z12
+	VADDPS            Z19, Z13, Z13
+	VADDPS            Z20, Z14, Z14
+	VADDPS            Z21, Z17, Z17
+	VADDPS            Z12, Z18, Z12
+	VADDPS            Z17, Z13, Z13
+	VADDPS            Z12, Z14, Z12
+	VADDPS            Z12, Z13, Z12
+	MOVQ              b_base+144(FP), SI
+	VADDPS.BCST       (SI), Z15, Z15
+	VADDPS.BCST       4(SI), Z16, Z16
+	VADDPS.BCST       8(SI), Z8, Z8
+	VADDPS.BCST       12(SI), Z9, Z9
+	VADDPS.BCST       16(SI), Z7, Z7
+	VADDPS.BCST       20(SI), Z5, Z5
+	VADDPS.BCST       24(SI), Z10, Z10
+	VADDPS.BCST       28(SI), Z4, Z4
+	VADDPS.BCST       32(SI), Z11, Z11
+	VBROADCASTSS      36(SI), Z13
+	VSUBPS            Z12, Z13, Z13
+	VMOVUPS           Z15, (SP)
+	VMOVUPS           Z16, 64(SP)
+	VMOVUPS           Z8, 128(SP)
+	VMOVUPS           Z9, 192(SP)
+	VMOVUPS           Z7, 256(SP)
+	VMOVUPS           Z5, 320(SP)
+	VMOVUPS           Z10, 384(SP)
+	VMOVUPS           Z4, 448(SP)
+	VMOVUPS           Z11, 512(SP)
+	VMOVUPS           Z13, 576(SP)
+	VBROADCASTSS      softmaxconst<>+416(SB), Z12
+	VMAXPS            Z12, Z15, Z14
+	VMAXPS            Z12, Z16, Z15
+	VMAXPS            Z12, Z8, Z8
+	VMAXPS            Z12, Z9, Z9
+	VMAXPS            Z12, Z7, Z7
+	VMAXPS            Z12, Z5, Z5
+	VMAXPS            Z12, Z10, Z10
+	VMAXPS            Z12, Z4, Z4
+	VMAXPS            Z12, Z11, Z11
+	VMAXPS            Z12, Z13, Z12
+	VMAXPS            Z11, Z14, Z11
+	VMAXPS            Z12, Z15, Z12
+	VMAXPS            Z7, Z11, Z7
+	VMAXPS            Z5, Z12, Z5
+	VMAXPS            Z10, Z8, Z8
+	VMAXPS            Z4, Z9, Z4
+	VMAXPS            Z8, Z7, Z7
+	VMAXPS            Z4, Z5, Z4
+	VMAXPS            Z4, Z7, Z4
+	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z5
+	VPCMPEQD.BCST     softmaxconst<>+384(SB), Z5, K2
+	KORTESTW          K2, K2
+	JNZ               x16_done
+	MOVQ              labels_base+88(FP), SI
+	VMOVDQU64         (SI)(DX*8), Z5
+	VMOVDQU64         64(SI)(DX*8), Z7
+	VPMOVQD           Z5, Y6
+	VPMOVQD           Z7, Y5
+	VINSERTI64X4      $0x01, Y5, Z6, Z6
+	MOVL              $0x00000010, SI
+	VPBROADCASTD      SI, Z5
+	VXORPS            Z7, Z7, Z7
+	VCMPPS            $0x00, 576(SP), Z4, K2
+	MOVL              $0x00000009, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000009, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           576(SP), K2, Z7
+	VCMPPS            $0x00, 512(SP), Z4, K2
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           512(SP), K2, Z7
+	VCMPPS            $0x00, 448(SP), Z4, K2
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           448(SP), K2, Z7
+	VCMPPS            $0x00, 384(SP), Z4, K2
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           384(SP), K2, Z7
+	VCMPPS            $0x00, 320(SP), Z4, K2
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           320(SP), K2, Z7
+	VCMPPS            $0x00, 256(SP), Z4, K2
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           256(SP), K2, Z7
+	VCMPPS            $0x00, 192(SP), Z4, K2
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           192(SP), K2, Z7
+	VCMPPS            $0x00, 128(SP), Z4, K2
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           128(SP), K2, Z7
+	VCMPPS            $0x00, 64(SP), Z4, K2
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           64(SP), K2, Z7
+	VCMPPS            $0x00, (SP), Z4, K2
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           (SP), K2, Z7
+	VPCMPEQD          Z6, Z5, K2
+	KMOVW             K2, SI
+	POPCNTL           SI, SI
+	VMOVUPS           (SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           128(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange18
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           (SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           128(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange18:
+	VMOVUPS           Z13, 1024(SP)
+	VMOVUPS           Z14, 1088(SP)
+	VMOVUPS           Z15, 1152(SP)
+	VMOVUPS           192(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           320(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange19
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           192(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           320(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange19:
+	VMOVUPS           Z13, 1216(SP)
+	VMOVUPS           Z14, 1280(SP)
+	VMOVUPS           Z15, 1344(SP)
+	VMOVUPS           384(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           512(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange20
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           384(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           512(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange20:
+	VMOVUPS           Z13, 1408(SP)
+	VMOVUPS           Z14, 1472(SP)
+	VMOVUPS           Z15, 1536(SP)
+	VMOVUPS           576(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z8
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z8, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z8
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z8
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z8, Z9
+	VMULPS.BCST       softmaxconst<>+96(SB), Z9, Z10
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z9
+	VSUBPS            Z10, Z9, Z5
+	VBROADCASTSS      softmaxconst<>+256(SB), Z11
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z11
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z11
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z11
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z11
+	VMULPS            Z5, Z5, Z5
+	VFMSUB231PS       Z11, Z5, Z10
+	VADDPS            Z10, Z9, Z9
+	VADDPS.BCST       softmaxconst<>+288(SB), Z9, Z9
+	VPSLLD            $0x17, Z8, Z8
+	VPADDD            Z8, Z9, Z9
+	JZ                inrange21
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           576(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z9, K2, Z9
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z9
+
+inrange21:
+	VMOVUPS       Z9, 1600(SP)
+	VCVTPS2PD     1024(SP), Z5
+	VCVTPS2PD     1536(SP), Z8
+	VADDPD        Z8, Z5, Z5
+	VCVTPS2PD     1088(SP), Z8
+	VCVTPS2PD     1600(SP), Z9
+	VADDPD        Z9, Z8, Z8
+	VCVTPS2PD     1152(SP), Z9
+	VCVTPS2PD     1216(SP), Z10
+	VCVTPS2PD     1280(SP), Z11
+	VCVTPS2PD     1344(SP), Z12
+	VCVTPS2PD     1408(SP), Z13
+	VCVTPS2PD     1472(SP), Z14
+	VADDPD        Z11, Z5, Z5
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z8, Z5, Z5
+	VMOVUPS       1056(SP), Y8
+	VCVTPS2PD     Y8, Z8
+	VMOVUPS       1568(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z9, Z8, Z8
+	VMOVUPS       1120(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VMOVUPS       1632(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z10, Z9, Z9
+	VMOVUPS       1184(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VMOVUPS       1248(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VMOVUPS       1312(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VMOVUPS       1376(SP), Y13
+	VCVTPS2PD     Y13, Z13
+	VMOVUPS       1440(SP), Y14
+	VCVTPS2PD     Y14, Z14
+	VMOVUPS       1504(SP), Y15
+	VCVTPS2PD     Y15, Z15
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z15, Z11, Z11
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	VADDPD        Z9, Z8, Z8
+	VXORPD        Z9, Z9, Z9
+	VCMPPD        $0x1e, Z9, Z5, K2
+	VCMPPD        $0x1e, Z9, Z8, K3
+	KSHIFTLW      $0x08, K3, K3
+	KORW          K3, K2, K2
+	VMOVUPD       Z5, 2176(SP)
+	VMOVUPD       Z8, 2240(SP)
+	KMOVW         K2, DI
+	CMPL          DI, $0x0000ffff
+	JNE           x16_done
+	VMOVAPD       X1, X9
+	VMULSD        2176(SP), X9, X9
+	VMULSD        2184(SP), X9, X9
+	VMULSD        2192(SP), X9, X9
+	VMULSD        2200(SP), X9, X9
+	VMULSD        2208(SP), X9, X9
+	VMULSD        2216(SP), X9, X9
+	VMULSD        2224(SP), X9, X9
+	VMULSD        2232(SP), X9, X9
+	VMULSD        2240(SP), X9, X9
+	VMULSD        2248(SP), X9, X9
+	VMULSD        2256(SP), X9, X9
+	VMULSD        2264(SP), X9, X9
+	VMULSD        2272(SP), X9, X9
+	VMULSD        2280(SP), X9, X9
+	VMULSD        2288(SP), X9, X9
+	VMULSD        2296(SP), X9, X9
+	VUCOMISD      softmaxconst<>+544(SB), X9
+	JHI           x16_done
+	VBROADCASTSD  softmaxconst<>+512(SB), Z10
+	VDIVPD        Z5, Z10, Z5
+	VCVTPD2PS     Z5, Y1
+	VDIVPD        Z8, Z10, Z5
+	VCVTPD2PS     Z5, Y5
+	VINSERTF32X8  $0x01, Y5, Z1, Z1
+	VMULPS        1024(SP), Z1, Z5
+	MOVL          $0x00000000, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, (SP)
+	VMULPS        1088(SP), Z1, Z5
+	MOVL          $0x00000001, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 64(SP)
+	VMULPS        1152(SP), Z1, Z5
+	MOVL          $0x00000002, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 128(SP)
+	VMULPS        1216(SP), Z1, Z5
+	MOVL          $0x00000003, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 192(SP)
+	VMULPS        1280(SP), Z1, Z5
+	MOVL          $0x00000004, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 256(SP)
+	VMULPS        1344(SP), Z1, Z5
+	MOVL          $0x00000005, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 320(SP)
+	VMULPS        1408(SP), Z1, Z5
+	MOVL          $0x00000006, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 384(SP)
+	VMULPS        1472(SP), Z1, Z5
+	MOVL          $0x00000007, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 448(SP)
+	VMULPS        1536(SP), Z1, Z5
+	MOVL          $0x00000008, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 512(SP)
+	VMULPS        1600(SP), Z1, Z5
+	MOVL          $0x00000009, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 576(SP)
+	VCVTPS2PD     Y4, Z5
+	VCVTPS2PD     Y7, Z8
+	VSUBPD        Z8, Z5, Z5
+	VMOVUPD       Z5, 2048(SP)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y1, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z5, Z4, Z4
+	VMOVUPD       Z4, 2112(SP)
+	ADDQ          SI, BX
+	VADDSD        2048(SP), X0, X0
+	VADDSD        2056(SP), X0, X0
+	VADDSD        2064(SP), X0, X0
+	VADDSD        2072(SP), X0, X0
+	VADDSD        2080(SP), X0, X0
+	VADDSD        2088(SP), X0, X0
+	VADDSD        2096(SP), X0, X0
+	VADDSD        2104(SP), X0, X0
+	VADDSD        2112(SP), X0, X0
+	VADDSD        2120(SP), X0, X0
+	VADDSD        2128(SP), X0, X0
+	VADDSD        2136(SP), X0, X0
+	VADDSD        2144(SP), X0, X0
+	VADDSD        2152(SP), X0, X0
+	VADDSD        2160(SP), X0, X0
+	VADDSD        2168(SP), X0, X0
+	VMOVAPD       X9, X1
+	VXORPS        Z4, Z4, Z4
+	VMOVUPS       (SP), Z5
+	VMOVUPS       64(SP), Z7
+	VMOVUPS       128(SP), Z8
+	VMOVUPS       192(SP), Z9
+	VMOVUPS       256(SP), Z10
+	VMOVUPS       320(SP), Z11
+	VMOVUPS       384(SP), Z12
+	VMOVUPS       448(SP), Z13
+	VMOVUPS       512(SP), Z14
+	VMOVUPS       576(SP), Z15
+	VUNPCKLPS     Z7, Z5, Z16
+	VUNPCKHPS     Z7, Z5, Z5
+	VUNPCKLPS     Z9, Z8, Z7
+	VUNPCKHPS     Z9, Z8, Z8
+	VUNPCKLPS     Z11, Z10, Z9
+	VUNPCKHPS     Z11, Z10, Z10
+	VUNPCKLPS     Z13, Z12, Z11
+	VUNPCKHPS     Z13, Z12, Z12
+	VUNPCKLPS     Z15, Z14, Z13
+	VUNPCKHPS     Z15, Z14, Z14
+	VUNPCKLPS     Z4, Z4, Z15
+	VUNPCKHPS     Z4, Z4, Z17
+	VUNPCKLPS     Z4, Z4, Z18
+	VUNPCKHPS     Z4, Z4, Z19
+	VUNPCKLPS     Z4, Z4, Z20
+	VUNPCKHPS     Z4, Z4, Z4
+	VUNPCKLPD     Z7, Z16, Z21
+	VUNPCKHPD     Z7, Z16, Z7
+	VUNPCKLPD     Z8, Z5, Z16
+	VUNPCKHPD     Z8, Z5, Z5
+	VUNPCKLPD     Z11, Z9, Z8
+	VUNPCKHPD     Z11, Z9, Z9
+	VUNPCKLPD     Z12, Z10, Z11
+	VUNPCKHPD     Z12, Z10, Z10
+	VUNPCKLPD     Z15, Z13, Z12
+	VUNPCKHPD     Z15, Z13, Z13
+	VUNPCKLPD     Z17, Z14, Z15
+	VUNPCKHPD     Z17, Z14, Z14
+	VUNPCKLPD     Z20, Z18, Z17
+	VUNPCKHPD     Z20, Z18, Z18
+	VUNPCKLPD     Z4, Z19, Z20
+	VUNPCKHPD     Z4, Z19, Z4
+	VSHUFF32X4    $0x88, Z8, Z21, Z19
+	VSHUFF32X4    $0xdd, Z8, Z21, Z8
+	VSHUFF32X4    $0x88, Z17, Z12, Z21
+	VSHUFF32X4    $0xdd, Z17, Z12, Z12
+	VSHUFF32X4    $0x88, Z21, Z19, Z17
+	VSHUFF32X4    $0x88, Z12, Z8, Z22
+	VSHUFF32X4    $0xdd, Z21, Z19, Z19
+	VSHUFF32X4    $0xdd, Z12, Z8, Z8
+	VSHUFF32X4    $0x88, Z9, Z7, Z12
+	VSHUFF32X4    $0xdd, Z9, Z7, Z7
+	VSHUFF32X4    $0x88, Z18, Z13, Z9
+	VSHUFF32X4    $0xdd, Z18, Z13, Z13
+	VSHUFF32X4    $0x88, Z9, Z12, Z18
+	VSHUFF32X4    $0x88, Z13, Z7, Z21
+	VSHUFF32X4    $0xdd, Z9, Z12, Z9
+	VSHUFF32X4    $0xdd, Z13, Z7, Z7
+	VSHUFF32X4    $0x88, Z11, Z16, Z12
+	VSHUFF32X4    $0xdd, Z11, Z16, Z11
+	VSHUFF32X4    $0x88, Z20, Z15, Z13
+	VSHUFF32X4    $0xdd, Z20, Z15, Z15
+	VSHUFF32X4    $0x88, Z13, Z12, Z16
+	VSHUFF32X4    $0x88, Z15, Z11, Z20
+	VSHUFF32X4    $0xdd, Z13, Z12, Z12
+	VSHUFF32X4    $0xdd, Z15, Z11, Z11
+	VSHUFF32X4    $0x88, Z10, Z5, Z13
+	VSHUFF32X4    $0xdd, Z10, Z5, Z5
+	VSHUFF32X4    $0x88, Z4, Z14, Z10
+	VSHUFF32X4    $0xdd, Z4, Z14, Z4
+	VSHUFF32X4    $0x88, Z10, Z13, Z14
+	VSHUFF32X4    $0x88, Z4, Z5, Z15
+	VSHUFF32X4    $0xdd, Z10, Z13, Z10
+	VSHUFF32X4    $0xdd, Z4, Z5, Z4
+	MOVQ          AX, SI
+	VMOVUPS       Z17, K1, (SI)
+	VCVTPS2PD     Y17, Z5
+	VEXTRACTF64X4 $0x01, Z17, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z18, K1, (SI)
+	VCVTPS2PD     Y18, Z5
+	VEXTRACTF64X4 $0x01, Z18, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z16, K1, (SI)
+	VCVTPS2PD     Y16, Z5
+	VEXTRACTF64X4 $0x01, Z16, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z14, K1, (SI)
+	VCVTPS2PD     Y14, Z5
+	VEXTRACTF64X4 $0x01, Z14, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z22, K1, (SI)
+	VCVTPS2PD     Y22, Z5
+	VEXTRACTF64X4 $0x01, Z22, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z21, K1, (SI)
+	VCVTPS2PD     Y21, Z5
+	VEXTRACTF64X4 $0x01, Z21, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z20, K1, (SI)
+	VCVTPS2PD     Y20, Z5
+	VEXTRACTF64X4 $0x01, Z20, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z15, K1, (SI)
+	VCVTPS2PD     Y15, Z5
+	VEXTRACTF64X4 $0x01, Z15, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z19, K1, (SI)
+	VCVTPS2PD     Y19, Z5
+	VEXTRACTF64X4 $0x01, Z19, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z9, K1, (SI)
+	VCVTPS2PD     Y9, Z5
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z12, K1, (SI)
+	VCVTPS2PD     Y12, Z5
+	VEXTRACTF64X4 $0x01, Z12, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z10, K1, (SI)
+	VCVTPS2PD     Y10, Z5
+	VEXTRACTF64X4 $0x01, Z10, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z8, K1, (SI)
+	VCVTPS2PD     Y8, Z5
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z8, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z7, K1, (SI)
+	VCVTPS2PD     Y7, Z5
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z11, K1, (SI)
+	VCVTPS2PD     Y11, Z5
+	VEXTRACTF64X4 $0x01, Z11, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z4, K1, (SI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	ADDQ          $0x10, DX
+	MOVQ          2312(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, CX
+	MOVQ          2304(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, AX
+	JMP           x16_kj_group
+
+x16_kk_group:
+	LEAQ      16(DX), SI
+	CMPQ      SI, labels_len+96(FP)
+	JA        x16_done
+	MOVQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_a
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+x16_kk_noz2_a:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_b
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z7
+	VADDPS    Z7, Z5, Z5
+
+x16_kk_noz2_b:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z7
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_c
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z8
+	VADDPS    Z8, Z7, Z7
+
+x16_kk_noz2_c:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z8
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_d
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z9
+	VADDPS    Z9, Z8, Z8
+
+x16_kk_noz2_d:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z9
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_e
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z10
+	VADDPS    Z10, Z9, Z9
+
+x16_kk_noz2_e:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z10
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_f
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z11
+	VADDPS    Z11, Z10, Z10
+
+x16_kk_noz2_f:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z11
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_g
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z11, Z11
+
+x16_kk_noz2_g:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z12
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_h
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z13
+	VADDPS    Z13, Z12, Z12
+
+x16_kk_noz2_h:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z13
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_i
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z14
+	VADDPS    Z14, Z13, Z13
+
+x16_kk_noz2_i:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z14
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_j
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z15
+	VADDPS    Z15, Z14, Z14
+
+x16_kk_noz2_j:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z15
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_k
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z15, Z15
+
+x16_kk_noz2_k:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z16
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_l
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z17
+	VADDPS    Z17, Z16, Z16
+
+x16_kk_noz2_l:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z17
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_m
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z18
+	VADDPS    Z18, Z17, Z17
+
+x16_kk_noz2_m:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z18
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_n
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z19
+	VADDPS    Z19, Z18, Z18
+
+x16_kk_noz2_n:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z19
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_o
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z20
+	VADDPS    Z20, Z19, Z19
+
+x16_kk_noz2_o:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kk_noz2_p
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z21
+	VADDPS    Z21, Z20, Z20
+
+x16_kk_noz2_p:
+	VUNPCKLPS         Z5, Z4, Z21
+	VUNPCKHPS         Z5, Z4, Z4
+	VUNPCKLPS         Z8, Z7, Z5
+	VUNPCKHPS         Z8, Z7, Z7
+	VUNPCKLPS         Z10, Z9, Z8
+	VUNPCKHPS         Z10, Z9, Z9
+	VUNPCKLPS         Z12, Z11, Z10
+	VUNPCKHPS         Z12, Z11, Z11
+	VUNPCKLPS         Z14, Z13, Z12
+	VUNPCKHPS         Z14, Z13, Z13
+	VUNPCKLPS         Z16, Z15, Z14
+	VUNPCKHPS         Z16, Z15, Z15
+	VUNPCKLPS         Z18, Z17, Z16
+	VUNPCKHPS         Z18, Z17, Z17
+	VUNPCKLPS         Z20, Z19, Z18
+	VUNPCKHPS         Z20, Z19, Z19
+	VUNPCKLPD         Z5, Z21, Z20
+	VUNPCKHPD         Z5, Z21, Z5
+	VUNPCKLPD         Z7, Z4, Z21
+	VUNPCKHPD         Z7, Z4, Z4
+	VUNPCKLPD         Z10, Z8, Z7
+	VUNPCKHPD         Z10, Z8, Z8
+	VUNPCKLPD         Z11, Z9, Z10
+	VUNPCKHPD         Z11, Z9, Z9
+	VUNPCKLPD         Z14, Z12, Z11
+	VUNPCKHPD         Z14, Z12, Z12
+	VUNPCKLPD         Z15, Z13, Z14
+	VUNPCKHPD         Z15, Z13, Z13
+	VUNPCKLPD         Z18, Z16, Z15
+	VUNPCKHPD         Z18, Z16, Z16
+	VUNPCKLPD         Z19, Z17, Z18
+	VUNPCKHPD         Z19, Z17, Z17
+	VSHUFF32X4        $0x88, Z7, Z20, Z19
+	VSHUFF32X4        $0xdd, Z7, Z20, Z7
+	VSHUFF32X4        $0x88, Z15, Z11, Z20
+	VSHUFF32X4        $0xdd, Z15, Z11, Z11
+	VSHUFF32X4        $0x88, Z20, Z19, Z15
+	VSHUFF32X4        $0x88, Z11, Z7, Z7
+	VSHUFF32X4        $0xdd, Z20, Z19, Z11
+	VSHUFF32X4        $0x88, Z8, Z5, Z19
+	VSHUFF32X4        $0xdd, Z8, Z5, Z5
+	VSHUFF32X4        $0x88, Z16, Z12, Z8
+	VSHUFF32X4        $0xdd, Z16, Z12, Z12
+	VSHUFF32X4        $0x88, Z8, Z19, Z16
+	VSHUFF32X4        $0x88, Z12, Z5, Z5
+	VSHUFF32X4        $0xdd, Z8, Z19, Z8
+	VSHUFF32X4        $0x88, Z10, Z21, Z12
+	VSHUFF32X4        $0xdd, Z10, Z21, Z10
+	VSHUFF32X4        $0x88, Z18, Z14, Z19
+	VSHUFF32X4        $0xdd, Z18, Z14, Z14
+	VSHUFF32X4        $0x88, Z19, Z12, Z18
+	VSHUFF32X4        $0x88, Z14, Z10, Z10
+	VSHUFF32X4        $0xdd, Z19, Z12, Z12
+	VSHUFF32X4        $0x88, Z9, Z4, Z12
+	VSHUFF32X4        $0xdd, Z9, Z4, Z4
+	VSHUFF32X4        $0x88, Z17, Z13, Z9
+	VSHUFF32X4        $0xdd, Z17, Z13, Z13
+	VSHUFF32X4        $0x88, Z9, Z12, Z9
+	VSHUFF32X4        $0x88, Z13, Z4, Z4
+	VXORPS            Z12, Z12, Z12
+	VADDPS            Z11, Z15, Z13
+	VADDPS            Z8, Z16, Z14
+	VADDPS            Z12, Z18, Z17
+	VADDPS            Z12, Z9, Z19
+	VADDPS            Z12, Z7, Z20
+	VADDPS            Z12, Z5, Z21
+	VADDPS            Z12, Z10, Z22
+	VADDPS            Z12, Z4, Z12
+	VADDPS            Z20, Z13, Z13
+	VADDPS            Z21, Z14, Z14
+	VADDPS            Z22, Z17, Z17
+	VADDPS            Z12, Z19, Z12
+	VADDPS            Z17, Z13, Z13
+	VADDPS            Z12, Z14, Z12
+	VADDPS            Z12, Z13, Z12
+	MOVQ              b_base+144(FP), SI
+	VADDPS.BCST       (SI), Z15, Z15
+	VADDPS.BCST       4(SI), Z16, Z16
+	VADDPS.BCST       8(SI), Z18, Z18
+	VADDPS.BCST       12(SI), Z9, Z9
+	VADDPS.BCST       16(SI), Z7, Z7
+	VADDPS.BCST       20(SI), Z5, Z5
+	VADDPS.BCST       24(SI), Z10, Z10
+	VADDPS.BCST       28(SI), Z4, Z4
+	VADDPS.BCST       32(SI), Z11, Z11
+	VADDPS.BCST       36(SI), Z8, Z8
+	VBROADCASTSS      40(SI), Z13
+	VSUBPS            Z12, Z13, Z13
+	VMOVUPS           Z15, (SP)
+	VMOVUPS           Z16, 64(SP)
+	VMOVUPS           Z18, 128(SP)
+	VMOVUPS           Z9, 192(SP)
+	VMOVUPS           Z7, 256(SP)
+	VMOVUPS           Z5, 320(SP)
+	VMOVUPS           Z10, 384(SP)
+	VMOVUPS           Z4, 448(SP)
+	VMOVUPS           Z11, 512(SP)
+	VMOVUPS           Z8, 576(SP)
+	VMOVUPS           Z13, 640(SP)
+	VBROADCASTSS      softmaxconst<>+416(SB), Z12
+	VMAXPS            Z12, Z15, Z14
+	VMAXPS            Z12, Z16, Z15
+	VMAXPS            Z12, Z18, Z16
+	VMAXPS            Z12, Z9, Z9
+	VMAXPS            Z12, Z7, Z7
+	VMAXPS            Z12, Z5, Z5
+	VMAXPS            Z12, Z10, Z10
+	VMAXPS            Z12, Z4, Z4
+	VMAXPS            Z12, Z11, Z11
+	VMAXPS            Z12, Z8, Z8
+	VMAXPS            Z12, Z13, Z12
+	VMAXPS            Z11, Z14, Z11
+	VMAXPS            Z8, Z15, Z8
+	VMAXPS            Z12, Z16, Z12
+	VMAXPS            Z7, Z11, Z7
+	VMAXPS            Z5, Z8, Z5
+	VMAXPS            Z10, Z12, Z8
+	VMAXPS            Z4, Z9, Z4
+	VMAXPS            Z8, Z7, Z7
+	VMAXPS            Z4, Z5, Z4
+	VMAXPS            Z4, Z7, Z4
+	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z5
+	VPCMPEQD.BCST     softmaxconst<>+384(SB), Z5, K2
+	KORTESTW          K2, K2
+	JNZ               x16_done
+	MOVQ              labels_base+88(FP), SI
+	VMOVDQU64         (SI)(DX*8), Z5
+	VMOVDQU64         64(SI)(DX*8), Z7
+	VPMOVQD           Z5, Y6
+	VPMOVQD           Z7, Y5
+	VINSERTI64X4      $0x01, Y5, Z6, Z6
+	MOVL              $0x00000010, SI
+	VPBROADCASTD      SI, Z5
+	VXORPS            Z7, Z7, Z7
+	VCMPPS            $0x00, 640(SP), Z4, K2
+	MOVL              $0x0000000a, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000a, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           640(SP), K2, Z7
+	VCMPPS            $0x00, 576(SP), Z4, K2
+	MOVL              $0x00000009, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000009, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           576(SP), K2, Z7
+	VCMPPS            $0x00, 512(SP), Z4, K2
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           512(SP), K2, Z7
+	VCMPPS            $0x00, 448(SP), Z4, K2
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           448(SP), K2, Z7
+	VCMPPS            $0x00, 384(SP), Z4, K2
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           384(SP), K2, Z7
+	VCMPPS            $0x00, 320(SP), Z4, K2
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           320(SP), K2, Z7
+	VCMPPS            $0x00, 256(SP), Z4, K2
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           256(SP), K2, Z7
+	VCMPPS            $0x00, 192(SP), Z4, K2
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           192(SP), K2, Z7
+	VCMPPS            $0x00, 128(SP), Z4, K2
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           128(SP), K2, Z7
+	VCMPPS            $0x00, 64(SP), Z4, K2
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           64(SP), K2, Z7
+	VCMPPS            $0x00, (SP), Z4, K2
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           (SP), K2, Z7
+	VPCMPEQD          Z6, Z5, K2
+	KMOVW             K2, SI
+	POPCNTL           SI, SI
+	VMOVUPS           (SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           128(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange22
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           (SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           128(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange22:
+	VMOVUPS           Z13, 1024(SP)
+	VMOVUPS           Z14, 1088(SP)
+	VMOVUPS           Z15, 1152(SP)
+	VMOVUPS           192(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           320(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange23
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           192(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           320(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange23:
+	VMOVUPS           Z13, 1216(SP)
+	VMOVUPS           Z14, 1280(SP)
+	VMOVUPS           Z15, 1344(SP)
+	VMOVUPS           384(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           512(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange24
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           384(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           512(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange24:
+	VMOVUPS           Z13, 1408(SP)
+	VMOVUPS           Z14, 1472(SP)
+	VMOVUPS           Z15, 1536(SP)
+	VMOVUPS           576(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           640(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z10
+	VPMAXUD           Z10, Z9, Z9
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z9, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z9
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z9
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z10
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z9, Z11
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z12
+	VMULPS.BCST       softmaxconst<>+96(SB), Z11, Z13
+	VMULPS.BCST       softmaxconst<>+96(SB), Z12, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z11
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z12
+	VSUBPS            Z13, Z11, Z5
+	VSUBPS            Z14, Z12, Z8
+	VBROADCASTSS      softmaxconst<>+256(SB), Z15
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z15
+	VBROADCASTSS      softmaxconst<>+256(SB), Z16
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z16
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z15
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z16
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z15
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z16
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z15
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z16
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VFMSUB231PS       Z15, Z5, Z13
+	VFMSUB231PS       Z16, Z8, Z14
+	VADDPS            Z13, Z11, Z11
+	VADDPS            Z14, Z12, Z12
+	VADDPS.BCST       softmaxconst<>+288(SB), Z11, Z11
+	VADDPS.BCST       softmaxconst<>+288(SB), Z12, Z12
+	VPSLLD            $0x17, Z9, Z9
+	VPADDD            Z9, Z11, Z11
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z12, Z12
+	JZ                inrange25
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           576(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z11, K2, Z11
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z11
+	VMOVUPS           640(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z12, K2, Z12
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z12
+
+inrange25:
+	VMOVUPS       Z11, 1600(SP)
+	VMOVUPS       Z12, 1664(SP)
+	VCVTPS2PD     1024(SP), Z5
+	VCVTPS2PD     1536(SP), Z8
+	VADDPD        Z8, Z5, Z5
+	VCVTPS2PD     1088(SP), Z8
+	VCVTPS2PD     1600(SP), Z9
+	VADDPD        Z9, Z8, Z8
+	VCVTPS2PD     1152(SP), Z9
+	VCVTPS2PD     1664(SP), Z10
+	VADDPD        Z10, Z9, Z9
+	VCVTPS2PD     1216(SP), Z10
+	VCVTPS2PD     1280(SP), Z11
+	VCVTPS2PD     1344(SP), Z12
+	VCVTPS2PD     1408(SP), Z13
+	VCVTPS2PD     1472(SP), Z14
+	VADDPD        Z11, Z5, Z5
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z8, Z5, Z5
+	VMOVUPS       1056(SP), Y8
+	VCVTPS2PD     Y8, Z8
+	VMOVUPS       1568(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z9, Z8, Z8
+	VMOVUPS       1120(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VMOVUPS       1632(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z10, Z9, Z9
+	VMOVUPS       1184(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VMOVUPS       1696(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VADDPD        Z11, Z10, Z10
+	VMOVUPS       1248(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VMOVUPS       1312(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VMOVUPS       1376(SP), Y13
+	VCVTPS2PD     Y13, Z13
+	VMOVUPS       1440(SP), Y14
+	VCVTPS2PD     Y14, Z14
+	VMOVUPS       1504(SP), Y15
+	VCVTPS2PD     Y15, Z15
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z15, Z11, Z11
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	VADDPD        Z9, Z8, Z8
+	VXORPD        Z9, Z9, Z9
+	VCMPPD        $0x1e, Z9, Z5, K2
+	VCMPPD        $0x1e, Z9, Z8, K3
+	KSHIFTLW      $0x08, K3, K3
+	KORW          K3, K2, K2
+	VMOVUPD       Z5, 2176(SP)
+	VMOVUPD       Z8, 2240(SP)
+	KMOVW         K2, DI
+	CMPL          DI, $0x0000ffff
+	JNE           x16_done
+	VMOVAPD       X1, X9
+	VMULSD        2176(SP), X9, X9
+	VMULSD        2184(SP), X9, X9
+	VMULSD        2192(SP), X9, X9
+	VMULSD        2200(SP), X9, X9
+	VMULSD        2208(SP), X9, X9
+	VMULSD        2216(SP), X9, X9
+	VMULSD        2224(SP), X9, X9
+	VMULSD        2232(SP), X9, X9
+	VMULSD        2240(SP), X9, X9
+	VMULSD        2248(SP), X9, X9
+	VMULSD        2256(SP), X9, X9
+	VMULSD        2264(SP), X9, X9
+	VMULSD        2272(SP), X9, X9
+	VMULSD        2280(SP), X9, X9
+	VMULSD        2288(SP), X9, X9
+	VMULSD        2296(SP), X9, X9
+	VUCOMISD      softmaxconst<>+544(SB), X9
+	JHI           x16_done
+	VBROADCASTSD  softmaxconst<>+512(SB), Z10
+	VDIVPD        Z5, Z10, Z5
+	VCVTPD2PS     Z5, Y1
+	VDIVPD        Z8, Z10, Z5
+	VCVTPD2PS     Z5, Y5
+	VINSERTF32X8  $0x01, Y5, Z1, Z1
+	VMULPS        1024(SP), Z1, Z5
+	MOVL          $0x00000000, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, (SP)
+	VMULPS        1088(SP), Z1, Z5
+	MOVL          $0x00000001, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 64(SP)
+	VMULPS        1152(SP), Z1, Z5
+	MOVL          $0x00000002, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 128(SP)
+	VMULPS        1216(SP), Z1, Z5
+	MOVL          $0x00000003, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 192(SP)
+	VMULPS        1280(SP), Z1, Z5
+	MOVL          $0x00000004, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 256(SP)
+	VMULPS        1344(SP), Z1, Z5
+	MOVL          $0x00000005, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 320(SP)
+	VMULPS        1408(SP), Z1, Z5
+	MOVL          $0x00000006, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 384(SP)
+	VMULPS        1472(SP), Z1, Z5
+	MOVL          $0x00000007, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 448(SP)
+	VMULPS        1536(SP), Z1, Z5
+	MOVL          $0x00000008, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 512(SP)
+	VMULPS        1600(SP), Z1, Z5
+	MOVL          $0x00000009, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 576(SP)
+	VMULPS        1664(SP), Z1, Z5
+	MOVL          $0x0000000a, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 640(SP)
+	VCVTPS2PD     Y4, Z5
+	VCVTPS2PD     Y7, Z8
+	VSUBPD        Z8, Z5, Z5
+	VMOVUPD       Z5, 2048(SP)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y1, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z5, Z4, Z4
+	VMOVUPD       Z4, 2112(SP)
+	ADDQ          SI, BX
+	VADDSD        2048(SP), X0, X0
+	VADDSD        2056(SP), X0, X0
+	VADDSD        2064(SP), X0, X0
+	VADDSD        2072(SP), X0, X0
+	VADDSD        2080(SP), X0, X0
+	VADDSD        2088(SP), X0, X0
+	VADDSD        2096(SP), X0, X0
+	VADDSD        2104(SP), X0, X0
+	VADDSD        2112(SP), X0, X0
+	VADDSD        2120(SP), X0, X0
+	VADDSD        2128(SP), X0, X0
+	VADDSD        2136(SP), X0, X0
+	VADDSD        2144(SP), X0, X0
+	VADDSD        2152(SP), X0, X0
+	VADDSD        2160(SP), X0, X0
+	VADDSD        2168(SP), X0, X0
+	VMOVAPD       X9, X1
+	VXORPS        Z4, Z4, Z4
+	VMOVUPS       (SP), Z5
+	VMOVUPS       64(SP), Z7
+	VMOVUPS       128(SP), Z8
+	VMOVUPS       192(SP), Z9
+	VMOVUPS       256(SP), Z10
+	VMOVUPS       320(SP), Z11
+	VMOVUPS       384(SP), Z12
+	VMOVUPS       448(SP), Z13
+	VMOVUPS       512(SP), Z14
+	VMOVUPS       576(SP), Z15
+	VMOVUPS       640(SP), Z16
+	VUNPCKLPS     Z7, Z5, Z17
+	VUNPCKHPS     Z7, Z5, Z5
+	VUNPCKLPS     Z9, Z8, Z7
+	VUNPCKHPS     Z9, Z8, Z8
+	VUNPCKLPS     Z11, Z10, Z9
+	VUNPCKHPS     Z11, Z10, Z10
+	VUNPCKLPS     Z13, Z12, Z11
+	VUNPCKHPS     Z13, Z12, Z12
+	VUNPCKLPS     Z15, Z14, Z13
+	VUNPCKHPS     Z15, Z14, Z14
+	VUNPCKLPS     Z4, Z16, Z15
+	VUNPCKHPS     Z4, Z16, Z16
+	VUNPCKLPS     Z4, Z4, Z18
+	VUNPCKHPS     Z4, Z4, Z19
+	VUNPCKLPS     Z4, Z4, Z20
+	VUNPCKHPS     Z4, Z4, Z4
+	VUNPCKLPD     Z7, Z17, Z21
+	VUNPCKHPD     Z7, Z17, Z7
+	VUNPCKLPD     Z8, Z5, Z17
+	VUNPCKHPD     Z8, Z5, Z5
+	VUNPCKLPD     Z11, Z9, Z8
+	VUNPCKHPD     Z11, Z9, Z9
+	VUNPCKLPD     Z12, Z10, Z11
+	VUNPCKHPD     Z12, Z10, Z10
+	VUNPCKLPD     Z15, Z13, Z12
+	VUNPCKHPD     Z15, Z13, Z13
+	VUNPCKLPD     Z16, Z14, Z15
+	VUNPCKHPD     Z16, Z14, Z14
+	VUNPCKLPD     Z20, Z18, Z16
+	VUNPCKHPD     Z20, Z18, Z18
+	VUNPCKLPD     Z4, Z19, Z20
+	VUNPCKHPD     Z4, Z19, Z4
+	VSHUFF32X4    $0x88, Z8, Z21, Z19
+	VSHUFF32X4    $0xdd, Z8, Z21, Z8
+	VSHUFF32X4    $0x88, Z16, Z12, Z21
+	VSHUFF32X4    $0xdd, Z16, Z12, Z12
+	VSHUFF32X4    $0x88, Z21, Z19, Z16
+	VSHUFF32X4    $0x88, Z12, Z8, Z22
+	VSHUFF32X4    $0xdd, Z21, Z19, Z19
+	VSHUFF32X4    $0xdd, Z12, Z8, Z8
+	VSHUFF32X4    $0x88, Z9, Z7, Z12
+	VSHUFF32X4    $0xdd, Z9, Z7, Z7
+	VSHUFF32X4    $0x88, Z18, Z13, Z9
+	VSHUFF32X4    $0xdd, Z18, Z13, Z13
+	VSHUFF32X4    $0x88, Z9, Z12, Z18
+	VSHUFF32X4    $0x88, Z13, Z7, Z21
+	VSHUFF32X4    $0xdd, Z9, Z12, Z9
+	VSHUFF32X4    $0xdd, Z13, Z7, Z7
+	VSHUFF32X4    $0x88, Z11, Z17, Z12
+	VSHUFF32X4    $0xdd, Z11, Z17, Z11
+	VSHUFF32X4    $0x88, Z20, Z15, Z13
+	VSHUFF32X4    $0xdd, Z20, Z15, Z15
+	VSHUFF32X4    $0x88, Z13, Z12, Z17
+	VSHUFF32X4    $0x88, Z15, Z11, Z20
+	VSHUFF32X4    $0xdd, Z13, Z12, Z12
+	VSHUFF32X4    $0xdd, Z15, Z11, Z11
+	VSHUFF32X4    $0x88, Z10, Z5, Z13
+	VSHUFF32X4    $0xdd, Z10, Z5, Z5
+	VSHUFF32X4    $0x88, Z4, Z14, Z10
+	VSHUFF32X4    $0xdd, Z4, Z14, Z4
+	VSHUFF32X4    $0x88, Z10, Z13, Z14
+	VSHUFF32X4    $0x88, Z4, Z5, Z15
+	VSHUFF32X4    $0xdd, Z10, Z13, Z10
+	VSHUFF32X4    $0xdd, Z4, Z5, Z4
+	MOVQ          AX, SI
+	VMOVUPS       Z16, K1, (SI)
+	VCVTPS2PD     Y16, Z5
+	VEXTRACTF64X4 $0x01, Z16, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z18, K1, (SI)
+	VCVTPS2PD     Y18, Z5
+	VEXTRACTF64X4 $0x01, Z18, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z17, K1, (SI)
+	VCVTPS2PD     Y17, Z5
+	VEXTRACTF64X4 $0x01, Z17, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z14, K1, (SI)
+	VCVTPS2PD     Y14, Z5
+	VEXTRACTF64X4 $0x01, Z14, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z22, K1, (SI)
+	VCVTPS2PD     Y22, Z5
+	VEXTRACTF64X4 $0x01, Z22, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z21, K1, (SI)
+	VCVTPS2PD     Y21, Z5
+	VEXTRACTF64X4 $0x01, Z21, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z20, K1, (SI)
+	VCVTPS2PD     Y20, Z5
+	VEXTRACTF64X4 $0x01, Z20, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z15, K1, (SI)
+	VCVTPS2PD     Y15, Z5
+	VEXTRACTF64X4 $0x01, Z15, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z19, K1, (SI)
+	VCVTPS2PD     Y19, Z5
+	VEXTRACTF64X4 $0x01, Z19, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z9, K1, (SI)
+	VCVTPS2PD     Y9, Z5
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z12, K1, (SI)
+	VCVTPS2PD     Y12, Z5
+	VEXTRACTF64X4 $0x01, Z12, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z10, K1, (SI)
+	VCVTPS2PD     Y10, Z5
+	VEXTRACTF64X4 $0x01, Z10, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z8, K1, (SI)
+	VCVTPS2PD     Y8, Z5
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z8, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z7, K1, (SI)
+	VCVTPS2PD     Y7, Z5
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z11, K1, (SI)
+	VCVTPS2PD     Y11, Z5
+	VEXTRACTF64X4 $0x01, Z11, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z4, K1, (SI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	ADDQ          $0x10, DX
+	MOVQ          2312(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, CX
+	MOVQ          2304(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, AX
+	JMP           x16_kk_group
+
+x16_kl_group:
+	LEAQ      16(DX), SI
+	CMPQ      SI, labels_len+96(FP)
+	JA        x16_done
+	MOVQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_a
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+x16_kl_noz2_a:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_b
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z7
+	VADDPS    Z7, Z5, Z5
+
+x16_kl_noz2_b:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z7
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_c
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z8
+	VADDPS    Z8, Z7, Z7
+
+x16_kl_noz2_c:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z8
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_d
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z9
+	VADDPS    Z9, Z8, Z8
+
+x16_kl_noz2_d:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z9
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_e
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z10
+	VADDPS    Z10, Z9, Z9
+
+x16_kl_noz2_e:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z10
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_f
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z11
+	VADDPS    Z11, Z10, Z10
+
+x16_kl_noz2_f:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z11
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_g
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z11, Z11
+
+x16_kl_noz2_g:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z12
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_h
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z13
+	VADDPS    Z13, Z12, Z12
+
+x16_kl_noz2_h:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z13
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_i
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z14
+	VADDPS    Z14, Z13, Z13
+
+x16_kl_noz2_i:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z14
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_j
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z15
+	VADDPS    Z15, Z14, Z14
+
+x16_kl_noz2_j:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z15
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_k
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z15, Z15
+
+x16_kl_noz2_k:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z16
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_l
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z17
+	VADDPS    Z17, Z16, Z16
+
+x16_kl_noz2_l:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z17
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_m
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z18
+	VADDPS    Z18, Z17, Z17
+
+x16_kl_noz2_m:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z18
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_n
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z19
+	VADDPS    Z19, Z18, Z18
+
+x16_kl_noz2_n:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z19
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_o
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z20
+	VADDPS    Z20, Z19, Z19
+
+x16_kl_noz2_o:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kl_noz2_p
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z21
+	VADDPS    Z21, Z20, Z20
+
+x16_kl_noz2_p:
+	VUNPCKLPS         Z5, Z4, Z21
+	VUNPCKHPS         Z5, Z4, Z4
+	VUNPCKLPS         Z8, Z7, Z5
+	VUNPCKHPS         Z8, Z7, Z7
+	VUNPCKLPS         Z10, Z9, Z8
+	VUNPCKHPS         Z10, Z9, Z9
+	VUNPCKLPS         Z12, Z11, Z10
+	VUNPCKHPS         Z12, Z11, Z11
+	VUNPCKLPS         Z14, Z13, Z12
+	VUNPCKHPS         Z14, Z13, Z13
+	VUNPCKLPS         Z16, Z15, Z14
+	VUNPCKHPS         Z16, Z15, Z15
+	VUNPCKLPS         Z18, Z17, Z16
+	VUNPCKHPS         Z18, Z17, Z17
+	VUNPCKLPS         Z20, Z19, Z18
+	VUNPCKHPS         Z20, Z19, Z19
+	VUNPCKLPD         Z5, Z21, Z20
+	VUNPCKHPD         Z5, Z21, Z5
+	VUNPCKLPD         Z7, Z4, Z21
+	VUNPCKHPD         Z7, Z4, Z4
+	VUNPCKLPD         Z10, Z8, Z7
+	VUNPCKHPD         Z10, Z8, Z8
+	VUNPCKLPD         Z11, Z9, Z10
+	VUNPCKHPD         Z11, Z9, Z9
+	VUNPCKLPD         Z14, Z12, Z11
+	VUNPCKHPD         Z14, Z12, Z12
+	VUNPCKLPD         Z15, Z13, Z14
+	VUNPCKHPD         Z15, Z13, Z13
+	VUNPCKLPD         Z18, Z16, Z15
+	VUNPCKHPD         Z18, Z16, Z16
+	VUNPCKLPD         Z19, Z17, Z18
+	VUNPCKHPD         Z19, Z17, Z17
+	VSHUFF32X4        $0x88, Z7, Z20, Z19
+	VSHUFF32X4        $0xdd, Z7, Z20, Z7
+	VSHUFF32X4        $0x88, Z15, Z11, Z20
+	VSHUFF32X4        $0xdd, Z15, Z11, Z11
+	VSHUFF32X4        $0x88, Z20, Z19, Z15
+	VSHUFF32X4        $0x88, Z11, Z7, Z7
+	VSHUFF32X4        $0xdd, Z20, Z19, Z11
+	VSHUFF32X4        $0x88, Z8, Z5, Z19
+	VSHUFF32X4        $0xdd, Z8, Z5, Z5
+	VSHUFF32X4        $0x88, Z16, Z12, Z8
+	VSHUFF32X4        $0xdd, Z16, Z12, Z12
+	VSHUFF32X4        $0x88, Z8, Z19, Z16
+	VSHUFF32X4        $0x88, Z12, Z5, Z5
+	VSHUFF32X4        $0xdd, Z8, Z19, Z8
+	VSHUFF32X4        $0x88, Z10, Z21, Z12
+	VSHUFF32X4        $0xdd, Z10, Z21, Z10
+	VSHUFF32X4        $0x88, Z18, Z14, Z19
+	VSHUFF32X4        $0xdd, Z18, Z14, Z14
+	VSHUFF32X4        $0x88, Z19, Z12, Z18
+	VSHUFF32X4        $0x88, Z14, Z10, Z10
+	VSHUFF32X4        $0xdd, Z19, Z12, Z12
+	VSHUFF32X4        $0x88, Z9, Z4, Z14
+	VSHUFF32X4        $0xdd, Z9, Z4, Z4
+	VSHUFF32X4        $0x88, Z17, Z13, Z9
+	VSHUFF32X4        $0xdd, Z17, Z13, Z13
+	VSHUFF32X4        $0x88, Z9, Z14, Z17
+	VSHUFF32X4        $0x88, Z13, Z4, Z4
+	VSHUFF32X4        $0xdd, Z9, Z14, Z9
+	VXORPS            Z9, Z9, Z9
+	VADDPS            Z11, Z15, Z13
+	VADDPS            Z8, Z16, Z14
+	VADDPS            Z12, Z18, Z19
+	VADDPS            Z9, Z17, Z20
+	VADDPS            Z9, Z7, Z21
+	VADDPS            Z9, Z5, Z22
+	VADDPS            Z9, Z10, Z23
+	VADDPS            Z9, Z4, Z9
+	VADDPS            Z21, Z13, Z13
+	VADDPS            Z22, Z14, Z14
+	VADDPS            Z23, Z19, Z19
+	VADDPS            Z9, Z20, Z9
+	VADDPS            Z19, Z13, Z13
+	VADDPS            Z9, Z14, Z9
+	VADDPS            Z9, Z13, Z9
+	MOVQ              b_base+144(FP), SI
+	VADDPS.BCST       (SI), Z15, Z15
+	VADDPS.BCST       4(SI), Z16, Z16
+	VADDPS.BCST       8(SI), Z18, Z18
+	VADDPS.BCST       12(SI), Z17, Z17
+	VADDPS.BCST       16(SI), Z7, Z7
+	VADDPS.BCST       20(SI), Z5, Z5
+	VADDPS.BCST       24(SI), Z10, Z10
+	VADDPS.BCST       28(SI), Z4, Z4
+	VADDPS.BCST       32(SI), Z11, Z11
+	VADDPS.BCST       36(SI), Z8, Z8
+	VADDPS.BCST       40(SI), Z12, Z12
+	VBROADCASTSS      44(SI), Z13
+	VSUBPS            Z9, Z13, Z13
+	VMOVUPS           Z15, (SP)
+	VMOVUPS           Z16, 64(SP)
+	VMOVUPS           Z18, 128(SP)
+	VMOVUPS           Z17, 192(SP)
+	VMOVUPS           Z7, 256(SP)
+	VMOVUPS           Z5, 320(SP)
+	VMOVUPS           Z10, 384(SP)
+	VMOVUPS           Z4, 448(SP)
+	VMOVUPS           Z11, 512(SP)
+	VMOVUPS           Z8, 576(SP)
+	VMOVUPS           Z12, 640(SP)
+	VMOVUPS           Z13, 704(SP)
+	VBROADCASTSS      softmaxconst<>+416(SB), Z9
+	VMAXPS            Z9, Z15, Z14
+	VMAXPS            Z9, Z16, Z15
+	VMAXPS            Z9, Z18, Z16
+	VMAXPS            Z9, Z17, Z17
+	VMAXPS            Z9, Z7, Z7
+	VMAXPS            Z9, Z5, Z5
+	VMAXPS            Z9, Z10, Z10
+	VMAXPS            Z9, Z4, Z4
+	VMAXPS            Z9, Z11, Z11
+	VMAXPS            Z9, Z8, Z8
+	VMAXPS            Z9, Z12, Z12
+	VMAXPS            Z9, Z13, Z9
+	VMAXPS            Z11, Z14, Z11
+	VMAXPS            Z8, Z15, Z8
+	VMAXPS            Z12, Z16, Z12
+	VMAXPS            Z9, Z17, Z9
+	VMAXPS            Z7, Z11, Z7
+	VMAXPS            Z5, Z8, Z5
+	VMAXPS            Z10, Z12, Z8
+	VMAXPS            Z4, Z9, Z4
+	VMAXPS            Z8, Z7, Z7
+	VMAXPS            Z4, Z5, Z4
+	VMAXPS            Z4, Z7, Z4
+	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z5
+	VPCMPEQD.BCST     softmaxconst<>+384(SB), Z5, K2
+	KORTESTW          K2, K2
+	JNZ               x16_done
+	MOVQ              labels_base+88(FP), SI
+	VMOVDQU64         (SI)(DX*8), Z5
+	VMOVDQU64         64(SI)(DX*8), Z7
+	VPMOVQD           Z5, Y6
+	VPMOVQD           Z7, Y5
+	VINSERTI64X4      $0x01, Y5, Z6, Z6
+	MOVL              $0x00000010, SI
+	VPBROADCASTD      SI, Z5
+	VXORPS            Z7, Z7, Z7
+	VCMPPS            $0x00, 704(SP), Z4, K2
+	MOVL              $0x0000000b, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000b, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           704(SP), K2, Z7
+	VCMPPS            $0x00, 640(SP), Z4, K2
+	MOVL              $0x0000000a, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000a, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           640(SP), K2, Z7
+	VCMPPS            $0x00, 576(SP), Z4, K2
+	MOVL              $0x00000009, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000009, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           576(SP), K2, Z7
+	VCMPPS            $0x00, 512(SP), Z4, K2
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           512(SP), K2, Z7
+	VCMPPS            $0x00, 448(SP), Z4, K2
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           448(SP), K2, Z7
+	VCMPPS            $0x00, 384(SP), Z4, K2
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           384(SP), K2, Z7
+	VCMPPS            $0x00, 320(SP), Z4, K2
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           320(SP), K2, Z7
+	VCMPPS            $0x00, 256(SP), Z4, K2
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           256(SP), K2, Z7
+	VCMPPS            $0x00, 192(SP), Z4, K2
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           192(SP), K2, Z7
+	VCMPPS            $0x00, 128(SP), Z4, K2
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           128(SP), K2, Z7
+	VCMPPS            $0x00, 64(SP), Z4, K2
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           64(SP), K2, Z7
+	VCMPPS            $0x00, (SP), Z4, K2
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           (SP), K2, Z7
+	VPCMPEQD          Z6, Z5, K2
+	KMOVW             K2, SI
+	POPCNTL           SI, SI
+	VMOVUPS           (SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           128(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange26
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           (SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           128(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange26:
+	VMOVUPS           Z13, 1024(SP)
+	VMOVUPS           Z14, 1088(SP)
+	VMOVUPS           Z15, 1152(SP)
+	VMOVUPS           192(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           320(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange27
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           192(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           320(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange27:
+	VMOVUPS           Z13, 1216(SP)
+	VMOVUPS           Z14, 1280(SP)
+	VMOVUPS           Z15, 1344(SP)
+	VMOVUPS           384(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           512(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange28
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           384(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           512(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange28:
+	VMOVUPS           Z13, 1408(SP)
+	VMOVUPS           Z14, 1472(SP)
+	VMOVUPS           Z15, 1536(SP)
+	VMOVUPS           576(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           640(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           704(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange29
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           576(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           640(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           704(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange29:
+	VMOVUPS       Z13, 1600(SP)
+	VMOVUPS       Z14, 1664(SP)
+	VMOVUPS       Z15, 1728(SP)
+	VCVTPS2PD     1024(SP), Z5
+	VCVTPS2PD     1536(SP), Z8
+	VADDPD        Z8, Z5, Z5
+	VCVTPS2PD     1088(SP), Z8
+	VCVTPS2PD     1600(SP), Z9
+	VADDPD        Z9, Z8, Z8
+	VCVTPS2PD     1152(SP), Z9
+	VCVTPS2PD     1664(SP), Z10
+	VADDPD        Z10, Z9, Z9
+	VCVTPS2PD     1216(SP), Z10
+	VCVTPS2PD     1728(SP), Z11
+	VADDPD        Z11, Z10, Z10
+	VCVTPS2PD     1280(SP), Z11
+	VCVTPS2PD     1344(SP), Z12
+	VCVTPS2PD     1408(SP), Z13
+	VCVTPS2PD     1472(SP), Z14
+	VADDPD        Z11, Z5, Z5
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z8, Z5, Z5
+	VMOVUPS       1056(SP), Y8
+	VCVTPS2PD     Y8, Z8
+	VMOVUPS       1568(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z9, Z8, Z8
+	VMOVUPS       1120(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VMOVUPS       1632(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z10, Z9, Z9
+	VMOVUPS       1184(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VMOVUPS       1696(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VADDPD        Z11, Z10, Z10
+	VMOVUPS       1248(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VMOVUPS       1760(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VADDPD        Z12, Z11, Z11
+	VMOVUPS       1312(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VMOVUPS       1376(SP), Y13
+	VCVTPS2PD     Y13, Z13
+	VMOVUPS       1440(SP), Y14
+	VCVTPS2PD     Y14, Z14
+	VMOVUPS       1504(SP), Y15
+	VCVTPS2PD     Y15, Z15
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z15, Z11, Z11
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	VADDPD        Z9, Z8, Z8
+	VXORPD        Z9, Z9, Z9
+	VCMPPD        $0x1e, Z9, Z5, K2
+	VCMPPD        $0x1e, Z9, Z8, K3
+	KSHIFTLW      $0x08, K3, K3
+	KORW          K3, K2, K2
+	VMOVUPD       Z5, 2176(SP)
+	VMOVUPD       Z8, 2240(SP)
+	KMOVW         K2, DI
+	CMPL          DI, $0x0000ffff
+	JNE           x16_done
+	VMOVAPD       X1, X9
+	VMULSD        2176(SP), X9, X9
+	VMULSD        2184(SP), X9, X9
+	VMULSD        2192(SP), X9, X9
+	VMULSD        2200(SP), X9, X9
+	VMULSD        2208(SP), X9, X9
+	VMULSD        2216(SP), X9, X9
+	VMULSD        2224(SP), X9, X9
+	VMULSD        2232(SP), X9, X9
+	VMULSD        2240(SP), X9, X9
+	VMULSD        2248(SP), X9, X9
+	VMULSD        2256(SP), X9, X9
+	VMULSD        2264(SP), X9, X9
+	VMULSD        2272(SP), X9, X9
+	VMULSD        2280(SP), X9, X9
+	VMULSD        2288(SP), X9, X9
+	VMULSD        2296(SP), X9, X9
+	VUCOMISD      softmaxconst<>+544(SB), X9
+	JHI           x16_done
+	VBROADCASTSD  softmaxconst<>+512(SB), Z10
+	VDIVPD        Z5, Z10, Z5
+	VCVTPD2PS     Z5, Y1
+	VDIVPD        Z8, Z10, Z5
+	VCVTPD2PS     Z5, Y5
+	VINSERTF32X8  $0x01, Y5, Z1, Z1
+	VMULPS        1024(SP), Z1, Z5
+	MOVL          $0x00000000, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, (SP)
+	VMULPS        1088(SP), Z1, Z5
+	MOVL          $0x00000001, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 64(SP)
+	VMULPS        1152(SP), Z1, Z5
+	MOVL          $0x00000002, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 128(SP)
+	VMULPS        1216(SP), Z1, Z5
+	MOVL          $0x00000003, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 192(SP)
+	VMULPS        1280(SP), Z1, Z5
+	MOVL          $0x00000004, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 256(SP)
+	VMULPS        1344(SP), Z1, Z5
+	MOVL          $0x00000005, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 320(SP)
+	VMULPS        1408(SP), Z1, Z5
+	MOVL          $0x00000006, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 384(SP)
+	VMULPS        1472(SP), Z1, Z5
+	MOVL          $0x00000007, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 448(SP)
+	VMULPS        1536(SP), Z1, Z5
+	MOVL          $0x00000008, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 512(SP)
+	VMULPS        1600(SP), Z1, Z5
+	MOVL          $0x00000009, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 576(SP)
+	VMULPS        1664(SP), Z1, Z5
+	MOVL          $0x0000000a, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 640(SP)
+	VMULPS        1728(SP), Z1, Z5
+	MOVL          $0x0000000b, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 704(SP)
+	VCVTPS2PD     Y4, Z5
+	VCVTPS2PD     Y7, Z8
+	VSUBPD        Z8, Z5, Z5
+	VMOVUPD       Z5, 2048(SP)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y1, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z5, Z4, Z4
+	VMOVUPD       Z4, 2112(SP)
+	ADDQ          SI, BX
+	VADDSD        2048(SP), X0, X0
+	VADDSD        2056(SP), X0, X0
+	VADDSD        2064(SP), X0, X0
+	VADDSD        2072(SP), X0, X0
+	VADDSD        2080(SP), X0, X0
+	VADDSD        2088(SP), X0, X0
+	VADDSD        2096(SP), X0, X0
+	VADDSD        2104(SP), X0, X0
+	VADDSD        2112(SP), X0, X0
+	VADDSD        2120(SP), X0, X0
+	VADDSD        2128(SP), X0, X0
+	VADDSD        2136(SP), X0, X0
+	VADDSD        2144(SP), X0, X0
+	VADDSD        2152(SP), X0, X0
+	VADDSD        2160(SP), X0, X0
+	VADDSD        2168(SP), X0, X0
+	VMOVAPD       X9, X1
+	VXORPS        Z4, Z4, Z4
+	VMOVUPS       (SP), Z5
+	VMOVUPS       64(SP), Z7
+	VMOVUPS       128(SP), Z8
+	VMOVUPS       192(SP), Z9
+	VMOVUPS       256(SP), Z10
+	VMOVUPS       320(SP), Z11
+	VMOVUPS       384(SP), Z12
+	VMOVUPS       448(SP), Z13
+	VMOVUPS       512(SP), Z14
+	VMOVUPS       576(SP), Z15
+	VMOVUPS       640(SP), Z16
+	VMOVUPS       704(SP), Z17
+	VUNPCKLPS     Z7, Z5, Z18
+	VUNPCKHPS     Z7, Z5, Z5
+	VUNPCKLPS     Z9, Z8, Z7
+	VUNPCKHPS     Z9, Z8, Z8
+	VUNPCKLPS     Z11, Z10, Z9
+	VUNPCKHPS     Z11, Z10, Z10
+	VUNPCKLPS     Z13, Z12, Z11
+	VUNPCKHPS     Z13, Z12, Z12
+	VUNPCKLPS     Z15, Z14, Z13
+	VUNPCKHPS     Z15, Z14, Z14
+	VUNPCKLPS     Z17, Z16, Z15
+	VUNPCKHPS     Z17, Z16, Z16
+	VUNPCKLPS     Z4, Z4, Z17
+	VUNPCKHPS     Z4, Z4, Z19
+	VUNPCKLPS     Z4, Z4, Z20
+	VUNPCKHPS     Z4, Z4, Z4
+	VUNPCKLPD     Z7, Z18, Z21
+	VUNPCKHPD     Z7, Z18, Z7
+	VUNPCKLPD     Z8, Z5, Z18
+	VUNPCKHPD     Z8, Z5, Z5
+	VUNPCKLPD     Z11, Z9, Z8
+	VUNPCKHPD     Z11, Z9, Z9
+	VUNPCKLPD     Z12, Z10, Z11
+	VUNPCKHPD     Z12, Z10, Z10
+	VUNPCKLPD     Z15, Z13, Z12
+	VUNPCKHPD     Z15, Z13, Z13
+	VUNPCKLPD     Z16, Z14, Z15
+	VUNPCKHPD     Z16, Z14, Z14
+	VUNPCKLPD     Z20, Z17, Z16
+	VUNPCKHPD     Z20, Z17, Z17
+	VUNPCKLPD     Z4, Z19, Z20
+	VUNPCKHPD     Z4, Z19, Z4
+	VSHUFF32X4    $0x88, Z8, Z21, Z19
+	VSHUFF32X4    $0xdd, Z8, Z21, Z8
+	VSHUFF32X4    $0x88, Z16, Z12, Z21
+	VSHUFF32X4    $0xdd, Z16, Z12, Z12
+	VSHUFF32X4    $0x88, Z21, Z19, Z16
+	VSHUFF32X4    $0x88, Z12, Z8, Z22
+	VSHUFF32X4    $0xdd, Z21, Z19, Z19
+	VSHUFF32X4    $0xdd, Z12, Z8, Z8
+	VSHUFF32X4    $0x88, Z9, Z7, Z12
+	VSHUFF32X4    $0xdd, Z9, Z7, Z7
+	VSHUFF32X4    $0x88, Z17, Z13, Z9
+	VSHUFF32X4    $0xdd, Z17, Z13, Z13
+	VSHUFF32X4    $0x88, Z9, Z12, Z17
+	VSHUFF32X4    $0x88, Z13, Z7, Z21
+	VSHUFF32X4    $0xdd, Z9, Z12, Z9
+	VSHUFF32X4    $0xdd, Z13, Z7, Z7
+	VSHUFF32X4    $0x88, Z11, Z18, Z12
+	VSHUFF32X4    $0xdd, Z11, Z18, Z11
+	VSHUFF32X4    $0x88, Z20, Z15, Z13
+	VSHUFF32X4    $0xdd, Z20, Z15, Z15
+	VSHUFF32X4    $0x88, Z13, Z12, Z18
+	VSHUFF32X4    $0x88, Z15, Z11, Z20
+	VSHUFF32X4    $0xdd, Z13, Z12, Z12
+	VSHUFF32X4    $0xdd, Z15, Z11, Z11
+	VSHUFF32X4    $0x88, Z10, Z5, Z13
+	VSHUFF32X4    $0xdd, Z10, Z5, Z5
+	VSHUFF32X4    $0x88, Z4, Z14, Z10
+	VSHUFF32X4    $0xdd, Z4, Z14, Z4
+	VSHUFF32X4    $0x88, Z10, Z13, Z14
+	VSHUFF32X4    $0x88, Z4, Z5, Z15
+	VSHUFF32X4    $0xdd, Z10, Z13, Z10
+	VSHUFF32X4    $0xdd, Z4, Z5, Z4
+	MOVQ          AX, SI
+	VMOVUPS       Z16, K1, (SI)
+	VCVTPS2PD     Y16, Z5
+	VEXTRACTF64X4 $0x01, Z16, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z17, K1, (SI)
+	VCVTPS2PD     Y17, Z5
+	VEXTRACTF64X4 $0x01, Z17, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z18, K1, (SI)
+	VCVTPS2PD     Y18, Z5
+	VEXTRACTF64X4 $0x01, Z18, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z14, K1, (SI)
+	VCVTPS2PD     Y14, Z5
+	VEXTRACTF64X4 $0x01, Z14, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z22, K1, (SI)
+	VCVTPS2PD     Y22, Z5
+	VEXTRACTF64X4 $0x01, Z22, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z21, K1, (SI)
+	VCVTPS2PD     Y21, Z5
+	VEXTRACTF64X4 $0x01, Z21, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z20, K1, (SI)
+	VCVTPS2PD     Y20, Z5
+	VEXTRACTF64X4 $0x01, Z20, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z15, K1, (SI)
+	VCVTPS2PD     Y15, Z5
+	VEXTRACTF64X4 $0x01, Z15, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z19, K1, (SI)
+	VCVTPS2PD     Y19, Z5
+	VEXTRACTF64X4 $0x01, Z19, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z9, K1, (SI)
+	VCVTPS2PD     Y9, Z5
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z12, K1, (SI)
+	VCVTPS2PD     Y12, Z5
+	VEXTRACTF64X4 $0x01, Z12, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z10, K1, (SI)
+	VCVTPS2PD     Y10, Z5
+	VEXTRACTF64X4 $0x01, Z10, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z8, K1, (SI)
+	VCVTPS2PD     Y8, Z5
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z8, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z7, K1, (SI)
+	VCVTPS2PD     Y7, Z5
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z11, K1, (SI)
+	VCVTPS2PD     Y11, Z5
+	VEXTRACTF64X4 $0x01, Z11, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z4, K1, (SI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	ADDQ          $0x10, DX
+	MOVQ          2312(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, CX
+	MOVQ          2304(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, AX
+	JMP           x16_kl_group
+
+x16_km_group:
+	LEAQ      16(DX), SI
+	CMPQ      SI, labels_len+96(FP)
+	JA        x16_done
+	MOVQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_a
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+x16_km_noz2_a:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_b
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z7
+	VADDPS    Z7, Z5, Z5
+
+x16_km_noz2_b:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z7
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_c
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z8
+	VADDPS    Z8, Z7, Z7
+
+x16_km_noz2_c:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z8
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_d
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z9
+	VADDPS    Z9, Z8, Z8
+
+x16_km_noz2_d:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z9
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_e
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z10
+	VADDPS    Z10, Z9, Z9
+
+x16_km_noz2_e:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z10
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_f
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z11
+	VADDPS    Z11, Z10, Z10
+
+x16_km_noz2_f:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z11
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_g
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z11, Z11
+
+x16_km_noz2_g:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z12
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_h
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z13
+	VADDPS    Z13, Z12, Z12
+
+x16_km_noz2_h:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z13
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_i
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z14
+	VADDPS    Z14, Z13, Z13
+
+x16_km_noz2_i:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z14
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_j
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z15
+	VADDPS    Z15, Z14, Z14
+
+x16_km_noz2_j:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z15
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_k
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z15, Z15
+
+x16_km_noz2_k:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z16
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_l
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z17
+	VADDPS    Z17, Z16, Z16
+
+x16_km_noz2_l:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z17
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_m
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z18
+	VADDPS    Z18, Z17, Z17
+
+x16_km_noz2_m:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z18
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_n
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z19
+	VADDPS    Z19, Z18, Z18
+
+x16_km_noz2_n:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z19
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_o
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z20
+	VADDPS    Z20, Z19, Z19
+
+x16_km_noz2_o:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_km_noz2_p
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z21
+	VADDPS    Z21, Z20, Z20
+
+x16_km_noz2_p:
+	VUNPCKLPS         Z5, Z4, Z21
+	VUNPCKHPS         Z5, Z4, Z4
+	VUNPCKLPS         Z8, Z7, Z5
+	VUNPCKHPS         Z8, Z7, Z7
+	VUNPCKLPS         Z10, Z9, Z8
+	VUNPCKHPS         Z10, Z9, Z9
+	VUNPCKLPS         Z12, Z11, Z10
+	VUNPCKHPS         Z12, Z11, Z11
+	VUNPCKLPS         Z14, Z13, Z12
+	VUNPCKHPS         Z14, Z13, Z13
+	VUNPCKLPS         Z16, Z15, Z14
+	VUNPCKHPS         Z16, Z15, Z15
+	VUNPCKLPS         Z18, Z17, Z16
+	VUNPCKHPS         Z18, Z17, Z17
+	VUNPCKLPS         Z20, Z19, Z18
+	VUNPCKHPS         Z20, Z19, Z19
+	VUNPCKLPD         Z5, Z21, Z20
+	VUNPCKHPD         Z5, Z21, Z5
+	VUNPCKLPD         Z7, Z4, Z21
+	VUNPCKHPD         Z7, Z4, Z4
+	VUNPCKLPD         Z10, Z8, Z7
+	VUNPCKHPD         Z10, Z8, Z8
+	VUNPCKLPD         Z11, Z9, Z10
+	VUNPCKHPD         Z11, Z9, Z9
+	VUNPCKLPD         Z14, Z12, Z11
+	VUNPCKHPD         Z14, Z12, Z12
+	VUNPCKLPD         Z15, Z13, Z14
+	VUNPCKHPD         Z15, Z13, Z13
+	VUNPCKLPD         Z18, Z16, Z15
+	VUNPCKHPD         Z18, Z16, Z16
+	VUNPCKLPD         Z19, Z17, Z18
+	VUNPCKHPD         Z19, Z17, Z17
+	VSHUFF32X4        $0x88, Z7, Z20, Z19
+	VSHUFF32X4        $0xdd, Z7, Z20, Z7
+	VSHUFF32X4        $0x88, Z15, Z11, Z20
+	VSHUFF32X4        $0xdd, Z15, Z11, Z11
+	VSHUFF32X4        $0x88, Z20, Z19, Z15
+	VSHUFF32X4        $0x88, Z11, Z7, Z22
+	VSHUFF32X4        $0xdd, Z20, Z19, Z19
+	VSHUFF32X4        $0xdd, Z11, Z7, Z7
+	VSHUFF32X4        $0x88, Z8, Z5, Z7
+	VSHUFF32X4        $0xdd, Z8, Z5, Z5
+	VSHUFF32X4        $0x88, Z16, Z12, Z8
+	VSHUFF32X4        $0xdd, Z16, Z12, Z11
+	VSHUFF32X4        $0x88, Z8, Z7, Z12
+	VSHUFF32X4        $0x88, Z11, Z5, Z5
+	VSHUFF32X4        $0xdd, Z8, Z7, Z7
+	VSHUFF32X4        $0x88, Z10, Z21, Z8
+	VSHUFF32X4        $0xdd, Z10, Z21, Z10
+	VSHUFF32X4        $0x88, Z18, Z14, Z11
+	VSHUFF32X4        $0xdd, Z18, Z14, Z14
+	VSHUFF32X4        $0x88, Z11, Z8, Z16
+	VSHUFF32X4        $0x88, Z14, Z10, Z10
+	VSHUFF32X4        $0xdd, Z11, Z8, Z8
+	VSHUFF32X4        $0x88, Z9, Z4, Z11
+	VSHUFF32X4        $0xdd, Z9, Z4, Z4
+	VSHUFF32X4        $0x88, Z17, Z13, Z9
+	VSHUFF32X4        $0xdd, Z17, Z13, Z13
+	VSHUFF32X4        $0x88, Z9, Z11, Z14
+	VSHUFF32X4        $0x88, Z13, Z4, Z4
+	VSHUFF32X4        $0xdd, Z9, Z11, Z9
+	VXORPS            Z11, Z11, Z11
+	VADDPS            Z19, Z15, Z13
+	VADDPS            Z7, Z12, Z17
+	VADDPS            Z8, Z16, Z18
+	VADDPS            Z9, Z14, Z20
+	VADDPS            Z11, Z22, Z21
+	VADDPS            Z11, Z5, Z23
+	VADDPS            Z11, Z10, Z24
+	VADDPS            Z11, Z4, Z11
+	VADDPS            Z21, Z13, Z13
+	VADDPS            Z23, Z17, Z17
+	VADDPS            Z24, Z18, Z18
+	VADDPS            Z11, Z20, Z11
+	VADDPS            Z18, Z13, Z13
+	VADDPS            Z11, Z17, Z11
+	VADDPS            Z11, Z13, Z11
+	MOVQ              b_base+144(FP), SI
+	VADDPS.BCST       (SI), Z15, Z15
+	VADDPS.BCST       4(SI), Z12, Z12
+	VADDPS.BCST       8(SI), Z16, Z16
+	VADDPS.BCST       12(SI), Z14, Z14
+	VADDPS.BCST       16(SI), Z22, Z22
+	VADDPS.BCST       20(SI), Z5, Z5
+	VADDPS.BCST       24(SI), Z10, Z10
+	VADDPS.BCST       28(SI), Z4, Z4
+	VADDPS.BCST       32(SI), Z19, Z19
+	VADDPS.BCST       36(SI), Z7, Z7
+	VADDPS.BCST       40(SI), Z8, Z8
+	VADDPS.BCST       44(SI), Z9, Z9
+	VBROADCASTSS      48(SI), Z13
+	VSUBPS            Z11, Z13, Z13
+	VMOVUPS           Z15, (SP)
+	VMOVUPS           Z12, 64(SP)
+	VMOVUPS           Z16, 128(SP)
+	VMOVUPS           Z14, 192(SP)
+	VMOVUPS           Z22, 256(SP)
+	VMOVUPS           Z5, 320(SP)
+	VMOVUPS           Z10, 384(SP)
+	VMOVUPS           Z4, 448(SP)
+	VMOVUPS           Z19, 512(SP)
+	VMOVUPS           Z7, 576(SP)
+	VMOVUPS           Z8, 640(SP)
+	VMOVUPS           Z9, 704(SP)
+	VMOVUPS           Z13, 768(SP)
+	VBROADCASTSS      softmaxconst<>+416(SB), Z11
+	VMAXPS            Z11, Z15, Z15
+	VMAXPS            Z11, Z12, Z12
+	VMAXPS            Z11, Z16, Z16
+	VMAXPS            Z11, Z14, Z14
+	VMAXPS            Z11, Z22, Z17
+	VMAXPS            Z11, Z5, Z5
+	VMAXPS            Z11, Z10, Z10
+	VMAXPS            Z11, Z4, Z4
+	VMAXPS            Z11, Z19, Z18
+	VMAXPS            Z11, Z7, Z7
+	VMAXPS            Z11, Z8, Z8
+	VMAXPS            Z11, Z9, Z9
+	VMAXPS            Z11, Z13, Z11
+	VMAXPS            Z18, Z15, Z13
+	VMAXPS            Z7, Z12, Z7
+	VMAXPS            Z8, Z16, Z8
+	VMAXPS            Z9, Z14, Z9
+	VMAXPS            Z11, Z17, Z11
+	VMAXPS            Z11, Z13, Z11
+	VMAXPS            Z5, Z7, Z5
+	VMAXPS            Z10, Z8, Z7
+	VMAXPS            Z4, Z9, Z4
+	VMAXPS            Z7, Z11, Z7
+	VMAXPS            Z4, Z5, Z4
+	VMAXPS            Z4, Z7, Z4
+	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z5
+	VPCMPEQD.BCST     softmaxconst<>+384(SB), Z5, K2
+	KORTESTW          K2, K2
+	JNZ               x16_done
+	MOVQ              labels_base+88(FP), SI
+	VMOVDQU64         (SI)(DX*8), Z5
+	VMOVDQU64         64(SI)(DX*8), Z7
+	VPMOVQD           Z5, Y6
+	VPMOVQD           Z7, Y5
+	VINSERTI64X4      $0x01, Y5, Z6, Z6
+	MOVL              $0x00000010, SI
+	VPBROADCASTD      SI, Z5
+	VXORPS            Z7, Z7, Z7
+	VCMPPS            $0x00, 768(SP), Z4, K2
+	MOVL              $0x0000000c, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000c, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           768(SP), K2, Z7
+	VCMPPS            $0x00, 704(SP), Z4, K2
+	MOVL              $0x0000000b, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000b, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           704(SP), K2, Z7
+	VCMPPS            $0x00, 640(SP), Z4, K2
+	MOVL              $0x0000000a, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000a, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           640(SP), K2, Z7
+	VCMPPS            $0x00, 576(SP), Z4, K2
+	MOVL              $0x00000009, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000009, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           576(SP), K2, Z7
+	VCMPPS            $0x00, 512(SP), Z4, K2
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           512(SP), K2, Z7
+	VCMPPS            $0x00, 448(SP), Z4, K2
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           448(SP), K2, Z7
+	VCMPPS            $0x00, 384(SP), Z4, K2
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           384(SP), K2, Z7
+	VCMPPS            $0x00, 320(SP), Z4, K2
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           320(SP), K2, Z7
+	VCMPPS            $0x00, 256(SP), Z4, K2
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           256(SP), K2, Z7
+	VCMPPS            $0x00, 192(SP), Z4, K2
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           192(SP), K2, Z7
+	VCMPPS            $0x00, 128(SP), Z4, K2
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           128(SP), K2, Z7
+	VCMPPS            $0x00, 64(SP), Z4, K2
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           64(SP), K2, Z7
+	VCMPPS            $0x00, (SP), Z4, K2
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           (SP), K2, Z7
+	VPCMPEQD          Z6, Z5, K2
+	KMOVW             K2, SI
+	POPCNTL           SI, SI
+	VMOVUPS           (SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           128(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange30
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           (SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           128(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange30:
+	VMOVUPS           Z13, 1024(SP)
+	VMOVUPS           Z14, 1088(SP)
+	VMOVUPS           Z15, 1152(SP)
+	VMOVUPS           192(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           320(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange31
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           192(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           320(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange31:
+	VMOVUPS           Z13, 1216(SP)
+	VMOVUPS           Z14, 1280(SP)
+	VMOVUPS           Z15, 1344(SP)
+	VMOVUPS           384(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           512(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange32
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           384(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           512(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange32:
+	VMOVUPS           Z13, 1408(SP)
+	VMOVUPS           Z14, 1472(SP)
+	VMOVUPS           Z15, 1536(SP)
+	VMOVUPS           576(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           640(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           704(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange33
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           576(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           640(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           704(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange33:
+	VMOVUPS           Z13, 1600(SP)
+	VMOVUPS           Z14, 1664(SP)
+	VMOVUPS           Z15, 1728(SP)
+	VMOVUPS           768(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z8
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z8, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z8
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z8
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z8, Z9
+	VMULPS.BCST       softmaxconst<>+96(SB), Z9, Z10
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z9
+	VSUBPS            Z10, Z9, Z5
+	VBROADCASTSS      softmaxconst<>+256(SB), Z11
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z11
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z11
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z11
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z11
+	VMULPS            Z5, Z5, Z5
+	VFMSUB231PS       Z11, Z5, Z10
+	VADDPS            Z10, Z9, Z9
+	VADDPS.BCST       softmaxconst<>+288(SB), Z9, Z9
+	VPSLLD            $0x17, Z8, Z8
+	VPADDD            Z8, Z9, Z9
+	JZ                inrange34
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           768(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z9, K2, Z9
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z9
+
+inrange34:
+	VMOVUPS       Z9, 1792(SP)
+	VCVTPS2PD     1024(SP), Z5
+	VCVTPS2PD     1536(SP), Z8
+	VADDPD        Z8, Z5, Z5
+	VCVTPS2PD     1088(SP), Z8
+	VCVTPS2PD     1600(SP), Z9
+	VADDPD        Z9, Z8, Z8
+	VCVTPS2PD     1152(SP), Z9
+	VCVTPS2PD     1664(SP), Z10
+	VADDPD        Z10, Z9, Z9
+	VCVTPS2PD     1216(SP), Z10
+	VCVTPS2PD     1728(SP), Z11
+	VADDPD        Z11, Z10, Z10
+	VCVTPS2PD     1280(SP), Z11
+	VCVTPS2PD     1792(SP), Z12
+	VADDPD        Z12, Z11, Z11
+	VCVTPS2PD     1344(SP), Z12
+	VCVTPS2PD     1408(SP), Z13
+	VCVTPS2PD     1472(SP), Z14
+	VADDPD        Z11, Z5, Z5
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z8, Z5, Z5
+	VMOVUPS       1056(SP), Y8
+	VCVTPS2PD     Y8, Z8
+	VMOVUPS       1568(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z9, Z8, Z8
+	VMOVUPS       1120(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VMOVUPS       1632(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z10, Z9, Z9
+	VMOVUPS       1184(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VMOVUPS       1696(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VADDPD        Z11, Z10, Z10
+	VMOVUPS       1248(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VMOVUPS       1760(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VADDPD        Z12, Z11, Z11
+	VMOVUPS       1312(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VMOVUPS       1824(SP), Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z13, Z12, Z12
+	VMOVUPS       1376(SP), Y13
+	VCVTPS2PD     Y13, Z13
+	VMOVUPS       1440(SP), Y14
+	VCVTPS2PD     Y14, Z14
+	VMOVUPS       1504(SP), Y15
+	VCVTPS2PD     Y15, Z15
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z15, Z11, Z11
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	VADDPD        Z9, Z8, Z8
+	VXORPD        Z9, Z9, Z9
+	VCMPPD        $0x1e, Z9, Z5, K2
+	VCMPPD        $0x1e, Z9, Z8, K3
+	KSHIFTLW      $0x08, K3, K3
+	KORW          K3, K2, K2
+	VMOVUPD       Z5, 2176(SP)
+	VMOVUPD       Z8, 2240(SP)
+	KMOVW         K2, DI
+	CMPL          DI, $0x0000ffff
+	JNE           x16_done
+	VMOVAPD       X1, X9
+	VMULSD        2176(SP), X9, X9
+	VMULSD        2184(SP), X9, X9
+	VMULSD        2192(SP), X9, X9
+	VMULSD        2200(SP), X9, X9
+	VMULSD        2208(SP), X9, X9
+	VMULSD        2216(SP), X9, X9
+	VMULSD        2224(SP), X9, X9
+	VMULSD        2232(SP), X9, X9
+	VMULSD        2240(SP), X9, X9
+	VMULSD        2248(SP), X9, X9
+	VMULSD        2256(SP), X9, X9
+	VMULSD        2264(SP), X9, X9
+	VMULSD        2272(SP), X9, X9
+	VMULSD        2280(SP), X9, X9
+	VMULSD        2288(SP), X9, X9
+	VMULSD        2296(SP), X9, X9
+	VUCOMISD      softmaxconst<>+544(SB), X9
+	JHI           x16_done
+	VBROADCASTSD  softmaxconst<>+512(SB), Z10
+	VDIVPD        Z5, Z10, Z5
+	VCVTPD2PS     Z5, Y1
+	VDIVPD        Z8, Z10, Z5
+	VCVTPD2PS     Z5, Y5
+	VINSERTF32X8  $0x01, Y5, Z1, Z1
+	VMULPS        1024(SP), Z1, Z5
+	MOVL          $0x00000000, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, (SP)
+	VMULPS        1088(SP), Z1, Z5
+	MOVL          $0x00000001, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 64(SP)
+	VMULPS        1152(SP), Z1, Z5
+	MOVL          $0x00000002, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 128(SP)
+	VMULPS        1216(SP), Z1, Z5
+	MOVL          $0x00000003, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 192(SP)
+	VMULPS        1280(SP), Z1, Z5
+	MOVL          $0x00000004, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 256(SP)
+	VMULPS        1344(SP), Z1, Z5
+	MOVL          $0x00000005, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 320(SP)
+	VMULPS        1408(SP), Z1, Z5
+	MOVL          $0x00000006, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 384(SP)
+	VMULPS        1472(SP), Z1, Z5
+	MOVL          $0x00000007, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 448(SP)
+	VMULPS        1536(SP), Z1, Z5
+	MOVL          $0x00000008, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 512(SP)
+	VMULPS        1600(SP), Z1, Z5
+	MOVL          $0x00000009, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 576(SP)
+	VMULPS        1664(SP), Z1, Z5
+	MOVL          $0x0000000a, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 640(SP)
+	VMULPS        1728(SP), Z1, Z5
+	MOVL          $0x0000000b, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 704(SP)
+	VMULPS        1792(SP), Z1, Z5
+	MOVL          $0x0000000c, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 768(SP)
+	VCVTPS2PD     Y4, Z5
+	VCVTPS2PD     Y7, Z8
+	VSUBPD        Z8, Z5, Z5
+	VMOVUPD       Z5, 2048(SP)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y1, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z5, Z4, Z4
+	VMOVUPD       Z4, 2112(SP)
+	ADDQ          SI, BX
+	VADDSD        2048(SP), X0, X0
+	VADDSD        2056(SP), X0, X0
+	VADDSD        2064(SP), X0, X0
+	VADDSD        2072(SP), X0, X0
+	VADDSD        2080(SP), X0, X0
+	VADDSD        2088(SP), X0, X0
+	VADDSD        2096(SP), X0, X0
+	VADDSD        2104(SP), X0, X0
+	VADDSD        2112(SP), X0, X0
+	VADDSD        2120(SP), X0, X0
+	VADDSD        2128(SP), X0, X0
+	VADDSD        2136(SP), X0, X0
+	VADDSD        2144(SP), X0, X0
+	VADDSD        2152(SP), X0, X0
+	VADDSD        2160(SP), X0, X0
+	VADDSD        2168(SP), X0, X0
+	VMOVAPD       X9, X1
+	VXORPS        Z4, Z4, Z4
+	VMOVUPS       (SP), Z5
+	VMOVUPS       64(SP), Z7
+	VMOVUPS       128(SP), Z8
+	VMOVUPS       192(SP), Z9
+	VMOVUPS       256(SP), Z10
+	VMOVUPS       320(SP), Z11
+	VMOVUPS       384(SP), Z12
+	VMOVUPS       448(SP), Z13
+	VMOVUPS       512(SP), Z14
+	VMOVUPS       576(SP), Z15
+	VMOVUPS       640(SP), Z16
+	VMOVUPS       704(SP), Z17
+	VMOVUPS       768(SP), Z18
+	VUNPCKLPS     Z7, Z5, Z19
+	VUNPCKHPS     Z7, Z5, Z5
+	VUNPCKLPS     Z9, Z8, Z7
+	VUNPCKHPS     Z9, Z8, Z8
+	VUNPCKLPS     Z11, Z10, Z9
+	VUNPCKHPS     Z11, Z10, Z10
+	VUNPCKLPS     Z13, Z12, Z11
+	VUNPCKHPS     Z13, Z12, Z12
+	VUNPCKLPS     Z15, Z14, Z13
+	VUNPCKHPS     Z15, Z14, Z14
+	VUNPCKLPS     Z17, Z16, Z15
+	VUNPCKHPS     Z17, Z16, Z16
+	VUNPCKLPS     Z4, Z18, Z17
+	VUNPCKHPS     Z4, Z18, Z18
+	VUNPCKLPS     Z4, Z4, Z20
+	VUNPCKHPS     Z4, Z4, Z4
+	VUNPCKLPD     Z7, Z19, Z21
+	VUNPCKHPD     Z7, Z19, Z7
+	VUNPCKLPD     Z8, Z5, Z19
+	VUNPCKHPD     Z8, Z5, Z5
+	VUNPCKLPD     Z11, Z9, Z8
+	VUNPCKHPD     Z11, Z9, Z9
+	VUNPCKLPD     Z12, Z10, Z11
+	VUNPCKHPD     Z12, Z10, Z10
+	VUNPCKLPD     Z15, Z13, Z12
+	VUNPCKHPD     Z15, Z13, Z13
+	VUNPCKLPD     Z16, Z14, Z15
+	VUNPCKHPD     Z16, Z14, Z14
+	VUNPCKLPD     Z20, Z17, Z16
+	VUNPCKHPD     Z20, Z17, Z17
+	VUNPCKLPD     Z4, Z18, Z20
+	VUNPCKHPD     Z4, Z18, Z4
+	VSHUFF32X4    $0x88, Z8, Z21, Z18
+	VSHUFF32X4    $0xdd, Z8, Z21, Z8
+	VSHUFF32X4    $0x88, Z16, Z12, Z21
+	VSHUFF32X4    $0xdd, Z16, Z12, Z12
+	VSHUFF32X4    $0x88, Z21, Z18, Z16
+	VSHUFF32X4    $0x88, Z12, Z8, Z22
+	VSHUFF32X4    $0xdd, Z21, Z18, Z18
+	VSHUFF32X4    $0xdd, Z12, Z8, Z8
+	VSHUFF32X4    $0x88, Z9, Z7, Z12
+	VSHUFF32X4    $0xdd, Z9, Z7, Z7
+	VSHUFF32X4    $0x88, Z17, Z13, Z9
+	VSHUFF32X4    $0xdd, Z17, Z13, Z13
+	VSHUFF32X4    $0x88, Z9, Z12, Z17
+	VSHUFF32X4    $0x88, Z13, Z7, Z21
+	VSHUFF32X4    $0xdd, Z9, Z12, Z9
+	VSHUFF32X4    $0xdd, Z13, Z7, Z7
+	VSHUFF32X4    $0x88, Z11, Z19, Z12
+	VSHUFF32X4    $0xdd, Z11, Z19, Z11
+	VSHUFF32X4    $0x88, Z20, Z15, Z13
+	VSHUFF32X4    $0xdd, Z20, Z15, Z15
+	VSHUFF32X4    $0x88, Z13, Z12, Z19
+	VSHUFF32X4    $0x88, Z15, Z11, Z20
+	VSHUFF32X4    $0xdd, Z13, Z12, Z12
+	VSHUFF32X4    $0xdd, Z15, Z11, Z11
+	VSHUFF32X4    $0x88, Z10, Z5, Z13
+	VSHUFF32X4    $0xdd, Z10, Z5, Z5
+	VSHUFF32X4    $0x88, Z4, Z14, Z10
+	VSHUFF32X4    $0xdd, Z4, Z14, Z4
+	VSHUFF32X4    $0x88, Z10, Z13, Z14
+	VSHUFF32X4    $0x88, Z4, Z5, Z15
+	VSHUFF32X4    $0xdd, Z10, Z13, Z10
+	VSHUFF32X4    $0xdd, Z4, Z5, Z4
+	MOVQ          AX, SI
+	VMOVUPS       Z16, K1, (SI)
+	VCVTPS2PD     Y16, Z5
+	VEXTRACTF64X4 $0x01, Z16, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z17, K1, (SI)
+	VCVTPS2PD     Y17, Z5
+	VEXTRACTF64X4 $0x01, Z17, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z19, K1, (SI)
+	VCVTPS2PD     Y19, Z5
+	VEXTRACTF64X4 $0x01, Z19, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z14, K1, (SI)
+	VCVTPS2PD     Y14, Z5
+	VEXTRACTF64X4 $0x01, Z14, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z22, K1, (SI)
+	VCVTPS2PD     Y22, Z5
+	VEXTRACTF64X4 $0x01, Z22, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z21, K1, (SI)
+	VCVTPS2PD     Y21, Z5
+	VEXTRACTF64X4 $0x01, Z21, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z20, K1, (SI)
+	VCVTPS2PD     Y20, Z5
+	VEXTRACTF64X4 $0x01, Z20, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z15, K1, (SI)
+	VCVTPS2PD     Y15, Z5
+	VEXTRACTF64X4 $0x01, Z15, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z18, K1, (SI)
+	VCVTPS2PD     Y18, Z5
+	VEXTRACTF64X4 $0x01, Z18, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z9, K1, (SI)
+	VCVTPS2PD     Y9, Z5
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z12, K1, (SI)
+	VCVTPS2PD     Y12, Z5
+	VEXTRACTF64X4 $0x01, Z12, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z10, K1, (SI)
+	VCVTPS2PD     Y10, Z5
+	VEXTRACTF64X4 $0x01, Z10, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z8, K1, (SI)
+	VCVTPS2PD     Y8, Z5
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z8, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z7, K1, (SI)
+	VCVTPS2PD     Y7, Z5
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z11, K1, (SI)
+	VCVTPS2PD     Y11, Z5
+	VEXTRACTF64X4 $0x01, Z11, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z4, K1, (SI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	ADDQ          $0x10, DX
+	MOVQ          2312(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, CX
+	MOVQ          2304(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, AX
+	JMP           x16_km_group
+
+x16_kn_group:
+	LEAQ      16(DX), SI
+	CMPQ      SI, labels_len+96(FP)
+	JA        x16_done
+	MOVQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_a
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+x16_kn_noz2_a:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_b
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z7
+	VADDPS    Z7, Z5, Z5
+
+x16_kn_noz2_b:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z7
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_c
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z8
+	VADDPS    Z8, Z7, Z7
+
+x16_kn_noz2_c:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z8
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_d
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z9
+	VADDPS    Z9, Z8, Z8
+
+x16_kn_noz2_d:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z9
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_e
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z10
+	VADDPS    Z10, Z9, Z9
+
+x16_kn_noz2_e:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z10
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_f
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z11
+	VADDPS    Z11, Z10, Z10
+
+x16_kn_noz2_f:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z11
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_g
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z11, Z11
+
+x16_kn_noz2_g:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z12
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_h
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z13
+	VADDPS    Z13, Z12, Z12
+
+x16_kn_noz2_h:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z13
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_i
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z14
+	VADDPS    Z14, Z13, Z13
+
+x16_kn_noz2_i:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z14
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_j
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z15
+	VADDPS    Z15, Z14, Z14
+
+x16_kn_noz2_j:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z15
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_k
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z15, Z15
+
+x16_kn_noz2_k:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z16
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_l
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z17
+	VADDPS    Z17, Z16, Z16
+
+x16_kn_noz2_l:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z17
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_m
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z18
+	VADDPS    Z18, Z17, Z17
+
+x16_kn_noz2_m:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z18
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_n
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z19
+	VADDPS    Z19, Z18, Z18
+
+x16_kn_noz2_n:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z19
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_o
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z20
+	VADDPS    Z20, Z19, Z19
+
+x16_kn_noz2_o:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kn_noz2_p
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z21
+	VADDPS    Z21, Z20, Z20
+
+x16_kn_noz2_p:
+	VUNPCKLPS         Z5, Z4, Z21
+	VUNPCKHPS         Z5, Z4, Z4
+	VUNPCKLPS         Z8, Z7, Z5
+	VUNPCKHPS         Z8, Z7, Z7
+	VUNPCKLPS         Z10, Z9, Z8
+	VUNPCKHPS         Z10, Z9, Z9
+	VUNPCKLPS         Z12, Z11, Z10
+	VUNPCKHPS         Z12, Z11, Z11
+	VUNPCKLPS         Z14, Z13, Z12
+	VUNPCKHPS         Z14, Z13, Z13
+	VUNPCKLPS         Z16, Z15, Z14
+	VUNPCKHPS         Z16, Z15, Z15
+	VUNPCKLPS         Z18, Z17, Z16
+	VUNPCKHPS         Z18, Z17, Z17
+	VUNPCKLPS         Z20, Z19, Z18
+	VUNPCKHPS         Z20, Z19, Z19
+	VUNPCKLPD         Z5, Z21, Z20
+	VUNPCKHPD         Z5, Z21, Z5
+	VUNPCKLPD         Z7, Z4, Z21
+	VUNPCKHPD         Z7, Z4, Z4
+	VUNPCKLPD         Z10, Z8, Z7
+	VUNPCKHPD         Z10, Z8, Z8
+	VUNPCKLPD         Z11, Z9, Z10
+	VUNPCKHPD         Z11, Z9, Z9
+	VUNPCKLPD         Z14, Z12, Z11
+	VUNPCKHPD         Z14, Z12, Z12
+	VUNPCKLPD         Z15, Z13, Z14
+	VUNPCKHPD         Z15, Z13, Z13
+	VUNPCKLPD         Z18, Z16, Z15
+	VUNPCKHPD         Z18, Z16, Z16
+	VUNPCKLPD         Z19, Z17, Z18
+	VUNPCKHPD         Z19, Z17, Z17
+	VSHUFF32X4        $0x88, Z7, Z20, Z19
+	VSHUFF32X4        $0xdd, Z7, Z20, Z7
+	VSHUFF32X4        $0x88, Z15, Z11, Z20
+	VSHUFF32X4        $0xdd, Z15, Z11, Z11
+	VSHUFF32X4        $0x88, Z20, Z19, Z15
+	VSHUFF32X4        $0x88, Z11, Z7, Z22
+	VSHUFF32X4        $0xdd, Z20, Z19, Z19
+	VSHUFF32X4        $0xdd, Z11, Z7, Z7
+	VSHUFF32X4        $0x88, Z8, Z5, Z11
+	VSHUFF32X4        $0xdd, Z8, Z5, Z5
+	VSHUFF32X4        $0x88, Z16, Z12, Z8
+	VSHUFF32X4        $0xdd, Z16, Z12, Z12
+	VSHUFF32X4        $0x88, Z8, Z11, Z16
+	VSHUFF32X4        $0x88, Z12, Z5, Z20
+	VSHUFF32X4        $0xdd, Z8, Z11, Z8
+	VSHUFF32X4        $0xdd, Z12, Z5, Z5
+	VSHUFF32X4        $0x88, Z10, Z21, Z5
+	VSHUFF32X4        $0xdd, Z10, Z21, Z10
+	VSHUFF32X4        $0x88, Z18, Z14, Z11
+	VSHUFF32X4        $0xdd, Z18, Z14, Z12
+	VSHUFF32X4        $0x88, Z11, Z5, Z14
+	VSHUFF32X4        $0x88, Z12, Z10, Z10
+	VSHUFF32X4        $0xdd, Z11, Z5, Z5
+	VSHUFF32X4        $0x88, Z9, Z4, Z11
+	VSHUFF32X4        $0xdd, Z9, Z4, Z4
+	VSHUFF32X4        $0x88, Z17, Z13, Z9
+	VSHUFF32X4        $0xdd, Z17, Z13, Z12
+	VSHUFF32X4        $0x88, Z9, Z11, Z13
+	VSHUFF32X4        $0x88, Z12, Z4, Z4
+	VSHUFF32X4        $0xdd, Z9, Z11, Z9
+	VXORPS            Z11, Z11, Z11
+	VADDPS            Z19, Z15, Z12
+	VADDPS            Z8, Z16, Z17
+	VADDPS            Z5, Z14, Z18
+	VADDPS            Z9, Z13, Z21
+	VADDPS            Z7, Z22, Z23
+	VADDPS            Z11, Z20, Z24
+	VADDPS            Z11, Z10, Z25
+	VADDPS            Z11, Z4, Z11
+	VADDPS            Z23, Z12, Z12
+	VADDPS            Z24, Z17, Z17
+	VADDPS            Z25, Z18, Z18
+	VADDPS            Z11, Z21, Z11
+	VADDPS            Z18, Z12, Z12
+	VADDPS            Z11, Z17, Z11
+	VADDPS            Z11, Z12, Z11
+	MOVQ              b_base+144(FP), SI
+	VADDPS.BCST       (SI), Z15, Z15
+	VADDPS.BCST       4(SI), Z16, Z16
+	VADDPS.BCST       8(SI), Z14, Z14
+	VADDPS.BCST       12(SI), Z13, Z13
+	VADDPS.BCST       16(SI), Z22, Z22
+	VADDPS.BCST       20(SI), Z20, Z20
+	VADDPS.BCST       24(SI), Z10, Z10
+	VADDPS.BCST       28(SI), Z4, Z4
+	VADDPS.BCST       32(SI), Z19, Z19
+	VADDPS.BCST       36(SI), Z8, Z8
+	VADDPS.BCST       40(SI), Z5, Z5
+	VADDPS.BCST       44(SI), Z9, Z9
+	VADDPS.BCST       48(SI), Z7, Z7
+	VBROADCASTSS      52(SI), Z12
+	VSUBPS            Z11, Z12, Z12
+	VMOVUPS           Z15, (SP)
+	VMOVUPS           Z16, 64(SP)
+	VMOVUPS           Z14, 128(SP)
+	VMOVUPS           Z13, 192(SP)
+	VMOVUPS           Z22, 256(SP)
+	VMOVUPS           Z20, 320(SP)
+	VMOVUPS           Z10, 384(SP)
+	VMOVUPS           Z4, 448(SP)
+	VMOVUPS           Z19, 512(SP)
+	VMOVUPS           Z8, 576(SP)
+	VMOVUPS           Z5, 640(SP)
+	VMOVUPS           Z9, 704(SP)
+	VMOVUPS           Z7, 768(SP)
+	VMOVUPS           Z12, 832(SP)
+	VBROADCASTSS      softmaxconst<>+416(SB), Z11
+	VMAXPS            Z11, Z15, Z15
+	VMAXPS            Z11, Z16, Z16
+	VMAXPS            Z11, Z14, Z14
+	VMAXPS            Z11, Z13, Z13
+	VMAXPS            Z11, Z22, Z17
+	VMAXPS            Z11, Z20, Z18
+	VMAXPS            Z11, Z10, Z10
+	VMAXPS            Z11, Z4, Z4
+	VMAXPS            Z11, Z19, Z19
+	VMAXPS            Z11, Z8, Z8
+	VMAXPS            Z11, Z5, Z5
+	VMAXPS            Z11, Z9, Z9
+	VMAXPS            Z11, Z7, Z7
+	VMAXPS            Z11, Z12, Z11
+	VMAXPS            Z19, Z15, Z12
+	VMAXPS            Z8, Z16, Z8
+	VMAXPS            Z5, Z14, Z5
+	VMAXPS            Z9, Z13, Z9
+	VMAXPS            Z7, Z17, Z7
+	VMAXPS            Z11, Z18, Z11
+	VMAXPS            Z7, Z12, Z7
+	VMAXPS            Z11, Z8, Z8
+	VMAXPS            Z10, Z5, Z5
+	VMAXPS            Z4, Z9, Z4
+	VMAXPS            Z5, Z7, Z5
+	VMAXPS            Z4, Z8, Z4
+	VMAXPS            Z4, Z5, Z4
+	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z5
+	VPCMPEQD.BCST     softmaxconst<>+384(SB), Z5, K2
+	KORTESTW          K2, K2
+	JNZ               x16_done
+	MOVQ              labels_base+88(FP), SI
+	VMOVDQU64         (SI)(DX*8), Z5
+	VMOVDQU64         64(SI)(DX*8), Z7
+	VPMOVQD           Z5, Y6
+	VPMOVQD           Z7, Y5
+	VINSERTI64X4      $0x01, Y5, Z6, Z6
+	MOVL              $0x00000010, SI
+	VPBROADCASTD      SI, Z5
+	VXORPS            Z7, Z7, Z7
+	VCMPPS            $0x00, 832(SP), Z4, K2
+	MOVL              $0x0000000d, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000d, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           832(SP), K2, Z7
+	VCMPPS            $0x00, 768(SP), Z4, K2
+	MOVL              $0x0000000c, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000c, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           768(SP), K2, Z7
+	VCMPPS            $0x00, 704(SP), Z4, K2
+	MOVL              $0x0000000b, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000b, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           704(SP), K2, Z7
+	VCMPPS            $0x00, 640(SP), Z4, K2
+	MOVL              $0x0000000a, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000a, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           640(SP), K2, Z7
+	VCMPPS            $0x00, 576(SP), Z4, K2
+	MOVL              $0x00000009, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000009, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           576(SP), K2, Z7
+	VCMPPS            $0x00, 512(SP), Z4, K2
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           512(SP), K2, Z7
+	VCMPPS            $0x00, 448(SP), Z4, K2
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           448(SP), K2, Z7
+	VCMPPS            $0x00, 384(SP), Z4, K2
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           384(SP), K2, Z7
+	VCMPPS            $0x00, 320(SP), Z4, K2
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           320(SP), K2, Z7
+	VCMPPS            $0x00, 256(SP), Z4, K2
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           256(SP), K2, Z7
+	VCMPPS            $0x00, 192(SP), Z4, K2
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           192(SP), K2, Z7
+	VCMPPS            $0x00, 128(SP), Z4, K2
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           128(SP), K2, Z7
+	VCMPPS            $0x00, 64(SP), Z4, K2
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           64(SP), K2, Z7
+	VCMPPS            $0x00, (SP), Z4, K2
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           (SP), K2, Z7
+	VPCMPEQD          Z6, Z5, K2
+	KMOVW             K2, SI
+	POPCNTL           SI, SI
+	VMOVUPS           (SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           128(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange35
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           (SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           128(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange35:
+	VMOVUPS           Z13, 1024(SP)
+	VMOVUPS           Z14, 1088(SP)
+	VMOVUPS           Z15, 1152(SP)
+	VMOVUPS           192(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           320(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange36
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           192(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           320(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange36:
+	VMOVUPS           Z13, 1216(SP)
+	VMOVUPS           Z14, 1280(SP)
+	VMOVUPS           Z15, 1344(SP)
+	VMOVUPS           384(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           512(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange37
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           384(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           512(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange37:
+	VMOVUPS           Z13, 1408(SP)
+	VMOVUPS           Z14, 1472(SP)
+	VMOVUPS           Z15, 1536(SP)
+	VMOVUPS           576(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           640(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           704(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange38
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           576(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           640(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           704(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange38:
+	VMOVUPS           Z13, 1600(SP)
+	VMOVUPS           Z14, 1664(SP)
+	VMOVUPS           Z15, 1728(SP)
+	VMOVUPS           768(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           832(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z10
+	VPMAXUD           Z10, Z9, Z9
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z9, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z9
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z9
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z10
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z9, Z11
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z12
+	VMULPS.BCST       softmaxconst<>+96(SB), Z11, Z13
+	VMULPS.BCST       softmaxconst<>+96(SB), Z12, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z11
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z12
+	VSUBPS            Z13, Z11, Z5
+	VSUBPS            Z14, Z12, Z8
+	VBROADCASTSS      softmaxconst<>+256(SB), Z15
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z15
+	VBROADCASTSS      softmaxconst<>+256(SB), Z16
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z16
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z15
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z16
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z15
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z16
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z15
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z16
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VFMSUB231PS       Z15, Z5, Z13
+	VFMSUB231PS       Z16, Z8, Z14
+	VADDPS            Z13, Z11, Z11
+	VADDPS            Z14, Z12, Z12
+	VADDPS.BCST       softmaxconst<>+288(SB), Z11, Z11
+	VADDPS.BCST       softmaxconst<>+288(SB), Z12, Z12
+	VPSLLD            $0x17, Z9, Z9
+	VPADDD            Z9, Z11, Z11
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z12, Z12
+	JZ                inrange39
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           768(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z11, K2, Z11
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z11
+	VMOVUPS           832(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z12, K2, Z12
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z12
+
+inrange39:
+	VMOVUPS       Z11, 1792(SP)
+	VMOVUPS       Z12, 1856(SP)
+	VCVTPS2PD     1024(SP), Z5
+	VCVTPS2PD     1536(SP), Z8
+	VADDPD        Z8, Z5, Z5
+	VCVTPS2PD     1088(SP), Z8
+	VCVTPS2PD     1600(SP), Z9
+	VADDPD        Z9, Z8, Z8
+	VCVTPS2PD     1152(SP), Z9
+	VCVTPS2PD     1664(SP), Z10
+	VADDPD        Z10, Z9, Z9
+	VCVTPS2PD     1216(SP), Z10
+	VCVTPS2PD     1728(SP), Z11
+	VADDPD        Z11, Z10, Z10
+	VCVTPS2PD     1280(SP), Z11
+	VCVTPS2PD     1792(SP), Z12
+	VADDPD        Z12, Z11, Z11
+	VCVTPS2PD     1344(SP), Z12
+	VCVTPS2PD     1856(SP), Z13
+	VADDPD        Z13, Z12, Z12
+	VCVTPS2PD     1408(SP), Z13
+	VCVTPS2PD     1472(SP), Z14
+	VADDPD        Z11, Z5, Z5
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z8, Z5, Z5
+	VMOVUPS       1056(SP), Y8
+	VCVTPS2PD     Y8, Z8
+	VMOVUPS       1568(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z9, Z8, Z8
+	VMOVUPS       1120(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VMOVUPS       1632(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z10, Z9, Z9
+	VMOVUPS       1184(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VMOVUPS       1696(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VADDPD        Z11, Z10, Z10
+	VMOVUPS       1248(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VMOVUPS       1760(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VADDPD        Z12, Z11, Z11
+	VMOVUPS       1312(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VMOVUPS       1824(SP), Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z13, Z12, Z12
+	VMOVUPS       1376(SP), Y13
+	VCVTPS2PD     Y13, Z13
+	VMOVUPS       1888(SP), Y14
+	VCVTPS2PD     Y14, Z14
+	VADDPD        Z14, Z13, Z13
+	VMOVUPS       1440(SP), Y14
+	VCVTPS2PD     Y14, Z14
+	VMOVUPS       1504(SP), Y15
+	VCVTPS2PD     Y15, Z15
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z15, Z11, Z11
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	VADDPD        Z9, Z8, Z8
+	VXORPD        Z9, Z9, Z9
+	VCMPPD        $0x1e, Z9, Z5, K2
+	VCMPPD        $0x1e, Z9, Z8, K3
+	KSHIFTLW      $0x08, K3, K3
+	KORW          K3, K2, K2
+	VMOVUPD       Z5, 2176(SP)
+	VMOVUPD       Z8, 2240(SP)
+	KMOVW         K2, DI
+	CMPL          DI, $0x0000ffff
+	JNE           x16_done
+	VMOVAPD       X1, X9
+	VMULSD        2176(SP), X9, X9
+	VMULSD        2184(SP), X9, X9
+	VMULSD        2192(SP), X9, X9
+	VMULSD        2200(SP), X9, X9
+	VMULSD        2208(SP), X9, X9
+	VMULSD        2216(SP), X9, X9
+	VMULSD        2224(SP), X9, X9
+	VMULSD        2232(SP), X9, X9
+	VMULSD        2240(SP), X9, X9
+	VMULSD        2248(SP), X9, X9
+	VMULSD        2256(SP), X9, X9
+	VMULSD        2264(SP), X9, X9
+	VMULSD        2272(SP), X9, X9
+	VMULSD        2280(SP), X9, X9
+	VMULSD        2288(SP), X9, X9
+	VMULSD        2296(SP), X9, X9
+	VUCOMISD      softmaxconst<>+544(SB), X9
+	JHI           x16_done
+	VBROADCASTSD  softmaxconst<>+512(SB), Z10
+	VDIVPD        Z5, Z10, Z5
+	VCVTPD2PS     Z5, Y1
+	VDIVPD        Z8, Z10, Z5
+	VCVTPD2PS     Z5, Y5
+	VINSERTF32X8  $0x01, Y5, Z1, Z1
+	VMULPS        1024(SP), Z1, Z5
+	MOVL          $0x00000000, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, (SP)
+	VMULPS        1088(SP), Z1, Z5
+	MOVL          $0x00000001, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 64(SP)
+	VMULPS        1152(SP), Z1, Z5
+	MOVL          $0x00000002, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 128(SP)
+	VMULPS        1216(SP), Z1, Z5
+	MOVL          $0x00000003, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 192(SP)
+	VMULPS        1280(SP), Z1, Z5
+	MOVL          $0x00000004, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 256(SP)
+	VMULPS        1344(SP), Z1, Z5
+	MOVL          $0x00000005, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 320(SP)
+	VMULPS        1408(SP), Z1, Z5
+	MOVL          $0x00000006, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 384(SP)
+	VMULPS        1472(SP), Z1, Z5
+	MOVL          $0x00000007, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 448(SP)
+	VMULPS        1536(SP), Z1, Z5
+	MOVL          $0x00000008, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 512(SP)
+	VMULPS        1600(SP), Z1, Z5
+	MOVL          $0x00000009, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 576(SP)
+	VMULPS        1664(SP), Z1, Z5
+	MOVL          $0x0000000a, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 640(SP)
+	VMULPS        1728(SP), Z1, Z5
+	MOVL          $0x0000000b, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 704(SP)
+	VMULPS        1792(SP), Z1, Z5
+	MOVL          $0x0000000c, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 768(SP)
+	VMULPS        1856(SP), Z1, Z5
+	MOVL          $0x0000000d, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 832(SP)
+	VCVTPS2PD     Y4, Z5
+	VCVTPS2PD     Y7, Z8
+	VSUBPD        Z8, Z5, Z5
+	VMOVUPD       Z5, 2048(SP)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y1, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z5, Z4, Z4
+	VMOVUPD       Z4, 2112(SP)
+	ADDQ          SI, BX
+	VADDSD        2048(SP), X0, X0
+	VADDSD        2056(SP), X0, X0
+	VADDSD        2064(SP), X0, X0
+	VADDSD        2072(SP), X0, X0
+	VADDSD        2080(SP), X0, X0
+	VADDSD        2088(SP), X0, X0
+	VADDSD        2096(SP), X0, X0
+	VADDSD        2104(SP), X0, X0
+	VADDSD        2112(SP), X0, X0
+	VADDSD        2120(SP), X0, X0
+	VADDSD        2128(SP), X0, X0
+	VADDSD        2136(SP), X0, X0
+	VADDSD        2144(SP), X0, X0
+	VADDSD        2152(SP), X0, X0
+	VADDSD        2160(SP), X0, X0
+	VADDSD        2168(SP), X0, X0
+	VMOVAPD       X9, X1
+	VXORPS        Z4, Z4, Z4
+	VMOVUPS       (SP), Z5
+	VMOVUPS       64(SP), Z7
+	VMOVUPS       128(SP), Z8
+	VMOVUPS       192(SP), Z9
+	VMOVUPS       256(SP), Z10
+	VMOVUPS       320(SP), Z11
+	VMOVUPS       384(SP), Z12
+	VMOVUPS       448(SP), Z13
+	VMOVUPS       512(SP), Z14
+	VMOVUPS       576(SP), Z15
+	VMOVUPS       640(SP), Z16
+	VMOVUPS       704(SP), Z17
+	VMOVUPS       768(SP), Z18
+	VMOVUPS       832(SP), Z19
+	VUNPCKLPS     Z7, Z5, Z20
+	VUNPCKHPS     Z7, Z5, Z5
+	VUNPCKLPS     Z9, Z8, Z7
+	VUNPCKHPS     Z9, Z8, Z8
+	VUNPCKLPS     Z11, Z10, Z9
+	VUNPCKHPS     Z11, Z10, Z10
+	VUNPCKLPS     Z13, Z12, Z11
+	VUNPCKHPS     Z13, Z12, Z12
+	VUNPCKLPS     Z15, Z14, Z13
+	VUNPCKHPS     Z15, Z14, Z14
+	VUNPCKLPS     Z17, Z16, Z15
+	VUNPCKHPS     Z17, Z16, Z16
+	VUNPCKLPS     Z19, Z18, Z17
+	VUNPCKHPS     Z19, Z18, Z18
+	VUNPCKLPS     Z4, Z4, Z19
+	VUNPCKHPS     Z4, Z4, Z4
+	VUNPCKLPD     Z7, Z20, Z21
+	VUNPCKHPD     Z7, Z20, Z7
+	VUNPCKLPD     Z8, Z5, Z20
+	VUNPCKHPD     Z8, Z5, Z5
+	VUNPCKLPD     Z11, Z9, Z8
+	VUNPCKHPD     Z11, Z9, Z9
+	VUNPCKLPD     Z12, Z10, Z11
+	VUNPCKHPD     Z12, Z10, Z10
+	VUNPCKLPD     Z15, Z13, Z12
+	VUNPCKHPD     Z15, Z13, Z13
+	VUNPCKLPD     Z16, Z14, Z15
+	VUNPCKHPD     Z16, Z14, Z14
+	VUNPCKLPD     Z19, Z17, Z16
+	VUNPCKHPD     Z19, Z17, Z17
+	VUNPCKLPD     Z4, Z18, Z19
+	VUNPCKHPD     Z4, Z18, Z4
+	VSHUFF32X4    $0x88, Z8, Z21, Z18
+	VSHUFF32X4    $0xdd, Z8, Z21, Z8
+	VSHUFF32X4    $0x88, Z16, Z12, Z21
+	VSHUFF32X4    $0xdd, Z16, Z12, Z12
+	VSHUFF32X4    $0x88, Z21, Z18, Z16
+	VSHUFF32X4    $0x88, Z12, Z8, Z22
+	VSHUFF32X4    $0xdd, Z21, Z18, Z18
+	VSHUFF32X4    $0xdd, Z12, Z8, Z8
+	VSHUFF32X4    $0x88, Z9, Z7, Z12
+	VSHUFF32X4    $0xdd, Z9, Z7, Z7
+	VSHUFF32X4    $0x88, Z17, Z13, Z9
+	VSHUFF32X4    $0xdd, Z17, Z13, Z13
+	VSHUFF32X4    $0x88, Z9, Z12, Z17
+	VSHUFF32X4    $0x88, Z13, Z7, Z21
+	VSHUFF32X4    $0xdd, Z9, Z12, Z9
+	VSHUFF32X4    $0xdd, Z13, Z7, Z7
+	VSHUFF32X4    $0x88, Z11, Z20, Z12
+	VSHUFF32X4    $0xdd, Z11, Z20, Z11
+	VSHUFF32X4    $0x88, Z19, Z15, Z13
+	VSHUFF32X4    $0xdd, Z19, Z15, Z15
+	VSHUFF32X4    $0x88, Z13, Z12, Z19
+	VSHUFF32X4    $0x88, Z15, Z11, Z20
+	VSHUFF32X4    $0xdd, Z13, Z12, Z12
+	VSHUFF32X4    $0xdd, Z15, Z11, Z11
+	VSHUFF32X4    $0x88, Z10, Z5, Z13
+	VSHUFF32X4    $0xdd, Z10, Z5, Z5
+	VSHUFF32X4    $0x88, Z4, Z14, Z10
+	VSHUFF32X4    $0xdd, Z4, Z14, Z4
+	VSHUFF32X4    $0x88, Z10, Z13, Z14
+	VSHUFF32X4    $0x88, Z4, Z5, Z15
+	VSHUFF32X4    $0xdd, Z10, Z13, Z10
+	VSHUFF32X4    $0xdd, Z4, Z5, Z4
+	MOVQ          AX, SI
+	VMOVUPS       Z16, K1, (SI)
+	VCVTPS2PD     Y16, Z5
+	VEXTRACTF64X4 $0x01, Z16, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z17, K1, (SI)
+	VCVTPS2PD     Y17, Z5
+	VEXTRACTF64X4 $0x01, Z17, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z19, K1, (SI)
+	VCVTPS2PD     Y19, Z5
+	VEXTRACTF64X4 $0x01, Z19, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z14, K1, (SI)
+	VCVTPS2PD     Y14, Z5
+	VEXTRACTF64X4 $0x01, Z14, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z22, K1, (SI)
+	VCVTPS2PD     Y22, Z5
+	VEXTRACTF64X4 $0x01, Z22, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z21, K1, (SI)
+	VCVTPS2PD     Y21, Z5
+	VEXTRACTF64X4 $0x01, Z21, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z20, K1, (SI)
+	VCVTPS2PD     Y20, Z5
+	VEXTRACTF64X4 $0x01, Z20, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z15, K1, (SI)
+	VCVTPS2PD     Y15, Z5
+	VEXTRACTF64X4 $0x01, Z15, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z18, K1, (SI)
+	VCVTPS2PD     Y18, Z5
+	VEXTRACTF64X4 $0x01, Z18, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z9, K1, (SI)
+	VCVTPS2PD     Y9, Z5
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z12, K1, (SI)
+	VCVTPS2PD     Y12, Z5
+	VEXTRACTF64X4 $0x01, Z12, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z10, K1, (SI)
+	VCVTPS2PD     Y10, Z5
+	VEXTRACTF64X4 $0x01, Z10, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z8, K1, (SI)
+	VCVTPS2PD     Y8, Z5
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z8, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z7, K1, (SI)
+	VCVTPS2PD     Y7, Z5
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z11, K1, (SI)
+	VCVTPS2PD     Y11, Z5
+	VEXTRACTF64X4 $0x01, Z11, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z4, K1, (SI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	ADDQ          $0x10, DX
+	MOVQ          2312(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, CX
+	MOVQ          2304(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, AX
+	JMP           x16_kn_group
+
+x16_ko_group:
+	LEAQ      16(DX), SI
+	CMPQ      SI, labels_len+96(FP)
+	JA        x16_done
+	MOVQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_a
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+x16_ko_noz2_a:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_b
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z7
+	VADDPS    Z7, Z5, Z5
+
+x16_ko_noz2_b:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z7
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_c
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z8
+	VADDPS    Z8, Z7, Z7
+
+x16_ko_noz2_c:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z8
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_d
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z9
+	VADDPS    Z9, Z8, Z8
+
+x16_ko_noz2_d:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z9
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_e
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z10
+	VADDPS    Z10, Z9, Z9
+
+x16_ko_noz2_e:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z10
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_f
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z11
+	VADDPS    Z11, Z10, Z10
+
+x16_ko_noz2_f:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z11
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_g
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z11, Z11
+
+x16_ko_noz2_g:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z12
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_h
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z13
+	VADDPS    Z13, Z12, Z12
+
+x16_ko_noz2_h:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z13
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_i
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z14
+	VADDPS    Z14, Z13, Z13
+
+x16_ko_noz2_i:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z14
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_j
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z15
+	VADDPS    Z15, Z14, Z14
+
+x16_ko_noz2_j:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z15
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_k
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z15, Z15
+
+x16_ko_noz2_k:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z16
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_l
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z17
+	VADDPS    Z17, Z16, Z16
+
+x16_ko_noz2_l:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z17
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_m
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z18
+	VADDPS    Z18, Z17, Z17
+
+x16_ko_noz2_m:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z18
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_n
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z19
+	VADDPS    Z19, Z18, Z18
+
+x16_ko_noz2_n:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z19
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_o
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z20
+	VADDPS    Z20, Z19, Z19
+
+x16_ko_noz2_o:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_ko_noz2_p
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z21
+	VADDPS    Z21, Z20, Z20
+
+x16_ko_noz2_p:
+	VUNPCKLPS         Z5, Z4, Z21
+	VUNPCKHPS         Z5, Z4, Z4
+	VUNPCKLPS         Z8, Z7, Z5
+	VUNPCKHPS         Z8, Z7, Z7
+	VUNPCKLPS         Z10, Z9, Z8
+	VUNPCKHPS         Z10, Z9, Z9
+	VUNPCKLPS         Z12, Z11, Z10
+	VUNPCKHPS         Z12, Z11, Z11
+	VUNPCKLPS         Z14, Z13, Z12
+	VUNPCKHPS         Z14, Z13, Z13
+	VUNPCKLPS         Z16, Z15, Z14
+	VUNPCKHPS         Z16, Z15, Z15
+	VUNPCKLPS         Z18, Z17, Z16
+	VUNPCKHPS         Z18, Z17, Z17
+	VUNPCKLPS         Z20, Z19, Z18
+	VUNPCKHPS         Z20, Z19, Z19
+	VUNPCKLPD         Z5, Z21, Z20
+	VUNPCKHPD         Z5, Z21, Z5
+	VUNPCKLPD         Z7, Z4, Z21
+	VUNPCKHPD         Z7, Z4, Z4
+	VUNPCKLPD         Z10, Z8, Z7
+	VUNPCKHPD         Z10, Z8, Z8
+	VUNPCKLPD         Z11, Z9, Z10
+	VUNPCKHPD         Z11, Z9, Z9
+	VUNPCKLPD         Z14, Z12, Z11
+	VUNPCKHPD         Z14, Z12, Z12
+	VUNPCKLPD         Z15, Z13, Z14
+	VUNPCKHPD         Z15, Z13, Z13
+	VUNPCKLPD         Z18, Z16, Z15
+	VUNPCKHPD         Z18, Z16, Z16
+	VUNPCKLPD         Z19, Z17, Z18
+	VUNPCKHPD         Z19, Z17, Z17
+	VSHUFF32X4        $0x88, Z7, Z20, Z19
+	VSHUFF32X4        $0xdd, Z7, Z20, Z7
+	VSHUFF32X4        $0x88, Z15, Z11, Z20
+	VSHUFF32X4        $0xdd, Z15, Z11, Z11
+	VSHUFF32X4        $0x88, Z20, Z19, Z15
+	VSHUFF32X4        $0x88, Z11, Z7, Z22
+	VSHUFF32X4        $0xdd, Z20, Z19, Z19
+	VSHUFF32X4        $0xdd, Z11, Z7, Z7
+	VSHUFF32X4        $0x88, Z8, Z5, Z11
+	VSHUFF32X4        $0xdd, Z8, Z5, Z5
+	VSHUFF32X4        $0x88, Z16, Z12, Z8
+	VSHUFF32X4        $0xdd, Z16, Z12, Z12
+	VSHUFF32X4        $0x88, Z8, Z11, Z16
+	VSHUFF32X4        $0x88, Z12, Z5, Z20
+	VSHUFF32X4        $0xdd, Z8, Z11, Z8
+	VSHUFF32X4        $0xdd, Z12, Z5, Z5
+	VSHUFF32X4        $0x88, Z10, Z21, Z11
+	VSHUFF32X4        $0xdd, Z10, Z21, Z10
+	VSHUFF32X4        $0x88, Z18, Z14, Z12
+	VSHUFF32X4        $0xdd, Z18, Z14, Z14
+	VSHUFF32X4        $0x88, Z12, Z11, Z18
+	VSHUFF32X4        $0x88, Z14, Z10, Z21
+	VSHUFF32X4        $0xdd, Z12, Z11, Z11
+	VSHUFF32X4        $0xdd, Z14, Z10, Z10
+	VSHUFF32X4        $0x88, Z9, Z4, Z10
+	VSHUFF32X4        $0xdd, Z9, Z4, Z4
+	VSHUFF32X4        $0x88, Z17, Z13, Z9
+	VSHUFF32X4        $0xdd, Z17, Z13, Z12
+	VSHUFF32X4        $0x88, Z9, Z10, Z13
+	VSHUFF32X4        $0x88, Z12, Z4, Z4
+	VSHUFF32X4        $0xdd, Z9, Z10, Z9
+	VXORPS            Z10, Z10, Z10
+	VADDPS            Z19, Z15, Z12
+	VADDPS            Z8, Z16, Z14
+	VADDPS            Z11, Z18, Z17
+	VADDPS            Z9, Z13, Z23
+	VADDPS            Z7, Z22, Z24
+	VADDPS            Z5, Z20, Z25
+	VADDPS            Z10, Z21, Z26
+	VADDPS            Z10, Z4, Z10
+	VADDPS            Z24, Z12, Z12
+	VADDPS            Z25, Z14, Z14
+	VADDPS            Z26, Z17, Z17
+	VADDPS            Z10, Z23, Z10
+	VADDPS            Z17, Z12, Z12
+	VADDPS            Z10, Z14, Z10
+	VADDPS            Z10, Z12, Z10
+	MOVQ              b_base+144(FP), SI
+	VADDPS.BCST       (SI), Z15, Z15
+	VADDPS.BCST       4(SI), Z16, Z16
+	VADDPS.BCST       8(SI), Z18, Z18
+	VADDPS.BCST       12(SI), Z13, Z13
+	VADDPS.BCST       16(SI), Z22, Z22
+	VADDPS.BCST       20(SI), Z20, Z20
+	VADDPS.BCST       24(SI), Z21, Z21
+	VADDPS.BCST       28(SI), Z4, Z4
+	VADDPS.BCST       32(SI), Z19, Z19
+	VADDPS.BCST       36(SI), Z8, Z8
+	VADDPS.BCST       40(SI), Z11, Z11
+	VADDPS.BCST       44(SI), Z9, Z9
+	VADDPS.BCST       48(SI), Z7, Z7
+	VADDPS.BCST       52(SI), Z5, Z5
+	VBROADCASTSS      56(SI), Z12
+	VSUBPS            Z10, Z12, Z12
+	VMOVUPS           Z15, (SP)
+	VMOVUPS           Z16, 64(SP)
+	VMOVUPS           Z18, 128(SP)
+	VMOVUPS           Z13, 192(SP)
+	VMOVUPS           Z22, 256(SP)
+	VMOVUPS           Z20, 320(SP)
+	VMOVUPS           Z21, 384(SP)
+	VMOVUPS           Z4, 448(SP)
+	VMOVUPS           Z19, 512(SP)
+	VMOVUPS           Z8, 576(SP)
+	VMOVUPS           Z11, 640(SP)
+	VMOVUPS           Z9, 704(SP)
+	VMOVUPS           Z7, 768(SP)
+	VMOVUPS           Z5, 832(SP)
+	VMOVUPS           Z12, 896(SP)
+	VBROADCASTSS      softmaxconst<>+416(SB), Z10
+	VMAXPS            Z10, Z15, Z14
+	VMAXPS            Z10, Z16, Z15
+	VMAXPS            Z10, Z18, Z16
+	VMAXPS            Z10, Z13, Z13
+	VMAXPS            Z10, Z22, Z17
+	VMAXPS            Z10, Z20, Z18
+	VMAXPS            Z10, Z21, Z20
+	VMAXPS            Z10, Z4, Z4
+	VMAXPS            Z10, Z19, Z19
+	VMAXPS            Z10, Z8, Z8
+	VMAXPS            Z10, Z11, Z11
+	VMAXPS            Z10, Z9, Z9
+	VMAXPS            Z10, Z7, Z7
+	VMAXPS            Z10, Z5, Z5
+	VMAXPS            Z10, Z12, Z10
+	VMAXPS            Z19, Z14, Z12
+	VMAXPS            Z8, Z15, Z8
+	VMAXPS            Z11, Z16, Z11
+	VMAXPS            Z9, Z13, Z9
+	VMAXPS            Z7, Z17, Z7
+	VMAXPS            Z5, Z18, Z5
+	VMAXPS            Z10, Z20, Z10
+	VMAXPS            Z7, Z12, Z7
+	VMAXPS            Z5, Z8, Z5
+	VMAXPS            Z10, Z11, Z8
+	VMAXPS            Z4, Z9, Z4
+	VMAXPS            Z8, Z7, Z7
+	VMAXPS            Z4, Z5, Z4
+	VMAXPS            Z4, Z7, Z4
+	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z5
+	VPCMPEQD.BCST     softmaxconst<>+384(SB), Z5, K2
+	KORTESTW          K2, K2
+	JNZ               x16_done
+	MOVQ              labels_base+88(FP), SI
+	VMOVDQU64         (SI)(DX*8), Z5
+	VMOVDQU64         64(SI)(DX*8), Z7
+	VPMOVQD           Z5, Y6
+	VPMOVQD           Z7, Y5
+	VINSERTI64X4      $0x01, Y5, Z6, Z6
+	MOVL              $0x00000010, SI
+	VPBROADCASTD      SI, Z5
+	VXORPS            Z7, Z7, Z7
+	VCMPPS            $0x00, 896(SP), Z4, K2
+	MOVL              $0x0000000e, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000e, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           896(SP), K2, Z7
+	VCMPPS            $0x00, 832(SP), Z4, K2
+	MOVL              $0x0000000d, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000d, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           832(SP), K2, Z7
+	VCMPPS            $0x00, 768(SP), Z4, K2
+	MOVL              $0x0000000c, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000c, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           768(SP), K2, Z7
+	VCMPPS            $0x00, 704(SP), Z4, K2
+	MOVL              $0x0000000b, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000b, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           704(SP), K2, Z7
+	VCMPPS            $0x00, 640(SP), Z4, K2
+	MOVL              $0x0000000a, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000a, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           640(SP), K2, Z7
+	VCMPPS            $0x00, 576(SP), Z4, K2
+	MOVL              $0x00000009, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000009, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           576(SP), K2, Z7
+	VCMPPS            $0x00, 512(SP), Z4, K2
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           512(SP), K2, Z7
+	VCMPPS            $0x00, 448(SP), Z4, K2
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           448(SP), K2, Z7
+	VCMPPS            $0x00, 384(SP), Z4, K2
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           384(SP), K2, Z7
+	VCMPPS            $0x00, 320(SP), Z4, K2
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           320(SP), K2, Z7
+	VCMPPS            $0x00, 256(SP), Z4, K2
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           256(SP), K2, Z7
+	VCMPPS            $0x00, 192(SP), Z4, K2
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           192(SP), K2, Z7
+	VCMPPS            $0x00, 128(SP), Z4, K2
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           128(SP), K2, Z7
+	VCMPPS            $0x00, 64(SP), Z4, K2
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           64(SP), K2, Z7
+	VCMPPS            $0x00, (SP), Z4, K2
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           (SP), K2, Z7
+	VPCMPEQD          Z6, Z5, K2
+	KMOVW             K2, SI
+	POPCNTL           SI, SI
+	VMOVUPS           (SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           128(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange40
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           (SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           128(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange40:
+	VMOVUPS           Z13, 1024(SP)
+	VMOVUPS           Z14, 1088(SP)
+	VMOVUPS           Z15, 1152(SP)
+	VMOVUPS           192(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           320(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange41
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           192(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           320(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange41:
+	VMOVUPS           Z13, 1216(SP)
+	VMOVUPS           Z14, 1280(SP)
+	VMOVUPS           Z15, 1344(SP)
+	VMOVUPS           384(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           512(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange42
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           384(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           512(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange42:
+	VMOVUPS           Z13, 1408(SP)
+	VMOVUPS           Z14, 1472(SP)
+	VMOVUPS           Z15, 1536(SP)
+	VMOVUPS           576(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           640(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           704(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange43
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           576(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           640(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           704(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange43:
+	VMOVUPS           Z13, 1600(SP)
+	VMOVUPS           Z14, 1664(SP)
+	VMOVUPS           Z15, 1728(SP)
+	VMOVUPS           768(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           832(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           896(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange44
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           768(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           832(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           896(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange44:
+	VMOVUPS       Z13, 1792(SP)
+	VMOVUPS       Z14, 1856(SP)
+	VMOVUPS       Z15, 1920(SP)
+	VCVTPS2PD     1024(SP), Z5
+	VCVTPS2PD     1536(SP), Z8
+	VADDPD        Z8, Z5, Z5
+	VCVTPS2PD     1088(SP), Z8
+	VCVTPS2PD     1600(SP), Z9
+	VADDPD        Z9, Z8, Z8
+	VCVTPS2PD     1152(SP), Z9
+	VCVTPS2PD     1664(SP), Z10
+	VADDPD        Z10, Z9, Z9
+	VCVTPS2PD     1216(SP), Z10
+	VCVTPS2PD     1728(SP), Z11
+	VADDPD        Z11, Z10, Z10
+	VCVTPS2PD     1280(SP), Z11
+	VCVTPS2PD     1792(SP), Z12
+	VADDPD        Z12, Z11, Z11
+	VCVTPS2PD     1344(SP), Z12
+	VCVTPS2PD     1856(SP), Z13
+	VADDPD        Z13, Z12, Z12
+	VCVTPS2PD     1408(SP), Z13
+	VCVTPS2PD     1920(SP), Z14
+	VADDPD        Z14, Z13, Z13
+	VCVTPS2PD     1472(SP), Z14
+	VADDPD        Z11, Z5, Z5
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z8, Z5, Z5
+	VMOVUPS       1056(SP), Y8
+	VCVTPS2PD     Y8, Z8
+	VMOVUPS       1568(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z9, Z8, Z8
+	VMOVUPS       1120(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VMOVUPS       1632(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z10, Z9, Z9
+	VMOVUPS       1184(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VMOVUPS       1696(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VADDPD        Z11, Z10, Z10
+	VMOVUPS       1248(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VMOVUPS       1760(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VADDPD        Z12, Z11, Z11
+	VMOVUPS       1312(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VMOVUPS       1824(SP), Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z13, Z12, Z12
+	VMOVUPS       1376(SP), Y13
+	VCVTPS2PD     Y13, Z13
+	VMOVUPS       1888(SP), Y14
+	VCVTPS2PD     Y14, Z14
+	VADDPD        Z14, Z13, Z13
+	VMOVUPS       1440(SP), Y14
+	VCVTPS2PD     Y14, Z14
+	VMOVUPS       1952(SP), Y15
+	VCVTPS2PD     Y15, Z15
+	VADDPD        Z15, Z14, Z14
+	VMOVUPS       1504(SP), Y15
+	VCVTPS2PD     Y15, Z15
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z15, Z11, Z11
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	VADDPD        Z9, Z8, Z8
+	VXORPD        Z9, Z9, Z9
+	VCMPPD        $0x1e, Z9, Z5, K2
+	VCMPPD        $0x1e, Z9, Z8, K3
+	KSHIFTLW      $0x08, K3, K3
+	KORW          K3, K2, K2
+	VMOVUPD       Z5, 2176(SP)
+	VMOVUPD       Z8, 2240(SP)
+	KMOVW         K2, DI
+	CMPL          DI, $0x0000ffff
+	JNE           x16_done
+	VMOVAPD       X1, X9
+	VMULSD        2176(SP), X9, X9
+	VMULSD        2184(SP), X9, X9
+	VMULSD        2192(SP), X9, X9
+	VMULSD        2200(SP), X9, X9
+	VMULSD        2208(SP), X9, X9
+	VMULSD        2216(SP), X9, X9
+	VMULSD        2224(SP), X9, X9
+	VMULSD        2232(SP), X9, X9
+	VMULSD        2240(SP), X9, X9
+	VMULSD        2248(SP), X9, X9
+	VMULSD        2256(SP), X9, X9
+	VMULSD        2264(SP), X9, X9
+	VMULSD        2272(SP), X9, X9
+	VMULSD        2280(SP), X9, X9
+	VMULSD        2288(SP), X9, X9
+	VMULSD        2296(SP), X9, X9
+	VUCOMISD      softmaxconst<>+544(SB), X9
+	JHI           x16_done
+	VBROADCASTSD  softmaxconst<>+512(SB), Z10
+	VDIVPD        Z5, Z10, Z5
+	VCVTPD2PS     Z5, Y1
+	VDIVPD        Z8, Z10, Z5
+	VCVTPD2PS     Z5, Y5
+	VINSERTF32X8  $0x01, Y5, Z1, Z1
+	VMULPS        1024(SP), Z1, Z5
+	MOVL          $0x00000000, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, (SP)
+	VMULPS        1088(SP), Z1, Z5
+	MOVL          $0x00000001, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 64(SP)
+	VMULPS        1152(SP), Z1, Z5
+	MOVL          $0x00000002, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 128(SP)
+	VMULPS        1216(SP), Z1, Z5
+	MOVL          $0x00000003, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 192(SP)
+	VMULPS        1280(SP), Z1, Z5
+	MOVL          $0x00000004, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 256(SP)
+	VMULPS        1344(SP), Z1, Z5
+	MOVL          $0x00000005, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 320(SP)
+	VMULPS        1408(SP), Z1, Z5
+	MOVL          $0x00000006, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 384(SP)
+	VMULPS        1472(SP), Z1, Z5
+	MOVL          $0x00000007, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 448(SP)
+	VMULPS        1536(SP), Z1, Z5
+	MOVL          $0x00000008, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 512(SP)
+	VMULPS        1600(SP), Z1, Z5
+	MOVL          $0x00000009, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 576(SP)
+	VMULPS        1664(SP), Z1, Z5
+	MOVL          $0x0000000a, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 640(SP)
+	VMULPS        1728(SP), Z1, Z5
+	MOVL          $0x0000000b, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 704(SP)
+	VMULPS        1792(SP), Z1, Z5
+	MOVL          $0x0000000c, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 768(SP)
+	VMULPS        1856(SP), Z1, Z5
+	MOVL          $0x0000000d, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 832(SP)
+	VMULPS        1920(SP), Z1, Z5
+	MOVL          $0x0000000e, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 896(SP)
+	VCVTPS2PD     Y4, Z5
+	VCVTPS2PD     Y7, Z8
+	VSUBPD        Z8, Z5, Z5
+	VMOVUPD       Z5, 2048(SP)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y1, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z5, Z4, Z4
+	VMOVUPD       Z4, 2112(SP)
+	ADDQ          SI, BX
+	VADDSD        2048(SP), X0, X0
+	VADDSD        2056(SP), X0, X0
+	VADDSD        2064(SP), X0, X0
+	VADDSD        2072(SP), X0, X0
+	VADDSD        2080(SP), X0, X0
+	VADDSD        2088(SP), X0, X0
+	VADDSD        2096(SP), X0, X0
+	VADDSD        2104(SP), X0, X0
+	VADDSD        2112(SP), X0, X0
+	VADDSD        2120(SP), X0, X0
+	VADDSD        2128(SP), X0, X0
+	VADDSD        2136(SP), X0, X0
+	VADDSD        2144(SP), X0, X0
+	VADDSD        2152(SP), X0, X0
+	VADDSD        2160(SP), X0, X0
+	VADDSD        2168(SP), X0, X0
+	VMOVAPD       X9, X1
+	VXORPS        Z4, Z4, Z4
+	VMOVUPS       (SP), Z5
+	VMOVUPS       64(SP), Z7
+	VMOVUPS       128(SP), Z8
+	VMOVUPS       192(SP), Z9
+	VMOVUPS       256(SP), Z10
+	VMOVUPS       320(SP), Z11
+	VMOVUPS       384(SP), Z12
+	VMOVUPS       448(SP), Z13
+	VMOVUPS       512(SP), Z14
+	VMOVUPS       576(SP), Z15
+	VMOVUPS       640(SP), Z16
+	VMOVUPS       704(SP), Z17
+	VMOVUPS       768(SP), Z18
+	VMOVUPS       832(SP), Z19
+	VMOVUPS       896(SP), Z20
+	VUNPCKLPS     Z7, Z5, Z21
+	VUNPCKHPS     Z7, Z5, Z5
+	VUNPCKLPS     Z9, Z8, Z7
+	VUNPCKHPS     Z9, Z8, Z8
+	VUNPCKLPS     Z11, Z10, Z9
+	VUNPCKHPS     Z11, Z10, Z10
+	VUNPCKLPS     Z13, Z12, Z11
+	VUNPCKHPS     Z13, Z12, Z12
+	VUNPCKLPS     Z15, Z14, Z13
+	VUNPCKHPS     Z15, Z14, Z14
+	VUNPCKLPS     Z17, Z16, Z15
+	VUNPCKHPS     Z17, Z16, Z16
+	VUNPCKLPS     Z19, Z18, Z17
+	VUNPCKHPS     Z19, Z18, Z18
+	VUNPCKLPS     Z4, Z20, Z19
+	VUNPCKHPS     Z4, Z20, Z4
+	VUNPCKLPD     Z7, Z21, Z20
+	VUNPCKHPD     Z7, Z21, Z7
+	VUNPCKLPD     Z8, Z5, Z21
+	VUNPCKHPD     Z8, Z5, Z5
+	VUNPCKLPD     Z11, Z9, Z8
+	VUNPCKHPD     Z11, Z9, Z9
+	VUNPCKLPD     Z12, Z10, Z11
+	VUNPCKHPD     Z12, Z10, Z10
+	VUNPCKLPD     Z15, Z13, Z12
+	VUNPCKHPD     Z15, Z13, Z13
+	VUNPCKLPD     Z16, Z14, Z15
+	VUNPCKHPD     Z16, Z14, Z14
+	VUNPCKLPD     Z19, Z17, Z16
+	VUNPCKHPD     Z19, Z17, Z17
+	VUNPCKLPD     Z4, Z18, Z19
+	VUNPCKHPD     Z4, Z18, Z4
+	VSHUFF32X4    $0x88, Z8, Z20, Z18
+	VSHUFF32X4    $0xdd, Z8, Z20, Z8
+	VSHUFF32X4    $0x88, Z16, Z12, Z20
+	VSHUFF32X4    $0xdd, Z16, Z12, Z12
+	VSHUFF32X4    $0x88, Z20, Z18, Z16
+	VSHUFF32X4    $0x88, Z12, Z8, Z22
+	VSHUFF32X4    $0xdd, Z20, Z18, Z18
+	VSHUFF32X4    $0xdd, Z12, Z8, Z8
+	VSHUFF32X4    $0x88, Z9, Z7, Z12
+	VSHUFF32X4    $0xdd, Z9, Z7, Z7
+	VSHUFF32X4    $0x88, Z17, Z13, Z9
+	VSHUFF32X4    $0xdd, Z17, Z13, Z13
+	VSHUFF32X4    $0x88, Z9, Z12, Z17
+	VSHUFF32X4    $0x88, Z13, Z7, Z20
+	VSHUFF32X4    $0xdd, Z9, Z12, Z9
+	VSHUFF32X4    $0xdd, Z13, Z7, Z7
+	VSHUFF32X4    $0x88, Z11, Z21, Z12
+	VSHUFF32X4    $0xdd, Z11, Z21, Z11
+	VSHUFF32X4    $0x88, Z19, Z15, Z13
+	VSHUFF32X4    $0xdd, Z19, Z15, Z15
+	VSHUFF32X4    $0x88, Z13, Z12, Z19
+	VSHUFF32X4    $0x88, Z15, Z11, Z21
+	VSHUFF32X4    $0xdd, Z13, Z12, Z12
+	VSHUFF32X4    $0xdd, Z15, Z11, Z11
+	VSHUFF32X4    $0x88, Z10, Z5, Z13
+	VSHUFF32X4    $0xdd, Z10, Z5, Z5
+	VSHUFF32X4    $0x88, Z4, Z14, Z10
+	VSHUFF32X4    $0xdd, Z4, Z14, Z4
+	VSHUFF32X4    $0x88, Z10, Z13, Z14
+	VSHUFF32X4    $0x88, Z4, Z5, Z15
+	VSHUFF32X4    $0xdd, Z10, Z13, Z10
+	VSHUFF32X4    $0xdd, Z4, Z5, Z4
+	MOVQ          AX, SI
+	VMOVUPS       Z16, K1, (SI)
+	VCVTPS2PD     Y16, Z5
+	VEXTRACTF64X4 $0x01, Z16, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z17, K1, (SI)
+	VCVTPS2PD     Y17, Z5
+	VEXTRACTF64X4 $0x01, Z17, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z19, K1, (SI)
+	VCVTPS2PD     Y19, Z5
+	VEXTRACTF64X4 $0x01, Z19, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z14, K1, (SI)
+	VCVTPS2PD     Y14, Z5
+	VEXTRACTF64X4 $0x01, Z14, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z22, K1, (SI)
+	VCVTPS2PD     Y22, Z5
+	VEXTRACTF64X4 $0x01, Z22, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z20, K1, (SI)
+	VCVTPS2PD     Y20, Z5
+	VEXTRACTF64X4 $0x01, Z20, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z21, K1, (SI)
+	VCVTPS2PD     Y21, Z5
+	VEXTRACTF64X4 $0x01, Z21, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z15, K1, (SI)
+	VCVTPS2PD     Y15, Z5
+	VEXTRACTF64X4 $0x01, Z15, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z18, K1, (SI)
+	VCVTPS2PD     Y18, Z5
+	VEXTRACTF64X4 $0x01, Z18, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z9, K1, (SI)
+	VCVTPS2PD     Y9, Z5
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z12, K1, (SI)
+	VCVTPS2PD     Y12, Z5
+	VEXTRACTF64X4 $0x01, Z12, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z10, K1, (SI)
+	VCVTPS2PD     Y10, Z5
+	VEXTRACTF64X4 $0x01, Z10, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z8, K1, (SI)
+	VCVTPS2PD     Y8, Z5
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z8, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z7, K1, (SI)
+	VCVTPS2PD     Y7, Z5
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z11, K1, (SI)
+	VCVTPS2PD     Y11, Z5
+	VEXTRACTF64X4 $0x01, Z11, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z4, K1, (SI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	ADDQ          $0x10, DX
+	MOVQ          2312(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, CX
+	MOVQ          2304(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, AX
+	JMP           x16_ko_group
+
+x16_kp_group:
+	LEAQ      16(DX), SI
+	CMPQ      SI, labels_len+96(FP)
+	JA        x16_done
+	MOVQ      CX, SI
+	VMOVUPS.Z (SI), K1, Z4
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_a
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z5
+	VADDPS    Z5, Z4, Z4
+
+x16_kp_noz2_a:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z5
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_b
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z7
+	VADDPS    Z7, Z5, Z5
+
+x16_kp_noz2_b:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z7
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_c
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z8
+	VADDPS    Z8, Z7, Z7
+
+x16_kp_noz2_c:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z8
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_d
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z9
+	VADDPS    Z9, Z8, Z8
+
+x16_kp_noz2_d:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z9
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_e
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z10
+	VADDPS    Z10, Z9, Z9
+
+x16_kp_noz2_e:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z10
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_f
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z11
+	VADDPS    Z11, Z10, Z10
+
+x16_kp_noz2_f:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z11
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_g
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z12
+	VADDPS    Z12, Z11, Z11
+
+x16_kp_noz2_g:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z12
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_h
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z13
+	VADDPS    Z13, Z12, Z12
+
+x16_kp_noz2_h:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z13
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_i
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z14
+	VADDPS    Z14, Z13, Z13
+
+x16_kp_noz2_i:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z14
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_j
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z15
+	VADDPS    Z15, Z14, Z14
+
+x16_kp_noz2_j:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z15
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_k
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z16
+	VADDPS    Z16, Z15, Z15
+
+x16_kp_noz2_k:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z16
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_l
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z17
+	VADDPS    Z17, Z16, Z16
+
+x16_kp_noz2_l:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z17
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_m
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z18
+	VADDPS    Z18, Z17, Z17
+
+x16_kp_noz2_m:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z18
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_n
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z19
+	VADDPS    Z19, Z18, Z18
+
+x16_kp_noz2_n:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z19
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_o
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z20
+	VADDPS    Z20, Z19, Z19
+
+x16_kp_noz2_o:
+	ADDQ      2312(SP), SI
+	VMOVUPS.Z (SI), K1, Z20
+	CMPQ      z2_base+56(FP), $0x00
+	JE        x16_kp_noz2_p
+	MOVQ      2320(SP), DI
+	ADDQ      SI, DI
+	VMOVUPS.Z (DI), K1, Z21
+	VADDPS    Z21, Z20, Z20
+
+x16_kp_noz2_p:
+	VUNPCKLPS         Z5, Z4, Z21
+	VUNPCKHPS         Z5, Z4, Z4
+	VUNPCKLPS         Z8, Z7, Z5
+	VUNPCKHPS         Z8, Z7, Z7
+	VUNPCKLPS         Z10, Z9, Z8
+	VUNPCKHPS         Z10, Z9, Z9
+	VUNPCKLPS         Z12, Z11, Z10
+	VUNPCKHPS         Z12, Z11, Z11
+	VUNPCKLPS         Z14, Z13, Z12
+	VUNPCKHPS         Z14, Z13, Z13
+	VUNPCKLPS         Z16, Z15, Z14
+	VUNPCKHPS         Z16, Z15, Z15
+	VUNPCKLPS         Z18, Z17, Z16
+	VUNPCKHPS         Z18, Z17, Z17
+	VUNPCKLPS         Z20, Z19, Z18
+	VUNPCKHPS         Z20, Z19, Z19
+	VUNPCKLPD         Z5, Z21, Z20
+	VUNPCKHPD         Z5, Z21, Z5
+	VUNPCKLPD         Z7, Z4, Z21
+	VUNPCKHPD         Z7, Z4, Z4
+	VUNPCKLPD         Z10, Z8, Z7
+	VUNPCKHPD         Z10, Z8, Z8
+	VUNPCKLPD         Z11, Z9, Z10
+	VUNPCKHPD         Z11, Z9, Z9
+	VUNPCKLPD         Z14, Z12, Z11
+	VUNPCKHPD         Z14, Z12, Z12
+	VUNPCKLPD         Z15, Z13, Z14
+	VUNPCKHPD         Z15, Z13, Z13
+	VUNPCKLPD         Z18, Z16, Z15
+	VUNPCKHPD         Z18, Z16, Z16
+	VUNPCKLPD         Z19, Z17, Z18
+	VUNPCKHPD         Z19, Z17, Z17
+	VSHUFF32X4        $0x88, Z7, Z20, Z19
+	VSHUFF32X4        $0xdd, Z7, Z20, Z7
+	VSHUFF32X4        $0x88, Z15, Z11, Z20
+	VSHUFF32X4        $0xdd, Z15, Z11, Z11
+	VSHUFF32X4        $0x88, Z20, Z19, Z15
+	VSHUFF32X4        $0x88, Z11, Z7, Z22
+	VSHUFF32X4        $0xdd, Z20, Z19, Z19
+	VSHUFF32X4        $0xdd, Z11, Z7, Z7
+	VSHUFF32X4        $0x88, Z8, Z5, Z11
+	VSHUFF32X4        $0xdd, Z8, Z5, Z5
+	VSHUFF32X4        $0x88, Z16, Z12, Z8
+	VSHUFF32X4        $0xdd, Z16, Z12, Z12
+	VSHUFF32X4        $0x88, Z8, Z11, Z16
+	VSHUFF32X4        $0x88, Z12, Z5, Z20
+	VSHUFF32X4        $0xdd, Z8, Z11, Z8
+	VSHUFF32X4        $0xdd, Z12, Z5, Z5
+	VSHUFF32X4        $0x88, Z10, Z21, Z11
+	VSHUFF32X4        $0xdd, Z10, Z21, Z10
+	VSHUFF32X4        $0x88, Z18, Z14, Z12
+	VSHUFF32X4        $0xdd, Z18, Z14, Z14
+	VSHUFF32X4        $0x88, Z12, Z11, Z18
+	VSHUFF32X4        $0x88, Z14, Z10, Z21
+	VSHUFF32X4        $0xdd, Z12, Z11, Z11
+	VSHUFF32X4        $0xdd, Z14, Z10, Z10
+	VSHUFF32X4        $0x88, Z9, Z4, Z12
+	VSHUFF32X4        $0xdd, Z9, Z4, Z4
+	VSHUFF32X4        $0x88, Z17, Z13, Z9
+	VSHUFF32X4        $0xdd, Z17, Z13, Z13
+	VSHUFF32X4        $0x88, Z9, Z12, Z14
+	VSHUFF32X4        $0x88, Z13, Z4, Z17
+	VSHUFF32X4        $0xdd, Z9, Z12, Z9
+	VSHUFF32X4        $0xdd, Z13, Z4, Z4
+	VXORPS            Z4, Z4, Z4
+	VADDPS            Z19, Z15, Z12
+	VADDPS            Z8, Z16, Z13
+	VADDPS            Z11, Z18, Z23
+	VADDPS            Z9, Z14, Z24
+	VADDPS            Z7, Z22, Z25
+	VADDPS            Z5, Z20, Z26
+	VADDPS            Z10, Z21, Z27
+	VADDPS            Z4, Z17, Z4
+	VADDPS            Z25, Z12, Z12
+	VADDPS            Z26, Z13, Z13
+	VADDPS            Z27, Z23, Z23
+	VADDPS            Z4, Z24, Z4
+	VADDPS            Z23, Z12, Z12
+	VADDPS            Z4, Z13, Z4
+	VADDPS            Z4, Z12, Z4
+	MOVQ              b_base+144(FP), SI
+	VADDPS.BCST       (SI), Z15, Z15
+	VADDPS.BCST       4(SI), Z16, Z16
+	VADDPS.BCST       8(SI), Z18, Z18
+	VADDPS.BCST       12(SI), Z14, Z14
+	VADDPS.BCST       16(SI), Z22, Z22
+	VADDPS.BCST       20(SI), Z20, Z20
+	VADDPS.BCST       24(SI), Z21, Z21
+	VADDPS.BCST       28(SI), Z17, Z17
+	VADDPS.BCST       32(SI), Z19, Z19
+	VADDPS.BCST       36(SI), Z8, Z8
+	VADDPS.BCST       40(SI), Z11, Z11
+	VADDPS.BCST       44(SI), Z9, Z9
+	VADDPS.BCST       48(SI), Z7, Z7
+	VADDPS.BCST       52(SI), Z5, Z5
+	VADDPS.BCST       56(SI), Z10, Z10
+	VBROADCASTSS      60(SI), Z12
+	VSUBPS            Z4, Z12, Z12
+	VMOVUPS           Z15, (SP)
+	VMOVUPS           Z16, 64(SP)
+	VMOVUPS           Z18, 128(SP)
+	VMOVUPS           Z14, 192(SP)
+	VMOVUPS           Z22, 256(SP)
+	VMOVUPS           Z20, 320(SP)
+	VMOVUPS           Z21, 384(SP)
+	VMOVUPS           Z17, 448(SP)
+	VMOVUPS           Z19, 512(SP)
+	VMOVUPS           Z8, 576(SP)
+	VMOVUPS           Z11, 640(SP)
+	VMOVUPS           Z9, 704(SP)
+	VMOVUPS           Z7, 768(SP)
+	VMOVUPS           Z5, 832(SP)
+	VMOVUPS           Z10, 896(SP)
+	VMOVUPS           Z12, 960(SP)
+	VBROADCASTSS      softmaxconst<>+416(SB), Z4
+	VMAXPS            Z4, Z15, Z13
+	VMAXPS            Z4, Z16, Z15
+	VMAXPS            Z4, Z18, Z16
+	VMAXPS            Z4, Z14, Z14
+	VMAXPS            Z4, Z22, Z18
+	VMAXPS            Z4, Z20, Z20
+	VMAXPS            Z4, Z21, Z21
+	VMAXPS            Z4, Z17, Z17
+	VMAXPS            Z4, Z19, Z19
+	VMAXPS            Z4, Z8, Z8
+	VMAXPS            Z4, Z11, Z11
+	VMAXPS            Z4, Z9, Z9
+	VMAXPS            Z4, Z7, Z7
+	VMAXPS            Z4, Z5, Z5
+	VMAXPS            Z4, Z10, Z10
+	VMAXPS            Z4, Z12, Z4
+	VMAXPS            Z19, Z13, Z12
+	VMAXPS            Z8, Z15, Z8
+	VMAXPS            Z11, Z16, Z11
+	VMAXPS            Z9, Z14, Z9
+	VMAXPS            Z7, Z18, Z7
+	VMAXPS            Z5, Z20, Z5
+	VMAXPS            Z10, Z21, Z10
+	VMAXPS            Z4, Z17, Z4
+	VMAXPS            Z7, Z12, Z7
+	VMAXPS            Z5, Z8, Z5
+	VMAXPS            Z10, Z11, Z8
+	VMAXPS            Z4, Z9, Z4
+	VMAXPS            Z8, Z7, Z7
+	VMAXPS            Z4, Z5, Z4
+	VMAXPS            Z4, Z7, Z4
+	VPANDD.BCST       softmaxconst<>+448(SB), Z4, Z5
+	VPCMPEQD.BCST     softmaxconst<>+384(SB), Z5, K2
+	KORTESTW          K2, K2
+	JNZ               x16_done
+	MOVQ              labels_base+88(FP), SI
+	VMOVDQU64         (SI)(DX*8), Z5
+	VMOVDQU64         64(SI)(DX*8), Z7
+	VPMOVQD           Z5, Y6
+	VPMOVQD           Z7, Y5
+	VINSERTI64X4      $0x01, Y5, Z6, Z6
+	MOVL              $0x00000010, SI
+	VPBROADCASTD      SI, Z5
+	VXORPS            Z7, Z7, Z7
+	VCMPPS            $0x00, 960(SP), Z4, K2
+	MOVL              $0x0000000f, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000f, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           960(SP), K2, Z7
+	VCMPPS            $0x00, 896(SP), Z4, K2
+	MOVL              $0x0000000e, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000e, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           896(SP), K2, Z7
+	VCMPPS            $0x00, 832(SP), Z4, K2
+	MOVL              $0x0000000d, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000d, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           832(SP), K2, Z7
+	VCMPPS            $0x00, 768(SP), Z4, K2
+	MOVL              $0x0000000c, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000c, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           768(SP), K2, Z7
+	VCMPPS            $0x00, 704(SP), Z4, K2
+	MOVL              $0x0000000b, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000b, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           704(SP), K2, Z7
+	VCMPPS            $0x00, 640(SP), Z4, K2
+	MOVL              $0x0000000a, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x0000000a, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           640(SP), K2, Z7
+	VCMPPS            $0x00, 576(SP), Z4, K2
+	MOVL              $0x00000009, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000009, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           576(SP), K2, Z7
+	VCMPPS            $0x00, 512(SP), Z4, K2
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000008, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           512(SP), K2, Z7
+	VCMPPS            $0x00, 448(SP), Z4, K2
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000007, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           448(SP), K2, Z7
+	VCMPPS            $0x00, 384(SP), Z4, K2
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000006, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           384(SP), K2, Z7
+	VCMPPS            $0x00, 320(SP), Z4, K2
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000005, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           320(SP), K2, Z7
+	VCMPPS            $0x00, 256(SP), Z4, K2
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000004, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           256(SP), K2, Z7
+	VCMPPS            $0x00, 192(SP), Z4, K2
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000003, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           192(SP), K2, Z7
+	VCMPPS            $0x00, 128(SP), Z4, K2
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000002, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           128(SP), K2, Z7
+	VCMPPS            $0x00, 64(SP), Z4, K2
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000001, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           64(SP), K2, Z7
+	VCMPPS            $0x00, (SP), Z4, K2
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VMOVDQA32         Z8, K2, Z5
+	MOVL              $0x00000000, SI
+	VPBROADCASTD      SI, Z8
+	VPCMPEQD          Z8, Z6, K2
+	VMOVUPS           (SP), K2, Z7
+	VPCMPEQD          Z6, Z5, K2
+	KMOVW             K2, SI
+	POPCNTL           SI, SI
+	VMOVUPS           (SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           128(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange45
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           (SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           64(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           128(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange45:
+	VMOVUPS           Z13, 1024(SP)
+	VMOVUPS           Z14, 1088(SP)
+	VMOVUPS           Z15, 1152(SP)
+	VMOVUPS           192(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           320(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange46
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           192(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           256(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           320(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange46:
+	VMOVUPS           Z13, 1216(SP)
+	VMOVUPS           Z14, 1280(SP)
+	VMOVUPS           Z15, 1344(SP)
+	VMOVUPS           384(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           512(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange47
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           384(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           448(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           512(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange47:
+	VMOVUPS           Z13, 1408(SP)
+	VMOVUPS           Z14, 1472(SP)
+	VMOVUPS           Z15, 1536(SP)
+	VMOVUPS           576(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           640(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           704(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange48
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           576(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           640(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           704(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange48:
+	VMOVUPS           Z13, 1600(SP)
+	VMOVUPS           Z14, 1664(SP)
+	VMOVUPS           Z15, 1728(SP)
+	VMOVUPS           768(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VMOVUPS           832(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VMOVUPS           896(SP), Z9
+	VSUBPS            Z4, Z9, Z9
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z10
+	VPANDD.BCST       softmaxconst<>+448(SB), Z8, Z11
+	VPANDD.BCST       softmaxconst<>+448(SB), Z9, Z12
+	VPMAXUD           Z11, Z10, Z10
+	VPMAXUD           Z12, Z10, Z10
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z10, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z10
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z10
+	VBROADCASTSS      softmaxconst<>+32(SB), Z11
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z8, Z11
+	VBROADCASTSS      softmaxconst<>+32(SB), Z12
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z9, Z12
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z10, Z13
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z11, Z14
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z12, Z15
+	VMULPS.BCST       softmaxconst<>+96(SB), Z13, Z16
+	VMULPS.BCST       softmaxconst<>+96(SB), Z14, Z17
+	VMULPS.BCST       softmaxconst<>+96(SB), Z15, Z18
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z13
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z8, Z14
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z9, Z15
+	VSUBPS            Z16, Z13, Z5
+	VSUBPS            Z17, Z14, Z8
+	VSUBPS            Z18, Z15, Z9
+	VBROADCASTSS      softmaxconst<>+256(SB), Z19
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z19
+	VBROADCASTSS      softmaxconst<>+256(SB), Z20
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z8, Z20
+	VBROADCASTSS      softmaxconst<>+256(SB), Z21
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z9, Z21
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z19
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z8, Z20
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z9, Z21
+	VMULPS            Z5, Z5, Z5
+	VMULPS            Z8, Z8, Z8
+	VMULPS            Z9, Z9, Z9
+	VFMSUB231PS       Z19, Z5, Z16
+	VFMSUB231PS       Z20, Z8, Z17
+	VFMSUB231PS       Z21, Z9, Z18
+	VADDPS            Z16, Z13, Z13
+	VADDPS            Z17, Z14, Z14
+	VADDPS            Z18, Z15, Z15
+	VADDPS.BCST       softmaxconst<>+288(SB), Z13, Z13
+	VADDPS.BCST       softmaxconst<>+288(SB), Z14, Z14
+	VADDPS.BCST       softmaxconst<>+288(SB), Z15, Z15
+	VPSLLD            $0x17, Z10, Z10
+	VPADDD            Z10, Z13, Z13
+	VPSLLD            $0x17, Z11, Z11
+	VPADDD            Z11, Z14, Z14
+	VPSLLD            $0x17, Z12, Z12
+	VPADDD            Z12, Z15, Z15
+	JZ                inrange49
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           768(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z13, K2, Z13
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z13
+	VMOVUPS           832(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z14, K2, Z14
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z14
+	VMOVUPS           896(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z15, K2, Z15
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z15
+
+inrange49:
+	VMOVUPS           Z13, 1792(SP)
+	VMOVUPS           Z14, 1856(SP)
+	VMOVUPS           Z15, 1920(SP)
+	VMOVUPS           960(SP), Z5
+	VSUBPS            Z4, Z5, Z5
+	VPANDD.BCST       softmaxconst<>+448(SB), Z5, Z8
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z8, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z8
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z5, Z8
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z8, Z9
+	VMULPS.BCST       softmaxconst<>+96(SB), Z9, Z10
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z5, Z9
+	VSUBPS            Z10, Z9, Z5
+	VBROADCASTSS      softmaxconst<>+256(SB), Z11
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z5, Z11
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z5, Z11
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z5, Z11
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z5, Z11
+	VMULPS            Z5, Z5, Z5
+	VFMSUB231PS       Z11, Z5, Z10
+	VADDPS            Z10, Z9, Z9
+	VADDPS.BCST       softmaxconst<>+288(SB), Z9, Z9
+	VPSLLD            $0x17, Z8, Z8
+	VPADDD            Z8, Z9, Z9
+	JZ                inrange50
+	VBROADCASTSS      softmaxconst<>+384(SB), Z5
+	VMOVUPS           960(SP), Z8
+	VSUBPS            Z4, Z8, Z8
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z8, K2
+	VMOVAPS.Z         Z9, K2, Z9
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z8, K2
+	VMAXPS            Z8, Z5, K2, Z9
+
+inrange50:
+	VMOVUPS       Z9, 1984(SP)
+	VCVTPS2PD     1024(SP), Z5
+	VCVTPS2PD     1536(SP), Z8
+	VADDPD        Z8, Z5, Z5
+	VCVTPS2PD     1088(SP), Z8
+	VCVTPS2PD     1600(SP), Z9
+	VADDPD        Z9, Z8, Z8
+	VCVTPS2PD     1152(SP), Z9
+	VCVTPS2PD     1664(SP), Z10
+	VADDPD        Z10, Z9, Z9
+	VCVTPS2PD     1216(SP), Z10
+	VCVTPS2PD     1728(SP), Z11
+	VADDPD        Z11, Z10, Z10
+	VCVTPS2PD     1280(SP), Z11
+	VCVTPS2PD     1792(SP), Z12
+	VADDPD        Z12, Z11, Z11
+	VCVTPS2PD     1344(SP), Z12
+	VCVTPS2PD     1856(SP), Z13
+	VADDPD        Z13, Z12, Z12
+	VCVTPS2PD     1408(SP), Z13
+	VCVTPS2PD     1920(SP), Z14
+	VADDPD        Z14, Z13, Z13
+	VCVTPS2PD     1472(SP), Z14
+	VCVTPS2PD     1984(SP), Z15
+	VADDPD        Z15, Z14, Z14
+	VADDPD        Z11, Z5, Z5
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z9, Z5, Z5
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z8, Z5, Z5
+	VMOVUPS       1056(SP), Y8
+	VCVTPS2PD     Y8, Z8
+	VMOVUPS       1568(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z9, Z8, Z8
+	VMOVUPS       1120(SP), Y9
+	VCVTPS2PD     Y9, Z9
+	VMOVUPS       1632(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VADDPD        Z10, Z9, Z9
+	VMOVUPS       1184(SP), Y10
+	VCVTPS2PD     Y10, Z10
+	VMOVUPS       1696(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VADDPD        Z11, Z10, Z10
+	VMOVUPS       1248(SP), Y11
+	VCVTPS2PD     Y11, Z11
+	VMOVUPS       1760(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VADDPD        Z12, Z11, Z11
+	VMOVUPS       1312(SP), Y12
+	VCVTPS2PD     Y12, Z12
+	VMOVUPS       1824(SP), Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z13, Z12, Z12
+	VMOVUPS       1376(SP), Y13
+	VCVTPS2PD     Y13, Z13
+	VMOVUPS       1888(SP), Y14
+	VCVTPS2PD     Y14, Z14
+	VADDPD        Z14, Z13, Z13
+	VMOVUPS       1440(SP), Y14
+	VCVTPS2PD     Y14, Z14
+	VMOVUPS       1952(SP), Y15
+	VCVTPS2PD     Y15, Z15
+	VADDPD        Z15, Z14, Z14
+	VMOVUPS       1504(SP), Y15
+	VCVTPS2PD     Y15, Z15
+	VMOVUPS       2016(SP), Y16
+	VCVTPS2PD     Y16, Z16
+	VADDPD        Z16, Z15, Z15
+	VADDPD        Z12, Z8, Z8
+	VADDPD        Z13, Z9, Z9
+	VADDPD        Z14, Z10, Z10
+	VADDPD        Z15, Z11, Z11
+	VADDPD        Z10, Z8, Z8
+	VADDPD        Z11, Z9, Z9
+	VADDPD        Z9, Z8, Z8
+	VXORPD        Z9, Z9, Z9
+	VCMPPD        $0x1e, Z9, Z5, K2
+	VCMPPD        $0x1e, Z9, Z8, K3
+	KSHIFTLW      $0x08, K3, K3
+	KORW          K3, K2, K2
+	VMOVUPD       Z5, 2176(SP)
+	VMOVUPD       Z8, 2240(SP)
+	KMOVW         K2, DI
+	CMPL          DI, $0x0000ffff
+	JNE           x16_done
+	VMOVAPD       X1, X9
+	VMULSD        2176(SP), X9, X9
+	VMULSD        2184(SP), X9, X9
+	VMULSD        2192(SP), X9, X9
+	VMULSD        2200(SP), X9, X9
+	VMULSD        2208(SP), X9, X9
+	VMULSD        2216(SP), X9, X9
+	VMULSD        2224(SP), X9, X9
+	VMULSD        2232(SP), X9, X9
+	VMULSD        2240(SP), X9, X9
+	VMULSD        2248(SP), X9, X9
+	VMULSD        2256(SP), X9, X9
+	VMULSD        2264(SP), X9, X9
+	VMULSD        2272(SP), X9, X9
+	VMULSD        2280(SP), X9, X9
+	VMULSD        2288(SP), X9, X9
+	VMULSD        2296(SP), X9, X9
+	VUCOMISD      softmaxconst<>+544(SB), X9
+	JHI           x16_done
+	VBROADCASTSD  softmaxconst<>+512(SB), Z10
+	VDIVPD        Z5, Z10, Z5
+	VCVTPD2PS     Z5, Y1
+	VDIVPD        Z8, Z10, Z5
+	VCVTPD2PS     Z5, Y5
+	VINSERTF32X8  $0x01, Y5, Z1, Z1
+	VMULPS        1024(SP), Z1, Z5
+	MOVL          $0x00000000, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, (SP)
+	VMULPS        1088(SP), Z1, Z5
+	MOVL          $0x00000001, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 64(SP)
+	VMULPS        1152(SP), Z1, Z5
+	MOVL          $0x00000002, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 128(SP)
+	VMULPS        1216(SP), Z1, Z5
+	MOVL          $0x00000003, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 192(SP)
+	VMULPS        1280(SP), Z1, Z5
+	MOVL          $0x00000004, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 256(SP)
+	VMULPS        1344(SP), Z1, Z5
+	MOVL          $0x00000005, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 320(SP)
+	VMULPS        1408(SP), Z1, Z5
+	MOVL          $0x00000006, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 384(SP)
+	VMULPS        1472(SP), Z1, Z5
+	MOVL          $0x00000007, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 448(SP)
+	VMULPS        1536(SP), Z1, Z5
+	MOVL          $0x00000008, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 512(SP)
+	VMULPS        1600(SP), Z1, Z5
+	MOVL          $0x00000009, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 576(SP)
+	VMULPS        1664(SP), Z1, Z5
+	MOVL          $0x0000000a, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 640(SP)
+	VMULPS        1728(SP), Z1, Z5
+	MOVL          $0x0000000b, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 704(SP)
+	VMULPS        1792(SP), Z1, Z5
+	MOVL          $0x0000000c, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 768(SP)
+	VMULPS        1856(SP), Z1, Z5
+	MOVL          $0x0000000d, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 832(SP)
+	VMULPS        1920(SP), Z1, Z5
+	MOVL          $0x0000000e, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 896(SP)
+	VMULPS        1984(SP), Z1, Z5
+	MOVL          $0x0000000f, DI
+	VPBROADCASTD  DI, Z8
+	VPCMPEQD      Z8, Z6, K2
+	VSUBPS.BCST   softmaxconst<>+288(SB), Z5, K2, Z5
+	VMOVUPS       Z5, 960(SP)
+	VCVTPS2PD     Y4, Z5
+	VCVTPS2PD     Y7, Z8
+	VSUBPD        Z8, Z5, Z5
+	VMOVUPD       Z5, 2048(SP)
+	VEXTRACTF64X4 $0x01, Z4, Y1
+	VEXTRACTF64X4 $0x01, Z7, Y5
+	VCVTPS2PD     Y1, Z4
+	VCVTPS2PD     Y5, Z5
+	VSUBPD        Z5, Z4, Z4
+	VMOVUPD       Z4, 2112(SP)
+	ADDQ          SI, BX
+	VADDSD        2048(SP), X0, X0
+	VADDSD        2056(SP), X0, X0
+	VADDSD        2064(SP), X0, X0
+	VADDSD        2072(SP), X0, X0
+	VADDSD        2080(SP), X0, X0
+	VADDSD        2088(SP), X0, X0
+	VADDSD        2096(SP), X0, X0
+	VADDSD        2104(SP), X0, X0
+	VADDSD        2112(SP), X0, X0
+	VADDSD        2120(SP), X0, X0
+	VADDSD        2128(SP), X0, X0
+	VADDSD        2136(SP), X0, X0
+	VADDSD        2144(SP), X0, X0
+	VADDSD        2152(SP), X0, X0
+	VADDSD        2160(SP), X0, X0
+	VADDSD        2168(SP), X0, X0
+	VMOVAPD       X9, X1
+	VXORPS        Z4, Z4, Z4
+	VMOVUPS       (SP), Z4
+	VMOVUPS       64(SP), Z5
+	VMOVUPS       128(SP), Z7
+	VMOVUPS       192(SP), Z8
+	VMOVUPS       256(SP), Z9
+	VMOVUPS       320(SP), Z10
+	VMOVUPS       384(SP), Z11
+	VMOVUPS       448(SP), Z12
+	VMOVUPS       512(SP), Z13
+	VMOVUPS       576(SP), Z14
+	VMOVUPS       640(SP), Z15
+	VMOVUPS       704(SP), Z16
+	VMOVUPS       768(SP), Z17
+	VMOVUPS       832(SP), Z18
+	VMOVUPS       896(SP), Z19
+	VMOVUPS       960(SP), Z20
+	VUNPCKLPS     Z5, Z4, Z21
+	VUNPCKHPS     Z5, Z4, Z4
+	VUNPCKLPS     Z8, Z7, Z5
+	VUNPCKHPS     Z8, Z7, Z7
+	VUNPCKLPS     Z10, Z9, Z8
+	VUNPCKHPS     Z10, Z9, Z9
+	VUNPCKLPS     Z12, Z11, Z10
+	VUNPCKHPS     Z12, Z11, Z11
+	VUNPCKLPS     Z14, Z13, Z12
+	VUNPCKHPS     Z14, Z13, Z13
+	VUNPCKLPS     Z16, Z15, Z14
+	VUNPCKHPS     Z16, Z15, Z15
+	VUNPCKLPS     Z18, Z17, Z16
+	VUNPCKHPS     Z18, Z17, Z17
+	VUNPCKLPS     Z20, Z19, Z18
+	VUNPCKHPS     Z20, Z19, Z19
+	VUNPCKLPD     Z5, Z21, Z20
+	VUNPCKHPD     Z5, Z21, Z5
+	VUNPCKLPD     Z7, Z4, Z21
+	VUNPCKHPD     Z7, Z4, Z4
+	VUNPCKLPD     Z10, Z8, Z7
+	VUNPCKHPD     Z10, Z8, Z8
+	VUNPCKLPD     Z11, Z9, Z10
+	VUNPCKHPD     Z11, Z9, Z9
+	VUNPCKLPD     Z14, Z12, Z11
+	VUNPCKHPD     Z14, Z12, Z12
+	VUNPCKLPD     Z15, Z13, Z14
+	VUNPCKHPD     Z15, Z13, Z13
+	VUNPCKLPD     Z18, Z16, Z15
+	VUNPCKHPD     Z18, Z16, Z16
+	VUNPCKLPD     Z19, Z17, Z18
+	VUNPCKHPD     Z19, Z17, Z17
+	VSHUFF32X4    $0x88, Z7, Z20, Z19
+	VSHUFF32X4    $0xdd, Z7, Z20, Z7
+	VSHUFF32X4    $0x88, Z15, Z11, Z20
+	VSHUFF32X4    $0xdd, Z15, Z11, Z11
+	VSHUFF32X4    $0x88, Z20, Z19, Z15
+	VSHUFF32X4    $0x88, Z11, Z7, Z22
+	VSHUFF32X4    $0xdd, Z20, Z19, Z19
+	VSHUFF32X4    $0xdd, Z11, Z7, Z7
+	VSHUFF32X4    $0x88, Z8, Z5, Z11
+	VSHUFF32X4    $0xdd, Z8, Z5, Z5
+	VSHUFF32X4    $0x88, Z16, Z12, Z8
+	VSHUFF32X4    $0xdd, Z16, Z12, Z12
+	VSHUFF32X4    $0x88, Z8, Z11, Z16
+	VSHUFF32X4    $0x88, Z12, Z5, Z20
+	VSHUFF32X4    $0xdd, Z8, Z11, Z8
+	VSHUFF32X4    $0xdd, Z12, Z5, Z5
+	VSHUFF32X4    $0x88, Z10, Z21, Z11
+	VSHUFF32X4    $0xdd, Z10, Z21, Z10
+	VSHUFF32X4    $0x88, Z18, Z14, Z12
+	VSHUFF32X4    $0xdd, Z18, Z14, Z14
+	VSHUFF32X4    $0x88, Z12, Z11, Z18
+	VSHUFF32X4    $0x88, Z14, Z10, Z21
+	VSHUFF32X4    $0xdd, Z12, Z11, Z11
+	VSHUFF32X4    $0xdd, Z14, Z10, Z10
+	VSHUFF32X4    $0x88, Z9, Z4, Z12
+	VSHUFF32X4    $0xdd, Z9, Z4, Z4
+	VSHUFF32X4    $0x88, Z17, Z13, Z9
+	VSHUFF32X4    $0xdd, Z17, Z13, Z13
+	VSHUFF32X4    $0x88, Z9, Z12, Z14
+	VSHUFF32X4    $0x88, Z13, Z4, Z17
+	VSHUFF32X4    $0xdd, Z9, Z12, Z9
+	VSHUFF32X4    $0xdd, Z13, Z4, Z4
+	MOVQ          AX, SI
+	VMOVUPS       Z15, K1, (SI)
+	VCVTPS2PD     Y15, Z12
+	VEXTRACTF64X4 $0x01, Z15, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z12, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z16, K1, (SI)
+	VCVTPS2PD     Y16, Z12
+	VEXTRACTF64X4 $0x01, Z16, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z12, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z18, K1, (SI)
+	VCVTPS2PD     Y18, Z12
+	VEXTRACTF64X4 $0x01, Z18, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z12, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z14, K1, (SI)
+	VCVTPS2PD     Y14, Z12
+	VEXTRACTF64X4 $0x01, Z14, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z12, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z22, K1, (SI)
+	VCVTPS2PD     Y22, Z12
+	VEXTRACTF64X4 $0x01, Z22, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z12, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z20, K1, (SI)
+	VCVTPS2PD     Y20, Z12
+	VEXTRACTF64X4 $0x01, Z20, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z12, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z21, K1, (SI)
+	VCVTPS2PD     Y21, Z12
+	VEXTRACTF64X4 $0x01, Z21, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z12, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z17, K1, (SI)
+	VCVTPS2PD     Y17, Z12
+	VEXTRACTF64X4 $0x01, Z17, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z12, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z19, K1, (SI)
+	VCVTPS2PD     Y19, Z12
+	VEXTRACTF64X4 $0x01, Z19, Y13
+	VCVTPS2PD     Y13, Z13
+	VADDPD        Z12, Z2, Z2
+	VADDPD        Z13, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z8, K1, (SI)
+	VCVTPS2PD     Y8, Z12
+	VEXTRACTF64X4 $0x01, Z8, Y8
+	VCVTPS2PD     Y8, Z8
+	VADDPD        Z12, Z2, Z2
+	VADDPD        Z8, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z11, K1, (SI)
+	VCVTPS2PD     Y11, Z8
+	VEXTRACTF64X4 $0x01, Z11, Y11
+	VCVTPS2PD     Y11, Z11
+	VADDPD        Z8, Z2, Z2
+	VADDPD        Z11, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z9, K1, (SI)
+	VCVTPS2PD     Y9, Z8
+	VEXTRACTF64X4 $0x01, Z9, Y9
+	VCVTPS2PD     Y9, Z9
+	VADDPD        Z8, Z2, Z2
+	VADDPD        Z9, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z7, K1, (SI)
+	VCVTPS2PD     Y7, Z8
+	VEXTRACTF64X4 $0x01, Z7, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z8, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z5, K1, (SI)
+	VCVTPS2PD     Y5, Z7
+	VEXTRACTF64X4 $0x01, Z5, Y5
+	VCVTPS2PD     Y5, Z5
+	VADDPD        Z7, Z2, Z2
+	VADDPD        Z5, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z10, K1, (SI)
+	VCVTPS2PD     Y10, Z5
+	VEXTRACTF64X4 $0x01, Z10, Y7
+	VCVTPS2PD     Y7, Z7
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z7, Z3, Z3
+	ADDQ          2304(SP), SI
+	VMOVUPS       Z4, K1, (SI)
+	VCVTPS2PD     Y4, Z5
+	VEXTRACTF64X4 $0x01, Z4, Y4
+	VCVTPS2PD     Y4, Z4
+	VADDPD        Z5, Z2, Z2
+	VADDPD        Z4, Z3, Z3
+	ADDQ          $0x10, DX
+	MOVQ          2312(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, CX
+	MOVQ          2304(SP), SI
+	SHLQ          $0x04, SI
+	ADDQ          SI, AX
+	JMP           x16_kp_group
+
+x16_done:
+	MOVQ    st_base+120(FP), AX
+	VMOVSD  X0, (AX)
+	VMOVSD  X1, 8(AX)
+	VMOVUPD Z2, 16(AX)
+	VMOVUPD Z3, 80(AX)
+	MOVQ    DX, done+168(FP)
+	MOVQ    BX, correct+176(FP)
+	VZEROUPPER
+	RET

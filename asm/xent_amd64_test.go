@@ -73,9 +73,50 @@ func TestSoftmaxXentRowsDerivedAVX512(t *testing.T) {
 	xentTest(t, nil, 16, true)
 }
 
+// TestSoftmaxXentRows16DerivedAVX512: the 16-row kernel followed by the
+// row kernel on the rest (as package kernel calls them) against the
+// reference, the 16-row kernel doing whole groups only.
+func TestSoftmaxXentRows16DerivedAVX512(t *testing.T) {
+	var rows16 int
+	xentTestKernels(t, nil, xent16Then(t, &rows16), 16, true)
+	if rows16 < 1000 {
+		t.Fatalf("the 16-row kernel did only %d rows", rows16)
+	}
+}
+
+// xent16Then runs SoftmaxXentRows16DerivedAVX512 and then
+// SoftmaxXentRowsDerivedAVX512 on the rows it left; it fails t if the
+// first did not stop at a group boundary, and counts the first's rows in
+// rows16.
+func xent16Then(t *testing.T, rows16 *int) xentDerivedKernel {
+	return func(grad []float32, gs int, z, z2 []float32, zs int, labels []int, k int, st []float64, b []float32) (done, correct int) {
+		done, correct = SoftmaxXentRows16DerivedAVX512(grad, gs, z, z2, zs, labels, k, st, b)
+		*rows16 += done
+		if done%16 != 0 || done > len(labels) || k == 1 && done != 0 {
+			t.Fatalf("k=%d rows=%d: the 16-row kernel did %d rows", k, len(labels), done)
+		}
+		if done == len(labels) {
+			return done, correct
+		}
+		var z2r []float32
+		if z2 != nil {
+			z2r = z2[done*zs:]
+		}
+		d, c := SoftmaxXentRowsDerivedAVX512(grad[done*gs:], gs, z[done*zs:], z2r, zs, labels[done:], k, st, b)
+		return done + d, correct + c
+	}
+}
+
+type xentDerivedKernel = func(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64, b []float32) (done, correct int)
+
 type xentKernel = func(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64) (done, correct int)
 
 func xentTest(t *testing.T, kernel xentKernel, minStride int, derive bool) {
+	xentTestKernels(t, kernel, SoftmaxXentRowsDerivedAVX512, minStride, derive)
+}
+
+// xentTestKernels checks kernel, or with derive dkernel, against xentRef.
+func xentTestKernels(t *testing.T, kernel xentKernel, dkernel xentDerivedKernel, minStride int, derive bool) {
 	smNeed(t, smAVX512)
 	rng := rand.New(rand.NewPCG(41, 42))
 	for k := 1; k <= 16; k++ {
@@ -164,7 +205,7 @@ func xentTest(t *testing.T, kernel xentKernel, minStride int, derive bool) {
 				st := append([]float64(nil), st0...)
 				var done, correct int
 				if derive {
-					done, correct = SoftmaxXentRowsDerivedAVX512(g, gs, z, z2, zs, labels, k, st, b)
+					done, correct = dkernel(g, gs, z, z2, zs, labels, k, st, b)
 				} else {
 					done, correct = kernel(g, gs, z, z2, zs, labels, k, st)
 				}
@@ -232,6 +273,16 @@ func TestSoftmaxXentRowsAVX512Flush(t *testing.T) {
 		if z[207*k] != 1.0/16-1 || z[208*k] != 0 {
 			t.Fatalf("rows 207, 208 start %v, %v", z[207*k], z[208*k])
 		}
+	}
+	// The 16-row kernel leaves the group holding row 207 (192–207) to the
+	// row kernel, which stops after it; the derived rows are zeros too.
+	var rows16 int
+	clear(z)
+	st := make([]float64, 18)
+	st[1] = 1
+	done, correct := xent16Then(t, &rows16)(z, k, z, nil, k, labels, k, st, make([]float32, k))
+	if done != 208 || correct != 208 || st[1] != math.Pow(16, 208) || rows16 != 192 {
+		t.Fatalf("16-row kernel first: done %d, correct %d, prod %g, 16-row kernel's rows %d; want 208, 208, 16^208, 192", done, correct, st[1], rows16)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/mmcloughlin/avo/attr"
 	. "github.com/mmcloughlin/avo/build"
 	"github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
@@ -596,9 +597,12 @@ var fnState struct {
 	labels int
 }
 
-// text starts a new function.
-func text(name, signature string) {
-	TEXT(name, NOSPLIT, signature)
+// text starts a new NOSPLIT function.
+func text(name, signature string) { textFlags(name, signature, NOSPLIT) }
+
+// textFlags starts a new function with the given TEXT flags.
+func textFlags(name, signature string, flags attr.Attribute) {
+	TEXT(name, flags, signature)
 	fnState.bufOK = false
 	fnState.held = map[int]reg.VecVirtual{}
 	fnState.labels = 0

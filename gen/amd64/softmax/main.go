@@ -41,6 +41,7 @@ func main() {
 	genXentRows(avx512, false, false)
 	genXentRows(avx512, true, false)
 	genXentRows(avx512, true, true)
+	genXentRows16(avx512)
 	Generate()
 
 	if out := flag.Lookup("out"); out != nil && out.Value.String() != "" && out.Value.String() != "-" {

@@ -1,0 +1,490 @@
+package main
+
+import (
+	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/operand"
+	"github.com/mmcloughlin/avo/reg"
+)
+
+// genXentRows16 emits SoftmaxXentRows16Derived<ISA>, AVX-512 only:
+// SoftmaxXentRowsDerived<ISA> (the SGD trainer's loss phase on codes) on
+// whole groups of 16 rows with the classes across the rows instead. Each group's 16 rows of k ≤ 16 logits are
+// loaded and transposed into one vector per class (lane r: row r), so the
+// maximum, the argmax test, the logit at the label, the exponentials and
+// their sum, the scaling and the one-hot subtraction are lane-wise
+// operations over 16 rows, with none of the per-row horizontal reductions
+// of the row kernel. The gradients are transposed back and stored, and the
+// bias gradient sums, the loss terms and the product of the row sums are
+// taken row by row as the row kernel takes them. The results are the row
+// kernel's bit for bit: every lane-wise step repeats, per row, the
+// operations and operand order of the row kernel's reductions (see maxTree
+// and the sums below), the exponentials are the same instructions.
+//
+// It returns before the first group with a special row (a maximum ±Inf,
+// a sum not > 0) or whose rows take st[1] above xentFlush, writing nothing
+// for it, and after the last whole group: the rows done are a multiple of
+// 16, and the caller runs the row kernel from there.
+//
+// Each k from 2 to 16 has its own group body (the classes unrolled): k = 1
+// does no rows. The variant without derived rows is not emitted (the
+// trainer on float32 rows uses the row kernel).
+func genXentRows16(a *isa) {
+	if !a.evex {
+		panic("SoftmaxXentRows16 needs AVX-512")
+	}
+	name := "SoftmaxXentRows16Derived" + a.name
+	sig := "func(grad []float32, gstride int, z, z2 []float32, zstride int, labels []int, k int, st []float64, b []float32) (done, correct int)"
+	textFlags(name, sig, 0) // not NOSPLIT: the group's vectors take 2.3 KiB of frame
+	Doc(name + " is SoftmaxXentRowsDerived" + a.name + " on the whole groups of 16 rows up to the first special row or flush, with the classes across the rows.")
+
+	const vb = 64
+	frame := AllocLocal(16*vb + 16*vb + 128 + 128 + 24)
+	xm := func(c int) operand.Mem { return frame.Offset(c * vb) }            // class vectors, then gradients
+	em := func(c int) operand.Mem { return frame.Offset(16*vb + c*vb) }      // exponentials
+	dm := func(r int) operand.Mem { return frame.Offset(32*vb + 8*r) }       // loss terms m − z_y
+	sm := func(r int) operand.Mem { return frame.Offset(32*vb + 128 + 8*r) } // row sums
+	gsbMem, zsbMem, d2Mem := frame.Offset(32*vb+256), frame.Offset(32*vb+264), frame.Offset(32*vb+272)
+
+	gp, zp := GP64(), GP64()
+	Load(Param("grad").Base(), gp)
+	Load(Param("z").Base(), zp)
+	t := GP64()
+	Load(Param("gstride"), t)
+	SHLQ(operand.U8(2), t)
+	MOVQ(t, gsbMem)
+	Load(Param("zstride"), t)
+	SHLQ(operand.U8(2), t)
+	MOVQ(t, zsbMem)
+	z2arg, err := Param("z2").Base().Resolve()
+	if err != nil {
+		panic(err)
+	}
+	MOVQ(z2arg.Addr, t)
+	SUBQ(zp, t)
+	MOVQ(t, d2Mem)
+	rowsArg, err := Param("labels").Len().Resolve()
+	if err != nil {
+		panic(err)
+	}
+	kArg, err := Param("k").Resolve()
+	if err != nil {
+		panic(err)
+	}
+	i, cnt := GP64(), GP64()
+	XORL(i.As32(), i.As32())
+	XORL(cnt.As32(), cnt.As32())
+	n := GP64()
+	Load(Param("k"), n)
+	km := a.laneMask(n)
+
+	stp := GP64()
+	Load(Param("st").Base(), stp)
+	lin, prod := XMM(), XMM()
+	VMOVSD(operand.Mem{Base: stp}, lin)
+	VMOVSD(operand.Mem{Base: stp, Disp: 8}, prod)
+	gbLo, gbHi := ZMM(), ZMM()
+	VMOVUPD(operand.Mem{Base: stp, Disp: 16}, gbLo)
+	VMOVUPD(operand.Mem{Base: stp, Disp: 80}, gbHi)
+
+	// The classes are unrolled for every k from 2 to 16: one group body
+	// per k, chosen once (k = 1: no group, the row kernel does the rows).
+	for kk := 2; kk <= 16; kk++ {
+		CMPQ(kArg.Addr, operand.U8(kk))
+		JE(operand.LabelRef(xk(kk, "group")))
+	}
+	JMP(operand.LabelRef("x16_done"))
+
+	for kk := 2; kk <= 16; kk++ {
+		Label(xk(kk, "group"))
+		t := GP64()
+		LEAQ(operand.Mem{Base: i, Disp: 16}, t)
+		CMPQ(t, rowsArg.Addr)
+		JA(operand.LabelRef("x16_done"))
+		xentGroup16(a, kk, groupArgs{
+			zp: zp, gp: gp, i: i, cnt: cnt, km: km, lin: lin, prod: prod, gbLo: gbLo, gbHi: gbHi,
+			xm: xm, em: em, dm: dm, sm: sm, gsbMem: gsbMem, zsbMem: zsbMem, d2Mem: d2Mem, z2: z2arg.Addr,
+		})
+		JMP(operand.LabelRef(xk(kk, "group")))
+	}
+
+	Label("x16_done")
+	sto := GP64()
+	Load(Param("st").Base(), sto)
+	VMOVSD(lin, operand.Mem{Base: sto})
+	VMOVSD(prod, operand.Mem{Base: sto, Disp: 8})
+	VMOVUPD(gbLo, operand.Mem{Base: sto, Disp: 16})
+	VMOVUPD(gbHi, operand.Mem{Base: sto, Disp: 80})
+	Store(i, ReturnIndex(0))
+	Store(cnt, ReturnIndex(1))
+	VZEROUPPER()
+	RET()
+}
+
+// xk names a label of the group body for k classes.
+func xk(k int, s string) string { return "x16_k" + string(rune('a'+k-1)) + "_" + s }
+
+// groupArgs is the state a group body works on.
+type groupArgs struct {
+	zp, gp, i, cnt        reg.GPVirtual
+	km                    reg.Register
+	lin, prod             reg.Register
+	gbLo, gbHi            reg.VecVirtual
+	xm, em, dm, sm        func(int) operand.Mem
+	gsbMem, zsbMem, d2Mem operand.Mem
+	z2                    operand.Mem
+}
+
+// transpose16 transposes 16 vectors of 16 float32 lanes (v[r] lane c →
+// result[c] lane r) in four rounds of 16 shuffles (32-bit and 64-bit
+// interleaves, then 128-bit lanes twice). Only the results need[c] are
+// formed (the last round's).
+func transpose16(v []reg.VecVirtual, need func(c int) bool) []reg.VecVirtual {
+	unpack := func(lo, hi func(...operand.Op), p, q reg.VecVirtual) (reg.VecVirtual, reg.VecVirtual) {
+		a, b := ZMM(), ZMM()
+		lo(q, p, a)
+		hi(q, p, b)
+		return a, b
+	}
+	// Round 1: a[i], b[i] from rows i, i+1 (i even).
+	a1 := make([]reg.VecVirtual, 16)
+	for i := 0; i < 16; i += 2 {
+		a1[i], a1[i+1] = unpack(VUNPCKLPS, VUNPCKHPS, v[i], v[i+1])
+	}
+	// Round 2: c[g][j]: in 128-bit lane L, column 4L+j of rows 4g…4g+3.
+	c := make([][4]reg.VecVirtual, 4)
+	for g := 0; g < 4; g++ {
+		i := 4 * g
+		c[g][0], c[g][1] = unpack(VUNPCKLPD, VUNPCKHPD, a1[i], a1[i+2])
+		c[g][2], c[g][3] = unpack(VUNPCKLPD, VUNPCKHPD, a1[i+1], a1[i+3])
+	}
+	shuf := func(imm uint8, p, q reg.VecVirtual) reg.VecVirtual {
+		d := ZMM()
+		VSHUFF32X4(operand.U8(imm), q, p, d) // lanes 0, 1 from p, 2, 3 from q
+		return d
+	}
+	out := make([]reg.VecVirtual, 16)
+	for j := 0; j < 4; j++ {
+		x, y := shuf(0x88, c[0][j], c[1][j]), shuf(0xdd, c[0][j], c[1][j])
+		x2, y2 := shuf(0x88, c[2][j], c[3][j]), shuf(0xdd, c[2][j], c[3][j])
+		for L, src := range [][2]reg.VecVirtual{{x, x2}, {y, y2}, {x, x2}, {y, y2}} {
+			col := 4*L + j
+			if !need(col) {
+				continue
+			}
+			imm := uint8(0x88)
+			if L >= 2 {
+				imm = 0xdd
+			}
+			out[col] = shuf(imm, src[0], src[1])
+		}
+	}
+	return out
+}
+
+// xentGroup16 emits the body of one group of 16 rows of k classes (see
+// genXentRows16): at its end, the group is committed and the row, z and
+// grad cursors advanced; a group it cannot take jumps to x16_done.
+func xentGroup16(a *isa, k int, g groupArgs) {
+	// The rows (plus z2's), masked to k lanes.
+	rows := make([]reg.VecVirtual, 16)
+	rp := GP64()
+	MOVQ(g.zp, rp)
+	z2p := GP64()
+	for r := 0; r < 16; r++ {
+		rows[r] = ZMM()
+		VMOVUPS_Z(operand.Mem{Base: rp}, g.km, rows[r])
+		CMPQ(g.z2, operand.U8(0))
+		JE(operand.LabelRef(xk(k, "noz2_"+string(rune('a'+r)))))
+		MOVQ(g.d2Mem, z2p)
+		ADDQ(rp, z2p)
+		x2 := ZMM()
+		VMOVUPS_Z(operand.Mem{Base: z2p}, g.km, x2)
+		VADDPS(x2, rows[r], rows[r])
+		Label(xk(k, "noz2_"+string(rune('a'+r))))
+		if r < 15 {
+			ADDQ(g.zsbMem, rp)
+		}
+	}
+	x := transpose16(rows, func(c int) bool { return c < k })
+
+	// DeriveLast's sum of the first k−1 classes (zeros past them):
+	// h_l = v_l + v_{l+8}, q_l = h_l + h_{l+4}, (q0 + q2) + (q1 + q3),
+	// every addition done (a zero added turns −0 into +0, as in the
+	// row kernel).
+	zero := ZMM()
+	VXORPS(zero, zero, zero)
+	v := func(l int) reg.VecVirtual {
+		if l < k-1 {
+			return x[l]
+		}
+		return zero
+	}
+	add := func(p, q reg.VecVirtual) reg.VecVirtual {
+		d := ZMM()
+		VADDPS(q, p, d)
+		return d
+	}
+	var h [8]reg.VecVirtual
+	for l := range h {
+		h[l] = add(v(l), v(l+8))
+	}
+	var q [4]reg.VecVirtual
+	for l := range q {
+		q[l] = add(h[l], h[l+4])
+	}
+	s := add(add(q[0], q[2]), add(q[1], q[3]))
+	bp := GP64()
+	Load(Param("b").Base(), bp)
+	for c := 0; c < k-1; c++ {
+		VADDPS_BCST(operand.Mem{Base: bp, Disp: 4 * c}, x[c], x[c])
+	}
+	last := ZMM()
+	VBROADCASTSS(operand.Mem{Base: bp, Disp: 4 * (k - 1)}, last)
+	VSUBPS(s, last, last) // b − s
+	x[k-1] = last
+	for c := 0; c < k; c++ {
+		VMOVUPS(x[c], g.xm(c))
+	}
+
+	// The maximum, as the row kernel's maxInto and reduceMax: A_l =
+	// max(x_l, −Inf) (a NaN becomes −Inf), then max(A_l, A_{l+8}),
+	// max(·_l, ·_{l+4}), max(·_l, ·_{l+2}), max(·_0, ·_1), VMAXPS's first
+	// source first (it returns the second on equal zeros). −Inf lanes
+	// (classes ≥ k) fold away exactly.
+	negInf := ZMM()
+	VBROADCASTSS(a.k(cNegInf), negInf)
+	fmax := func(p, q reg.VecVirtual) reg.VecVirtual { // max(p, q): q on ties
+		switch {
+		case q == nil:
+			return p
+		case p == nil:
+			return q
+		}
+		d := ZMM()
+		VMAXPS(q, p, d)
+		return d
+	}
+	A := make([]reg.VecVirtual, 16)
+	for l := 0; l < k; l++ {
+		A[l] = fmax(x[l], negInf)
+	}
+	var B [8]reg.VecVirtual
+	for l := range B {
+		B[l] = fmax(A[l], A[l+8])
+	}
+	var C [4]reg.VecVirtual
+	for l := range C {
+		C[l] = fmax(B[l], B[l+4])
+	}
+	M := fmax(fmax(C[0], C[2]), fmax(C[1], C[3]))
+	// A maximum ±Inf in any row: the row kernel's special row. (Such a
+	// row's sum is also NaN or +Inf, which the checks of the sums and of
+	// the product below would catch; this one stops the group early.)
+	ab := ZMM()
+	VPANDD_BCST(a.k(cAbsMask), M, ab)
+	kinf := K()
+	VPCMPEQD_BCST(a.k(cInf), ab, kinf)
+	KORTESTW(kinf, kinf)
+	JNZ(operand.LabelRef("x16_done"))
+
+	// The labels as 32-bit lanes, the argmax test and the logit at the
+	// label.
+	lp := GP64()
+	Load(Param("labels").Base(), lp)
+	L := ZMM()
+	l1 := YMM()
+	q0, q1 := ZMM(), ZMM()
+	VMOVDQU64(operand.Mem{Base: lp, Index: g.i, Scale: 8}, q0)
+	VMOVDQU64(operand.Mem{Base: lp, Index: g.i, Scale: 8, Disp: 64}, q1)
+	VPMOVQD(q0, L.AsY())
+	VPMOVQD(q1, l1)
+	VINSERTI64X4(operand.U8(1), l1, L, L)
+	cls := func(c int) reg.VecVirtual {
+		t := GP32()
+		MOVL(operand.U32(uint32(c)), t)
+		v := ZMM()
+		VPBROADCASTD(t, v)
+		return v
+	}
+	idx := cls(16)
+	zy := ZMM()
+	VXORPS(zy, zy, zy)
+	for c := k - 1; c >= 0; c-- {
+		eq := K()
+		VCMPPS(operand.U8(0), g.xm(c), M, eq) // EQ_OQ: x_c == m
+		VMOVDQA32(cls(c), eq, idx)            // the first class equal to the maximum
+		lab := K()
+		VPCMPEQD(cls(c), L, lab)
+		VMOVUPS(g.xm(c), lab, zy)
+	}
+	khit := K()
+	VPCMPEQD(L, idx, khit)
+	hits := GP32()
+	KMOVW(khit, hits)
+	POPCNTL(hits, hits)
+
+	// The exponentials of x − m, in chunks (their registers), stored.
+	const chunk = 3
+	for c0 := 0; c0 < k; c0 += chunk {
+		nv := min(chunk, k-c0)
+		ys := a.exp(nv, span{}, func(j int, dst reg.VecVirtual) {
+			VMOVUPS(g.xm(c0+j), dst)
+			VSUBPS(M, dst, dst)
+		})
+		for j, y := range ys {
+			VMOVUPS(y, g.em(c0+j))
+		}
+	}
+
+	// The row sums in float64, per half of the rows, as the row kernel's
+	// accumulate and reduceSum: t_l = e_l + e_{l+8}, then + l+4, + l+2,
+	// and the two (nonnegative terms: the absent ones fold away exactly).
+	var S [2]reg.VecVirtual
+	for half := 0; half < 2; half++ {
+		e := func(c int) reg.VecVirtual {
+			if c >= k {
+				return nil
+			}
+			d := ZMM()
+			if half == 0 {
+				VCVTPS2PD(g.em(c), d)
+			} else {
+				y := YMM()
+				VMOVUPS(g.em(c).Offset(32), y)
+				VCVTPS2PD(y, d)
+			}
+			return d
+		}
+		addpd := func(p, q reg.VecVirtual) reg.VecVirtual {
+			switch {
+			case q == nil:
+				return p
+			case p == nil:
+				return q
+			}
+			d := ZMM()
+			VADDPD(q, p, d)
+			return d
+		}
+		var T [8]reg.VecVirtual
+		for l := range T {
+			T[l] = addpd(e(l), e(l+8))
+		}
+		var U [4]reg.VecVirtual
+		for l := range U {
+			U[l] = addpd(T[l], T[l+4])
+		}
+		S[half] = addpd(addpd(U[0], U[2]), addpd(U[1], U[3]))
+	}
+	// Every sum > 0 (else a NaN: the special row), stored.
+	zpd := ZMM()
+	VXORPD(zpd, zpd, zpd)
+	kpos := K()
+	VCMPPD(operand.U8(0x1e), zpd, S[0], kpos) // GT_OQ
+	kpos2 := K()
+	VCMPPD(operand.U8(0x1e), zpd, S[1], kpos2)
+	KSHIFTLW(operand.U8(8), kpos2, kpos2)
+	KORW(kpos2, kpos, kpos)
+	for half := 0; half < 2; half++ {
+		VMOVUPD(S[half], g.sm(8*half))
+	}
+	allpos := GP32()
+	KMOVW(kpos, allpos)
+	CMPL(allpos, operand.U32(0xffff))
+	JNE(operand.LabelRef("x16_done"))
+	// The product of the row sums in row order; beyond the flush bound
+	// (it only grows: every sum is ≥ 1) the group is the row kernel's.
+	p := XMM()
+	VMOVAPD(g.prod, p)
+	for r := 0; r < 16; r++ {
+		VMULSD(g.sm(r), p, p)
+	}
+	VUCOMISD(a.k(cF64Flush), p)
+	JHI(operand.LabelRef("x16_done"))
+
+	// float32(1/sum) per row; the gradients x·inv − onehot, stored over
+	// the class vectors.
+	one := ZMM()
+	VBROADCASTSD(a.k(cF64One), one)
+	inv := ZMM()
+	for half := 0; half < 2; half++ {
+		q := ZMM()
+		VDIVPD(S[half], one, q)
+		if half == 0 {
+			VCVTPD2PS(q, inv.AsY())
+		} else {
+			y := YMM()
+			VCVTPD2PS(q, y)
+			VINSERTF32X8(operand.U8(1), y, inv, inv)
+		}
+	}
+	for c := 0; c < k; c++ {
+		y := ZMM()
+		VMULPS(g.em(c), inv, y)
+		lab := K()
+		VPCMPEQD(cls(c), L, lab)
+		VSUBPS_BCST(a.k(cOne), y, lab, y)
+		VMOVUPS(y, g.xm(c))
+	}
+	// The loss terms float64(m) − float64(z_y), per row.
+	for half := 0; half < 2; half++ {
+		mv, yv := ZMM(), ZMM()
+		if half == 0 {
+			VCVTPS2PD(M.AsY(), mv)
+			VCVTPS2PD(zy.AsY(), yv)
+		} else {
+			h1, h2 := YMM(), YMM()
+			VEXTRACTF64X4(operand.U8(1), M, h1)
+			VEXTRACTF64X4(operand.U8(1), zy, h2)
+			VCVTPS2PD(h1, mv)
+			VCVTPS2PD(h2, yv)
+		}
+		VSUBPD(yv, mv, mv)
+		VMOVUPD(mv, g.dm(8*half))
+	}
+
+	// Commit, row by row as the row kernel: the count, the loss terms,
+	// the product, the gradient rows and the bias gradient sums.
+	hq := GP64()
+	MOVL(hits, hq.As32())
+	ADDQ(hq, g.cnt)
+	for r := 0; r < 16; r++ {
+		VADDSD(g.dm(r), g.lin, g.lin)
+	}
+	VMOVAPD(p, g.prod)
+	cv := make([]reg.VecVirtual, 16)
+	zeros := ZMM()
+	VXORPS(zeros, zeros, zeros)
+	for c := range cv {
+		if c < k {
+			cv[c] = ZMM()
+			VMOVUPS(g.xm(c), cv[c])
+		} else {
+			cv[c] = zeros
+		}
+	}
+	out := transpose16(cv, func(int) bool { return true })
+	wp := GP64()
+	MOVQ(g.gp, wp)
+	for r := 0; r < 16; r++ {
+		VMOVUPS(out[r], g.km, operand.Mem{Base: wp})
+		lo, hi := ZMM(), ZMM()
+		VCVTPS2PD(out[r].AsY(), lo)
+		VEXTRACTF64X4(operand.U8(1), out[r], hi.AsY())
+		VCVTPS2PD(hi.AsY(), hi)
+		VADDPD(lo, g.gbLo, g.gbLo)
+		VADDPD(hi, g.gbHi, g.gbHi)
+		if r < 15 {
+			ADDQ(g.gsbMem, wp)
+		}
+	}
+	// Next group.
+	ADDQ(operand.U8(16), g.i)
+	t := GP64()
+	MOVQ(g.zsbMem, t)
+	SHLQ(operand.U8(4), t)
+	ADDQ(t, g.zp)
+	MOVQ(g.gsbMem, t)
+	SHLQ(operand.U8(4), t)
+	ADDQ(t, g.gp)
+}
