@@ -161,14 +161,15 @@ func TestTrainerErrors(t *testing.T) {
 	yOut := append([]int(nil), y...)
 	yOut[4] = 2
 	ySingle := make([]int, 20)
-	cases := []struct {
+	type errCase struct {
 		name string
 		tr   Trainer
 		m    *Model
 		x    Matrix
 		y    []int
 		want string
-	}{
+	}
+	cases := []errCase{
 		{"NaN", Trainer{}, NewModel(2, 3), bad, y, "row 7, column 2: feature is NaN"},
 		{"Inf", Trainer{}, NewModel(2, 3), inf, y, "row 3, column 1: feature is -Inf"},
 		{"label", Trainer{}, NewModel(2, 3), x, yOut, "row 4: label 2 out of range [0, 2)"},
@@ -185,14 +186,7 @@ func TestTrainerErrors(t *testing.T) {
 	// check comes before the data is looked at; 64-bit ints only).
 	var maxRows uint64 = math.MaxUint32
 	if huge := int(maxRows + 1); huge > 0 {
-		cases = append(cases, struct {
-			name string
-			tr   Trainer
-			m    *Model
-			x    Matrix
-			y    []int
-			want string
-		}{"rows", Trainer{}, NewModel(2, 3), Matrix{Rows: huge, Cols: 3, Stride: 3}, y, "4294967296 rows: the trainer takes at most 4294967295"})
+		cases = append(cases, errCase{"rows", Trainer{}, NewModel(2, 3), Matrix{Rows: huge, Cols: 3, Stride: 3}, y, "4294967296 rows: the trainer takes at most 4294967295"})
 		if err := sgdRows(huge - 1); err != nil {
 			t.Errorf("sgdRows(2³² − 1): %v", err)
 		}

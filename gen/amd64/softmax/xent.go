@@ -2,6 +2,7 @@ package main
 
 import (
 	. "github.com/mmcloughlin/avo/build"
+	"github.com/mmcloughlin/avo/gotypes"
 	"github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
 
@@ -18,6 +19,69 @@ const xentFlush = fallback.ProdBound
 // (sceRows, Wide) took 1.03 µs with 3, 1.10 µs with 2 (4 run out of
 // general registers).
 const xentGroup = 3
+
+// xentArgs loads the loss kernels' arguments: grad's and z's addresses
+// (returned), the strides in bytes and z2's offset from z (to the frame
+// slots given), z2's base and the rows (len(labels)) as argument operands.
+// z2 is a second addend of the logits (the partial logits of another SGD
+// worker), added to z's rows as they are loaded; none if its base pointer
+// is nil (tested in the argument frame for every row).
+func xentArgs(gsbMem, zsbMem, d2Mem operand.Mem) (gp, zp reg.GPVirtual, z2, rows operand.Mem) {
+	gp, zp = GP64(), GP64()
+	Load(Param("grad").Base(), gp)
+	Load(Param("z").Base(), zp)
+	t := GP64()
+	Load(Param("gstride"), t)
+	SHLQ(operand.U8(2), t)
+	MOVQ(t, gsbMem)
+	Load(Param("zstride"), t)
+	SHLQ(operand.U8(2), t)
+	MOVQ(t, zsbMem)
+	MOVQ(addr(Param("z2").Base()), t)
+	SUBQ(zp, t)
+	MOVQ(t, d2Mem)
+	return gp, zp, addr(Param("z2").Base()), addr(Param("labels").Len())
+}
+
+// addr returns an argument's operand.
+func addr(c gotypes.Component) operand.Mem {
+	b, err := c.Resolve()
+	if err != nil {
+		panic(err)
+	}
+	return b.Addr
+}
+
+// rowAt returns the address of row r of a block of rows at base, stride
+// bytes apart (the stride in the frame at strideMem; row 0 is base
+// itself).
+func rowAt(base reg.GPVirtual, strideMem operand.Mem, r int) reg.GPVirtual {
+	if r == 0 {
+		return base
+	}
+	p := GP64()
+	MOVQ(strideMem, p)
+	if r > 1 {
+		IMUL3Q(operand.U8(r), p, p)
+	}
+	ADDQ(base, p)
+	return p
+}
+
+// tree8 returns the sum of the 8 + 8 terms v(0) … v(15) in the order of
+// the kernels' lane reductions: h_l = v(l) + v(l+8), q_l = h_l + h_{l+4},
+// then (q_0 + q_2) + (q_1 + q_3), with add doing one addition.
+func tree8(v func(l int) reg.VecVirtual, add func(p, q reg.VecVirtual) reg.VecVirtual) reg.VecVirtual {
+	var h [8]reg.VecVirtual
+	for l := range h {
+		h[l] = add(v(l), v(l+8))
+	}
+	var q [4]reg.VecVirtual
+	for l := range q {
+		q[l] = add(h[l], h[l+4])
+	}
+	return add(add(q[0], q[2]), add(q[1], q[3]))
+}
 
 // derivedSum sets x's lanes c < k−1 (kFirst) to x_c + b_c and lane k−1
 // (kLast) to b_{k−1} − s, s the float32 sum of x's first k−1 lanes:
@@ -105,34 +169,11 @@ func genXentRows(a *isa, wide, derive bool) {
 			"and the bias gradient of len(labels) rows of k ≤ 16 logits (see package kernel's sceRows).")
 	}
 
-	gp, zp := GP64(), GP64()
-	Load(Param("grad").Base(), gp)
-	Load(Param("z").Base(), zp)
 	// In the frame: the strides in bytes and z2's offset from z, to leave
 	// registers to the group path.
 	frame := AllocLocal(24)
 	gsbMem, zsbMem, d2Mem := frame.Offset(0), frame.Offset(8), frame.Offset(16)
-	t := GP64()
-	Load(Param("gstride"), t)
-	SHLQ(operand.U8(2), t)
-	MOVQ(t, gsbMem)
-	Load(Param("zstride"), t)
-	SHLQ(operand.U8(2), t)
-	MOVQ(t, zsbMem)
-	// z2: a second addend of the logits (the partial logits of another
-	// SGD worker), added to z's rows as they are loaded; none if its base
-	// pointer is nil (tested in the argument frame for every row).
-	z2arg, err := Param("z2").Base().Resolve()
-	if err != nil {
-		panic(err)
-	}
-	MOVQ(z2arg.Addr, t)
-	SUBQ(zp, t)
-	MOVQ(t, d2Mem)
-	rowsArg, err := Param("labels").Len().Resolve()
-	if err != nil {
-		panic(err)
-	}
+	gp, zp, z2arg, rowsArg := xentArgs(gsbMem, zsbMem, d2Mem)
 	lab := GP64()
 	Load(Param("labels").Base(), lab)
 	n := GP64()
@@ -201,7 +242,7 @@ func genXentRows(a *isa, wide, derive bool) {
 		MOVQ(operand.Mem{Base: lab, Index: i, Scale: 8, Disp: 8 * r}, label)
 		w.x = a.vec()
 		loadRow("ld"+tag, zr, w.x)
-		CMPQ(z2arg.Addr, operand.U8(0))
+		CMPQ(z2arg, operand.U8(0))
 		JE(operand.LabelRef("xr_one" + tag))
 		z2p := GP64()
 		MOVQ(d2Mem, z2p)
@@ -304,21 +345,13 @@ func genXentRows(a *isa, wide, derive bool) {
 	Label("xr_row")
 	t2 := GP64()
 	LEAQ(operand.Mem{Base: i, Disp: G}, t2)
-	CMPQ(t2, rowsArg.Addr)
+	CMPQ(t2, rowsArg)
 	JA(operand.LabelRef("xr_single"))
 	var ws []*row
 	hits := GP64()
 	XORL(hits.As32(), hits.As32())
 	for r := 0; r < G; r++ {
-		zr := zp
-		if r > 0 {
-			zr = GP64()
-			MOVQ(zsbMem, zr)
-			if r > 1 {
-				IMUL3Q(operand.U8(r), zr, zr)
-			}
-			ADDQ(zp, zr)
-		}
+		zr := rowAt(zp, zsbMem, r)
 		ws = append(ws, load(string(rune('A'+r)), zr, r, hits, "xr_single"))
 	}
 	exps(ws, "xr_single")
@@ -336,15 +369,7 @@ func genXentRows(a *isa, wide, derive bool) {
 		ps = append(ps, p)
 	}
 	for r, w := range ws {
-		gr := gp
-		if r > 0 {
-			gr = GP64()
-			MOVQ(gsbMem, gr)
-			if r > 1 {
-				IMUL3Q(operand.U8(r), gr, gr)
-			}
-			ADDQ(gp, gr)
-		}
+		gr := rowAt(gp, gsbMem, r)
 		var np reg.Register
 		if r < G-1 {
 			np = ps[r]
@@ -365,7 +390,7 @@ func genXentRows(a *isa, wide, derive bool) {
 	// One row: the last, or the first of a group that could not go
 	// together; a special row stops the kernel before it.
 	Label("xr_single")
-	CMPQ(i, rowsArg.Addr)
+	CMPQ(i, rowsArg)
 	JAE(operand.LabelRef("xr_done"))
 	hits1 := GP64()
 	XORL(hits1.As32(), hits1.As32())

@@ -45,31 +45,8 @@ func genXentRows16(a *isa) {
 	sm := func(r int) operand.Mem { return frame.Offset(32*vb + 128 + 8*r) } // row sums
 	gsbMem, zsbMem, d2Mem := frame.Offset(32*vb+256), frame.Offset(32*vb+264), frame.Offset(32*vb+272)
 
-	gp, zp := GP64(), GP64()
-	Load(Param("grad").Base(), gp)
-	Load(Param("z").Base(), zp)
-	t := GP64()
-	Load(Param("gstride"), t)
-	SHLQ(operand.U8(2), t)
-	MOVQ(t, gsbMem)
-	Load(Param("zstride"), t)
-	SHLQ(operand.U8(2), t)
-	MOVQ(t, zsbMem)
-	z2arg, err := Param("z2").Base().Resolve()
-	if err != nil {
-		panic(err)
-	}
-	MOVQ(z2arg.Addr, t)
-	SUBQ(zp, t)
-	MOVQ(t, d2Mem)
-	rowsArg, err := Param("labels").Len().Resolve()
-	if err != nil {
-		panic(err)
-	}
-	kArg, err := Param("k").Resolve()
-	if err != nil {
-		panic(err)
-	}
+	gp, zp, z2arg, rowsArg := xentArgs(gsbMem, zsbMem, d2Mem)
+	kArg := addr(Param("k"))
 	i, cnt := GP64(), GP64()
 	XORL(i.As32(), i.As32())
 	XORL(cnt.As32(), cnt.As32())
@@ -89,7 +66,7 @@ func genXentRows16(a *isa) {
 	// The classes are unrolled for every k from 2 to 16: one group body
 	// per k, chosen once (k = 1: no group, the row kernel does the rows).
 	for kk := 2; kk <= 16; kk++ {
-		CMPQ(kArg.Addr, operand.U8(kk))
+		CMPQ(kArg, operand.U8(kk))
 		JE(operand.LabelRef(xk(kk, "group")))
 	}
 	JMP(operand.LabelRef("x16_done"))
@@ -98,11 +75,11 @@ func genXentRows16(a *isa) {
 		Label(xk(kk, "group"))
 		t := GP64()
 		LEAQ(operand.Mem{Base: i, Disp: 16}, t)
-		CMPQ(t, rowsArg.Addr)
+		CMPQ(t, rowsArg)
 		JA(operand.LabelRef("x16_done"))
 		xentGroup16(a, kk, groupArgs{
 			zp: zp, gp: gp, i: i, cnt: cnt, km: km, lin: lin, prod: prod, gbLo: gbLo, gbHi: gbHi,
-			xm: xm, em: em, dm: dm, sm: sm, gsbMem: gsbMem, zsbMem: zsbMem, d2Mem: d2Mem, z2: z2arg.Addr,
+			xm: xm, em: em, dm: dm, sm: sm, gsbMem: gsbMem, zsbMem: zsbMem, d2Mem: d2Mem, z2: z2arg,
 		})
 		JMP(operand.LabelRef(xk(kk, "group")))
 	}
@@ -219,20 +196,11 @@ func xentGroup16(a *isa, k int, g groupArgs) {
 		}
 		return zero
 	}
-	add := func(p, q reg.VecVirtual) reg.VecVirtual {
+	s := tree8(v, func(p, q reg.VecVirtual) reg.VecVirtual {
 		d := ZMM()
 		VADDPS(q, p, d)
 		return d
-	}
-	var h [8]reg.VecVirtual
-	for l := range h {
-		h[l] = add(v(l), v(l+8))
-	}
-	var q [4]reg.VecVirtual
-	for l := range q {
-		q[l] = add(h[l], h[l+4])
-	}
-	s := add(add(q[0], q[2]), add(q[1], q[3]))
+	})
 	bp := GP64()
 	Load(Param("b").Base(), bp)
 	for c := 0; c < k-1; c++ {
@@ -366,15 +334,7 @@ func xentGroup16(a *isa, k int, g groupArgs) {
 			VADDPD(q, p, d)
 			return d
 		}
-		var T [8]reg.VecVirtual
-		for l := range T {
-			T[l] = addpd(e(l), e(l+8))
-		}
-		var U [4]reg.VecVirtual
-		for l := range U {
-			U[l] = addpd(T[l], T[l+4])
-		}
-		S[half] = addpd(addpd(U[0], U[2]), addpd(U[1], U[3]))
+		S[half] = tree8(e, addpd)
 	}
 	// Every sum > 0 (else a NaN: the special row), stored.
 	zpd := ZMM()
