@@ -305,5 +305,26 @@ func TestSoftmaxXentRowsGuardPage(t *testing.T) {
 				t.Fatalf("k=%d: done %d", k, done)
 			}
 		}
+		// The derived rows' kernels on 16 rows, the last ending at the
+		// page's end (z, z2 and grad): one group of the 16-row kernel.
+		var rows16 int
+		for _, kernel := range []xentDerivedKernel{SoftmaxXentRowsDerivedAVX512, xent16Then(t, &rows16)} {
+			z, z2, g := gz.AtEnd(16*16+k), gz2.AtEnd(16*16+k), gg.AtEnd(16*16+k)
+			for i := range z {
+				z[i], z2[i] = float32(i%5), float32(i%3)
+			}
+			labels := make([]int, 16)
+			for i := range labels {
+				labels[i] = i % k
+			}
+			st := make([]float64, 18)
+			st[1] = 1
+			if done, _ := kernel(g[16:], 16, z[16:], z2[16:], 16, labels, k, st, make([]float32, k)); done != 16 {
+				t.Fatalf("k=%d derived: done %d", k, done)
+			}
+		}
+		if k > 1 && rows16 != 16 {
+			t.Fatalf("k=%d: the 16-row kernel did %d rows", k, rows16)
+		}
 	}
 }
