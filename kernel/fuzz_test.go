@@ -492,3 +492,61 @@ func FuzzSoftmaxCrossEntropy(f *testing.F) {
 		})
 	})
 }
+
+// FuzzSceRowsDerived: the SGD trainer's loss phase on rows whose last
+// class is derived (sceRows with a bias: on AVX-512 the 16-row kernel,
+// then the row kernel, on special rows Go) against the row-at-a-time
+// reference on the rows derived by fallback.DeriveLast, bit for bit, on
+// every backend: 1–80 rows of 2–16 classes, with or without a second
+// addend, the last column NaN (never read).
+func FuzzSceRowsDerived(f *testing.F) {
+	f.Add([]byte{63, 8, 1, 0, 0})
+	f.Add(append([]byte{16, 14, 0, 1}, fuzzEnc{}.pal(false, palNaN, 0, 3, palPosInf, 5, 1, 2, 7)...))
+	f.Add(append([]byte{79, 2, 1, 2}, fuzzEnc{}.small(1, -3, 5, 127, -128, 0, 0, 9)...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d := &fuzzDec{data}
+		n, k, two := int(d.u8())%80+1, int(d.u8())%15+2, d.u8()&1 == 1
+		z := NewMatrix(n, k)
+		copy(z.Data, d.vec(n*z.Stride))
+		var z2 Matrix
+		if two {
+			z2 = NewMatrix(n, k)
+			copy(z2.Data, d.vec(n*z2.Stride))
+		}
+		b := d.vec(k)
+		labels := make([]int, n)
+		for i := range labels {
+			labels[i] = int(d.u8()) % k
+			z.Set(i, k-1, qNaN32)
+			if two {
+				z2.Set(i, k-1, qNaN32)
+			}
+		}
+		forEachBackend(t, func(t *testing.T) {
+			want := z.Clone()
+			for i := 0; i < n; i++ {
+				if two {
+					for c, v := range z2.Row(i) {
+						want.Row(i)[c] += v
+					}
+				}
+				fallback.DeriveLast(want.Row(i), b)
+			}
+			wantGB := make([]float64, k)
+			wantLoss, wantCorrect := sceRowsRef(want, want, labels, wantGB)
+			g, gb := z.Clone(), make([]float64, k)
+			loss, correct := sceRows(g, g, z2, labels, gb, b)
+			if math.Float64bits(loss) != math.Float64bits(wantLoss) && !(loss != loss && wantLoss != wantLoss) || correct != wantCorrect {
+				t.Fatalf("%d×%d: loss %v, correct %d; want %v, %d", n, k, loss, correct, wantLoss, wantCorrect)
+			}
+			if msg := sameBits(g.Data, want.Data); msg != "" {
+				t.Fatalf("%d×%d: gradients: %s", n, k, msg)
+			}
+			for c := range gb {
+				if math.Float64bits(gb[c]) != math.Float64bits(wantGB[c]) && !(gb[c] != gb[c] && wantGB[c] != wantGB[c]) {
+					t.Fatalf("%d×%d: gb[%d] = %v, want %v", n, k, c, gb[c], wantGB[c])
+				}
+			}
+		})
+	})
+}
