@@ -140,9 +140,9 @@ const sceFlush = fallback.ProdBound
 // dropped). With a bias b (not nil, len(b) == z.Cols), the rows' last
 // class is derived: each row of logits (z + z2) is first replaced as
 // fallback.DeriveLast does, and its last element is not read (the SGD
-// trainer on codes, see sgd). Rows of at most 16 classes go through one fused kernel call
-// on AVX-512 (xentRowsImpl), the others and rows with special values one
-// at a time, with the same results bit for bit.
+// trainer on codes, see sgd). Rows of at most 16 classes go through the
+// fused kernels on AVX-512 (xentRowsImpl), the others and rows with
+// special values one at a time, with the same results bit for bit.
 //
 // Rows that a one-call kernel handles with ordinary values contribute
 // log s + m − z_y, the logs of the row sums s ∈ [1, z.Cols] taken together

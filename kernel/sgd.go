@@ -451,8 +451,10 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 		labels[i] = int(l)
 	}
 	// The logits are the sum of the workers' partials in worker order
-	// (worker 0's holds the bias even without columns). With two workers
-	// and no row weights the loss kernel adds them as it loads them.
+	// (worker 0's holds the bias even without columns; with derive the
+	// bias is added, and the last class derived, after the sum). With two
+	// workers and no row weights the loss kernel adds them as it loads
+	// them.
 	zin, z2 := z, Matrix{}
 	switch {
 	case w == 2 && s.cols[2] > s.cols[1] && s.rw == nil:

@@ -259,12 +259,12 @@ func nonFiniteError(x Matrix, i int) error {
 //
 // It returns an error, and leaves m unchanged, if the configuration is
 // invalid, the data fails CheckData, x.Cols != m.Features, x has more than
-// 2³² − 1 rows, or y holds fewer than two distinct classes. The labels are checked first; the features
-// are not scanned in a separate pass over the data (that pass cost as much
-// as a sixth of an epoch): a NaN or infinite feature makes the loss of its
-// minibatch NaN, so the first epoch, which visits every row, runs the full
-// CheckData when a step's loss is not finite, restores m and returns its
-// error.
+// 2³² − 1 rows, or y holds fewer than two distinct classes. The labels are
+// checked first; the features are not scanned in a separate pass over the
+// data (that pass cost as much as a sixth of an epoch): a NaN or infinite
+// feature makes the loss of its minibatch NaN, so the first epoch, which
+// visits every row, runs the full CheckData when a step's loss is not
+// finite, restores m and returns its error.
 func (t *Trainer) Fit(m *Model, x Matrix, y []int, valX Matrix, valY []int) (FitResult, error) {
 	return t.fit(m, x, ByteMatrix{}, y, valX, valY)
 }
