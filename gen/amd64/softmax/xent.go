@@ -219,12 +219,8 @@ func genXentRows(a *isa, wide, derive bool) {
 		}
 	}
 
-	lin, prod := XMM(), XMM()
-	VMOVSD(operand.Mem{Base: stp}, lin)
-	VMOVSD(operand.Mem{Base: stp, Disp: 8}, prod)
-	gbLo, gbHi := ZMM(), ZMM()
-	VMOVUPD(operand.Mem{Base: stp, Disp: 16}, gbLo)
-	VMOVUPD(operand.Mem{Base: stp, Disp: 80}, gbHi)
+	st := loadXentState(stp)
+	lin, prod, gbLo, gbHi := st.lin, st.prod, st.gbLo, st.gbHi
 
 	// row is the state of one row between the steps below.
 	type row struct {
@@ -405,14 +401,57 @@ func genXentRows(a *isa, wide, derive bool) {
 	JMP(operand.LabelRef("xr_row"))
 
 	Label("xr_done")
-	sto := GP64() // st's address again: not kept in a register through the loop
+	st.storeAndReturn(i, cnt)
+}
+
+// xentState is the loss kernels' running state (their st argument): the
+// sum of the loss terms, the product of the row sums and the bias
+// gradient sums of 16 lanes.
+type xentState struct {
+	lin, prod  reg.Register // XMM
+	gbLo, gbHi reg.VecVirtual
+}
+
+// loadXentState loads the state from st (at stp).
+func loadXentState(stp reg.GPVirtual) xentState {
+	st := xentState{lin: XMM(), prod: XMM(), gbLo: ZMM(), gbHi: ZMM()}
+	VMOVSD(operand.Mem{Base: stp}, st.lin)
+	VMOVSD(operand.Mem{Base: stp, Disp: 8}, st.prod)
+	VMOVUPD(operand.Mem{Base: stp, Disp: 16}, st.gbLo)
+	VMOVUPD(operand.Mem{Base: stp, Disp: 80}, st.gbHi)
+	return st
+}
+
+// storeAndReturn stores the state back to st (its address loaded again:
+// not kept in a register through the loop) and returns the rows done and
+// the count.
+func (st xentState) storeAndReturn(done, correct reg.GPVirtual) {
+	sto := GP64()
 	Load(Param("st").Base(), sto)
-	VMOVSD(lin, operand.Mem{Base: sto})
-	VMOVSD(prod, operand.Mem{Base: sto, Disp: 8})
-	VMOVUPD(gbLo, operand.Mem{Base: sto, Disp: 16})
-	VMOVUPD(gbHi, operand.Mem{Base: sto, Disp: 80})
-	Store(i, ReturnIndex(0))
-	Store(cnt, ReturnIndex(1))
+	VMOVSD(st.lin, operand.Mem{Base: sto})
+	VMOVSD(st.prod, operand.Mem{Base: sto, Disp: 8})
+	VMOVUPD(st.gbLo, operand.Mem{Base: sto, Disp: 16})
+	VMOVUPD(st.gbHi, operand.Mem{Base: sto, Disp: 80})
+	Store(done, ReturnIndex(0))
+	Store(correct, ReturnIndex(1))
 	VZEROUPPER()
 	RET()
+}
+
+// foldNil returns the two-operand vector op (Go operand order: op(q, p,
+// dst) computes p op q) as a function into a new ZMM register, where a nil
+// operand stands for a term that folds away exactly (the other is
+// returned).
+func foldNil(op func(...operand.Op)) func(p, q reg.VecVirtual) reg.VecVirtual {
+	return func(p, q reg.VecVirtual) reg.VecVirtual {
+		switch {
+		case q == nil:
+			return p
+		case p == nil:
+			return q
+		}
+		d := ZMM()
+		op(q, p, d)
+		return d
+	}
 }

@@ -56,12 +56,8 @@ func genXentRows16(a *isa) {
 
 	stp := GP64()
 	Load(Param("st").Base(), stp)
-	lin, prod := XMM(), XMM()
-	VMOVSD(operand.Mem{Base: stp}, lin)
-	VMOVSD(operand.Mem{Base: stp, Disp: 8}, prod)
-	gbLo, gbHi := ZMM(), ZMM()
-	VMOVUPD(operand.Mem{Base: stp, Disp: 16}, gbLo)
-	VMOVUPD(operand.Mem{Base: stp, Disp: 80}, gbHi)
+	st := loadXentState(stp)
+	lin, prod, gbLo, gbHi := st.lin, st.prod, st.gbLo, st.gbHi
 
 	// The classes are unrolled for every k from 2 to 16: one group body
 	// per k, chosen once (k = 1: no group, the row kernel does the rows).
@@ -85,16 +81,7 @@ func genXentRows16(a *isa) {
 	}
 
 	Label("x16_done")
-	sto := GP64()
-	Load(Param("st").Base(), sto)
-	VMOVSD(lin, operand.Mem{Base: sto})
-	VMOVSD(prod, operand.Mem{Base: sto, Disp: 8})
-	VMOVUPD(gbLo, operand.Mem{Base: sto, Disp: 16})
-	VMOVUPD(gbHi, operand.Mem{Base: sto, Disp: 80})
-	Store(i, ReturnIndex(0))
-	Store(cnt, ReturnIndex(1))
-	VZEROUPPER()
-	RET()
+	st.storeAndReturn(i, cnt)
 }
 
 // xk names a label of the group body for k classes.
@@ -221,17 +208,7 @@ func xentGroup16(a *isa, k int, g groupArgs) {
 	// (classes ≥ k) fold away exactly.
 	negInf := ZMM()
 	VBROADCASTSS(a.k(cNegInf), negInf)
-	fmax := func(p, q reg.VecVirtual) reg.VecVirtual { // max(p, q): q on ties
-		switch {
-		case q == nil:
-			return p
-		case p == nil:
-			return q
-		}
-		d := ZMM()
-		VMAXPS(q, p, d)
-		return d
-	}
+	fmax := foldNil(VMAXPS) // max(p, q): q on ties
 	A := make([]reg.VecVirtual, 16)
 	for l := 0; l < k; l++ {
 		A[l] = fmax(x[l], negInf)
@@ -323,18 +300,7 @@ func xentGroup16(a *isa, k int, g groupArgs) {
 			}
 			return d
 		}
-		addpd := func(p, q reg.VecVirtual) reg.VecVirtual {
-			switch {
-			case q == nil:
-				return p
-			case p == nil:
-				return q
-			}
-			d := ZMM()
-			VADDPD(q, p, d)
-			return d
-		}
-		S[half] = tree8(e, addpd)
+		S[half] = tree8(e, foldNil(VADDPD))
 	}
 	// Every sum > 0 (else a NaN: the special row), stored.
 	zpd := ZMM()
