@@ -284,9 +284,10 @@ func AddMatMulTNGatherU8AVX512(g []float32, gstride int, alpha float32, d []floa
 //	w = w + v;  ws[j] = w·scale[j];  v = mu·v
 //
 // as AddMatMulTNGatherSGDU8AVX2 updates its rows. The trainer on codes
-// updates with it the last class's row, whose sum over the minibatch is
-// minus the total of the other rows' sums (the rows of p − onehot add up
-// to zero): it passes that total and −alpha.
+// with more than 16 classes updates with it the last class's row, whose
+// sum over the minibatch is minus the total of the other rows' sums (the
+// rows of p − onehot add up to zero): it passes that total and −alpha.
+// (With at most 16 classes that row is derived, not trained.)
 //
 //go:noescape
 func SGDRowU8AVX2(v, w, ws, tot, scale []float32, m int, alpha, c2 float32, l2 int, mu float32)

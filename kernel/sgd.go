@@ -527,7 +527,9 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 		// last (the rows of p − onehot add up to zero: the last class's
 		// sum is minus the others' total, tot), saving a tenth of its FMAs
 		// with 10 classes; then that row is updated from tot, unless it
-		// is derived.
+		// is derived. (With derive tot goes unused; its clear and the
+		// kernel's adds into it measured within the noise of an epoch:
+		// 18.2–18.3 against 18.0–18.2 ms without the clear.)
 		k1, sc, ws, wc := v.Rows-1, s.x8.Scale[c0:c1], s.wsc[j], s.wc[j]
 		clear(sh.tot)
 		addMatMulTNGatherSGDImpl(v.Slice(0, k1), alpha, s.z.Slice(0, n), sh.xp[:n], sc, sh.tot, wc.Slice(0, k1), ws.Slice(0, k1), c2, l2, s.mom, sh.pf2[:n])

@@ -1027,7 +1027,8 @@ func addMatMulTNGen(s *ISA, gather, sgd, u8 bool) {
 // alpha, c2 float32, l2 int, mu float32): for j < m, v[j] =
 // fma(alpha, tot[j]·scale[j], v[j]), then the momentum step of
 // sgdStep on v[j] and w[j], and ws[j] = w[j]·scale[j]. The SGD trainer on
-// codes updates with it the last class's row of V and W, whose gradient
+// codes with more than 16 classes (at most 16: the row is derived)
+// updates with it the last class's row of V and W, whose gradient
 // it does not sum (the rows of p − onehot add up to zero, so that row's
 // sum is minus the other rows' total, tot, summed by
 // AddMatMulTNGather(SGD)U8<ISA>): one class's share of the gradient
