@@ -399,12 +399,13 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 				h = pfSplit(n)
 			}
 			pf2 := sh.pf2[:n]
+			copy(pf, sh.xp[:n])
+			copy(pf2, sh.xp[:n])
 			nn := min(n, len(next))
-			s.rowAddrs(pf2[:nn], next[:nn], c0) // the next rows, moved to pf below h
-			copy(pf2[nn:], sh.xp[nn:n])         // past the data's end: the current rows
-			copy(pf[:h], pf2[:h])
-			copy(pf2[:h], sh.xp[:h])
-			copy(pf[h:], sh.xp[h:n])
+			s.rowAddrs(pf[:min(h, nn)], next[:min(h, nn)], c0)
+			if nn > h {
+				s.rowAddrs(pf2[h:nn], next[h:nn], c0)
+			}
 			wj, x8 := s.wc[j], ByteMatrix{}
 			if s.g8 {
 				wj, x8 = s.wsc[j], s.x8
