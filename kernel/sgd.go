@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"time"
 	"unsafe"
 
 	"github.com/seed7bc074a2/maxent/fallback"
@@ -98,6 +99,40 @@ type sgd struct {
 	vb               []float32 // momentum of B
 	gb               []float64 // bias gradient of the step
 	one              []float32 // {1}: AddOuter of one row is an axpy
+	beat             heartbeat // Trainer.Heartbeat's state
+}
+
+// heartbeat calls Trainer.Heartbeat during an epoch: every beatSteps steps
+// worker 0 looks at the clock, and calls it when a second has passed since
+// the epoch started or since the last call.
+type heartbeat struct {
+	fn          func(epoch, step, steps int)
+	epoch, done int
+	next        time.Time
+}
+
+// beatSteps is how many steps pass between two looks at the clock: a
+// small fraction of even the shortest steps' time.
+const beatSteps = 16
+
+// beatEvery is the time between two heartbeats (tests shorten it).
+var beatEvery = time.Second
+
+// start begins epoch (1-based).
+func (h *heartbeat) start(epoch int) {
+	h.epoch, h.done, h.next = epoch, 0, time.Now().Add(beatEvery)
+}
+
+// step counts a step of an epoch of steps steps.
+func (h *heartbeat) step(steps int) {
+	h.done++
+	if h.fn == nil || h.done%beatSteps != 0 || h.done == steps {
+		return
+	}
+	if now := time.Now(); now.After(h.next) {
+		h.fn(h.epoch, h.done, steps)
+		h.next = now.Add(beatEvery)
+	}
 }
 
 // sgdShard is one worker's part of a step.
@@ -622,6 +657,7 @@ func (s *sgd) finish(n int, lr float32) {
 	if s.shift != nil { // W's shift: its momentum step, as W's
 		s.updateW(s.vshift, s.shift, lr)
 	}
+	s.beat.step(s.nsteps)
 }
 
 // epoch takes the SGD steps of an epoch (the batches of the current row

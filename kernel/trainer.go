@@ -93,6 +93,14 @@ type Trainer struct {
 
 	// Progress, if not nil, is called after every epoch.
 	Progress func(EpochStats)
+
+	// Heartbeat, if not nil, is called during epochs that take longer
+	// than a second, about once a second, with the epoch (1-based), the
+	// steps done in it and its number of steps: an epoch of many classes
+	// or features can take minutes. It runs between two steps while the
+	// other workers wait, so it must return quickly; it does not change
+	// the model.
+	Heartbeat func(epoch, step, steps int)
 }
 
 // EpochStats reports one epoch of training.
@@ -153,6 +161,11 @@ func (t *Trainer) withDefaults() (Trainer, error) {
 		return c, fmt.Errorf("maxent: GapTol needs L2 > 0 and L1 == 0 (the certificate's bound), have L2 = %v, L1 = %v", c.L2, c.L1)
 	case c.Workers < 0:
 		return c, fmt.Errorf("maxent: Workers = %d, want ≥ 0", c.Workers)
+	case c.L2*c.LearningRate >= 2*(1+c.Momentum):
+		// The penalty alone is a quadratic of curvature λ, on which heavy-ball
+		// steps converge only for lr·λ < 2(1 + μ): beyond that every step
+		// overshoots more than the last, whatever the data.
+		return c, fmt.Errorf("maxent: L2·LearningRate = %g·%g = %g ≥ 2·(1 + Momentum) = %g: the penalty's own steps diverge; lower L2 or the learning rate", c.L2, c.LearningRate, c.L2*c.LearningRate, 2*(1+c.Momentum))
 	}
 	c.Workers = min(defaultWorkers(c.Workers), c.BatchSize)
 	return c, nil
@@ -349,6 +362,7 @@ func (t *Trainer) fit(m *Model, x Matrix, x8 ByteMatrix, y []int, valX Matrix, v
 		return FitResult{}, err
 	}
 	s := newSGD(m, x, x8, y, rw, &cfg)
+	s.beat.fn = cfg.Heartbeat
 	defer s.close()
 	var obj *objective // the full objective, for GradTol and GapTol
 	var theta, grad []float64
@@ -389,6 +403,7 @@ func (t *Trainer) fit(m *Model, x Matrix, x8 ByteMatrix, y []int, valX Matrix, v
 		}
 		// The whole epoch in one round of the workers; a step's NaN or
 		// ±Inf loss makes the sum NaN or ±Inf.
+		s.beat.start(epoch + 1)
 		loss, correct := s.epoch()
 		if unscanned && math.IsNaN(loss-loss) && x8.Data == nil { // codes are finite (Validate)
 			if err := scanRows(x, cfg.Workers); err != nil {

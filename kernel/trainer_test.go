@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // blobs returns n rows of m features drawn from k Gaussian blobs with
@@ -180,6 +182,8 @@ func TestTrainerErrors(t *testing.T) {
 		{"lr", Trainer{LearningRate: -1}, NewModel(2, 3), x, y, "LearningRate"},
 		{"momentum", Trainer{Momentum: 1}, NewModel(2, 3), x, y, "Momentum"},
 		{"l2", Trainer{L2: math.NaN()}, NewModel(2, 3), x, y, "L2"},
+		{"l2 step", Trainer{L2: 1e30}, NewModel(2, 3), x, y, "the penalty's own steps diverge; lower L2"},
+		{"l2 step with momentum", Trainer{L2: 37, LearningRate: 0.1, Momentum: 0.85}, NewModel(2, 3), x, y, "2·(1 + Momentum) = 3.7"},
 		{"epochs", Trainer{Epochs: -1}, NewModel(2, 3), x, y, "Epochs"},
 	}
 	// More rows than the 32-bit row orders hold (the shape alone: the
@@ -306,6 +310,39 @@ func TestIsArgmax(t *testing.T) {
 					t.Fatalf("isArgmax(%v, %d) = %v, argmax = %d", z, l, got, argmax(z))
 				}
 			}
+		}
+	}
+}
+
+// TestTrainerHeartbeat: Heartbeat reports the steps of long epochs in
+// order, never the last one (Progress does), and leaves the model as it
+// is without it.
+func TestTrainerHeartbeat(t *testing.T) {
+	defer func(d time.Duration) { beatEvery = d }(beatEvery)
+	beatEvery = 0 // every beatSteps steps
+	x, y := blobs(3, 400, 5, 3, 1)
+	tr := Trainer{Epochs: 2, BatchSize: 4, Momentum: 0.9, L2: 1e-3, Workers: 2}
+	want := NewModel(3, 5)
+	if _, err := tr.Fit(want, x, y, Matrix{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	type beat struct{ epoch, step, steps int }
+	var beats []beat
+	tr.Heartbeat = func(epoch, step, steps int) { beats = append(beats, beat{epoch, step, steps}) }
+	got := NewModel(3, 5)
+	if _, err := tr.Fit(got, x, y, Matrix{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.W.Data, want.W.Data) || !slices.Equal(got.B, want.B) {
+		t.Fatal("Heartbeat changed the model")
+	}
+	// 100 steps per epoch: beats at 16, 32, …, 96 in each.
+	if len(beats) != 12 {
+		t.Fatalf("%d beats, want 12: %v", len(beats), beats)
+	}
+	for i, b := range beats {
+		if w := (beat{1 + i/6, beatSteps * (1 + i%6), 100}); b != w {
+			t.Fatalf("beat %d: %v, want %v", i, b, w)
 		}
 	}
 }
