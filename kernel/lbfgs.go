@@ -14,12 +14,15 @@ import (
 // (the bias is not penalised). Zero fields take the defaults given.
 //
 // The parameters are held as one float64 vector θ = (W row-major, B). Each
-// evaluation of J and ∇J converts θ to a float32 model and runs the kernel
-// ops (MatVec, SoftmaxCrossEntropy, AddOuter, so the SIMD backend is used)
-// row by row; the loss is summed in float64 and the weight gradient in
-// float32 over blocks of 256 rows, each block then added into a float64
-// gradient, so the float32 rounding error does not grow with n. The penalty
-// and its gradient are computed in float64 from θ.
+// evaluation of J and ∇J converts θ to a float32 model and runs the batched
+// kernel ops (MatMulT, SoftmaxCrossEntropyRows, AddMatMulTN, so the SIMD
+// backend is used) on blocks of 64 rows, each of Workers goroutines over
+// its own contiguous range of rows; the loss and the bias gradient are
+// summed in float64, the weight gradient in float32 over 1,024 rows at a
+// time, each such part then added into a float64 gradient, so the float32
+// rounding error does not grow with n. The workers' sums are added in
+// worker order. The penalty and its gradient are computed in float64 from
+// θ.
 //
 // The search direction is the standard two-loop recursion over the last
 // Memory pairs (s, y) with initial scaling γ = sᵀy/yᵀy; a pair with

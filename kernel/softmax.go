@@ -6,10 +6,11 @@ import (
 	"github.com/seed7bc074a2/maxent/fallback"
 )
 
-// This file composes the softmax family from the backend primitives of
-// impl.go. The special values are handled here, once, so every backend
-// behaves identically; fallback.Softmax and its siblings are the pure-Go
-// twins the tests compare against.
+// This file composes the softmax family from the backend primitives, the
+// *Impl functions of impl_simd.go (with simd_amd64.go and simd_arm64.go)
+// or impl_generic.go. The special values are handled here, once, so every
+// backend behaves identically; fallback.Softmax and its siblings are the
+// pure-Go twins the tests compare against.
 
 var nan32 = float32(math.NaN())
 
