@@ -47,8 +47,10 @@ type CSVOptions struct {
 // line. Fields are trimmed of blanks and of one pair of surrounding double
 // quotes (quoted fields may not contain the separator). Blank lines are
 // skipped; a trailing "\r" and a leading byte order mark are ignored.
-// Gzip-compressed input is detected and decompressed. name is used in error
-// messages.
+// Numeric labels are written canonically, as by ReadLIBSVM ("1.50", "+1.5"
+// and "15e-1" are the class "1.5"; "007" is "7"); other labels are kept as
+// they are. Gzip-compressed input is detected and decompressed. name is used
+// in error messages.
 func ReadCSV(r io.Reader, name string, opt CSVOptions) (*Dataset, error) {
 	sep, err := separator(opt.Comma)
 	if err != nil {
@@ -64,6 +66,7 @@ func ReadCSV(r io.Reader, name string, opt CSVOptions) (*Dataset, error) {
 		label     = -1
 		b         *matrixBuilder
 		ls        labelSet
+		scratch   []byte
 	)
 	for {
 		line, ok := lr.next()
@@ -134,7 +137,8 @@ func ReadCSV(r io.Reader, name string, opt CSVOptions) (*Dataset, error) {
 				if len(f) == 0 {
 					return nil, errorf(name, lr.line, k+1, "empty label")
 				}
-				ls.add(f)
+				scratch = canonicalLabel(scratch[:0], f)
+				ls.add(scratch)
 			} else {
 				v, err := parseValue(f)
 				if err != nil {

@@ -181,8 +181,8 @@ func TestReadCSVLabelOrder(t *testing.T) {
 	}{
 		{"1,10\n1,2\n1,-1\n1,2\n1,1\n", []string{"-1", "1", "2", "10"}},
 		{"1,10\n1,2\n1,b\n1,a\n", []string{"10", "2", "a", "b"}},
-		{"1,1.5\n1,10\n1,2\n", []string{"1.5", "10", "2"}},
-		{"1,01\n1,1\n1,0\n", []string{"0", "01", "1"}},
+		{"1,1.5\n1,10\n1,2\n", []string{"1.5", "2", "10"}},
+		{"1,10\n1,9\n1,-10\n1,0.5\n", []string{"-10", "0.5", "9", "10"}},
 	} {
 		d := readCSV(t, tc.in, CSVOptions{})
 		if !reflect.DeepEqual(d.Labels, tc.want) {
@@ -279,4 +279,72 @@ func parseFloat32Ref(s string) (float32, error) {
 		return 0, err
 	}
 	return float32(f), nil
+}
+
+// TestReadCSVNumericLabels is issue 15's first case: numeric labels are
+// canonicalised as by ReadLIBSVM, so "1.5" and "1.50" are one class, and
+// all-numeric labels are in numeric order.
+func TestReadCSVNumericLabels(t *testing.T) {
+	for _, tc := range []struct {
+		in     string
+		labels []string // Labels
+		rows   []string // the label of each row
+	}{
+		{"1,1.5\n2,1.50\n3,+1.5\n4,2\n5,2.0\n6,10\n7,1e1\n8,-0\n9,0.0\n",
+			[]string{"0", "1.5", "2", "10"},
+			[]string{"1.5", "1.5", "1.5", "2", "2", "10", "10", "0", "0"}},
+		{"1,007\n2,7\n3,-3\n4,0x1p-2\n", []string{"-3", "0.25", "7"}, []string{"7", "7", "-3", "0.25"}},
+		// Not every label is a number: lexicographic order; names that
+		// are not numbers are kept as they are.
+		{"1, cat\n2,Cat\n3,1.50\n4,NaN\n5,inf\n", []string{"1.5", "Cat", "NaN", "cat", "inf"},
+			[]string{"cat", "Cat", "1.5", "NaN", "inf"}},
+	} {
+		d := readCSV(t, tc.in, CSVOptions{})
+		if !reflect.DeepEqual(d.Labels, tc.labels) {
+			t.Errorf("%q: Labels = %q, want %q", tc.in, d.Labels, tc.labels)
+		}
+		if got := labelsOf(d); !reflect.DeepEqual(got, tc.rows) {
+			t.Errorf("%q: row labels = %q, want %q", tc.in, got, tc.rows)
+		}
+	}
+}
+
+func TestCanonicalLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"1": "1", "+1": "1", "-1": "-1", "01": "1", "-0": "0", "+000": "0", "0": "0",
+		"1.0": "1", "1.50": "1.5", "1e2": "100", "-2.5e-1": "-0.25", "0x1p4": "16",
+		"1000000": "1000000", "1e20": "100000000000000000000", "1e21": "1e+21",
+		"0.000001": "0.000001", "1e-7": "1e-07", "-1.5e-8": "-1.5e-08", "1e300": "1e+300",
+		// Integers are exact however long.
+		"12345678901234567890123": "12345678901234567890123",
+		"-0012345678901234567891": "-12345678901234567891",
+		// Not numbers (or not finite): unchanged.
+		"cat": "cat", "NaN": "NaN", "-Inf": "-Inf", "1e400": "1e400", "": "", "+": "+",
+		"1,5": "1,5", "1_0": "1_0", " 1": " 1",
+	} {
+		if got := string(canonicalLabel(nil, []byte(in))); got != want {
+			t.Errorf("canonicalLabel(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestSortedLabelOrder(t *testing.T) {
+	for _, tc := range []struct{ in, want []string }{
+		{[]string{"10", "2", "-1", "1.5", "1e+21", "0.25"}, []string{"-1", "0.25", "1.5", "2", "10", "1e+21"}},
+		// Integers beyond float64's precision compare exactly.
+		{[]string{"9007199254740993", "9007199254740992", "-9007199254740993", "-9007199254740992"},
+			[]string{"-9007199254740993", "-9007199254740992", "9007199254740992", "9007199254740993"}},
+		{[]string{"100000000000000000001", "99999999999999999999", "1e+20", "100000000000000000000"},
+			[]string{"99999999999999999999", "100000000000000000000", "1e+20", "100000000000000000001"}},
+		{[]string{"b", "10", "2", "a"}, []string{"10", "2", "a", "b"}},
+	} {
+		perm := sortedLabelOrder(tc.in)
+		got := make([]string, len(perm))
+		for k, i := range perm {
+			got[k] = tc.in[i]
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("order of %q = %q, want %q", tc.in, got, tc.want)
+		}
+	}
 }

@@ -1,13 +1,17 @@
 package data
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"slices"
 	"strconv"
+	"strings"
+	"unsafe"
 
 	"github.com/seed7bc074a2/maxent/kernel"
 )
@@ -20,8 +24,13 @@ type Dataset struct {
 	// input had no labels (for example CSV read with NoLabel).
 	Y []int
 	// Labels are the class names; the index of a name is its class id.
-	// They are in numeric order when every name is an integer and in
-	// lexicographic order otherwise (until Remap replaces them).
+	// The readers write numeric names canonically (an integer without
+	// sign or leading zeros, another number in its shortest float64
+	// form: "1.50" and "+1.5" are "1.5") and keep other names as they
+	// are. Labels are in numeric order when every name is a number
+	// ("-1" < "0.5" < "2" < "10") and in lexicographic (byte-wise) order
+	// otherwise, so the class ids of a file do not depend on the order of
+	// its rows (until Remap replaces them).
 	Labels []string
 	// Source is the file name used in error messages.
 	Source string
@@ -202,19 +211,72 @@ func (ls *labelSet) finish() (y []int, labels []string) {
 	return ls.y, labels
 }
 
-// sortedLabelOrder returns the indices of names in canonical label order:
-// numeric if every name parses as an integer (ties, such as "1" and "01",
-// broken lexicographically), otherwise lexicographic.
+// canonicalLabel appends to dst the canonical name of a class label: a
+// decimal integer (optional sign, then digits) is written exactly, without
+// '+' or leading zeros ("+007" and "7" are "7", "-0" is "0"); another number
+// that is finite as a float64 (ParseFloat syntax, without '_') is written as
+// its shortest float64 form ("1.50", "1.5e0" and "+1.5" are "1.5"; "2.0" and
+// "2e0" are "2"), in positional notation for magnitudes in [1e-6, 1e21) and
+// in exponent notation ("1e+21", "1e-07") outside. Any other label (not a
+// number, NaN, an infinity or a value out of float64's range) is appended
+// unchanged. The readers of every format name classes by it.
+func canonicalLabel(dst, label []byte) []byte {
+	if digits, neg, ok := decimalInt(label); ok {
+		for len(digits) > 1 && digits[0] == '0' {
+			digits = digits[1:]
+		}
+		if neg && digits[0] != '0' {
+			dst = append(dst, '-')
+		}
+		return append(dst, digits...)
+	}
+	if bytes.IndexByte(label, '_') >= 0 {
+		return append(dst, label...)
+	}
+	f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(label), len(label)), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(dst, label...)
+	}
+	if a := math.Abs(f); a == 0 {
+		return append(dst, '0') // "-0.0" too
+	} else if a >= 1e-6 && a < 1e21 {
+		return strconv.AppendFloat(dst, f, 'f', -1, 64)
+	}
+	return strconv.AppendFloat(dst, f, 'g', -1, 64)
+}
+
+// decimalInt reports whether s is an optionally signed decimal integer and
+// returns its digits and sign.
+func decimalInt(s []byte) (digits []byte, neg, ok bool) {
+	if len(s) > 0 && (s[0] == '-' || s[0] == '+') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	if len(s) == 0 {
+		return nil, false, false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return nil, false, false
+		}
+	}
+	return s, neg, true
+}
+
+// sortedLabelOrder returns the indices of names, which are canonical (see
+// canonicalLabel), in label order: numeric if every name is a finite number,
+// otherwise lexicographic (byte-wise). Numeric order is exact (integers of any
+// length included); names of equal value ("1e+21" and
+// "1000000000000000000000") are ordered lexicographically.
 func sortedLabelOrder(names []string) []int {
 	perm := make([]int, len(names))
 	for i := range perm {
 		perm[i] = i
 	}
-	nums := make([]int64, len(names))
+	nums := make([]float64, len(names))
 	numeric := true
 	for i, s := range names {
-		v, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || strings.IndexByte(s, '_') >= 0 {
 			numeric = false
 			break
 		}
@@ -222,13 +284,31 @@ func sortedLabelOrder(names []string) []int {
 	}
 	slices.SortFunc(perm, func(a, b int) int {
 		if numeric {
+			// Rounding to float64 is monotonic: the exact values are
+			// compared only when the rounded ones are equal.
 			if c := cmp.Compare(nums[a], nums[b]); c != 0 {
 				return c
 			}
+			if c := compareExact(names[a], names[b]); c != 0 {
+				return c
+			}
 		}
-		return cmp.Compare(names[a], names[b])
+		return strings.Compare(names[a], names[b])
 	})
 	return perm
+}
+
+// compareExact compares the exact values of decimal numbers a and b, or
+// returns 0 if either does not parse as a fraction.
+func compareExact(a, b string) int {
+	var x, y big.Rat
+	if _, ok := x.SetString(a); !ok {
+		return 0
+	}
+	if _, ok := y.SetString(b); !ok {
+		return 0
+	}
+	return x.Cmp(&y)
 }
 
 // matrixBuilder appends fixed-width rows to a list of matrices ("chunks"),

@@ -22,9 +22,12 @@
 //
 // NaN and infinite feature values are rejected.
 //
-// Class names are ordered numerically when every name is an integer ("2" <
-// "10") and lexicographically otherwise; [Dataset.Remap] re-indexes a data set
-// to another label list, such as that of a trained model.
+// Numeric class names are written canonically by every reader ("1.50",
+// "+1.5" and "15e-1" are the one class "1.5"; "007" is "7"), other names are
+// kept as they are. Class names are ordered numerically when every name is a
+// number ("0.5" < "2" < "10") and lexicographically otherwise;
+// [Dataset.Remap] re-indexes a data set to another label list, such as that
+// of a trained model.
 //
 // Preprocessing: [Split] makes a stratified, seeded train/test split and
 // [Scaler] standardises or min-max scales features.

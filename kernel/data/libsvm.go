@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"io"
 	"math"
-	"strconv"
-	"unsafe"
 
 	"github.com/seed7bc074a2/maxent/kernel"
 )
@@ -30,8 +28,8 @@ type LIBSVMOptions struct {
 // Indices are 1-based and strictly increasing within a line; missing
 // features are 0. Blank lines and lines starting with '#' are skipped, text
 // after '#' is a comment, and "qid:N" tokens are ignored. Numeric labels are
-// written canonically ("+1" and "1.0" both become "1"), other labels are
-// kept as they are. Gzip-compressed input is detected and decompressed.
+// written canonically ("+1" and "1.0" both become "1", "1.50" becomes
+// "1.5", "1000000" stays as it is), other labels are kept as they are. Gzip-compressed input is detected and decompressed.
 // name is used in error messages.
 func ReadLIBSVM(r io.Reader, name string, opt LIBSVMOptions) (*Dataset, error) {
 	if opt.Features < 0 {
@@ -161,17 +159,4 @@ func parseIndex(b []byte) (int, bool) {
 		v = v*10 + int(c-'0')
 	}
 	return v, v <= math.MaxInt32
-}
-
-// canonicalLabel appends to dst the shortest decimal form of a finite
-// numeric label, or the label unchanged if it is not such a number.
-func canonicalLabel(dst, label []byte) []byte {
-	f, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(label), len(label)), 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
-		return append(dst, label...)
-	}
-	if f == 0 {
-		f = 0 // "-0" is "0"
-	}
-	return strconv.AppendFloat(dst, f, 'g', -1, 64)
 }
