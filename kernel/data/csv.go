@@ -50,7 +50,9 @@ type CSVOptions struct {
 // Numeric labels are written canonically, as by ReadLIBSVM ("1.50", "+1.5"
 // and "15e-1" are the class "1.5"; "007" is "7"); other labels are kept as
 // they are. Gzip-compressed input is detected and decompressed. name is used
-// in error messages.
+// in error messages; a line whose number of fields differs from the first
+// line's is reported as such ("t.csv:7: 2 fields, want 3 as on line 1"),
+// never by one of its fields.
 func ReadCSV(r io.Reader, name string, opt CSVOptions) (*Dataset, error) {
 	sep, err := separator(opt.Comma)
 	if err != nil {
@@ -135,14 +137,14 @@ func ReadCSV(r io.Reader, name string, opt CSVOptions) (*Dataset, error) {
 			f = trimField(f)
 			if k == label {
 				if len(f) == 0 {
-					return nil, errorf(name, lr.line, k+1, "empty label")
+					return nil, fieldError(name, lr.line, line, sep, nf, firstLine, k+1, errors.New("empty label"))
 				}
 				scratch = canonicalLabel(scratch[:0], f)
 				ls.add(scratch)
 			} else {
 				v, err := parseValue(f)
 				if err != nil {
-					return nil, &ParseError{File: name, Line: lr.line, Field: k + 1, Err: err}
+					return nil, fieldError(name, lr.line, line, sep, nf, firstLine, k+1, err)
 				}
 				row[j] = v
 				j++
@@ -154,8 +156,7 @@ func ReadCSV(r io.Reader, name string, opt CSVOptions) (*Dataset, error) {
 			rest = rest[i+len(sep):]
 		}
 		if k != nf {
-			got := len(splitFields(nil, line, sep))
-			return nil, errorf(name, lr.line, 0, "%d fields, want %d as on line %d", got, nf, firstLine)
+			return nil, countError(name, lr.line, len(splitFields(nil, line, sep)), nf, firstLine)
 		}
 	}
 	if lr.err != nil {
@@ -169,6 +170,25 @@ func ReadCSV(r io.Reader, name string, opt CSVOptions) (*Dataset, error) {
 		d.Y, d.Labels = ls.finish()
 	}
 	return d, nil
+}
+
+// fieldError returns the error of field (1-based) of line lineNo, unless
+// the line does not have nf fields: then, since the fields are out of place,
+// the count is what is wrong.
+func fieldError(name string, lineNo int, line, sep []byte, nf, firstLine, field int, err error) error {
+	if got := len(splitFields(nil, line, sep)); got != nf {
+		return countError(name, lineNo, got, nf, firstLine)
+	}
+	return &ParseError{File: name, Line: lineNo, Field: field, Err: err}
+}
+
+// countError reports a line of got fields where the first had nf.
+func countError(name string, lineNo, got, nf, firstLine int) error {
+	unit := "fields"
+	if got == 1 {
+		unit = "field"
+	}
+	return errorf(name, lineNo, 0, "%d %s, want %d as on line %d", got, unit, nf, firstLine)
 }
 
 // separator returns the UTF-8 encoding of the field separator comma.

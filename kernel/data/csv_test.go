@@ -348,3 +348,21 @@ func TestSortedLabelOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestReadCSVRaggedFirst is issue 15's second case: a row with the wrong
+// number of fields is reported as such, even when one of its fields is
+// also malformed.
+func TestReadCSVRaggedFirst(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"1,2,3\n5,x\n", "t.csv:2: 2 fields, want 3 as on line 1"},
+		{"1,2,3\nx,1,2,3\n", "t.csv:2: 4 fields, want 3 as on line 1"},
+		{"1,2,a\n1.5\n", "t.csv:2: 1 field, want 3 as on line 1"},
+		{"1,2,a\n1,2, \n3,4,5,6\n", "t.csv:2: field 3: empty label"},
+		{"1,2,a\n,\n", "t.csv:2: 2 fields, want 3 as on line 1"},
+	} {
+		_, err := ReadCSV(strings.NewReader(tc.in), "t.csv", CSVOptions{})
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("%q: got %v, want %s", tc.in, err, tc.want)
+		}
+	}
+}
