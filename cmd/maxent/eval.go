@@ -17,7 +17,9 @@ type evalReport struct {
 	LogLoss   float64  `json:"log_loss"`
 	Labels    []string `json:"labels"`
 	Confusion [][]int  `json:"confusion"`
-	Backend   string   `json:"backend"`
+	// Report is the per-class precision, recall, F1 and support.
+	Report  classReport `json:"report"`
+	Backend string      `json:"backend"`
 	// Certificate is the maximum-entropy optimality certificate for the
 	// objective with the -l2 penalty (see kernel.Certificate).
 	Certificate certReport `json:"certificate"`
@@ -86,7 +88,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if in.path == "" {
 		return fmt.Errorf("-data is required")
 	}
-	d, err := in.open()
+	d, err := in.openHeldOut(stderr)
 	if err != nil {
 		return err
 	}
@@ -108,11 +110,13 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if *jsonOut {
 		return json.NewEncoder(stdout).Encode(evalReport{
 			Data: d.Source, Rows: ev.N, Accuracy: ev.Accuracy, LogLoss: ev.LogLoss,
-			Labels: labels, Confusion: ev.Confusion, Backend: kernel.Backend(),
+			Labels: labels, Confusion: ev.Confusion, Report: newClassReport(labels, ev.Confusion), Backend: kernel.Backend(),
 			Certificate: newCertReport(cert, labels),
 		})
 	}
 	fmt.Fprintf(stdout, "data:     %s (%d rows)\naccuracy: %.4f\nlog-loss: %.4f\n\n", d.Source, ev.N, ev.Accuracy, ev.LogLoss)
+	writeClassReport(stdout, newClassReport(labels, ev.Confusion), ev.Accuracy)
+	fmt.Fprintln(stdout)
 	writeConfusion(stdout, labels, ev.Confusion)
 	fmt.Fprintln(stdout)
 	writeCertificate(stdout, labels, cert)

@@ -27,12 +27,12 @@ func TestFashionMNIST(t *testing.T) {
 	if err := json.Unmarshal([]byte(lastLine(out)), &rep); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("Fashion-MNIST sgd: train log-loss %.4f, test accuracy %.4f, %.2fs, gap %.3g", rep.TrainLogLoss, rep.TestAccuracy, rep.Seconds, rep.DualityGap)
+	t.Logf("Fashion-MNIST sgd: train log-loss %.4f, test accuracy %.4f, %.2fs, gap %.3g", rep.TrainLogLoss, *rep.TestAccuracy, rep.Seconds, rep.DualityGap)
 	if rep.TrainRows != 60000 || rep.TestRows != 10000 || rep.Features != 784 || rep.Classes != 10 {
 		t.Fatalf("data %d/%d rows, %d features, %d classes", rep.TrainRows, rep.TestRows, rep.Features, rep.Classes)
 	}
-	if rep.TestAccuracy < 0.84 {
-		t.Fatalf("test accuracy %.4f < 0.84", rep.TestAccuracy)
+	if *rep.TestAccuracy < 0.84 {
+		t.Fatalf("test accuracy %.4f < 0.84", *rep.TestAccuracy)
 	}
 	if rep.Rows != "codes" {
 		t.Fatalf("rows %q: Fashion-MNIST's min-max scaled pixels are codes", rep.Rows)
@@ -46,7 +46,7 @@ func TestFashionMNIST(t *testing.T) {
 	if err := json.Unmarshal([]byte(lastLine(out)), &f32); err != nil {
 		t.Fatal(err)
 	}
-	if f32.Rows != "float32" || math.Abs(f32.TrainLogLoss-rep.TrainLogLoss) > 1e-4 || math.Abs(f32.TestAccuracy-rep.TestAccuracy) > 0.002 {
-		t.Fatalf("float32 rows (%q): train log-loss %.6f, test accuracy %.4f; codes: %.6f, %.4f", f32.Rows, f32.TrainLogLoss, f32.TestAccuracy, rep.TrainLogLoss, rep.TestAccuracy)
+	if f32.Rows != "float32" || math.Abs(f32.TrainLogLoss-rep.TrainLogLoss) > 1e-4 || math.Abs(*f32.TestAccuracy-*rep.TestAccuracy) > 0.002 {
+		t.Fatalf("float32 rows (%q): train log-loss %.6f, test accuracy %.4f; codes: %.6f, %.4f", f32.Rows, f32.TrainLogLoss, *f32.TestAccuracy, rep.TrainLogLoss, *rep.TestAccuracy)
 	}
 }

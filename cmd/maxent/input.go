@@ -3,6 +3,9 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/seed7bc074a2/maxent/kernel"
@@ -18,7 +21,7 @@ type inputFlags struct {
 
 func (f *inputFlags) register(fs *flag.FlagSet, pathHelp string, predict bool) {
 	fs.StringVar(&f.path, "data", "", pathHelp)
-	fs.StringVar(&f.format, "format", "", "data format: csv, libsvm or idx (default: detected from the path; a directory is IDX)")
+	fs.StringVar(&f.format, "format", "", "data format: csv, libsvm or idx (default: detected from the path; a directory is IDX: train reads its train files, eval and predict its t10k test files)")
 	fs.IntVar(&f.label, "label", -1, "CSV label column, 1-based; negative counts from the end (-1 = last)")
 	fs.StringVar(&f.header, "header", "auto", "CSV header line: auto, yes or no")
 	if predict {
@@ -51,6 +54,24 @@ func (f *inputFlags) open() (*data.Dataset, error) {
 		return nil, err
 	}
 	return data.Open(f.path, f.format, opt)
+}
+
+// openHeldOut loads f.path for eval and predict. An IDX directory holds a
+// training and a test set: a model is evaluated on, or applied to, the test
+// set (the t10k files), never silently to the rows it was trained on; a
+// note on w names the files.
+func (f *inputFlags) openHeldOut(w io.Writer) (*data.Dataset, error) {
+	if isDir(f.path) && (f.format == "" || strings.EqualFold(f.format, "idx")) {
+		for _, name := range []string{"t10k-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte", "t10k-images.idx3-ubyte.gz", "t10k-images.idx3-ubyte"} {
+			p := filepath.Join(f.path, name)
+			if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+				fmt.Fprintf(w, "%s is an IDX directory: using its test set %s (name a file to use another)\n", f.path, p)
+				return data.Open(p, "idx", data.CSVOptions{})
+			}
+		}
+		return nil, fmt.Errorf("%s: an IDX directory without t10k-images-idx3-ubyte[.gz]: name the images file to use", f.path)
+	}
+	return f.open()
 }
 
 // fitWidth makes d have exactly want feature columns. Sparse LIBSVM files

@@ -19,6 +19,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"strings"
 )
 
 // errUsage marks an error caused by the command line, which exits with
@@ -39,7 +41,27 @@ var commands = []command{
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(runSafe(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// runSafe is run with a panic turned into one line on stderr and exit
+// status 1: a CLI user never sees a Go stack trace, unless MAXENT_DEBUG=1
+// asks for it (a panic is a bug in maxent, and the stack helps report it).
+func runSafe(args []string, stdout, stderr io.Writer) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			name := "maxent"
+			if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+				name += " " + args[0]
+			}
+			fmt.Fprintf(stderr, "%s: internal error: %v (please report it; MAXENT_DEBUG=1 prints the stack)\n", name, r)
+			if os.Getenv("MAXENT_DEBUG") == "1" {
+				stderr.Write(debug.Stack())
+			}
+			code = 1
+		}
+	}()
+	return run(args, stdout, stderr)
 }
 
 // run executes the command line args and returns the exit status.
@@ -62,7 +84,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			case errors.Is(err, errUsage):
 				return 2
 			default:
-				fmt.Fprintf(stderr, "maxent %s: %v\n", c.name, err)
+				fmt.Fprintf(stderr, "maxent %s: %s\n", c.name, errorText(err))
 				return 1
 			}
 		}
@@ -70,6 +92,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "maxent: unknown command %q\n\n", args[0])
 	usage(stderr)
 	return 2
+}
+
+// errorText is err's message without the library's "maxent: " prefixes,
+// which would repeat the command's own ("maxent train: maxent: ...").
+func errorText(err error) string {
+	msg := err.Error()
+	for {
+		if m, ok := strings.CutPrefix(msg, "maxent: "); ok {
+			msg = m
+			continue
+		}
+		return strings.ReplaceAll(msg, ": maxent: ", ": ")
+	}
 }
 
 func usage(w io.Writer) {

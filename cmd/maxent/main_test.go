@@ -101,7 +101,7 @@ func TestTrainCSVWithTestFile(t *testing.T) {
 	}
 	var rep trainReport
 	json.Unmarshal([]byte(lastLine(out)), &rep)
-	if rep.TestAccuracy != 1 || rep.TestRows != 2 || rep.Classes != 2 {
+	if *rep.TestAccuracy != 1 || rep.TestRows != 2 || rep.Classes != 2 {
 		t.Fatalf("%+v", rep)
 	}
 }
@@ -127,7 +127,7 @@ func TestTrainLIBSVMNarrowTestFile(t *testing.T) {
 	}
 	var rep trainReport
 	json.Unmarshal([]byte(lastLine(out)), &rep)
-	if rep.TestAccuracy != 1 || rep.Features != 3 {
+	if *rep.TestAccuracy != 1 || rep.Features != 3 {
 		t.Fatalf("%+v", rep)
 	}
 	code, out, _ = runCLI(t, "predict", "-model", model, "-data", testPath)
@@ -167,7 +167,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"train", "-data", bad}, 1, "bad.csv:2: field 2"},
 		{[]string{"train", "-scale", "log"}, 1, "log"},
 		{[]string{"train", "-schedule", "linear"}, 1, "linear"},
-		{[]string{"train", "-lr", "-1"}, 1, "LearningRate"},
+		{[]string{"train", "-lr", "-1"}, 1, "-lr -1: want a finite value > 0"},
 		{[]string{"train", "-header", "maybe"}, 1, "-header"},
 		{[]string{"eval", "-data", bad}, 1, "-model is required"},
 		{[]string{"eval", "-model", garbage, "-data", bad}, 1, "not a maxent model file"},

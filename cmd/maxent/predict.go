@@ -14,6 +14,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	var in inputFlags
 	in.register(fs, "data to classify (required); a label column, if present, is ignored", true)
 	proba := fs.Bool("proba", false, "after the predicted label, print the probability of every class, in the model's class order")
+	headerOut := fs.Bool("header-out", false, "print a header row first: \"predicted\", then (with -proba) the class labels")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -24,7 +25,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	if in.path == "" {
 		return fmt.Errorf("-data is required")
 	}
-	d, err := in.open()
+	d, err := in.openHeldOut(stderr)
 	if err != nil {
 		return err
 	}
@@ -34,13 +35,22 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	p := make([]float32, m.Classes)
 	var line []byte
+	if *headerOut {
+		line = append(line, "predicted"...)
+		if *proba {
+			for _, l := range modelLabels(m) {
+				line = appendCSVField(append(line, ','), l)
+			}
+		}
+		line = append(line, '\n')
+	}
 	for i := 0; i < d.Len(); i++ {
 		x := d.X.Row(i)
 		c := m.Predict(x)
 		if c < 0 {
 			return fmt.Errorf("%s: row %d: no prediction (a feature is NaN)", d.Source, i+1)
 		}
-		line = appendCSVField(line[:0], m.Label(c))
+		line = appendCSVField(line, m.Label(c))
 		if *proba {
 			m.PredictProba(p, x)
 			for _, v := range p {
@@ -52,6 +62,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 		if _, err := w.Write(line); err != nil {
 			return err
 		}
+		line = line[:0]
 	}
 	return w.Flush()
 }

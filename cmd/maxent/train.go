@@ -3,10 +3,11 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
-	"path/filepath"
 	"runtime"
 	"time"
 
@@ -24,8 +25,9 @@ type trainReport struct {
 	Scale         string  `json:"scale"`
 	TrainAccuracy float64 `json:"train_accuracy"`
 	TrainLogLoss  float64 `json:"train_log_loss"`
-	TestAccuracy  float64 `json:"test_accuracy"`
-	TestLogLoss   float64 `json:"test_log_loss"`
+	// TestAccuracy and TestLogLoss are absent without test rows (-test 0).
+	TestAccuracy *float64 `json:"test_accuracy,omitempty"`
+	TestLogLoss  *float64 `json:"test_log_loss,omitempty"`
 	// Solver is "sgd" or "lbfgs". Epochs and BestEpoch count SGD epochs
 	// and are 0 with lbfgs; Iterations counts L-BFGS iterations and is 0
 	// with sgd. Evaluations (full passes over the data), Converged and
@@ -69,7 +71,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	var in inputFlags
 	in.register(fs, "training data (default: the embedded UCI digits data set, 1,797 rows × 64 features)", false)
 	testPath := fs.String("test-data", "", "held-out test data in the same format (default: the t10k files of an IDX directory, else a stratified split of -data)")
-	testFrac := fs.Float64("test", 0.2, "fraction of -data held out for testing when there is no -test-data")
+	testFrac := fs.Float64("test", 0.2, "fraction of -data held out for testing when there is no -test-data, in [0, 1); 0 trains on every row and reports no test score")
 	solver := fs.String("solver", "sgd", "optimiser: sgd (minibatch SGD with momentum) or lbfgs (full-batch L-BFGS on the same objective)")
 	valFrac := fs.Float64("val", 0, "sgd only: fraction of the training rows held out for validation and early stopping (0: none)")
 	patience := fs.Int("patience", 5, "sgd only: with -val, stop after this many epochs without a lower validation loss and keep the best model")
@@ -94,11 +96,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *workers < 0 {
-		return fmt.Errorf("-workers: %d, want ≥ 0", *workers)
-	}
-	if !(*l1 >= 0) {
-		return fmt.Errorf("-l1: %v, want a value ≥ 0", *l1)
+	if err := checkTrainFlags(fs); err != nil {
+		return err
 	}
 	if *codes != "auto" && *codes != "off" {
 		return fmt.Errorf("-codes: unknown value %q (want auto or off)", *codes)
@@ -111,15 +110,6 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-solver: unknown solver %q (want sgd or lbfgs)", *solver)
 	}
 	lbfgs := *solver == "lbfgs"
-	if lbfgs && !(*tol > 0) {
-		return fmt.Errorf("-tol: %v, want a value > 0", *tol)
-	}
-	if lbfgs && *iters < 1 {
-		return fmt.Errorf("-iters: %d, want ≥ 1", *iters)
-	}
-	if lbfgs && *memory < 1 {
-		return fmt.Errorf("-memory: %d, want ≥ 1", *memory)
-	}
 	var sched kernel.Schedule
 	if !lbfgs {
 		var err error
@@ -135,6 +125,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	// A model that cannot be saved is found out now, not after training.
+	if err := checkOutput(*out); err != nil {
+		return err
+	}
 	train, test, err := loadTrainTest(&in, *testPath, *testFrac, *seed)
 	if err != nil {
 		return err
@@ -181,6 +175,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(progress, "training on %s: %d rows × %d features, %d classes; testing on %d rows; solver %s; backend %s\n",
 		train.Source, train.Len(), train.Features(), len(train.Labels), test.Len(), *solver, kernel.Backend())
+	warnFewRowsPerClass(progress, train)
 	rep := trainReport{Solver: *solver}
 	var x8 *kernel.ByteMatrix // the scaled rows as codes (sgd, -codes auto)
 	if !lbfgs && *codes == "auto" {
@@ -213,6 +208,18 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	seconds := time.Since(start).Seconds()
+	// Save first: nothing after training (the certificate, the scores on
+	// the test rows) may lose the trained model.
+	final := model.Clone()
+	if err := final.AbsorbScaling(scaler.Offset, scaler.Scale); err != nil {
+		return err
+	}
+	if *out != "" {
+		if err := writeModel(*out, final); err != nil {
+			return err
+		}
+		fmt.Fprintf(progress, "model written to %s\n", *out)
+	}
 	// Certify the model on the objective it minimised, before the scaling
 	// is folded into it (the certificate is for the unweighted objective
 	// with L2 only).
@@ -225,34 +232,29 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	} else {
 		fmt.Fprintf(progress, "certificate (λ = %g): duality gap %.3e, max balance residual %.3e, |grad| %.3e\n", *l2, cert.Gap, cert.MaxResidual, cert.GradNorm)
 	}
-	if err := model.AbsorbScaling(scaler.Offset, scaler.Scale); err != nil {
-		return err
-	}
-	trEv, err := model.Evaluate(train.X, train.Y)
+	trEv, err := final.Evaluate(train.X, train.Y)
 	if err != nil {
 		return err
-	}
-	teEv, err := model.Evaluate(test.X, test.Y)
-	if err != nil {
-		return fmt.Errorf("test data: %w", err)
 	}
 	if rep.StoppedEarly {
 		fmt.Fprintf(progress, "stopped early after %d epochs; kept the model of epoch %d\n", rep.Epochs, rep.BestEpoch)
 	}
 	fmt.Fprintf(progress, "train: accuracy %.4f  log-loss %.4f\n", trEv.Accuracy, trEv.LogLoss)
-	fmt.Fprintf(progress, "test:  accuracy %.4f  log-loss %.4f  (%d rows)\n", teEv.Accuracy, teEv.LogLoss, teEv.N)
-	fmt.Fprintf(progress, "trained in %.3fs\n", seconds)
-	if *out != "" {
-		if err := writeModel(*out, model); err != nil {
-			return err
+	if test.Len() > 0 {
+		teEv, err := final.Evaluate(test.X, test.Y)
+		if err != nil {
+			return fmt.Errorf("test data: %w", err)
 		}
-		fmt.Fprintf(progress, "model written to %s\n", *out)
+		fmt.Fprintf(progress, "test:  accuracy %.4f  log-loss %.4f  (%d rows)\n", teEv.Accuracy, teEv.LogLoss, teEv.N)
+		rep.TestAccuracy, rep.TestLogLoss = &teEv.Accuracy, &teEv.LogLoss
+	} else {
+		fmt.Fprintf(progress, "test:  no test rows (-test 0)\n")
 	}
+	fmt.Fprintf(progress, "trained in %.3fs\n", seconds)
 	if *jsonOut {
 		rep.Data, rep.TrainRows, rep.TestRows = train.Source, train.Len(), test.Len()
 		rep.Features, rep.Classes, rep.Scale = train.Features(), model.Classes, kind.String()
 		rep.TrainAccuracy, rep.TrainLogLoss = trEv.Accuracy, trEv.LogLoss
-		rep.TestAccuracy, rep.TestLogLoss = teEv.Accuracy, teEv.LogLoss
 		rep.Seconds, rep.Backend, rep.Model = seconds, kernel.Backend(), *out
 		rep.Workers, rep.L2, rep.DualityGap, rep.MaxResidual = nWorkers, *l2, cert.Gap, cert.MaxResidual
 		rep.L1, rep.ClassWeight, rep.Init = *l1, *classWeight, *initPath
@@ -306,7 +308,10 @@ func fitSGD(model *kernel.Model, xs kernel.Matrix, x8 *kernel.ByteMatrix, y []in
 			if hasVal {
 				fmt.Fprintf(progress, "  val_loss %.4f  val_acc %.4f", s.ValLoss, s.ValAccuracy)
 			}
-			fmt.Fprintf(progress, "  lr %.4g  %v\n", s.LearningRate, s.Elapsed.Round(time.Microsecond))
+			fmt.Fprintf(progress, "  lr %.4g  %v since start\n", s.LearningRate, s.Elapsed.Round(time.Microsecond))
+		},
+		Heartbeat: func(epoch, step, steps int) {
+			fmt.Fprintf(progress, "epoch %3d/%d  step %d/%d (%.0f%%)\n", epoch, f.epochs, step, steps, 100*float64(step)/float64(steps))
 		},
 	}
 	if hasVal {
@@ -367,27 +372,6 @@ func isDir(path string) bool {
 	return err == nil && fi.IsDir()
 }
 
-// writeModel writes m to path atomically: to a temporary file first, renamed
-// over path only when complete, so an error never leaves half a model.
-func writeModel(path string, m *kernel.Model) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".maxent-model-*")
-	if err != nil {
-		return err
-	}
-	_, err = m.WriteTo(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing model: %w", err)
-	}
-	return nil
-}
-
 // readModel loads a model file.
 func readModel(path string) (*kernel.Model, error) {
 	if path == "" {
@@ -440,4 +424,72 @@ func warmStart(model *kernel.Model, path string, sc *data.Scaler) error {
 		model.B[i] = float32(shift)
 	}
 	return model.Validate()
+}
+
+// trainFlagRules are the ranges of train's numeric flags. A value out of
+// range is an error, never silently replaced by a default (the library
+// treats 0 as "default", a command line must not).
+var trainFlagRules = []struct {
+	name     string
+	min, max float64 // the closed range, or open where the flag says
+	openMin  bool    // min itself is out of range
+	openMax  bool    // max itself is out of range
+	want     string
+}{
+	{"epochs", 1, math.MaxInt32, false, false, "an integer ≥ 1"},
+	{"batch", 1, math.MaxInt32, false, false, "an integer ≥ 1"},
+	{"iters", 1, math.MaxInt32, false, false, "an integer ≥ 1"},
+	{"memory", 1, math.MaxInt32, false, false, "an integer ≥ 1"},
+	{"patience", 1, math.MaxInt32, false, false, "an integer ≥ 1"},
+	{"workers", 0, math.MaxInt32, false, false, "an integer ≥ 0 (0: one per CPU)"},
+	{"lr", 0, math.MaxFloat64, true, false, "a finite value > 0"},
+	{"momentum", 0, 1, false, true, "a value in [0, 1)"},
+	{"l2", 0, math.MaxFloat64, false, false, "a finite value ≥ 0"},
+	{"l1", 0, math.MaxFloat64, false, false, "a finite value ≥ 0"},
+	{"tol", 0, math.MaxFloat64, true, false, "a finite value > 0"},
+	{"test", 0, 1, false, true, "a fraction in [0, 1) (0: no test rows)"},
+	{"val", 0, 1, false, true, "a fraction in [0, 1) (0: no validation rows)"},
+}
+
+// checkTrainFlags checks every numeric flag of train against
+// trainFlagRules.
+func checkTrainFlags(fs *flag.FlagSet) error {
+	for _, r := range trainFlagRules {
+		f := fs.Lookup(r.name)
+		var v float64
+		switch x := f.Value.(flag.Getter).Get().(type) {
+		case int:
+			v = float64(x)
+		case float64:
+			v = x
+		default:
+			panic("checkTrainFlags: flag -" + r.name + " is not numeric")
+		}
+		if !(v >= r.min && v <= r.max) || (r.openMin && v == r.min) || (r.openMax && v == r.max) {
+			return fmt.Errorf("-%s %s: want %s", r.name, f.Value, r.want)
+		}
+	}
+	return nil
+}
+
+// warnFewRowsPerClass warns when the training rows average fewer than two
+// per class: then the label column is most likely wrong (an ID or a
+// continuous value), and training one weight row per class may take long.
+func warnFewRowsPerClass(w io.Writer, d *data.Dataset) {
+	k, n := len(d.Labels), d.Len()
+	if k <= 2 || 2*k <= n {
+		return
+	}
+	single := make([]int, k)
+	for _, c := range d.Y {
+		single[c]++
+	}
+	ones := 0
+	for _, c := range single {
+		if c == 1 {
+			ones++
+		}
+	}
+	fmt.Fprintf(w, "warning: %d classes for %d training rows (%.2f rows per class, %d classes with a single row): is the label column right (-label)? Each class costs a weight row in every step\n",
+		k, n, float64(n)/float64(k), ones)
 }

@@ -66,8 +66,8 @@ func TestTrainSolverOptions(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-workers", "-1"}, "-workers: -1"},
-		{[]string{"-l1", "-1"}, "-l1: -1"},
+		{[]string{"-workers", "-1"}, "-workers -1: want an integer ≥ 0"},
+		{[]string{"-l1", "-1"}, "-l1 -1: want a finite value ≥ 0"},
 		{[]string{"-class-weight", "inverse"}, `-class-weight: unknown value "inverse"`},
 		{[]string{"-init", filepath.Join(dir, "missing.mxt")}, "missing.mxt"},
 		{[]string{"-init", otherModel}, "model has 2 classes × 2 features, the data 10 × 64"},
