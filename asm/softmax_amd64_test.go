@@ -867,7 +867,7 @@ func BenchmarkExpGeneric(b *testing.B) {
 // apart, 64-byte aligned, so that the 64-byte window of a partial vector's
 // masked store never overlaps the next call's loads (which on Zen 4 stalls
 // the load until the store retires: adjacent small allocations made the
-// n=10 results bimodal, 15 or 42 ns per call).
+// n=10 results bimodal).
 func smSoftmaxInput(n int) (src, dst []float32) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	stride := (n+16)/16*16 + 256 + 16
@@ -902,8 +902,8 @@ func BenchmarkSoftmaxAVX512(b *testing.B) { smBenchSoftmax(b, smAVX512) }
 
 // BenchmarkSoftmaxFusedAVX2Short: the fused kernel on rows shorter than a
 // vector (2..7 classes) and one vector. When the short rows went through a
-// stack buffer filled element by element, they took 55 ns against 12 ns for
-// n = 8 (the vector load waited for the scalar stores); see stream in
+// stack buffer filled element by element, they were several times slower
+// than n = 8 (the vector load waited for the scalar stores); see stream in
 // gen/amd64/softmax.
 func BenchmarkSoftmaxFusedAVX2Short(b *testing.B) {
 	smNeed(b, smAVX2)
@@ -927,8 +927,8 @@ func BenchmarkSoftmaxGeneric(b *testing.B) {
 // (layout=after), right before it (layout=before), 64 bytes after its end
 // (layout=apart), or on src (layout=inplace: each call takes the softmax of
 // the last, a chain of dependent calls). With one K-masked 64-byte load and
-// store per call, the after and before layouts measured 42 ns against 14 ns
-// apart on Zen 4 (see exactLoad in gen/amd64/softmax).
+// store per call, the after and before layouts were about three times
+// slower than apart on Zen 4 (see exactLoad in gen/amd64/softmax).
 func BenchmarkSoftmaxSmallAVX512(b *testing.B) {
 	smNeed(b, smAVX512)
 	for _, n := range []int{10, 16} {

@@ -27,8 +27,8 @@
 // accumulators in MatMulT, 5 classes × 64 columns of G in AddMatMulTN;
 // AVX2 2 × 5 and 5 × 16; NEON 4 × 4 and 4 × 16), so that W and G stream
 // through the registers once per block of samples instead of once per
-// sample: on a Zen 4 core they run at about 90 % (MatMulT) and 96 %
-// (AddMatMulTN) of the FMA peak when the data is in cache.
+// sample: with the data in cache they are bound by the FMA units, not by
+// loads (measurements in the repository's docs/performance.md).
 //
 // # Training
 //
@@ -51,9 +51,11 @@
 // MatMulT multiplies the codes by W times the scales (kept up to date by
 // the gradient kernel), and the gradient kernel multiplies each sum over
 // the minibatch by its column's scale; it skips the last class, whose sum
-// is minus the others' (the rows of p − onehot add up to zero). The model
-// is Fit's on the decoded rows to rounding (bit for bit where the rows are
-// decoded instead: other architectures, and with L1).
+// is minus the others' (the rows of p − onehot add up to zero), and with
+// at most 16 classes that class's weights are derived from the others'
+// (see FitBytes), so MatMulT computes one logit fewer. The model is Fit's
+// on the decoded rows to rounding (bit for bit where the rows are decoded
+// instead: other architectures, and with L1).
 //
 // # Backends
 //

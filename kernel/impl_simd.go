@@ -23,7 +23,8 @@ import (
 // softmax.go from the primitives below, so that their special-value handling
 // is written once for every backend.
 
-// chunk is the most elements one assembly call processes (~10 µs at worst).
+// chunk is the most elements one assembly call processes: a bound on the
+// time a call cannot be preempted (microseconds on the slowest op).
 const chunk = 1 << 16
 
 func dotImpl(x, y []float32) float32 {
@@ -163,7 +164,7 @@ func shiftSubImpl(dst, src []float32, m, l float32) {
 }
 
 // macChunk is the most multiply-adds one call of a batched assembly kernel
-// performs (~5–10 µs).
+// performs, bounding the time it cannot be preempted as chunk does.
 const macChunk = 1 << 18
 
 func matMulTImpl(z, x, w Matrix, b []float32) { matMulTPfImpl(z, x, w, b, nil) }
@@ -306,8 +307,9 @@ func addMatMulTNGatherSGDImpl(v Matrix, alpha float32, d Matrix, xp []uintptr, s
 	be := current()
 	n := d.Rows
 	// On codes, the kernel's rows per pass go in one call (AVX-512: 9,
-	// about 8 µs with Fashion-MNIST's 784 columns), not split by
-	// macChunk into passes that decode the codes again.
+	// more multiply-adds than macChunk with Fashion-MNIST's 784 columns
+	// and 64 rows), not split by macChunk into passes that decode the
+	// codes again.
 	minRows := 1
 	if scale != nil {
 		minRows = asmAddMatMulTNU8Rows(be)

@@ -11,8 +11,8 @@ import (
 //
 // Fisher–Yates over the n positions reads and writes them at random.
 // During training, with the rows' memory traffic filling the caches and
-// the miss queues, its 60,000 swaps (Fashion-MNIST) took 2.4 ms of every
-// epoch of 22 ms on one worker, seven times their cost in isolation. order
+// the miss queues, those accesses miss the caches, and the draw cost
+// several times what it does in isolation (docs/performance.md). order
 // uses Rao and Sandelius's method instead, whose random accesses stay
 // within one bucket small enough for L1:
 //
@@ -86,8 +86,8 @@ func (o *order) start() {
 // draw takes up to budget more units of the draw (math.MaxInt: all of
 // them), writing the order into perm and the labels y[perm[i]] into lab
 // (len(perm) == len(lab) == len(y) == n < 2³²), from rng. 32-bit rows and
-// labels halve the memory the draw touches during an epoch, where it took
-// 0.81 ms of each 20 ms epoch on one worker with int's (0.44 ms alone).
+// labels halve the memory the draw touches during an epoch, where it
+// competes with the rows' traffic for the caches.
 func (o *order) draw(rng *rand.PCG, perm []uint32, lab, y []int32, budget int) {
 	perm, lab, y = perm[:o.n], lab[:o.n], y[:o.n]
 	for budget > 0 && o.phase < 3 {

@@ -34,7 +34,8 @@ type pool struct {
 }
 
 // spinRounds is how many times a helper checks for the next round before
-// parking (of the order of 50 µs).
+// parking: enough to bridge the gap between back-to-back rounds, few
+// enough that an idle helper soon gives its core back.
 const spinRounds = 20000
 
 // newPool starts n−1 helper goroutines for fn. n < 1 is taken as 1.

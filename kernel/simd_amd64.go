@@ -236,10 +236,11 @@ func sgdRowU8Impl(v, w, ws, tot, scale []float32, alpha, c2 float32, l2 bool, mu
 // stride), from the first, for sceRows: st is its state (the sum of
 // m − z_y, the product of the row sums, 16 bias gradient sums), or with a
 // bias b (not nil) on rows whose last class is derived (see sceRows)
-// asm.SoftmaxXentRows16DerivedAVX512 on whole groups of 16 rows and then
-// asm.SoftmaxXentRowsDerivedAVX512 (64 rows of 10: 1.24 µs with the row
-// kernel alone, 0.63 µs so). ok is false when the backend has no such
-// kernel or the rows are not short (with b: or closer than 16 apart).
+// asm.SoftmaxXentRows16DerivedAVX512 on whole groups of 16 rows (lane-wise
+// across the rows instead of a horizontal reduction per row) and then
+// asm.SoftmaxXentRowsDerivedAVX512 on the rest. ok is false when the
+// backend has no such kernel or the rows are not short (with b: or closer
+// than 16 apart).
 func xentRowsImpl(grad, z Matrix, z2 []float32, labels []int, st *[18]float64, b []float32) (done, correct int, ok bool) {
 	if current() != avx512 || z.Cols == 0 || z.Cols > 16 {
 		return 0, 0, false

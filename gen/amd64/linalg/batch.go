@@ -290,8 +290,8 @@ func matMulTGen(s *ISA, pf, gather, u8 bool) {
 			ADDQ(U32(bytes), ra.b0)
 		}
 		// body: one vector of every sample, then each row's vector feeds
-		// S FMAs. The main loop also prefetches (into L2: PREFETCHT1 was
-		// measured faster than T0 here) the same columns of the next
+		// S FMAs. The main loop also prefetches (into L2: PREFETCHT1
+		// measured faster than T0) the same columns of the next
 		// block's samples: when x streams from memory (a full-batch pass
 		// over a large data set) the next rows then arrive while this block
 		// computes (a prefetch never faults, also past x's end).
@@ -547,8 +547,8 @@ func addMatMulTNGather(s *ISA) { addMatMulTNGen(s, true, false, false) }
 // The codes' kernels take their own pass shapes (AddMatMulTNU8Passes,
 // AddMatMulTNU8Cols): on AVX-512 the 9 rows that the SGD trainer sums
 // with 10 classes go in one pass, so each vector of codes is decoded once
-// per block instead of once per pass of 5 and of 4 rows (per step of
-// Fashion-MNIST's shape, in cache: 9.7 → 9.0 µs). A block's totals stay
+// per block instead of once per pass of 5 and of 4 rows (the decoding is
+// what the second pass repeated). A block's totals stay
 // in registers during its update: tot is loaded and stored once per pass,
 // the rows added in order as before.
 func addMatMulTNGatherSGDU8(s *ISA) { addMatMulTNGen(s, true, true, true) }

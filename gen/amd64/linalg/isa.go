@@ -68,8 +68,8 @@ var avx512 = &ISA{
 	MatVecPasses: []rowPass{{10, 1, true}, {8, 1, false}, {4, 2, false}, {2, 4, false}, {1, 8, false}},
 	// Not 8 rows per AddOuter pass: with a stride that is a multiple of
 	// 4 KiB, 8 rows of g and x map to one set of the 8-way L1 and evict
-	// each other (AddOuter 100×1024 took 7.6 µs with 8-row passes, 4.7 µs
-	// with 4-row passes, as AVX2).
+	// each other (4-row passes, as on AVX2, measured much faster at
+	// 100×1024: docs/performance.md).
 	AddOuterPasses: []rowPass{{4, 2, false}, {2, 2, false}, {1, 4, false}},
 	StreamUnroll:   8,
 	PeakAcc:        12,

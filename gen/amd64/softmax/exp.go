@@ -28,11 +28,11 @@ type input func(j int, dst reg.VecVirtual)
 // every x in [MinInput, MaxInput], p ∈ [0.70, 1.42] and p·2^n is a normal
 // float32 (fallback.Exp32's proof), so the addition never leaves the
 // exponent range: y is exactly p·2^n, the value of the fallback's (p·s1)·s2
-// and of VSCALEFPS(p, n) (isa.scalef selects the latter on AVX-512; both
-// pass the exhaustive bit-exact test). The integer add runs on the vector
+// and of VSCALEFPS(p, n) (isa.scalef, off for both ISAs, selects the
+// latter on AVX-512; both pass the exhaustive bit-exact test). The integer add runs on the vector
 // ALUs and leaves the two FMA pipes to the nine products of the algorithm,
 // which bound the throughput: on Zen 4, VSCALEFPS zmm occupies an FMA pipe
-// for two cycles and Exp measured 15–20% slower with it.
+// for two cycles, and Exp measured slower with it (docs/performance.md).
 //
 // The special cases are then blended in:
 //

@@ -43,9 +43,9 @@ var (
 	// except the two that initialise a register (VBROADCASTSS from memory
 	// occupies a vector pipe on Zen 4; a register copy is free); more than
 	// 4 vectors per iteration measured no faster. Exp holds every constant
-	// in a register and runs 3 vectors per iteration: 4096 elements took
-	// 4 % less time than with 4 vectors and broadcasts (interleaved runs,
-	// 789 against 824 ns), while ExpShiftSum measured slower that way.
+	// in a register and runs 3 vectors per iteration, which measured
+	// faster than 4 vectors with broadcasts, while ExpShiftSum measured
+	// slower that way.
 	avx512 = &isa{name: "AVX512", lanes: 16, evex: true, strUnroll: 4,
 		expUnroll: 3, expHold: []int{cMagic, cC6, cLog2e, cLn2Hi, cLn2Lo, cC5, cC4, cC3, cC2, cOne},
 		sumUnroll: 4, sumAcc: 4, sumPair: 4, sumHold: []int{cMagic, cC6}}
@@ -362,13 +362,14 @@ type loop struct {
 //     alias src), is processed at the end and stored over the last vector
 //     of the output; the elements it shares with the previous vector get
 //     the same values again. Its valid lanes, for sums, are the last ones.
-//   - AVX2, shorter slice: the elements are copied one by one to the stack
-//     buffer pre-filled with the fill constant, processed there as a full
-//     vector and copied back.
+//   - AVX2, shorter slice: the elements and the fill constant are
+//     assembled in a register from loads of exactly the slice's bytes
+//     (shortLoad), processed as a full vector and stored back in the same
+//     pieces (shortStore).
 //
-// VMASKMOVPS would avoid the copies, but its stores are slow on AMD CPUs
-// and qemu's emulation touches the masked-off lanes (faulting next to a
-// guard page), so the AVX2 kernels do not use it.
+// VMASKMOVPS would avoid the copy and the pieces, but its stores are slow
+// on AMD CPUs and qemu's emulation touches the masked-off lanes (faulting
+// next to a guard page), so the AVX2 kernels do not use it.
 func (a *isa) stream(l loop, emit body) {
 	ptrs := []reg.GPVirtual{l.src}
 	if l.dst != nil && l.dst != l.src {
@@ -447,8 +448,8 @@ func (a *isa) stream(l loop, emit body) {
 	// (shortStore). The pieces are what store forwarding needs: copying
 	// the elements one by one into a stack buffer and loading it as a
 	// vector made that load wait for the scalar stores to reach the cache
-	// (forwarding cannot merge them), and Softmax of 2..7 elements took
-	// 55 ns against 12 ns for 8.
+	// (forwarding cannot merge them), and Softmax of 2..7 elements was
+	// several times slower than of 8 (docs/performance.md).
 	Label(l.prefix + "short")
 	f := YMM()
 	if l.fill < 0 {

@@ -193,10 +193,9 @@ func (a *isa) expSum(mb reg.VecVirtual) ([]reg.VecVirtual, body) {
 		}
 		// sumPair vectors are added lane-wise in float32 (a tree: each
 		// term goes through log2(sumPair) ≤ 2 roundings, a relative error
-		// below 2^-23 of the sum) before one widening to float64: the
-		// conversions cost about as much as the exp (ExpShiftSum 1000
-		// elements, AVX-512: 300 ns with none, 245 ns with sumPair 4;
-		// Exp alone 205 ns).
+		// below 2^-23 of the sum) before one widening to float64: widening
+		// every vector, the conversions cost about as much as the exp
+		// itself (measurements in docs/performance.md).
 		for w := 1; w < a.sumPair && w < len(ys); w *= 2 {
 			for i := 0; i+w < len(ys); i += 2 * w {
 				VADDPS(ys[i+w], ys[i], ys[i])
@@ -359,13 +358,14 @@ func specialExit(label string) {
 // access is checked against earlier stores over its whole 64 bytes, so a
 // row whose 64-byte window reached into the output of the previous call
 // (adjacent small buffers, the usual case) waited for that store to
-// complete: BenchmarkSoftmaxSmallAVX512 (asm) measured a 10-class softmax at
-// 42 ns with dst right after or right before src, 14 ns with them apart;
-// with exact pieces 16, 16 and 17 ns. Exact loads alone fix the "after"
-// layout, exact stores the "before" one. The piece masks come from a table
-// (softmaxpiece<>): computing them (two mask loads and a KXORW per piece)
-// made SoftmaxCrossEntropyRows of 64×10 rows 25 % slower than with the
-// masked accesses; with the table it is within noise of them.
+// complete: BenchmarkSoftmaxSmallAVX512 (asm) shows it with dst right after
+// or right before src, against them apart; with exact pieces the three
+// layouts take about the same time (docs/performance.md). Exact loads
+// alone fix the "after" layout, exact stores the "before" one. The piece
+// masks come from a table (softmaxpiece<>): computing them (two mask loads
+// and a KXORW per piece) made SoftmaxCrossEntropyRows of 64×10 rows
+// measurably slower than with the masked accesses; with the table it is
+// within noise of them.
 //
 // A row of n < 16 elements is split as n's binary digits: 8 elements at
 // offset 0 if n ≥ 8, then 4, 2 and 1 at the following offsets. These are

@@ -15,9 +15,9 @@ import (
 // constant from package fallback).
 const xentFlush = fallback.ProdBound
 
-// xentGroup is the rows SoftmaxXentRows interleaves: 64 rows of 10
-// (sceRows, Wide) took 1.03 µs with 3, 1.10 µs with 2 (4 run out of
-// general registers).
+// xentGroup is the rows SoftmaxXentRows interleaves: 3 measured faster
+// than 2 (more independent chains in flight; see docs/performance.md), and
+// 4 run out of general registers.
 const xentGroup = 3
 
 // xentArgs loads the loss kernels' arguments: grad's and z's addresses
@@ -134,7 +134,7 @@ func derivedSum(x, bias reg.VecVirtual, kFirst, kLast reg.Register) {
 // at least 16 elements apart (gstride, zstride ≥ 16): the 64-byte windows
 // of different rows are then disjoint, so a row's masked load never waits
 // for the store of the row before it (the Zen 4 stall the pieces avoid, see
-// exactLoad). 64 rows of 10: 1.33 µs with pieces, 1.11 µs masked.
+// exactLoad), and one access per row measured faster than the pieces.
 //
 // With derive (wide only), SoftmaxXentRowsDerived<ISA> takes the logits
 // of rows whose last class is derived (the SGD trainer on codes, which
