@@ -5,9 +5,6 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"time"
-	"unsafe"
-
-	"github.com/seed7bc074a2/maxent/fallback"
 )
 
 // sgd holds the state of one Trainer.Fit call. Every buffer is allocated
@@ -100,6 +97,15 @@ type sgd struct {
 	gb               []float64 // bias gradient of the step
 	one              []float32 // {1}: AddOuter of one row is an axpy
 	beat             heartbeat // Trainer.Heartbeat's state
+
+	// The step's phases as chooseSteps decided them (and the shards'
+	// logits and update).
+	sum          sumFunc
+	loss1        lossFunc
+	pfHead       func(n int) int                         // how many of the next batch's n rows MatMulT prefetches
+	prefetchRows func(s *sgd, rows []uint32, c0, c1 int) // prefetchF32 or prefetchU8
+	lossBias     []float32                               // with derive: the bias the loss phase adds (m.B)
+	stride       uintptr                                 // bytes from one row to the next (see rowAddrs)
 }
 
 // heartbeat calls Trainer.Heartbeat during an epoch: every beatSteps steps
@@ -148,7 +154,15 @@ type sgdShard struct {
 	labels  []int     // the labels of its share of the step's rows (the loss phase's)
 	loss    float64
 	correct int
-	_       [64]byte // keep workers' shards on separate cache lines
+
+	c0, c1 int        // its columns [c0, c1)
+	base   uintptr    // the address of row 0's column c0 (with columns)
+	wl     Matrix     // the weights its MatMulT multiplies (W's columns, times the scales on codes, without the last class with derive)
+	x8     ByteMatrix // the codes its gather kernel reads (none: float32 rows)
+	bias   []float32  // the bias its MatMulT adds (worker 0, without derive)
+	logits logitsFunc
+	update updateFunc
+	_      [64]byte // keep workers' shards on separate cache lines
 }
 
 // newSGD returns the state of a Fit on the rows x, or on the codes x8
@@ -201,73 +215,101 @@ func newSGD(m *Model, x Matrix, x8 ByteMatrix, y []int, rw []float32, cfg *Train
 	// training W itself, to rounding.
 	s.derive = s.g8 && m.Classes <= 16
 	if s.derive {
-		u := make([]float32, m.Features)
-		for c := 0; c < m.Classes; c++ {
-			for j, v := range m.W.Row(c)[:m.Features] {
-				u[j] += v
-			}
-		}
-		nonzero := false
-		for j := range u {
-			u[j] /= float32(m.Classes)
-			nonzero = nonzero || u[j] != 0
-		}
-		if nonzero {
-			s.shift, s.vshift = u, make([]float32, m.Features)
-			s.own = false // the model keeps W, the steps W'
-		}
+		s.initShift()
+		s.lossBias = m.B
+	}
+	s.prefetchRows = prefetchF32
+	if u8 {
+		s.prefetchRows = prefetchU8
 	}
 	s.wc, s.vc = make([]Matrix, w), make([]Matrix, w)
-	for j := range s.shards {
-		width := s.cols[j+1] - s.cols[j]
-		s.vc[j] = packed(m.Classes, width)
-		if s.own {
-			s.wc[j] = m.W
-		} else {
-			s.wc[j] = packed(m.Classes, width)
-			for i := 0; i < m.Classes; i++ {
-				wr := s.wc[j].Row(i)
-				copy(wr, m.W.Row(i)[s.cols[j]:s.cols[j+1]])
-				if s.shift != nil {
-					for c, u := range s.shift[s.cols[j]:s.cols[j+1]] {
-						wr[c] -= u
-					}
-				}
-			}
-		}
-		sh := &s.shards[j]
-		if !s.gather {
-			sh.xb = NewMatrix(cfg.BatchSize, width)
-		}
-		sh.zp = s.z
-		if w > 1 {
-			sh.zp = NewMatrix(cfg.BatchSize, m.Classes)
-		}
-		sh.pf = make([]uintptr, cfg.BatchSize)
-		sh.pf2 = make([]uintptr, cfg.BatchSize)
-		sh.xp = make([]uintptr, cfg.BatchSize)
-		if s.g8 {
-			// MatMulT's kernel multiplies the codes' float32 values by
-			// W times the scales: the logits Σ (w·scale)·code. The
-			// gradient kernel multiplies each sum Σ d·code by its
-			// column's scale and keeps wsc up to date after each step.
-			sh.dec, sh.tot = make([]float32, width), make([]float32, width)
-			if s.wsc == nil {
-				s.wsc = make([]Matrix, w)
-			}
-			s.wsc[j] = packed(m.Classes, width)
-			for i := 0; i < m.Classes; i++ {
-				ws, wr := s.wsc[j].Row(i), s.wc[j].Row(i)[:width]
-				for c, v := range wr {
-					ws[c] = v * x8.Scale[s.cols[j]+c]
-				}
-			}
-		}
-		sh.gb = make([]float64, m.Classes)
-		sh.labels = make([]int, cfg.BatchSize)
+	if s.g8 {
+		s.wsc = make([]Matrix, w)
 	}
+	for j := range s.shards {
+		s.initShard(j, cfg.BatchSize)
+	}
+	s.chooseSteps()
 	s.pool = newPool(w, s.shard)
 	return s
+}
+
+// initShift sets shift, W's mean over the classes per feature, unless it
+// is zero (see derive in newSGD).
+func (s *sgd) initShift() {
+	m := s.m
+	u := make([]float32, m.Features)
+	for c := 0; c < m.Classes; c++ {
+		for j, v := range m.W.Row(c)[:m.Features] {
+			u[j] += v
+		}
+	}
+	nonzero := false
+	for j := range u {
+		u[j] /= float32(m.Classes)
+		nonzero = nonzero || u[j] != 0
+	}
+	if nonzero {
+		s.shift, s.vshift = u, make([]float32, m.Features)
+		s.own = false // the model keeps W, the steps W'
+	}
+}
+
+// initShard allocates worker j's buffers and its columns of W (less the
+// shift), V and, on codes, W times the scales.
+func (s *sgd) initShard(j, bs int) {
+	m, sh := s.m, &s.shards[j]
+	sh.c0, sh.c1 = s.cols[j], s.cols[j+1]
+	width := sh.c1 - sh.c0
+	s.vc[j] = packed(m.Classes, width)
+	if s.own {
+		s.wc[j] = m.W
+	} else {
+		s.wc[j] = packed(m.Classes, width)
+		for i := 0; i < m.Classes; i++ {
+			wr := s.wc[j].Row(i)
+			copy(wr, m.W.Row(i)[sh.c0:sh.c1])
+			if s.shift != nil {
+				for c, u := range s.shift[sh.c0:sh.c1] {
+					wr[c] -= u
+				}
+			}
+		}
+	}
+	if !s.gather {
+		sh.xb = NewMatrix(bs, width)
+	}
+	sh.zp = s.z
+	if len(s.shards) > 1 {
+		sh.zp = NewMatrix(bs, m.Classes)
+	}
+	sh.pf, sh.pf2, sh.xp = make([]uintptr, bs), make([]uintptr, bs), make([]uintptr, bs)
+	sh.gb, sh.labels = make([]float64, m.Classes), make([]int, bs)
+	sh.wl = s.wc[j]
+	if s.g8 {
+		// MatMulT's kernel multiplies the codes' float32 values by W
+		// times the scales: the logits Σ (w·scale)·code. The gradient
+		// kernel multiplies each sum Σ d·code by its column's scale and
+		// keeps wsc up to date after each step.
+		sh.dec, sh.tot = make([]float32, width), make([]float32, width)
+		s.wsc[j] = packed(m.Classes, width)
+		for i := 0; i < m.Classes; i++ {
+			ws, wr := s.wsc[j].Row(i), s.wc[j].Row(i)[:width]
+			for c, v := range wr {
+				ws[c] = v * s.x8.Scale[sh.c0+c]
+			}
+		}
+		sh.wl, sh.x8 = s.wsc[j], s.x8
+	}
+	if j == 0 {
+		sh.bias = m.B
+	}
+	if s.derive { // k−1 logits, no bias (the loss phase adds it)
+		sh.wl, sh.bias = sh.wl.Slice(0, m.Classes-1), nil
+	}
+	if width > 0 && s.x.Rows > 0 {
+		s.setRowBase(sh)
+	}
 }
 
 // splitCols splits m features among w workers: contiguous ranges as equal
@@ -386,250 +428,8 @@ func (s *sgd) shuffleShare() int {
 	return (s.ord.units() + len(s.lrs) - 1) / len(s.lrs)
 }
 
-// stepShard runs worker j's part of the step on the rows perm[lo:hi] with
-// learning rate lr (see sgd); worker 0 also finishes the step (finish).
-func (s *sgd) stepShard(j, lo, hi int, lr float32) {
-	sh := &s.shards[j]
-	n, w := hi-lo, len(s.shards)
-	c0, c1 := s.cols[j], s.cols[j+1]
-	rows := s.perm[lo:hi]
-	m := s.m
-
-	// Phase 1: the partial logits of this worker's columns.
-	zp := sh.zp.Slice(0, n)
-	gather := s.gather
-	if c1 > c0 {
-		// The rows are read where they lie when the backend has gather
-		// kernels (amd64), else copied (codes: decoded) into a contiguous
-		// block.
-		if gather {
-			s.rowAddrs(sh.xp[:n], rows, c0)
-		} else {
-			xb := sh.xb.Slice(0, n)
-			for i, r := range rows {
-				s.copyRow(xb.Row(i), int(r), c0)
-			}
-		}
-		var b []float32
-		if j == 0 {
-			b = m.B
-		}
-		// The rows of a shuffled batch are scattered over data usually
-		// far larger than the caches, so this worker's columns of the
-		// next batch's rows are prefetched during this step: by MatMulT's
-		// kernel where it has a prefetching variant (spread over its
-		// FMAs: row i of the next batch while it computes sample i), else
-		// here, row by row. Issued all at once, the prefetches stalled
-		// the core as soon as the miss queues filled.
-		next := s.perm[hi:min(hi+s.bs, len(s.perm))]
-		pf := sh.pf[:n]
-		var done int
-		if gather {
-			// MatMulT prefetches the first pfSplit rows of the next batch,
-			// the gradient kernel (with the fused update) the others; each
-			// is given the current rows (in cache: no traffic) instead of
-			// the other's and past the data's end.
-			h := n
-			if s.fused {
-				h = pfSplit(n)
-			}
-			pf2 := sh.pf2[:n]
-			copy(pf, sh.xp[:n])
-			copy(pf2, sh.xp[:n])
-			nn := min(n, len(next))
-			s.rowAddrs(pf[:min(h, nn)], next[:min(h, nn)], c0)
-			if nn > h {
-				s.rowAddrs(pf2[h:nn], next[h:nn], c0)
-			}
-			wj, x8 := s.wc[j], ByteMatrix{}
-			if s.g8 {
-				wj, x8 = s.wsc[j], s.x8
-			}
-			if s.derive { // k−1 logits, no bias (see newSGD)
-				wj, b = wj.Slice(0, m.Classes-1), nil
-			}
-			done = matMulTGatherImpl(zp, s.x, x8, sh.dec, rows, c0, wj, b, sh.xp[:n], pf)
-			next = next[:min(h, len(next))]
-		} else {
-			for i := range pf {
-				pf[i] = 0 // a prefetch of an unmapped address is ignored
-				if i < len(next) && !s.codes() {
-					pf[i] = s.rowAddr(int(next[i]), c0)
-				}
-			}
-			done = matMulTPfImpl(zp, sh.xb.Slice(0, n), s.wc[j], b, pf)
-			if s.codes() {
-				done = 0 // the kernel's prefetch counts float32 columns: the codes below
-			}
-		}
-		for _, r := range next[min(done, len(next)):] {
-			s.prefetchRow(int(r), c0, c1)
-		}
-	} else if j == 0 { // no features at all: the logits are the bias
-		for i := 0; i < n; i++ {
-			if s.derive {
-				clear(zp.Row(i)) // the loss phase adds the bias
-			} else {
-				copy(zp.Row(i), m.B)
-			}
-		}
-	}
-	if j == 0 && s.drawing {
-		s.drawSome(s.shuffleShare())
-	}
-	s.pool.sync()
-
-	// Phase 2: loss and logit gradients of this worker's rows.
-	a, b := j*n/w, (j+1)*n/w
-	z := s.z.Slice(a, b)
-	labels := sh.labels[:b-a]
-	for i, l := range s.ylab[lo+a : lo+b] {
-		labels[i] = int(l)
-	}
-	// The logits are the sum of the workers' partials in worker order
-	// (worker 0's holds the bias even without columns; with derive the
-	// bias is added, and the last class derived, after the sum). With two
-	// workers and no row weights the loss kernel adds them as it loads
-	// them.
-	zin, z2 := z, Matrix{}
-	switch {
-	case w == 2 && s.cols[2] > s.cols[1] && s.rw == nil:
-		zin, z2 = s.shards[0].zp.Slice(a, b), s.shards[1].zp.Slice(a, b)
-	case w > 1:
-		for i := 0; i < b-a; i++ {
-			zi := z.Row(i)
-			copy(zi, s.shards[0].zp.Row(a+i))
-			for q := 1; q < w; q++ {
-				if s.cols[q+1] > s.cols[q] {
-					for c, v := range s.shards[q].zp.Row(a + i) {
-						zi[c] += v
-					}
-				}
-			}
-		}
-	}
-	clear(sh.gb)
-	var bias []float32 // with derive: rows whose last class is derived
-	if s.derive {
-		bias = m.B
-	}
-	if s.rw == nil {
-		sh.loss, sh.correct = sceRows(z, zin, z2, labels, sh.gb, bias)
-	} else {
-		if s.derive {
-			for i := 0; i < b-a; i++ {
-				fallback.DeriveLast(z.Row(i), bias)
-			}
-		}
-		correct := 0
-		for i, l := range labels {
-			if isArgmax(z.Row(i), l) {
-				correct++
-			}
-		}
-		sh.correct = correct
-		var loss float64
-		for i, r := range rows[a:b] {
-			zr := z.Row(i)
-			sw := s.rw[r]
-			loss += float64(sw) * float64(SoftmaxCrossEntropy(zr, zr, labels[i]))
-			scaleImpl(zr, sw)
-			for c, d := range zr {
-				sh.gb[c] += float64(d)
-			}
-		}
-		sh.loss = loss
-	}
-	s.pool.sync()
-
-	// Phase 3: the gradient into this worker's columns of V, and the
-	// update of its columns of W; worker 0 also updates the bias.
-	if j == 0 {
-		s.finish(n, lr)
-	}
-	if c1 == c0 {
-		return
-	}
-	v := s.vc[j]
-	alpha := -lr * (1 / float32(n)) // as the bias's inv·lr
-	if s.fused {
-		// The update fused into the kernel, element by element.
-		c2, l2 := -lr*s.l2, s.l2 != 0
-		if !s.g8 {
-			addMatMulTNGatherSGDImpl(v, alpha, s.z.Slice(0, n), sh.xp[:n], nil, nil, s.wc[j], Matrix{}, c2, l2, s.mom, sh.pf2[:n])
-			return
-		}
-		// On codes, the kernel sums the gradient of every class but the
-		// last (the rows of p − onehot add up to zero: the last class's
-		// sum is minus the others' total, tot), saving a tenth of its FMAs
-		// with 10 classes; then that row is updated from tot, unless it
-		// is derived. (With derive tot goes unused; its clear and the
-		// kernel's adds into it measured within the noise of an epoch:
-		// 18.2–18.3 against 18.0–18.2 ms without the clear.)
-		k1, sc, ws, wc := v.Rows-1, s.x8.Scale[c0:c1], s.wsc[j], s.wc[j]
-		clear(sh.tot)
-		addMatMulTNGatherSGDImpl(v.Slice(0, k1), alpha, s.z.Slice(0, n), sh.xp[:n], sc, sh.tot, wc.Slice(0, k1), ws.Slice(0, k1), c2, l2, s.mom, sh.pf2[:n])
-		if s.derive {
-			return
-		}
-		sgdRowU8Impl(v.Row(k1), wc.Row(k1), ws.Row(k1), sh.tot, sc, -alpha, c2, l2, s.mom)
-		return
-	}
-	if gather {
-		addMatMulTNGatherImpl(v, alpha, s.z.Slice(0, n), sh.xp[:n])
-	} else {
-		AddMatMulTN(v, alpha, s.z.Slice(0, n), sh.xb.Slice(0, n))
-	}
-	s.updateW(v.Data, s.wc[j].Data[:len(v.Data)], lr)
-}
-
 // codes reports whether the rows are x8's codes (Trainer.FitBytes).
 func (s *sgd) codes() bool { return s.x8.Data != nil }
-
-// rowAddr returns the address of row r's column c0 (c0 < the columns).
-func (s *sgd) rowAddr(r, c0 int) uintptr {
-	if s.codes() {
-		return uintptr(unsafe.Pointer(&s.x8.Data[r*s.x8.Stride+c0]))
-	}
-	return uintptr(unsafe.Pointer(&s.x.Data[r*s.x.Stride+c0]))
-}
-
-// rowAddrs sets dst[i] to rowAddr(rows[i], c0) (rows valid, c0 < the
-// columns) without a bounds check per row: the steps fill their tables of
-// row addresses with it.
-func (s *sgd) rowAddrs(dst []uintptr, rows []uint32, c0 int) {
-	var base, stride uintptr
-	if s.codes() {
-		base, stride = uintptr(unsafe.Pointer(&s.x8.Data[c0])), uintptr(s.x8.Stride)
-	} else {
-		base, stride = uintptr(unsafe.Pointer(&s.x.Data[c0])), 4*uintptr(s.x.Stride)
-	}
-	dst = dst[:len(rows)]
-	for i, r := range rows {
-		dst[i] = base + uintptr(r)*stride
-	}
-}
-
-// copyRow copies row r's columns [c0, c0+len(dst)) into dst, decoded.
-func (s *sgd) copyRow(dst []float32, r, c0 int) {
-	if s.codes() {
-		o := r*s.x8.Stride + c0
-		decodeRow(dst, s.x8.Data[o:o+len(dst)], s.x8.Scale[c0:])
-		return
-	}
-	o := r*s.x.Stride + c0
-	copy(dst, s.x.Data[o:o+len(dst)])
-}
-
-// prefetchRow prefetches row r's columns [c0, c1) into L2.
-func (s *sgd) prefetchRow(r, c0, c1 int) {
-	if s.codes() {
-		o := r*s.x8.Stride + c0
-		prefetchL2Bytes(s.x8.Data[o : o+c1-c0])
-		return
-	}
-	prefetchL2(s.x.Data[r*s.x.Stride+c0 : r*s.x.Stride+c1])
-}
 
 // finish adds up the workers' loss, count and bias gradient of a step of
 // n rows, in worker order, and updates the bias (worker 0, after the

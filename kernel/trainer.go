@@ -323,18 +323,46 @@ func sgdRows(rows int) error {
 // fit implements Fit and FitBytes: on the rows x, or on the codes x8 if
 // x8.Data is not nil (x then holds only the shape, and x8 is valid).
 func (t *Trainer) fit(m *Model, x Matrix, x8 ByteMatrix, y []int, valX Matrix, valY []int) (FitResult, error) {
-	cfg, err := t.withDefaults()
+	cfg, err := t.fitConfig(m, x, x8, y, valX, valY)
 	if err != nil {
 		return FitResult{}, err
 	}
-	if err := m.Validate(); err != nil {
+	rw, err := rowWeights(y, m.Classes, cfg.SampleWeights, cfg.ClassWeights)
+	if err != nil {
 		return FitResult{}, err
+	}
+	r := &fitRun{cfg: &cfg, m: m, x: x, x8: x8, valX: valX, valY: valY, bestLoss: math.Inf(1)}
+	r.hasVal = valX.Rows > 0 || valY != nil
+	r.s = newSGD(m, x, x8, y, rw, &cfg)
+	r.s.beat.fn = cfg.Heartbeat
+	defer r.s.close()
+	if cfg.GradTol > 0 || cfg.GapTol > 0 {
+		xo := x
+		if x8.Data != nil {
+			xo = x8.Float()
+		}
+		r.obj = newObjective(m.Classes, m.Features, xo, y, rw, cfg.L2, cfg.Workers)
+		defer r.obj.close()
+		r.theta, r.grad = make([]float64, r.obj.dim()), make([]float64, r.obj.dim())
+	}
+	return r.run()
+}
+
+// fitConfig checks the arguments of fit and returns the Trainer with its
+// defaults.
+func (t *Trainer) fitConfig(m *Model, x Matrix, x8 ByteMatrix, y []int, valX Matrix, valY []int) (Trainer, error) {
+	cfg, err := t.withDefaults()
+	if err != nil {
+		return cfg, err
+	}
+	if err := m.Validate(); err != nil {
+		return cfg, err
 	}
 	if x.Cols != m.Features {
-		return FitResult{}, fmt.Errorf("maxent: data has %d features, model has %d", x.Cols, m.Features)
+		return cfg, fmt.Errorf("maxent: data has %d features, model has %d", x.Cols, m.Features)
 	}
 	if err := sgdRows(x.Rows); err != nil {
-		return FitResult{}, err
+		return cfg, err
 	}
 	if x8.Data == nil {
 		err = checkShapeLabels(x, y, m.Classes)
@@ -342,62 +370,50 @@ func (t *Trainer) fit(m *Model, x Matrix, x8 ByteMatrix, y []int, valX Matrix, v
 		err = checkLabels(x.Rows, y, m.Classes)
 	}
 	if err != nil {
-		return FitResult{}, err
+		return cfg, err
 	}
 	if distinct := countClasses(y, m.Classes); distinct < 2 {
-		return FitResult{}, fmt.Errorf("maxent: all %d rows have class %d: training needs at least two classes", len(y), y[0])
+		return cfg, fmt.Errorf("maxent: all %d rows have class %d: training needs at least two classes", len(y), y[0])
 	}
-	hasVal := valX.Rows > 0 || valY != nil
-	if hasVal {
+	if valX.Rows > 0 || valY != nil {
 		if valX.Cols != m.Features {
-			return FitResult{}, fmt.Errorf("maxent: validation data has %d features, model has %d", valX.Cols, m.Features)
+			return cfg, fmt.Errorf("maxent: validation data has %d features, model has %d", valX.Cols, m.Features)
 		}
 		if err := CheckData(valX, valY, m.Classes); err != nil {
-			return FitResult{}, fmt.Errorf("validation data: %w", err)
+			return cfg, fmt.Errorf("validation data: %w", err)
 		}
 	}
+	return cfg, nil
+}
 
-	rw, err := rowWeights(y, m.Classes, cfg.SampleWeights, cfg.ClassWeights)
-	if err != nil {
-		return FitResult{}, err
-	}
-	s := newSGD(m, x, x8, y, rw, &cfg)
-	s.beat.fn = cfg.Heartbeat
-	defer s.close()
-	var obj *objective // the full objective, for GradTol and GapTol
-	var theta, grad []float64
-	if cfg.GradTol > 0 || cfg.GapTol > 0 {
-		xo := x
-		if x8.Data != nil {
-			xo = x8.Float()
-		}
-		obj = newObjective(m.Classes, m.Features, xo, y, rw, cfg.L2, cfg.Workers)
-		defer obj.close()
-		theta, grad = make([]float64, obj.dim()), make([]float64, obj.dim())
-	}
+// fitRun is the state of fit across epochs.
+type fitRun struct {
+	cfg         *Trainer
+	m           *Model
+	x           Matrix
+	x8          ByteMatrix
+	valX        Matrix
+	valY        []int
+	hasVal      bool
+	s           *sgd
+	obj         *objective // the full objective, for GradTol and GapTol
+	theta, grad []float64
+	res         FitResult
+	bestLoss    float64 // early stopping: the lowest validation loss,
+	bestEp      int     // its epoch
+	best        *Model  // and its model
+}
+
+// run trains the epochs.
+func (r *fitRun) run() (FitResult, error) {
+	cfg, s := r.cfg, r.s
 	start := time.Now()
-	var res FitResult
-	bestLoss, bestEp := math.Inf(1), 0
-	var best *Model
-	stepsPerEpoch := (x.Rows + cfg.BatchSize - 1) / cfg.BatchSize
-	totalSteps := float64(stepsPerEpoch * cfg.Epochs)
-	lr := cfg.LearningRate
 	// The features are screened during the first epoch (see the doc
 	// comment); orig restores m if a bad one turns up.
-	orig := m.Clone()
+	orig := r.m.Clone()
 	unscanned := true
 	for epoch := 0; epoch < cfg.Epochs; epoch++ {
-		s.shuffle()
-		for b := 0; b < stepsPerEpoch; b++ {
-			switch cfg.Schedule {
-			case Cosine:
-				t := float64(epoch*stepsPerEpoch + b)
-				lr = cfg.LearningRate * 0.5 * (1 + math.Cos(math.Pi*t/totalSteps))
-			case InvTime:
-				lr = cfg.LearningRate / float64(1+epoch)
-			}
-			s.lrs[b] = float32(lr)
-		}
+		lr := r.schedule(epoch)
 		if epoch+1 < cfg.Epochs {
 			s.startShuffle() // the next epoch's order, drawn during this one
 		}
@@ -405,9 +421,9 @@ func (t *Trainer) fit(m *Model, x Matrix, x8 ByteMatrix, y []int, valX Matrix, v
 		// ±Inf loss makes the sum NaN or ±Inf.
 		s.beat.start(epoch + 1)
 		loss, correct := s.epoch()
-		if unscanned && math.IsNaN(loss-loss) && x8.Data == nil { // codes are finite (Validate)
-			if err := scanRows(x, cfg.Workers); err != nil {
-				m.copyFrom(orig)
+		if unscanned && math.IsNaN(loss-loss) && r.x8.Data == nil { // codes are finite (Validate)
+			if err := scanRows(r.x, cfg.Workers); err != nil {
+				r.m.copyFrom(orig)
 				return FitResult{}, err
 			}
 			unscanned = false // the data is fine: the training diverged
@@ -416,60 +432,94 @@ func (t *Trainer) fit(m *Model, x Matrix, x8 ByteMatrix, y []int, valX Matrix, v
 		st := EpochStats{
 			Epoch:         epoch + 1,
 			LearningRate:  lr,
-			TrainLoss:     loss / float64(x.Rows),
-			TrainAccuracy: float64(correct) / float64(x.Rows),
-			ValLoss:       math.NaN(),
-			ValAccuracy:   math.NaN(),
-			GradNorm:      math.NaN(),
-			Gap:           math.NaN(),
+			TrainLoss:     loss / float64(r.x.Rows),
+			TrainAccuracy: float64(correct) / float64(r.x.Rows),
 		}
 		if math.IsNaN(st.TrainLoss) || math.IsInf(st.TrainLoss, 0) {
-			return res, fmt.Errorf("maxent: training diverged in epoch %d (loss %v): lower the learning rate or scale the features", epoch+1, st.TrainLoss)
+			return r.res, fmt.Errorf("maxent: training diverged in epoch %d (loss %v): lower the learning rate or scale the features", epoch+1, st.TrainLoss)
 		}
 		unscanned = false // every row has been in a finite-loss step
-		res.Epochs = epoch + 1
-		res.BestEpoch = epoch + 1
-		if hasVal {
-			ev, _ := m.Evaluate(valX, valY)
-			st.ValLoss, st.ValAccuracy = ev.LogLoss, ev.Accuracy
-		}
-		if obj != nil {
-			obj.load(theta, m)
-			f := obj.eval(theta, grad)
-			st.GradNorm = normInf(grad)
-			res.Converged = cfg.GradTol > 0 && st.GradNorm <= cfg.GradTol*math.Max(1, math.Abs(f))
-			if cfg.GapTol > 0 {
-				st.Gap = gapBound(theta, grad, m.Classes*m.Features, cfg.L2)
-				res.Converged = res.Converged || st.Gap <= cfg.GapTol
-			}
-		}
+		r.res.Epochs, r.res.BestEpoch = epoch+1, epoch+1
+		r.measure(&st)
 		st.Elapsed = time.Since(start)
-		res.History = append(res.History, st)
+		r.res.History = append(r.res.History, st)
 		if cfg.Progress != nil {
 			cfg.Progress(st)
 		}
-		if res.Converged {
+		if r.res.Converged || r.stopEarly(st) {
 			break
 		}
-		if hasVal && cfg.Patience > 0 {
-			if st.ValLoss < bestLoss {
-				bestLoss, bestEp = st.ValLoss, epoch+1
-				if best == nil {
-					best = m.Clone()
-				} else {
-					best.copyFrom(m)
-				}
-			} else if epoch+1-bestEp >= cfg.Patience {
-				res.StoppedEarly = true
-				break
-			}
+	}
+	if r.best != nil {
+		r.m.copyFrom(r.best)
+		r.res.BestEpoch = r.bestEp
+	}
+	return r.res, nil
+}
+
+// schedule draws the epoch's row order, sets the learning rates of its
+// steps and returns the last.
+func (r *fitRun) schedule(epoch int) float64 {
+	cfg, s := r.cfg, r.s
+	s.shuffle()
+	stepsPerEpoch := len(s.lrs)
+	totalSteps := float64(stepsPerEpoch * cfg.Epochs)
+	lr := cfg.LearningRate
+	for b := 0; b < stepsPerEpoch; b++ {
+		switch cfg.Schedule {
+		case Cosine:
+			t := float64(epoch*stepsPerEpoch + b)
+			lr = cfg.LearningRate * 0.5 * (1 + math.Cos(math.Pi*t/totalSteps))
+		case InvTime:
+			lr = cfg.LearningRate / float64(1+epoch)
 		}
+		s.lrs[b] = float32(lr)
 	}
-	if best != nil {
-		m.copyFrom(best)
-		res.BestEpoch = bestEp
+	return lr
+}
+
+// measure fills in the validation scores, the gradient norm and the gap
+// of st, and whether the GradTol or GapTol test passed.
+func (r *fitRun) measure(st *EpochStats) {
+	st.ValLoss, st.ValAccuracy, st.GradNorm, st.Gap = math.NaN(), math.NaN(), math.NaN(), math.NaN()
+	if r.hasVal {
+		ev, _ := r.m.Evaluate(r.valX, r.valY)
+		st.ValLoss, st.ValAccuracy = ev.LogLoss, ev.Accuracy
 	}
-	return res, nil
+	if r.obj == nil {
+		return
+	}
+	cfg, m := r.cfg, r.m
+	r.obj.load(r.theta, m)
+	f := r.obj.eval(r.theta, r.grad)
+	st.GradNorm = normInf(r.grad)
+	r.res.Converged = cfg.GradTol > 0 && st.GradNorm <= cfg.GradTol*math.Max(1, math.Abs(f))
+	if cfg.GapTol > 0 {
+		st.Gap = gapBound(r.theta, r.grad, m.Classes*m.Features, cfg.L2)
+		r.res.Converged = r.res.Converged || st.Gap <= cfg.GapTol
+	}
+}
+
+// stopEarly keeps the model of the lowest validation loss so far and
+// reports whether Patience epochs have passed without a lower one.
+func (r *fitRun) stopEarly(st EpochStats) bool {
+	if !r.hasVal || r.cfg.Patience <= 0 {
+		return false
+	}
+	if st.ValLoss < r.bestLoss {
+		r.bestLoss, r.bestEp = st.ValLoss, st.Epoch
+		if r.best == nil {
+			r.best = r.m.Clone()
+		} else {
+			r.best.copyFrom(r.m)
+		}
+		return false
+	}
+	if st.Epoch-r.bestEp >= r.cfg.Patience {
+		r.res.StoppedEarly = true
+		return true
+	}
+	return false
 }
 
 // copyFrom copies the parameters of src (same shape) into m.
