@@ -130,6 +130,43 @@ func SoftmaxCrossEntropyRows(grad Matrix, z Matrix, labels []int) (loss float64)
 // constant).
 const sceFlush = fallback.ProdBound
 
+// sceRow is one row of sceRows on its own (no fused kernel, or special
+// values): the logits zr (plus z2r if not nil; with b, the last class
+// derived and the bias added), the logit gradient into gr, the loss into
+// st[0] and the row's sum into the product st[1]. It reports whether the
+// label is the argmax.
+func sceRow(gr, zr, z2r []float32, label int, b []float32, st *[18]float64) bool {
+	if z2r != nil {
+		for c, v := range z2r {
+			gr[c] = zr[c] + v
+		}
+		zr = gr
+	}
+	if b != nil {
+		copy(gr, zr) // gr may be zr
+		fallback.DeriveLast(gr, b)
+		zr = gr
+	}
+	zy := zr[label]
+	hit := isArgmax(zr, label)
+	m, s, one := softmaxRowImpl(gr, zr)
+	switch {
+	case one && s == s && s > 0:
+		gr[label] -= 1
+		st[0] += float64(m) - float64(zy)
+		st[1] *= s
+	case one && s != s:
+		// A NaN element (the kernel left garbage in gr, and zr if they
+		// alias): as SoftmaxCrossEntropy, all NaN.
+		fill(gr, nan32)
+		st[0] = math.NaN() // stays NaN
+	default:
+		// ±Inf maximum (the kernel wrote nothing) or no small kernel.
+		st[0] += float64(softmaxCrossEntropyImpl(gr, zr, label))
+	}
+	return hit
+}
+
 // sceRows is SoftmaxCrossEntropyRows without the argument checks, on the
 // logits z or, if z2.Data is not nil, z + z2 (z2 of z's shape and stride,
 // the sum in float32), which, when gb is not nil (len(gb) == z.Cols), also
@@ -187,41 +224,15 @@ func sceRows(grad, z, z2 Matrix, labels []int, gb []float64, b []float32) (loss 
 			}
 		}
 		// Row i on its own: no fused kernel, or special values.
-		o, og := i*z.Stride, i*grad.Stride
-		zr := z.Data[o : o+z.Cols : o+z.Cols]
-		gr := grad.Data[og : og+z.Cols : og+z.Cols]
+		var z2i []float32
 		if z2.Data != nil {
-			for c, v := range z2.Data[o : o+z.Cols : o+z.Cols] {
-				gr[c] = zr[c] + v
-			}
-			zr = gr
+			z2i = z2.Data[i*z.Stride : i*z.Stride+z.Cols]
 		}
-		if b != nil {
-			copy(gr, zr) // gr may be zr
-			fallback.DeriveLast(gr, b)
-			zr = gr
-		}
-		label := labels[i]
-		zy := zr[label]
-		if gb != nil && isArgmax(zr, label) {
+		gr := grad.Data[i*grad.Stride : i*grad.Stride+z.Cols : i*grad.Stride+z.Cols]
+		if sceRow(gr, z.Data[i*z.Stride:i*z.Stride+z.Cols:i*z.Stride+z.Cols], z2i, labels[i], b, &st) && gb != nil {
 			correct++
 		}
-		m, s, one := softmaxRowImpl(gr, zr)
-		switch {
-		case one && s == s && s > 0:
-			gr[label] -= 1
-			st[0] += float64(m) - float64(zy)
-			st[1] *= s
-			fold()
-		case one && s != s:
-			// A NaN element (the kernel left garbage in gr, and zr if
-			// they alias): as SoftmaxCrossEntropy, all NaN.
-			fill(gr, nan32)
-			st[0] = math.NaN() // stays NaN
-		default:
-			// ±Inf maximum (the kernel wrote nothing) or no small kernel.
-			st[0] += float64(softmaxCrossEntropyImpl(gr, zr, label))
-		}
+		fold()
 		if acc != nil {
 			for c, d := range gr {
 				acc[c] += float64(d)

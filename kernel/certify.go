@@ -118,56 +118,69 @@ func Certify(m *Model, x Matrix, y []int, l2 float64) (Certificate, error) {
 	if err := CheckData(x, y, m.Classes); err != nil {
 		return Certificate{}, err
 	}
-	k, d, n := m.Classes, m.Features, x.Rows
-	c := Certificate{N: n, L2: l2, Classes: make([]ClassBalance, k)}
-
-	z32 := make([]float32, k)
-	p := make([]float64, k)
-	g := make([]float64, k*d) // Σᵢ (Pᵢₜ − Yᵢₜ) xᵢ, row t at g[t*d:]
-	var loss, ent float64
-	for i := 0; i < n; i++ {
+	c := Certificate{N: x.Rows, L2: l2, Classes: make([]ClassBalance, m.Classes)}
+	g := make([]float64, m.Classes*m.Features) // Σᵢ (Pᵢₜ − Yᵢₜ) xᵢ, row t at g[t*d:]
+	p := make([]float64, m.Classes)
+	z32 := make([]float32, m.Classes)
+	for i := 0; i < x.Rows; i++ {
 		xi := x.Row(i)
 		MatVec(z32, m.W, xi, m.B)
-		mx := math.Inf(-1)
-		for _, v := range z32 {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return Certificate{}, fmt.Errorf("maxent: row %d: logit %v is not finite", i, v)
-			}
-			mx = max(mx, float64(v))
+		if err := c.addRow(p, z32, y[i]); err != nil {
+			return Certificate{}, fmt.Errorf("maxent: row %d: %w", i, err)
 		}
-		var s float64
-		for t, v := range z32 {
-			p[t] = math.Exp(float64(v) - mx)
-			s += p[t]
-		}
-		lse := mx + math.Log(s)
-		// H(Pᵢ) = LSEᵢ − Σₜ Pᵢₜ zᵢₜ.
-		var pz float64
-		for t, v := range z32 {
-			p[t] /= s
-			pz += p[t] * float64(v)
-			c.Classes[t].Predicted += p[t]
-		}
-		ent += lse - pz
-		loss += lse - float64(z32[y[i]])
-		c.Classes[y[i]].Observed++
-		p[y[i]]--
 		for t, pt := range p {
 			if pt == 0 {
 				continue
 			}
-			gt := g[t*d : t*d+d]
+			gt := g[t*m.Features : (t+1)*m.Features]
 			for j, v := range xi {
 				gt[j] += pt * float64(v)
 			}
 		}
 	}
-	fn := float64(n)
-	c.LogLoss = loss / fn
-	c.Entropy = ent / fn
+	c.finish(m, g)
+	return c, nil
+}
 
+// addRow adds a row with logits z and label y to the sums of c (its loss
+// to LogLoss, entropy to Entropy, probabilities to the classes' Predicted,
+// label to Observed) and sets p to its logit gradient P − onehot(y).
+func (c *Certificate) addRow(p []float64, z []float32, y int) error {
+	mx := math.Inf(-1)
+	for _, v := range z {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("logit %v is not finite", v)
+		}
+		mx = max(mx, float64(v))
+	}
+	var s float64
+	for t, v := range z {
+		p[t] = math.Exp(float64(v) - mx)
+		s += p[t]
+	}
+	lse := mx + math.Log(s)
+	// H(Pᵢ) = LSEᵢ − Σₜ Pᵢₜ zᵢₜ.
+	var pz float64
+	for t, v := range z {
+		p[t] /= s
+		pz += p[t] * float64(v)
+		c.Classes[t].Predicted += p[t]
+	}
+	c.Entropy += lse - pz
+	c.LogLoss += lse - float64(z[y])
+	c.Classes[y].Observed++
+	p[y]--
+	return nil
+}
+
+// finish turns the sums of c (see addRow) and the data part of the
+// gradient, g = Σᵢ (Pᵢ − Yᵢ) xᵢᵀ, into the certificate of m.
+func (c *Certificate) finish(m *Model, g []float64) {
+	d, l2, fn := m.Features, c.L2, float64(c.N)
+	c.LogLoss /= fn
+	c.Entropy /= fn
 	var w2, gw2, gb2, gdotw, bdotgb, g02 float64
-	for t := 0; t < k; t++ {
+	for t := 0; t < m.Classes; t++ {
 		wt := m.W.Row(t)
 		gt := g[t*d : t*d+d]
 		var r2 float64
@@ -199,5 +212,4 @@ func Certify(m *Model, x Matrix, y []int, l2 float64) (Certificate, error) {
 		c.Dual = c.Entropy
 		c.Gap = gdotw + bdotgb
 	}
-	return c, nil
 }

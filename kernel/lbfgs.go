@@ -195,31 +195,10 @@ func (s *LBFGS) withDefaults() (LBFGS, error) {
 // that bad data still gets CheckData's error without a pass of its own).
 // Not converging is not an error: see LBFGSResult.Converged.
 func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
-	cfg, err := s.withDefaults()
+	cfg, rw, err := s.fitConfig(m, x, y)
 	if err != nil {
 		return LBFGSResult{}, err
 	}
-	if err := m.Validate(); err != nil {
-		return LBFGSResult{}, err
-	}
-	if x.Cols != m.Features {
-		return LBFGSResult{}, fmt.Errorf("maxent: data has %d features, model has %d", x.Cols, m.Features)
-	}
-	// The features are not scanned in a separate pass: a NaN or infinite
-	// one makes the first objective value non-finite, and then the scan
-	// names it (as in Trainer.Fit).
-	if err := checkShapeLabels(x, y, m.Classes); err != nil {
-		return LBFGSResult{}, err
-	}
-	if distinct := countClasses(y, m.Classes); distinct < 2 {
-		return LBFGSResult{}, fmt.Errorf("maxent: all %d rows have class %d: training needs at least two classes", len(y), y[0])
-	}
-
-	rw, err := rowWeights(y, m.Classes, cfg.SampleWeights, cfg.ClassWeights)
-	if err != nil {
-		return LBFGSResult{}, err
-	}
-
 	start := time.Now()
 	o := newObjective(m.Classes, m.Features, x, y, rw, cfg.L2, cfg.Workers)
 	defer o.close()
@@ -233,20 +212,53 @@ func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
 		}
 		return LBFGSResult{}, fmt.Errorf("maxent: objective is %v at the initial weights: scale the features", st.f)
 	}
-
+	var res LBFGSResult
 	if cfg.L1 > 0 {
-		res := st.owlqn(&cfg, m.Classes*m.Features, start)
+		res = st.owlqn(&cfg, m.Classes*m.Features, start)
 		res.Gap = math.NaN()
-		o.store(m, st.theta)
-		return res, nil
+	} else {
+		res = st.lbfgs(&cfg, m.Classes*m.Features, start)
 	}
+	o.store(m, st.theta)
+	return res, nil
+}
+
+// fitConfig checks the arguments of Fit and returns the LBFGS with its
+// defaults and the rows' weights.
+func (s *LBFGS) fitConfig(m *Model, x Matrix, y []int) (LBFGS, []float32, error) {
+	cfg, err := s.withDefaults()
+	if err != nil {
+		return cfg, nil, err
+	}
+	if err := m.Validate(); err != nil {
+		return cfg, nil, err
+	}
+	if x.Cols != m.Features {
+		return cfg, nil, fmt.Errorf("maxent: data has %d features, model has %d", x.Cols, m.Features)
+	}
+	// The features are not scanned in a separate pass: a NaN or infinite
+	// one makes the first objective value non-finite, and then the scan
+	// names it (as in Trainer.Fit).
+	if err := checkShapeLabels(x, y, m.Classes); err != nil {
+		return cfg, nil, err
+	}
+	if distinct := countClasses(y, m.Classes); distinct < 2 {
+		return cfg, nil, fmt.Errorf("maxent: all %d rows have class %d: training needs at least two classes", len(y), y[0])
+	}
+	rw, err := rowWeights(y, m.Classes, cfg.SampleWeights, cfg.ClassWeights)
+	return cfg, rw, err
+}
+
+// lbfgs runs the L-BFGS iterations (without L1) from st's point, whose
+// objective and gradient are evaluated, over nw weights (the rest of θ is
+// the bias).
+func (st *lbfgsState) lbfgs(cfg *LBFGS, nw int, start time.Time) LBFGSResult {
 	gap := func() float64 {
 		if cfg.L2 == 0 {
 			return math.NaN()
 		}
-		return gapBound(st.theta, st.g, m.Classes*m.Features, cfg.L2)
+		return gapBound(st.theta, st.g, nw, cfg.L2)
 	}
-
 	var res LBFGSResult
 	gnorm := normInf(st.g)
 	stepLen := 1.0 // Euclidean length of the first steepest-descent trial
@@ -283,14 +295,13 @@ func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
 		// st.tTheta, st.tf, st.tg hold the accepted point.
 		stepLen = st.accept()
 		gnorm = normInf(st.g)
-		st.record(&res, &cfg, alpha, stepLen, gnorm, start)
+		st.record(&res, cfg, alpha, stepLen, gnorm, start)
 	}
 	res.Evaluations = st.evals
 	res.Loss = st.f
 	res.GradNorm = gnorm
 	res.Gap = gap()
-	o.store(m, st.theta)
-	return res, nil
+	return res
 }
 
 // steepest sets the direction d = −g and returns the step α that moves θ

@@ -143,34 +143,76 @@ func (r *modelReader) floats(dst []float32, what string) error {
 // header cannot make it reserve gigabytes.
 func ReadModel(r io.Reader) (*Model, error) {
 	mr := &modelReader{r: bufio.NewReaderSize(r, 64<<10), crc: crc32.New(castagnoli)}
+	k, m, nl, err := mr.header()
+	if err != nil {
+		return nil, err
+	}
+	labels, err := mr.labels(nl)
+	if err != nil {
+		return nil, err
+	}
+	// Read W row by row into a growing buffer: memory follows the bytes
+	// that really arrive, not the header's claim.
+	var w []float32
+	row := make([]float32, min(max(int(m), int(k)), 1<<16))
+	for i := uint64(0); i < k; i++ {
+		if w, err = mr.appendFloats(w, row, int(m), "weights"); err != nil {
+			return nil, err
+		}
+	}
+	b, err := mr.appendFloats(make([]float32, 0, min(int(k), 1<<16)), row, int(k), "biases")
+	if err != nil {
+		return nil, err
+	}
+	if err := mr.checksum(); err != nil {
+		return nil, err
+	}
+	model := NewModel(int(k), int(m))
+	for i := 0; i < int(k); i++ {
+		copy(model.W.Row(i), w[i*int(m):(i+1)*int(m)])
+	}
+	copy(model.B, b)
+	model.Labels = labels
+	return model, nil
+}
+
+// header reads and checks the header: the classes k, the features m and
+// the number of labels nl.
+func (mr *modelReader) header() (k, m uint64, nl uint32, err error) {
 	var hdr [32]byte
 	if err := mr.full(hdr[:8], "header"); err != nil {
-		return nil, err
+		return 0, 0, 0, err
 	}
 	if string(hdr[:8]) != modelMagic {
-		return nil, fmt.Errorf("maxent: not a maxent model file (magic %q, want %q)", hdr[:8], modelMagic)
+		return 0, 0, 0, fmt.Errorf("maxent: not a maxent model file (magic %q, want %q)", hdr[:8], modelMagic)
 	}
 	if err := mr.full(hdr[8:], "header"); err != nil {
-		return nil, err
+		return 0, 0, 0, err
 	}
 	if v := binary.LittleEndian.Uint32(hdr[8:]); v != modelVersion {
-		return nil, fmt.Errorf("maxent: model file version %d, this build reads version %d", v, modelVersion)
+		return 0, 0, 0, fmt.Errorf("maxent: model file version %d, this build reads version %d", v, modelVersion)
 	}
-	k := binary.LittleEndian.Uint64(hdr[12:])
-	m := binary.LittleEndian.Uint64(hdr[20:])
-	nl := binary.LittleEndian.Uint32(hdr[28:])
+	k = binary.LittleEndian.Uint64(hdr[12:])
+	m = binary.LittleEndian.Uint64(hdr[20:])
+	nl = binary.LittleEndian.Uint32(hdr[28:])
 	switch {
 	case k < 1 || k > maxModelClasses:
-		return nil, fmt.Errorf("maxent: model file claims %d classes, want 1..%d", k, maxModelClasses)
+		err = fmt.Errorf("maxent: model file claims %d classes, want 1..%d", k, maxModelClasses)
 	case m > maxModelFeature:
-		return nil, fmt.Errorf("maxent: model file claims %d features, want ≤ %d", m, maxModelFeature)
+		err = fmt.Errorf("maxent: model file claims %d features, want ≤ %d", m, maxModelFeature)
 	case k*m > maxModelWeights:
-		return nil, fmt.Errorf("maxent: model file claims %d×%d weights, want ≤ %d", k, m, maxModelWeights)
+		err = fmt.Errorf("maxent: model file claims %d×%d weights, want ≤ %d", k, m, maxModelWeights)
 	case (k*m+k)*4 > maxInt:
-		return nil, fmt.Errorf("maxent: model file claims %d×%d weights, too many for this platform", k, m)
+		err = fmt.Errorf("maxent: model file claims %d×%d weights, too many for this platform", k, m)
 	case nl != 0 && uint64(nl) != k:
-		return nil, fmt.Errorf("maxent: model file has %d labels for %d classes", nl, k)
+		err = fmt.Errorf("maxent: model file has %d labels for %d classes", nl, k)
 	}
+	return k, m, nl, err
+}
+
+// labels reads nl class labels: distinct, valid UTF-8, each at most
+// maxLabelBytes long.
+func (mr *modelReader) labels(nl uint32) ([]string, error) {
 	var labels []string
 	seen := map[string]bool{}
 	var lb []byte
@@ -196,44 +238,35 @@ func ReadModel(r io.Reader) (*Model, error) {
 		seen[l] = true
 		labels = append(labels, l)
 	}
-	// Read W row by row into a growing buffer: memory follows the bytes
-	// that really arrive, not the header's claim.
-	var w []float32
-	row := make([]float32, min(max(int(m), int(k)), 1<<16))
-	for i := uint64(0); i < k; i++ {
-		for left := int(m); left > 0; {
-			n := min(left, len(row))
-			if err := mr.floats(row[:n], "weights"); err != nil {
-				return nil, err
-			}
-			w = append(w, row[:n]...)
-			left -= n
-		}
-	}
-	b := make([]float32, 0, min(int(k), 1<<16))
-	for left := int(k); left > 0; {
-		n := min(left, len(row))
-		if err := mr.floats(row[:n], "biases"); err != nil {
+	return labels, nil
+}
+
+// appendFloats reads n floats through the buffer row and appends them to
+// dst.
+func (mr *modelReader) appendFloats(dst, row []float32, n int, what string) ([]float32, error) {
+	for n > 0 {
+		c := min(n, len(row))
+		if err := mr.floats(row[:c], what); err != nil {
 			return nil, err
 		}
-		b = append(b, row[:n]...)
-		left -= n
+		dst = append(dst, row[:c]...)
+		n -= c
 	}
+	return dst, nil
+}
+
+// checksum reads the CRC-32C of everything before it and checks it, and
+// that nothing follows.
+func (mr *modelReader) checksum() error {
 	want := mr.crc.Sum32()
 	if _, err := io.ReadFull(mr.r, mr.buf[:4]); err != nil {
-		return nil, errors.New("maxent: model file truncated in checksum")
+		return errors.New("maxent: model file truncated in checksum")
 	}
 	if got := binary.LittleEndian.Uint32(mr.buf[:4]); got != want {
-		return nil, fmt.Errorf("maxent: model file checksum mismatch (stored %08x, computed %08x): the file is corrupted", got, want)
+		return fmt.Errorf("maxent: model file checksum mismatch (stored %08x, computed %08x): the file is corrupted", got, want)
 	}
 	if n, _ := mr.r.Read(mr.buf[:1]); n != 0 {
-		return nil, errors.New("maxent: model file has trailing bytes after the checksum")
+		return errors.New("maxent: model file has trailing bytes after the checksum")
 	}
-	model := NewModel(int(k), int(m))
-	for i := 0; i < int(k); i++ {
-		copy(model.W.Row(i), w[i*int(m):(i+1)*int(m)])
-	}
-	copy(model.B, b)
-	model.Labels = labels
-	return model, nil
+	return nil
 }

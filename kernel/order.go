@@ -92,91 +92,112 @@ func (o *order) draw(rng *rand.PCG, perm []uint32, lab, y []int32, budget int) {
 	perm, lab, y = perm[:o.n], lab[:o.n], y[:o.n]
 	for budget > 0 && o.phase < 3 {
 		switch o.phase {
-		case 0: // assign
-			e := min(o.n, o.cur+min(budget, o.n))
-			if o.bbits > 0 {
-				bb, mask := o.bbits, uint64(1)<<o.bbits-1
-				bits, nbits := o.bits, o.nbits
-				bkt := o.bkt[o.cur:e]
-				for i := range bkt {
-					if nbits < bb {
-						bits, nbits = rng.Uint64(), 64
-					}
-					bkt[i] = uint8(bits & mask)
-					bits >>= bb
-					nbits -= bb
+		case 0:
+			budget = o.assign(rng, budget)
+		case 1:
+			budget = o.place(perm, lab, y, budget)
+		case 2:
+			budget = o.mix(rng, perm, lab, budget)
+		}
+	}
+}
+
+// assign draws the buckets of up to budget more rows, and returns what is
+// left of the budget.
+func (o *order) assign(rng *rand.PCG, budget int) int {
+	e := min(o.n, o.cur+min(budget, o.n))
+	if o.bbits > 0 {
+		bb, mask := o.bbits, uint64(1)<<o.bbits-1
+		bits, nbits := o.bits, o.nbits
+		bkt := o.bkt[o.cur:e]
+		for i := range bkt {
+			if nbits < bb {
+				bits, nbits = rng.Uint64(), 64
+			}
+			bkt[i] = uint8(bits & mask)
+			bits >>= bb
+			nbits -= bb
+		}
+		o.bits, o.nbits = bits, nbits
+		budget -= e - o.cur
+		o.cur = e
+	} else {
+		o.cur = o.n
+	}
+	if o.cur == o.n {
+		o.toPlace()
+	}
+	return budget
+}
+
+// place puts up to budget more rows (and their labels) into their
+// buckets' segments of perm and lab.
+func (o *order) place(perm []uint32, lab, y []int32, budget int) int {
+	e := min(o.n, o.cur+min(budget, o.n))
+	if o.bbits > 0 {
+		for i := o.cur; i < e; i++ {
+			b := o.bkt[i]
+			p := o.next[b]
+			o.next[b] = p + 1
+			perm[p], lab[p] = uint32(i), y[i]
+		}
+	} else {
+		for i := o.cur; i < e; i++ {
+			perm[i], lab[i] = uint32(i), y[i]
+		}
+	}
+	budget -= e - o.cur
+	o.cur = e
+	if o.cur == o.n {
+		o.phase, o.cur, o.mi = 2, 0, -1
+	}
+	return budget
+}
+
+// mix takes up to budget more Fisher–Yates swaps within the current
+// segment (and one unit to move to the next).
+func (o *order) mix(rng *rand.PCG, perm []uint32, lab []int32, budget int) int {
+	lo := o.seg[o.cur]
+	if o.mi < 0 {
+		o.mi = o.seg[o.cur+1] - 1
+	}
+	i := o.mi
+	bits, nbits := o.bits, o.nbits
+	for ; i > lo && budget > 0; i, budget = i-1, budget-1 {
+		// j uniform in [lo, i]: Lemire's multiply with rejection on 32
+		// random bits (half of a draw of rng).
+		n := uint64(i - lo + 1)
+		var r uint64
+		if n > math.MaxUint32 { // over 2⁴⁰ rows
+			r = uint64n(rng, n)
+		} else {
+			for {
+				if nbits < 32 {
+					bits, nbits = rng.Uint64(), 64
 				}
-				o.bits, o.nbits = bits, nbits
-				budget -= e - o.cur
-				o.cur = e
-			} else {
-				o.cur = o.n
-			}
-			if o.cur == o.n {
-				o.toPlace()
-			}
-		case 1: // place
-			e := min(o.n, o.cur+min(budget, o.n))
-			if o.bbits > 0 {
-				for i := o.cur; i < e; i++ {
-					b := o.bkt[i]
-					p := o.next[b]
-					o.next[b] = p + 1
-					perm[p], lab[p] = uint32(i), y[i]
-				}
-			} else {
-				for i := o.cur; i < e; i++ {
-					perm[i], lab[i] = uint32(i), y[i]
-				}
-			}
-			budget -= e - o.cur
-			o.cur = e
-			if o.cur == o.n {
-				o.phase, o.cur, o.mi = 2, 0, -1
-			}
-		case 2: // mix
-			lo := o.seg[o.cur]
-			if o.mi < 0 {
-				o.mi = o.seg[o.cur+1] - 1
-			}
-			i := o.mi
-			bits, nbits := o.bits, o.nbits
-			for ; i > lo && budget > 0; i, budget = i-1, budget-1 {
-				// j uniform in [lo, i]: Lemire's multiply with rejection on
-				// 32 random bits (half of a draw of rng).
-				n := uint64(i - lo + 1)
-				var r uint64
-				if n > math.MaxUint32 { // over 2⁴⁰ rows
-					r = uint64n(rng, n)
-				} else {
-					for {
-						if nbits < 32 {
-							bits, nbits = rng.Uint64(), 64
-						}
-						m := (bits & math.MaxUint32) * n
-						bits >>= 32
-						nbits -= 32
-						if frac := uint32(m); frac >= uint32(n) || frac >= -uint32(n)%uint32(n) {
-							r = m >> 32
-							break
-						}
-					}
-				}
-				j := lo + int(r)
-				perm[i], perm[j] = perm[j], perm[i]
-				lab[i], lab[j] = lab[j], lab[i]
-			}
-			o.bits, o.nbits = bits, nbits
-			o.mi = i
-			if i <= lo && budget > 0 { // the segment is done
-				budget--
-				o.cur, o.mi = o.cur+1, -1
-				if o.cur == len(o.next) {
-					o.phase = 3
+				m := (bits & math.MaxUint32) * n
+				bits >>= 32
+				nbits -= 32
+				if frac := uint32(m); frac >= uint32(n) || frac >= -uint32(n)%uint32(n) {
+					r = m >> 32
+					break
 				}
 			}
 		}
+		j := lo + int(r)
+		perm[i], perm[j] = perm[j], perm[i]
+		lab[i], lab[j] = lab[j], lab[i]
 	}
+	o.bits, o.nbits = bits, nbits
+	o.mi = i
+	if i <= lo && budget > 0 { // the segment is done
+		budget--
+		o.cur, o.mi = o.cur+1, -1
+		if o.cur == len(o.next) {
+			o.phase = 3
+		}
+	}
+	return budget
 }
 
 // toPlace ends the assignment: the segments from the bucket sizes.
