@@ -560,9 +560,7 @@ func uint64n(src *rand.PCG, n uint64) uint64 {
 
 // pfSplit is how many of the next batch's n rows MatMulT prefetches when
 // the gradient kernel prefetches the others: half, which spreads the
-// shuffled rows' memory traffic over the step. Steps of an epoch
-// (Fashion-MNIST's shape, huge pages, 5 interleaved runs, medians of the
-// minima): 2 workers 12.8 → 12.4 ms, 1 worker 21.7 → 21.4 ms against
-// MatMulT prefetching everything; a quarter or three quarters measured no
-// better.
+// shuffled rows' memory traffic over the step (measured against MatMulT
+// prefetching everything, a quarter and three quarters: see
+// docs/performance.md).
 func pfSplit(n int) int { return n / 2 }

@@ -240,7 +240,7 @@ func scanRows(x Matrix, workers int) error {
 
 // firstNonFinite returns the first row in [lo, hi) holding a NaN or an
 // infinity, or −1. Screen: Σ x[i,j]·0 is NaN exactly when the row holds
-// one (the SIMD Dot kernel checks a row in ~100 ns); only such a row is
+// one (one SIMD Dot per row, much cheaper than a test per element); only such a row is
 // scanned element by element.
 func firstNonFinite(x Matrix, lo, hi int) int {
 	zeros := make([]float32, x.Cols)
@@ -274,7 +274,7 @@ func nonFiniteError(x Matrix, i int) error {
 // invalid, the data fails CheckData, x.Cols != m.Features, x has more than
 // 2³² − 1 rows, or y holds fewer than two distinct classes. The labels are
 // checked first; the features are not scanned in a separate pass over the
-// data (that pass cost as much as a sixth of an epoch): a NaN or infinite
+// data (a pass that costs a large part of an epoch): a NaN or infinite
 // feature makes the loss of its minibatch NaN, so the first epoch, which
 // visits every row, runs the full CheckData when a step's loss is not
 // finite, restores m and returns its error.
