@@ -126,6 +126,14 @@ func TestReadCSVFormatting(t *testing.T) {
 			t.Errorf("comma %q: X = %v", comma, rows(d))
 		}
 	}
+	// A digit as the separator (the fast path must not take it for part
+	// of a number).
+	d = readCSV(t, "170\n2735\n", CSVOptions{Comma: '7', NoLabel: true})
+	if want := [][]float64{{1, 0}, {2, 35}}; !reflect.DeepEqual(rows(d), want) {
+		t.Errorf("comma '7': X = %v, want %v", rows(d), want)
+	}
+	_, err := ReadCSV(strings.NewReader("170\n17\n"), "t.csv", CSVOptions{Comma: '7', NoLabel: true})
+	wantErr(t, err, `t.csv:2: field 2: parsing "": invalid syntax`)
 	for _, comma := range []rune{'"', '\n', '\r', -1, 0xd800} {
 		_, err := ReadCSV(strings.NewReader("1,2\n"), "t.csv", CSVOptions{Comma: comma})
 		wantErr(t, err, "t.csv: invalid field separator")
@@ -364,5 +372,70 @@ func TestReadCSVRaggedFirst(t *testing.T) {
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%q: got %v, want %s", tc.in, err, tc.want)
 		}
+	}
+}
+
+// TestReadCSVQuoted is issue 15's third case: RFC 4180 quoting. A quoted
+// field may hold the separator, doubled quotes and line breaks; a quoted
+// data row is not taken for a header.
+func TestReadCSVQuoted(t *testing.T) {
+	for _, tc := range []struct {
+		name, in string
+		opt      CSVOptions
+		x        [][]float64
+		labels   []string // the label of each row
+	}{
+		{"comma in label", "\"a,b\",1,2\n\"c \"\"d\"\"\",3,4\n", CSVOptions{LabelCol: 1},
+			[][]float64{{1, 2}, {3, 4}}, []string{"a,b", `c "d"`}},
+		{"quoted numbers", "\"1\",\"2.5\",x\n\" 3 \", \"-4\" ,\"y\"\n", CSVOptions{},
+			[][]float64{{1, 2.5}, {3, -4}}, []string{"x", "y"}},
+		{"blanks kept in quoted label", "1,2,\" a \"\n3,4, a\n", CSVOptions{},
+			[][]float64{{1, 2}, {3, 4}}, []string{" a ", "a"}},
+		{"quoted numeric label", "1,\"1.50\"\n2,1.5\n", CSVOptions{},
+			[][]float64{{1}, {2}}, []string{"1.5", "1.5"}},
+		{"line break in label", "1,2,\"two\nlines\"\n3,4,\"crlf\r\nend\"\r\n5,6,\"\n\n\"\n", CSVOptions{},
+			[][]float64{{1, 2}, {3, 4}, {5, 6}}, []string{"two\nlines", "crlf\nend", "\n\n"}},
+		{"quoted data row first", "\"1\",\"2\",\"a\"\n3,4,b\n", CSVOptions{},
+			[][]float64{{1, 2}, {3, 4}}, []string{"a", "b"}},
+		{"quoted header with separator", "\"x,1\",\"y\",label\n1,2,a\n", CSVOptions{},
+			[][]float64{{1, 2}}, []string{"a"}},
+		{"multi-line header", "\"x\ny\",z,label\n1,2,a\n", CSVOptions{},
+			[][]float64{{1, 2}}, []string{"a"}},
+		{"quote after unquoted rows", "1,2,a\n3,4,\"b;c,d\"\n5,6,\"\"\"\"\n", CSVOptions{},
+			[][]float64{{1, 2}, {3, 4}, {5, 6}}, []string{"a", "b;c,d", `"`}},
+		{"other separator", "\"1;5\";2\n\"x\";3\n", CSVOptions{Comma: ';', LabelCol: 1},
+			[][]float64{{2}, {3}}, []string{"1;5", "x"}},
+		{"multi-byte separator", "\"a·b\"·1\n", CSVOptions{Comma: '·', LabelCol: 1},
+			[][]float64{{1}}, []string{"a·b"}},
+		{"no label", "\"1\",2\n3,\"4\"\n", CSVOptions{NoLabel: true},
+			[][]float64{{1, 2}, {3, 4}}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := readCSV(t, tc.in, tc.opt)
+			if !reflect.DeepEqual(rows(d), tc.x) {
+				t.Errorf("X = %v, want %v", rows(d), tc.x)
+			}
+			if got := labelsOf(d); tc.labels != nil && !reflect.DeepEqual(got, tc.labels) {
+				t.Errorf("labels = %q, want %q", got, tc.labels)
+			}
+		})
+	}
+	for _, tc := range []struct{ name, in, want string }{
+		{"bare quote", "1,2\",a\n", `t.csv:1: field 2: bare " in an unquoted field (quote the whole field and double the " inside it)`},
+		{"bare quote later", "1,2,a\n1,2,b\"c\n", `t.csv:2: field 3: bare " in an unquoted field`},
+		{"text after quote", "\"1\"x,2,a\n", `t.csv:1: field 1: text after the closing quote`},
+		{"unterminated", "1,2,a\n1,2,\"abc\n4,5,b\n", `t.csv:2: field 3: quoted field not closed by the end of the input`},
+		{"count", "1,2,a\n\"1,2\",b\n", "t.csv:2: 2 fields, want 3 as on line 1"},
+		{"count inline", "1,2,a\n1,\"a,b\"\n", "t.csv:2: 2 fields, want 3 as on line 1"},
+		{"count inline too many", "1,2,a\n1,\"a,b\",3,4\n", "t.csv:2: 4 fields, want 3 as on line 1"},
+		{"count multi-line", "1,2,a\n1,\"2\n\",x,b\n", "t.csv:2: 4 fields, want 3 as on line 1"},
+		{"bad quoted number", "1,2,a\n1,\"2,5\",b\n", `t.csv:2: field 2: parsing "2,5": invalid syntax`},
+		{"line after multi-line record", "1,2,\"a\nb\"\n3,x,c\n", `t.csv:3: field 2: parsing "x": invalid syntax`},
+		{"empty quoted label", "1,2,a\n1,2,\"\"\n", "t.csv:2: field 3: empty label"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ReadCSV(strings.NewReader(tc.in), "t.csv", CSVOptions{})
+			wantErr(t, err, tc.want)
+		})
 	}
 }

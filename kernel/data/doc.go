@@ -6,7 +6,7 @@
 // and the sorted list of class names. The supported formats are
 //
 //   - CSV ([ReadCSV]): one row per line, numeric features, one label column
-//     anywhere (or none), optional header line;
+//     anywhere (or none), optional header line, RFC 4180 quoting;
 //   - LIBSVM / SVMlight ([ReadLIBSVM]): sparse "label idx:val ..." lines;
 //   - MNIST IDX ([ReadIDX], [OpenIDXDir]): the uint8 image and label files of
 //     MNIST and Fashion-MNIST.

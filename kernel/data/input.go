@@ -188,17 +188,13 @@ func parseSmallInt(b []byte) (float32, bool) {
 	return f, true
 }
 
-// trimField removes surrounding blanks and one pair of surrounding double
-// quotes from a field.
-func trimField(b []byte) []byte {
+// trimBlanks removes surrounding blanks (spaces and tabs) from a field.
+func trimBlanks(b []byte) []byte {
 	for len(b) > 0 && (b[0] == ' ' || b[0] == '\t') {
 		b = b[1:]
 	}
 	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\t') {
 		b = b[:len(b)-1]
-	}
-	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
-		b = b[1 : len(b)-1]
 	}
 	return b
 }
