@@ -361,7 +361,7 @@ func gapBound(theta, g []float64, nw int, l2 float64) float64 {
 // lbfgsState is the iterate, the trial point of the line search and the
 // (s, y) history.
 type lbfgsState struct {
-	o         *objective
+	o         fullObjective
 	theta, g  []float64 // current point and its gradient
 	f         float64
 	d         []float64 // search direction
@@ -379,7 +379,7 @@ type lbfgsState struct {
 	gammaLast float64 // sᵀy/yᵀy of the newest pair
 }
 
-func newLBFGSState(o *objective, mem int) *lbfgsState {
+func newLBFGSState(o fullObjective, mem int) *lbfgsState {
 	n := o.dim()
 	st := &lbfgsState{
 		o: o, theta: make([]float64, n), g: make([]float64, n), d: make([]float64, n),

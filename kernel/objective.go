@@ -17,6 +17,17 @@ const (
 	objFlush = 1024
 )
 
+// fullObjective is the objective of full-batch training and of the
+// trainers' convergence tests, over dense rows (objective) or sparse rows
+// (sparseObjective). θ is W row by row (class-major) then B, in float64.
+type fullObjective interface {
+	dim() int                           // the length of θ
+	load(theta []float64, m *Model)     // θ = m's parameters
+	store(m *Model, theta []float64)    // m's parameters = θ rounded to float32
+	eval(theta, grad []float64) float64 // J(θ), and grad = ∇J(θ)
+	close()                             // stops its workers
+}
+
 // objective evaluates J and ∇J over a fixed data set,
 //
 //	J(θ) = (1/n) Σᵢ sᵢ·[log Σ_c exp(z_ic) − z_iyᵢ] + (λ/2)·‖W‖²,
@@ -75,26 +86,50 @@ func (o *objective) close() { o.pool.close() }
 func (o *objective) dim() int { return o.k*o.m + o.k }
 
 // load sets θ to the parameters of m.
-func (o *objective) load(theta []float64, m *Model) {
-	for i := 0; i < o.k; i++ {
-		row := theta[i*o.m : (i+1)*o.m]
+func (o *objective) load(theta []float64, m *Model) { loadTheta(theta, m) }
+
+// store sets the parameters of m to θ rounded to float32.
+func (o *objective) store(m *Model, theta []float64) { storeTheta(m, theta) }
+
+// loadTheta sets θ to the parameters of m.
+func loadTheta(theta []float64, m *Model) {
+	k, d := m.Classes, m.Features
+	for i := 0; i < k; i++ {
+		row := theta[i*d : (i+1)*d]
 		for j, v := range m.W.Row(i) {
 			row[j] = float64(v)
 		}
-		theta[o.k*o.m+i] = float64(m.B[i])
+		theta[k*d+i] = float64(m.B[i])
 	}
 }
 
-// store sets the parameters of m to θ rounded to float32.
-func (o *objective) store(m *Model, theta []float64) {
-	for i := 0; i < o.k; i++ {
-		row := theta[i*o.m : (i+1)*o.m]
+// storeTheta sets the parameters of m to θ rounded to float32.
+func storeTheta(m *Model, theta []float64) {
+	k, d := m.Classes, m.Features
+	for i := 0; i < k; i++ {
+		row := theta[i*d : (i+1)*d]
 		w := m.W.Row(i)
 		for j := range w {
 			w[j] = float32(row[j])
 		}
-		m.B[i] = float32(theta[o.k*o.m+i])
+		m.B[i] = float32(theta[k*d+i])
 	}
+}
+
+// penalise finishes an evaluation: the summed loss and gradient of the
+// rows (grad) into the mean and the L2 term, J and ∇J.
+func penalise(theta, grad []float64, loss float64, n, nw int, l2 float64) float64 {
+	inv := 1 / float64(n)
+	var pen float64
+	for i := 0; i < nw; i++ {
+		t := theta[i]
+		pen += t * t
+		grad[i] = grad[i]*inv + l2*t
+	}
+	for i := nw; i < len(grad); i++ {
+		grad[i] *= inv
+	}
+	return loss*inv + 0.5*l2*pen
 }
 
 // eval returns J(θ) and sets grad = ∇J(θ). The logits are those of the
@@ -118,17 +153,7 @@ func (o *objective) eval(theta, grad []float64) float64 {
 		}
 		loss += o.shards[j].loss
 	}
-	inv := 1 / float64(o.x.Rows)
-	var pen float64
-	for i := 0; i < k*m; i++ {
-		t := theta[i]
-		pen += t * t
-		grad[i] = grad[i]*inv + o.l2*t
-	}
-	for i := k * m; i < k*m+k; i++ {
-		grad[i] *= inv
-	}
-	return loss*inv + 0.5*o.l2*pen
+	return penalise(theta, grad, loss, o.x.Rows, k*m, o.l2)
 }
 
 // shard sums the loss and gradient of worker j's rows (at o.w, o.b).

@@ -331,8 +331,13 @@ func (t *Trainer) fit(m *Model, x Matrix, x8 ByteMatrix, y []int, valX Matrix, v
 	if err != nil {
 		return FitResult{}, err
 	}
-	r := &fitRun{cfg: &cfg, m: m, x: x, x8: x8, valX: valX, valY: valY, bestLoss: math.Inf(1)}
-	r.hasVal = valX.Rows > 0 || valY != nil
+	r := &fitRun{cfg: &cfg, m: m, rows: x.Rows, bestLoss: math.Inf(1)}
+	if x8.Data == nil { // codes are finite (Validate)
+		r.scan = func() error { return scanRows(x, cfg.Workers) }
+	}
+	if valX.Rows > 0 || valY != nil {
+		r.evalVal = func() (Evaluation, error) { return m.Evaluate(valX, valY) }
+	}
 	r.s = newSGD(m, x, x8, y, rw, &cfg)
 	r.s.beat.fn = cfg.Heartbeat
 	defer r.s.close()
@@ -343,7 +348,6 @@ func (t *Trainer) fit(m *Model, x Matrix, x8 ByteMatrix, y []int, valX Matrix, v
 		}
 		r.obj = newObjective(m.Classes, m.Features, xo, y, rw, cfg.L2, cfg.Workers)
 		defer r.obj.close()
-		r.theta, r.grad = make([]float64, r.obj.dim()), make([]float64, r.obj.dim())
 	}
 	return r.run()
 }
@@ -390,13 +394,11 @@ func (t *Trainer) fitConfig(m *Model, x Matrix, x8 ByteMatrix, y []int, valX Mat
 type fitRun struct {
 	cfg         *Trainer
 	m           *Model
-	x           Matrix
-	x8          ByteMatrix
-	valX        Matrix
-	valY        []int
-	hasVal      bool
+	rows        int
+	scan        func() error               // names a NaN or infinite feature (nil: none can be)
+	evalVal     func() (Evaluation, error) // scores the validation data (nil: none)
 	s           *sgd
-	obj         *objective // the full objective, for GradTol and GapTol
+	obj         fullObjective // the full objective, for GradTol and GapTol (nil: neither)
 	theta, grad []float64
 	res         FitResult
 	bestLoss    float64 // early stopping: the lowest validation loss,
@@ -421,8 +423,8 @@ func (r *fitRun) run() (FitResult, error) {
 		// ±Inf loss makes the sum NaN or ±Inf.
 		s.beat.start(epoch + 1)
 		loss, correct := s.epoch()
-		if unscanned && math.IsNaN(loss-loss) && r.x8.Data == nil { // codes are finite (Validate)
-			if err := scanRows(r.x, cfg.Workers); err != nil {
+		if unscanned && math.IsNaN(loss-loss) && r.scan != nil {
+			if err := r.scan(); err != nil {
 				r.m.copyFrom(orig)
 				return FitResult{}, err
 			}
@@ -432,8 +434,8 @@ func (r *fitRun) run() (FitResult, error) {
 		st := EpochStats{
 			Epoch:         epoch + 1,
 			LearningRate:  lr,
-			TrainLoss:     loss / float64(r.x.Rows),
-			TrainAccuracy: float64(correct) / float64(r.x.Rows),
+			TrainLoss:     loss / float64(r.rows),
+			TrainAccuracy: float64(correct) / float64(r.rows),
 		}
 		if math.IsNaN(st.TrainLoss) || math.IsInf(st.TrainLoss, 0) {
 			return r.res, fmt.Errorf("maxent: training diverged in epoch %d (loss %v): lower the learning rate or scale the features", epoch+1, st.TrainLoss)
@@ -482,14 +484,17 @@ func (r *fitRun) schedule(epoch int) float64 {
 // of st, and whether the GradTol or GapTol test passed.
 func (r *fitRun) measure(st *EpochStats) {
 	st.ValLoss, st.ValAccuracy, st.GradNorm, st.Gap = math.NaN(), math.NaN(), math.NaN(), math.NaN()
-	if r.hasVal {
-		ev, _ := r.m.Evaluate(r.valX, r.valY)
+	if r.evalVal != nil {
+		ev, _ := r.evalVal()
 		st.ValLoss, st.ValAccuracy = ev.LogLoss, ev.Accuracy
 	}
 	if r.obj == nil {
 		return
 	}
 	cfg, m := r.cfg, r.m
+	if r.theta == nil {
+		r.theta, r.grad = make([]float64, r.obj.dim()), make([]float64, r.obj.dim())
+	}
 	r.obj.load(r.theta, m)
 	f := r.obj.eval(r.theta, r.grad)
 	st.GradNorm = normInf(r.grad)
@@ -503,7 +508,7 @@ func (r *fitRun) measure(st *EpochStats) {
 // stopEarly keeps the model of the lowest validation loss so far and
 // reports whether Patience epochs have passed without a lower one.
 func (r *fitRun) stopEarly(st EpochStats) bool {
-	if !r.hasVal || r.cfg.Patience <= 0 {
+	if r.evalVal == nil || r.cfg.Patience <= 0 {
 		return false
 	}
 	if st.ValLoss < r.bestLoss {
