@@ -59,7 +59,8 @@ type CSVOptions struct {
 // input is detected and decompressed. name is used in error messages; a
 // line whose number of fields differs from the first line's is reported as
 // such ("t.csv:7: 2 fields, want 3 as on line 1"), never by one of its
-// fields.
+// fields. Input with a label column and no other is an error ("no feature
+// columns").
 func ReadCSV(r io.Reader, name string, opt CSVOptions) (*Dataset, error) {
 	sep, err := separator(opt.Comma)
 	if err != nil {
@@ -106,6 +107,9 @@ func ReadCSV(r io.Reader, name string, opt CSVOptions) (*Dataset, error) {
 			cols := nf
 			if label >= 0 {
 				cols--
+			}
+			if cols == 0 {
+				return nil, errorf(name, c.firstLine, 0, "no feature columns: the lines have 1 field, the label (use NoLabel if it is a feature)")
 			}
 			b = newMatrixBuilder(cols, 0)
 			if opt.Header == HeaderYes || opt.Header == HeaderAuto && isHeader(fields, label) {

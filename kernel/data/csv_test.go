@@ -439,3 +439,41 @@ func TestReadCSVQuoted(t *testing.T) {
 		})
 	}
 }
+
+// TestNoFeatureColumns is issue 15's fourth case: data with a label column
+// and nothing else is an error, not a data set of 0 features.
+func TestNoFeatureColumns(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		opt  CSVOptions
+		want string
+	}{
+		{"a\nb\n", CSVOptions{}, "t.csv:1: no feature columns: the lines have 1 field, the label"},
+		{"\nlabel\n1\n", CSVOptions{}, "t.csv:2: no feature columns"},
+		{"\"x,y\"\n", CSVOptions{LabelCol: 1}, "t.csv:1: no feature columns"},
+	} {
+		_, err := ReadCSV(strings.NewReader(tc.in), "t.csv", tc.opt)
+		wantErr(t, err, tc.want)
+	}
+	d := readCSV(t, "a\n1\n", CSVOptions{NoLabel: true})
+	if d.Features() != 1 || d.Len() != 1 {
+		t.Errorf("NoLabel: %d×%d", d.Len(), d.Features())
+	}
+
+	for _, in := range []string{"1\n2\n", "1 qid:3\n-1 # c\n", "cat\n"} {
+		_, err := ReadLIBSVM(strings.NewReader(in), "t.svm", LIBSVMOptions{})
+		wantErr(t, err, "t.svm: no feature columns: no line has an index:value pair (set Features to read such a file)")
+	}
+	_, err := ReadLIBSVM(strings.NewReader("qid:1\n\n"), "t.svm", LIBSVMOptions{NoLabel: true})
+	wantErr(t, err, "t.svm: no feature columns")
+	// Features makes the width explicit: rows without a feature are then
+	// rows of zeros.
+	d, err = ReadLIBSVM(strings.NewReader("1\n2\n"), "t.svm", LIBSVMOptions{Features: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDataset(t, d)
+	if want := [][]float64{{0, 0, 0}, {0, 0, 0}}; !reflect.DeepEqual(rows(d), want) || !reflect.DeepEqual(d.Labels, []string{"1", "2"}) {
+		t.Errorf("X = %v, Labels = %q", rows(d), d.Labels)
+	}
+}

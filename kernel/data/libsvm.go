@@ -14,7 +14,8 @@ type LIBSVMOptions struct {
 	// Features, if positive, is the number of feature columns, and an
 	// index above it is an error; use it to read a test file with the
 	// training set's width. If 0, the data set has as many columns as the
-	// largest index in the file.
+	// largest index in the file, and a file without any index:value pair
+	// is an error.
 	Features int
 	// NoLabel says lines have no label token, only index:value pairs (data
 	// to predict); the Dataset's Y and Labels are nil.
@@ -29,8 +30,11 @@ type LIBSVMOptions struct {
 // features are 0. Blank lines and lines starting with '#' are skipped, text
 // after '#' is a comment, and "qid:N" tokens are ignored. Numeric labels are
 // written canonically ("+1" and "1.0" both become "1", "1.50" becomes
-// "1.5", "1000000" stays as it is), other labels are kept as they are. Gzip-compressed input is detected and decompressed.
-// name is used in error messages.
+// "1.5", "1000000" stays as it is), other labels are kept as they are.
+// Gzip-compressed input is detected and decompressed. name is used in error
+// messages. A file in which no line has a feature is an error ("no feature
+// columns") unless opt.Features gives the width: its rows are then rows of
+// zeros.
 func ReadLIBSVM(r io.Reader, name string, opt LIBSVMOptions) (*Dataset, error) {
 	if opt.Features < 0 {
 		return nil, errorf(name, 0, 0, "negative Features %d", opt.Features)
@@ -114,6 +118,9 @@ func ReadLIBSVM(r io.Reader, name string, opt LIBSVMOptions) (*Dataset, error) {
 		return nil, &ParseError{File: name, Err: ErrNoData}
 	}
 	m := max(maxIdx, opt.Features)
+	if m == 0 {
+		return nil, errorf(name, 0, 0, "no feature columns: no line has an index:value pair (set Features to read such a file)")
+	}
 	if stride := (m + 15) &^ 15; stride > maxElems/n {
 		return nil, errorf(name, 0, 0, "%v: %d rows × %d features", errTooLarge, n, m)
 	}
