@@ -275,7 +275,8 @@ func TestReadModelRejects(t *testing.T) {
 	}{
 		{"empty", nil, "truncated in header"},
 		{"magic", []byte("NOTMODEL0000000000000000000000000000"), "not a maxent model file"},
-		{"version", encodeModel(2, 2, 3, nil, 0, 8), "version 2"},
+		{"version 3", encodeModel(3, 2, 3, nil, 0, 8), "version 3"},
+		{"version 0", encodeModel(0, 2, 3, nil, 0, 8), "version 0"},
 		{"2^40 classes", encodeModel(1, 1<<40, 3, nil, 0, 0), "claims 1099511627776 classes"},
 		{"0 classes", encodeModel(1, 0, 3, nil, 0, 0), "claims 0 classes"},
 		{"2^40 features", encodeModel(1, 2, 1<<40, nil, 0, 0), "features"},
@@ -341,6 +342,14 @@ func FuzzReadModel(f *testing.F) {
 		f.Add(b.Bytes())
 	}
 	f.Add(encodeModel(1, 1<<40, 3, nil, 0, 0))
+	for _, link := range []Link{LinkOneVsRest, LinkLogistic, LinkRaw} {
+		md := randomModel(rng, 2, 3, true)
+		md.Link = link
+		md.FeatureNames = []string{"f", "g", "h"}
+		var b bytes.Buffer
+		md.WriteTo(&b)
+		f.Add(b.Bytes())
+	}
 	f.Fuzz(func(t *testing.T, file []byte) {
 		md, err := ReadModel(bytes.NewReader(file))
 		if err != nil {
@@ -353,8 +362,19 @@ func FuzzReadModel(f *testing.F) {
 		if _, err := md.WriteTo(&b); err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(b.Bytes(), file) {
+		// WriteTo writes version 1 when it can: a version 2 file of a
+		// softmax model without feature names comes back as version 1.
+		if file[8] == b.Bytes()[8] && !bytes.Equal(b.Bytes(), file) {
 			t.Fatal("a file that reads without error does not write back identically")
+		}
+		again, err := ReadModel(bytes.NewReader(b.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b2 bytes.Buffer
+		again.WriteTo(&b2)
+		if !bytes.Equal(b.Bytes(), b2.Bytes()) {
+			t.Fatal("writing the model read back changes the file")
 		}
 	})
 }

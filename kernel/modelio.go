@@ -12,25 +12,37 @@ import (
 	"unicode/utf8"
 )
 
-// Model file format, version 1. All integers and floats are little-endian.
+// Model file format, versions 1 and 2. All integers and floats are
+// little-endian.
 //
 //	offset  size  field
 //	0       8     magic "MAXENTMD"
-//	8       4     version (uint32) = 1
+//	8       4     version (uint32): 1 or 2
 //	12      8     classes k (uint64), 1 ≤ k ≤ 2^24
 //	20      8     features m (uint64), m ≤ 2^31, k·m ≤ 2^32
 //	28      4     number of labels (uint32): 0 or k
-//	32      …     labels: each a uint32 byte length (≤ 4096) then UTF-8 bytes
+//	                  version 2 only:
+//	32      4     link (uint32): 0 softmax, 1 one-vs-rest, 2 logistic (k = 2),
+//	              3 raw, 4 softmax-zero (the values of Link)
+//	36      4     number of feature names (uint32): 0 or m
+//	                  both versions:
+//	…       …     labels: each a uint32 byte length (≤ 4096) then UTF-8 bytes
+//	…       …     version 2: feature names, encoded as the labels
 //	…       4·k·m W, row-major without padding (float32)
 //	…       4·k   B (float32)
 //	…       4     CRC-32C (Castagnoli) of every preceding byte
 //
+// A version 1 file is a softmax model without feature names. WriteTo
+// writes version 1 for such a model, so that its file stays readable by
+// builds that know only version 1, and version 2 for any other.
+//
 // ReadModel rejects anything else: a wrong magic or version, absurd
-// dimensions, invalid or duplicate labels, non-finite weights, a CRC
-// mismatch, a truncated file or trailing bytes.
+// dimensions, an unknown link, invalid or duplicate labels or feature
+// names, non-finite weights, a CRC mismatch, a truncated file or trailing
+// bytes.
 const (
 	modelMagic             = "MAXENTMD"
-	modelVersion           = 1
+	modelVersion           = 2 // the newest version ReadModel reads
 	maxModelClasses uint64 = 1 << 24
 	maxModelFeature uint64 = 1 << 31
 	maxModelWeights uint64 = 1 << 32
@@ -44,9 +56,16 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // WriteTo writes m in the versioned binary model format (see ReadModel). It
 // returns the number of bytes written and the first error encountered, and
-// refuses to write a model that fails Validate.
+// refuses to write a model that fails Validate or has a label or feature
+// name that is not valid UTF-8 or longer than 4096 bytes.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	if err := m.Validate(); err != nil {
+		return 0, err
+	}
+	if err := checkNames(m.Labels, "label"); err != nil {
+		return 0, err
+	}
+	if err := checkNames(m.FeatureNames, "feature name"); err != nil {
 		return 0, err
 	}
 	cw := &countWriter{w: w}
@@ -54,15 +73,22 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	crc := crc32.New(castagnoli)
 	out := io.MultiWriter(bw, crc)
 
-	var hdr [32]byte
+	var hdr [40]byte
+	n := 32
+	version := uint32(1)
+	if m.Link != LinkSoftmax || m.FeatureNames != nil {
+		version, n = 2, 40
+		binary.LittleEndian.PutUint32(hdr[32:], uint32(m.Link))
+		binary.LittleEndian.PutUint32(hdr[36:], uint32(len(m.FeatureNames)))
+	}
 	copy(hdr[:8], modelMagic)
-	binary.LittleEndian.PutUint32(hdr[8:], modelVersion)
+	binary.LittleEndian.PutUint32(hdr[8:], version)
 	binary.LittleEndian.PutUint64(hdr[12:], uint64(m.Classes))
 	binary.LittleEndian.PutUint64(hdr[20:], uint64(m.Features))
 	binary.LittleEndian.PutUint32(hdr[28:], uint32(len(m.Labels)))
-	out.Write(hdr[:])
+	out.Write(hdr[:n])
 	var b4 [4]byte
-	for _, l := range m.Labels {
+	for _, l := range append(m.Labels[:len(m.Labels):len(m.Labels)], m.FeatureNames...) {
 		binary.LittleEndian.PutUint32(b4[:], uint32(len(l)))
 		out.Write(b4[:])
 		io.WriteString(out, l)
@@ -78,6 +104,19 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	bw.Write(b4[:])
 	err := bw.Flush()
 	return cw.n, err
+}
+
+// checkNames reports a name that ReadModel would refuse.
+func checkNames(names []string, what string) error {
+	for i, l := range names {
+		if len(l) > maxLabelBytes {
+			return fmt.Errorf("maxent: model %s %d is %d bytes long, want ≤ %d", what, i, len(l), maxLabelBytes)
+		}
+		if !utf8.ValidString(l) {
+			return fmt.Errorf("maxent: model %s %d is not valid UTF-8", what, i)
+		}
+	}
+	return nil
 }
 
 func putFloats(dst []byte, x []float32) {
@@ -143,11 +182,16 @@ func (r *modelReader) floats(dst []float32, what string) error {
 // header cannot make it reserve gigabytes.
 func ReadModel(r io.Reader) (*Model, error) {
 	mr := &modelReader{r: bufio.NewReaderSize(r, 64<<10), crc: crc32.New(castagnoli)}
-	k, m, nl, err := mr.header()
+	h, err := mr.header()
 	if err != nil {
 		return nil, err
 	}
-	labels, err := mr.labels(nl)
+	k, m := h.k, h.m
+	labels, err := mr.labels(h.nl, "label")
+	if err != nil {
+		return nil, err
+	}
+	names, err := mr.labels(h.nf, "feature name")
 	if err != nil {
 		return nil, err
 	}
@@ -173,28 +217,48 @@ func ReadModel(r io.Reader) (*Model, error) {
 	}
 	copy(model.B, b)
 	model.Labels = labels
+	model.FeatureNames = names
+	model.Link = h.link
 	return model, nil
 }
 
-// header reads and checks the header: the classes k, the features m and
-// the number of labels nl.
-func (mr *modelReader) header() (k, m uint64, nl uint32, err error) {
-	var hdr [32]byte
+// fileHeader is what the header of a model file says.
+type fileHeader struct {
+	k, m   uint64 // classes, features
+	nl, nf uint32 // labels, feature names
+	link   Link
+}
+
+// header reads and checks the header: the classes k, the features m, the
+// number of labels and of feature names, the link.
+func (mr *modelReader) header() (h fileHeader, err error) {
+	var hdr [40]byte
 	if err := mr.full(hdr[:8], "header"); err != nil {
-		return 0, 0, 0, err
+		return h, err
 	}
 	if string(hdr[:8]) != modelMagic {
-		return 0, 0, 0, fmt.Errorf("maxent: not a maxent model file (magic %q, want %q)", hdr[:8], modelMagic)
+		return h, fmt.Errorf("maxent: not a maxent model file (magic %q, want %q)", hdr[:8], modelMagic)
 	}
-	if err := mr.full(hdr[8:], "header"); err != nil {
-		return 0, 0, 0, err
+	if err := mr.full(hdr[8:12], "header"); err != nil {
+		return h, err
 	}
-	if v := binary.LittleEndian.Uint32(hdr[8:]); v != modelVersion {
-		return 0, 0, 0, fmt.Errorf("maxent: model file version %d, this build reads version %d", v, modelVersion)
+	v := binary.LittleEndian.Uint32(hdr[8:])
+	if v < 1 || v > modelVersion {
+		return h, fmt.Errorf("maxent: model file version %d, this build reads versions 1 to %d", v, modelVersion)
 	}
-	k = binary.LittleEndian.Uint64(hdr[12:])
-	m = binary.LittleEndian.Uint64(hdr[20:])
-	nl = binary.LittleEndian.Uint32(hdr[28:])
+	n := 32
+	if v >= 2 {
+		n = 40
+	}
+	if err := mr.full(hdr[12:n], "header"); err != nil {
+		return h, err
+	}
+	k := binary.LittleEndian.Uint64(hdr[12:])
+	m := binary.LittleEndian.Uint64(hdr[20:])
+	nl := binary.LittleEndian.Uint32(hdr[28:])
+	link := binary.LittleEndian.Uint32(hdr[32:])
+	nf := binary.LittleEndian.Uint32(hdr[36:])
+	h = fileHeader{k: k, m: m, nl: nl, nf: nf, link: Link(min(link, uint32(numLinks)))}
 	switch {
 	case k < 1 || k > maxModelClasses:
 		err = fmt.Errorf("maxent: model file claims %d classes, want 1..%d", k, maxModelClasses)
@@ -206,34 +270,40 @@ func (mr *modelReader) header() (k, m uint64, nl uint32, err error) {
 		err = fmt.Errorf("maxent: model file claims %d×%d weights, too many for this platform", k, m)
 	case nl != 0 && uint64(nl) != k:
 		err = fmt.Errorf("maxent: model file has %d labels for %d classes", nl, k)
+	case nf != 0 && uint64(nf) != m:
+		err = fmt.Errorf("maxent: model file has %d feature names for %d features", nf, m)
+	case link >= uint32(numLinks):
+		err = fmt.Errorf("maxent: model file has link %d, this build knows 0 to %d", link, numLinks-1)
+	case h.link == LinkLogistic && k != 2:
+		err = fmt.Errorf("maxent: model file has the logistic link and %d classes, want 2", k)
 	}
-	return k, m, nl, err
+	return h, err
 }
 
-// labels reads nl class labels: distinct, valid UTF-8, each at most
-// maxLabelBytes long.
-func (mr *modelReader) labels(nl uint32) ([]string, error) {
+// labels reads n names (what: "label" or "feature name"): distinct, valid
+// UTF-8, each at most maxLabelBytes long.
+func (mr *modelReader) labels(n uint32, what string) ([]string, error) {
 	var labels []string
 	seen := map[string]bool{}
 	var lb []byte
-	for i := 0; i < int(nl); i++ {
-		if err := mr.full(mr.buf[:4], "labels"); err != nil {
+	for i := 0; i < int(n); i++ {
+		if err := mr.full(mr.buf[:4], what+"s"); err != nil {
 			return nil, err
 		}
 		n := binary.LittleEndian.Uint32(mr.buf[:4])
 		if n > maxLabelBytes {
-			return nil, fmt.Errorf("maxent: model label %d is %d bytes long, want ≤ %d", i, n, maxLabelBytes)
+			return nil, fmt.Errorf("maxent: model %s %d is %d bytes long, want ≤ %d", what, i, n, maxLabelBytes)
 		}
 		lb = append(lb[:0], make([]byte, n)...)
-		if err := mr.full(lb, "labels"); err != nil {
+		if err := mr.full(lb, what+"s"); err != nil {
 			return nil, err
 		}
 		if !utf8.Valid(lb) {
-			return nil, fmt.Errorf("maxent: model label %d is not valid UTF-8", i)
+			return nil, fmt.Errorf("maxent: model %s %d is not valid UTF-8", what, i)
 		}
 		l := string(lb)
 		if seen[l] {
-			return nil, fmt.Errorf("maxent: model label %q appears twice", l)
+			return nil, fmt.Errorf("maxent: model %s %q appears twice", what, l)
 		}
 		seen[l] = true
 		labels = append(labels, l)

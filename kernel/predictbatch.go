@@ -16,7 +16,7 @@ const (
 )
 
 // PredictBatch sets dst[i] to the predicted class of row i of x, as Predict
-// does: the index of the largest logit, the lowest on ties, −1 if no logit
+// does (under every Link): the index of the largest logit, the lowest on ties, −1 if no logit
 // is a number. The logits come from MatMulT, within MatVec's error bound of
 // Predict's, so a row whose two largest logits differ only in their last
 // bits can get the other class. It never allocates and is safe for
@@ -44,10 +44,7 @@ func (m *Model) PredictBatch(dst []int, x Matrix) {
 			z := Matrix{Rows: nr, Cols: n, Stride: n, Data: buf[:nr*n]}
 			MatMulT(z, xb, m.W.Slice(c, c+n), m.B[c:c+n])
 			for i := range best {
-				// As Predict: strictly greater across class chunks.
-				if j := argmax(z.Row(i)); j >= 0 && (best[i] < 0 || z.At(i, j) > bestZ[i]) {
-					best[i], bestZ[i] = c+j, z.At(i, j)
-				}
+				best[i], bestZ[i] = m.foldClass(z.Row(i), c, best[i], bestZ[i])
 			}
 		}
 	}
@@ -76,7 +73,6 @@ func (m *Model) PredictProbaBatch(dst Matrix, x Matrix) {
 	}
 	MatMulT(dst, x, m.W, m.B)
 	for i := 0; i < dst.Rows; i++ {
-		row := dst.Row(i)
-		softmaxProbs(row, row)
+		m.finishProba(dst.Row(i))
 	}
 }
