@@ -199,25 +199,32 @@ func (s *LBFGS) Fit(m *Model, x Matrix, y []int) (LBFGSResult, error) {
 	if err != nil {
 		return LBFGSResult{}, err
 	}
-	start := time.Now()
 	o := newObjective(m.Classes, m.Features, x, y, rw, cfg.L2, cfg.Workers)
 	defer o.close()
-	st := newLBFGSState(o, cfg.Memory)
+	return cfg.minimise(m, o, func() error { return scanRows(x, cfg.Workers) })
+}
+
+// minimise runs L-BFGS (OWL-QN with L1) on the objective o from m's
+// parameters and stores the result in m. scan names a NaN or infinite
+// feature when the first value is not finite.
+func (s *LBFGS) minimise(m *Model, o fullObjective, scan func() error) (LBFGSResult, error) {
+	start := time.Now()
+	st := newLBFGSState(o, s.Memory)
 	o.load(st.theta, m)
 	st.f = o.eval(st.theta, st.g)
 	st.evals = 1
 	if math.IsNaN(st.f) || math.IsInf(st.f, 0) {
-		if err := scanRows(x, cfg.Workers); err != nil {
+		if err := scan(); err != nil {
 			return LBFGSResult{}, err
 		}
 		return LBFGSResult{}, fmt.Errorf("maxent: objective is %v at the initial weights: scale the features", st.f)
 	}
 	var res LBFGSResult
-	if cfg.L1 > 0 {
-		res = st.owlqn(&cfg, m.Classes*m.Features, start)
+	if s.L1 > 0 {
+		res = st.owlqn(s, m.Classes*m.Features, start)
 		res.Gap = math.NaN()
 	} else {
-		res = st.lbfgs(&cfg, m.Classes*m.Features, start)
+		res = st.lbfgs(s, m.Classes*m.Features, start)
 	}
 	o.store(m, st.theta)
 	return res, nil

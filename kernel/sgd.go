@@ -87,16 +87,18 @@ type sgd struct {
 	z                Matrix
 	shards           []sgdShard
 	pool             *pool
-	wc               []Matrix  // wc[j]: worker j's columns of W, contiguous (or m.W itself: see own)
-	vc               []Matrix  // vc[j]: the momentum of wc[j], laid out alike
-	wsc              []Matrix  // with g8: wc[j] times the columns' scales, laid out alike (see newSGD)
-	own              bool      // wc[0] is m.W: nothing to flush
-	gather           bool      // the backend has gather kernels: the rows are read where they lie
-	fused            bool      // and no L1: the update runs inside the gradient kernel
-	vb               []float32 // momentum of B
-	gb               []float64 // bias gradient of the step
-	one              []float32 // {1}: AddOuter of one row is an axpy
-	beat             heartbeat // Trainer.Heartbeat's state
+	wc               []Matrix     // wc[j]: worker j's columns of W, contiguous (or m.W itself: see own)
+	vc               []Matrix     // vc[j]: the momentum of wc[j], laid out alike
+	wsc              []Matrix     // with g8: wc[j] times the columns' scales, laid out alike (see newSGD)
+	own              bool         // wc[0] is m.W: nothing to flush
+	gather           bool         // the backend has gather kernels: the rows are read where they lie
+	fused            bool         // and no L1: the update runs inside the gradient kernel
+	vb               []float32    // momentum of B
+	gb               []float64    // bias gradient of the step
+	one              []float32    // {1}: AddOuter of one row is an axpy
+	beat             heartbeat    // Trainer.Heartbeat's state
+	sparse           *sparseState // sparse rows (FitSparse), else nil
+	k0               int          // the epoch's index of the round's first step
 
 	// The step's phases as chooseSteps decided them (and the shards'
 	// logits and update).
@@ -162,6 +164,9 @@ type sgdShard struct {
 	bias   []float32  // the bias its MatMulT adds (worker 0, without derive)
 	logits logitsFunc
 	update updateFunc
+	step   int      // the epoch's index of the current step
+	rows   []uint32 // the current step's rows (sparse)
+	span   [][2]int // the non-zeros of its columns in each of them (sparse)
 	_      [64]byte // keep workers' shards on separate cache lines
 }
 
@@ -173,30 +178,8 @@ func newSGD(m *Model, x Matrix, x8 ByteMatrix, y []int, rw []float32, cfg *Train
 	if u8 {
 		x = Matrix{Rows: x8.Rows, Cols: x8.Cols}
 	}
-	s := &sgd{
-		m: m, x: x, x8: x8, rw: rw,
-		l2:     float32(cfg.L2),
-		l1:     float32(cfg.L1),
-		mom:    float32(cfg.Momentum),
-		y:      make([]int32, x.Rows),
-		perm:   make([]uint32, x.Rows),
-		ylab:   make([]int32, x.Rows),
-		nperm:  make([]uint32, x.Rows),
-		nylab:  make([]int32, x.Rows),
-		bs:     cfg.BatchSize,
-		rng:    rand.NewPCG(cfg.Seed, 0x6d617865_6e74),
-		ord:    newOrder(x.Rows),
-		cols:   splitCols(m.Features, w),
-		z:      NewMatrix(cfg.BatchSize, m.Classes),
-		shards: make([]sgdShard, w),
-		vb:     make([]float32, m.Classes),
-		gb:     make([]float64, m.Classes),
-		one:    []float32{1},
-		lrs:    make([]float32, max(1, (x.Rows+cfg.BatchSize-1)/cfg.BatchSize)),
-	}
-	for i, l := range y {
-		s.y[i] = int32(l)
-	}
+	s := newSGDBase(m, x, y, rw, cfg)
+	s.x8 = x8
 	s.own = w == 1 && m.W.Stride == m.W.Cols
 	// Codes go through the gather kernels only with the fused update
 	// (their weights times the scales are kept by the fused kernel); with
@@ -231,6 +214,37 @@ func newSGD(m *Model, x Matrix, x8 ByteMatrix, y []int, rw []float32, cfg *Train
 	}
 	s.chooseSteps()
 	s.pool = newPool(w, s.shard)
+	return s
+}
+
+// newSGDBase returns the state every Fit has: the row orders, the
+// batch's logits, the bias's momentum and gradient, the workers' shards
+// (their buffers are the caller's to make).
+func newSGDBase(m *Model, x Matrix, y []int, rw []float32, cfg *Trainer) *sgd {
+	s := &sgd{
+		m: m, x: x, rw: rw,
+		l2:     float32(cfg.L2),
+		l1:     float32(cfg.L1),
+		mom:    float32(cfg.Momentum),
+		y:      make([]int32, x.Rows),
+		perm:   make([]uint32, x.Rows),
+		ylab:   make([]int32, x.Rows),
+		nperm:  make([]uint32, x.Rows),
+		nylab:  make([]int32, x.Rows),
+		bs:     cfg.BatchSize,
+		rng:    rand.NewPCG(cfg.Seed, 0x6d617865_6e74),
+		ord:    newOrder(x.Rows),
+		cols:   splitCols(m.Features, cfg.Workers),
+		z:      NewMatrix(cfg.BatchSize, m.Classes),
+		shards: make([]sgdShard, cfg.Workers),
+		vb:     make([]float32, m.Classes),
+		gb:     make([]float64, m.Classes),
+		one:    []float32{1},
+		lrs:    make([]float32, max(1, (x.Rows+cfg.BatchSize-1)/cfg.BatchSize)),
+	}
+	for i, l := range y {
+		s.y[i] = int32(l)
+	}
 	return s
 }
 
@@ -340,6 +354,10 @@ func packed(rows, cols int) Matrix {
 // flush writes the workers' columns of W back to the model (with derive:
 // W' + shift, the last row −Σ_{c<k−1} W'_c + shift, summed in class order).
 func (s *sgd) flush() {
+	if s.sparse != nil {
+		s.sparseFlush()
+		return
+	}
 	if s.derive {
 		k := s.m.Classes
 		for j, wc := range s.wc {
@@ -416,9 +434,11 @@ func (s *sgd) drawSome(n int) {
 // and the logit gradients after everyone has used the previous ones
 // (before the next step's first barrier).
 func (s *sgd) shard(j int) {
+	sh := &s.shards[j]
 	for k := 0; k < s.nsteps; k++ {
 		lo := s.lo0 + k*s.bs
-		s.stepShard(j, lo, min(lo+s.bs, s.end), s.lrs[k])
+		sh.step = s.k0 + k
+		s.stepShard(j, lo, min(lo+s.bs, s.end), s.lrs[s.k0+k])
 	}
 }
 
@@ -457,7 +477,7 @@ func (s *sgd) finish(n int, lr float32) {
 	if s.shift != nil { // W's shift: its momentum step, as W's
 		s.updateW(s.vshift, s.shift, lr)
 	}
-	s.beat.step(s.nsteps)
+	s.beat.step(len(s.lrs))
 }
 
 // epoch takes the SGD steps of an epoch (the batches of the current row
@@ -465,6 +485,9 @@ func (s *sgd) finish(n int, lr float32) {
 // returns the summed loss (each step's in float64, added in step order)
 // and the number of rows classified right before their step.
 func (s *sgd) epoch() (loss float64, correct int) {
+	if s.sparse != nil {
+		return s.sparseEpoch()
+	}
 	return s.run(0, len(s.perm), len(s.lrs))
 }
 

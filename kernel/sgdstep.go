@@ -64,6 +64,18 @@ func (s *sgd) stepShard(j, lo, hi int, lr float32) {
 // chooseSteps sets the phases of the steps (see sgd and newSGD for the
 // modes they follow from).
 func (s *sgd) chooseSteps() {
+	s.chooseSums()
+	s.pfHead = func(n int) int { return n }
+	if s.fused {
+		s.pfHead = pfSplit
+	}
+	for j := range s.shards {
+		s.chooseShard(j)
+	}
+}
+
+// chooseSums sets the sum and loss phases.
+func (s *sgd) chooseSums() {
 	w := len(s.shards)
 	switch {
 	case w == 1:
@@ -81,41 +93,39 @@ func (s *sgd) chooseSteps() {
 	default:
 		s.loss1 = lossWeighted
 	}
-	s.pfHead = func(n int) int { return n }
-	if s.fused {
-		s.pfHead = pfSplit
+}
+
+// chooseShard sets worker j's logits and update phases.
+func (s *sgd) chooseShard(j int) {
+	sh := &s.shards[j]
+	switch {
+	case sh.c1 == sh.c0 && j > 0:
+		sh.logits, sh.update = logitsNone, updateNone
+		return
+	case sh.c1 == sh.c0 && s.derive:
+		sh.logits, sh.update = logitsZero, updateNone
+		return
+	case sh.c1 == sh.c0:
+		sh.logits, sh.update = logitsBias, updateNone
+		return
+	case s.gather:
+		sh.logits = logitsGather
+	case s.codes():
+		sh.logits = logitsDecoded
+	default:
+		sh.logits = logitsCopied
 	}
-	for j := range s.shards {
-		sh := &s.shards[j]
-		switch {
-		case sh.c1 == sh.c0 && j > 0:
-			sh.logits, sh.update = logitsNone, updateNone
-			continue
-		case sh.c1 == sh.c0 && s.derive:
-			sh.logits, sh.update = logitsZero, updateNone
-			continue
-		case sh.c1 == sh.c0:
-			sh.logits, sh.update = logitsBias, updateNone
-			continue
-		case s.gather:
-			sh.logits = logitsGather
-		case s.codes():
-			sh.logits = logitsDecoded
-		default:
-			sh.logits = logitsCopied
-		}
-		switch {
-		case s.fused && s.derive:
-			sh.update = updateFusedCodesDerived
-		case s.fused && s.g8:
-			sh.update = updateFusedCodes
-		case s.fused:
-			sh.update = updateFused
-		case s.gather:
-			sh.update = updateGathered
-		default:
-			sh.update = updateCopied
-		}
+	switch {
+	case s.fused && s.derive:
+		sh.update = updateFusedCodesDerived
+	case s.fused && s.g8:
+		sh.update = updateFusedCodes
+	case s.fused:
+		sh.update = updateFused
+	case s.gather:
+		sh.update = updateGathered
+	default:
+		sh.update = updateCopied
 	}
 }
 
