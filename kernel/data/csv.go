@@ -111,13 +111,13 @@ func ReadCSV(r io.Reader, name string, opt CSVOptions) (*Dataset, error) {
 			if cols == 0 {
 				return nil, errorf(name, c.firstLine, 0, "no feature columns: the lines have 1 field, the label (use NoLabel if it is a feature)")
 			}
-			b = newMatrixBuilder(cols, 0)
+			b = newMatrixBuilder(cols, 0, "use fewer rows or columns")
 			if opt.Header == HeaderYes || opt.Header == HeaderAuto && isHeader(fields, label) {
 				continue
 			}
 			row, err := b.next()
 			if err != nil {
-				return nil, errorf(name, c.firstLine, 0, "%v: more than %d rows of %d features", err, b.n, b.cols)
+				return nil, b.wrap(err, name, c.firstLine)
 			}
 			if scratch, err = c.store(row, fields, c.firstLine, scratch[:0]); err != nil {
 				return nil, err
@@ -130,7 +130,7 @@ func ReadCSV(r io.Reader, name string, opt CSVOptions) (*Dataset, error) {
 		start := lr.line
 		row, err := b.next()
 		if err != nil {
-			return nil, errorf(name, start, 0, "%v: more than %d rows of %d features", err, b.n, b.cols)
+			return nil, b.wrap(err, name, start)
 		}
 		// Split and parse in one pass; k counts fields, j features.
 		// Simply quoted fields are parsed inline; other quoted ones (or,

@@ -315,6 +315,10 @@ func compareExact(a, b string) int {
 // each as large as all the previous ones together, and joins them at the end
 // with a single copy. Memory thus follows the rows actually read, never a
 // count claimed by a header, and no row is copied more than once.
+//
+// The builder keeps within the memory budget (see MemoryBudget, read when
+// the builder is made): a chunk that would take the rows past it is made
+// smaller, and a row that does not fit yields a *MemoryError.
 type matrixBuilder struct {
 	cols   int
 	stride int
@@ -323,6 +327,11 @@ type matrixBuilder struct {
 	cur    kernel.Matrix   // chunk being filled
 	used   int             // rows of cur in use
 	n      int             // rows in all
+
+	budget    int64  // bytes the rows may take, if hasBudget
+	hasBudget bool   //
+	source    string // of the budget
+	hint      string // for a MemoryError
 }
 
 // errTooLarge is returned when a matrix would not fit in memory.
@@ -335,12 +344,15 @@ var maxElems = int(min(1<<31, uint64(^uint(0)>>1)/8))
 
 // newMatrixBuilder returns a builder for rows of cols values that will hold
 // at most limit rows (0: unknown). Its first chunk takes 4 MiB, or up to
-// 64 MiB when limit is known.
-func newMatrixBuilder(cols, limit int) *matrixBuilder {
-	return &matrixBuilder{cols: cols, stride: max((cols+15)&^15, 16), limit: limit}
+// 64 MiB when limit is known. hint ends its MemoryErrors.
+func newMatrixBuilder(cols, limit int, hint string) *matrixBuilder {
+	b := &matrixBuilder{cols: cols, stride: max((cols+15)&^15, 16), limit: limit, hint: hint}
+	b.budget, b.source, b.hasBudget = MemoryBudget()
+	return b
 }
 
-// next returns the zeroed storage of a new row, or errTooLarge.
+// next returns the zeroed storage of a new row, or errTooLarge or a
+// *MemoryError.
 func (b *matrixBuilder) next() ([]float32, error) {
 	if b.used == b.cur.Rows {
 		rows := b.n
@@ -357,6 +369,18 @@ func (b *matrixBuilder) next() ([]float32, error) {
 		if b.n+rows > maxElems/b.stride || (b.limit > 0 && b.n >= b.limit) {
 			return nil, errTooLarge
 		}
+		if rowBytes := int64(b.stride) * 4; b.hasBudget && int64(b.n+rows)*rowBytes > b.budget {
+			fit := b.budget/rowBytes - int64(b.n) // rows that still fit
+			if fit < 1 {
+				total, atLeast := b.n+1, true
+				if b.limit > 0 {
+					total, atLeast = b.limit, false
+				}
+				return nil, &MemoryError{What: denseWhat(total, b.cols, b.stride, atLeast),
+					Need: int64(total) * rowBytes, Budget: b.budget, Source: b.source, Hint: b.hint}
+			}
+			rows = int(fit)
+		}
 		if b.cur.Rows > 0 {
 			b.chunks = append(b.chunks, b.cur)
 		}
@@ -365,6 +389,14 @@ func (b *matrixBuilder) next() ([]float32, error) {
 	b.used++
 	b.n++
 	return b.cur.Row(b.used - 1), nil
+}
+
+// wrap returns the error of next for file name at line (0: none).
+func (b *matrixBuilder) wrap(err error, name string, line int) error {
+	if err == errTooLarge {
+		return errorf(name, line, 0, "%v: more than %d rows of %d features", err, b.n, b.cols)
+	}
+	return &ParseError{File: name, Line: line, Err: err}
 }
 
 // finish returns the rows appended so far as one matrix.

@@ -176,7 +176,7 @@ func TestMatrixBuilder(t *testing.T) {
 		{0, 10, 0},          // no columns
 		{5, 0, 0},           // no rows
 	} {
-		b := newMatrixBuilder(tc.cols, tc.limit)
+		b := newMatrixBuilder(tc.cols, tc.limit, "")
 		for i := range tc.rows {
 			row, err := b.next()
 			if err != nil {

@@ -22,6 +22,20 @@
 //
 // NaN and infinite feature values are rejected.
 //
+// Memory: before a loader allocates a data set's dense matrix it checks the
+// matrix's size ([DenseBytes]: rows × columns padded to 16 × 4 bytes)
+// against a memory budget, by default what the system can still give
+// ([AvailableMemory]: MemAvailable, RLIMIT_AS, the cgroup's limit), and
+// returns a [*MemoryError] instead of letting the process die of an
+// out-of-memory error:
+//
+//	big.svm: the dense matrix (2 rows × 1,000,000,000 columns × 4 bytes) needs 7.5 GiB, more than the 4.5 GiB this process may use (...): ...
+//
+// [SetMemoryBudget] fixes the budget or turns the checks off, and
+// [CheckMemory] checks a caller's own estimates (copies of the data, a
+// model, buffers) against it; [FormatBytes] writes byte counts as the
+// errors do.
+//
 // Numeric class names are written canonically by every reader ("1.50",
 // "+1.5" and "15e-1" are the one class "1.5"; "007" is "7"), other names are
 // kept as they are. Class names are ordered numerically when every name is a

@@ -31,7 +31,9 @@ const (
 //
 // Memory grows with the bytes actually read (from at most 64 MiB), never
 // with the counts claimed by the headers, so a corrupt or hostile header
-// yields an error, not a huge allocation. Data after the last image or label is an error.
+// yields an error, not a huge allocation; a header that claims a matrix
+// larger than the memory budget (see MemoryBudget) is an error before any
+// data is read. Data after the last image or label is an error.
 func ReadIDX(images, labels io.Reader, name string) (*Dataset, error) {
 	imgName, lblName := "images", "labels"
 	if name != "" {
@@ -75,6 +77,12 @@ func readIDX(images io.Reader, imgName string, labels io.Reader, lblName, source
 		return nil, errorf(imgName, 0, 0, "bad image size %d×%d", ih[1], ih[2])
 	}
 	pixels := rows * cols
+	// A header that claims more than fits is wrong or too big: either way
+	// nothing is read.
+	hint := fmt.Sprintf("the header claims %s images of %d×%d pixels", groupDigits(int64(n)), rows, cols)
+	if err := checkMemory(DenseBytes(n, pixels), denseWhat(n, pixels, (pixels+15)&^15, false), hint); err != nil {
+		return nil, &ParseError{File: imgName, Err: err}
+	}
 
 	// Labels, in chunks so that a false count fails at the end of the data.
 	lab := make([]byte, 0, min(n, idxChunk))
@@ -92,15 +100,17 @@ func readIDX(images io.Reader, imgName string, labels io.Reader, lblName, source
 	}
 
 	// Images, into a matrix grown as rows arrive.
-	b := newMatrixBuilder(pixels, n)
+	b := newMatrixBuilder(pixels, n, hint)
 	pix := make([]byte, pixels)
 	for i := range n {
 		if _, err := io.ReadFull(ir, pix); err != nil {
 			return nil, idxReadError(imgName, err, "image", i, n)
 		}
 		row, err := b.next()
-		if err != nil {
+		if err == errTooLarge {
 			return nil, errorf(imgName, 0, 0, "%v: %d images of %d×%d", err, n, rows, cols)
+		} else if err != nil {
+			return nil, &ParseError{File: imgName, Err: err}
 		}
 		for j, p := range pix {
 			row[j] = float32(p)

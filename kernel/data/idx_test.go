@@ -116,6 +116,9 @@ func TestReadIDXErrors(t *testing.T) {
 // TestReadIDXHugeHeader checks that counts claimed by headers are not
 // trusted for allocation.
 func TestReadIDXHugeHeader(t *testing.T) {
+	// Without a memory budget (which would refuse these headers at once,
+	// see TestMemoryBudgetLoaders).
+	defer SetMemoryBudget(SetMemoryBudget(-1))
 	var b bytes.Buffer
 	binary.Write(&b, binary.BigEndian, []uint32{idxImagesMagic, 1 << 30, 28, 28})
 	b.Write(make([]byte, 3*784))

@@ -121,6 +121,12 @@ func ReadLIBSVM(r io.Reader, name string, opt LIBSVMOptions) (*Dataset, error) {
 	if m == 0 {
 		return nil, errorf(name, 0, 0, "no feature columns: no line has an index:value pair (set Features to read such a file)")
 	}
+	// The rows were read into a compact form; the dense matrix is checked
+	// against the budget before it is allocated.
+	const hint = "LIBSVM rows are made dense, as wide as the largest feature index: check the indices, or number the features from 1 without gaps"
+	if err := checkMemory(DenseBytes(n, m), denseWhat(n, m, (m+15)&^15, false), hint); err != nil {
+		return nil, &ParseError{File: name, Err: err}
+	}
 	if stride := (m + 15) &^ 15; stride > maxElems/n {
 		return nil, errorf(name, 0, 0, "%v: %d rows × %d features", errTooLarge, n, m)
 	}
