@@ -206,7 +206,7 @@ func ReadCSV(r io.Reader, name string, opt CSVOptions) (*Dataset, error) {
 	if b == nil || b.n == 0 {
 		return nil, &ParseError{File: name, Err: ErrNoData}
 	}
-	d := &Dataset{X: b.finish(), Source: name}
+	d := &Dataset{X: b.finish(), Source: name, Format: "csv"}
 	if label >= 0 {
 		d.Y, d.Labels = ls.finish()
 	}

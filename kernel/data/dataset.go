@@ -32,8 +32,14 @@ type Dataset struct {
 	// otherwise, so the class ids of a file do not depend on the order of
 	// its rows (until Remap replaces them).
 	Labels []string
-	// Source is the file name used in error messages.
+	// Source is the file name used in error messages ("<stdin>" for
+	// standard input).
 	Source string
+	// Format is the format the data was read from: "csv", "libsvm" or
+	// "idx" ("" for a Dataset made otherwise). A caller that must treat
+	// sparse input differently (a LIBSVM file is only as wide as its
+	// largest index) can tell it here even when the format was detected.
+	Format string
 }
 
 // Len returns the number of rows.
@@ -82,8 +88,8 @@ func (d *Dataset) Remap(labels []string) error {
 }
 
 // Subset returns a new Dataset holding copies of rows idx of d, in that
-// order (an index may repeat); Labels is copied too. It panics if an index
-// is out of range.
+// order (an index may repeat); Labels is copied too, Source and Format are
+// kept. It panics if an index is out of range.
 func (d *Dataset) Subset(idx []int) *Dataset {
 	x := kernel.NewMatrix(len(idx), d.X.Cols)
 	var y []int
@@ -96,7 +102,7 @@ func (d *Dataset) Subset(idx []int) *Dataset {
 			y[k] = d.Y[i]
 		}
 	}
-	return &Dataset{X: x, Y: y, Labels: slices.Clone(d.Labels), Source: d.Source}
+	return &Dataset{X: x, Y: y, Labels: slices.Clone(d.Labels), Source: d.Source, Format: d.Format}
 }
 
 // Split divides d into a training and a test set. The test set holds

@@ -12,7 +12,11 @@
 //     MNIST and Fashion-MNIST.
 //
 // Each reader accepts gzip-compressed input transparently (the gzip magic
-// bytes are sniffed), and [Open] picks the format from a file name.
+// bytes are sniffed), and [Open] picks the format from a file name. The path
+// "-" is standard input, read by [OpenReader], which detects the format from
+// the content (IDX by its magic number; LIBSVM by index:value pairs, CSV by
+// the separator, on the first line that tells). [Dataset.Format] says which
+// format was read.
 // [Digits] returns a small data set embedded in the package.
 //
 // Malformed input never panics: it yields a [*ParseError] naming the file and,

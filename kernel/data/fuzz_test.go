@@ -158,3 +158,28 @@ func FuzzReadIDX(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOpenReader checks format detection on arbitrary streams: an error or
+// a valid data set of the format detected.
+func FuzzOpenReader(f *testing.F) {
+	fuzzLimits(f)
+	for _, s := range []string{"1,2,a\n", "1 1:2\n", "5\n1:1\n", "# c\n\n", string(idxImages(1, 1, 1, testPix))} {
+		f.Add([]byte(s), false)
+		f.Add(gz([]byte(s)), true)
+	}
+	f.Fuzz(func(t *testing.T, in []byte, noLabel bool) {
+		d, err := OpenReader(bytes.NewReader(in), "fuzz", "", CSVOptions{NoLabel: noLabel})
+		if err != nil {
+			return
+		}
+		checkDataset(t, d)
+		if d.Len() == 0 || d.Source != "fuzz" || noLabel != (d.Y == nil) {
+			t.Fatalf("%d rows from %q, NoLabel %v, Y %v", d.Len(), d.Source, noLabel, d.Y)
+		}
+		switch d.Format {
+		case "csv", "libsvm", "idx":
+		default:
+			t.Fatalf("format %q", d.Format)
+		}
+	})
+}

@@ -43,19 +43,25 @@ func ReadIDX(images, labels io.Reader, name string) (*Dataset, error) {
 }
 
 // readIDX implements ReadIDX with a name for each file (used in their
-// errors) and the Dataset's Source.
+// errors) and the Dataset's Source. If labels is nil, only the images are
+// read, and the Dataset has no labels.
 func readIDX(images io.Reader, imgName string, labels io.Reader, lblName, source string) (*Dataset, error) {
-	lr, err := openStream(labels, lblName)
-	if err != nil {
-		return nil, err
+	var lr *bufio.Reader
+	var lh []uint32
+	if labels != nil {
+		var err error
+		if lr, err = openStream(labels, lblName); err != nil {
+			return nil, err
+		}
 	}
 	ir, err := openStream(images, imgName)
 	if err != nil {
 		return nil, err
 	}
-	lh, err := readIDXHeader(lr, lblName, idxLabelsMagic, 1)
-	if err != nil {
-		return nil, err
+	if lr != nil {
+		if lh, err = readIDXHeader(lr, lblName, idxLabelsMagic, 1); err != nil {
+			return nil, err
+		}
 	}
 	ih, err := readIDXHeader(ir, imgName, idxImagesMagic, 3)
 	if err != nil {
@@ -65,7 +71,7 @@ func readIDX(images io.Reader, imgName string, labels io.Reader, lblName, source
 		return nil, errorf(imgName, 0, 0, "%d images: too many for this platform", ih[0])
 	}
 	n, rows, cols := int(ih[0]), int(ih[1]), int(ih[2])
-	if int(lh[0]) != n {
+	if lr != nil && int(lh[0]) != n {
 		return nil, errorf(source, 0, 0, "%d labels for %d images", lh[0], n)
 	}
 	if n == 0 {
@@ -85,8 +91,11 @@ func readIDX(images io.Reader, imgName string, labels io.Reader, lblName, source
 	}
 
 	// Labels, in chunks so that a false count fails at the end of the data.
-	lab := make([]byte, 0, min(n, idxChunk))
-	for len(lab) < n {
+	var lab []byte
+	if lr != nil {
+		lab = make([]byte, 0, min(n, idxChunk))
+	}
+	for lr != nil && len(lab) < n {
 		k := min(n-len(lab), idxChunk)
 		lab = slices.Grow(lab, k)
 		got, err := io.ReadFull(lr, lab[len(lab):len(lab)+k])
@@ -95,8 +104,10 @@ func readIDX(images io.Reader, imgName string, labels io.Reader, lblName, source
 			return nil, idxReadError(lblName, err, "label", len(lab), n)
 		}
 	}
-	if err := idxCheckEnd(lr, lblName, "labels", n); err != nil {
-		return nil, err
+	if lr != nil {
+		if err := idxCheckEnd(lr, lblName, "labels", n); err != nil {
+			return nil, err
+		}
 	}
 
 	// Images, into a matrix grown as rows arrive.
@@ -120,13 +131,16 @@ func readIDX(images io.Reader, imgName string, labels io.Reader, lblName, source
 		return nil, err
 	}
 
+	d := &Dataset{X: b.finish(), Source: source, Format: "idx"}
+	if lr == nil {
+		return d, nil
+	}
 	var ls labelSet
 	var num []byte
 	for _, l := range lab {
 		num = strconv.AppendUint(num[:0], uint64(l), 10)
 		ls.add(num)
 	}
-	d := &Dataset{X: b.finish(), Source: source}
 	d.Y, d.Labels = ls.finish()
 	return d, nil
 }

@@ -139,7 +139,7 @@ func ReadLIBSVM(r io.Reader, name string, opt LIBSVMOptions) (*Dataset, error) {
 		}
 		start = end
 	}
-	d := &Dataset{X: x, Source: name}
+	d := &Dataset{X: x, Source: name, Format: "libsvm"}
 	if !opt.NoLabel {
 		d.Y, d.Labels = ls.finish()
 	}
