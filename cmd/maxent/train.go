@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -370,23 +369,6 @@ func loadTrainTest(in *inputFlags, testPath string, testFrac float64, seed uint6
 func isDir(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.IsDir()
-}
-
-// readModel loads a model file.
-func readModel(path string) (*kernel.Model, error) {
-	if path == "" {
-		return nil, errors.New("-model is required")
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	m, err := kernel.ReadModel(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return m, nil
 }
 
 // warmStart sets model (to be trained on inputs scaled by sc) to the model
