@@ -41,6 +41,9 @@ type CSVOptions struct {
 	// Comma is the field separator; 0 means ','. It must not be '"', '\r',
 	// '\n' or utf8.RuneError.
 	Comma rune
+	// Sparse chooses how Open and OpenReader store LIBSVM rows (see
+	// SparseMode); CSV and IDX rows are always dense.
+	Sparse SparseMode
 }
 
 // ReadCSV reads a data set of delimiter-separated values: one row per line,

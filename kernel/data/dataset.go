@@ -16,10 +16,14 @@ import (
 	"github.com/seed7bc074a2/maxent/kernel"
 )
 
-// Dataset is a labelled (or unlabelled) dense data set.
+// Dataset is a labelled (or unlabelled) data set of dense or sparse rows.
 type Dataset struct {
 	// X holds one example per row: n×m, allocated with kernel.NewMatrix.
+	// With Sparse, X has only the shape (Rows, Cols; no Data).
 	X kernel.Matrix
+	// Sparse, if not nil, holds the rows instead of X (LIBSVM files read
+	// with SparseAlways, or SparseAuto on wide data).
+	Sparse *kernel.CSR
 	// Y[i] is the class of row i, an index into Labels. Y is nil when the
 	// input had no labels (for example CSV read with NoLabel).
 	Y []int
@@ -91,18 +95,51 @@ func (d *Dataset) Remap(labels []string) error {
 // order (an index may repeat); Labels is copied too, Source and Format are
 // kept. It panics if an index is out of range.
 func (d *Dataset) Subset(idx []int) *Dataset {
-	x := kernel.NewMatrix(len(idx), d.X.Cols)
 	var y []int
 	if d.Y != nil {
 		y = make([]int, len(idx))
-	}
-	for k, i := range idx {
-		copy(x.Row(k), d.X.Row(i))
-		if y != nil {
+		for k, i := range idx {
 			y[k] = d.Y[i]
 		}
 	}
-	return &Dataset{X: x, Y: y, Labels: slices.Clone(d.Labels), Source: d.Source, Format: d.Format}
+	sub := &Dataset{Y: y, Labels: slices.Clone(d.Labels), Source: d.Source, Format: d.Format}
+	if d.Sparse != nil {
+		var b kernel.CSRBuilder
+		b.Reset(d.Sparse.Cols)
+		for _, i := range idx {
+			ix, v := d.Sparse.Row(i)
+			b.Index = append(b.Index, ix...)
+			b.Value = append(b.Value, v...)
+			b.RowPtr = append(b.RowPtr, len(b.Index))
+		}
+		x := b.CSR()
+		sub.X, sub.Sparse = kernel.Matrix{Rows: len(idx), Cols: d.X.Cols}, &x
+		return sub
+	}
+	sub.X = kernel.NewMatrix(len(idx), d.X.Cols)
+	for k, i := range idx {
+		copy(sub.X.Row(k), d.X.Row(i))
+	}
+	return sub
+}
+
+// SetFeatures makes a sparse d have cols columns (at least its largest
+// index + 1): a LIBSVM file is only as wide as its largest index, so a
+// test file is often narrower than the training set. It returns an error
+// if d is dense or has a column at or past cols.
+func (d *Dataset) SetFeatures(cols int) error {
+	if d.Sparse == nil {
+		return fmt.Errorf("%s: SetFeatures on dense rows", d.Source)
+	}
+	if cols < d.Sparse.Cols {
+		for i := 0; i < d.Sparse.Rows; i++ {
+			if ix, _ := d.Sparse.Row(i); len(ix) > 0 && int(ix[len(ix)-1]) >= cols {
+				return fmt.Errorf("%s: row %d has feature %d, the model has %d", d.Source, i+1, ix[len(ix)-1]+1, cols)
+			}
+		}
+	}
+	d.Sparse.Cols, d.X.Cols = cols, cols
+	return nil
 }
 
 // Split divides d into a training and a test set. The test set holds

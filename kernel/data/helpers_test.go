@@ -1,6 +1,8 @@
 package data
 
 import (
+	"github.com/seed7bc074a2/maxent/kernel"
+
 	"bytes"
 	"compress/gzip"
 	"math"
@@ -25,6 +27,16 @@ func wantErr(t *testing.T, err error, parts ...string) {
 func checkDataset(t testing.TB, d *Dataset) {
 	t.Helper()
 	x := d.X
+	if d.Sparse != nil {
+		c := d.Sparse
+		if _, err := kernel.NewCSR(c.Rows, c.Cols, c.RowPtr, c.Index, c.Value); err != nil {
+			t.Fatalf("bad sparse rows: %v", err)
+		}
+		if x.Rows != c.Rows || x.Cols != c.Cols {
+			t.Fatalf("shape %d×%d, sparse rows %d×%d", x.Rows, x.Cols, c.Rows, c.Cols)
+		}
+		x = c.Dense()
+	}
 	if x.Rows < 0 || x.Cols < 0 || x.Stride < x.Cols || x.Stride%16 != 0 {
 		t.Fatalf("bad matrix shape %d×%d stride %d", x.Rows, x.Cols, x.Stride)
 	}
@@ -60,8 +72,12 @@ func checkDataset(t testing.TB, d *Dataset) {
 // rows returns the rows of d as float64 slices.
 func rows(d *Dataset) [][]float64 {
 	out := make([][]float64, d.Len())
+	x := d.X
+	if d.Sparse != nil {
+		x = d.Sparse.Dense()
+	}
 	for i := range out {
-		for _, v := range d.X.Row(i) {
+		for _, v := range x.Row(i) {
 			out[i] = append(out[i], float64(v))
 		}
 	}

@@ -2,6 +2,7 @@ package data
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"math"
 
@@ -20,7 +21,49 @@ type LIBSVMOptions struct {
 	// NoLabel says lines have no label token, only index:value pairs (data
 	// to predict); the Dataset's Y and Labels are nil.
 	NoLabel bool
+	// Sparse chooses dense rows (Dataset.X) or sparse ones
+	// (Dataset.Sparse).
+	Sparse SparseMode
 }
+
+// SparseMode says how LIBSVM rows are stored.
+type SparseMode int
+
+const (
+	// SparseAuto stores the rows sparse when the dense matrix would take
+	// more than sparseFactor times the sparse form's memory, or would not
+	// fit the memory budget, and dense otherwise: narrow data gets the
+	// dense kernels, wide data (text, hashed or one-hot features) never
+	// allocates rows × columns.
+	SparseAuto SparseMode = iota
+	// SparseAlways stores the rows in compressed-sparse-row form.
+	SparseAlways
+	// SparseNever stores them dense.
+	SparseNever
+)
+
+// sparseFactor: SparseAuto makes the rows sparse when dense ones would
+// take more than this many times the memory (8 bytes per non-zero and per
+// row against 4 per element): below about 1/8 of the elements non-zero.
+const sparseFactor = 4
+
+// ParseSparseMode returns the mode named "auto", "on" (or "sparse") or
+// "off" (or "dense").
+func ParseSparseMode(name string) (SparseMode, error) {
+	switch name {
+	case "auto", "":
+		return SparseAuto, nil
+	case "on", "sparse":
+		return SparseAlways, nil
+	case "off", "dense":
+		return SparseNever, nil
+	}
+	return 0, fmt.Errorf("sparse mode %q: want auto, on or off", name)
+}
+
+// SparseBytes returns the memory of a CSR matrix of rows rows and nnz
+// non-zeros: 8 bytes per non-zero (index and value) and per row.
+func SparseBytes(rows, nnz int) int64 { return 8*int64(nnz) + 8*int64(rows+1) }
 
 // ReadLIBSVM reads the sparse LIBSVM / SVMlight text format:
 //
@@ -121,9 +164,25 @@ func ReadLIBSVM(r io.Reader, name string, opt LIBSVMOptions) (*Dataset, error) {
 	if m == 0 {
 		return nil, errorf(name, 0, 0, "no feature columns: no line has an index:value pair (set Features to read such a file)")
 	}
+	if chooseSparse(opt.Sparse, n, m, len(cols)) {
+		if err := checkMemory(SparseBytes(n, len(cols)), fmt.Sprintf("the sparse rows (%d rows, %d non-zeros)", n, len(cols)), "use fewer rows, or fewer features per row"); err != nil {
+			return nil, &ParseError{File: name, Err: err}
+		}
+		ptr := make([]int, n+1)
+		copy(ptr[1:], rowEnd)
+		x, err := kernel.NewCSR(n, m, ptr, cols, vals)
+		if err != nil { // cannot happen: the parser checked the indices
+			return nil, &ParseError{File: name, Err: err}
+		}
+		d := &Dataset{X: kernel.Matrix{Rows: n, Cols: m}, Sparse: &x, Source: name, Format: "libsvm"}
+		if !opt.NoLabel {
+			d.Y, d.Labels = ls.finish()
+		}
+		return d, nil
+	}
 	// The rows were read into a compact form; the dense matrix is checked
 	// against the budget before it is allocated.
-	const hint = "LIBSVM rows are made dense, as wide as the largest feature index: check the indices, or number the features from 1 without gaps"
+	const hint = "LIBSVM rows are made dense, as wide as the largest feature index: read them sparse, check the indices, or number the features from 1 without gaps"
 	if err := checkMemory(DenseBytes(n, m), denseWhat(n, m, (m+15)&^15, false), hint); err != nil {
 		return nil, &ParseError{File: name, Err: err}
 	}
@@ -144,6 +203,23 @@ func ReadLIBSVM(r io.Reader, name string, opt LIBSVMOptions) (*Dataset, error) {
 		d.Y, d.Labels = ls.finish()
 	}
 	return d, nil
+}
+
+// chooseSparse reports whether rows x m with nnz non-zeros are stored
+// sparse in mode.
+func chooseSparse(mode SparseMode, n, m, nnz int) bool {
+	switch mode {
+	case SparseAlways:
+		return true
+	case SparseNever:
+		return false
+	}
+	dense, sparse := DenseBytes(n, m), SparseBytes(n, nnz)
+	if dense > sparseFactor*sparse {
+		return true
+	}
+	budget, _, ok := MemoryBudget()
+	return ok && dense > budget && sparse <= budget
 }
 
 // nextToken returns the first blank-separated token of s and the rest.

@@ -104,8 +104,13 @@ func TestReadLIBSVMErrors(t *testing.T) {
 func TestReadLIBSVMTooLarge(t *testing.T) {
 	defer func(m int) { maxElems = m }(maxElems)
 	maxElems = 1 << 20
-	_, err := ReadLIBSVM(strings.NewReader("1 1:1\n2 2000000:1\n"), "big.svm", LIBSVMOptions{})
+	_, err := ReadLIBSVM(strings.NewReader("1 1:1\n2 2000000:1\n"), "big.svm", LIBSVMOptions{Sparse: SparseNever})
 	wantErr(t, err, "big.svm: data set too large: 2 rows × 2000000 features")
+	// SparseAuto keeps such rows sparse.
+	d, err := ReadLIBSVM(strings.NewReader("1 1:1\n2 2000000:1\n"), "big.svm", LIBSVMOptions{})
+	if err != nil || d.Sparse == nil || d.Features() != 2000000 || d.Sparse.NNZ() != 2 {
+		t.Fatalf("auto: %v, %+v", err, d)
+	}
 	_, err = ReadCSV(strings.NewReader(strings.Repeat("1,2\n", 1<<20)), "big.csv", CSVOptions{})
 	wantErr(t, err, "big.csv:", "data set too large")
 }

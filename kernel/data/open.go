@@ -49,7 +49,7 @@ func Open(path, format string, csv CSVOptions) (*Dataset, error) {
 	case "csv":
 		return readFile(path, func(f *os.File) (*Dataset, error) { return ReadCSV(f, path, csv) })
 	case "libsvm":
-		opt := LIBSVMOptions{NoLabel: csv.NoLabel}
+		opt := LIBSVMOptions{NoLabel: csv.NoLabel, Sparse: csv.Sparse}
 		return readFile(path, func(f *os.File) (*Dataset, error) { return ReadLIBSVM(f, path, opt) })
 	case "idx":
 		if fi, err := os.Stat(path); err == nil && fi.IsDir() {
@@ -124,7 +124,7 @@ func OpenReader(r io.Reader, name, format string, opt CSVOptions) (*Dataset, err
 	case "csv":
 		return ReadCSV(r, name, opt)
 	case "libsvm":
-		return ReadLIBSVM(r, name, LIBSVMOptions{NoLabel: opt.NoLabel})
+		return ReadLIBSVM(r, name, LIBSVMOptions{NoLabel: opt.NoLabel, Sparse: opt.Sparse})
 	}
 	if !opt.NoLabel {
 		return nil, errorf(name, 0, 0, "IDX data on one stream has no labels (they are in a file of their own): read it as data to predict (NoLabel), or open the files by name")

@@ -1,19 +1,18 @@
 package text
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode"
 )
 
@@ -144,38 +143,45 @@ func sklearnRows(t testing.TB, py string, configs []config, docs [][]byte) [][][
 	if err := os.WriteFile(dpath, db.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	t0 := time.Now()
 	out := oracle(t, py, nil, "rows", cpath, dpath)
+	t.Logf("oracle rows: %v", time.Since(t0))
 	res := make([][][]entry, 0, len(configs))
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(nil, 1<<26)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "# ") {
-			res = append(res, make([][]entry, 0, len(docs)))
-			continue
+	r := bytes.NewReader(out)
+	for range configs {
+		var nnz int64
+		if err := binary.Read(r, binary.LittleEndian, &nnz); err != nil || nnz < 0 || nnz > int64(len(out)) {
+			t.Fatalf("oracle output: %d stored values, %v", nnz, err)
 		}
-		var row []entry
-		for _, f := range strings.Fields(line) {
-			c, v, ok := strings.Cut(f, ":")
-			col, err1 := strconv.ParseInt(c, 10, 32)
-			val, err2 := strconv.ParseFloat(v, 64)
-			if !ok || err1 != nil || err2 != nil {
-				t.Fatalf("oracle output %q", f)
+		ptr := make([]int64, len(docs)+1)
+		ind := make([]int32, nnz)
+		val := make([]float64, nnz)
+		for _, a := range []any{ptr, ind, val} {
+			if err := binary.Read(r, binary.LittleEndian, a); err != nil {
+				t.Fatalf("oracle output: %v", err)
 			}
-			row = append(row, entry{int32(col), val})
 		}
-		// TfidfTransformer's rows come out of scipy's product in decreasing
-		// column order: compare them sorted.
-		slices.SortFunc(row, func(a, b entry) int { return int(a.col - b.col) })
-		res[len(res)-1] = append(res[len(res)-1], row)
+		rows := make([][]entry, len(docs))
+		for i := range rows {
+			if ptr[i] > ptr[i+1] || ptr[i+1] > nnz {
+				t.Fatalf("oracle output: row offsets %d, %d", ptr[i], ptr[i+1])
+			}
+			row := make([]entry, 0, ptr[i+1]-ptr[i])
+			for k := ptr[i]; k < ptr[i+1]; k++ {
+				row = append(row, entry{ind[k], val[k]})
+			}
+			// TfidfTransformer's rows come out of scipy's product in
+			// decreasing column order: compare them sorted.
+			slices.SortFunc(row, func(a, b entry) int { return int(a.col - b.col) })
+			rows[i] = row
+		}
+		res = append(res, rows)
+	}
+	if r.Len() != 0 {
+		t.Fatalf("oracle output: %d bytes left", r.Len())
 	}
 	if len(res) != len(configs) {
 		t.Fatalf("oracle answered %d settings, want %d", len(res), len(configs))
-	}
-	for i := range res {
-		if len(res[i]) != len(docs) {
-			t.Fatalf("oracle answered %d rows for setting %d, want %d", len(res[i]), i, len(docs))
-		}
 	}
 	return res
 }

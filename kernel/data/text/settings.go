@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -214,7 +215,8 @@ func (s Settings) sameFeatures(t Settings) bool {
 // 4 IDF present; then, with an IDF: the number of documents (uvarint), the
 // number k of distinct document frequencies (uvarint), k pairs of a
 // document frequency (uvarint, increasing) and its weight (float64 bits),
-// and each column's document frequency (2^bits uvarints, each one of the k).
+// and each column's document frequency (2^bits uvarints, each one of the k,
+// each of the k used).
 // Weights are stored, not recomputed, so that every platform applies the
 // same ones.
 const (
@@ -294,12 +296,12 @@ func (s *Settings) UnmarshalBinary(data []byte) error {
 // readIDF decodes an IDF of 2^bits columns from all of b.
 func readIDF(b []byte, bits int) (*IDF, error) {
 	bad := func(what string) error { return fmt.Errorf("text: IDF: %s", what) }
-	docs, n := binary.Uvarint(b)
+	docs, n := uvarint(b)
 	if n <= 0 || docs < 1 || docs > math.MaxUint32 {
 		return nil, bad("bad document count")
 	}
 	b = b[n:]
-	k, n := binary.Uvarint(b)
+	k, n := uvarint(b)
 	// Each pair takes at least 9 bytes and each column 1.
 	if n <= 0 || k < 1 || k > docs+1 || k > uint64(len(b)-n)/9 {
 		return nil, bad("bad number of document frequencies")
@@ -311,7 +313,7 @@ func readIDF(b []byte, bits int) (*IDF, error) {
 	}
 	table := make([]pair, k)
 	for i := range table {
-		df, n := binary.Uvarint(b)
+		df, n := uvarint(b)
 		if n <= 0 || df > docs || (i > 0 && df <= uint64(table[i-1].df)) || len(b)-n < 8 {
 			return nil, bad("document frequencies not increasing within the document count")
 		}
@@ -327,9 +329,10 @@ func readIDF(b []byte, bits int) (*IDF, error) {
 		return nil, bad(fmt.Sprintf("%d bytes for %d columns", len(b), cols))
 	}
 	d := &IDF{docs: uint32(docs), df: make([]uint32, cols), w: make([]float64, cols)}
+	used := make([]bool, len(table))
 	j := 0
 	for c := range cols {
-		df, n := binary.Uvarint(b)
+		df, n := uvarint(b)
 		if n <= 0 {
 			return nil, bad(fmt.Sprintf("column %d truncated", c))
 		}
@@ -350,9 +353,23 @@ func readIDF(b []byte, bits int) (*IDF, error) {
 			j = lo
 		}
 		d.df[c], d.w[c] = table[j].df, table[j].w
+		used[j] = true
+	}
+	if i := slices.Index(used, false); i >= 0 {
+		return nil, bad(fmt.Sprintf("document frequency %d in the table but of no column", table[i].df))
 	}
 	if len(b) != 0 {
 		return nil, fmt.Errorf("text: %d bytes after the IDF", len(b))
 	}
 	return d, nil
+}
+
+// uvarint is binary.Uvarint refusing non-minimal encodings (a last byte of
+// 0 after others), so that an encoding is canonical: n ≤ 0 on error.
+func uvarint(b []byte) (uint64, int) {
+	v, n := binary.Uvarint(b)
+	if n > 1 && b[n-1] == 0 {
+		return 0, -1
+	}
+	return v, n
 }

@@ -9,9 +9,9 @@
     python3 sklearn_oracle.py rows CONFIGS DOCS
         CONFIGS: a JSON list of settings; DOCS: one base64 document a line
         (bytes, decoded as HashingVectorizer(decode_error='replace') does).
-        For each setting, prints a line "# i" and then one line per
-        document: "col:value col:value ..." as the CSR row stores them
-        (values with repr precision).
+        For each setting, writes the CSR matrix as scikit-learn stores it,
+        little-endian: the number of stored values (int64), the row
+        offsets (int64), the column indices (int32), the values (float64).
     python3 sklearn_oracle.py unicode
         prints Python's character classes for every code point (see
         unicode_test.go).
@@ -53,13 +53,14 @@ def murmur():
 
 
 def rows(configs_path, docs_path):
+    import numpy as np
     from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
     with open(configs_path) as f:
         configs = json.load(f)
     with open(docs_path) as f:
         docs = [base64.b64decode(line.strip()) for line in f]
-    w = sys.stdout.write
+    out = sys.stdout.buffer
     for i, c in enumerate(configs):
         norm = None if c["norm"] == "none" else c["norm"]
         tfidf = c["idf_fit"] > 0 or c["sublinear"]
@@ -84,12 +85,11 @@ def rows(configs_path, docs_path):
             t.fit(X[: max(c["idf_fit"], 1)])
             X = t.transform(X)
         X = X.tocsr()
-        w("# %d\n" % i)
-        ind, ptr, data = X.indices, X.indptr, X.data
-        for r in range(X.shape[0]):
-            lo, hi = ptr[r], ptr[r + 1]
-            w(" ".join("%d:%r" % (ind[k], float(data[k])) for k in range(lo, hi)))
-            w("\n")
+        out.write(np.array([X.nnz], dtype="<i8").tobytes())
+        out.write(X.indptr.astype("<i8").tobytes())
+        out.write(X.indices.astype("<i4").tobytes())
+        out.write(X.data.astype("<f8").tobytes())
+    out.flush()
 
 
 def unicode():
