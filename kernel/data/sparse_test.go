@@ -79,7 +79,7 @@ func TestSparseSubsetSplitSetFeatures(t *testing.T) {
 func TestSparseMemoryBudget(t *testing.T) {
 	defer SetMemoryBudget(SetMemoryBudget(50))
 	_, err := ReadLIBSVM(strings.NewReader("1 1:1 2:1 3:1 4:1 5:1 6:1 7:1\n2 9000:1\n"), "s.svm", LIBSVMOptions{Sparse: SparseAlways})
-	wantErr(t, err, "s.svm: the sparse rows (2 rows, 8 non-zeros) needs 88 B, more than")
+	wantErr(t, err, "s.svm: the sparse rows (2 rows, 8 non-zeros) needs 88 bytes, more than")
 }
 
 func TestParseSparseMode(t *testing.T) {
