@@ -44,6 +44,7 @@ type Scratch struct {
 	pos   []int     // code-point offsets into buf when it is not ASCII
 	tok   []int     // Word: start and end offsets of the tokens in low
 	ent   []uint64  // hashed features, column<<1 | negative, sorted
+	tmp   []uint64  // radix sort's other buffer
 	val   []float64 // the row's values before rounding
 	trace func([]byte)
 }
@@ -53,7 +54,7 @@ type Scratch struct {
 const maxPooled = 4 << 20
 
 func (sc *Scratch) size() int {
-	return cap(sc.low) + cap(sc.buf) + 8*(cap(sc.pos)+cap(sc.tok)+cap(sc.ent)+cap(sc.val))
+	return cap(sc.low) + cap(sc.buf) + 8*(cap(sc.pos)+cap(sc.tok)+cap(sc.ent)+cap(sc.tmp)+cap(sc.val))
 }
 
 // AppendRow appends the row of text to idx and val, which it returns: the
@@ -158,7 +159,43 @@ func (f *Featurizer) hash(sc *Scratch, text string) {
 	case CharWB:
 		f.charsWB(sc, ascii)
 	}
-	slices.Sort(sc.ent)
+	sc.sort(f.s.Bits + 1)
+}
+
+// radixMin is the number of entries from which sort uses a radix sort
+// rather than pdqsort.
+const radixMin = 128
+
+// sort sorts sc.ent, whose values have keyBits bits: an LSD radix sort on
+// bytes for long rows, pdqsort for short ones.
+func (sc *Scratch) sort(keyBits int) {
+	a := sc.ent
+	if len(a) < radixMin {
+		slices.Sort(a)
+		return
+	}
+	tmp := slices.Grow(sc.tmp[:0], len(a))[:len(a)]
+	for shift := 0; shift < keyBits; shift += 8 {
+		var count [256]int
+		for _, v := range a {
+			count[byte(v>>shift)]++
+		}
+		if count[byte(a[0]>>shift)] == len(a) {
+			continue // all share this byte
+		}
+		sum := 0
+		for i, c := range count {
+			count[i] = sum
+			sum += c
+		}
+		for _, v := range a {
+			d := byte(v >> shift)
+			tmp[count[d]] = v
+			count[d]++
+		}
+		a, tmp = tmp, a
+	}
+	sc.ent, sc.tmp = a, tmp
 }
 
 // add hashes one n-gram: column |h| mod 2^Bits, negative if h < 0. For
@@ -175,26 +212,43 @@ func (f *Featurizer) add(sc *Scratch, g []byte) {
 	sc.ent = append(sc.ent, uint64(u&f.mask)<<1|neg)
 }
 
+// asciiWord tells the bytes of ASCII word characters.
+var asciiWord = func() (t [256]bool) {
+	for c := range 128 {
+		t[c] = asciiClass[c]&clWord != 0
+	}
+	return t
+}()
+
 // words hashes the word n-grams of sc.low: tokens are maximal runs of at
 // least two word characters, n-grams n consecutive tokens joined by a space.
 func (f *Featurizer) words(sc *Scratch, ascii bool) {
 	low, tok := sc.low, sc.tok[:0]
-	for i := 0; i < len(low); {
-		r, n := rune(low[i]), 1
-		if !ascii && r >= utf8.RuneSelf {
-			r, n = utf8.DecodeRune(low[i:])
+	if ascii {
+		for i := 0; i < len(low); {
+			if !asciiWord[low[i]] {
+				i++
+				continue
+			}
+			j := i + 1
+			for j < len(low) && asciiWord[low[j]] {
+				j++
+			}
+			if j-i >= 2 {
+				tok = append(tok, i, j)
+			}
+			i = j
 		}
+	}
+	for i := 0; !ascii && i < len(low); {
+		r, n := utf8.DecodeRune(low[i:])
 		if !isWord(r) {
 			i += n
 			continue
 		}
 		j, runes := i+n, 1
 		for j < len(low) {
-			r, n = rune(low[j]), 1
-			if !ascii && r >= utf8.RuneSelf {
-				r, n = utf8.DecodeRune(low[j:])
-			}
-			if !isWord(r) {
+			if r, n = utf8.DecodeRune(low[j:]); !isWord(r) {
 				break
 			}
 			j += n

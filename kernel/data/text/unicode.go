@@ -1,6 +1,7 @@
 package text
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 )
@@ -122,6 +123,17 @@ func decodeRune(s string) (rune, int) {
 	return utf8.RuneError, n
 }
 
+// asciiLower maps A-Z to a-z and every other byte to itself.
+var asciiLower = func() (t [256]byte) {
+	for c := range 256 {
+		t[c] = byte(c)
+		if c >= 'A' && c <= 'Z' {
+			t[c] += 'a' - 'A'
+		}
+	}
+	return t
+}()
+
 // appendLower appends text, decoded as decodeRune does, to dst: lower-cased
 // as Python's str.lower does if lower is set. That is Go's unicode.ToLower
 // except for two rules of Unicode's full case mapping that Python applies:
@@ -131,20 +143,20 @@ func decodeRune(s string) (rune, int) {
 // handle_capital_sigma decides. It reports whether text was all ASCII.
 func appendLower(dst []byte, text string, lower bool) ([]byte, bool) {
 	var or byte
+	n := len(dst)
+	dst = slices.Grow(dst, len(text))[:n+len(text)]
 	if lower {
-		for i := 0; i < len(text); i++ {
+		d := dst[n:]
+		for i := range len(text) {
 			c := text[i]
 			or |= c
-			if c-'A' < 26 {
-				c += 'a' - 'A'
-			}
-			dst = append(dst, c)
+			d[i] = asciiLower[c]
 		}
 	} else {
-		for i := 0; i < len(text); i++ {
+		copy(dst[n:], text)
+		for i := range len(text) {
 			or |= text[i]
 		}
-		dst = append(dst, text...)
 	}
 	if or < utf8.RuneSelf {
 		return dst, true
