@@ -285,6 +285,31 @@ func TestReadModelV2Rejects(t *testing.T) {
 	}
 }
 
+// TestModelFileV2Compat reads a version 2 file written when version 2 was
+// introduced (testdata/model-v2-ovr.mxt: one-vs-rest, feature names), so
+// that later versions keep reading it.
+func TestModelFileV2Compat(t *testing.T) {
+	want := randomModel(rand.New(rand.NewPCG(21, 1)), 3, 4, true)
+	want.Link = LinkOneVsRest
+	want.FeatureNames = []string{"sepal length", "sepal width", "petal length", "pétale"}
+	b, err := os.ReadFile("testdata/model-v2-ovr.mxt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := ReadModel(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameModel(md, want) {
+		t.Fatalf("read %+v, want %+v", md, want)
+	}
+	var out bytes.Buffer
+	md.WriteTo(&out)
+	if !bytes.Equal(out.Bytes(), b) {
+		t.Fatal("does not write back identically")
+	}
+}
+
 // TestModelFileV1Compat reads files written by the version 1 writer
 // (testdata/model-v1*.mxt, written before version 2 existed): they load as
 // softmax models without feature names, and write back byte for byte.
