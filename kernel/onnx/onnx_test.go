@@ -216,6 +216,7 @@ func TestReadGraphs(t *testing.T) {
 		{"extra op after", model([]string{"X"}, 2, lc("X", "probs", "SOFTMAX", w3, b3, 0, 1, 2), node("Log", "", []string{"probs"}, []string{"lp"})), `node "Log_0" (op Log): not supported after the classifier`, 0},
 		{"unrelated node", model([]string{"X"}, 2, lc("X", "probs", "SOFTMAX", w3, b3, 0, 1, 2), node("Abs", "", []string{"X"}, []string{"ax"})), `node "Abs_0" (op Abs): not part of the classifier's pipeline`, 0},
 		{"no classifier", model([]string{"X"}, 2, node("MatMul", "", []string{"X", "W"}, []string{"z"})), `node "MatMul_0" (op MatMul): not supported`, 0},
+		{"no intercepts", model([]string{"X"}, 2, node("LinearClassifier", ml, []string{"X"}, []string{"l", "p"}, fattrs("coefficients", 1, 2, 3, 4), iattrs("classlabels_ints", 0, 1), sattr("post_transform", "LOGISTIC"))), "no intercepts", 0},
 		{"unknown attribute", model([]string{"X"}, 2, node("LinearClassifier", ml, []string{"X"}, []string{"l", "p"}, fattrs("coefficients", 1, 2), iattrs("classlabels_ints", 0, 1), sattr("kernel", "RBF"))), `unknown attribute "kernel"`, 0},
 		{"empty", nil, "the file is empty", 0},
 		{"not protobuf", []byte("hello, world"), "not a valid ONNX", 0},

@@ -451,7 +451,9 @@ func build(n *nodeProto, cl *classifier, norm string, scalers []scaler, input *v
 	k := len(cl.labels)
 	rows := len(cl.intercepts)
 	if rows == 0 {
-		rows = k
+		// ONNX Runtime counts the score rows by the intercepts; without
+		// them the coefficients' shape would be a guess.
+		return nil, nodeErr(n, "no intercepts: the number of coefficient rows is unknown")
 	}
 	if rows != k && !(rows == 1 && k == 2) {
 		return nil, nodeErr(n, "%d intercepts for %d class labels, want one per class (or 1 for 2 classes)", rows, k)
@@ -464,9 +466,6 @@ func build(n *nodeProto, cl *classifier, norm string, scalers []scaler, input *v
 		return nil, nodeErr(n, "%d features per class, the input %q has %d", m, input.name, w)
 	}
 	b := cl.intercepts
-	if len(b) == 0 {
-		b = make([]float32, rows)
-	}
 	link, err := chooseLink(n, cl, norm, rows, m)
 	if err != nil {
 		return nil, err
@@ -549,7 +548,7 @@ func antisymmetric(cl *classifier, m int) bool {
 			return false
 		}
 	}
-	return len(cl.intercepts) == 0 || neg(cl.intercepts[0], cl.intercepts[1])
+	return neg(cl.intercepts[0], cl.intercepts[1])
 }
 
 // fold rewrites the k×m weights w and biases b on x' = (x − offset)·scale
