@@ -193,7 +193,8 @@ func TestExportChecked(t *testing.T) {
 	}
 	for name, r := range rep {
 		// Probabilities within 1e-6; raw scores (float32 against numpy's
-		// float64 sums of 64 products) within 1e-5 relative.
+		// float64 sums of 64 products) within 1e-5 of the sum of their
+		// terms' magnitudes, the kernels' error bound.
 		d, tol := r.MaxAbs, 1e-6
 		if models[name].Link == kernel.LinkRaw {
 			d, tol = r.MaxRel, 1e-5

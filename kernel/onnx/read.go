@@ -63,7 +63,7 @@ func Read(r io.Reader) (*kernel.Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("onnx: reading: %w", err)
 	}
-	if len(data) > maxFileBytes {
+	if int64(len(data)) > maxFileBytes {
 		return nil, errors.New("onnx: file larger than 2 GiB, the limit of a protobuf message")
 	}
 	return Decode(data)
