@@ -218,3 +218,34 @@ func TestRadixSort(t *testing.T) {
 		}
 	}
 }
+
+// TestConcurrentRows featurizes from several goroutines at once (with the
+// race detector, a check of the pool's use).
+func TestConcurrentRows(t *testing.T) {
+	f := fuzzFeaturizers[len(fuzzFeaturizers)-1]
+	docs := randomUnicodeDocs(200, 3)
+	want := make([][]int32, len(docs))
+	for i, d := range docs {
+		want[i], _ = f.AppendRow(nil, nil, string(d))
+	}
+	errs := make(chan string, 4)
+	for g := range 4 {
+		go func() {
+			var idx []int32
+			var val []float32
+			for k := range docs {
+				i := (k + 50*g) % len(docs)
+				if idx, val = f.AppendRow(idx[:0], val[:0], string(docs[i])); !slices.Equal(idx, want[i]) {
+					errs <- "rows differ"
+					return
+				}
+			}
+			errs <- ""
+		}()
+	}
+	for range 4 {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -186,9 +187,13 @@ func sklearnRows(t testing.TB, py string, configs []config, docs [][]byte) [][][
 	return res
 }
 
-// compareRows compares the Go featurizer's rows of docs with want. It
-// returns the number of rows that differ and a description of the first.
-func compareRows(f *Featurizer, docs [][]byte, want [][]entry) (bad int, first string) {
+// compareRows compares the Go featurizer's rows of docs with want: the
+// same columns, and values equal to want's rounded to float32, or, if
+// logUlp is set, at most one float32 ulp away (values that went through a
+// logarithm: Go's math.Log and numpy's np.log differ in the last bit of
+// some results). It returns the number of rows that differ, a description
+// of the first, and the number of values one ulp away.
+func compareRows(f *Featurizer, docs [][]byte, want [][]entry, logUlp bool) (bad int, first string, ulp int) {
 	var idx []int32
 	var val []float32
 	for i, d := range docs {
@@ -196,7 +201,15 @@ func compareRows(f *Featurizer, docs [][]byte, want [][]entry) (bad int, first s
 		w := want[i]
 		same := len(idx) == len(w)
 		for k := 0; same && k < len(w); k++ {
-			same = idx[k] == w[k].col && val[k] == float32(w[k].val)
+			g, e := val[k], float32(w[k].val)
+			same = idx[k] == w[k].col
+			if g != e {
+				if logUlp && (math.Nextafter32(e, g) == g) {
+					ulp++
+				} else {
+					same = false
+				}
+			}
 		}
 		if !same {
 			if bad == 0 {
@@ -205,5 +218,5 @@ func compareRows(f *Featurizer, docs [][]byte, want [][]entry) (bad int, first s
 			bad++
 		}
 	}
-	return bad, first
+	return bad, first, ulp
 }

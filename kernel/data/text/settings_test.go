@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"os/exec"
 	"reflect"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -244,5 +246,41 @@ func TestDocFreq(t *testing.T) {
 	}
 	if _, err := Fit(s, slices.Values([]string(nil))); err == nil {
 		t.Error("Fit on no documents")
+	}
+}
+
+// TestIDFWeightVsNumpy compares idfWeight with TfidfTransformer's formula
+// evaluated by numpy for every document frequency of n documents: they
+// differ in the last bits of some weights (numpy's np.log is not correctly
+// rounded on every CPU, nor is Go's math.Log), by at most 2 ulps.
+func TestIDFWeightVsNumpy(t *testing.T) {
+	py, _, why := findPython()
+	if py == "" {
+		t.Skip("skipping the comparison with numpy: " + why)
+	}
+	if exec.Command(py, "-c", "import numpy").Run() != nil {
+		t.Skip("skipping the comparison with numpy: " + py + " has no numpy (apt-get install python3-numpy)")
+	}
+	ns := []int{1, 10, 1000, 100000}
+	var args []string
+	for _, n := range ns {
+		args = append(args, strconv.Itoa(n))
+	}
+	out := oracle(t, py, nil, append([]string{"idf"}, args...)...)
+	for _, n := range ns {
+		differ, maxULP := 0, int64(0)
+		for df := range n + 1 {
+			w := math.Float64frombits(binary.LittleEndian.Uint64(out))
+			out = out[8:]
+			g := idfWeight(uint64(n), uint64(df))
+			if d := int64(math.Float64bits(g)) - int64(math.Float64bits(w)); d != 0 {
+				differ++
+				maxULP = max(maxULP, d, -d)
+			}
+		}
+		t.Logf("%d documents: %d of %d weights differ from numpy's, by at most %d ulp", n, differ, n+1, maxULP)
+		if maxULP > 2 {
+			t.Errorf("%d documents: a weight %d ulps from numpy's", n, maxULP)
+		}
 	}
 }

@@ -40,7 +40,11 @@ func randomUnicodeDocs(n int, seed uint64) [][]byte {
 func TestUnicodeVsSklearn(t *testing.T) {
 	py := needSklearn(t)
 	logVersions(t, py)
-	checkAgainstSklearn(t, py, randomUnicodeDocs(2000, 1))
+	n := 2000
+	if testing.Short() {
+		n = 300
+	}
+	checkAgainstSklearn(t, py, randomUnicodeDocs(n, 1))
 }
 
 // grams returns the n-grams f hashes for text, in order.

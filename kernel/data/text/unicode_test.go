@@ -122,6 +122,9 @@ func (u *pyUnicode) differs(r rune) bool {
 // the code point; with the same version (Python 3.12 and Go 1.21 to 1.26:
 // Unicode 15.0.0) they must not differ at all.
 func TestUnicodeTablesVsPython(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping the code-point-by-code-point comparison in short mode")
+	}
 	u := pythonUnicode(t)
 	var n, pyNew, goNew int
 	var examples []string

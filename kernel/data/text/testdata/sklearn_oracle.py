@@ -12,6 +12,9 @@
         For each setting, writes the CSR matrix as scikit-learn stores it,
         little-endian: the number of stored values (int64), the row
         offsets (int64), the column indices (int32), the values (float64).
+    python3 sklearn_oracle.py idf N...
+        for each N, writes TfidfTransformer's smoothed weights
+        np.log((N + 1) / (df + 1)) + 1 for df = 0..N, float64 little-endian.
     python3 sklearn_oracle.py unicode
         prints Python's character classes for every code point (see
         unicode_test.go).
@@ -92,6 +95,17 @@ def rows(configs_path, docs_path):
     out.flush()
 
 
+def idf(ns):
+    import numpy as np
+
+    out = sys.stdout.buffer
+    for n in ns:
+        # As TfidfTransformer.fit: df as float64, + 1; n_samples + 1.
+        df = np.arange(n + 1, dtype=np.float64) + 1
+        out.write((np.log((n + 1) / df) + 1).astype("<f8").tobytes())
+    out.flush()
+
+
 def unicode():
     # Line 1: the Unicode version. Line 2: one hex digit per code point
     # (surrogates included, as 0): bit 0 \w, bit 1 str.isspace, bit 2 'Σ'
@@ -142,6 +156,8 @@ if __name__ == "__main__":
         murmur()
     elif mode == "rows":
         rows(sys.argv[2], sys.argv[3])
+    elif mode == "idf":
+        idf([int(a) for a in sys.argv[2:]])
     elif mode == "unicode":
         unicode()
     else:
