@@ -72,10 +72,10 @@
 //
 //   - the Unicode version. Go's tables (unicode.Version) are Unicode 15.0.0
 //     since Go 1.21. Python 3.12's are too, and then no code point differs.
-//     Python 3.11's (Debian 12) are 14.0.0: the 4,430 code points assigned
-//     in Unicode 15.0 that are word characters, white space, cased or
-//     case-ignorable for Go are unassigned for Python (none of these), and
-//     a document holding one may hash differently. They are U+0ECE,
+//     Python 3.11's (Debian 12) are 14.0.0: 4,430 code points that Unicode
+//     15.0 assigned are, for Go, word characters, cased or case-ignorable,
+//     and for Python 3.11 unassigned, so none of these; a document holding
+//     one may hash differently. They are U+0ECE,
 //     U+10EFD-U+10EFF, U+1123F-U+11241, U+11F00-U+11F02, U+11F04-U+11F10,
 //     U+11F12-U+11F33, U+11F36-U+11F3A, U+11F40, U+11F42, U+11F50-U+11F59
 //     (Kawi), U+1342F, U+13439-U+13455, U+1B132, U+1B155, U+1D2C0-U+1D2D3,
