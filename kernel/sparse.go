@@ -223,6 +223,11 @@ func checkIndex(op, name string, idx []int32, what string, n int) {
 	}
 }
 
+// sparsePfBytes is the size of WT (or G) from which the batched SIMD
+// kernels prefetch the next row's weight rows: smaller matrices stay in
+// cache, where the prefetch loop would only cost time.
+var sparsePfBytes = 1 << 21
+
 //go:noinline
 func panicIndex(op, name string, i int, j int32, what string, n int) {
 	panic(fmt.Sprintf("kernel.%s: %s[%d] = %d, want 0 ≤ %s[%d] < %s = %d", op, name, i, j, name, i, what, n))
