@@ -95,6 +95,7 @@ generate:
 	cd gen && $(GO) run ./amd64/softmax -out ../asm/softmax_amd64.s
 	cd gen && $(GO) run ./amd64/sparse -out ../asm/sparse_amd64.s
 	cd gen && $(GO) run ./arm64 -out ../asm/neon_arm64.s
+	cd gen && $(GO) run ./arm64 -sparse-out ../asm/sparse_arm64.s
 
 ## check-generated: regenerate and fail if anything in asm/ changed
 check-generated: generate

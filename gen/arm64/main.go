@@ -61,7 +61,16 @@ func main() {
 	log.SetPrefix("gen/arm64: ")
 	out := flag.String("out", "", "write the assembly to this file (default: standard output unless -stats)")
 	stats := flag.Bool("stats", false, "print the main-loop instruction counts of every kernel")
+	sparseOut := flag.String("sparse-out", "", "write the sparse kernels (asm/sparse_arm64.s, sparse.go) to this file, and nothing else unless -out or -stats")
 	flag.Parse()
+	if *sparseOut != "" {
+		if err := os.WriteFile(*sparseOut, []byte(SparseSource()), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		if *out == "" && !*stats {
+			return
+		}
+	}
 	f := Build()
 	src := f.String()
 	switch {
