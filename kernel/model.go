@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // Model is a linear classifier on the scores z = W·x + B: by default the
@@ -23,6 +24,10 @@ type Model struct {
 	Labels            []string
 	FeatureNames      []string
 	Link              Link
+
+	// sparseW is W feature-major (*Matrix), made by the first *Sparse
+	// prediction (see model_sparse.go); nil until then.
+	sparseW unsafe.Pointer
 }
 
 // Link is how a Model turns its scores z = W·x + B into what PredictProba
@@ -292,6 +297,7 @@ func (m *Model) Clone() *Model {
 // W'[i,j] = W[i,j]·scale[j] and B'[i] = B[i] − Σj W'[i,j]·offset[j]. A model
 // saved after this needs no preprocessing step at prediction time.
 func (m *Model) AbsorbScaling(offset, scale []float32) error {
+	m.ResetSparse()
 	if len(offset) != m.Features || len(scale) != m.Features {
 		return fmt.Errorf("maxent: scaling has %d offsets and %d scales, want Features = %d", len(offset), len(scale), m.Features)
 	}

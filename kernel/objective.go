@@ -105,6 +105,7 @@ func loadTheta(theta []float64, m *Model) {
 
 // storeTheta sets the parameters of m to θ rounded to float32.
 func storeTheta(m *Model, theta []float64) {
+	m.ResetSparse()
 	k, d := m.Classes, m.Features
 	for i := 0; i < k; i++ {
 		row := theta[i*d : (i+1)*d]

@@ -354,6 +354,7 @@ func packed(rows, cols int) Matrix {
 // flush writes the workers' columns of W back to the model (with derive:
 // W' + shift, the last row −Σ_{c<k−1} W'_c + shift, summed in class order).
 func (s *sgd) flush() {
+	s.m.ResetSparse()
 	if s.sparse != nil {
 		s.sparseFlush()
 		return

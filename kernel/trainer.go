@@ -529,6 +529,7 @@ func (r *fitRun) stopEarly(st EpochStats) bool {
 
 // copyFrom copies the parameters of src (same shape) into m.
 func (m *Model) copyFrom(src *Model) {
+	m.ResetSparse()
 	for i := 0; i < m.Classes; i++ {
 		copy(m.W.Row(i), src.W.Row(i))
 	}
