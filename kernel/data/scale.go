@@ -19,18 +19,23 @@ const (
 	// ScaleStandard gives each feature zero mean and unit (population)
 	// variance on the training data.
 	ScaleStandard
+	// ScaleMaxAbs divides each feature by its largest absolute value on
+	// the training data (no offset), so zeros stay zeros: the scaling for
+	// sparse rows.
+	ScaleMaxAbs
 )
 
-var scaleNames = [...]string{ScaleNone: "none", ScaleMinMax: "minmax", ScaleStandard: "standard"}
+var scaleNames = [...]string{ScaleNone: "none", ScaleMinMax: "minmax", ScaleStandard: "standard", ScaleMaxAbs: "maxabs"}
 
-// ParseScaleKind parses "none", "minmax" or "standard" (case-insensitive).
+// ParseScaleKind parses "none", "minmax", "standard" or "maxabs"
+// (case-insensitive).
 func ParseScaleKind(s string) (ScaleKind, error) {
 	for k, name := range scaleNames {
 		if strings.EqualFold(s, name) {
 			return ScaleKind(k), nil
 		}
 	}
-	return 0, fmt.Errorf("unknown scaling %q (want none, minmax or standard)", s)
+	return 0, fmt.Errorf("unknown scaling %q (want none, minmax, standard or maxabs)", s)
 }
 
 // String returns the name accepted by ParseScaleKind.
@@ -123,10 +128,73 @@ func FitScaler(kind ScaleKind, x kernel.Matrix) *Scaler {
 			s.Offset[j] = float32(mean[j])
 			s.Scale[j] = reciprocal(math.Sqrt(ss[j] / n))
 		}
+	case ScaleMaxAbs:
+		hi := make([]float64, m)
+		for i := range x.Rows {
+			for j, v := range x.Row(i) {
+				hi[j] = max(hi[j], math.Abs(float64(v)))
+			}
+		}
+		for j := range m {
+			s.Scale[j] = reciprocal(hi[j])
+		}
 	default:
 		panic(fmt.Sprintf("data.FitScaler: unknown %v", kind))
 	}
 	return s
+}
+
+// FitScalerSparse is FitScaler for sparse rows, for the kinds that keep
+// zeros: ScaleNone and ScaleMaxAbs. Others are an error, since they would
+// make every row dense.
+func FitScalerSparse(kind ScaleKind, x kernel.CSR) (*Scaler, error) {
+	m := x.Cols
+	s := &Scaler{Kind: kind, Offset: make([]float32, m), Scale: make([]float32, m)}
+	for j := range s.Scale {
+		s.Scale[j] = 1
+	}
+	switch kind {
+	case ScaleNone:
+	case ScaleMaxAbs:
+		hi := make([]float64, m)
+		for i := range x.Rows {
+			idx, val := x.Row(i)
+			for k, j := range idx {
+				hi[j] = max(hi[j], math.Abs(float64(val[k])))
+			}
+		}
+		for j := range m {
+			s.Scale[j] = reciprocal(hi[j])
+		}
+	default:
+		return nil, fmt.Errorf("scaling %v would make sparse rows dense (want none or maxabs)", kind)
+	}
+	return s, nil
+}
+
+// ApplySparse returns x with its columns scaled by s (ScaleNone or
+// ScaleMaxAbs: no offsets): x itself for ScaleNone, else a copy of x with
+// new values sharing x's indices. It panics if x has another width than
+// the data s was fitted on, or s has an offset.
+func (s *Scaler) ApplySparse(x kernel.CSR) kernel.CSR {
+	if x.Cols != len(s.Scale) {
+		panic(fmt.Sprintf("data.Scaler.ApplySparse: rows have %d columns, scaler has %d scales", x.Cols, len(s.Scale)))
+	}
+	if s.Kind == ScaleNone {
+		return x
+	}
+	for _, o := range s.Offset {
+		if o != 0 {
+			panic("data.Scaler.ApplySparse: the scaler has offsets")
+		}
+	}
+	v := make([]float32, len(x.Value))
+	lo := x.RowPtr[0]
+	for k := lo; k < x.RowPtr[x.Rows]; k++ {
+		v[k] = x.Value[k] * s.Scale[x.Index[k]]
+	}
+	x.Value = v
+	return x
 }
 
 // reciprocal returns 1/v as a float32, or 1 if v is 0 or 1/v is not finite

@@ -92,3 +92,32 @@ func TestParseSparseMode(t *testing.T) {
 		t.Error("no error for maybe")
 	}
 }
+
+func TestMaxAbsScaling(t *testing.T) {
+	d, err := ReadLIBSVM(strings.NewReader("a 1:2 3:-4\nb 1:-1 2:0.5\nc 2:0\n"), "t.svm", LIBSVMOptions{Sparse: SparseAlways})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := FitScalerSparse(ScaleMaxAbs, *d.Sparse)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(s.Scale, []float32{0.5, 2, 0.25}) {
+		t.Errorf("scales %v", s.Scale)
+	}
+	x := s.ApplySparse(*d.Sparse)
+	if got := x.Dense(); !reflect.DeepEqual(got.Row(0), []float32{1, 0, -1}) || !reflect.DeepEqual(got.Row(1), []float32{-0.5, 1, 0}) {
+		t.Errorf("scaled %v %v", got.Row(0), got.Row(1))
+	}
+	if d.Sparse.Value[0] != 2 {
+		t.Error("ApplySparse changed its input")
+	}
+	// The dense scaler agrees.
+	dense := FitScaler(ScaleMaxAbs, d.Sparse.Dense())
+	if !reflect.DeepEqual(dense.Scale, s.Scale) || !reflect.DeepEqual(dense.Offset, s.Offset) {
+		t.Errorf("dense %v, sparse %v", dense, s)
+	}
+	if _, err := FitScalerSparse(ScaleMinMax, *d.Sparse); err == nil || !strings.Contains(err.Error(), "would make sparse rows dense") {
+		t.Errorf("minmax: %v", err)
+	}
+}
