@@ -157,7 +157,7 @@ func TestScaleKind(t *testing.T) {
 		t.Errorf("MinMax: %v %v", k, err)
 	}
 	_, err := ParseScaleKind("zscore")
-	wantErr(t, err, `unknown scaling "zscore" (want none, minmax or standard)`)
+	wantErr(t, err, `unknown scaling "zscore" (want none, minmax, standard or maxabs)`)
 	if s := ScaleKind(7).String(); s != "ScaleKind(7)" {
 		t.Errorf("String = %q", s)
 	}
