@@ -138,7 +138,7 @@ func Certify(m *Model, x Matrix, y []int, l2 float64) (Certificate, error) {
 			}
 		}
 	}
-	c.finish(m, g)
+	c.finish(m, g, m.Features, 1)
 	return c, nil
 }
 
@@ -174,19 +174,19 @@ func (c *Certificate) addRow(p []float64, z []float32, y int) error {
 }
 
 // finish turns the sums of c (see addRow) and the data part of the
-// gradient, g = Σᵢ (Pᵢ − Yᵢ) xᵢᵀ, into the certificate of m.
-func (c *Certificate) finish(m *Model, g []float64) {
-	d, l2, fn := m.Features, c.L2, float64(c.N)
+// gradient, g = Σᵢ (Pᵢ − Yᵢ) xᵢᵀ with class t's feature j at g[t·ts + j·js]
+// (class-major: ts = Features, js = 1), into the certificate of m.
+func (c *Certificate) finish(m *Model, g []float64, ts, js int) {
+	l2, fn := c.L2, float64(c.N)
 	c.LogLoss /= fn
 	c.Entropy /= fn
 	var w2, gw2, gb2, gdotw, bdotgb, g02 float64
 	for t := 0; t < m.Classes; t++ {
 		wt := m.W.Row(t)
-		gt := g[t*d : t*d+d]
 		var r2 float64
 		for j, v := range wt {
 			w := float64(v)
-			g0 := gt[j] / fn // Gₜⱼ, the data part of the gradient
+			g0 := g[t*ts+j*js] / fn // Gₜⱼ, the data part of the gradient
 			gj := g0 + l2*w  // ∂J/∂Wₜⱼ
 			r2 += gj * gj
 			w2 += w * w

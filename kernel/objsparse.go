@@ -33,7 +33,7 @@ func (m *Model) EvaluateSparse(x CSR, y []int) (Evaluation, error) {
 	for i := range ev.Confusion {
 		ev.Confusion[i] = make([]int, m.Classes)
 	}
-	wt := featureMajor(m)
+	wt := *m.sparseModelW()
 	z := make([]float32, m.Classes)
 	var loss float64
 	correct := 0
@@ -202,26 +202,24 @@ func CertifySparse(m *Model, x CSR, y []int, l2 float64) (Certificate, error) {
 		return Certificate{}, err
 	}
 	c := Certificate{N: x.Rows, L2: l2, Classes: make([]ClassBalance, m.Classes)}
-	d := m.Features
-	g := make([]float64, m.Classes*d)
+	k := m.Classes
+	g := make([]float64, k*m.Features) // feature-major: Gₜⱼ at g[j·k + t]
 	p := make([]float64, m.Classes)
 	z := make([]float32, m.Classes)
-	wt := featureMajor(m)
+	wt := *m.sparseModelW()
 	for i := 0; i < x.Rows; i++ {
 		idx, val := x.Row(i)
 		sparseMatVecTImpl(z, wt, idx, val, m.B)
 		if err := c.addRow(p, z, y[i]); err != nil {
 			return Certificate{}, fmt.Errorf("maxent: row %d: %w", i, err)
 		}
-		for t, pt := range p {
-			if pt == 0 {
-				continue
-			}
-			for n, f := range idx {
-				g[t*d+int(f)] += pt * float64(val[n])
+		for n, f := range idx {
+			v, gf := float64(val[n]), g[int(f)*k:int(f)*k+k]
+			for t, pt := range p {
+				gf[t] += pt * v
 			}
 		}
 	}
-	c.finish(m, g)
+	c.finish(m, g, 1, k)
 	return c, nil
 }

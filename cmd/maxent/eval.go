@@ -99,11 +99,11 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err := d.Remap(labels); err != nil {
 		return err
 	}
-	ev, err := m.Evaluate(d.X, d.Y)
+	ev, err := evaluate(m, d)
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.Source, err)
 	}
-	cert, err := kernel.Certify(m, d.X, d.Y, *l2)
+	cert, err := certify(m, rawRows(d), *l2)
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.Source, err)
 	}

@@ -14,9 +14,10 @@ import (
 
 // inputFlags are the flags that say how to read a data file.
 type inputFlags struct {
-	path, format, header string
-	label                int
-	noLabel              bool
+	path, format, header, sparse string
+	maxMemory                    string
+	label                        int
+	noLabel                      bool
 }
 
 func (f *inputFlags) register(fs *flag.FlagSet, pathHelp string, predict bool) {
@@ -24,6 +25,8 @@ func (f *inputFlags) register(fs *flag.FlagSet, pathHelp string, predict bool) {
 	fs.StringVar(&f.format, "format", "", "data format: csv, libsvm or idx (default: detected from the path; a directory is IDX: train reads its train files, eval and predict its t10k test files)")
 	fs.IntVar(&f.label, "label", -1, "CSV label column, 1-based; negative counts from the end (-1 = last)")
 	fs.StringVar(&f.header, "header", "auto", "CSV header line: auto, yes or no")
+	fs.StringVar(&f.maxMemory, "max-memory", "", "memory budget such as 8G: data that would not fit (and, for train, a model and its copies that would not) is an error before anything is allocated (default: the memory this process may use: MemAvailable, ulimit -v, cgroup limits)")
+	fs.StringVar(&f.sparse, "sparse", "auto", "LIBSVM rows: auto (sparse when dense rows would take over 4× the memory), on or off")
 	if predict {
 		fs.BoolVar(&f.noLabel, "nolabel", false, "the CSV or LIBSVM data has no label column")
 	}
@@ -43,6 +46,13 @@ func (f *inputFlags) csvOptions() (data.CSVOptions, error) {
 	}
 	if f.label == 0 {
 		return opt, fmt.Errorf("-label 0: columns are numbered from 1 (or from -1 at the end)")
+	}
+	if err := setMaxMemory(f.maxMemory); err != nil {
+		return opt, err
+	}
+	var err error
+	if opt.Sparse, err = data.ParseSparseMode(f.sparse); err != nil {
+		return opt, fmt.Errorf("-sparse: %w", err)
 	}
 	return opt, nil
 }
@@ -79,10 +89,13 @@ func (f *inputFlags) openHeldOut(w io.Writer) (*data.Dataset, error) {
 // model: it is padded with zero columns. Any other mismatch is an error.
 func (f *inputFlags) fitWidth(d *data.Dataset, want int) error {
 	have := d.Features()
+	if d.Sparse != nil {
+		return d.SetFeatures(want)
+	}
 	if have == want {
 		return nil
 	}
-	if have > want || !f.sparse() {
+	if have > want || d.Format != "libsvm" {
 		return fmt.Errorf("%s has %d features, the model has %d", d.Source, have, want)
 	}
 	x := kernel.NewMatrix(d.X.Rows, want)
@@ -91,18 +104,6 @@ func (f *inputFlags) fitWidth(d *data.Dataset, want int) error {
 	}
 	d.X = x
 	return nil
-}
-
-// sparse reports whether f reads LIBSVM data, named or detected.
-func (f *inputFlags) sparse() bool {
-	switch strings.ToLower(f.format) {
-	case "libsvm", "svm", "svmlight":
-		return true
-	case "":
-		p := strings.TrimSuffix(strings.ToLower(f.path), ".gz")
-		return strings.HasSuffix(p, ".svm") || strings.HasSuffix(p, ".libsvm") || strings.HasSuffix(p, ".txt")
-	}
-	return false
 }
 
 // modelLabels returns the class names of m, "0".."k-1" when it has none.

@@ -41,6 +41,12 @@ var commands = []command{
 }
 
 func main() {
+	// The data and models are a few large allocations without pointers:
+	// collecting at 25 % growth instead of 100 % costs little time and
+	// keeps the peak memory near what is live (unless GOGC says otherwise).
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(25)
+	}
 	os.Exit(runSafe(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"github.com/seed7bc074a2/maxent/kernel"
+	"github.com/seed7bc074a2/maxent/kernel/data"
+
 	"bufio"
 	"fmt"
 	"io"
@@ -45,14 +48,12 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 		line = append(line, '\n')
 	}
 	for i := 0; i < d.Len(); i++ {
-		x := d.X.Row(i)
-		c := m.Predict(x)
+		c := predictRow(m, d, i, p, *proba)
 		if c < 0 {
 			return fmt.Errorf("%s: row %d: no prediction (a feature is NaN)", d.Source, i+1)
 		}
 		line = appendCSVField(line, m.Label(c))
 		if *proba {
-			m.PredictProba(p, x)
 			for _, v := range p {
 				line = append(line, ',')
 				line = strconv.AppendFloat(line, float64(v), 'g', -1, 32)
@@ -65,6 +66,23 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 		line = line[:0]
 	}
 	return w.Flush()
+}
+
+// predictRow returns the class of row i of d and, with proba, sets p to
+// its probabilities.
+func predictRow(m *kernel.Model, d *data.Dataset, i int, p []float32, proba bool) int {
+	if d.Sparse != nil {
+		idx, val := d.Sparse.Row(i)
+		if proba {
+			m.PredictProbaSparse(p, idx, val)
+		}
+		return m.PredictSparse(idx, val)
+	}
+	x := d.X.Row(i)
+	if proba {
+		m.PredictProba(p, x)
+	}
+	return m.Predict(x)
 }
 
 // appendCSVField appends s, quoted if it holds a comma, quote or newline.

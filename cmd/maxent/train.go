@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/seed7bc074a2/maxent/kernel"
@@ -46,7 +47,7 @@ type trainReport struct {
 	// the validation pass with -val.
 	EpochSeconds []float64 `json:"epoch_seconds,omitempty"`
 	// Rows (sgd) is how the trainer read the scaled rows: "codes" (8-bit
-	// codes and a scale per column, see -codes) or "float32".
+	// codes and a scale per column, see -codes), "float32" or "sparse".
 	Rows string `json:"rows,omitempty"`
 	// Workers is the number of goroutines that trained.
 	Workers int `json:"workers"`
@@ -74,11 +75,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	solver := fs.String("solver", "sgd", "optimiser: sgd (minibatch SGD with momentum) or lbfgs (full-batch L-BFGS on the same objective)")
 	valFrac := fs.Float64("val", 0, "sgd only: fraction of the training rows held out for validation and early stopping (0: none)")
 	patience := fs.Int("patience", 5, "sgd only: with -val, stop after this many epochs without a lower validation loss and keep the best model")
-	scale := fs.String("scale", "minmax", "feature scaling fitted on the training rows: none, minmax ([0,1]) or standard; folded into the saved model")
-	epochs := fs.Int("epochs", 30, "sgd only: passes over the training data")
+	scale := fs.String("scale", "minmax", "feature scaling fitted on the training rows: none, minmax ([0,1]), standard or maxabs (each feature divided by its largest magnitude; zeros stay zeros); folded into the saved model. Sparse rows: none (the default) or maxabs")
+	epochs := fs.Int("epochs", 30, "sgd only: passes over the training data (sparse rows: 10 unless given)")
 	batch := fs.Int("batch", 16, "sgd only: minibatch size")
-	lr := fs.Float64("lr", 0.1, "sgd only: initial learning rate")
-	momentum := fs.Float64("momentum", 0.9, "sgd only: heavy-ball momentum in [0, 1)")
+	lr := fs.Float64("lr", 0.1, "sgd only: initial learning rate (sparse rows: batch/(2·mean ‖x‖²) unless given)")
+	momentum := fs.Float64("momentum", 0.9, "sgd only: heavy-ball momentum in [0, 1) (sparse rows train without: 0 unless given, and only 0 is accepted)")
 	iters := fs.Int("iters", 100, "lbfgs only: maximum number of iterations")
 	memory := fs.Int("memory", 10, "lbfgs only: (s, y) pairs kept (more pairs: fewer iterations, 16·(classes·features) bytes each)")
 	tol := fs.Float64("tol", 1e-6, "lbfgs only: stop when ‖∇J‖∞ ≤ tol·max(1, |J|)")
@@ -116,8 +117,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	kind, err := data.ParseScaleKind(*scale)
-	if err != nil {
+	if _, err := data.ParseScaleKind(*scale); err != nil {
 		return err
 	}
 	if _, err := in.csvOptions(); err != nil {
@@ -139,18 +139,47 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	if err := matchSparse(train, test); err != nil {
+		return fmt.Errorf("test data: %w", err)
+	}
+	progress := stdout
+	if *jsonOut {
+		progress = stderr
+	}
+	sf := sgdFlags{epochs: *epochs, batch: *batch, lr: *lr, momentum: *momentum, l2: *l2, l1: *l1,
+		sched: sched, seed: *seed, patience: *patience}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var sparseSaid []string
+	if train.Sparse != nil {
+		sparseSaid = sparseDefaults(set, &sf, scale)
+	}
+	kind, err := data.ParseScaleKind(*scale)
+	if err != nil {
+		return err
+	}
+	nWorkers := *workers
+	if nWorkers == 0 {
+		nWorkers = runtime.GOMAXPROCS(0)
+	}
+	if err := checkTrainMemory(train, lbfgs, *memory, nWorkers, kind != data.ScaleNone); err != nil {
+		return err
+	}
 	// Scale with statistics of the training rows only, train on scaled
 	// copies, then fold the scaling into the model so that it applies to
 	// raw features like every other input of eval and predict.
-	scaler := data.FitScaler(kind, train.X)
-	xs := train.X.Clone()
-	scaler.Apply(xs)
-	var vx kernel.Matrix
-	var vy []int
+	scaler, err := fitScaler(kind, train)
+	if err != nil {
+		return err
+	}
+	xs := scaleRows(train, scaler)
+	var vs scaledRows
 	if val != nil {
-		vx = val.X.Clone()
-		scaler.Apply(vx)
-		vy = val.Y
+		vs = scaleRows(val, scaler)
+	}
+	if xs.sparse != nil && !set["lr"] && !lbfgs {
+		sf.lr = autoLR(*xs.sparse, sf.batch)
+		sparseSaid = append(sparseSaid, fmt.Sprintf("-lr %.4g", sf.lr))
 	}
 
 	model := kernel.NewModel(len(train.Labels), train.Features())
@@ -164,20 +193,15 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if *classWeight == "balanced" {
 		classW = kernel.BalancedClassWeights(train.Y, model.Classes)
 	}
-	nWorkers := *workers
-	if nWorkers == 0 {
-		nWorkers = runtime.GOMAXPROCS(0)
-	}
-	progress := stdout
-	if *jsonOut {
-		progress = stderr
-	}
 	fmt.Fprintf(progress, "training on %s: %d rows × %d features, %d classes; testing on %d rows; solver %s; backend %s\n",
 		train.Source, train.Len(), train.Features(), len(train.Labels), test.Len(), *solver, kernel.Backend())
 	warnFewRowsPerClass(progress, train)
+	if len(sparseSaid) > 0 && !lbfgs {
+		fmt.Fprintf(progress, "sparse rows (%d non-zeros): %s, as the flags were not given\n", train.Sparse.NNZ(), strings.Join(sparseSaid, ", "))
+	}
 	rep := trainReport{Solver: *solver}
 	var x8 *kernel.ByteMatrix // the scaled rows as codes (sgd, -codes auto)
-	if !lbfgs && *codes == "auto" {
+	if !lbfgs && *codes == "auto" && xs.sparse == nil {
 		if x8 = byteRows(train.X, scaler); x8 != nil {
 			fmt.Fprintf(progress, "the scaled rows are 8-bit codes times a scale per column: training on the codes (-codes off: on float32 rows)\n")
 		}
@@ -190,7 +214,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(progress, "iter %4d/%d  loss %.8f  |grad| %.3e  step %.3g  evals %d  %v\n",
 				it.Iter, *iters, it.Loss, it.GradNorm, it.Step, it.Evals, it.Elapsed.Round(time.Microsecond))
 		}}
-		res, err := s.Fit(model, xs, train.Y)
+		var res kernel.LBFGSResult
+		if xs.sparse != nil {
+			res, err = s.FitSparse(model, *xs.sparse, train.Y)
+		} else {
+			res, err = s.Fit(model, xs.dense, train.Y)
+		}
 		if err != nil {
 			return err
 		}
@@ -200,18 +229,25 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		rep.FinalGradNorm = res.GradNorm
 		fmt.Fprintf(progress, "L-BFGS stopped after %d iterations (%d evaluations): %s; objective %.8f, |grad| %.3e\n",
 			res.Iterations, res.Evaluations, res.Reason, res.Loss, res.GradNorm)
-	} else if err := fitSGD(model, xs, x8, train.Y, vx, vy, val != nil, &rep, progress, sgdFlags{
-		epochs: *epochs, batch: *batch, lr: *lr, momentum: *momentum, l2: *l2, l1: *l1,
-		sched: sched, seed: *seed, patience: *patience, workers: nWorkers, classW: classW,
-	}); err != nil {
-		return err
+	} else {
+		sf.workers, sf.classW = nWorkers, classW
+		if err := fitSGD(model, xs, x8, vs, val != nil, &rep, progress, sf); err != nil {
+			return err
+		}
 	}
 	seconds := time.Since(start).Seconds()
+	// The trainer's buffers (as large as the model, and more) are garbage
+	// now: collect them before the certificate and the scores allocate
+	// theirs, which keeps the peak memory near the data plus two models.
+	runtime.GC()
 	// Save first: nothing after training (the certificate, the scores on
 	// the test rows) may lose the trained model.
-	final := model.Clone()
-	if err := final.AbsorbScaling(scaler.Offset, scaler.Scale); err != nil {
-		return err
+	final := model // without scaling, the model is already the final one
+	if scaler.Kind != data.ScaleNone {
+		final = model.Clone()
+		if err := final.AbsorbScaling(scaler.Offset, scaler.Scale); err != nil {
+			return err
+		}
 	}
 	if *out != "" {
 		if err := writeModel(*out, final); err != nil {
@@ -222,7 +258,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	// Certify the model on the objective it minimised, before the scaling
 	// is folded into it (the certificate is for the unweighted objective
 	// with L2 only).
-	cert, err := kernel.Certify(model, xs, train.Y, *l2)
+	cert, err := certify(model, xs, *l2)
 	if err != nil {
 		return err
 	}
@@ -231,7 +267,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	} else {
 		fmt.Fprintf(progress, "certificate (λ = %g): duality gap %.3e, max balance residual %.3e, |grad| %.3e\n", *l2, cert.Gap, cert.MaxResidual, cert.GradNorm)
 	}
-	trEv, err := final.Evaluate(train.X, train.Y)
+	trEv, err := evaluate(final, train)
 	if err != nil {
 		return err
 	}
@@ -240,7 +276,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(progress, "train: accuracy %.4f  log-loss %.4f\n", trEv.Accuracy, trEv.LogLoss)
 	if test.Len() > 0 {
-		teEv, err := final.Evaluate(test.X, test.Y)
+		teEv, err := evaluate(final, test)
 		if err != nil {
 			return fmt.Errorf("test data: %w", err)
 		}
@@ -294,8 +330,8 @@ func byteRows(x kernel.Matrix, sc *data.Scaler) *kernel.ByteMatrix {
 }
 
 // fitSGD trains model with kernel.Trainer (on the codes x8 if not nil,
-// else on xs) and records the epochs in rep.
-func fitSGD(model *kernel.Model, xs kernel.Matrix, x8 *kernel.ByteMatrix, y []int, vx kernel.Matrix, vy []int, hasVal bool, rep *trainReport, progress io.Writer, f sgdFlags) error {
+// else on xs; vs are the validation rows) and records the epochs in rep.
+func fitSGD(model *kernel.Model, xs scaledRows, x8 *kernel.ByteMatrix, vs scaledRows, hasVal bool, rep *trainReport, progress io.Writer, f sgdFlags) error {
 	var last time.Duration
 	tr := kernel.Trainer{
 		Epochs: f.epochs, BatchSize: f.batch, LearningRate: f.lr, Momentum: f.momentum,
@@ -318,12 +354,20 @@ func fitSGD(model *kernel.Model, xs kernel.Matrix, x8 *kernel.ByteMatrix, y []in
 	}
 	var res kernel.FitResult
 	var err error
-	if x8 != nil {
+	switch {
+	case xs.sparse != nil:
+		rep.Rows = "sparse"
+		var vx kernel.CSR
+		if vs.sparse != nil {
+			vx = *vs.sparse
+		}
+		res, err = tr.FitSparse(model, *xs.sparse, xs.y, vx, vs.y)
+	case x8 != nil:
 		rep.Rows = "codes"
-		res, err = tr.FitBytes(model, *x8, y, vx, vy)
-	} else {
+		res, err = tr.FitBytes(model, *x8, xs.y, vs.dense, vs.y)
+	default:
 		rep.Rows = "float32"
-		res, err = tr.Fit(model, xs, y, vx, vy)
+		res, err = tr.Fit(model, xs.dense, xs.y, vs.dense, vs.y)
 	}
 	if err != nil {
 		return err
@@ -338,7 +382,11 @@ func fitSGD(model *kernel.Model, xs kernel.Matrix, x8 *kernel.ByteMatrix, y []in
 func loadTrainTest(in *inputFlags, testPath string, testFrac float64, seed uint64) (train, test *data.Dataset, err error) {
 	switch {
 	case in.path == "":
+		// The embedded set (460 KB) is in the binary already: the budget
+		// applies to what training allocates (checkTrainMemory).
+		prev := data.SetMemoryBudget(-1)
 		train = data.Digits()
+		data.SetMemoryBudget(prev)
 	case testPath == "" && isDir(in.path) && (in.format == "" || in.format == "idx"):
 		return data.OpenIDXDir(in.path)
 	default:
