@@ -187,7 +187,7 @@ func (c *Certificate) finish(m *Model, g []float64, ts, js int) {
 		for j, v := range wt {
 			w := float64(v)
 			g0 := g[t*ts+j*js] / fn // Gₜⱼ, the data part of the gradient
-			gj := g0 + l2*w  // ∂J/∂Wₜⱼ
+			gj := g0 + l2*w         // ∂J/∂Wₜⱼ
 			r2 += gj * gj
 			w2 += w * w
 			gdotw += gj * w
