@@ -104,3 +104,35 @@ func fmtPanic(r any) string {
 	}
 	return ""
 }
+
+// TestEvaluateLinks: Evaluate's log-loss is −log of PredictProba's
+// probability of the label under every link with probabilities, NaN for
+// raw scores; dense and sparse alike.
+func TestEvaluateLinks(t *testing.T) {
+	xs, xd, y := sparseBlobs(13, 50, 9, 3)
+	m := NewModel(3, 9)
+	if _, err := (&LBFGS{L2: 0.1}).Fit(m, xd, y); err != nil {
+		t.Fatal(err)
+	}
+	p := make([]float32, 3)
+	for _, link := range []Link{LinkSoftmax, LinkOneVsRest, LinkRaw} {
+		m.Link = link
+		var want float64
+		for i := 0; i < xd.Rows; i++ {
+			m.PredictProba(p, xd.Row(i))
+			want -= math.Log(float64(p[y[i]]))
+		}
+		want /= float64(xd.Rows)
+		ed, _ := m.Evaluate(xd, y)
+		es, _ := m.EvaluateSparse(xs, y)
+		for _, got := range []float64{ed.LogLoss, es.LogLoss} {
+			if link == LinkRaw {
+				if !math.IsNaN(got) {
+					t.Errorf("raw: log-loss %v, want NaN", got)
+				}
+			} else if math.Abs(got-want) > 1e-5 {
+				t.Errorf("%v: log-loss %.6f, want %.6f", link, got, want)
+			}
+		}
+	}
+}

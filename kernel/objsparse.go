@@ -47,7 +47,7 @@ func (m *Model) EvaluateSparse(x CSR, y []int) (Evaluation, error) {
 		if p >= 0 {
 			ev.Confusion[y[i]][p]++
 		}
-		loss += float64(SoftmaxCrossEntropy(z, z, y[i]))
+		loss += m.rowLoss(z, y[i])
 	}
 	ev.Accuracy = float64(correct) / float64(x.Rows)
 	ev.LogLoss = loss / float64(x.Rows)

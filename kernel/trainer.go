@@ -569,6 +569,21 @@ type Evaluation struct {
 	Confusion [][]int
 }
 
+// rowLoss is −log P(y | x) from the scores z (overwritten): the softmax
+// cross-entropy for LinkSoftmax, else the log of PredictProba's output
+// (−Inf, a loss of +Inf, for a probability of 0; raw scores are not
+// probabilities: their "loss" is NaN).
+func (m *Model) rowLoss(z []float32, y int) float64 {
+	switch m.Link {
+	case LinkSoftmax:
+		return float64(SoftmaxCrossEntropy(z, z, y))
+	case LinkRaw:
+		return math.NaN()
+	}
+	m.finishProba(z)
+	return -math.Log(float64(z[y]))
+}
+
 // Evaluate returns the accuracy, mean log-loss and confusion matrix of m on
 // rows x with class indices y. It returns an error if the data fails
 // CheckData or x.Cols != m.Features.
@@ -595,7 +610,7 @@ func (m *Model) Evaluate(x Matrix, y []int) (Evaluation, error) {
 		if p >= 0 {
 			ev.Confusion[y[i]][p]++
 		}
-		loss += float64(SoftmaxCrossEntropy(z, z, y[i]))
+		loss += m.rowLoss(z, y[i])
 	}
 	ev.Accuracy = float64(correct) / float64(x.Rows)
 	ev.LogLoss = loss / float64(x.Rows)

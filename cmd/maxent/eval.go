@@ -14,7 +14,7 @@ type evalReport struct {
 	Data      string   `json:"data"`
 	Rows      int      `json:"rows"`
 	Accuracy  float64  `json:"accuracy"`
-	LogLoss   float64  `json:"log_loss"`
+	LogLoss   *float64 `json:"log_loss,omitempty"` // absent for raw scores
 	Labels    []string `json:"labels"`
 	Confusion [][]int  `json:"confusion"`
 	// Report is the per-class precision, recall, F1 and support.
@@ -22,7 +22,9 @@ type evalReport struct {
 	Backend string      `json:"backend"`
 	// Certificate is the maximum-entropy optimality certificate for the
 	// objective with the -l2 penalty (see kernel.Certificate).
-	Certificate certReport `json:"certificate"`
+	// It is absent for a model whose link is not softmax (imported
+	// one-vs-rest, logistic or raw-score models).
+	Certificate *certReport `json:"certificate,omitempty"`
 }
 
 // certReport is kernel.Certificate in the JSON output of eval.
@@ -103,23 +105,44 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", d.Source, err)
 	}
-	cert, err := certify(m, rawRows(d), *l2)
-	if err != nil {
-		return fmt.Errorf("%s: %w", d.Source, err)
+	var cert *kernel.Certificate // the certificate is about the softmax model
+	if m.Link == kernel.LinkSoftmax {
+		c, err := certify(m, rawRows(d), *l2)
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.Source, err)
+		}
+		cert = &c
+	}
+	var logLoss *float64
+	if !math.IsNaN(ev.LogLoss) {
+		logLoss = &ev.LogLoss
 	}
 	if *jsonOut {
-		return json.NewEncoder(stdout).Encode(evalReport{
-			Data: d.Source, Rows: ev.N, Accuracy: ev.Accuracy, LogLoss: ev.LogLoss,
+		rep := evalReport{
+			Data: d.Source, Rows: ev.N, Accuracy: ev.Accuracy, LogLoss: logLoss,
 			Labels: labels, Confusion: ev.Confusion, Report: newClassReport(labels, ev.Confusion), Backend: kernel.Backend(),
-			Certificate: newCertReport(cert, labels),
-		})
+		}
+		if cert != nil {
+			cr := newCertReport(*cert, labels)
+			rep.Certificate = &cr
+		}
+		return json.NewEncoder(stdout).Encode(rep)
 	}
-	fmt.Fprintf(stdout, "data:     %s (%d rows)\naccuracy: %.4f\nlog-loss: %.4f\n\n", d.Source, ev.N, ev.Accuracy, ev.LogLoss)
+	fmt.Fprintf(stdout, "data:     %s (%d rows)\naccuracy: %.4f\n", d.Source, ev.N, ev.Accuracy)
+	if logLoss != nil {
+		fmt.Fprintf(stdout, "log-loss: %.4f\n\n", ev.LogLoss)
+	} else {
+		fmt.Fprintf(stdout, "log-loss: none (the model gives raw scores, not probabilities)\n\n")
+	}
 	writeClassReport(stdout, newClassReport(labels, ev.Confusion), ev.Accuracy)
 	fmt.Fprintln(stdout)
 	writeConfusion(stdout, labels, ev.Confusion)
 	fmt.Fprintln(stdout)
-	writeCertificate(stdout, labels, cert)
+	if cert == nil {
+		fmt.Fprintf(stdout, "no optimality certificate: the model's link is %v, not softmax\n", m.Link)
+		return nil
+	}
+	writeCertificate(stdout, labels, *cert)
 	return nil
 }
 

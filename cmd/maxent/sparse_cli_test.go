@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/seed7bc074a2/maxent/kernel"
 )
 
 // wideSVM is a LIBSVM file of n rows of two classes whose features are
@@ -90,6 +92,40 @@ func TestParseBytes(t *testing.T) {
 	for _, s := range []string{"", "-1G", "G", "1X", "0"} {
 		if _, err := parseBytes(s); err == nil {
 			t.Errorf("%q: no error", s)
+		}
+	}
+}
+
+// TestCLIEvalOtherLinks: eval of a model whose link is not softmax (an
+// imported one) reports its log-loss from its own probabilities, none for
+// raw scores, and no certificate.
+func TestCLIEvalOtherLinks(t *testing.T) {
+	dir := t.TempDir()
+	data := writeFile(t, dir, "d.csv", twoBlobs())
+	model := filepath.Join(dir, "m.mxt")
+	runBin(t, dir, "", "", "train", "-data", data, "-epochs", "5", "-o", model).want(t, 0)
+	m, err := readModel(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, link := range []kernel.Link{kernel.LinkOneVsRest, kernel.LinkRaw} {
+		m.Link = link
+		p := filepath.Join(dir, link.String()+".mxt")
+		if err := writeModel(p, m); err != nil {
+			t.Fatal(err)
+		}
+		r := runBin(t, dir, "", "", "eval", "-model", p, "-data", data, "-json")
+		r.want(t, 0)
+		var ev evalReport
+		if err := json.Unmarshal([]byte(r.stdout), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Certificate != nil || (ev.LogLoss == nil) != (link == kernel.LinkRaw) || ev.Accuracy < 0.9 {
+			t.Errorf("%v: %+v", link, ev)
+		}
+		r = runBin(t, dir, "", "", "eval", "-model", p, "-data", data)
+		if !strings.Contains(r.stdout, "no optimality certificate: the model's link is "+link.String()) {
+			t.Errorf("%v: %s", link, r.stdout)
 		}
 	}
 }
