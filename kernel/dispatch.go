@@ -41,10 +41,20 @@ func init() {
 	active.Store(uint32(usable[0]))
 	if env, ok := os.LookupEnv("MAXENT_BACKEND"); ok && env != "" {
 		if err := Use(env); err != nil {
-			fmt.Fprintf(os.Stderr, "maxent: MAXENT_BACKEND=%q: %v; using %q\n", env, err, usable[0])
+			envErr = fmt.Errorf("MAXENT_BACKEND=%q: %w; using %q", env, err, usable[0])
 		}
 	}
 }
+
+// envErr is why the backend MAXENT_BACKEND names is not in use (nil: it
+// is, or none is named).
+var envErr error
+
+// EnvError reports why the backend that the environment variable
+// MAXENT_BACKEND names could not be selected at start-up (the best backend
+// is used instead), or nil. The package writes nothing itself: a program
+// may show it (the maxent command does, on stderr).
+func EnvError() error { return envErr }
 
 // current returns the active backend.
 func current() backendID { return backendID(active.Load()) }
@@ -86,3 +96,7 @@ func Use(name string) error {
 // noGather turns the trainer's gather kernels off (tests compare the
 // gather and copy paths; see gatherOK).
 var noGather bool
+
+// chunk is the most elements one assembly call processes: a bound on the
+// time a call cannot be preempted (microseconds on the slowest op).
+const chunk = 1 << 16

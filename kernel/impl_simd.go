@@ -23,10 +23,6 @@ import (
 // softmax.go from the primitives below, so that their special-value handling
 // is written once for every backend.
 
-// chunk is the most elements one assembly call processes: a bound on the
-// time a call cannot be preempted (microseconds on the slowest op).
-const chunk = 1 << 16
-
 func dotImpl(x, y []float32) float32 {
 	b := current()
 	if b == generic {

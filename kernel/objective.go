@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"runtime"
 )
 
 // Row blocks of the full-batch objective: the batched kernels run on
@@ -264,14 +263,6 @@ func BalancedClassWeights(y []int, classes int) []float64 {
 		if n > 0 {
 			w[c] = float64(len(y)) / (float64(present) * float64(n))
 		}
-	}
-	return w
-}
-
-// defaultWorkers returns w, or GOMAXPROCS when w is 0.
-func defaultWorkers(w int) int {
-	if w == 0 {
-		return runtime.GOMAXPROCS(0)
 	}
 	return w
 }

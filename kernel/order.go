@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"math"
+	"math/bits"
 	"math/rand/v2"
 )
 
@@ -217,4 +218,21 @@ func (o *order) toPlace() {
 	}
 	o.seg[len(o.next)] = p
 	o.phase, o.cur = 1, 0
+}
+
+// uint64n returns a uniform value in [0, n) from src, n > 0, drawing what
+// rand.Rand.Uint64N draws from the same source: Lemire's multiply with
+// rejection (math/rand/v2 computes the same values on 32-bit systems).
+func uint64n(src *rand.PCG, n uint64) uint64 {
+	if n&(n-1) == 0 { // a power of two: mask
+		return src.Uint64() & (n - 1)
+	}
+	hi, lo := bits.Mul64(src.Uint64(), n)
+	if lo < n {
+		thresh := -n % n
+		for lo < thresh {
+			hi, lo = bits.Mul64(src.Uint64(), n)
+		}
+	}
+	return hi
 }

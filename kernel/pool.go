@@ -166,3 +166,11 @@ func (p *pool) sync() {
 		}
 	}
 }
+
+// defaultWorkers returns w, or GOMAXPROCS when w is 0.
+func defaultWorkers(w int) int {
+	if w == 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return w
+}

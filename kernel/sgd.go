@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"math"
-	"math/bits"
 	"math/rand/v2"
 	"time"
 )
@@ -523,18 +522,14 @@ func (s *sgd) updateW(v, w []float32, lr float32) {
 }
 
 // axpy sets y = fma(a, x, y) through the AddOuter kernel of one row, in
-// pieces of at most axpyChunk elements (the bound of one assembly call).
+// pieces of at most chunk elements (the bound of one assembly call).
 func (s *sgd) axpy(y []float32, a float32, x []float32) {
 	for len(y) > 0 {
-		n := min(len(y), axpyChunk)
+		n := min(len(y), chunk)
 		addOuterImpl(Matrix{Rows: 1, Cols: n, Stride: n, Data: y[:n]}, a, s.one, x[:n])
 		y, x = y[n:], x[n:]
 	}
 }
-
-// axpyChunk is the most elements one axpy kernel call takes (impl_simd.go's
-// chunk, for every build).
-const axpyChunk = 1 << 16
 
 // softThreshold sets w = sign(w)·max(|w| − t, 0).
 func softThreshold(w []float32, t float32) {
@@ -548,38 +543,6 @@ func softThreshold(w []float32, t float32) {
 			w[j] = 0
 		}
 	}
-}
-
-// isArgmax reports whether argmax(z) == l (the first maximum; never when
-// z[l] is NaN) with one comparison per element and no data-dependent
-// updates, which mispredict on every new maximum.
-func isArgmax(z []float32, l int) bool {
-	zl := z[l]
-	bad := zl != zl
-	for _, v := range z[:l] {
-		bad = bad || v >= zl
-	}
-	for _, v := range z[l+1:] {
-		bad = bad || v > zl
-	}
-	return !bad
-}
-
-// uint64n returns a uniform value in [0, n) from src, n > 0, drawing what
-// rand.Rand.Uint64N draws from the same source: Lemire's multiply with
-// rejection (math/rand/v2 computes the same values on 32-bit systems).
-func uint64n(src *rand.PCG, n uint64) uint64 {
-	if n&(n-1) == 0 { // a power of two: mask
-		return src.Uint64() & (n - 1)
-	}
-	hi, lo := bits.Mul64(src.Uint64(), n)
-	if lo < n {
-		thresh := -n % n
-		for lo < thresh {
-			hi, lo = bits.Mul64(src.Uint64(), n)
-		}
-	}
-	return hi
 }
 
 // pfSplit is how many of the next batch's n rows MatMulT prefetches when

@@ -548,18 +548,6 @@ func countClasses(y []int, classes int) int {
 	return n
 }
 
-// argmax returns the index of the largest element (the first on ties), or
-// −1 if every element is NaN.
-func argmax(z []float32) int {
-	best, bz := -1, float32(math.Inf(-1))
-	for i, v := range z {
-		if v > bz || (best < 0 && v == bz) {
-			best, bz = i, v
-		}
-	}
-	return best
-}
-
 // Evaluation holds the quality of a model on labelled data.
 type Evaluation struct {
 	N        int     // rows

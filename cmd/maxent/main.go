@@ -21,6 +21,8 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+
+	"github.com/seed7bc074a2/maxent/kernel"
 )
 
 // errUsage marks an error caused by the command line, which exits with
@@ -72,6 +74,9 @@ func runSafe(args []string, stdout, stderr io.Writer) (code int) {
 
 // run executes the command line args and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
+	if err := kernel.EnvError(); err != nil {
+		fmt.Fprintf(stderr, "maxent: %v\n", err)
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" || args[0] == "help" {
 		usage(stderr)
 		if len(args) == 0 {

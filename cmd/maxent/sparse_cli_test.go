@@ -129,3 +129,13 @@ func TestCLIEvalOtherLinks(t *testing.T) {
 		}
 	}
 }
+
+// TestCLIBackendEnv: a bad MAXENT_BACKEND is reported once by the command
+// (the library itself writes nothing), which goes on with the best backend.
+func TestCLIBackendEnv(t *testing.T) {
+	r := runBin(t, t.TempDir(), "export MAXENT_BACKEND=quantum;", "", "info")
+	r.want(t, 0, `maxent: MAXENT_BACKEND="quantum": kernel.Use: unknown backend "quantum"`)
+	if strings.Count(r.stderr, "MAXENT_BACKEND") != 1 {
+		t.Errorf("stderr %q: want one message", r.stderr)
+	}
+}
