@@ -3,6 +3,9 @@
 // code should use package kernel, which validates arguments, splits long
 // inputs into preemptible chunks and handles special values.
 //
+// It is an implementation package with no compatibility promise: its
+// exported names may change or go in any release. Use package kernel.
+//
 //   - linalg_amd64.s: Dot, MatVec, AddOuter, the batched MatMulT and
 //     AddMatMulTN (with the SGD trainer's prefetching, gather, 8-bit-code
 //     and fused-update variants, and SGDRowU8), PrefetchL2 and the

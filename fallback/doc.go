@@ -2,6 +2,9 @@
 // the "generic" backend that runs on every platform, and the reference the
 // SIMD backends are tested against.
 //
+// It is an implementation package with no compatibility promise: its
+// exported names may change or go in any release. Use package kernel.
+//
 // The functions here do not validate their arguments: package kernel checks
 // dimensions and aliasing and then calls them. They never allocate.
 //

@@ -75,9 +75,10 @@ func Available() []string {
 
 // Use switches the active backend to the named one (as returned by
 // Available). It returns an error, and changes nothing, if the backend is
-// unknown or cannot run here. It is meant for tests and benchmarks; at
-// start-up the best backend is chosen, or the one named by the environment
-// variable MAXENT_BACKEND.
+// unknown or cannot run here. It is meant for tests and benchmarks that
+// compare backends, not for services (the switch is global to the
+// process); at start-up the best backend is chosen, or the one named by
+// the environment variable MAXENT_BACKEND (see EnvError).
 func Use(name string) error {
 	for _, b := range usable {
 		if b.String() == name {

@@ -1,6 +1,9 @@
 // Package benchsuite defines maxent's benchmark cases once, for the bench
 // module's go test benchmarks and for "maxent bench".
 //
+// It is an implementation package with no compatibility promise: its
+// exported names may change or go in any release. Use package kernel; run the benchmarks with make bench or maxent bench.
+//
 // Every case is one op on one shape with one backend ("isa"): a kernel
 // backend from kernel.Available, "plain" (straightforward Go without this
 // library, the baseline) or "limit" (streaming the same bytes with the
@@ -203,6 +206,7 @@ func Cases(isas []string) []Case {
 	matVecCases(bl)
 	addOuterCases(bl)
 	batchCases(bl)
+	sparseCases(bl)
 	fmaPeakCases(bl)
 	expCases(bl)
 	softmaxCases(bl)
