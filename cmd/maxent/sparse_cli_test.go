@@ -139,3 +139,26 @@ func TestCLIBackendEnv(t *testing.T) {
 		t.Errorf("stderr %q: want one message", r.stderr)
 	}
 }
+
+// TestCLIStdin: -data - reads standard input, the format given or
+// detected from the content.
+func TestCLIStdin(t *testing.T) {
+	dir := t.TempDir()
+	model := filepath.Join(dir, "m.mxt")
+	r := runBin(t, dir, "", twoBlobs(), "train", "-data", "-", "-epochs", "3", "-o", model, "-json")
+	r.want(t, 0)
+	var rep trainReport
+	if err := json.Unmarshal([]byte(lastLine(r.stdout)), &rep); err != nil || rep.Data != "<stdin>" || rep.TrainRows+rep.TestRows != 40 {
+		t.Errorf("%v %+v", err, rep)
+	}
+	r = runBin(t, dir, "", "0.1,0.9,a\n0.9,0.1,b\n", "predict", "-model", model, "-data", "-", "-format", "csv", "-header", "no")
+	if r.want(t, 0); r.stdout != "a\nb\n" {
+		t.Errorf("predict from stdin: %q", r.stdout)
+	}
+	r = runBin(t, dir, "", wideSVM(40), "train", "-data", "-", "-json")
+	r.want(t, 0, "sparse rows")
+	json.Unmarshal([]byte(lastLine(r.stdout)), &rep)
+	if rep.Rows != "sparse" {
+		t.Errorf("LIBSVM from stdin: rows %q", rep.Rows)
+	}
+}
