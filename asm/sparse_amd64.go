@@ -46,3 +46,29 @@ func SparseAddMatMulTNAVX2(g []float32, gs int, alpha float32, rowPtr []int, idx
 //
 //go:noescape
 func SparseAddMatMulTNAVX512(g []float32, gs int, alpha float32, rowPtr []int, idx []int32, val []float32, d []float32, ds int, n, k, npf int)
+
+// SparseStreamReadAVX2 reads vecs whole YMM vectors at w[idx[i]*ws] for
+// every non-zero i of the rows r < n (as SparseMatMulAVX2 indexes them)
+// and returns lane 0 of their bitwise OR: the benchmarks' ceiling of the
+// sparse logits (the same random reads, the widest loads, no arithmetic).
+// Rows r < npf first prefetch the lines of row r+1's rows. The vectors
+// must lie inside w.
+//
+//go:noescape
+func SparseStreamReadAVX2(rowPtr []int, idx []int32, w []float32, ws, n, vecs, npf int) float32
+
+// SparseStreamReadAVX512 is SparseStreamReadAVX2 with ZMM vectors.
+//
+//go:noescape
+func SparseStreamReadAVX512(rowPtr []int, idx []int32, w []float32, ws, n, vecs, npf int) float32
+
+// SparseStreamRMWAVX2 is SparseStreamReadAVX2 writing every vector back
+// unchanged: the ceiling of the sparse gradient.
+//
+//go:noescape
+func SparseStreamRMWAVX2(rowPtr []int, idx []int32, w []float32, ws, n, vecs, npf int)
+
+// SparseStreamRMWAVX512 is SparseStreamRMWAVX2 with ZMM vectors.
+//
+//go:noescape
+func SparseStreamRMWAVX512(rowPtr []int, idx []int32, w []float32, ws, n, vecs, npf int)

@@ -2120,3 +2120,295 @@ row_done:
 done:
 	VZEROUPPER
 	RET
+
+// func SparseStreamReadAVX2(rowPtr []int, idx []int32, w []float32, ws int, n int, vecs int, npf int) float32
+// Requires: AVX, AVX2, MMX+, SSE
+TEXT ·SparseStreamReadAVX2(SB), NOSPLIT, $0-108
+	VPXOR Y0, Y0, Y0
+	MOVQ  ws+72(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  w_base+48(FP), CX
+	MOVQ  rowPtr_base+0(FP), DX
+	MOVQ  vecs+88(FP), BX
+	SHLQ  $0x05, BX
+	XORQ  SI, SI
+	CMPQ  SI, n+80(FP)
+	JAE   done
+
+row:
+	CMPQ SI, npf+96(FP)
+	JAE  nopf
+	MOVQ 8(DX), DI
+	MOVQ 16(DX), R8
+	SUBQ DI, R8
+	JLE  nopf
+	MOVQ idx_base+24(FP), R9
+	LEAQ (R9)(DI*4), DI
+
+pf:
+	MOVLQSX (DI), R9
+	IMULQ   AX, R9
+	ADDQ    CX, R9
+	XORQ    R10, R10
+
+pf_line:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x40, R10
+	CMPQ       R10, BX
+	JB         pf_line
+	ADDQ       $0x04, DI
+	DECQ       R8
+	JNZ        pf
+
+nopf:
+	MOVQ (DX), DI
+	MOVQ 8(DX), R8
+	SUBQ DI, R8
+	JLE  next
+	MOVQ idx_base+24(FP), R9
+	LEAQ (R9)(DI*4), DI
+
+nz:
+	MOVLQSX (DI), R9
+	IMULQ   AX, R9
+	ADDQ    CX, R9
+	XORQ    R10, R10
+
+vec:
+	VPOR (R9)(R10*1), Y0, Y0
+	ADDQ $0x20, R10
+	CMPQ R10, BX
+	JB   vec
+	ADDQ $0x04, DI
+	DECQ R8
+	JNZ  nz
+
+next:
+	ADDQ $0x08, DX
+	INCQ SI
+	CMPQ SI, n+80(FP)
+	JB   row
+
+done:
+	MOVSS X0, ret+104(FP)
+	VZEROUPPER
+	RET
+
+// func SparseStreamReadAVX512(rowPtr []int, idx []int32, w []float32, ws int, n int, vecs int, npf int) float32
+// Requires: AVX, AVX2, AVX512F, MMX+, SSE
+TEXT ·SparseStreamReadAVX512(SB), NOSPLIT, $0-108
+	VPXOR Y0, Y0, Y0
+	MOVQ  ws+72(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  w_base+48(FP), CX
+	MOVQ  rowPtr_base+0(FP), DX
+	MOVQ  vecs+88(FP), BX
+	SHLQ  $0x06, BX
+	XORQ  SI, SI
+	CMPQ  SI, n+80(FP)
+	JAE   done
+
+row:
+	CMPQ SI, npf+96(FP)
+	JAE  nopf
+	MOVQ 8(DX), DI
+	MOVQ 16(DX), R8
+	SUBQ DI, R8
+	JLE  nopf
+	MOVQ idx_base+24(FP), R9
+	LEAQ (R9)(DI*4), DI
+
+pf:
+	MOVLQSX (DI), R9
+	IMULQ   AX, R9
+	ADDQ    CX, R9
+	XORQ    R10, R10
+
+pf_line:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x40, R10
+	CMPQ       R10, BX
+	JB         pf_line
+	ADDQ       $0x04, DI
+	DECQ       R8
+	JNZ        pf
+
+nopf:
+	MOVQ (DX), DI
+	MOVQ 8(DX), R8
+	SUBQ DI, R8
+	JLE  next
+	MOVQ idx_base+24(FP), R9
+	LEAQ (R9)(DI*4), DI
+
+nz:
+	MOVLQSX (DI), R9
+	IMULQ   AX, R9
+	ADDQ    CX, R9
+	XORQ    R10, R10
+
+vec:
+	VPORD (R9)(R10*1), Z0, Z0
+	ADDQ  $0x40, R10
+	CMPQ  R10, BX
+	JB    vec
+	ADDQ  $0x04, DI
+	DECQ  R8
+	JNZ   nz
+
+next:
+	ADDQ $0x08, DX
+	INCQ SI
+	CMPQ SI, n+80(FP)
+	JB   row
+
+done:
+	MOVSS X0, ret+104(FP)
+	VZEROUPPER
+	RET
+
+// func SparseStreamRMWAVX2(rowPtr []int, idx []int32, w []float32, ws int, n int, vecs int, npf int)
+// Requires: AVX, AVX2, MMX+
+TEXT ·SparseStreamRMWAVX2(SB), NOSPLIT, $0-104
+	VPXOR Y0, Y0, Y0
+	MOVQ  ws+72(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  w_base+48(FP), CX
+	MOVQ  rowPtr_base+0(FP), DX
+	MOVQ  vecs+88(FP), BX
+	SHLQ  $0x05, BX
+	XORQ  SI, SI
+	CMPQ  SI, n+80(FP)
+	JAE   done
+
+row:
+	CMPQ SI, npf+96(FP)
+	JAE  nopf
+	MOVQ 8(DX), DI
+	MOVQ 16(DX), R8
+	SUBQ DI, R8
+	JLE  nopf
+	MOVQ idx_base+24(FP), R9
+	LEAQ (R9)(DI*4), DI
+
+pf:
+	MOVLQSX (DI), R9
+	IMULQ   AX, R9
+	ADDQ    CX, R9
+	XORQ    R10, R10
+
+pf_line:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x40, R10
+	CMPQ       R10, BX
+	JB         pf_line
+	ADDQ       $0x04, DI
+	DECQ       R8
+	JNZ        pf
+
+nopf:
+	MOVQ (DX), DI
+	MOVQ 8(DX), R8
+	SUBQ DI, R8
+	JLE  next
+	MOVQ idx_base+24(FP), R9
+	LEAQ (R9)(DI*4), DI
+
+nz:
+	MOVLQSX (DI), R9
+	IMULQ   AX, R9
+	ADDQ    CX, R9
+	XORQ    R10, R10
+
+vec:
+	VMOVUPS (R9)(R10*1), Y0
+	VMOVUPS Y0, (R9)(R10*1)
+	ADDQ    $0x20, R10
+	CMPQ    R10, BX
+	JB      vec
+	ADDQ    $0x04, DI
+	DECQ    R8
+	JNZ     nz
+
+next:
+	ADDQ $0x08, DX
+	INCQ SI
+	CMPQ SI, n+80(FP)
+	JB   row
+
+done:
+	VZEROUPPER
+	RET
+
+// func SparseStreamRMWAVX512(rowPtr []int, idx []int32, w []float32, ws int, n int, vecs int, npf int)
+// Requires: AVX, AVX2, AVX512F, MMX+
+TEXT ·SparseStreamRMWAVX512(SB), NOSPLIT, $0-104
+	VPXOR Y0, Y0, Y0
+	MOVQ  ws+72(FP), AX
+	SHLQ  $0x02, AX
+	MOVQ  w_base+48(FP), CX
+	MOVQ  rowPtr_base+0(FP), DX
+	MOVQ  vecs+88(FP), BX
+	SHLQ  $0x06, BX
+	XORQ  SI, SI
+	CMPQ  SI, n+80(FP)
+	JAE   done
+
+row:
+	CMPQ SI, npf+96(FP)
+	JAE  nopf
+	MOVQ 8(DX), DI
+	MOVQ 16(DX), R8
+	SUBQ DI, R8
+	JLE  nopf
+	MOVQ idx_base+24(FP), R9
+	LEAQ (R9)(DI*4), DI
+
+pf:
+	MOVLQSX (DI), R9
+	IMULQ   AX, R9
+	ADDQ    CX, R9
+	XORQ    R10, R10
+
+pf_line:
+	PREFETCHT0 (R9)(R10*1)
+	ADDQ       $0x40, R10
+	CMPQ       R10, BX
+	JB         pf_line
+	ADDQ       $0x04, DI
+	DECQ       R8
+	JNZ        pf
+
+nopf:
+	MOVQ (DX), DI
+	MOVQ 8(DX), R8
+	SUBQ DI, R8
+	JLE  next
+	MOVQ idx_base+24(FP), R9
+	LEAQ (R9)(DI*4), DI
+
+nz:
+	MOVLQSX (DI), R9
+	IMULQ   AX, R9
+	ADDQ    CX, R9
+	XORQ    R10, R10
+
+vec:
+	VMOVUPS (R9)(R10*1), Z0
+	VMOVUPS Z0, (R9)(R10*1)
+	ADDQ    $0x40, R10
+	CMPQ    R10, BX
+	JB      vec
+	ADDQ    $0x04, DI
+	DECQ    R8
+	JNZ     nz
+
+next:
+	ADDQ $0x08, DX
+	INCQ SI
+	CMPQ SI, n+80(FP)
+	JB   row
+
+done:
+	VZEROUPPER
+	RET

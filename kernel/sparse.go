@@ -198,7 +198,11 @@ func (c CSR) check(op, arg string) {
 		prev = p
 	}
 	off := c.RowPtr[0]
-	for i, j := range c.Index[off:c.RowPtr[c.Rows]] {
+	idx := c.Index[off:c.RowPtr[c.Rows]]
+	if maxIndex(idx) < uint32(min(uint(c.Cols), 1<<31)) {
+		return
+	}
+	for i, j := range idx {
 		if uint(j) >= uint(c.Cols) {
 			panicIndex(op, arg+".Index", off+i, j, arg+".Cols", c.Cols)
 		}
@@ -216,11 +220,34 @@ func (c CSR) values() []float32 {
 // checkIndex panics unless every element of idx is in [0, n); the message
 // names the first bad one.
 func checkIndex(op, name string, idx []int32, what string, n int) {
+	if maxIndex(idx) < uint32(min(uint(n), 1<<31)) {
+		return
+	}
 	for i, j := range idx {
 		if uint(j) >= uint(n) {
 			panicIndex(op, name, i, j, what, n)
 		}
 	}
+}
+
+// maxIndex returns the largest element of idx as a uint32 (so a negative
+// index counts as at least 2³¹), 0 for an empty idx: four independent
+// branch-free maxima, about three times faster than a compare and branch
+// per element.
+func maxIndex(idx []int32) uint32 {
+	var m0, m1, m2, m3 uint32
+	for len(idx) >= 4 {
+		s := idx[:4:4]
+		m0 = max(m0, uint32(s[0]))
+		m1 = max(m1, uint32(s[1]))
+		m2 = max(m2, uint32(s[2]))
+		m3 = max(m3, uint32(s[3]))
+		idx = idx[4:]
+	}
+	for _, j := range idx {
+		m0 = max(m0, uint32(j))
+	}
+	return max(m0, m1, m2, m3)
 }
 
 // sparsePfBytes is the size of WT (or G) from which the batched SIMD

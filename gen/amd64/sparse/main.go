@@ -5,7 +5,8 @@
 //	cd gen && go run ./amd64/sparse -out ../asm/sparse_amd64.s
 //
 // Two kernels, each for both ISAs, over the rows of a CSR block (the
-// single-row ops call them with one row):
+// single-row ops call them with one row), and their benchmark ceilings
+// SparseStreamRead and SparseStreamRMW (limit.go):
 //
 //   - SparseMatMul: z[r, c] = b[c] + Σᵢ val[i]·wt[idx[i], c], the logits;
 //   - SparseAddMatMulTN: g[idx[i], c] += (alpha·val[i])·d[r, c] for the
@@ -45,6 +46,11 @@ func main() {
 	}
 	for _, s := range []*isa{avx2, avx512} {
 		sparseAddMatMulTN(s)
+	}
+	for _, rmw := range []bool{false, true} {
+		for _, s := range []*isa{avx2, avx512} {
+			sparseStream(s, rmw)
+		}
 	}
 	Generate()
 }
