@@ -1,6 +1,9 @@
 package kernel
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // The sparse ops: rows given by their non-zeros (column indices idx and
 // values val, or the rows of a CSR matrix) against a FEATURE-MAJOR weight
@@ -251,9 +254,13 @@ func maxIndex(idx []int32) uint32 {
 }
 
 // sparsePfBytes is the size of WT (or G) from which the batched SIMD
-// kernels prefetch the next row's weight rows: smaller matrices stay in
-// cache, where the prefetch loop would only cost time.
-var sparsePfBytes = 1 << 21
+// kernels prefetch the next row's weight rows before each row. Never by
+// default: measured on the Xeon of docs/sparse.md, prefetching row r+1
+// during row r gained nothing with W out of cache (2^24 columns; the
+// out-of-order core already overlaps the misses of a row's 50 or more
+// non-zeros) and cost up to 2× with W in cache, PREFETCHT0 and PREFETCHT1
+// alike. The tests run the kernels both ways.
+var sparsePfBytes = math.MaxInt
 
 //go:noinline
 func panicIndex(op, name string, i int, j int32, what string, n int) {

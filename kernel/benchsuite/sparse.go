@@ -11,11 +11,6 @@ import (
 // SparseBatch is the number of CSR rows per call of the sparse cases.
 const SparseBatch = 64
 
-// sparsePfBytes mirrors the kernels' rule (kernel/sparse.go): a weight
-// matrix of 2 MiB or more is prefetched one row ahead, by the limit rows
-// too.
-const sparsePfBytes = 1 << 21
-
 type sparseW struct{ w kernel.Matrix }
 
 type sparseRows struct {
@@ -33,7 +28,7 @@ type sparseRows struct {
 // over W. The 2^24-column matrices (1 and 2 GiB) are zero apart from
 // their first row, paged in before timing. The limit rows read (and for
 // the gradient write back) the same vectors of W with the widest loads,
-// no arithmetic, prefetching as the kernels do.
+// no arithmetic and, as the kernels by default, no prefetching.
 func sparseCases(bl *builder) {
 	ms := []int{1 << 16, 1 << 24}
 	if short() {
@@ -166,11 +161,8 @@ func sparseBlock(x kernel.CSR, i int) kernel.CSR {
 // sparseStream runs the limit kernel on the rows of x over w (k columns
 // read as whole vectors, within w's padding).
 func sparseStream(x kernel.CSR, w kernel.Matrix, k int, rmw bool) float32 {
-	npf := 0
-	if w.Rows*w.Stride*4 >= sparsePfBytes {
-		npf = x.Rows - 1
-	}
-	return streamSparse(x.RowPtr, x.Index, w.Data, w.Stride, x.Rows, k, npf, rmw)
+	// No prefetching, as the kernels by default (kernel/sparse.go).
+	return streamSparse(x.RowPtr, x.Index, w.Data, w.Stride, x.Rows, k, 0, rmw)
 }
 
 // PlainSparseMatMul is the naive z = x·WT + b, row by row, WT
