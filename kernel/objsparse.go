@@ -10,9 +10,13 @@ import (
 func featureMajor(m *Model) Matrix {
 	k := m.Classes
 	wt := packed(m.Features, k)
-	for c := 0; c < k; c++ {
-		for f, v := range m.W.Row(c) {
-			wt.Data[f*k+c] = v
+	for f0 := 0; f0 < m.Features; f0 += transposeTile {
+		f1 := min(f0+transposeTile, m.Features)
+		t := wt.Data[f0*k : f1*k]
+		for c := 0; c < k; c++ {
+			for f, v := range m.W.Row(c)[f0:f1] {
+				t[f*k+c] = v
+			}
 		}
 	}
 	return wt
@@ -99,10 +103,16 @@ func (o *sparseObjective) store(m *Model, theta []float64) { storeTheta(m, theta
 
 func (o *sparseObjective) eval(theta, grad []float64) float64 {
 	k, m := o.k, o.m
-	for c := 0; c < k; c++ {
-		for f, v := range theta[c*m : (c+1)*m] {
-			o.wt.Data[f*k+c] = float32(v)
+	for f0 := 0; f0 < m; f0 += transposeTile {
+		f1 := min(f0+transposeTile, m)
+		t := o.wt.Data[f0*k : f1*k]
+		for c := 0; c < k; c++ {
+			for f, v := range theta[c*m+f0 : c*m+f1] {
+				t[f*k+c] = float32(v)
+			}
 		}
+	}
+	for c := 0; c < k; c++ {
 		o.b[c] = float32(theta[k*m+c])
 	}
 	o.pool.run()
@@ -111,9 +121,14 @@ func (o *sparseObjective) eval(theta, grad []float64) float64 {
 	for j := range o.shards {
 		sh := &o.shards[j]
 		loss += sh.loss
-		for f := 0; f < m; f++ {
-			for c, v := range sh.g[f*k : (f+1)*k] {
-				grad[c*m+f] += v
+		for f0 := 0; f0 < m; f0 += transposeTile {
+			f1 := min(f0+transposeTile, m)
+			g := sh.g[f0*k : f1*k]
+			for c := 0; c < k; c++ {
+				gc := grad[c*m+f0 : c*m+f1]
+				for f := range gc {
+					gc[f] += g[f*k+c]
+				}
 			}
 		}
 		for c, v := range sh.gb {

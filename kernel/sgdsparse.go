@@ -132,12 +132,7 @@ func newSparseSGD(m *Model, x CSR, y []int, rw []float32, cfg *Trainer) *sgd {
 	w := cfg.Workers
 	s := newSGDBase(m, Matrix{Rows: x.Rows, Cols: x.Cols}, y, rw, cfg)
 	k := m.Classes
-	sp := &sparseState{x: x, vt: packed(m.Features, k), scale: 1}
-	for c := 0; c < k; c++ {
-		for j, v := range m.W.Row(c) {
-			sp.vt.Data[j*k+c] = v
-		}
-	}
+	sp := &sparseState{x: x, vt: featureMajor(m), scale: 1}
 	nsteps := len(s.lrs)
 	sp.sc = make([]float64, nsteps)
 	if s.l1 != 0 {
@@ -325,10 +320,20 @@ func (s *sgd) sparseFlush() {
 		sp.cum0 = u
 	}
 	sc := float32(sp.scale)
-	for c := 0; c < k; c++ {
-		w := m.W.Row(c)
-		for f := range w {
-			w[f] = sc * sp.vt.Data[f*k+c]
+	// In tiles of transposeTile features: the tile's rows of V stay in
+	// cache while each class's row of W gets a contiguous run.
+	for f0 := 0; f0 < m.Features; f0 += transposeTile {
+		f1 := min(f0+transposeTile, m.Features)
+		v := sp.vt.Data[f0*k : f1*k]
+		for c := 0; c < k; c++ {
+			w := m.W.Row(c)[f0:f1]
+			for f := range w {
+				w[f] = sc * v[f*k+c]
+			}
 		}
 	}
 }
+
+// transposeTile is the number of features transposed at a time between
+// W (class-major) and V (feature-major).
+const transposeTile = 64

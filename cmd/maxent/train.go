@@ -88,7 +88,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	seed := fs.Uint64("seed", 1, "seed of the data split and the shuffling: the same seed gives the same model")
 	out := fs.String("o", "", "write the trained model to this file")
 	jsonOut := fs.Bool("json", false, "print progress on stderr and one JSON summary line on stdout")
-	workers := fs.Int("workers", 0, "goroutines sharing each minibatch (sgd) or each pass over the data (lbfgs); 0: one per CPU (GOMAXPROCS)")
+	workers := fs.Int("workers", 0, "goroutines sharing each minibatch (sgd) or each pass over the data (lbfgs); 0: one per CPU (GOMAXPROCS); sgd on sparse rows: 1 unless given")
 	l1 := fs.Float64("l1", 0, "L1 penalty λ₁ ≥ 0 added as λ₁·‖W‖₁ (elastic net with -l2): OWL-QN with lbfgs, a proximal step with sgd")
 	classWeight := fs.String("class-weight", "none", "class weights: none, or balanced (n / (classes · count of the class), as scikit-learn)")
 	initPath := fs.String("init", "", "warm start: a model file written by maxent train -o with the same features and labels")
@@ -159,6 +159,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	nWorkers := *workers
+	if train.Sparse != nil && !lbfgs && !set["workers"] {
+		// A sparse step is too short to share: the workers' barriers
+		// cost more than a second core gives (docs/performance.md).
+		nWorkers = 1
+		sparseSaid = append(sparseSaid, "-workers 1")
+	}
 	if nWorkers == 0 {
 		nWorkers = runtime.GOMAXPROCS(0)
 	}
