@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 	"math"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -24,10 +25,26 @@ type Model struct {
 	Labels            []string
 	FeatureNames      []string
 	Link              Link
+	// Featurizer, if not nil, records how raw input (text) becomes the
+	// rows the model reads, so that a program that loads the model can
+	// rebuild them exactly as at training time. The model file keeps it
+	// (version 3).
+	Featurizer *FeaturizerSpec
 
 	// sparseW is W feature-major (*Matrix), made by the first *Sparse
 	// prediction (see model_sparse.go); nil until then.
 	sparseW unsafe.Pointer
+}
+
+// FeaturizerSpec is what a model records about the step that turns raw
+// input into its feature rows: Kind names the featurizer and Data holds its
+// settings in that featurizer's own encoding. Package kernel stores both
+// as they are, without interpreting them. The kind "text" is package
+// kernel/data/text's hashing featurizer, Data its Settings.MarshalBinary
+// (IDF weights included); see package kernel/textclass.
+type FeaturizerSpec struct {
+	Kind string // 1 to 4096 bytes of UTF-8, e.g. "text"
+	Data []byte
 }
 
 // Link is how a Model turns its scores z = W·x + B into what PredictProba
@@ -106,7 +123,8 @@ func NewModel(classes, features int) *Model {
 // Validate reports whether m is consistent: dimensions agree, Labels is nil
 // or holds Classes distinct names, FeatureNames is nil or holds Features
 // distinct names, Link is one of the links (LinkLogistic with 2 classes),
-// and every weight is finite.
+// Featurizer is nil or has a Kind of 1 to 4096 bytes of UTF-8, and every
+// weight is finite.
 func (m *Model) Validate() error {
 	if m.Classes < 1 || m.Features < 0 {
 		return fmt.Errorf("maxent: model has %d classes × %d features", m.Classes, m.Features)
@@ -135,6 +153,9 @@ func (m *Model) Validate() error {
 		if err := distinct(m.FeatureNames, "feature names"); err != nil {
 			return err
 		}
+	}
+	if f := m.Featurizer; f != nil && (f.Kind == "" || len(f.Kind) > maxLabelBytes || !utf8.ValidString(f.Kind)) {
+		return fmt.Errorf("maxent: model featurizer kind %q: want 1 to %d bytes of UTF-8", f.Kind, maxLabelBytes)
 	}
 	if m.Link >= numLinks {
 		return fmt.Errorf("maxent: model has unknown %v", m.Link)
@@ -288,6 +309,9 @@ func (m *Model) Clone() *Model {
 	}
 	if m.FeatureNames != nil {
 		c.FeatureNames = append([]string(nil), m.FeatureNames...)
+	}
+	if m.Featurizer != nil {
+		c.Featurizer = &FeaturizerSpec{Kind: m.Featurizer.Kind, Data: append([]byte(nil), m.Featurizer.Data...)}
 	}
 	return c
 }

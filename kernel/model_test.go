@@ -275,7 +275,7 @@ func TestReadModelRejects(t *testing.T) {
 	}{
 		{"empty", nil, "truncated in header"},
 		{"magic", []byte("NOTMODEL0000000000000000000000000000"), "not a maxent model file"},
-		{"version 3", encodeModel(3, 2, 3, nil, 0, 8), "version 3"},
+		{"version 4", encodeModel(4, 2, 3, nil, 0, 8), "version 4"},
 		{"version 0", encodeModel(0, 2, 3, nil, 0, 8), "version 0"},
 		{"2^40 classes", encodeModel(1, 1<<40, 3, nil, 0, 0), "claims 1099511627776 classes"},
 		{"0 classes", encodeModel(1, 0, 3, nil, 0, 0), "claims 0 classes"},

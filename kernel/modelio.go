@@ -12,41 +12,50 @@ import (
 	"unicode/utf8"
 )
 
-// Model file format, versions 1 and 2. All integers and floats are
+// Model file format, versions 1, 2 and 3. All integers and floats are
 // little-endian.
 //
 //	offset  size  field
 //	0       8     magic "MAXENTMD"
-//	8       4     version (uint32): 1 or 2
+//	8       4     version (uint32): 1, 2 or 3
 //	12      8     classes k (uint64), 1 ≤ k ≤ 2^24
 //	20      8     features m (uint64), m ≤ 2^31, k·m ≤ 2^32
 //	28      4     number of labels (uint32): 0 or k
-//	                  version 2 only:
+//	                  versions 2 and 3:
 //	32      4     link (uint32): 0 softmax, 1 one-vs-rest, 2 logistic (k = 2),
 //	              3 raw, 4 softmax-zero (the values of Link)
 //	36      4     number of feature names (uint32): 0 or m
-//	                  both versions:
+//	                  every version:
 //	…       …     labels: each a uint32 byte length (≤ 4096) then UTF-8 bytes
-//	…       …     version 2: feature names, encoded as the labels
+//	…       …     versions 2 and 3: feature names, encoded as the labels
+//	                  version 3 only: the featurizer (Model.Featurizer)
+//	…       …     its kind, encoded as a label (1 to 4096 bytes)
+//	…       8     its data's byte length n (uint64, ≤ 2^40)
+//	…       n     its data
+//	                  every version:
 //	…       4·k·m W, row-major without padding (float32)
 //	…       4·k   B (float32)
 //	…       4     CRC-32C (Castagnoli) of every preceding byte
 //
-// A version 1 file is a softmax model without feature names. WriteTo
-// writes version 1 for such a model, so that its file stays readable by
-// builds that know only version 1, and version 2 for any other.
+// A version 1 file is a softmax model without feature names, a version 2
+// file a model without a featurizer. WriteTo writes the lowest version
+// that holds the model (1 for a softmax model without feature names or
+// featurizer, 2 for one with another link or feature names, 3 for one
+// with a featurizer), so that its file stays readable by builds that know
+// only the older versions.
 //
 // ReadModel rejects anything else: a wrong magic or version, absurd
 // dimensions, an unknown link, invalid or duplicate labels or feature
-// names, non-finite weights, a CRC mismatch, a truncated file or trailing
-// bytes.
+// names, an invalid featurizer kind, non-finite weights, a CRC mismatch, a
+// truncated file or trailing bytes.
 const (
-	modelMagic             = "MAXENTMD"
-	modelVersion           = 2 // the newest version ReadModel reads
-	maxModelClasses uint64 = 1 << 24
-	maxModelFeature uint64 = 1 << 31
-	maxModelWeights uint64 = 1 << 32
-	maxLabelBytes          = 4096
+	modelMagic               = "MAXENTMD"
+	modelVersion             = 3 // the newest version ReadModel reads
+	maxFeaturizerData        = 1 << 40
+	maxModelClasses   uint64 = 1 << 24
+	maxModelFeature   uint64 = 1 << 31
+	maxModelWeights   uint64 = 1 << 32
+	maxLabelBytes            = 4096
 	// maxInt is the largest int: on 32-bit platforms it, not the format,
 	// limits the model size.
 	maxInt = uint64(^uint(0) >> 1)
@@ -57,7 +66,8 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // WriteTo writes m in the versioned binary model format (see ReadModel). It
 // returns the number of bytes written and the first error encountered, and
 // refuses to write a model that fails Validate or has a label or feature
-// name that is not valid UTF-8 or longer than 4096 bytes.
+// name that is not valid UTF-8 or longer than 4096 bytes, or featurizer
+// data longer than 2^40 bytes.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	if err := m.Validate(); err != nil {
 		return 0, err
@@ -68,6 +78,9 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	if err := checkNames(m.FeatureNames, "feature name"); err != nil {
 		return 0, err
 	}
+	if m.Featurizer != nil && uint64(len(m.Featurizer.Data)) > maxFeaturizerData {
+		return 0, fmt.Errorf("maxent: model featurizer data is %d bytes long, want ≤ %d", len(m.Featurizer.Data), uint64(maxFeaturizerData))
+	}
 	cw := &countWriter{w: w}
 	bw := bufio.NewWriterSize(cw, 64<<10)
 	crc := crc32.New(castagnoli)
@@ -76,8 +89,11 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	var hdr [40]byte
 	n := 32
 	version := uint32(1)
-	if m.Link != LinkSoftmax || m.FeatureNames != nil {
+	if m.Link != LinkSoftmax || m.FeatureNames != nil || m.Featurizer != nil {
 		version, n = 2, 40
+		if m.Featurizer != nil {
+			version = 3
+		}
 		binary.LittleEndian.PutUint32(hdr[32:], uint32(m.Link))
 		binary.LittleEndian.PutUint32(hdr[36:], uint32(len(m.FeatureNames)))
 	}
@@ -92,6 +108,15 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 		binary.LittleEndian.PutUint32(b4[:], uint32(len(l)))
 		out.Write(b4[:])
 		io.WriteString(out, l)
+	}
+	if f := m.Featurizer; f != nil {
+		binary.LittleEndian.PutUint32(b4[:], uint32(len(f.Kind)))
+		out.Write(b4[:])
+		io.WriteString(out, f.Kind)
+		var b8 [8]byte
+		binary.LittleEndian.PutUint64(b8[:], uint64(len(f.Data)))
+		out.Write(b8[:])
+		out.Write(f.Data)
 	}
 	row := make([]byte, 4*max(m.Features, m.Classes))
 	for i := 0; i < m.Classes; i++ {
@@ -195,6 +220,12 @@ func ReadModel(r io.Reader) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	var feat *FeaturizerSpec
+	if h.version >= 3 {
+		if feat, err = mr.featurizer(); err != nil {
+			return nil, err
+		}
+	}
 	// Read W row by row into a growing buffer: memory follows the bytes
 	// that really arrive, not the header's claim.
 	var w []float32
@@ -219,14 +250,16 @@ func ReadModel(r io.Reader) (*Model, error) {
 	model.Labels = labels
 	model.FeatureNames = names
 	model.Link = h.link
+	model.Featurizer = feat
 	return model, nil
 }
 
 // fileHeader is what the header of a model file says.
 type fileHeader struct {
-	k, m   uint64 // classes, features
-	nl, nf uint32 // labels, feature names
-	link   Link
+	version uint32
+	k, m    uint64 // classes, features
+	nl, nf  uint32 // labels, feature names
+	link    Link
 }
 
 // header reads and checks the header: the classes k, the features m, the
@@ -258,7 +291,7 @@ func (mr *modelReader) header() (h fileHeader, err error) {
 	nl := binary.LittleEndian.Uint32(hdr[28:])
 	link := binary.LittleEndian.Uint32(hdr[32:])
 	nf := binary.LittleEndian.Uint32(hdr[36:])
-	h = fileHeader{k: k, m: m, nl: nl, nf: nf, link: Link(min(link, uint32(numLinks)))}
+	h = fileHeader{version: v, k: k, m: m, nl: nl, nf: nf, link: Link(min(link, uint32(numLinks)))}
 	switch {
 	case k < 1 || k > maxModelClasses:
 		err = fmt.Errorf("maxent: model file claims %d classes, want 1..%d", k, maxModelClasses)
@@ -285,23 +318,11 @@ func (mr *modelReader) header() (h fileHeader, err error) {
 func (mr *modelReader) labels(n uint32, what string) ([]string, error) {
 	var labels []string
 	seen := map[string]bool{}
-	var lb []byte
 	for i := 0; i < int(n); i++ {
-		if err := mr.full(mr.buf[:4], what+"s"); err != nil {
+		l, err := mr.name(what, i)
+		if err != nil {
 			return nil, err
 		}
-		n := binary.LittleEndian.Uint32(mr.buf[:4])
-		if n > maxLabelBytes {
-			return nil, fmt.Errorf("maxent: model %s %d is %d bytes long, want ≤ %d", what, i, n, maxLabelBytes)
-		}
-		lb = append(lb[:0], make([]byte, n)...)
-		if err := mr.full(lb, what+"s"); err != nil {
-			return nil, err
-		}
-		if !utf8.Valid(lb) {
-			return nil, fmt.Errorf("maxent: model %s %d is not valid UTF-8", what, i)
-		}
-		l := string(lb)
 		if seen[l] {
 			return nil, fmt.Errorf("maxent: model %s %q appears twice", what, l)
 		}
@@ -309,6 +330,55 @@ func (mr *modelReader) labels(n uint32, what string) ([]string, error) {
 		labels = append(labels, l)
 	}
 	return labels, nil
+}
+
+// name reads one name (what i): a uint32 byte length (≤ maxLabelBytes),
+// then that many bytes of valid UTF-8.
+func (mr *modelReader) name(what string, i int) (string, error) {
+	if err := mr.full(mr.buf[:4], what+"s"); err != nil {
+		return "", err
+	}
+	n := binary.LittleEndian.Uint32(mr.buf[:4])
+	if n > maxLabelBytes {
+		return "", fmt.Errorf("maxent: model %s %d is %d bytes long, want ≤ %d", what, i, n, maxLabelBytes)
+	}
+	lb := make([]byte, n)
+	if err := mr.full(lb, what+"s"); err != nil {
+		return "", err
+	}
+	if !utf8.Valid(lb) {
+		return "", fmt.Errorf("maxent: model %s %d is not valid UTF-8", what, i)
+	}
+	return string(lb), nil
+}
+
+// featurizer reads the featurizer of a version 3 file: its kind, encoded
+// as a label, then its data's length and bytes, read in chunks so that
+// memory follows the bytes that really arrive.
+func (mr *modelReader) featurizer() (*FeaturizerSpec, error) {
+	kind, err := mr.name("featurizer kind", 0)
+	if err != nil {
+		return nil, err
+	}
+	if kind == "" {
+		return nil, errors.New("maxent: model featurizer kind is empty")
+	}
+	if err := mr.full(mr.buf[:8], "featurizer"); err != nil {
+		return nil, err
+	}
+	n := binary.LittleEndian.Uint64(mr.buf[:8])
+	if n > maxFeaturizerData || n > maxInt {
+		return nil, fmt.Errorf("maxent: model file claims %d bytes of featurizer data, want ≤ %d", n, uint64(maxFeaturizerData))
+	}
+	data := make([]byte, 0, min(n, 1<<16))
+	for uint64(len(data)) < n {
+		c := int(min(n-uint64(len(data)), 1<<20))
+		data = append(data, make([]byte, c)...)
+		if err := mr.full(data[len(data)-c:], "featurizer data"); err != nil {
+			return nil, err
+		}
+	}
+	return &FeaturizerSpec{Kind: kind, Data: data}, nil
 }
 
 // appendFloats reads n floats through the buffer row and appends them to
