@@ -495,7 +495,6 @@ func TestGatherKernels(t *testing.T) {
 // and ws's padding left alone.
 func TestGatherU8Kernels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(83, 84))
-	type sgdF = func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, n, k, m int, w []float32, c2 float32, l2 int, mu float32, pf []uintptr)
 	type sgd8F = func(g []float32, gstride int, alpha float32, d []float32, dstride int, xp []uintptr, scale, tot []float32, n, k, m int, w, ws []float32, c2 float32, l2 int, mu float32, pf []uintptr)
 	type mmtF = func(z []float32, zstride int, xp []uintptr, w []float32, wstride int, b []float32, n, k, m int, pf []uintptr)
 	for _, v := range []struct {

@@ -64,7 +64,7 @@ func sparseCases(bl *builder) {
 					wt, p := w().w, rows()
 					b.ResetTimer()
 					for i := 0; b.Loop(); i++ {
-						sink = sparseStream(sparseBlock(p.x, i), wt, k, false)
+						Sink = sparseStream(sparseBlock(p.x, i), wt, k, false)
 					}
 				})
 				bl.kernels("SparseAddMatMulTN", shape, rmw, elems, 2*elems, func(b *testing.B) {

@@ -81,8 +81,8 @@ func CheckISAs(isas []string) error {
 // binary run with -short.
 func short() bool { return testing.Testing() && testing.Short() }
 
-// sink receives benchmark results so the compiler cannot drop the calls.
-var sink float32
+// Sink receives benchmark results so the compiler cannot drop the calls.
+var Sink float32
 
 // lazy returns a function computing f once, on first use, so that listing
 // the cases allocates nothing and backends share the same inputs.
@@ -150,7 +150,7 @@ func (bl *builder) limitRead(op, shape string, bytes, elems int64, p func() []fl
 		d := p()
 		b.ResetTimer()
 		for b.Loop() {
-			sink = streamRead(d)
+			Sink = streamRead(d)
 		}
 	})
 }
@@ -228,13 +228,13 @@ func dotCases(bl *builder) {
 			d := in()
 			b.ResetTimer()
 			for b.Loop() {
-				sink = kernel.Dot(d[0], d[1])
+				Sink = kernel.Dot(d[0], d[1])
 			}
 		}, func(b *testing.B) {
 			d := in()
 			b.ResetTimer()
 			for b.Loop() {
-				sink = PlainDot(d[0], d[1])
+				Sink = PlainDot(d[0], d[1])
 			}
 		})
 		bl.limitRead("Dot", shape, bytes, elems, lazy(func() []float32 { return make([]float32, 2*n) }))
@@ -353,7 +353,7 @@ func batchCases(bl *builder) {
 		d := logits()
 		b.ResetTimer()
 		for b.Loop() {
-			sink = float32(kernel.SoftmaxCrossEntropyRows(d[1], d[0], labels))
+			Sink = float32(kernel.SoftmaxCrossEntropyRows(d[1], d[0], labels))
 		}
 	}, func(b *testing.B) {
 		d := logits()
@@ -363,7 +363,7 @@ func batchCases(bl *builder) {
 			for i := 0; i < n; i++ {
 				l += PlainSoftmaxCrossEntropy(d[1].Row(i), d[0].Row(i), labels[i])
 			}
-			sink = l
+			Sink = l
 		}
 	})
 	bl.kernels("AddMatMulTN", shape, bytes+int64(4*k*m), elems, flops, func(b *testing.B) {
@@ -397,7 +397,7 @@ func fmaPeakCases(bl *builder) {
 	bl.add(Case{Op: "FMAPeak", Shape: fmt.Sprintf("iters=%d", FMAPeakIters), ISA: "limit", Flops: flops, Elems: flops / 2,
 		Run: func(b *testing.B) {
 			for b.Loop() {
-				sink, _ = fmaPeak(FMAPeakIters)
+				Sink, _ = fmaPeak(FMAPeakIters)
 			}
 			if ns := b.Elapsed().Nanoseconds(); ns > 0 {
 				b.ReportMetric(float64(flops)*float64(b.N)/float64(ns), "flop/ns")
@@ -464,13 +464,13 @@ func softmaxCases(bl *builder) {
 				d := in()
 				b.ResetTimer()
 				for b.Loop() {
-					sink = kern(d.dst, d.src)
+					Sink = kern(d.dst, d.src)
 				}
 			}, func(b *testing.B) {
 				d := in()
 				b.ResetTimer()
 				for b.Loop() {
-					sink = plain(d.dst, d.src)
+					Sink = plain(d.dst, d.src)
 				}
 			})
 			if o.readOnlyRows {
@@ -491,13 +491,13 @@ func crossEntropyCases(bl *builder) {
 			d := in()
 			b.ResetTimer()
 			for b.Loop() {
-				sink = kernel.SoftmaxCrossEntropy(d.dst, d.src, n/2)
+				Sink = kernel.SoftmaxCrossEntropy(d.dst, d.src, n/2)
 			}
 		}, func(b *testing.B) {
 			d := in()
 			b.ResetTimer()
 			for b.Loop() {
-				sink = PlainSoftmaxCrossEntropy(d.dst, d.src, n/2)
+				Sink = PlainSoftmaxCrossEntropy(d.dst, d.src, n/2)
 			}
 		})
 		bl.limitRMW("SoftmaxCrossEntropy", shape, bytes, elems, func() []float32 { return in().dst })
@@ -525,14 +525,14 @@ func predictCases(bl *builder) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				sink = float32(d.md.Predict(d.x))
+				Sink = float32(d.md.Predict(d.x))
 			}
 		}, func(b *testing.B) {
 			d := in()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {
-				sink = float32(PlainPredict(d.md, d.x))
+				Sink = float32(PlainPredict(d.md, d.x))
 			}
 		})
 		bytes = int64(4 * (k*m + m + 2*k))

@@ -424,16 +424,6 @@ func splitRecord(fields [][]byte, buf, rec, sep []byte) (_ [][]byte, _ []byte, f
 	return fields, buf, 0, nil
 }
 
-// fieldError returns the error of field (1-based) of line lineNo, unless
-// the line does not have nf fields: then, since the fields are out of place,
-// the count is what is wrong.
-func fieldError(name string, lineNo int, line, sep []byte, nf, firstLine, field int, err error) error {
-	if got := len(splitFields(nil, line, sep)); got != nf {
-		return countError(name, lineNo, got, nf, firstLine)
-	}
-	return &ParseError{File: name, Line: lineNo, Field: field, Err: err}
-}
-
 // countError reports a line of got fields where the first had nf.
 func countError(name string, lineNo, got, nf, firstLine int) error {
 	unit := "fields"
