@@ -5,7 +5,6 @@ import (
 
 	. "github.com/mmcloughlin/avo/build"
 	. "github.com/mmcloughlin/avo/operand"
-	"github.com/mmcloughlin/avo/reg"
 	. "github.com/mmcloughlin/avo/reg"
 )
 
@@ -76,7 +75,7 @@ func streamRead(s *ISA) {
 }
 
 // sumTree adds the vectors pairwise into v[0] (float32).
-func sumTree(v []reg.VecPhysical) {
+func sumTree(v []VecPhysical) {
 	for step := 1; step < len(v); step *= 2 {
 		for i := 0; i+step < len(v); i += 2 * step {
 			VADDPS(v[i+step], v[i], v[i])
@@ -128,7 +127,7 @@ func streamRMW(s *ISA) {
 	if s.AVX512 {
 		s.setMask(n)
 	}
-	s.tailRMW(n, 1, func(int) Mem { return mem }, nil, []reg.VecPhysical{av}, t[0], t[1], func(b int) { ADDQ(U32(b), pp) }, func(l string) string { return "tail_" + l })
+	s.tailRMW(n, 1, func(int) Mem { return mem }, nil, []VecPhysical{av}, t[0], t[1], func(b int) { ADDQ(U32(b), pp) }, func(l string) string { return "tail_" + l })
 	VZEROUPPER()
 	RET()
 }
