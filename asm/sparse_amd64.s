@@ -721,7 +721,7 @@ done:
 	RET
 
 // func SparseMatMulAVX512(z []float32, zs int, rowPtr []int, idx []int32, val []float32, wt []float32, ws int, b []float32, n int, k int, npf int)
-// Requires: AVX, AVX512F, BMI2, CMOV, MMX+
+// Requires: AVX, AVX512F, AVX512VL, BMI2, CMOV, MMX+
 TEXT ·SparseMatMulAVX512(SB), NOSPLIT, $0-184
 	XORQ AX, AX
 	CMPQ AX, n+160(FP)
@@ -742,6 +742,10 @@ chunk:
 	MOVL  $0xffffffff, BX
 	BZHIL SI, BX, BX
 	KMOVW BX, K1
+	CMPQ  DX, $0x00000004
+	JBE   x1
+	CMPQ  DX, $0x00000008
+	JBE   y1
 	CMPQ  DX, $0x00000010
 	JBE   z1
 	CMPQ  DX, $0x00000020
@@ -1470,6 +1474,259 @@ z1_store:
 	ADDQ         $0x00000010, CX
 	JMP          chunk
 
+y1:
+	MOVQ ws+128(FP), BX
+	SHLQ $0x02, BX
+	MOVQ wt_base+104(FP), DX
+	LEAQ (DX)(CX*4), DX
+	MOVQ rowPtr_base+32(FP), SI
+	LEAQ (SI)(AX*8), SI
+	MOVQ (SI), R10
+	MOVQ 8(SI), R9
+	SUBQ R10, R9
+	MOVQ idx_base+56(FP), DI
+	LEAQ (DI)(R10*4), DI
+	MOVQ val_base+80(FP), R8
+	LEAQ (R8)(R10*4), R8
+	CMPQ AX, npf+176(FP)
+	JAE  y1_nopf
+	MOVQ 8(SI), R10
+	MOVQ 16(SI), SI
+	SUBQ R10, SI
+	JLE  y1_nopf
+	MOVQ idx_base+56(FP), R11
+	LEAQ (R11)(R10*4), R10
+
+y1_pf:
+	MOVLQSX    (R10), R11
+	IMULQ      BX, R11
+	PREFETCHT0 (DX)(R11*1)
+	ADDQ       $0x04, R10
+	DECQ       SI
+	JNZ        y1_pf
+
+y1_nopf:
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	TESTQ  R9, R9
+	JZ     y1_finish
+
+y1_block:
+	MOVQ    $0x00000100, SI
+	CMPQ    R9, SI
+	CMOVQLT R9, SI
+	SUBQ    SI, R9
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	MOVQ    SI, R10
+	SHRQ    $0x02, R10
+	ANDQ    $0x03, SI
+	TESTQ   R10, R10
+	JZ      y1_rem
+
+y1_loop:
+	MOVLQSX      (DI), R11
+	IMULQ        BX, R11
+	VBROADCASTSS (R8), Y6
+	VFMADD231PS  (DX)(R11*1), Y6, K1, Y0
+	MOVLQSX      4(DI), R11
+	IMULQ        BX, R11
+	VBROADCASTSS 4(R8), Y6
+	VFMADD231PS  (DX)(R11*1), Y6, K1, Y1
+	MOVLQSX      8(DI), R11
+	IMULQ        BX, R11
+	VBROADCASTSS 8(R8), Y6
+	VFMADD231PS  (DX)(R11*1), Y6, K1, Y2
+	MOVLQSX      12(DI), R11
+	IMULQ        BX, R11
+	VBROADCASTSS 12(R8), Y6
+	VFMADD231PS  (DX)(R11*1), Y6, K1, Y3
+	ADDQ         $0x10, DI
+	ADDQ         $0x10, R8
+	DECQ         R10
+	JNZ          y1_loop
+
+y1_rem:
+	CMPQ         SI, $0x00
+	JE           y1_sum
+	MOVLQSX      (DI), R10
+	IMULQ        BX, R10
+	VBROADCASTSS (R8), Y6
+	VFMADD231PS  (DX)(R10*1), Y6, K1, Y0
+	CMPQ         SI, $0x01
+	JE           y1_sum
+	MOVLQSX      4(DI), R10
+	IMULQ        BX, R10
+	VBROADCASTSS 4(R8), Y6
+	VFMADD231PS  (DX)(R10*1), Y6, K1, Y1
+	CMPQ         SI, $0x02
+	JE           y1_sum
+	MOVLQSX      8(DI), R10
+	IMULQ        BX, R10
+	VBROADCASTSS 8(R8), Y6
+	VFMADD231PS  (DX)(R10*1), Y6, K1, Y2
+
+y1_sum:
+	LEAQ         (DI)(SI*4), DI
+	LEAQ         (R8)(SI*4), R8
+	VADDPS       Y1, Y0, Y0
+	VADDPS       Y3, Y2, Y2
+	VADDPS       Y2, Y0, Y0
+	VCVTPS2PD    X0, Y7
+	VADDPD       Y7, Y4, Y4
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VADDPD       Y0, Y5, Y5
+	TESTQ        R9, R9
+	JNZ          y1_block
+
+y1_finish:
+	CMPQ         b_len+144(FP), $0x00
+	JE           y1_store
+	MOVQ         b_base+136(FP), DX
+	VMOVUPS.Z    (DX)(CX*4), K1, Y6
+	VCVTPS2PD    X6, Y7
+	VADDPD       Y7, Y4, Y4
+	VEXTRACTF128 $0x01, Y6, X6
+	VCVTPS2PD    X6, Y6
+	VADDPD       Y6, Y5, Y5
+
+y1_store:
+	MOVQ        zs+24(FP), DX
+	IMULQ       AX, DX
+	MOVQ        z_base+0(FP), BX
+	LEAQ        (BX)(DX*4), DX
+	VCVTPD2PSY  Y4, X4
+	VCVTPD2PSY  Y5, X5
+	VINSERTF128 $0x01, X5, Y4, Y4
+	VMOVUPS     Y4, K1, (DX)(CX*4)
+	ADDQ        $0x00000008, CX
+	JMP         chunk
+
+x1:
+	MOVQ ws+128(FP), BX
+	SHLQ $0x02, BX
+	MOVQ wt_base+104(FP), DX
+	LEAQ (DX)(CX*4), DX
+	MOVQ rowPtr_base+32(FP), SI
+	LEAQ (SI)(AX*8), SI
+	MOVQ (SI), R10
+	MOVQ 8(SI), R9
+	SUBQ R10, R9
+	MOVQ idx_base+56(FP), DI
+	LEAQ (DI)(R10*4), DI
+	MOVQ val_base+80(FP), R8
+	LEAQ (R8)(R10*4), R8
+	CMPQ AX, npf+176(FP)
+	JAE  x1_nopf
+	MOVQ 8(SI), R10
+	MOVQ 16(SI), SI
+	SUBQ R10, SI
+	JLE  x1_nopf
+	MOVQ idx_base+56(FP), R11
+	LEAQ (R11)(R10*4), R10
+
+x1_pf:
+	MOVLQSX    (R10), R11
+	IMULQ      BX, R11
+	PREFETCHT0 (DX)(R11*1)
+	ADDQ       $0x04, R10
+	DECQ       SI
+	JNZ        x1_pf
+
+x1_nopf:
+	VXORPS Y4, Y4, Y4
+	TESTQ  R9, R9
+	JZ     x1_finish
+
+x1_block:
+	MOVQ    $0x00000100, SI
+	CMPQ    R9, SI
+	CMOVQLT R9, SI
+	SUBQ    SI, R9
+	VXORPS  X0, X0, X0
+	VXORPS  X1, X1, X1
+	VXORPS  X2, X2, X2
+	VXORPS  X3, X3, X3
+	MOVQ    SI, R10
+	SHRQ    $0x02, R10
+	ANDQ    $0x03, SI
+	TESTQ   R10, R10
+	JZ      x1_rem
+
+x1_loop:
+	MOVLQSX      (DI), R11
+	IMULQ        BX, R11
+	VBROADCASTSS (R8), X5
+	VFMADD231PS  (DX)(R11*1), X5, K1, X0
+	MOVLQSX      4(DI), R11
+	IMULQ        BX, R11
+	VBROADCASTSS 4(R8), X5
+	VFMADD231PS  (DX)(R11*1), X5, K1, X1
+	MOVLQSX      8(DI), R11
+	IMULQ        BX, R11
+	VBROADCASTSS 8(R8), X5
+	VFMADD231PS  (DX)(R11*1), X5, K1, X2
+	MOVLQSX      12(DI), R11
+	IMULQ        BX, R11
+	VBROADCASTSS 12(R8), X5
+	VFMADD231PS  (DX)(R11*1), X5, K1, X3
+	ADDQ         $0x10, DI
+	ADDQ         $0x10, R8
+	DECQ         R10
+	JNZ          x1_loop
+
+x1_rem:
+	CMPQ         SI, $0x00
+	JE           x1_sum
+	MOVLQSX      (DI), R10
+	IMULQ        BX, R10
+	VBROADCASTSS (R8), X5
+	VFMADD231PS  (DX)(R10*1), X5, K1, X0
+	CMPQ         SI, $0x01
+	JE           x1_sum
+	MOVLQSX      4(DI), R10
+	IMULQ        BX, R10
+	VBROADCASTSS 4(R8), X5
+	VFMADD231PS  (DX)(R10*1), X5, K1, X1
+	CMPQ         SI, $0x02
+	JE           x1_sum
+	MOVLQSX      8(DI), R10
+	IMULQ        BX, R10
+	VBROADCASTSS 8(R8), X5
+	VFMADD231PS  (DX)(R10*1), X5, K1, X2
+
+x1_sum:
+	LEAQ      (DI)(SI*4), DI
+	LEAQ      (R8)(SI*4), R8
+	VADDPS    X1, X0, X0
+	VADDPS    X3, X2, X2
+	VADDPS    X2, X0, X0
+	VCVTPS2PD X0, Y6
+	VADDPD    Y6, Y4, Y4
+	TESTQ     R9, R9
+	JNZ       x1_block
+
+x1_finish:
+	CMPQ      b_len+144(FP), $0x00
+	JE        x1_store
+	MOVQ      b_base+136(FP), DX
+	VMOVUPS.Z (DX)(CX*4), K1, X5
+	VCVTPS2PD X5, Y6
+	VADDPD    Y6, Y4, Y4
+
+x1_store:
+	MOVQ       zs+24(FP), DX
+	IMULQ      AX, DX
+	MOVQ       z_base+0(FP), BX
+	LEAQ       (BX)(DX*4), DX
+	VCVTPD2PSY Y4, X4
+	VMOVUPS    X4, K1, (DX)(CX*4)
+	ADDQ       $0x00000004, CX
+	JMP        chunk
+
 row_done:
 	INCQ AX
 	CMPQ AX, n+160(FP)
@@ -1817,7 +2074,7 @@ done:
 	RET
 
 // func SparseAddMatMulTNAVX512(g []float32, gs int, alpha float32, rowPtr []int, idx []int32, val []float32, d []float32, ds int, n int, k int, npf int)
-// Requires: AVX, AVX512F, BMI2, MMX+
+// Requires: AVX, AVX512F, AVX512VL, BMI2, FMA3, MMX+
 TEXT ·SparseAddMatMulTNAVX512(SB), NOSPLIT, $0-168
 	XORQ AX, AX
 	CMPQ AX, n+144(FP)
@@ -1838,6 +2095,10 @@ chunk:
 	MOVL  $0xffffffff, BX
 	BZHIL SI, BX, BX
 	KMOVW BX, K1
+	CMPQ  DX, $0x00000004
+	JBE   x1
+	CMPQ  DX, $0x00000008
+	JBE   y1
 	CMPQ  DX, $0x00000010
 	JBE   z1
 	CMPQ  DX, $0x00000020
@@ -2110,6 +2371,122 @@ z1_loop:
 
 z1_done:
 	ADDQ $0x00000010, CX
+	JMP  chunk
+
+y1:
+	MOVQ gs+24(FP), BX
+	SHLQ $0x02, BX
+	MOVQ g_base+0(FP), DX
+	LEAQ (DX)(CX*4), DX
+	MOVQ rowPtr_base+40(FP), SI
+	LEAQ (SI)(AX*8), SI
+	MOVQ (SI), R10
+	MOVQ 8(SI), R9
+	SUBQ R10, R9
+	MOVQ idx_base+64(FP), DI
+	LEAQ (DI)(R10*4), DI
+	MOVQ val_base+88(FP), R8
+	LEAQ (R8)(R10*4), R8
+	CMPQ AX, npf+160(FP)
+	JAE  y1_nopf
+	MOVQ 8(SI), R10
+	MOVQ 16(SI), SI
+	SUBQ R10, SI
+	JLE  y1_nopf
+	MOVQ idx_base+64(FP), R11
+	LEAQ (R11)(R10*4), R10
+
+y1_pf:
+	MOVLQSX    (R10), R11
+	IMULQ      BX, R11
+	PREFETCHT0 (DX)(R11*1)
+	ADDQ       $0x04, R10
+	DECQ       SI
+	JNZ        y1_pf
+
+y1_nopf:
+	TESTQ        R9, R9
+	JZ           y1_done
+	VBROADCASTSS alpha+32(FP), Y3
+	MOVQ         ds+136(FP), SI
+	IMULQ        AX, SI
+	MOVQ         d_base+112(FP), R10
+	LEAQ         (R10)(SI*4), SI
+	VMOVUPS.Z    (SI)(CX*4), K1, Y0
+
+y1_loop:
+	MOVLQSX      (DI), SI
+	IMULQ        BX, SI
+	VBROADCASTSS (R8), Y2
+	VMULPS       Y3, Y2, Y2
+	VMOVUPS.Z    (DX)(SI*1), K1, Y1
+	VFMADD231PS  Y0, Y2, Y1
+	VMOVUPS      Y1, K1, (DX)(SI*1)
+	ADDQ         $0x04, DI
+	ADDQ         $0x04, R8
+	DECQ         R9
+	JNZ          y1_loop
+
+y1_done:
+	ADDQ $0x00000008, CX
+	JMP  chunk
+
+x1:
+	MOVQ gs+24(FP), BX
+	SHLQ $0x02, BX
+	MOVQ g_base+0(FP), DX
+	LEAQ (DX)(CX*4), DX
+	MOVQ rowPtr_base+40(FP), SI
+	LEAQ (SI)(AX*8), SI
+	MOVQ (SI), R10
+	MOVQ 8(SI), R9
+	SUBQ R10, R9
+	MOVQ idx_base+64(FP), DI
+	LEAQ (DI)(R10*4), DI
+	MOVQ val_base+88(FP), R8
+	LEAQ (R8)(R10*4), R8
+	CMPQ AX, npf+160(FP)
+	JAE  x1_nopf
+	MOVQ 8(SI), R10
+	MOVQ 16(SI), SI
+	SUBQ R10, SI
+	JLE  x1_nopf
+	MOVQ idx_base+64(FP), R11
+	LEAQ (R11)(R10*4), R10
+
+x1_pf:
+	MOVLQSX    (R10), R11
+	IMULQ      BX, R11
+	PREFETCHT0 (DX)(R11*1)
+	ADDQ       $0x04, R10
+	DECQ       SI
+	JNZ        x1_pf
+
+x1_nopf:
+	TESTQ        R9, R9
+	JZ           x1_done
+	VBROADCASTSS alpha+32(FP), X3
+	MOVQ         ds+136(FP), SI
+	IMULQ        AX, SI
+	MOVQ         d_base+112(FP), R10
+	LEAQ         (R10)(SI*4), SI
+	VMOVUPS.Z    (SI)(CX*4), K1, X0
+
+x1_loop:
+	MOVLQSX      (DI), SI
+	IMULQ        BX, SI
+	VBROADCASTSS (R8), X2
+	VMULPS       X3, X2, X2
+	VMOVUPS.Z    (DX)(SI*1), K1, X1
+	VFMADD231PS  X0, X2, X1
+	VMOVUPS      X1, K1, (DX)(SI*1)
+	ADDQ         $0x04, DI
+	ADDQ         $0x04, R8
+	DECQ         R9
+	JNZ          x1_loop
+
+x1_done:
+	ADDQ $0x00000004, CX
 	JMP  chunk
 
 row_done:

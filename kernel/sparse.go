@@ -112,9 +112,9 @@ func SparseAddOuterT(g Matrix, alpha float32, d []float32, idx []int32, val []fl
 }
 
 // SparseMatMul sets z = x·wt + b: row r of z is SparseMatVecT of row r of
-// x (z.Cols = k logits, k ≤ wt.Cols), bit for bit, for every row of x.
-// The SIMD backends prefetch the weight rows of the next row of x while
-// computing the current one. b may be nil. It panics unless x is a
+// x (z.Cols = k logits, k ≤ wt.Cols), bit for bit, for every row of x,
+// in one assembly call per run of rows (the kernels can prefetch the next
+// row's weights; off, as it did not pay: docs/sparse.md). b may be nil. It panics unless x is a
 // well-formed CSR matrix (see CSR) with x.Cols == wt.Rows, z.Rows ==
 // x.Rows, z.Cols ≤ wt.Cols and b is nil or len(b) == z.Cols, and if z
 // overlaps wt, x.Value or b. Sortedness and uniqueness of the indices are
@@ -154,9 +154,8 @@ func SparseMatMul(z Matrix, x CSR, wt Matrix, b []float32) {
 
 // SparseAddMatMulTN adds alpha·xᵀ·d to the feature-major g: g[j, c] +=
 // alpha·Σ_r x[r, j]·d[r, c], as SparseAddOuterT of every row r of x with
-// row r of d (d.Cols = k ≤ g.Cols), in row order, bit for bit. The SIMD
-// backends prefetch the rows of g that the next row of x updates. It
-// panics unless x is a well-formed CSR matrix with x.Cols == g.Rows,
+// row r of d (d.Cols = k ≤ g.Cols), in row order, bit for bit, in one
+// assembly call per run of rows. It panics unless x is a well-formed CSR matrix with x.Cols == g.Rows,
 // d.Rows == x.Rows and d.Cols ≤ g.Cols, and if g overlaps d or x.Value.
 func SparseAddMatMulTN(g Matrix, alpha float32, x CSR, d Matrix) {
 	const op = "SparseAddMatMulTN"

@@ -38,7 +38,7 @@ func zero(k kind, v reg.VecPhysical) {
 func fmaMem(p pass, v int, m Mem, bc, acc, t reg.VecPhysical) {
 	switch k := p.kind; {
 	case p.last(v):
-		VFMADD231PS(m, bc.AsZ(), reg.K1, acc.AsZ())
+		VFMADD231PS(m, k.view(bc), reg.K1, k.view(acc))
 	case k == kD:
 		VMOVSD(m, t.AsX())
 		VFMADD231PS(t.AsX(), bc.AsX(), acc.AsX())
@@ -54,7 +54,7 @@ func fmaMem(p pass, v int, m Mem, bc, acc, t reg.VecPhysical) {
 func load(p pass, v int, m Mem, dst reg.VecPhysical) {
 	switch k := p.kind; {
 	case p.last(v):
-		VMOVUPS_Z(m, reg.K1, dst.AsZ())
+		VMOVUPS_Z(m, reg.K1, k.view(dst))
 	case k == kD:
 		VMOVSD(m, dst.AsX())
 	case k == kS:
@@ -68,7 +68,7 @@ func load(p pass, v int, m Mem, dst reg.VecPhysical) {
 func store(p pass, v int, src reg.VecPhysical, m Mem) {
 	switch k := p.kind; {
 	case p.last(v):
-		VMOVUPS(src.AsZ(), reg.K1, m)
+		VMOVUPS(k.view(src), reg.K1, m)
 	case k == kD:
 		VMOVSD(src.AsX(), m)
 	case k == kS:
@@ -127,8 +127,9 @@ func narrow(k kind, t0, t1 reg.VecPhysical) {
 }
 
 // dispatch jumps to the pass for kl ≥ 1 classes left, the first pass
-// whose chunk kl fills (AVX2), or on AVX-512 the ZMM pass of
-// min(4, ⌈kl/16⌉) vectors with K1 set to the lanes of its last vector.
+// whose chunk kl fills (AVX2), or on AVX-512 the narrowest pass holding
+// min(64, kl) classes (an XMM for up to 4, a YMM for up to 8, else 1 to 4
+// ZMM) with K1 set to the lanes of its last vector.
 func (s *isa) dispatch(kl reg.GPVirtual) {
 	if !s.AVX512 {
 		for i, p := range s.passes {
@@ -150,12 +151,10 @@ func (s *isa) dispatch(kl reg.GPVirtual) {
 	MOVL(U32(0xffffffff), m)
 	BZHIL(t.As32(), m, m)
 	KMOVW(m, reg.K1)
-	CMPQ(kl, U32(16))
-	JBE(LabelRef(s.passes[3].name()))
-	CMPQ(kl, U32(32))
-	JBE(LabelRef(s.passes[2].name()))
-	CMPQ(kl, U32(48))
-	JBE(LabelRef(s.passes[1].name()))
+	for i := len(s.passes) - 1; i > 0; i-- { // narrowest first: x1, y1, z1, z2, z3
+		CMPQ(kl, U32(s.passes[i].classes()))
+		JBE(LabelRef(s.passes[i].name()))
+	}
 	JMP(LabelRef(s.passes[0].name()))
 	Label("full")
 	MOVL(U32(0xffff), m)
