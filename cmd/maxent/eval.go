@@ -90,7 +90,7 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 	if in.path == "" {
 		return fmt.Errorf("-data is required")
 	}
-	d, err := in.openHeldOut(stderr)
+	d, err := in.openForModel(m, false, stderr)
 	if err != nil {
 		return err
 	}

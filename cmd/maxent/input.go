@@ -22,13 +22,13 @@ type inputFlags struct {
 
 func (f *inputFlags) register(fs *flag.FlagSet, pathHelp string, predict bool) {
 	fs.StringVar(&f.path, "data", "", pathHelp)
-	fs.StringVar(&f.format, "format", "", "data format: csv, libsvm or idx (default: detected from the path; a directory is IDX: train reads its train files, eval and predict its t10k test files)")
+	fs.StringVar(&f.format, "format", "", "data format: csv, libsvm, idx, text (label<TAB>text lines) or fasttext (__label__name text lines) (default: detected from the path, and for .txt, .tsv, other names and standard input from the content; a directory is IDX: train reads its train files, eval and predict its t10k test files)")
 	fs.IntVar(&f.label, "label", -1, "CSV label column, 1-based; negative counts from the end (-1 = last)")
 	fs.StringVar(&f.header, "header", "auto", "CSV header line: auto, yes or no")
 	fs.StringVar(&f.maxMemory, "max-memory", "", "memory budget such as 8G: data that would not fit (and, for train, a model and its copies that would not) is an error before anything is allocated (default: the memory this process may use: MemAvailable, ulimit -v, cgroup limits)")
 	fs.StringVar(&f.sparse, "sparse", "auto", "LIBSVM rows: auto (sparse when dense rows would take over 4× the memory), on or off")
 	if predict {
-		fs.BoolVar(&f.noLabel, "nolabel", false, "the CSV or LIBSVM data has no label column")
+		fs.BoolVar(&f.noLabel, "nolabel", false, "the CSV or LIBSVM data has no label column; text: each line is a document (fastText lines may then lack __label__)")
 	}
 }
 
@@ -62,6 +62,9 @@ func (f *inputFlags) open() (*data.Dataset, error) {
 	opt, err := f.csvOptions()
 	if err != nil {
 		return nil, err
+	}
+	if f.path == "-" { // through stdinReader: textFormat may have looked at its start
+		return data.OpenReader(stdinReader(), data.StdinName, f.format, opt)
 	}
 	return data.Open(f.path, f.format, opt)
 }

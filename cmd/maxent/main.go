@@ -1,5 +1,7 @@
 // Command maxent trains, evaluates and applies multinomial logistic
-// regression (maximum-entropy) classifiers on CSV, LIBSVM and MNIST IDX data.
+// regression (maximum-entropy) classifiers on CSV, LIBSVM and MNIST IDX data,
+// and on raw text (label<TAB>text or fastText __label__ lines), hashed as
+// scikit-learn's HashingVectorizer does, the featurizer kept in the model.
 //
 // Usage:
 //

@@ -28,7 +28,7 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	if in.path == "" {
 		return fmt.Errorf("-data is required")
 	}
-	d, err := in.openHeldOut(stderr)
+	d, err := in.openForModel(m, in.noLabel, stderr)
 	if err != nil {
 		return err
 	}

@@ -87,12 +87,20 @@ func matchSparse(train, test *data.Dataset) error {
 	return nil
 }
 
-// sparseDefaults replaces the SGD defaults that suit dense rows by ones
-// that suit sparse rows, for the flags the command line did not set: no
-// momentum (it would move every weight in every step), no scaling and 10
-// epochs (the learning rate: see autoLR). It returns what it chose.
-func sparseDefaults(set map[string]bool, f *sgdFlags, scale *string) []string {
+// sparseDefaults replaces the defaults that suit dense rows by ones that
+// suit sparse rows, for the flags the command line did not set: λ = 1/n for
+// n training rows (the penalty of liblinear's and scikit-learn's default C
+// = 1 in the mean form: C·Σ loss + ½‖W‖² over n rows is n·C times mean loss
+// + λ/2·‖W‖² with λ = 1/(n·C)); for SGD no momentum (it would move every
+// weight in every step), no scaling and 10 epochs (the learning rate: see
+// autoLR). It returns what it chose.
+func sparseDefaults(set map[string]bool, f *sgdFlags, scale *string, l2 *float64, rows int) []string {
 	var said []string
+	if !set["l2"] && rows > 0 {
+		*l2 = 1 / float64(rows)
+		f.l2 = *l2
+		said = append(said, fmt.Sprintf("-l2 %.4g (1/rows)", *l2))
+	}
 	if !set["momentum"] {
 		f.momentum = 0
 		said = append(said, "-momentum 0")

@@ -27,7 +27,7 @@ func TestCLISparseTrainEvalPredict(t *testing.T) {
 	test := writeFile(t, dir, "test.svm", "1 3:1 199990:1\n2 100002:1 199991:1\n")
 	model := filepath.Join(dir, "m.mxt")
 	r := runBin(t, dir, "", "", "train", "-data", train, "-test-data", test, "-o", model, "-json", "-max-memory", "200M")
-	r.want(t, 0, "sparse rows (600 non-zeros): -momentum 0, -scale none, -epochs 10, -workers 1, -lr ")
+	r.want(t, 0, "sparse rows (600 non-zeros): -l2 0.005 (1/rows), -momentum 0, -scale none, -epochs 10, -workers 1, -lr ")
 	var rep trainReport
 	if err := json.Unmarshal([]byte(lastLine(r.stdout)), &rep); err != nil {
 		t.Fatal(err)

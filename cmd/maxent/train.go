@@ -8,11 +8,13 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/seed7bc074a2/maxent/kernel"
 	"github.com/seed7bc074a2/maxent/kernel/data"
+	"github.com/seed7bc074a2/maxent/kernel/textclass"
 )
 
 // trainReport is the JSON object that train -json prints as its last line.
@@ -64,6 +66,11 @@ type trainReport struct {
 	MaxResidual float64 `json:"max_balance_residual"`
 	Backend     string  `json:"backend"`
 	Model       string  `json:"model,omitempty"`
+	// Featurizer describes the text featurizer (as the scikit-learn
+	// objects it reproduces) and FeaturizeSeconds the time spent reading,
+	// fitting the IDF and featurizing, for text data only.
+	Featurizer       string  `json:"featurizer,omitempty"`
+	FeaturizeSeconds float64 `json:"featurize_seconds,omitempty"`
 }
 
 func runTrain(args []string, stdout, stderr io.Writer) error {
@@ -83,7 +90,7 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	iters := fs.Int("iters", 100, "lbfgs only: maximum number of iterations")
 	memory := fs.Int("memory", 10, "lbfgs only: (s, y) pairs kept (more pairs: fewer iterations, 16·(classes·features) bytes each)")
 	tol := fs.Float64("tol", 1e-6, "lbfgs only: stop when ‖∇J‖∞ ≤ tol·max(1, |J|)")
-	l2 := fs.Float64("l2", 1e-4, "L2 penalty λ: the objective is mean log-loss + λ/2·‖W‖² (bias not penalised)")
+	l2 := fs.Float64("l2", 1e-4, "L2 penalty λ: the objective is mean log-loss + λ/2·‖W‖² (bias not penalised); sparse rows and text: 1/rows unless given (liblinear's and scikit-learn's C = 1)")
 	schedule := fs.String("schedule", "cosine", "sgd only: learning-rate schedule: constant, cosine or invtime")
 	seed := fs.Uint64("seed", 1, "seed of the data split and the shuffling: the same seed gives the same model")
 	out := fs.String("o", "", "write the trained model to this file")
@@ -92,6 +99,8 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	l1 := fs.Float64("l1", 0, "L1 penalty λ₁ ≥ 0 added as λ₁·‖W‖₁ (elastic net with -l2): OWL-QN with lbfgs, a proximal step with sgd")
 	classWeight := fs.String("class-weight", "none", "class weights: none, or balanced (n / (classes · count of the class), as scikit-learn)")
 	initPath := fs.String("init", "", "warm start: a model file written by maxent train -o with the same features and labels")
+	var tf textFlags
+	tf.register(fs)
 	codes := fs.String("codes", "auto", "sgd only: auto trains on the scaled rows stored as 8-bit codes, a quarter of the memory traffic, when they are exactly such (every raw value minus its column's scaling offset an integer in 0–255, as with IDX images and -scale none or minmax; the same model to rounding); off always reads float32 rows")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -128,9 +137,33 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := checkOutput(*out); err != nil {
 		return err
 	}
-	train, test, err := loadTrainTest(&in, *testPath, *testFrac, *seed)
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	progress := stdout
+	if *jsonOut {
+		progress = stderr
+	}
+	tfmt, err := in.textFormat(false)
 	if err != nil {
 		return err
+	}
+	var train, test *data.Dataset
+	var tt *textTraining // the featurizer, for text
+	if tfmt != 0 {
+		var t textTraining
+		if train, test, t, err = loadTextTrainTest(&in, tfmt, *testPath, *testFrac, *seed, &tf, *workers, progress); err != nil {
+			return err
+		}
+		tt = &t
+	} else {
+		for _, name := range textFlagNames {
+			if set[name] {
+				return fmt.Errorf("-%s: a text flag, for text data only (label<TAB>text or __label__ lines; -format text or fasttext)", name)
+			}
+		}
+		if train, test, err = loadTrainTest(&in, *testPath, *testFrac, *seed); err != nil {
+			return err
+		}
 	}
 	var val *data.Dataset
 	if *valFrac > 0 && !lbfgs {
@@ -142,17 +175,11 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	if err := matchSparse(train, test); err != nil {
 		return fmt.Errorf("test data: %w", err)
 	}
-	progress := stdout
-	if *jsonOut {
-		progress = stderr
-	}
 	sf := sgdFlags{epochs: *epochs, batch: *batch, lr: *lr, momentum: *momentum, l2: *l2, l1: *l1,
 		sched: sched, seed: *seed, patience: *patience}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	var sparseSaid []string
 	if train.Sparse != nil {
-		sparseSaid = sparseDefaults(set, &sf, scale)
+		sparseSaid = sparseDefaults(set, &sf, scale, l2, train.Len())
 	}
 	kind, err := data.ParseScaleKind(*scale)
 	if err != nil {
@@ -202,7 +229,10 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(progress, "training on %s: %d rows × %d features, %d classes; testing on %d rows; solver %s; backend %s\n",
 		train.Source, train.Len(), train.Features(), len(train.Labels), test.Len(), *solver, kernel.Backend())
 	warnFewRowsPerClass(progress, train)
-	if len(sparseSaid) > 0 && !lbfgs {
+	if lbfgs { // the other defaults are SGD's
+		sparseSaid = slices.DeleteFunc(sparseSaid, func(f string) bool { return !strings.HasPrefix(f, "-l2 ") && !strings.HasPrefix(f, "-scale ") })
+	}
+	if len(sparseSaid) > 0 {
 		fmt.Fprintf(progress, "sparse rows (%d non-zeros): %s, as the flags were not given\n", train.Sparse.NNZ(), strings.Join(sparseSaid, ", "))
 	}
 	rep := trainReport{Solver: *solver}
@@ -254,6 +284,12 @@ func runTrain(args []string, stdout, stderr io.Writer) error {
 		if err := final.AbsorbScaling(scaler.Offset, scaler.Scale); err != nil {
 			return err
 		}
+	}
+	if tt != nil { // the model file keeps the featurizer: eval and predict take raw text
+		if err := textclass.Attach(final, tt.settings); err != nil {
+			return err
+		}
+		rep.Featurizer, rep.FeaturizeSeconds = tt.settings.String(), tt.seconds
 	}
 	if *out != "" {
 		if err := writeModel(*out, final); err != nil {

@@ -87,6 +87,19 @@ func Sniff(head []byte) Format {
 	return 0
 }
 
+// IsLIBSVM reports whether the first line of head that is not blank is a
+// LIBSVM row: a label, then index:value tokens (at least one).
+func IsLIBSVM(head []byte) bool {
+	for len(head) > 0 {
+		line, rest, _ := bytes.Cut(head, []byte{'\n'})
+		head = rest
+		if len(bytes.TrimSpace(line)) > 0 {
+			return libsvmLine(line)
+		}
+	}
+	return false
+}
+
 // libsvmLine reports whether line looks like a LIBSVM row: a first token,
 // then only index:value tokens (qid:N among them), at least one.
 func libsvmLine(line []byte) bool {

@@ -30,6 +30,11 @@ func TestSniff(t *testing.T) {
 			t.Errorf("Sniff(%q) = %v, want %v", tc.head, got, tc.want)
 		}
 	}
+	for head, want := range map[string]bool{"\n1 3:0.5\n": true, "+1 qid:2 7:1 # x": true, "a\tb\n": false, "doc: a b": false, "": false} {
+		if IsLIBSVM([]byte(head)) != want {
+			t.Errorf("IsLIBSVM(%q) = %v", head, !want)
+		}
+	}
 	var z bytes.Buffer
 	zw := gzip.NewWriter(&z)
 	zw.Write([]byte("__label__x y\n"))
