@@ -3,14 +3,17 @@
 // generators' dependencies, avo and golang.org/x/arch, never enter the
 // dependency graph of maxent's users.
 //
-// There are three generators, each a command writing one file of package
-// asm:
+// The generators are commands writing files of package asm (the amd64 ones
+// one file per kernel family, through internal/asmfile):
 //
-//   - amd64/linalg (avo) writes asm/linalg_amd64.s: Dot, MatVec and
+//   - amd64/linalg (avo) writes one file per kernel family (-dir ../asm:
+//     dot, matvec, addouter, matmult, addmatmultn, gather, sgd, limit and
+//     prefetch _amd64.s) and asm/shapes_amd64.go: Dot, MatVec and
 //     AddOuter, the batched kernels of the trainer and of batched
 //     prediction (MatMulT and AddMatMulTN with their prefetching, gather,
 //     fused-SGD-update and 8-bit-code variants, SGDRowU8), PrefetchL2 and
-//     the benchmarks' ceiling kernels, for AVX2+FMA and for AVX-512;
+//     the benchmarks' ceiling kernels, for AVX2+FMA and for AVX-512, and
+//     the block shapes the Go code relies on as constants;
 //   - amd64/softmax (avo) writes asm/softmax_amd64.s: Exp, the softmax
 //     primitives (Max, ExpShiftSum, Scale, ShiftSub), the fused Softmax and
 //     MaxExpSum, and on AVX-512 SoftmaxSmall and the loss-phase kernels
@@ -20,13 +23,20 @@
 //     emits as WORD directives, its tests decoding every encoding with
 //     golang.org/x/arch's arm64asm) writes asm/neon_arm64.s: Dot, MatVec,
 //     AddOuter, MatMulT, AddMatMulTN, Exp, the softmax primitives, Softmax
-//     and MaxExpSum.
+//     and MaxExpSum (and with -sparse-out asm/sparse_arm64.s);
+//   - amd64/sparse (avo) writes asm/sparse_amd64.s: the kernels of sparse
+//     rows.
+//
+// cmd/asmsize prints the size of every TEXT symbol of asm/*.s and fails
+// when the total grows more than 10 % over asm/budget.txt.
 //
 // Constants shared with the Go code (the exp polynomial, the bound of the
 // loss kernels' running product) are read from package fallback, never
-// retyped. `make generate` runs the three generators; `make
-// check-generated` runs them and fails if any file in asm/ changed, so the
-// committed assembly is always what gen/ produces. Never edit asm/*.s by
-// hand. `make gen-module` vets and tests this module (the arm64 encoders
-// and the emitted programs).
+// retyped; the block shapes the Go code needs are generated as Go constants
+// (asm/shapes_amd64.go), never typed twice. `make generate` runs the
+// generators; `make check-generated` runs them and fails if any file in
+// asm/ changed or the assembly outgrew its budget, so the committed
+// assembly is always what gen/ produces. Never edit asm/*.s by hand.
+// `make gen-module` vets and tests this module (the arm64 encoders and the
+// emitted programs).
 package gen

@@ -189,14 +189,13 @@ func asmAddMatMulTNGatherSGD(be backendID, g []float32, gs int, alpha float32, d
 	}
 }
 
-// asmAddMatMulTNU8Rows is the rows of g per pass of be's
-// AddMatMulTNGather(SGD)U8 kernels (AddMatMulTNU8Passes[0] in the
-// generator).
+// asmAddMatMulTNU8Rows is the rows of g in the largest pass of be's
+// AddMatMulTNGather(SGD)U8 kernels.
 func asmAddMatMulTNU8Rows(be backendID) int {
 	if be == avx512 {
-		return 9
+		return asm.AddMatMulTNU8RowsAVX512
 	}
-	return 5
+	return asm.AddMatMulTNU8RowsAVX2
 }
 
 // asmAddMatMulTNGather runs asm.AddMatMulTNGatherAVX2 or AVX512, or with
