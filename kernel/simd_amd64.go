@@ -229,6 +229,10 @@ func sgdRowU8Impl(v, w, ws, tot, scale []float32, alpha, c2 float32, l2 bool, mu
 	asm.SGDRowU8AVX2(v, w, ws, tot, scale, m, alpha, c2, l, mu)
 }
 
+// noXent16 turns SoftmaxXentRows16DerivedAVX512 off: xentRowsImpl runs
+// the row kernel on every row (tests and benchmarks compare the two).
+var noXent16 bool
+
 // xentRowsImpl runs the fused loss kernel asm.SoftmaxXentRowsAVX512 over
 // the rows of z (1 ≤ z.Cols ≤ 16, labels valid, grad of z's shape), plus
 // those of z2 if it is not nil (the data of a matrix of z's shape and
@@ -252,7 +256,9 @@ func xentRowsImpl(grad, z Matrix, z2 []float32, labels []int, st *[18]float64, b
 		}
 		// Whole groups of 16 rows with the classes across the rows,
 		// then the rest (and a group the 16-row kernel leaves) row by row.
-		done, correct = asm.SoftmaxXentRows16DerivedAVX512(grad.Data, grad.Stride, z.Data, z2, z.Stride, labels, z.Cols, st[:], b)
+		if !noXent16 {
+			done, correct = asm.SoftmaxXentRows16DerivedAVX512(grad.Data, grad.Stride, z.Data, z2, z.Stride, labels, z.Cols, st[:], b)
+		}
 		if done < len(labels) {
 			var z2r []float32
 			if z2 != nil {
