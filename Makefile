@@ -93,6 +93,7 @@ bench-module:
 generate:
 	cd gen && $(GO) run ./amd64/linalg -out ../asm/linalg_amd64.s
 	cd gen && $(GO) run ./amd64/softmax -out ../asm/softmax_amd64.s
+	cd gen && $(GO) run ./amd64/softmax -predict -dir ../asm
 	cd gen && $(GO) run ./amd64/sparse -out ../asm/sparse_amd64.s
 	cd gen && $(GO) run ./arm64 -out ../asm/neon_arm64.s
 	cd gen && $(GO) run ./arm64 -sparse-out ../asm/sparse_arm64.s

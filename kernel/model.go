@@ -209,6 +209,9 @@ func (m *Model) Predict(x []float32) int {
 	if len(x) != m.Features {
 		panicLen("Model.Predict", "len(x)", len(x), "Features", m.Features)
 	}
+	if c, ok := m.predictFused(x); ok { // one kernel call (predict.go)
+		return c
+	}
 	var buf [predictChunk]float32
 	best, bestZ := -1, float32(math.Inf(-1))
 	for c := 0; c < m.Classes; c += predictChunk {
@@ -242,6 +245,9 @@ func (m *Model) PredictProba(dst, x []float32) {
 	}
 	if len(dst) != m.Classes {
 		panicLen("Model.PredictProba", "len(dst)", len(dst), "Classes", m.Classes)
+	}
+	if m.predictProbaFused(dst, x) { // one kernel call (predict.go)
+		return
 	}
 	MatVec(dst, m.W, x, m.B)
 	m.finishProba(dst)

@@ -25,9 +25,18 @@ import (
 // isas lists the variants emitted for every kernel.
 var isas = []*isa{avx2, avx512}
 
+// predictOnly selects the fused prediction kernels of predict.go, written
+// to a file of their own: go run ./amd64/softmax -predict -dir ../asm.
+var predictOnly = flag.Bool("predict", false, "emit only the fused prediction kernels (predict_amd64.s, with -dir)")
+
 func main() {
 	ConstraintExpr("!purego")
+	flag.Parse()
 	declareData()
+	if *predictOnly {
+		generatePredict()
+		return
+	}
 	for _, a := range isas {
 		genExp(a)
 		genMax(a)

@@ -1,0 +1,9 @@
+//go:build purego || !(amd64 || arm64)
+
+package kernel
+
+// predictImpl: no fused prediction kernel in this build (Predict and
+// PredictProba compose MatVec and the softmax).
+func predictImpl(dst []float32, w Matrix, x, b []float32, mode int) (best int, m float32, sum float64, ok bool) {
+	return 0, 0, 0, false
+}
