@@ -247,11 +247,11 @@ func fastTextLine(line string) (label, doc string, n int) {
 	// The usual line: labels first, then the text, which is a substring.
 	rest := line
 	for {
-		t := strings.TrimLeft(rest, " \t\v\f")
+		t := strings.TrimLeft(rest, blanks)
 		if !strings.HasPrefix(t, LabelPrefix) {
 			break
 		}
-		end := strings.IndexAny(t, " \t\v\f")
+		end := strings.IndexAny(t, blanks)
 		if end < 0 {
 			end = len(t)
 		}
@@ -261,7 +261,7 @@ func fastTextLine(line string) (label, doc string, n int) {
 		n++
 		rest = t[end:]
 	}
-	doc = strings.TrimLeft(rest, " \t\v\f")
+	doc = strings.TrimLeft(rest, blanks)
 	if !hasLabelToken(doc) {
 		return label, doc, n
 	}
@@ -281,8 +281,12 @@ func fastTextLine(line string) (label, doc string, n int) {
 	return label, strings.Join(words, " "), n
 }
 
-// isBlank tells the characters that separate fastText's tokens.
-func isBlank(r rune) bool { return r == ' ' || r == '\t' || r == '\v' || r == '\f' || r == '\r' }
+// blanks are the characters that separate fastText's tokens (besides the
+// newline).
+const blanks = " \t\v\f\r\x00"
+
+// isBlank tells the characters of blanks.
+func isBlank(r rune) bool { return r < 0x80 && strings.IndexByte(blanks, byte(r)) >= 0 }
 
 // hasLabelToken reports whether a blank-separated token of s starts with
 // LabelPrefix.
@@ -292,7 +296,7 @@ func hasLabelToken(s string) bool {
 		if j < 0 {
 			return false
 		}
-		if i+j == 0 || strings.IndexByte(" \t\v\f", s[i+j-1]) >= 0 {
+		if i+j == 0 || strings.IndexByte(blanks, s[i+j-1]) >= 0 {
 			return true
 		}
 		i += j + 1
