@@ -37,6 +37,10 @@ func BenchmarkLogSumExp(b *testing.B)               { run(b, "LogSumExp") }
 func BenchmarkSoftmaxCrossEntropy(b *testing.B)     { run(b, "SoftmaxCrossEntropy") }
 func BenchmarkPredict(b *testing.B)                 { run(b, "Predict") }
 func BenchmarkPredictProba(b *testing.B)            { run(b, "PredictProba") }
+func BenchmarkPredictLatency(b *testing.B)          { run(b, "PredictLatency") }
+func BenchmarkPredictProbaLatency(b *testing.B)     { run(b, "PredictProbaLatency") }
+func BenchmarkPredictParallel(b *testing.B)         { run(b, "PredictParallel") }
+func BenchmarkPredictProbaParallel(b *testing.B)    { run(b, "PredictProbaParallel") }
 func BenchmarkPredictProbaBatch(b *testing.B)       { run(b, "PredictProbaBatch") }
 func BenchmarkTrainEpoch(b *testing.B)              { run(b, "TrainEpoch") }
 func BenchmarkTrainEpochCodes(b *testing.B)         { run(b, "TrainEpochCodes") }

@@ -41,7 +41,7 @@ func rooflineData(t *benchTable) (pts []rooflinePoint, bw, bwBig, peak float64, 
 				if c.c.Bytes > bigBytes {
 					bigBytes, bwBig, bigLabel = c.c.Bytes, gbs, byteSize(c.c.Bytes)+" working set"
 				}
-			case col != "limit" && c.c.Flops > 0 && c.c.Bytes > 0:
+			case col != "limit" && c.c.Flops > 0 && c.c.Bytes > 0 && !notRoofline(c.c.Op):
 				pts = append(pts, rooflinePoint{c.c.Op, c.c.Shape, col, float64(c.c.Flops) / float64(c.c.Bytes), float64(c.c.Flops) / ns})
 			}
 		}
@@ -49,10 +49,17 @@ func rooflineData(t *benchTable) (pts []rooflinePoint, bw, bwBig, peak float64, 
 	return
 }
 
+// notRoofline reports whether op's rows stay off the chart: the latency
+// of dependent calls and the throughput of several goroutines are not
+// what one core's roof bounds.
+func notRoofline(op string) bool {
+	return strings.HasSuffix(op, "Latency") || strings.HasSuffix(op, "Parallel")
+}
+
 // isReadLimit reports whether op's limit row is a streaming read (the
 // others read and write back).
 func isReadLimit(op string) bool {
-	return op == "Dot" || op == "MatVec" || op == "LogSumExp" || op == "PredictProba"
+	return op == "Dot" || op == "MatVec" || op == "LogSumExp" || op == "Predict" || op == "PredictProba"
 }
 
 func byteSize(n int64) string {

@@ -18,6 +18,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/seed7bc074a2/maxent/kernel"
@@ -509,16 +510,46 @@ type predictIn struct {
 	x, p []float32
 }
 
+// PredictShapes are the k×m shapes of Predict and PredictProba: the small
+// models services serve one request at a time (2 to 20 classes, 16 to 784
+// features), then a wide one.
+var PredictShapes = [][2]int{
+	{2, 16}, {2, 64}, {2, 256}, {2, 784},
+	{10, 16}, {10, 64}, {10, 256}, {10, 784},
+	{16, 16}, {16, 64}, {16, 256}, {16, 784},
+	{20, 16}, {20, 64}, {20, 256}, {20, 784},
+	{100, 1024},
+}
+
+// ParallelShapes are the k×m shapes of the PredictParallel and
+// PredictProbaParallel cases.
+var ParallelShapes = [][2]int{{10, 64}, {10, 784}}
+
+// predictInput returns the lazily made model and row of a k×m case.
+func predictInput(k, m int) func() predictIn {
+	return lazy(func() predictIn {
+		rng := rand.New(rand.NewPCG(9, uint64(k*m)))
+		md := kernel.NewModel(k, m)
+		md.W = randMatrix(rng, k, m)
+		copy(md.B, randSlice(rng, k, -1, 1))
+		return predictIn{md, randSlice(rng, m, 0, 1), kernel.NewVector(k)}
+	})
+}
+
+// predictCases adds, for every PredictShapes shape, Predict and
+// PredictProba (throughput: independent calls back to back, with a limit
+// row reading W once), their Latency variants (each call's input depends
+// on the previous call's result, as a service waits for each answer), and
+// for ParallelShapes the Parallel variants (b.RunParallel, one model, each
+// goroutine its own row and output: buf=padded from kernel.NewVector, the
+// documented pattern; buf=adjacent from one array, 4k bytes apart, as
+// small separate allocations easily are), then PredictProbaBatch.
 func predictCases(bl *builder) {
-	for _, s := range [][2]int{{10, 64}, {10, 784}, {100, 1024}} {
+	for _, s := range PredictShapes {
 		k, m := s[0], s[1]
-		in := lazy(func() predictIn {
-			rng := rand.New(rand.NewPCG(9, uint64(k*m)))
-			md := kernel.NewModel(k, m)
-			md.W = randMatrix(rng, k, m)
-			return predictIn{md, randSlice(rng, m, 0, 1), make([]float32, k)}
-		})
+		in := predictInput(k, m)
 		shape := fmt.Sprintf("k=%d/m=%d", k, m)
+		wData := func() []float32 { w := in().md.W; return w.Data[:k*w.Stride] }
 		bytes, elems := int64(4*(k*m+m+k)), int64(k*m)
 		bl.kernels("Predict", shape, bytes, elems, int64(2*k*m), func(b *testing.B) {
 			d := in()
@@ -535,8 +566,9 @@ func predictCases(bl *builder) {
 				Sink = float32(PlainPredict(d.md, d.x))
 			}
 		})
-		bytes = int64(4 * (k*m + m + 2*k))
-		bl.kernels("PredictProba", shape, bytes, elems, int64(2*k*m+(ExpFlops+4)*k), func(b *testing.B) {
+		bl.limitRead("Predict", shape, bytes, elems, wData)
+		pbytes, pflops := int64(4*(k*m+m+2*k)), int64(2*k*m+(ExpFlops+4)*k)
+		bl.kernels("PredictProba", shape, pbytes, elems, pflops, func(b *testing.B) {
 			d := in()
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -552,10 +584,67 @@ func predictCases(bl *builder) {
 				PlainSoftmax(d.p, d.p)
 			}
 		})
-		bl.limitRead("PredictProba", shape, bytes, elems, func() []float32 { w := in().md.W; return w.Data[:k*w.Stride] })
+		bl.limitRead("PredictProba", shape, pbytes, elems, wData)
+		// Latency: x[0] gets the previous result times 0 (+0 or −0, so
+		// x stays the same) through memory, which the next call must wait
+		// for.
+		bl.kernels("PredictLatency", shape, bytes, elems, int64(2*k*m), func(b *testing.B) {
+			d := in()
+			x := append([]float32(nil), d.x...)
+			x0 := x[0]
+			b.ResetTimer()
+			for b.Loop() {
+				c := d.md.Predict(x)
+				x[0] = x0 + float32(c)*0
+			}
+		}, nil)
+		bl.kernels("PredictProbaLatency", shape, pbytes, elems, pflops, func(b *testing.B) {
+			d := in()
+			x := append([]float32(nil), d.x...)
+			x0 := x[0]
+			b.ResetTimer()
+			for b.Loop() {
+				d.md.PredictProba(d.p, x)
+				x[0] = x0 + d.p[k-1]*0
+			}
+		}, nil)
 	}
-	// PredictProbaBatch: 64 rows at once (MatMulT, then the softmax of
-	// each row); plain is PredictProba's baseline row by row.
+	for _, s := range ParallelShapes {
+		k, m := s[0], s[1]
+		in := predictInput(k, m)
+		for _, adjacent := range []bool{false, true} {
+			shape := fmt.Sprintf("buf=padded/k=%d/m=%d", k, m)
+			if adjacent {
+				shape = fmt.Sprintf("buf=adjacent/k=%d/m=%d", k, m)
+			}
+			bl.kernels("PredictParallel", shape, int64(4*(k*m+m+k)), int64(k*m), int64(2*k*m), func(b *testing.B) {
+				d := in()
+				bufs := parallelBufs(d.x, k, adjacent)
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					x, _ := bufs()
+					c := 0
+					for pb.Next() {
+						c += d.md.Predict(x)
+					}
+					Sink = float32(c)
+				})
+			}, nil)
+			bl.kernels("PredictProbaParallel", shape, int64(4*(k*m+m+2*k)), int64(k*m), int64(2*k*m+(ExpFlops+4)*k), func(b *testing.B) {
+				d := in()
+				bufs := parallelBufs(d.x, k, adjacent)
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					x, p := bufs()
+					for pb.Next() {
+						d.md.PredictProba(p, x)
+					}
+				})
+			}, nil)
+		}
+	}
+	// PredictProbaBatch: 64 rows at once; plain is PredictProba's
+	// baseline row by row.
 	for _, s := range [][2]int{{10, 784}} {
 		const n = 64
 		k, m := s[0], s[1]
@@ -590,6 +679,28 @@ func predictCases(bl *builder) {
 				}
 			}
 		})
+	}
+}
+
+// parallelBufs returns a function handing each goroutine of a
+// b.RunParallel its own copy of x and output of k floats (safe for
+// concurrent use): with adjacent, consecutive pieces of two shared arrays
+// (the outputs 4k bytes apart); otherwise from kernel.NewVector, each on
+// cache lines of its own.
+func parallelBufs(x []float32, k int, adjacent bool) func() (xg, p []float32) {
+	const most = 64 // goroutines with pieces of the shared arrays
+	m := len(x)
+	xs, ps := make([]float32, most*m), make([]float32, most*k)
+	var next atomic.Int32
+	return func() (xg, p []float32) {
+		g := int(next.Add(1) - 1)
+		if adjacent && g < most {
+			xg, p = xs[g*m:(g+1)*m:(g+1)*m], ps[g*k:(g+1)*k:(g+1)*k]
+		} else {
+			xg, p = kernel.NewVector(m), kernel.NewVector(k)
+		}
+		copy(xg, x)
+		return xg, p
 	}
 }
 

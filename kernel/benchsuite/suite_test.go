@@ -24,7 +24,7 @@ func TestCasesUniqueAndComplete(t *testing.T) {
 			t.Errorf("%s: Bytes, Elems, Flops = %d, %d, %d", c.Name(), c.Bytes, c.Elems, c.Flops)
 		}
 	}
-	for _, op := range []string{"Dot", "MatVec", "AddOuter", "MatMulT", "AddMatMulTN", "Exp", "Softmax", "LogSoftmax", "LogSumExp", "SoftmaxCrossEntropy", "Predict", "PredictProba", "TrainEpoch", "TrainEpochCodes"} {
+	for _, op := range []string{"Dot", "MatVec", "AddOuter", "MatMulT", "AddMatMulTN", "Exp", "Softmax", "LogSoftmax", "LogSumExp", "SoftmaxCrossEntropy", "Predict", "PredictProba", "PredictLatency", "PredictProbaLatency", "PredictParallel", "PredictProbaParallel", "TrainEpoch", "TrainEpochCodes"} {
 		if !ops[op] {
 			t.Errorf("no %s cases", op)
 		}
