@@ -1,6 +1,7 @@
 package benchsuite
 
 import (
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -23,16 +24,16 @@ type sparseRows struct {
 // feature-major WT, m features × k classes) and SparseAddMatMulTN (their
 // gradient into a feature-major G) for k ∈ {2, 20, 1000} classes, 50 and
 // 500 non-zeros per row at random columns, m = 2^16 and 2^24 columns
-// (2^16 only with -short; 2^24×1000 = 67 GB is left out). Each run takes
+// (2^24 only as bigSparse says; 2^24×1000 = 67 GB is left out). Each run takes
 // the next 64 rows of a pool of random rows, so the weights come from all
 // over W. The 2^24-column matrices (1 and 2 GiB) are zero apart from
 // their first row, paged in before timing. The limit rows read (and for
 // the gradient write back) the same vectors of W with the widest loads,
 // no arithmetic and, as the kernels by default, no prefetching.
 func sparseCases(bl *builder) {
-	ms := []int{1 << 16, 1 << 24}
-	if short() {
-		ms = ms[:1]
+	ms := []int{1 << 16}
+	if bigSparse() {
+		ms = append(ms, 1<<24)
 	}
 	for _, m := range ms {
 		for _, k := range []int{2, 20, 1000} {
@@ -90,6 +91,18 @@ func sparseCases(bl *builder) {
 			}
 		}
 	}
+}
+
+// bigSparse reports whether the 2^24-column cases are listed: always in
+// maxent bench; in a test binary only when it runs benchmarks (-test.bench)
+// without -short, so that the unit tests that run every case once do not
+// page in their 3 GiB.
+func bigSparse() bool {
+	if !testing.Testing() {
+		return true
+	}
+	f := flag.Lookup("test.bench")
+	return !testing.Short() && f != nil && f.Value.String() != ""
 }
 
 // sparseWeights returns the m×k feature-major matrix of the cases, laid
