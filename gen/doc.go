@@ -14,10 +14,11 @@
 //     fused-SGD-update and 8-bit-code variants, SGDRowU8), PrefetchL2 and
 //     the benchmarks' ceiling kernels, for AVX2+FMA and for AVX-512, and
 //     the block shapes the Go code relies on as constants;
-//   - amd64/softmax (avo) writes asm/softmax_amd64.s: Exp, the softmax
-//     primitives (Max, ExpShiftSum, Scale, ShiftSub), the fused Softmax and
-//     MaxExpSum, and on AVX-512 SoftmaxSmall and the loss-phase kernels
-//     SoftmaxXentRows*;
+//   - amd64/softmax (avo) writes exp, softmaxparts, softmax and xent
+//     _amd64.s (-dir ../asm): Exp, the softmax primitives (Max,
+//     ExpShiftSum, Scale, ShiftSub), the fused Softmax and MaxExpSum, and
+//     on AVX-512 SoftmaxSmall and the loss-phase kernels SoftmaxXentRows*;
+//     with -predict, predict_amd64.s (the fused prediction kernels);
 //   - arm64 (its own Plan 9 emitter: avo has no arm64 back end, and Go's
 //     arm64 assembler lacks the NEON floating-point mnemonics, which it
 //     emits as WORD directives, its tests decoding every encoding with
