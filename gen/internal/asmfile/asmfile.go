@@ -57,23 +57,31 @@ type Config struct {
 var Dir = flag.String("dir", "", "write one assembly file per kernel family (and the generated Go constants) into this directory")
 
 // Generate runs avo's build.Generate and writes cfg's files into *Dir.
-// Without -dir, it only runs build.Generate (its -out flag, if any, writes
-// the whole assembly to one file).
+// Without -dir, avo's -out flag writes the whole assembly to one file for
+// reading (-out - for standard output), except that an -out naming an .s
+// file (the recipe before the families) writes the families into that
+// file's directory instead, so that no file holds every kernel again
+// beside them (the symbols twice in package asm).
 func Generate(cfg Config) {
 	if !flag.Parsed() {
 		flag.Parse()
 	}
-	if *Dir == "" {
+	dir, stray := *Dir, ""
+	if out := flag.Lookup("out"); dir == "" && out != nil && strings.HasSuffix(out.Value.String(), ".s") {
+		stray = out.Value.String() // created (empty) by avo's flag
+		dir = filepath.Dir(stray)
+	}
+	if dir == "" {
 		build.Generate()
 		return
 	}
-	if err := generate(cfg); err != nil {
+	if err := generate(dir, stray, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "generator:", err)
 		os.Exit(1)
 	}
 }
 
-func generate(cfg Config) error {
+func generate(dir, stray string, cfg Config) error {
 	tmp, err := os.CreateTemp("", "avo-*.s")
 	if err != nil {
 		return err
@@ -104,7 +112,13 @@ func generate(cfg Config) error {
 		}
 		files[name] = out
 	}
-	return WriteFiles(*Dir, cfg.Header, files)
+	if err := WriteFiles(dir, cfg.Header, files); err != nil {
+		return err
+	}
+	if _, ours := files[filepath.Base(stray)]; stray != "" && !ours {
+		return os.Remove(stray)
+	}
+	return nil
 }
 
 // section is one function or DATA table of avo's output.
