@@ -6,7 +6,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
+	"unsafe"
 )
 
 // xent16Data returns n rows of m 8-bit codes with labels i mod k, each row
@@ -105,4 +110,92 @@ func BenchmarkXent16Epoch(b *testing.B) {
 			}
 		}
 	}
+}
+
+// TestXent16EpochTimes is BenchmarkXent16Epoch for a loaded machine: with
+// MAXENT_XENT16_TIMES=file it times, for every shape, rounds of one epoch
+// with and one without the 16-row kernel (their order alternating),
+// MAXENT_XENT16_ROUNDS rounds (default 20) after one of each to warm up
+// (MAXENT_XENT16_K=2,10: those class counts only),
+// and appends one line per epoch in the benchmark format to file (for
+// benchstat -col /xent16): the wall time (sec/op) and the thread's CPU
+// time (cpu-sec/op, which leaves out the time the goroutine's thread was
+// not running: other processes on the machine).
+func TestXent16EpochTimes(t *testing.T) {
+	path := os.Getenv("MAXENT_XENT16_TIMES")
+	if path == "" {
+		t.Skip("set MAXENT_XENT16_TIMES=file to time the epochs")
+	}
+	if current() != avx512 {
+		t.Skip("the 16-row loss kernel needs AVX-512")
+	}
+	rounds := 20
+	if s := os.Getenv("MAXENT_XENT16_ROUNDS"); s != "" {
+		if _, err := fmt.Sscan(s, &rounds); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ks := []int{2, 10, 20, 100}
+	if s := os.Getenv("MAXENT_XENT16_K"); s != "" {
+		ks = nil
+		for _, f := range strings.Split(s, ",") {
+			var k int
+			if _, err := fmt.Sscan(f, &k); err != nil {
+				t.Fatal(err)
+			}
+			ks = append(ks, k)
+		}
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	for _, k := range ks {
+		for _, m := range []int{64, 784, 4096} {
+			n := 60000
+			if m == 4096 {
+				n = 12000
+			}
+			x, y := xent16Data(n, m, k)
+			md := NewModel(k, m)
+			tr := Trainer{Epochs: 1, BatchSize: 64, LearningRate: 0.01, Momentum: 0.9, L2: 1e-4, Workers: 1}
+			epoch := func(off bool) (wall, cpu time.Duration) {
+				noXent16 = off
+				defer func() { noXent16 = false }()
+				clear(md.W.Data)
+				clear(md.B)
+				c0, w0 := threadCPU(), time.Now()
+				if _, err := tr.FitBytes(md, x, y, Matrix{}, nil); err != nil {
+					t.Fatal(err)
+				}
+				return time.Since(w0), threadCPU() - c0
+			}
+			epoch(false)
+			epoch(true)
+			for r := 0; r < rounds; r++ {
+				for i := 0; i < 2; i++ {
+					off := (r+i)%2 == 1
+					wall, cpu := epoch(off)
+					name := "on"
+					if off {
+						name = "off"
+					}
+					fmt.Fprintf(f, "BenchmarkXent16Epoch/k=%d/m=%d/xent16=%s 1 %.6g sec/op %.6g cpu-sec/op\n", k, m, name, wall.Seconds(), cpu.Seconds())
+				}
+			}
+		}
+	}
+}
+
+// threadCPU returns the CPU time of the calling thread.
+func threadCPU() time.Duration {
+	var ts syscall.Timespec
+	const clockThreadCPUTimeID = 3
+	if _, _, e := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clockThreadCPUTimeID, uintptr(unsafe.Pointer(&ts)), 0); e != 0 {
+		panic(e)
+	}
+	return time.Duration(ts.Nano())
 }
