@@ -12,13 +12,25 @@ ARM64_BACKEND ?= neon
 QEMU_ARM64 := $(shell command -v qemu-aarch64-static 2>/dev/null || command -v qemu-aarch64 2>/dev/null)
 QEMU_X86   := $(shell command -v qemu-x86_64-static 2>/dev/null || command -v qemu-x86_64 2>/dev/null)
 
-.PHONY: fashion all test check-fmt vet unit race purego cross arm64 haswell fuzz gen-module bench-module generate check-generated bench benchstat roofline demo fmt
+.PHONY: fashion all test legs check-fmt vet lint unit race purego cross arm64 haswell fuzz gen-module bench-module generate check-generated bench benchstat roofline demo fmt textdata peers
 
 all: test
 
-## test: formatting, vet, unit tests (every backend), race, purego, cross-builds, arm64 under qemu, short fuzzing
-test: check-fmt vet unit race purego cross arm64 haswell fuzz gen-module bench-module check-generated
+# RUN386 says whether this host runs 386 binaries (yes or no); by default
+# a tiny 386 program is built and run to find out (kernels without IA-32
+# emulation cannot).
+RUN386 ?= $(shell d=$$(mktemp -d) && printf 'package main\nfunc main() {}\n' > $$d/p.go && GOARCH=386 $(GO) build -o $$d/p $$d/p.go 2>/dev/null && $$d/p 2>/dev/null && echo yes || echo no; rm -rf $$d)
+
+## test: formatting and the generated code first (regenerating rewrites
+## asm/, which the other legs compile), then the other legs two at a time:
+## vet, staticcheck, unit tests (every backend), race, purego, cross-builds,
+## arm64 and Haswell under qemu, short fuzzing, the gen and bench modules
+test:
+	@$(MAKE) --no-print-directory check-fmt check-generated
+	@$(MAKE) --no-print-directory -j2 --output-sync=target legs
 	@echo "make test: all checks passed"
+
+legs: vet lint unit race purego cross arm64 haswell fuzz gen-module bench-module
 
 check-fmt:
 	@out=$$(gofmt -l . ); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -28,6 +40,11 @@ vet:
 	GOARCH=arm64 $(GO) vet $(PKGS)
 	GOARCH=386 $(GO) vet $(PKGS)
 	$(GO) vet -tags purego $(PKGS)
+
+## lint: staticcheck (from the Go module proxy, pinned)
+lint:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
+	cd gen && $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 unit:
 	$(GO) test -count=1 $(PKGS)
@@ -44,7 +61,11 @@ cross:
 	GOARCH=riscv64 $(GO) build $(PKGS)
 	GOOS=js GOARCH=wasm $(GO) build $(PKGS)
 	$(GO) build -tags purego $(PKGS)
+ifeq ($(RUN386),yes)
 	GOARCH=386 $(GO) test -count=1 -short ./fallback/ ./kernel/ ./kernel/data/
+else
+	@echo "cross: this host cannot run 386 binaries, skipping GOARCH=386 go test (the 386 builds and vet ran)"
+endif
 
 arm64:
 ifneq ($(QEMU_ARM64),)
@@ -53,8 +74,9 @@ else
 	@echo "arm64: qemu-aarch64-static not found, skipping (apt-get install qemu-user-static)"
 endif
 
-FUZZ_KERNEL := $(shell grep -ho '^func Fuzz[A-Za-z0-9_]*' kernel/*_test.go | sed 's/func //')
-FUZZ_DATA   := $(shell grep -ho '^func Fuzz[A-Za-z0-9_]*' kernel/data/*_test.go | sed 's/func //')
+# pkg:Target for every fuzz target of these packages
+FUZZ_PKGS    := kernel kernel/data kernel/data/text kernel/onnx
+FUZZ_TARGETS := $(foreach p,$(FUZZ_PKGS),$(addprefix $(p):,$(shell grep -ho '^func Fuzz[A-Za-z0-9_]*' $(p)/*_test.go 2>/dev/null | sed 's/func //')))
 
 ## fuzz: every fuzz target briefly (FUZZTIME each). A failure is shown and
 ## the target run once more: a failing input the fuzzer found is saved in
@@ -62,8 +84,9 @@ FUZZ_DATA   := $(shell grep -ho '^func Fuzz[A-Za-z0-9_]*' kernel/data/*_test.go 
 ## machinery itself (seen once on a loaded machine, no input saved) does not
 ## turn CI red.
 fuzz:
-	@for t in $(addprefix kernel:,$(FUZZ_KERNEL)) $(addprefix kernel/data:,$(FUZZ_DATA)); do \
-		pkg=./$${t%%:*}/; f=$${t#*:}; log=$${TMPDIR:-/tmp}/maxent-fuzz-$$f.log; echo "fuzz $$f"; \
+	@d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \
+	for t in $(FUZZ_TARGETS); do \
+		pkg=./$${t%%:*}/; f=$${t#*:}; log=$$d/$$f.log; echo "fuzz $$f"; \
 		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >$$log 2>&1 && continue; \
 		cat $$log; echo "fuzz $$f failed; running it again"; \
 		$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
@@ -74,10 +97,11 @@ fuzz:
 ## AVX-512 instruction leaked into it
 haswell:
 ifneq ($(QEMU_X86),)
-	$(GO) test -c -o /tmp/maxent-kernel.test ./kernel/
-	$(GO) test -c -o /tmp/maxent-asm.test ./asm/
-	cd kernel && MAXENT_EXPECT_BACKEND=$(HASWELL_BACKEND) $(QEMU_X86) -cpu Haswell /tmp/maxent-kernel.test -test.short -test.count=1 2>&1 | grep -v "TCG doesn't support"
-	cd asm && $(QEMU_X86) -cpu Haswell /tmp/maxent-asm.test -test.short -test.count=1 2>&1 | grep -v "TCG doesn't support"
+	@d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; set -e; \
+	$(GO) test -c -o $$d/kernel.test ./kernel/; \
+	$(GO) test -c -o $$d/asm.test ./asm/; \
+	(cd kernel && MAXENT_EXPECT_BACKEND=$(HASWELL_BACKEND) $(QEMU_X86) -cpu Haswell $$d/kernel.test -test.short -test.count=1 2>&1 | grep -v "TCG doesn't support"); \
+	(cd asm && $(QEMU_X86) -cpu Haswell $$d/asm.test -test.short -test.count=1 2>&1 | grep -v "TCG doesn't support")
 else
 	@echo "haswell: qemu-x86_64-static not found, skipping (apt-get install qemu-user-static)"
 endif
@@ -91,8 +115,8 @@ bench-module:
 ## generate: regenerate the assembly in asm/ from gen/ (avo for amd64, our
 ## own emitter for arm64)
 generate:
-	cd gen && $(GO) run ./amd64/linalg -out ../asm/linalg_amd64.s
-	cd gen && $(GO) run ./amd64/softmax -out ../asm/softmax_amd64.s
+	cd gen && $(GO) run ./amd64/linalg -dir ../asm
+	cd gen && $(GO) run ./amd64/softmax -dir ../asm
 	cd gen && $(GO) run ./amd64/softmax -predict -dir ../asm
 	cd gen && $(GO) run ./amd64/sparse -out ../asm/sparse_amd64.s
 	cd gen && $(GO) run ./arm64 -out ../asm/neon_arm64.s
@@ -100,7 +124,10 @@ generate:
 
 ## check-generated: regenerate and fail if anything in asm/ changed
 check-generated: generate
-	@git diff --exit-code -- 'asm/*.s' && test -z "$$(git status --porcelain -- 'asm/*.s')" || { echo "asm/ is not what gen/ generates: run make generate and commit"; exit 1; }
+	@git diff --exit-code -- 'asm/*.s' asm/shapes_amd64.go && test -z "$$(git status --porcelain -- 'asm/*.s' asm/shapes_amd64.go)" || { echo "asm/ is not what gen/ generates: run make generate and commit"; exit 1; }
+	@$(MAKE) --no-print-directory asm-size
+
+include gen/budget.mk
 
 ## bench: the benchmark suite, raw output in $(BENCHOUT) (for benchstat)
 bench:
@@ -134,6 +161,20 @@ fashion:
 	@/tmp/maxent-fashion train -data $(FASHION) -solver sgd -epochs 5 -batch 64 -lr 0.05 -l2 $(FASHION_L2) -workers 2 -json
 	@/tmp/maxent-fashion train -data $(FASHION) -solver sgd -epochs 5 -batch 64 -lr 0.05 -l2 $(FASHION_L2) -workers 1 -codes off -json
 	@/tmp/maxent-fashion train -data $(FASHION) -solver sgd -epochs 5 -batch 64 -lr 0.05 -l2 $(FASHION_L2) -workers 2 -codes off -json
+
+TEXTDATA ?= /tmp/textdata
+
+## textdata: the text corpus of the sparse and text benchmarks, from the Go
+## source tree (bench/textdata/make_textdata.py: Debian's python3-sklearn)
+textdata:
+	@/usr/bin/python3 -c 'import sklearn' 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-sklearn; }
+	/usr/bin/python3 bench/textdata/make_textdata.py "$$($(GO) env GOROOT)" $(TEXTDATA)
+
+## peers: liblinear, fastText and maxent on the text corpus in one run
+## (installs liblinear-tools and fasttext if missing): one table
+peers: textdata
+	@command -v liblinear-train >/dev/null && command -v fasttext >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liblinear-tools fasttext; }
+	bash bench/textdata/peers.sh $(TEXTDATA)
 
 ## demo: train on the embedded digits, save the model, evaluate it and predict with it
 demo:
