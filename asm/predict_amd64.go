@@ -35,10 +35,12 @@ const PredictBlock = 64
 //     caller applies the special-value rules.
 //
 // It returns m in every mode. Each row of w is summed in float32 fused
-// multiply-adds, one accumulator lane per 16 columns (several per row for
-// fewer than 8 rows), in blocks of PredictBlock vectors whose lanes are
+// multiply-adds, vector j of the row (16 columns) into accumulator j mod 2
+// (the row's last odd vector and its masked tail into accumulator 0), in
+// blocks of PredictBlock vectors whose two accumulators and then lanes are
 // added in float32 and whose block sums are added in float64 and rounded
-// once; then the bias is added in float32. An accumulator lane adds at most
+// once; then the bias is added in float32. Every row is summed in this
+// order, so equal rows give equal logits. An accumulator lane adds at most
 // PredictBlock+1 products, so |z[i] − exact| ≤ 71·2⁻²⁴·(Σ_j |w_ij·x_j| +
 // |b_i|) (the kernel's own order, not MatVecAVX512's: the logits may differ
 // from it in the last bits).

@@ -361,321 +361,506 @@ GLOBL predictconst<>(SB), RODATA|NOPTR, $480
 
 // func PredictAVX2(dst []float32, w []float32, stride int, x []float32, b []float32, k int, mode int) (best int, m float32, sum float64)
 // Requires: AVX, AVX2, CMOV, FMA3
-TEXT ·PredictAVX2(SB), NOSPLIT, $192-144
+TEXT ·PredictAVX2(SB), NOSPLIT, $304-144
 	MOVQ    x_len+64(FP), AX
 	SHRQ    $0x03, AX
-	VXORPS  Y0, Y0, Y0
+	MOVQ    AX, 256(SP)
+	VXORPS  Y14, Y14, Y14
 	CMPQ    AX, $0x00000040
 	JBE     pr_oneblock
-	VMOVUPS Y0, (SP)
-	VMOVUPS Y0, 32(SP)
-	VMOVUPS Y0, 64(SP)
-	VMOVUPS Y0, 96(SP)
+	VMOVUPS Y14, (SP)
+	VMOVUPS Y14, 32(SP)
+	VMOVUPS Y14, 64(SP)
+	VMOVUPS Y14, 96(SP)
 
 pr_oneblock:
-	VXORPS Y1, Y1, Y1
-	MOVQ   stride+48(FP), CX
-	SHLQ   $0x02, CX
-	LEAQ   (CX)(CX*2), DX
-	XORL   BX, BX
+	MOVQ stride+48(FP), AX
+	SHLQ $0x02, AX
+	LEAQ (AX)(AX*2), CX
+	MOVQ $0x00000000, 264(SP)
 
 pr_block:
-	MOVQ    $0x00000040, SI
-	CMPQ    AX, SI
-	CMOVQLT AX, SI
-	SUBQ    SI, AX
-	MOVQ    x_len+64(FP), R8
-	ANDQ    $0x00000007, R8
-	XORL    DI, DI
-	TESTQ   AX, AX
-	CMOVQEQ R8, DI
-	MOVQ    w_base+24(FP), R8
-	ADDQ    BX, R8
-	MOVQ    k+104(FP), R9
+	VXORPS  Y14, Y14, Y14
+	VMOVUPS Y14, 192(SP)
+	VMOVUPS Y14, 224(SP)
+	MOVQ    256(SP), BX
+	MOVQ    $0x00000040, DX
+	CMPQ    BX, DX
+	CMOVQLT BX, DX
+	SUBQ    DX, BX
+	MOVQ    BX, 256(SP)
+	MOVQ    DX, 272(SP)
+	MOVQ    x_len+64(FP), SI
+	ANDQ    $0x00000007, SI
+	XORL    DX, DX
+	TESTQ   BX, BX
+	CMOVQEQ SI, DX
+	MOVQ    DX, 280(SP)
+	MOVQ    w_base+24(FP), DX
+	ADDQ    264(SP), DX
+	MOVQ    DX, 296(SP)
+	MOVQ    k+104(FP), DX
+	MOVQ    DX, 288(SP)
 
-pr_r4:
-	CMPQ   R9, $0x04
-	JB     pr_r2
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	VXORPS Y6, Y6, Y6
-	VXORPS Y7, Y7, Y7
+pr_pass:
+	MOVQ    288(SP), DX
+	MOVQ    $0x00000004, BX
+	CMPQ    DX, $0x07
+	CMOVQGT BX, DX
+	TESTQ   $0x00000004, DX
+	JZ      pr_zero_no4
+	VXORPS  Y0, Y0, Y0
+	VXORPS  Y1, Y1, Y1
+	VXORPS  Y2, Y2, Y2
+	VXORPS  Y3, Y3, Y3
+	VXORPS  Y4, Y4, Y4
+	VXORPS  Y5, Y5, Y5
+	VXORPS  Y6, Y6, Y6
+	VXORPS  Y7, Y7, Y7
+
+pr_zero_no4:
+	TESTQ  $0x00000002, DX
+	JZ     pr_zero_no2
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
-	MOVQ   R8, R10
-	MOVQ   x_base+56(FP), R11
-	ADDQ   BX, R11
-	MOVQ   SI, R12
-	CMPQ   R12, $0x02
-	JB     pr_r4_ones
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
 
-pr_r4_loop:
-	VMOVUPS     (R11), Y10
-	VFMADD231PS (R10), Y10, Y2
-	VFMADD231PS (R10)(CX*1), Y10, Y4
-	VFMADD231PS (R10)(CX*2), Y10, Y6
-	VFMADD231PS (R10)(DX*1), Y10, Y8
-	VMOVUPS     32(R11), Y10
-	VFMADD231PS 32(R10), Y10, Y3
-	VFMADD231PS 32(R10)(CX*1), Y10, Y5
-	VFMADD231PS 32(R10)(CX*2), Y10, Y7
-	VFMADD231PS 32(R10)(DX*1), Y10, Y9
-	ADDQ        $0x00000040, R10
-	ADDQ        $0x00000040, R11
-	SUBQ        $0x02, R12
-	CMPQ        R12, $0x02
-	JAE         pr_r4_loop
+pr_zero_no2:
+	TESTQ  $0x00000001, DX
+	JZ     pr_zero_no1
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
 
-pr_r4_ones:
-	TESTQ R12, R12
-	JZ    pr_r4_tail
+pr_zero_no1:
+	MOVQ  296(SP), BX
+	MOVQ  BX, SI
+	MOVQ  DX, DI
+	ANDQ  $0x0c, DI
+	IMULQ AX, DI
+	ADDQ  BX, DI
+	MOVQ  DX, R8
+	ANDQ  $0x0e, R8
+	IMULQ AX, R8
+	ADDQ  BX, R8
+	TESTQ $0x00000004, DX
+	JZ    pr_small
+	TESTQ $0x00000003, DX
+	JZ    pr_big
+	MOVQ  x_base+56(FP), BX
+	ADDQ  264(SP), BX
+	MOVQ  272(SP), R9
+	CMPQ  R9, $0x02
+	JB    pr_all_ones
 
-pr_r4_one:
-	VMOVUPS     (R11), Y10
-	VFMADD231PS (R10), Y10, Y2
-	VFMADD231PS (R10)(CX*1), Y10, Y4
-	VFMADD231PS (R10)(CX*2), Y10, Y6
-	VFMADD231PS (R10)(DX*1), Y10, Y8
-	ADDQ        $0x00000020, R10
-	ADDQ        $0x00000020, R11
-	DECQ        R12
-	JNZ         pr_r4_one
+pr_all_loop:
+	VMOVUPS     (BX), Y14
+	VMOVUPS     32(BX), Y15
+	TESTQ       $0x00000004, DX
+	JZ          pr_all_loop_no4
+	VFMADD231PS (SI), Y14, Y0
+	VFMADD231PS 32(SI), Y15, Y1
+	VFMADD231PS (SI)(AX*1), Y14, Y2
+	VFMADD231PS 32(SI)(AX*1), Y15, Y3
+	VFMADD231PS (SI)(AX*2), Y14, Y4
+	VFMADD231PS 32(SI)(AX*2), Y15, Y5
+	VFMADD231PS (SI)(CX*1), Y14, Y6
+	VFMADD231PS 32(SI)(CX*1), Y15, Y7
 
-pr_r4_tail:
+pr_all_loop_no4:
+	TESTQ       $0x00000003, DX
+	JZ          pr_all_loop_end
+	TESTQ       $0x00000002, DX
+	JZ          pr_all_loop_no2
+	VFMADD231PS (DI), Y14, Y8
+	VFMADD231PS 32(DI), Y15, Y9
+	VFMADD231PS (DI)(AX*1), Y14, Y10
+	VFMADD231PS 32(DI)(AX*1), Y15, Y11
+
+pr_all_loop_no2:
+	TESTQ       $0x00000001, DX
+	JZ          pr_all_loop_no1
+	VFMADD231PS (R8), Y14, Y12
+	VFMADD231PS 32(R8), Y15, Y13
+
+pr_all_loop_no1:
+pr_all_loop_end:
+	ADDQ $0x00000040, SI
+	ADDQ $0x00000040, DI
+	ADDQ $0x00000040, R8
+	ADDQ $0x00000040, BX
+	SUBQ $0x02, R9
+	CMPQ R9, $0x02
+	JAE  pr_all_loop
+
+pr_all_ones:
+	TESTQ       R9, R9
+	JZ          pr_all_tail
+	VMOVUPS     (BX), Y14
+	TESTQ       $0x00000004, DX
+	JZ          pr_all_one_no4
+	VFMADD231PS (SI), Y14, Y0
+	VFMADD231PS (SI)(AX*1), Y14, Y2
+	VFMADD231PS (SI)(AX*2), Y14, Y4
+	VFMADD231PS (SI)(CX*1), Y14, Y6
+
+pr_all_one_no4:
+	TESTQ       $0x00000003, DX
+	JZ          pr_all_one_end
+	TESTQ       $0x00000002, DX
+	JZ          pr_all_one_no2
+	VFMADD231PS (DI), Y14, Y8
+	VFMADD231PS (DI)(AX*1), Y14, Y10
+
+pr_all_one_no2:
+	TESTQ       $0x00000001, DX
+	JZ          pr_all_one_no1
+	VFMADD231PS (R8), Y14, Y12
+
+pr_all_one_no1:
+pr_all_one_end:
+	ADDQ $0x00000020, SI
+	ADDQ $0x00000020, DI
+	ADDQ $0x00000020, R8
+	ADDQ $0x00000020, BX
+
+pr_all_tail:
+	MOVQ  280(SP), R9
+	TESTQ R9, R9
+	JZ    pr_all_done
+
+pr_all_scalar:
+	VXORPS      Y14, Y14, Y14
+	VMOVSS      (BX), X14
+	TESTQ       $0x00000004, DX
+	JZ          pr_all_scalar_no4
+	VXORPS      Y15, Y15, Y15
+	VMOVSS      (SI), X15
+	VFMADD231PS Y15, Y14, Y0
+	VXORPS      Y15, Y15, Y15
+	VMOVSS      (SI)(AX*1), X15
+	VFMADD231PS Y15, Y14, Y2
+	VXORPS      Y15, Y15, Y15
+	VMOVSS      (SI)(AX*2), X15
+	VFMADD231PS Y15, Y14, Y4
+	VXORPS      Y15, Y15, Y15
+	VMOVSS      (SI)(CX*1), X15
+	VFMADD231PS Y15, Y14, Y6
+
+pr_all_scalar_no4:
+	TESTQ       $0x00000003, DX
+	JZ          pr_all_scalar_end
+	TESTQ       $0x00000002, DX
+	JZ          pr_all_scalar_no2
+	VXORPS      Y15, Y15, Y15
+	VMOVSS      (DI), X15
+	VFMADD231PS Y15, Y14, Y8
+	VXORPS      Y15, Y15, Y15
+	VMOVSS      (DI)(AX*1), X15
+	VFMADD231PS Y15, Y14, Y10
+
+pr_all_scalar_no2:
+	TESTQ       $0x00000001, DX
+	JZ          pr_all_scalar_no1
+	VXORPS      Y15, Y15, Y15
+	VMOVSS      (R8), X15
+	VFMADD231PS Y15, Y14, Y12
+
+pr_all_scalar_no1:
+pr_all_scalar_end:
+	ADDQ $0x00000004, SI
+	ADDQ $0x00000004, DI
+	ADDQ $0x00000004, R8
+	ADDQ $0x00000004, BX
+	DECQ R9
+	JNZ  pr_all_scalar
+
+pr_all_done:
+	JMP pr_reduce
+
+pr_big:
+	MOVQ x_base+56(FP), BX
+	ADDQ 264(SP), BX
+	MOVQ 272(SP), R9
+	CMPQ R9, $0x02
+	JB   pr_g4_ones
+
+pr_g4_loop:
+	VMOVUPS     (BX), Y14
+	VMOVUPS     32(BX), Y15
+	VFMADD231PS (SI), Y14, Y0
+	VFMADD231PS 32(SI), Y15, Y1
+	VFMADD231PS (SI)(AX*1), Y14, Y2
+	VFMADD231PS 32(SI)(AX*1), Y15, Y3
+	VFMADD231PS (SI)(AX*2), Y14, Y4
+	VFMADD231PS 32(SI)(AX*2), Y15, Y5
+	VFMADD231PS (SI)(CX*1), Y14, Y6
+	VFMADD231PS 32(SI)(CX*1), Y15, Y7
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, BX
+	SUBQ        $0x02, R9
+	CMPQ        R9, $0x02
+	JAE         pr_g4_loop
+
+pr_g4_ones:
+	TESTQ       R9, R9
+	JZ          pr_g4_tail
+	VMOVUPS     (BX), Y14
+	VFMADD231PS (SI), Y14, Y0
+	VFMADD231PS (SI)(AX*1), Y14, Y2
+	VFMADD231PS (SI)(AX*2), Y14, Y4
+	VFMADD231PS (SI)(CX*1), Y14, Y6
+	ADDQ        $0x00000020, SI
+	ADDQ        $0x00000020, BX
+
+pr_g4_tail:
+	MOVQ  280(SP), DI
 	TESTQ DI, DI
-	JZ    pr_r4_reduce
-	MOVQ  DI, R12
+	JZ    pr_g4_done
 
-pr_r4_scalar:
-	VMOVSS      (R11), X11
-	VMOVSS      (R10), X12
-	VFMADD231PS Y12, Y11, Y2
-	VMOVSS      (R10)(CX*1), X12
-	VFMADD231PS Y12, Y11, Y4
-	VMOVSS      (R10)(CX*2), X12
-	VFMADD231PS Y12, Y11, Y6
-	VMOVSS      (R10)(DX*1), X12
-	VFMADD231PS Y12, Y11, Y8
-	ADDQ        $0x00000004, R10
-	ADDQ        $0x00000004, R11
-	DECQ        R12
-	JNZ         pr_r4_scalar
+pr_g4_scalar:
+	VXORPS      Y14, Y14, Y14
+	VMOVSS      (BX), X14
+	VXORPS      Y15, Y15, Y15
+	VMOVSS      (SI), X15
+	VFMADD231PS Y15, Y14, Y0
+	VXORPS      Y15, Y15, Y15
+	VMOVSS      (SI)(AX*1), X15
+	VFMADD231PS Y15, Y14, Y2
+	VXORPS      Y15, Y15, Y15
+	VMOVSS      (SI)(AX*2), X15
+	VFMADD231PS Y15, Y14, Y4
+	VXORPS      Y15, Y15, Y15
+	VMOVSS      (SI)(CX*1), X15
+	VFMADD231PS Y15, Y14, Y6
+	ADDQ        $0x00000004, SI
+	ADDQ        $0x00000004, BX
+	DECQ        DI
+	JNZ         pr_g4_scalar
 
-pr_r4_reduce:
+pr_g4_done:
+	JMP pr_reduce
+
+pr_small:
+	TESTQ $0x00000002, DX
+	JZ    pr_small_no2
+	MOVQ  x_base+56(FP), BX
+	ADDQ  264(SP), BX
+	MOVQ  272(SP), R9
+	CMPQ  R9, $0x02
+	JB    pr_g2_ones
+
+pr_g2_loop:
+	VMOVUPS     (BX), Y14
+	VMOVUPS     32(BX), Y15
+	VFMADD231PS (DI), Y14, Y8
+	VFMADD231PS 32(DI), Y15, Y9
+	VFMADD231PS (DI)(AX*1), Y14, Y10
+	VFMADD231PS 32(DI)(AX*1), Y15, Y11
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, BX
+	SUBQ        $0x02, R9
+	CMPQ        R9, $0x02
+	JAE         pr_g2_loop
+
+pr_g2_ones:
+	TESTQ       R9, R9
+	JZ          pr_g2_tail
+	VMOVUPS     (BX), Y14
+	VFMADD231PS (DI), Y14, Y8
+	VFMADD231PS (DI)(AX*1), Y14, Y10
+	ADDQ        $0x00000020, DI
+	ADDQ        $0x00000020, BX
+
+pr_g2_tail:
+	MOVQ  280(SP), SI
+	TESTQ SI, SI
+	JZ    pr_g2_done
+
+pr_g2_scalar:
+	VXORPS      Y14, Y14, Y14
+	VMOVSS      (BX), X14
+	VXORPS      Y15, Y15, Y15
+	VMOVSS      (DI), X15
+	VFMADD231PS Y15, Y14, Y8
+	VXORPS      Y15, Y15, Y15
+	VMOVSS      (DI)(AX*1), X15
+	VFMADD231PS Y15, Y14, Y10
+	ADDQ        $0x00000004, DI
+	ADDQ        $0x00000004, BX
+	DECQ        SI
+	JNZ         pr_g2_scalar
+
+pr_g2_done:
+pr_small_no2:
+	TESTQ $0x00000001, DX
+	JZ    pr_small_no1
+	MOVQ  x_base+56(FP), BX
+	ADDQ  264(SP), BX
+	MOVQ  272(SP), R9
+	CMPQ  R9, $0x02
+	JB    pr_g1_ones
+
+pr_g1_loop:
+	VMOVUPS     (BX), Y14
+	VMOVUPS     32(BX), Y15
+	VFMADD231PS (R8), Y14, Y12
+	VFMADD231PS 32(R8), Y15, Y13
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, BX
+	SUBQ        $0x02, R9
+	CMPQ        R9, $0x02
+	JAE         pr_g1_loop
+
+pr_g1_ones:
+	TESTQ       R9, R9
+	JZ          pr_g1_tail
+	VMOVUPS     (BX), Y14
+	VFMADD231PS (R8), Y14, Y12
+	ADDQ        $0x00000020, R8
+	ADDQ        $0x00000020, BX
+
+pr_g1_tail:
+	MOVQ  280(SP), SI
+	TESTQ SI, SI
+	JZ    pr_g1_done
+
+pr_g1_scalar:
+	VXORPS      Y14, Y14, Y14
+	VMOVSS      (BX), X14
+	VXORPS      Y15, Y15, Y15
+	VMOVSS      (R8), X15
+	VFMADD231PS Y15, Y14, Y12
+	ADDQ        $0x00000004, R8
+	ADDQ        $0x00000004, BX
+	DECQ        SI
+	JNZ         pr_g1_scalar
+
+pr_g1_done:
+pr_small_no1:
+pr_reduce:
+	VMOVUPS    192(SP), Y14
+	VMOVUPS    224(SP), Y15
+	TESTQ      $0x00000004, DX
+	JZ         pr_merge_no4
+	VADDPS     Y1, Y0, Y0
 	VADDPS     Y3, Y2, Y2
 	VADDPS     Y5, Y4, Y4
 	VADDPS     Y7, Y6, Y6
+	VPERM2F128 $0x21, Y2, Y0, Y1
+	VBLENDPS   $0xf0, Y2, Y0, Y2
+	VADDPS     Y2, Y1, Y0
+	VPERM2F128 $0x21, Y6, Y4, Y1
+	VBLENDPS   $0xf0, Y6, Y4, Y6
+	VADDPS     Y6, Y1, Y4
+	VSHUFPD    $0x05, Y4, Y0, Y1
+	VBLENDPD   $0x0a, Y4, Y0, Y4
+	VADDPS     Y4, Y1, Y0
+	VPERMILPS  $0xb1, Y0, Y1
+	VADDPS     Y1, Y0, Y0
+	VMOVUPS    predictconst<>+352(SB), Y3
+	VPERMPS    Y0, Y3, Y0
+	VPERM2F128 $0x21, Y15, Y14, Y14
+	VPERM2F128 $0x21, Y0, Y15, Y15
+
+pr_merge_no4:
+	TESTQ      $0x00000002, DX
+	JZ         pr_merge_no2
 	VADDPS     Y9, Y8, Y8
-	VPERM2F128 $0x21, Y4, Y2, Y3
-	VBLENDPS   $0xf0, Y4, Y2, Y2
-	VADDPS     Y2, Y3, Y3
-	VPERM2F128 $0x21, Y8, Y6, Y2
-	VBLENDPS   $0xf0, Y8, Y6, Y4
-	VADDPS     Y4, Y2, Y2
-	VSHUFPD    $0x05, Y2, Y3, Y4
-	VBLENDPD   $0x0a, Y2, Y3, Y2
-	VADDPS     Y2, Y4, Y4
-	VPERMILPS  $0xb1, Y4, Y2
-	VADDPS     Y2, Y4, Y4
-	VMOVUPS    predictconst<>+352(SB), Y2
-	VPERMPS    Y4, Y2, Y2
-	VPERM2F128 $0x21, Y1, Y0, Y0
-	VPERM2F128 $0x21, Y2, Y1, Y1
-	LEAQ       (R8)(CX*4), R8
-	SUBQ       $0x04, R9
-	JMP        pr_r4
+	VADDPS     Y11, Y10, Y10
+	VPERM2F128 $0x21, Y10, Y8, Y1
+	VBLENDPS   $0xf0, Y10, Y8, Y10
+	VADDPS     Y10, Y1, Y8
+	VPERMILPS  $0x4e, Y8, Y1
+	VADDPS     Y1, Y8, Y8
+	VPERMILPS  $0xb1, Y8, Y1
+	VADDPS     Y1, Y8, Y8
+	VMOVUPS    predictconst<>+384(SB), Y3
+	VPERMPS    Y8, Y3, Y8
+	VPERM2F128 $0x21, Y15, Y14, Y3
+	VPALIGNR   $0x08, Y14, Y3, Y14
+	VPERM2F128 $0x21, Y8, Y15, Y5
+	VPALIGNR   $0x08, Y15, Y5, Y15
 
-pr_r2:
-	CMPQ   R9, $0x02
-	JB     pr_r1
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	VXORPS Y4, Y4, Y4
-	VXORPS Y5, Y5, Y5
-	MOVQ   R8, R10
-	MOVQ   x_base+56(FP), R11
-	ADDQ   BX, R11
-	MOVQ   SI, R12
-	CMPQ   R12, $0x02
-	JB     pr_r2_ones
+pr_merge_no2:
+	TESTQ      $0x00000001, DX
+	JZ         pr_merge_no1
+	VADDPS     Y13, Y12, Y12
+	VPERM2F128 $0x01, Y12, Y12, Y1
+	VADDPS     Y1, Y12, Y12
+	VPERMILPS  $0x4e, Y12, Y1
+	VADDPS     Y1, Y12, Y12
+	VPERMILPS  $0xb1, Y12, Y1
+	VADDPS     Y1, Y12, Y12
+	VPERM2F128 $0x21, Y15, Y14, Y3
+	VPALIGNR   $0x04, Y14, Y3, Y14
+	VPERM2F128 $0x21, Y12, Y15, Y5
+	VPALIGNR   $0x04, Y15, Y5, Y15
 
-pr_r2_loop:
-	VMOVUPS     (R11), Y6
-	VFMADD231PS (R10), Y6, Y2
-	VFMADD231PS (R10)(CX*1), Y6, Y4
-	VMOVUPS     32(R11), Y6
-	VFMADD231PS 32(R10), Y6, Y3
-	VFMADD231PS 32(R10)(CX*1), Y6, Y5
-	ADDQ        $0x00000040, R10
-	ADDQ        $0x00000040, R11
-	SUBQ        $0x02, R12
-	CMPQ        R12, $0x02
-	JAE         pr_r2_loop
-
-pr_r2_ones:
-	TESTQ R12, R12
-	JZ    pr_r2_tail
-
-pr_r2_one:
-	VMOVUPS     (R11), Y6
-	VFMADD231PS (R10), Y6, Y2
-	VFMADD231PS (R10)(CX*1), Y6, Y4
-	ADDQ        $0x00000020, R10
-	ADDQ        $0x00000020, R11
-	DECQ        R12
-	JNZ         pr_r2_one
-
-pr_r2_tail:
-	TESTQ DI, DI
-	JZ    pr_r2_reduce
-	MOVQ  DI, R12
-
-pr_r2_scalar:
-	VMOVSS      (R11), X11
-	VMOVSS      (R10), X12
-	VFMADD231PS Y12, Y11, Y2
-	VMOVSS      (R10)(CX*1), X12
-	VFMADD231PS Y12, Y11, Y4
-	ADDQ        $0x00000004, R10
-	ADDQ        $0x00000004, R11
-	DECQ        R12
-	JNZ         pr_r2_scalar
-
-pr_r2_reduce:
-	VADDPS     Y3, Y2, Y2
-	VADDPS     Y5, Y4, Y4
-	VPERM2F128 $0x21, Y4, Y2, Y3
-	VBLENDPS   $0xf0, Y4, Y2, Y2
-	VADDPS     Y2, Y3, Y3
-	VPERMILPS  $0x4e, Y3, Y2
-	VADDPS     Y2, Y3, Y3
-	VPERMILPS  $0xb1, Y3, Y2
-	VADDPS     Y2, Y3, Y3
-	VMOVUPS    predictconst<>+384(SB), Y2
-	VPERMPS    Y3, Y2, Y2
-	VPERM2F128 $0x21, Y1, Y0, Y3
-	VPERM2F128 $0x21, Y2, Y1, Y2
-	VPALIGNR   $0x08, Y0, Y3, Y0
-	VPALIGNR   $0x08, Y1, Y2, Y1
-	LEAQ       (R8)(CX*2), R8
-	SUBQ       $0x02, R9
-	JMP        pr_r2
-
-pr_r1:
-	CMPQ   R9, $0x01
-	JB     pr_blockdone
-	VXORPS Y2, Y2, Y2
-	VXORPS Y3, Y3, Y3
-	MOVQ   R8, R10
-	MOVQ   x_base+56(FP), R11
-	ADDQ   BX, R11
-	MOVQ   SI, R12
-	CMPQ   R12, $0x02
-	JB     pr_r1_ones
-
-pr_r1_loop:
-	VMOVUPS     (R11), Y4
-	VFMADD231PS (R10), Y4, Y2
-	VMOVUPS     32(R11), Y4
-	VFMADD231PS 32(R10), Y4, Y3
-	ADDQ        $0x00000040, R10
-	ADDQ        $0x00000040, R11
-	SUBQ        $0x02, R12
-	CMPQ        R12, $0x02
-	JAE         pr_r1_loop
-
-pr_r1_ones:
-	TESTQ R12, R12
-	JZ    pr_r1_tail
-
-pr_r1_one:
-	VMOVUPS     (R11), Y4
-	VFMADD231PS (R10), Y4, Y2
-	ADDQ        $0x00000020, R10
-	ADDQ        $0x00000020, R11
-	DECQ        R12
-	JNZ         pr_r1_one
-
-pr_r1_tail:
-	TESTQ DI, DI
-	JZ    pr_r1_reduce
-	MOVQ  DI, R12
-
-pr_r1_scalar:
-	VMOVSS      (R11), X11
-	VMOVSS      (R10), X12
-	VFMADD231PS Y12, Y11, Y2
-	ADDQ        $0x00000004, R10
-	ADDQ        $0x00000004, R11
-	DECQ        R12
-	JNZ         pr_r1_scalar
-
-pr_r1_reduce:
-	VADDPS       Y3, Y2, Y2
-	VEXTRACTF128 $0x01, Y2, X11
-	VADDPS       X11, X2, X11
-	VPERMILPS    $0x4e, X11, X2
-	VADDPS       X2, X11, X11
-	VPERMILPS    $0xb1, X11, X2
-	VADDPS       X2, X11, X11
-	VPERM2F128   $0x21, Y1, Y0, Y2
-	VPERM2F128   $0x21, Y11, Y1, Y3
-	VPALIGNR     $0x04, Y0, Y2, Y0
-	VPALIGNR     $0x04, Y1, Y3, Y1
-	LEAQ         (R8)(CX*1), R8
-	SUBQ         $0x01, R9
-	JMP          pr_r1
-
-pr_blockdone:
-	SHLQ         $0x05, SI
-	ADDQ         SI, BX
-	TESTQ        AX, AX
-	JZ           pr_lastblock
-	VCVTPS2PD    X0, Y2
-	VEXTRACTF128 $0x01, Y0, X0
-	VCVTPS2PD    X0, Y0
-	VADDPD       (SP), Y2, Y2
-	VADDPD       32(SP), Y0, Y0
-	VMOVUPD      Y2, (SP)
-	VMOVUPD      Y0, 32(SP)
-	VCVTPS2PD    X1, Y0
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       64(SP), Y0, Y0
-	VADDPD       96(SP), Y1, Y1
-	VMOVUPD      Y0, 64(SP)
-	VMOVUPD      Y1, 96(SP)
-	VXORPS       Y0, Y0, Y0
-	VXORPS       Y1, Y1, Y1
+pr_merge_no1:
+	VMOVUPS      Y14, 192(SP)
+	VMOVUPS      Y15, 224(SP)
+	MOVQ         AX, BX
+	IMULQ        DX, BX
+	ADDQ         BX, 296(SP)
+	SUBQ         DX, 288(SP)
+	JNZ          pr_pass
+	MOVQ         272(SP), DX
+	SHLQ         $0x05, DX
+	ADDQ         DX, 264(SP)
+	CMPQ         256(SP), $0x00
+	JE           pr_lastblock
+	VMOVUPS      192(SP), Y14
+	VCVTPS2PD    X14, Y15
+	VEXTRACTF128 $0x01, Y14, X14
+	VCVTPS2PD    X14, Y14
+	VADDPD       (SP), Y15, Y15
+	VADDPD       32(SP), Y14, Y14
+	VMOVUPD      Y15, (SP)
+	VMOVUPD      Y14, 32(SP)
+	VMOVUPS      224(SP), Y14
+	VCVTPS2PD    X14, Y15
+	VEXTRACTF128 $0x01, Y14, X14
+	VCVTPS2PD    X14, Y14
+	VADDPD       64(SP), Y15, Y15
+	VADDPD       96(SP), Y14, Y14
+	VMOVUPD      Y15, 64(SP)
+	VMOVUPD      Y14, 96(SP)
 	JMP          pr_block
 
 pr_lastblock:
 	CMPQ         x_len+64(FP), $0x00000208
 	JB           pr_sums
-	VCVTPS2PD    X0, Y2
+	VMOVUPS      192(SP), Y0
+	VCVTPS2PD    X0, Y1
 	VEXTRACTF128 $0x01, Y0, X0
 	VCVTPS2PD    X0, Y0
-	VADDPD       (SP), Y2, Y2
+	VADDPD       (SP), Y1, Y1
 	VADDPD       32(SP), Y0, Y0
-	VMOVUPD      Y2, (SP)
+	VMOVUPD      Y1, (SP)
 	VMOVUPD      Y0, 32(SP)
-	VCVTPS2PD    X1, Y0
-	VEXTRACTF128 $0x01, Y1, X1
-	VCVTPS2PD    X1, Y1
-	VADDPD       64(SP), Y0, Y0
-	VADDPD       96(SP), Y1, Y1
-	VMOVUPD      Y0, 64(SP)
-	VMOVUPD      Y1, 96(SP)
-	VCVTPD2PSY   (SP), X11
-	VCVTPD2PSY   32(SP), X0
-	VINSERTF128  $0x01, X0, Y11, Y0
-	VCVTPD2PSY   64(SP), X11
+	VMOVUPS      224(SP), Y0
+	VCVTPS2PD    X0, Y1
+	VEXTRACTF128 $0x01, Y0, X0
+	VCVTPS2PD    X0, Y0
+	VADDPD       64(SP), Y1, Y1
+	VADDPD       96(SP), Y0, Y0
+	VMOVUPD      Y1, 64(SP)
+	VMOVUPD      Y0, 96(SP)
+	VXORPS       Y0, Y0, Y0
+	VCVTPD2PSY   (SP), X0
+	VCVTPD2PSY   32(SP), X1
+	VINSERTF128  $0x01, X1, Y0, Y0
+	VMOVUPS      Y0, 192(SP)
+	VXORPS       Y0, Y0, Y0
+	VCVTPD2PSY   64(SP), X0
 	VCVTPD2PSY   96(SP), X1
-	VINSERTF128  $0x01, X1, Y11, Y1
+	VINSERTF128  $0x01, X1, Y0, Y0
+	VMOVUPS      Y0, 224(SP)
 
 pr_sums:
+	VMOVUPS      192(SP), Y0
+	VMOVUPS      224(SP), Y1
 	MOVQ         k+104(FP), AX
 	MOVQ         $0x00000010, CX
 	SUBQ         AX, CX
@@ -686,12 +871,23 @@ pr_sums:
 	VPERMPS      Y1, Y2, Y1
 	VPCMPGTD     predictconst<>+448(SB), Y2, Y2
 	VBLENDVPS    Y2, Y1, Y0, Y0
+	MOVQ         $0x00000008, CX
+	CMPQ         AX, CX
+	CMOVQLT      AX, CX
+	MOVQ         AX, DX
+	SUBQ         CX, DX
+	LEAQ         softmaxymask<>+0(SB), BX
+	NEGQ         CX
+	VMOVUPS      32(BX)(CX*4), Y2
+	LEAQ         softmaxymask<>+0(SB), CX
+	NEGQ         DX
+	VMOVUPS      32(CX)(DX*4), Y3
 	CMPQ         b_len+88(FP), $0x00
 	JE           pr_nobias
 	MOVQ         b_base+80(FP), CX
-	VXORPS       Y2, Y2, Y2
-	VMOVUPS      Y2, 128(SP)
-	VMOVUPS      Y2, 160(SP)
+	VXORPS       Y4, Y4, Y4
+	VMOVUPS      Y4, 128(SP)
+	VMOVUPS      Y4, 160(SP)
 	XORL         DX, DX
 
 pr_bcopy:
@@ -704,50 +900,38 @@ pr_bcopy:
 	VADDPS 160(SP), Y1, Y1
 
 pr_nobias:
-	VMOVUPS      softmaxconst<>+416(SB), Y2
-	MOVQ         $0x00000008, CX
-	CMPQ         AX, CX
-	CMOVQLT      AX, CX
-	MOVQ         AX, DX
-	SUBQ         CX, DX
-	LEAQ         softmaxymask<>+0(SB), BX
-	NEGQ         CX
-	VMOVUPS      32(BX)(CX*4), Y3
-	LEAQ         softmaxymask<>+0(SB), CX
-	NEGQ         DX
-	VMOVUPS      32(CX)(DX*4), Y4
-	VBLENDVPS    Y3, Y0, Y2, Y5
-	VMAXPS       Y2, Y5, Y2
-	VBLENDVPS    Y4, Y1, Y2, Y5
-	VMAXPS       Y2, Y5, Y2
-	VEXTRACTF128 $0x01, Y2, X5
-	VMAXPS       X5, X2, X5
-	VPERMILPS    $0x4e, X5, X2
-	VMAXPS       X2, X5, X5
-	VPERMILPS    $0xb1, X5, X2
-	VMAXPS       X2, X5, X5
-	VBROADCASTSS X5, Y2
-	MOVQ         $0x00000000, CX
-	CMPQ         mode+112(FP), $0x02
-	JE           pr_proba
-	VCMPPS       $0x00, Y2, Y0, Y6
-	VANDPS       Y3, Y6, Y6
-	VMOVMSKPS    Y6, CX
-	VCMPPS       $0x00, Y2, Y1, Y2
-	VANDPS       Y4, Y2, Y2
-	VMOVMSKPS    Y2, DX
-	SHLL         $0x08, DX
-	ORL          DX, CX
-	MOVQ         CX, DX
-	MOVQ         $-1, CX
-	BSFQ         DX, DX
-	CMOVQNE      DX, CX
-	CMPQ         mode+112(FP), $0x01
-	JNE          pr_ret
-	MOVQ         dst_base+0(FP), DX
-	VMOVUPS      Y0, 128(SP)
-	VMOVUPS      Y1, 160(SP)
-	XORL         BX, BX
+	VMOVUPS    softmaxconst<>+416(SB), Y4
+	VBLENDVPS  Y2, Y0, Y4, Y5
+	VMAXPS     Y4, Y5, Y4
+	VBLENDVPS  Y3, Y1, Y4, Y5
+	VMAXPS     Y4, Y5, Y4
+	VPERM2F128 $0x01, Y4, Y4, Y5
+	VMAXPS     Y5, Y4, Y4
+	VPERMILPS  $0x4e, Y4, Y5
+	VMAXPS     Y5, Y4, Y4
+	VPERMILPS  $0xb1, Y4, Y5
+	VMAXPS     Y5, Y4, Y4
+	MOVQ       $0x00000000, CX
+	CMPQ       mode+112(FP), $0x02
+	JE         pr_proba
+	VCMPPS     $0x00, Y4, Y0, Y5
+	VANDPS     Y2, Y5, Y5
+	VMOVMSKPS  Y5, CX
+	VCMPPS     $0x00, Y4, Y1, Y2
+	VANDPS     Y3, Y2, Y2
+	VMOVMSKPS  Y2, DX
+	SHLL       $0x08, DX
+	ORL        DX, CX
+	MOVQ       CX, DX
+	MOVQ       $-1, CX
+	BSFQ       DX, DX
+	CMOVQNE    DX, CX
+	CMPQ       mode+112(FP), $0x01
+	JNE        pr_ret
+	MOVQ       dst_base+0(FP), DX
+	VMOVUPS    Y0, 128(SP)
+	VMOVUPS    Y1, 160(SP)
+	XORL       BX, BX
 
 pr_zst:
 	MOVL 128(SP)(BX*4), SI
@@ -759,75 +943,83 @@ pr_zst:
 pr_ret:
 	VXORPS X0, X0, X0
 	MOVQ   CX, best+120(FP)
-	VMOVSS X5, m+128(FP)
+	VMOVSS X4, m+128(FP)
 	VMOVSD X0, sum+136(FP)
 	VZEROUPPER
 	RET
 
 pr_proba:
-	VMOVD        X5, DX
+	VMOVD        X4, DX
 	ANDL         $0x7fffffff, DX
 	CMPL         DX, $0x7f800000
 	JE           pr_special
-	VSUBPS       Y2, Y0, Y6
-	VSUBPS       Y2, Y1, Y7
+	VSUBPS       Y4, Y0, Y5
+	VSUBPS       Y4, Y1, Y6
+	VPAND        softmaxconst<>+448(SB), Y5, Y7
+	VPAND        softmaxconst<>+448(SB), Y6, Y8
+	VPMAXUD      Y8, Y7, Y7
+	VPCMPGTD     softmaxconst<>+480(SB), Y7, Y7
+	VPTEST       Y7, Y7
+	VMOVUPS      softmaxconst<>+32(SB), Y7
+	VFMADD231PS  softmaxconst<>+0(SB), Y5, Y7
 	VMOVUPS      softmaxconst<>+32(SB), Y8
 	VFMADD231PS  softmaxconst<>+0(SB), Y6, Y8
-	VMOVUPS      softmaxconst<>+32(SB), Y9
-	VFMADD231PS  softmaxconst<>+0(SB), Y7, Y9
+	VSUBPS       softmaxconst<>+32(SB), Y7, Y9
 	VSUBPS       softmaxconst<>+32(SB), Y8, Y10
-	VSUBPS       softmaxconst<>+32(SB), Y9, Y11
+	VMULPS       softmaxconst<>+96(SB), Y9, Y11
 	VMULPS       softmaxconst<>+96(SB), Y10, Y12
-	VMULPS       softmaxconst<>+96(SB), Y11, Y13
+	VFNMADD132PS softmaxconst<>+64(SB), Y5, Y9
 	VFNMADD132PS softmaxconst<>+64(SB), Y6, Y10
-	VFNMADD132PS softmaxconst<>+64(SB), Y7, Y11
+	VSUBPS       Y11, Y9, Y5
 	VSUBPS       Y12, Y10, Y6
-	VSUBPS       Y13, Y11, Y7
+	VMOVUPS      softmaxconst<>+256(SB), Y13
+	VFMADD213PS  softmaxconst<>+224(SB), Y5, Y13
 	VMOVUPS      softmaxconst<>+256(SB), Y14
 	VFMADD213PS  softmaxconst<>+224(SB), Y6, Y14
-	VMOVUPS      softmaxconst<>+256(SB), Y15
-	VFMADD213PS  softmaxconst<>+224(SB), Y7, Y15
+	VFMADD213PS  softmaxconst<>+192(SB), Y5, Y13
 	VFMADD213PS  softmaxconst<>+192(SB), Y6, Y14
-	VFMADD213PS  softmaxconst<>+192(SB), Y7, Y15
+	VFMADD213PS  softmaxconst<>+160(SB), Y5, Y13
 	VFMADD213PS  softmaxconst<>+160(SB), Y6, Y14
-	VFMADD213PS  softmaxconst<>+160(SB), Y7, Y15
+	VFMADD213PS  softmaxconst<>+128(SB), Y5, Y13
 	VFMADD213PS  softmaxconst<>+128(SB), Y6, Y14
-	VFMADD213PS  softmaxconst<>+128(SB), Y7, Y15
+	VMULPS       Y5, Y5, Y5
 	VMULPS       Y6, Y6, Y6
-	VMULPS       Y7, Y7, Y7
+	VFMSUB231PS  Y13, Y5, Y11
 	VFMSUB231PS  Y14, Y6, Y12
-	VFMSUB231PS  Y15, Y7, Y13
+	VADDPS       Y11, Y9, Y9
 	VADDPS       Y12, Y10, Y10
-	VADDPS       Y13, Y11, Y11
+	VADDPS       softmaxconst<>+288(SB), Y9, Y9
 	VADDPS       softmaxconst<>+288(SB), Y10, Y10
-	VADDPS       softmaxconst<>+288(SB), Y11, Y11
+	VPSLLD       $0x17, Y7, Y7
+	VPADDD       Y7, Y9, Y9
 	VPSLLD       $0x17, Y8, Y8
 	VPADDD       Y8, Y10, Y10
-	VPSLLD       $0x17, Y9, Y9
-	VPADDD       Y9, Y11, Y11
-	VMOVUPS      softmaxconst<>+384(SB), Y6
-	VSUBPS       Y2, Y0, Y0
-	VCMPPS       $0x1d, softmaxconst<>+320(SB), Y0, Y7
-	VANDPS       Y7, Y10, Y10
-	VCMPPS       $0x06, softmaxconst<>+352(SB), Y0, Y7
-	VMAXPS       Y0, Y6, Y0
-	VBLENDVPS    Y7, Y0, Y10, Y10
-	VSUBPS       Y2, Y1, Y0
+	JZ           inrange1
+	VMOVUPS      softmaxconst<>+384(SB), Y5
+	VSUBPS       Y4, Y0, Y0
+	VCMPPS       $0x1d, softmaxconst<>+320(SB), Y0, Y6
+	VANDPS       Y6, Y9, Y9
+	VCMPPS       $0x06, softmaxconst<>+352(SB), Y0, Y6
+	VMAXPS       Y0, Y5, Y0
+	VBLENDVPS    Y6, Y0, Y9, Y9
+	VSUBPS       Y4, Y1, Y0
 	VCMPPS       $0x1d, softmaxconst<>+320(SB), Y0, Y1
-	VANDPS       Y1, Y11, Y11
+	VANDPS       Y1, Y10, Y10
 	VCMPPS       $0x06, softmaxconst<>+352(SB), Y0, Y1
-	VMAXPS       Y0, Y6, Y0
-	VBLENDVPS    Y1, Y0, Y11, Y11
+	VMAXPS       Y0, Y5, Y0
+	VBLENDVPS    Y1, Y0, Y10, Y10
+
+inrange1:
 	VXORPS       Y0, Y0, Y0
-	VANDPS       Y3, Y10, Y10
-	VCVTPS2PD    X10, Y1
-	VEXTRACTF128 $0x01, Y10, X2
+	VANDPS       Y2, Y9, Y9
+	VCVTPS2PD    X9, Y1
+	VEXTRACTF128 $0x01, Y9, X2
 	VCVTPS2PD    X2, Y2
 	VADDPD       Y1, Y0, Y0
 	VADDPD       Y2, Y0, Y0
-	VANDPS       Y4, Y11, Y11
-	VCVTPS2PD    X11, Y1
-	VEXTRACTF128 $0x01, Y11, X2
+	VANDPS       Y3, Y10, Y10
+	VCVTPS2PD    X10, Y1
+	VEXTRACTF128 $0x01, Y10, X2
 	VCVTPS2PD    X2, Y2
 	VADDPD       Y1, Y0, Y0
 	VADDPD       Y2, Y0, Y0
@@ -841,11 +1033,11 @@ pr_proba:
 	VDIVSD       X1, X0, X0
 	VCVTSD2SS    X0, X0, X0
 	VBROADCASTSS X0, Y0
+	VMULPS       Y0, Y9, Y9
 	VMULPS       Y0, Y10, Y10
-	VMULPS       Y0, Y11, Y11
 	MOVQ         dst_base+0(FP), DX
-	VMOVUPS      Y10, 128(SP)
-	VMOVUPS      Y11, 160(SP)
+	VMOVUPS      Y9, 128(SP)
+	VMOVUPS      Y10, 160(SP)
 	XORL         BX, BX
 
 pr_pst:
@@ -857,7 +1049,7 @@ pr_pst:
 
 pr_nan:
 	MOVQ   CX, best+120(FP)
-	VMOVSS X5, m+128(FP)
+	VMOVSS X4, m+128(FP)
 	VMOVSD X1, sum+136(FP)
 	VZEROUPPER
 	RET
@@ -865,398 +1057,595 @@ pr_nan:
 pr_special:
 	VXORPS X0, X0, X0
 	MOVQ   CX, best+120(FP)
-	VMOVSS X5, m+128(FP)
+	VMOVSS X4, m+128(FP)
 	VMOVSD X0, sum+136(FP)
 	VZEROUPPER
 	RET
 
 // func PredictAVX512(dst []float32, w []float32, stride int, x []float32, b []float32, k int, mode int) (best int, m float32, sum float64)
 // Requires: AVX, AVX512DQ, AVX512F, AVX512VL, CMOV
-TEXT ·PredictAVX512(SB), NOSPLIT, $192-144
+TEXT ·PredictAVX512(SB), NOSPLIT, $304-144
 	MOVQ    x_len+64(FP), AX
 	SHRQ    $0x04, AX
-	VXORPS  Z0, Z0, Z0
+	MOVQ    AX, 256(SP)
+	VXORPS  Z30, Z30, Z30
 	CMPQ    AX, $0x00000040
 	JBE     pr_oneblock
-	VMOVUPS Z0, (SP)
-	VMOVUPS Z0, 64(SP)
+	VMOVUPS Z30, (SP)
+	VMOVUPS Z30, 64(SP)
 
 pr_oneblock:
-	MOVQ  x_len+64(FP), CX
-	ANDQ  $0x0000000f, CX
-	LEAQ  softmaxkmask<>+0(SB), DX
-	KMOVW (DX)(CX*2), K1
-	MOVL  $0x0000ff00, CX
-	KMOVW CX, K2
-	MOVL  $0x000000aa, CX
-	KMOVW CX, K3
-	MOVQ  stride+48(FP), CX
-	SHLQ  $0x02, CX
-	LEAQ  (CX)(CX*2), DX
-	XORL  BX, BX
+	MOVQ  x_len+64(FP), AX
+	ANDQ  $0x0000000f, AX
+	LEAQ  softmaxkmask<>+0(SB), CX
+	KMOVW (CX)(AX*2), K1
+	MOVL  $0x0000ff00, AX
+	KMOVW AX, K2
+	MOVL  $0x000000aa, AX
+	KMOVW AX, K3
+	MOVQ  stride+48(FP), AX
+	SHLQ  $0x02, AX
+	LEAQ  (AX)(AX*2), CX
+	MOVQ  $0x00000000, 264(SP)
 
 pr_block:
-	MOVQ    $0x00000040, SI
-	CMPQ    AX, SI
-	CMOVQLT AX, SI
-	SUBQ    SI, AX
-	MOVQ    x_len+64(FP), R8
-	ANDQ    $0x0000000f, R8
-	XORL    DI, DI
-	TESTQ   AX, AX
-	CMOVQEQ R8, DI
-	MOVQ    w_base+24(FP), R8
-	ADDQ    BX, R8
-	MOVQ    k+104(FP), R9
+	VXORPS  Z30, Z30, Z30
+	VMOVUPS Z30, 192(SP)
+	MOVQ    256(SP), BX
+	MOVQ    $0x00000040, DX
+	CMPQ    BX, DX
+	CMOVQLT BX, DX
+	SUBQ    DX, BX
+	MOVQ    BX, 256(SP)
+	MOVQ    DX, 272(SP)
+	MOVQ    x_len+64(FP), SI
+	ANDQ    $0x0000000f, SI
+	XORL    DX, DX
+	TESTQ   BX, BX
+	CMOVQEQ SI, DX
+	MOVQ    DX, 280(SP)
+	MOVQ    w_base+24(FP), DX
+	ADDQ    264(SP), DX
+	MOVQ    DX, 296(SP)
+	MOVQ    k+104(FP), DX
+	MOVQ    DX, 288(SP)
 
-pr_r8:
-	CMPQ   R9, $0x08
-	JB     pr_r4
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	VXORPS Z9, Z9, Z9
-	VXORPS Z10, Z10, Z10
-	VXORPS Z11, Z11, Z11
-	VXORPS Z12, Z12, Z12
-	VXORPS Z13, Z13, Z13
-	VXORPS Z14, Z14, Z14
-	VXORPS Z15, Z15, Z15
+pr_pass:
+	MOVQ    288(SP), DX
+	MOVQ    $0x00000008, BX
+	CMPQ    DX, $0x0f
+	CMOVQGT BX, DX
+	TESTQ   $0x00000008, DX
+	JZ      pr_zero_no8
+	VXORPS  Z0, Z0, Z0
+	VXORPS  Z1, Z1, Z1
+	VXORPS  Z2, Z2, Z2
+	VXORPS  Z3, Z3, Z3
+	VXORPS  Z4, Z4, Z4
+	VXORPS  Z5, Z5, Z5
+	VXORPS  Z6, Z6, Z6
+	VXORPS  Z7, Z7, Z7
+	VXORPS  Z8, Z8, Z8
+	VXORPS  Z9, Z9, Z9
+	VXORPS  Z10, Z10, Z10
+	VXORPS  Z11, Z11, Z11
+	VXORPS  Z12, Z12, Z12
+	VXORPS  Z13, Z13, Z13
+	VXORPS  Z14, Z14, Z14
+	VXORPS  Z15, Z15, Z15
+
+pr_zero_no8:
+	TESTQ  $0x00000004, DX
+	JZ     pr_zero_no4
 	VXORPS Z16, Z16, Z16
-	MOVQ   R8, R10
-	LEAQ   (R10)(CX*4), R11
-	ADDQ   CX, R11
-	MOVQ   x_base+56(FP), R12
-	ADDQ   BX, R12
-	MOVQ   SI, R13
-	CMPQ   R13, $0x02
-	JB     pr_r8_ones
+	VXORPS Z17, Z17, Z17
+	VXORPS Z18, Z18, Z18
+	VXORPS Z19, Z19, Z19
+	VXORPS Z20, Z20, Z20
+	VXORPS Z21, Z21, Z21
+	VXORPS Z22, Z22, Z22
+	VXORPS Z23, Z23, Z23
 
-pr_r8_loop:
-	VMOVUPS     (R12), Z17
-	VFMADD231PS (R10), Z17, Z1
-	VFMADD231PS (R10)(CX*1), Z17, Z3
-	VFMADD231PS (R10)(CX*2), Z17, Z5
-	VFMADD231PS (R10)(DX*1), Z17, Z7
-	VFMADD231PS (R10)(CX*4), Z17, Z9
-	VFMADD231PS (R11), Z17, Z11
-	VFMADD231PS (R11)(CX*1), Z17, Z13
-	VFMADD231PS (R11)(CX*2), Z17, Z15
-	VMOVUPS     64(R12), Z17
-	VFMADD231PS 64(R10), Z17, Z2
-	VFMADD231PS 64(R10)(CX*1), Z17, Z4
-	VFMADD231PS 64(R10)(CX*2), Z17, Z6
-	VFMADD231PS 64(R10)(DX*1), Z17, Z8
-	VFMADD231PS 64(R10)(CX*4), Z17, Z10
-	VFMADD231PS 64(R11), Z17, Z12
-	VFMADD231PS 64(R11)(CX*1), Z17, Z14
-	VFMADD231PS 64(R11)(CX*2), Z17, Z16
+pr_zero_no4:
+	TESTQ  $0x00000002, DX
+	JZ     pr_zero_no2
+	VXORPS Z24, Z24, Z24
+	VXORPS Z25, Z25, Z25
+	VXORPS Z26, Z26, Z26
+	VXORPS Z27, Z27, Z27
+
+pr_zero_no2:
+	TESTQ  $0x00000001, DX
+	JZ     pr_zero_no1
+	VXORPS Z28, Z28, Z28
+	VXORPS Z29, Z29, Z29
+
+pr_zero_no1:
+	MOVQ  296(SP), BX
+	MOVQ  BX, SI
+	LEAQ  (SI)(AX*4), DI
+	ADDQ  AX, DI
+	MOVQ  DX, R8
+	ANDQ  $0x08, R8
+	IMULQ AX, R8
+	ADDQ  BX, R8
+	MOVQ  DX, R9
+	ANDQ  $0x0c, R9
+	IMULQ AX, R9
+	ADDQ  BX, R9
+	MOVQ  DX, R10
+	ANDQ  $0x0e, R10
+	IMULQ AX, R10
+	ADDQ  BX, R10
+	TESTQ $0x00000008, DX
+	JZ    pr_small
+	TESTQ $0x00000007, DX
+	JZ    pr_big
+	MOVQ  x_base+56(FP), BX
+	ADDQ  264(SP), BX
+	MOVQ  272(SP), R11
+	CMPQ  R11, $0x02
+	JB    pr_all_ones
+
+pr_all_loop:
+	VMOVUPS     (BX), Z30
+	VMOVUPS     64(BX), Z31
+	TESTQ       $0x00000008, DX
+	JZ          pr_all_loop_no8
+	VFMADD231PS (SI), Z30, Z0
+	VFMADD231PS 64(SI), Z31, Z1
+	VFMADD231PS (SI)(AX*1), Z30, Z2
+	VFMADD231PS 64(SI)(AX*1), Z31, Z3
+	VFMADD231PS (SI)(AX*2), Z30, Z4
+	VFMADD231PS 64(SI)(AX*2), Z31, Z5
+	VFMADD231PS (SI)(CX*1), Z30, Z6
+	VFMADD231PS 64(SI)(CX*1), Z31, Z7
+	VFMADD231PS (SI)(AX*4), Z30, Z8
+	VFMADD231PS 64(SI)(AX*4), Z31, Z9
+	VFMADD231PS (DI), Z30, Z10
+	VFMADD231PS 64(DI), Z31, Z11
+	VFMADD231PS (DI)(AX*1), Z30, Z12
+	VFMADD231PS 64(DI)(AX*1), Z31, Z13
+	VFMADD231PS (DI)(AX*2), Z30, Z14
+	VFMADD231PS 64(DI)(AX*2), Z31, Z15
+
+pr_all_loop_no8:
+	TESTQ       $0x00000007, DX
+	JZ          pr_all_loop_end
+	TESTQ       $0x00000004, DX
+	JZ          pr_all_loop_no4
+	VFMADD231PS (R8), Z30, Z16
+	VFMADD231PS 64(R8), Z31, Z17
+	VFMADD231PS (R8)(AX*1), Z30, Z18
+	VFMADD231PS 64(R8)(AX*1), Z31, Z19
+	VFMADD231PS (R8)(AX*2), Z30, Z20
+	VFMADD231PS 64(R8)(AX*2), Z31, Z21
+	VFMADD231PS (R8)(CX*1), Z30, Z22
+	VFMADD231PS 64(R8)(CX*1), Z31, Z23
+
+pr_all_loop_no4:
+	TESTQ       $0x00000002, DX
+	JZ          pr_all_loop_no2
+	VFMADD231PS (R9), Z30, Z24
+	VFMADD231PS 64(R9), Z31, Z25
+	VFMADD231PS (R9)(AX*1), Z30, Z26
+	VFMADD231PS 64(R9)(AX*1), Z31, Z27
+
+pr_all_loop_no2:
+	TESTQ       $0x00000001, DX
+	JZ          pr_all_loop_no1
+	VFMADD231PS (R10), Z30, Z28
+	VFMADD231PS 64(R10), Z31, Z29
+
+pr_all_loop_no1:
+pr_all_loop_end:
+	ADDQ $0x00000080, SI
+	ADDQ $0x00000080, R8
+	ADDQ $0x00000080, R9
+	ADDQ $0x00000080, R10
+	ADDQ $0x00000080, DI
+	ADDQ $0x00000080, BX
+	SUBQ $0x02, R11
+	CMPQ R11, $0x02
+	JAE  pr_all_loop
+
+pr_all_ones:
+	TESTQ       R11, R11
+	JZ          pr_all_tail
+	VMOVUPS     (BX), Z30
+	TESTQ       $0x00000008, DX
+	JZ          pr_all_one_no8
+	VFMADD231PS (SI), Z30, Z0
+	VFMADD231PS (SI)(AX*1), Z30, Z2
+	VFMADD231PS (SI)(AX*2), Z30, Z4
+	VFMADD231PS (SI)(CX*1), Z30, Z6
+	VFMADD231PS (SI)(AX*4), Z30, Z8
+	VFMADD231PS (DI), Z30, Z10
+	VFMADD231PS (DI)(AX*1), Z30, Z12
+	VFMADD231PS (DI)(AX*2), Z30, Z14
+
+pr_all_one_no8:
+	TESTQ       $0x00000007, DX
+	JZ          pr_all_one_end
+	TESTQ       $0x00000004, DX
+	JZ          pr_all_one_no4
+	VFMADD231PS (R8), Z30, Z16
+	VFMADD231PS (R8)(AX*1), Z30, Z18
+	VFMADD231PS (R8)(AX*2), Z30, Z20
+	VFMADD231PS (R8)(CX*1), Z30, Z22
+
+pr_all_one_no4:
+	TESTQ       $0x00000002, DX
+	JZ          pr_all_one_no2
+	VFMADD231PS (R9), Z30, Z24
+	VFMADD231PS (R9)(AX*1), Z30, Z26
+
+pr_all_one_no2:
+	TESTQ       $0x00000001, DX
+	JZ          pr_all_one_no1
+	VFMADD231PS (R10), Z30, Z28
+
+pr_all_one_no1:
+pr_all_one_end:
+	ADDQ $0x00000040, SI
+	ADDQ $0x00000040, R8
+	ADDQ $0x00000040, R9
+	ADDQ $0x00000040, R10
+	ADDQ $0x00000040, DI
+	ADDQ $0x00000040, BX
+
+pr_all_tail:
+	MOVQ        280(SP), R11
+	TESTQ       R11, R11
+	JZ          pr_all_done
+	VMOVUPS.Z   (BX), K1, Z30
+	TESTQ       $0x00000008, DX
+	JZ          pr_all_tail_no8
+	VFMADD231PS (SI), Z30, K1, Z0
+	VFMADD231PS (SI)(AX*1), Z30, K1, Z2
+	VFMADD231PS (SI)(AX*2), Z30, K1, Z4
+	VFMADD231PS (SI)(CX*1), Z30, K1, Z6
+	VFMADD231PS (SI)(AX*4), Z30, K1, Z8
+	VFMADD231PS (DI), Z30, K1, Z10
+	VFMADD231PS (DI)(AX*1), Z30, K1, Z12
+	VFMADD231PS (DI)(AX*2), Z30, K1, Z14
+
+pr_all_tail_no8:
+	TESTQ       $0x00000007, DX
+	JZ          pr_all_tail_end
+	TESTQ       $0x00000004, DX
+	JZ          pr_all_tail_no4
+	VFMADD231PS (R8), Z30, K1, Z16
+	VFMADD231PS (R8)(AX*1), Z30, K1, Z18
+	VFMADD231PS (R8)(AX*2), Z30, K1, Z20
+	VFMADD231PS (R8)(CX*1), Z30, K1, Z22
+
+pr_all_tail_no4:
+	TESTQ       $0x00000002, DX
+	JZ          pr_all_tail_no2
+	VFMADD231PS (R9), Z30, K1, Z24
+	VFMADD231PS (R9)(AX*1), Z30, K1, Z26
+
+pr_all_tail_no2:
+	TESTQ       $0x00000001, DX
+	JZ          pr_all_tail_no1
+	VFMADD231PS (R10), Z30, K1, Z28
+
+pr_all_tail_no1:
+pr_all_tail_end:
+pr_all_done:
+	JMP pr_reduce
+
+pr_big:
+	MOVQ x_base+56(FP), BX
+	ADDQ 264(SP), BX
+	MOVQ 272(SP), R11
+	CMPQ R11, $0x02
+	JB   pr_g8_ones
+
+pr_g8_loop:
+	VMOVUPS     (BX), Z30
+	VMOVUPS     64(BX), Z31
+	VFMADD231PS (SI), Z30, Z0
+	VFMADD231PS 64(SI), Z31, Z1
+	VFMADD231PS (SI)(AX*1), Z30, Z2
+	VFMADD231PS 64(SI)(AX*1), Z31, Z3
+	VFMADD231PS (SI)(AX*2), Z30, Z4
+	VFMADD231PS 64(SI)(AX*2), Z31, Z5
+	VFMADD231PS (SI)(CX*1), Z30, Z6
+	VFMADD231PS 64(SI)(CX*1), Z31, Z7
+	VFMADD231PS (SI)(AX*4), Z30, Z8
+	VFMADD231PS 64(SI)(AX*4), Z31, Z9
+	VFMADD231PS (DI), Z30, Z10
+	VFMADD231PS 64(DI), Z31, Z11
+	VFMADD231PS (DI)(AX*1), Z30, Z12
+	VFMADD231PS 64(DI)(AX*1), Z31, Z13
+	VFMADD231PS (DI)(AX*2), Z30, Z14
+	VFMADD231PS 64(DI)(AX*2), Z31, Z15
+	ADDQ        $0x00000080, SI
+	ADDQ        $0x00000080, DI
+	ADDQ        $0x00000080, BX
+	SUBQ        $0x02, R11
+	CMPQ        R11, $0x02
+	JAE         pr_g8_loop
+
+pr_g8_ones:
+	TESTQ       R11, R11
+	JZ          pr_g8_tail
+	VMOVUPS     (BX), Z30
+	VFMADD231PS (SI), Z30, Z0
+	VFMADD231PS (SI)(AX*1), Z30, Z2
+	VFMADD231PS (SI)(AX*2), Z30, Z4
+	VFMADD231PS (SI)(CX*1), Z30, Z6
+	VFMADD231PS (SI)(AX*4), Z30, Z8
+	VFMADD231PS (DI), Z30, Z10
+	VFMADD231PS (DI)(AX*1), Z30, Z12
+	VFMADD231PS (DI)(AX*2), Z30, Z14
+	ADDQ        $0x00000040, SI
+	ADDQ        $0x00000040, DI
+	ADDQ        $0x00000040, BX
+
+pr_g8_tail:
+	MOVQ        280(SP), R8
+	TESTQ       R8, R8
+	JZ          pr_g8_done
+	VMOVUPS.Z   (BX), K1, Z30
+	VFMADD231PS (SI), Z30, K1, Z0
+	VFMADD231PS (SI)(AX*1), Z30, K1, Z2
+	VFMADD231PS (SI)(AX*2), Z30, K1, Z4
+	VFMADD231PS (SI)(CX*1), Z30, K1, Z6
+	VFMADD231PS (SI)(AX*4), Z30, K1, Z8
+	VFMADD231PS (DI), Z30, K1, Z10
+	VFMADD231PS (DI)(AX*1), Z30, K1, Z12
+	VFMADD231PS (DI)(AX*2), Z30, K1, Z14
+
+pr_g8_done:
+	JMP pr_reduce
+
+pr_small:
+	TESTQ $0x00000004, DX
+	JZ    pr_small_no4
+	MOVQ  x_base+56(FP), BX
+	ADDQ  264(SP), BX
+	MOVQ  272(SP), R11
+	CMPQ  R11, $0x02
+	JB    pr_g4_ones
+
+pr_g4_loop:
+	VMOVUPS     (BX), Z30
+	VMOVUPS     64(BX), Z31
+	VFMADD231PS (R8), Z30, Z16
+	VFMADD231PS 64(R8), Z31, Z17
+	VFMADD231PS (R8)(AX*1), Z30, Z18
+	VFMADD231PS 64(R8)(AX*1), Z31, Z19
+	VFMADD231PS (R8)(AX*2), Z30, Z20
+	VFMADD231PS 64(R8)(AX*2), Z31, Z21
+	VFMADD231PS (R8)(CX*1), Z30, Z22
+	VFMADD231PS 64(R8)(CX*1), Z31, Z23
+	ADDQ        $0x00000080, R8
+	ADDQ        $0x00000080, BX
+	SUBQ        $0x02, R11
+	CMPQ        R11, $0x02
+	JAE         pr_g4_loop
+
+pr_g4_ones:
+	TESTQ       R11, R11
+	JZ          pr_g4_tail
+	VMOVUPS     (BX), Z30
+	VFMADD231PS (R8), Z30, Z16
+	VFMADD231PS (R8)(AX*1), Z30, Z18
+	VFMADD231PS (R8)(AX*2), Z30, Z20
+	VFMADD231PS (R8)(CX*1), Z30, Z22
+	ADDQ        $0x00000040, R8
+	ADDQ        $0x00000040, BX
+
+pr_g4_tail:
+	MOVQ        280(SP), SI
+	TESTQ       SI, SI
+	JZ          pr_g4_done
+	VMOVUPS.Z   (BX), K1, Z30
+	VFMADD231PS (R8), Z30, K1, Z16
+	VFMADD231PS (R8)(AX*1), Z30, K1, Z18
+	VFMADD231PS (R8)(AX*2), Z30, K1, Z20
+	VFMADD231PS (R8)(CX*1), Z30, K1, Z22
+
+pr_g4_done:
+pr_small_no4:
+	TESTQ $0x00000002, DX
+	JZ    pr_small_no2
+	MOVQ  x_base+56(FP), BX
+	ADDQ  264(SP), BX
+	MOVQ  272(SP), R11
+	CMPQ  R11, $0x02
+	JB    pr_g2_ones
+
+pr_g2_loop:
+	VMOVUPS     (BX), Z30
+	VMOVUPS     64(BX), Z31
+	VFMADD231PS (R9), Z30, Z24
+	VFMADD231PS 64(R9), Z31, Z25
+	VFMADD231PS (R9)(AX*1), Z30, Z26
+	VFMADD231PS 64(R9)(AX*1), Z31, Z27
+	ADDQ        $0x00000080, R9
+	ADDQ        $0x00000080, BX
+	SUBQ        $0x02, R11
+	CMPQ        R11, $0x02
+	JAE         pr_g2_loop
+
+pr_g2_ones:
+	TESTQ       R11, R11
+	JZ          pr_g2_tail
+	VMOVUPS     (BX), Z30
+	VFMADD231PS (R9), Z30, Z24
+	VFMADD231PS (R9)(AX*1), Z30, Z26
+	ADDQ        $0x00000040, R9
+	ADDQ        $0x00000040, BX
+
+pr_g2_tail:
+	MOVQ        280(SP), SI
+	TESTQ       SI, SI
+	JZ          pr_g2_done
+	VMOVUPS.Z   (BX), K1, Z30
+	VFMADD231PS (R9), Z30, K1, Z24
+	VFMADD231PS (R9)(AX*1), Z30, K1, Z26
+
+pr_g2_done:
+pr_small_no2:
+	TESTQ $0x00000001, DX
+	JZ    pr_small_no1
+	MOVQ  x_base+56(FP), BX
+	ADDQ  264(SP), BX
+	MOVQ  272(SP), R11
+	CMPQ  R11, $0x02
+	JB    pr_g1_ones
+
+pr_g1_loop:
+	VMOVUPS     (BX), Z30
+	VMOVUPS     64(BX), Z31
+	VFMADD231PS (R10), Z30, Z28
+	VFMADD231PS 64(R10), Z31, Z29
 	ADDQ        $0x00000080, R10
-	ADDQ        $0x00000080, R11
-	ADDQ        $0x00000080, R12
-	SUBQ        $0x02, R13
-	CMPQ        R13, $0x02
-	JAE         pr_r8_loop
+	ADDQ        $0x00000080, BX
+	SUBQ        $0x02, R11
+	CMPQ        R11, $0x02
+	JAE         pr_g1_loop
 
-pr_r8_ones:
-	TESTQ R13, R13
-	JZ    pr_r8_tail
-
-pr_r8_one:
-	VMOVUPS     (R12), Z17
-	VFMADD231PS (R10), Z17, Z1
-	VFMADD231PS (R10)(CX*1), Z17, Z3
-	VFMADD231PS (R10)(CX*2), Z17, Z5
-	VFMADD231PS (R10)(DX*1), Z17, Z7
-	VFMADD231PS (R10)(CX*4), Z17, Z9
-	VFMADD231PS (R11), Z17, Z11
-	VFMADD231PS (R11)(CX*1), Z17, Z13
-	VFMADD231PS (R11)(CX*2), Z17, Z15
+pr_g1_ones:
+	TESTQ       R11, R11
+	JZ          pr_g1_tail
+	VMOVUPS     (BX), Z30
+	VFMADD231PS (R10), Z30, Z28
 	ADDQ        $0x00000040, R10
-	ADDQ        $0x00000040, R11
-	ADDQ        $0x00000040, R12
-	DECQ        R13
-	JNZ         pr_r8_one
+	ADDQ        $0x00000040, BX
 
-pr_r8_tail:
-	TESTQ       DI, DI
-	JZ          pr_r8_reduce
-	VMOVUPS.Z   (R12), K1, Z17
-	VFMADD231PS (R10), Z17, K1, Z1
-	VFMADD231PS (R10)(CX*1), Z17, K1, Z3
-	VFMADD231PS (R10)(CX*2), Z17, K1, Z5
-	VFMADD231PS (R10)(DX*1), Z17, K1, Z7
-	VFMADD231PS (R10)(CX*4), Z17, K1, Z9
-	VFMADD231PS (R11), Z17, K1, Z11
-	VFMADD231PS (R11)(CX*1), Z17, K1, Z13
-	VFMADD231PS (R11)(CX*2), Z17, K1, Z15
+pr_g1_tail:
+	MOVQ        280(SP), SI
+	TESTQ       SI, SI
+	JZ          pr_g1_done
+	VMOVUPS.Z   (BX), K1, Z30
+	VFMADD231PS (R10), Z30, K1, Z28
 
-pr_r8_reduce:
-	VADDPS     Z2, Z1, Z1
-	VADDPS     Z4, Z3, Z3
-	VADDPS     Z6, Z5, Z5
-	VADDPS     Z8, Z7, Z7
-	VADDPS     Z10, Z9, Z9
-	VADDPS     Z12, Z11, Z11
-	VADDPS     Z14, Z13, Z13
-	VADDPS     Z16, Z15, Z15
-	VSHUFF32X4 $0x4e, Z3, Z1, Z2
-	VBLENDMPS  Z3, Z1, K2, Z18
-	VADDPS     Z18, Z2, Z2
-	VSHUFF32X4 $0x4e, Z7, Z5, Z1
-	VBLENDMPS  Z7, Z5, K2, Z19
-	VADDPS     Z19, Z1, Z1
-	VSHUFF32X4 $0x4e, Z11, Z9, Z3
-	VBLENDMPS  Z11, Z9, K2, Z20
-	VADDPS     Z20, Z3, Z3
-	VSHUFF32X4 $0x4e, Z15, Z13, Z4
-	VBLENDMPS  Z15, Z13, K2, Z21
-	VADDPS     Z21, Z4, Z4
-	VSHUFF32X4 $0x88, Z1, Z2, Z5
-	VSHUFF32X4 $0xdd, Z1, Z2, Z1
-	VADDPS     Z1, Z5, Z5
-	VSHUFF32X4 $0x88, Z4, Z3, Z1
-	VSHUFF32X4 $0xdd, Z4, Z3, Z2
-	VADDPS     Z2, Z1, Z1
-	VSHUFPD    $0x55, Z1, Z5, Z2
-	VBLENDMPD  Z1, Z5, K3, Z22
-	VADDPS     Z22, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z22
-	VADDPS     Z22, Z2, Z2
-	VMOVUPS    predictconst<>+64(SB), Z1
-	VPERMT2PS  Z2, Z1, Z0
-	LEAQ       (R8)(CX*8), R8
-	SUBQ       $0x08, R9
-	JMP        pr_r8
+pr_g1_done:
+pr_small_no1:
+pr_reduce:
+	VMOVUPS    192(SP), Z30
+	TESTQ      $0x00000008, DX
+	JZ         pr_merge_no8
+	VADDPS     Z1, Z0, Z0
+	VADDPS     Z3, Z2, Z2
+	VADDPS     Z5, Z4, Z4
+	VADDPS     Z7, Z6, Z6
+	VADDPS     Z9, Z8, Z8
+	VADDPS     Z11, Z10, Z10
+	VADDPS     Z13, Z12, Z12
+	VADDPS     Z15, Z14, Z14
+	VSHUFF32X4 $0x4e, Z2, Z0, Z1
+	VBLENDMPS  Z2, Z0, K2, Z2
+	VADDPS     Z2, Z1, Z0
+	VSHUFF32X4 $0x4e, Z6, Z4, Z1
+	VBLENDMPS  Z6, Z4, K2, Z6
+	VADDPS     Z6, Z1, Z4
+	VSHUFF32X4 $0x4e, Z10, Z8, Z1
+	VBLENDMPS  Z10, Z8, K2, Z10
+	VADDPS     Z10, Z1, Z8
+	VSHUFF32X4 $0x4e, Z14, Z12, Z1
+	VBLENDMPS  Z14, Z12, K2, Z14
+	VADDPS     Z14, Z1, Z12
+	VSHUFF32X4 $0x88, Z4, Z0, Z1
+	VSHUFF32X4 $0xdd, Z4, Z0, Z4
+	VADDPS     Z4, Z1, Z0
+	VSHUFF32X4 $0x88, Z12, Z8, Z1
+	VSHUFF32X4 $0xdd, Z12, Z8, Z12
+	VADDPS     Z12, Z1, Z8
+	VSHUFPD    $0x55, Z8, Z0, Z1
+	VBLENDMPD  Z8, Z0, K3, Z8
+	VADDPS     Z8, Z1, Z0
+	VPERMILPS  $0xb1, Z0, Z1
+	VADDPS     Z1, Z0, Z0
+	VMOVUPS    predictconst<>+64(SB), Z3
+	VPERMT2PS  Z0, Z3, Z30
 
-pr_r4:
-	CMPQ   R9, $0x04
-	JB     pr_r2
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	VXORPS Z5, Z5, Z5
-	VXORPS Z6, Z6, Z6
-	VXORPS Z7, Z7, Z7
-	VXORPS Z8, Z8, Z8
-	MOVQ   R8, R10
-	MOVQ   x_base+56(FP), R11
-	ADDQ   BX, R11
-	MOVQ   SI, R12
-	CMPQ   R12, $0x02
-	JB     pr_r4_ones
+pr_merge_no8:
+	TESTQ      $0x00000004, DX
+	JZ         pr_merge_no4
+	VADDPS     Z17, Z16, Z16
+	VADDPS     Z19, Z18, Z18
+	VADDPS     Z21, Z20, Z20
+	VADDPS     Z23, Z22, Z22
+	VSHUFF32X4 $0x4e, Z18, Z16, Z1
+	VBLENDMPS  Z18, Z16, K2, Z18
+	VADDPS     Z18, Z1, Z16
+	VSHUFF32X4 $0x4e, Z22, Z20, Z1
+	VBLENDMPS  Z22, Z20, K2, Z22
+	VADDPS     Z22, Z1, Z20
+	VSHUFF32X4 $0x88, Z20, Z16, Z1
+	VSHUFF32X4 $0xdd, Z20, Z16, Z20
+	VADDPS     Z20, Z1, Z16
+	VPERMILPS  $0x4e, Z16, Z1
+	VADDPS     Z1, Z16, Z16
+	VPERMILPS  $0xb1, Z16, Z1
+	VADDPS     Z1, Z16, Z16
+	VMOVUPS    predictconst<>+128(SB), Z3
+	VPERMT2PS  Z16, Z3, Z30
 
-pr_r4_loop:
-	VMOVUPS     (R11), Z9
-	VFMADD231PS (R10), Z9, Z1
-	VFMADD231PS (R10)(CX*1), Z9, Z3
-	VFMADD231PS (R10)(CX*2), Z9, Z5
-	VFMADD231PS (R10)(DX*1), Z9, Z7
-	VMOVUPS     64(R11), Z9
-	VFMADD231PS 64(R10), Z9, Z2
-	VFMADD231PS 64(R10)(CX*1), Z9, Z4
-	VFMADD231PS 64(R10)(CX*2), Z9, Z6
-	VFMADD231PS 64(R10)(DX*1), Z9, Z8
-	ADDQ        $0x00000080, R10
-	ADDQ        $0x00000080, R11
-	SUBQ        $0x02, R12
-	CMPQ        R12, $0x02
-	JAE         pr_r4_loop
+pr_merge_no4:
+	TESTQ      $0x00000002, DX
+	JZ         pr_merge_no2
+	VADDPS     Z25, Z24, Z24
+	VADDPS     Z27, Z26, Z26
+	VSHUFF32X4 $0x4e, Z26, Z24, Z1
+	VBLENDMPS  Z26, Z24, K2, Z26
+	VADDPS     Z26, Z1, Z24
+	VSHUFF32X4 $0xb1, Z24, Z24, Z1
+	VADDPS     Z1, Z24, Z24
+	VPERMILPS  $0x4e, Z24, Z1
+	VADDPS     Z1, Z24, Z24
+	VPERMILPS  $0xb1, Z24, Z1
+	VADDPS     Z1, Z24, Z24
+	VMOVUPS    predictconst<>+192(SB), Z3
+	VPERMT2PS  Z24, Z3, Z30
 
-pr_r4_ones:
-	TESTQ R12, R12
-	JZ    pr_r4_tail
+pr_merge_no2:
+	TESTQ      $0x00000001, DX
+	JZ         pr_merge_no1
+	VADDPS     Z29, Z28, Z28
+	VSHUFF32X4 $0x4e, Z28, Z28, Z1
+	VADDPS     Z1, Z28, Z28
+	VSHUFF32X4 $0xb1, Z28, Z28, Z1
+	VADDPS     Z1, Z28, Z28
+	VPERMILPS  $0x4e, Z28, Z1
+	VADDPS     Z1, Z28, Z28
+	VPERMILPS  $0xb1, Z28, Z1
+	VADDPS     Z1, Z28, Z28
+	VMOVUPS    predictconst<>+256(SB), Z3
+	VPERMT2PS  Z28, Z3, Z30
 
-pr_r4_one:
-	VMOVUPS     (R11), Z9
-	VFMADD231PS (R10), Z9, Z1
-	VFMADD231PS (R10)(CX*1), Z9, Z3
-	VFMADD231PS (R10)(CX*2), Z9, Z5
-	VFMADD231PS (R10)(DX*1), Z9, Z7
-	ADDQ        $0x00000040, R10
-	ADDQ        $0x00000040, R11
-	DECQ        R12
-	JNZ         pr_r4_one
-
-pr_r4_tail:
-	TESTQ       DI, DI
-	JZ          pr_r4_reduce
-	VMOVUPS.Z   (R11), K1, Z9
-	VFMADD231PS (R10), Z9, K1, Z1
-	VFMADD231PS (R10)(CX*1), Z9, K1, Z3
-	VFMADD231PS (R10)(CX*2), Z9, K1, Z5
-	VFMADD231PS (R10)(DX*1), Z9, K1, Z7
-
-pr_r4_reduce:
-	VADDPS     Z2, Z1, Z1
-	VADDPS     Z4, Z3, Z3
-	VADDPS     Z6, Z5, Z5
-	VADDPS     Z8, Z7, Z7
-	VSHUFF32X4 $0x4e, Z3, Z1, Z2
-	VBLENDMPS  Z3, Z1, K2, Z23
-	VADDPS     Z23, Z2, Z2
-	VSHUFF32X4 $0x4e, Z7, Z5, Z1
-	VBLENDMPS  Z7, Z5, K2, Z24
-	VADDPS     Z24, Z1, Z1
-	VSHUFF32X4 $0x88, Z1, Z2, Z3
-	VSHUFF32X4 $0xdd, Z1, Z2, Z1
-	VADDPS     Z1, Z3, Z3
-	VPERMILPS  $0x4e, Z3, Z1
-	VADDPS     Z1, Z3, Z3
-	VPERMILPS  $0xb1, Z3, Z1
-	VADDPS     Z1, Z3, Z3
-	VMOVUPS    predictconst<>+128(SB), Z1
-	VPERMT2PS  Z3, Z1, Z0
-	LEAQ       (R8)(CX*4), R8
-	SUBQ       $0x04, R9
-	JMP        pr_r4
-
-pr_r2:
-	CMPQ   R9, $0x02
-	JB     pr_r1
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	VXORPS Z3, Z3, Z3
-	VXORPS Z4, Z4, Z4
-	MOVQ   R8, R10
-	MOVQ   x_base+56(FP), R11
-	ADDQ   BX, R11
-	MOVQ   SI, R12
-	CMPQ   R12, $0x02
-	JB     pr_r2_ones
-
-pr_r2_loop:
-	VMOVUPS     (R11), Z5
-	VFMADD231PS (R10), Z5, Z1
-	VFMADD231PS (R10)(CX*1), Z5, Z3
-	VMOVUPS     64(R11), Z5
-	VFMADD231PS 64(R10), Z5, Z2
-	VFMADD231PS 64(R10)(CX*1), Z5, Z4
-	ADDQ        $0x00000080, R10
-	ADDQ        $0x00000080, R11
-	SUBQ        $0x02, R12
-	CMPQ        R12, $0x02
-	JAE         pr_r2_loop
-
-pr_r2_ones:
-	TESTQ R12, R12
-	JZ    pr_r2_tail
-
-pr_r2_one:
-	VMOVUPS     (R11), Z5
-	VFMADD231PS (R10), Z5, Z1
-	VFMADD231PS (R10)(CX*1), Z5, Z3
-	ADDQ        $0x00000040, R10
-	ADDQ        $0x00000040, R11
-	DECQ        R12
-	JNZ         pr_r2_one
-
-pr_r2_tail:
-	TESTQ       DI, DI
-	JZ          pr_r2_reduce
-	VMOVUPS.Z   (R11), K1, Z5
-	VFMADD231PS (R10), Z5, K1, Z1
-	VFMADD231PS (R10)(CX*1), Z5, K1, Z3
-
-pr_r2_reduce:
-	VADDPS     Z2, Z1, Z1
-	VADDPS     Z4, Z3, Z3
-	VSHUFF32X4 $0x4e, Z3, Z1, Z2
-	VBLENDMPS  Z3, Z1, K2, Z25
-	VADDPS     Z25, Z2, Z2
-	VSHUFF32X4 $0xb1, Z2, Z2, Z1
-	VADDPS     Z1, Z2, Z2
-	VPERMILPS  $0x4e, Z2, Z1
-	VADDPS     Z1, Z2, Z2
-	VPERMILPS  $0xb1, Z2, Z1
-	VADDPS     Z1, Z2, Z2
-	VMOVUPS    predictconst<>+192(SB), Z1
-	VPERMT2PS  Z2, Z1, Z0
-	LEAQ       (R8)(CX*2), R8
-	SUBQ       $0x02, R9
-	JMP        pr_r2
-
-pr_r1:
-	CMPQ   R9, $0x01
-	JB     pr_blockdone
-	VXORPS Z1, Z1, Z1
-	VXORPS Z2, Z2, Z2
-	MOVQ   R8, R10
-	MOVQ   x_base+56(FP), R11
-	ADDQ   BX, R11
-	MOVQ   SI, R12
-	CMPQ   R12, $0x02
-	JB     pr_r1_ones
-
-pr_r1_loop:
-	VMOVUPS     (R11), Z3
-	VFMADD231PS (R10), Z3, Z1
-	VMOVUPS     64(R11), Z3
-	VFMADD231PS 64(R10), Z3, Z2
-	ADDQ        $0x00000080, R10
-	ADDQ        $0x00000080, R11
-	SUBQ        $0x02, R12
-	CMPQ        R12, $0x02
-	JAE         pr_r1_loop
-
-pr_r1_ones:
-	TESTQ R12, R12
-	JZ    pr_r1_tail
-
-pr_r1_one:
-	VMOVUPS     (R11), Z3
-	VFMADD231PS (R10), Z3, Z1
-	ADDQ        $0x00000040, R10
-	ADDQ        $0x00000040, R11
-	DECQ        R12
-	JNZ         pr_r1_one
-
-pr_r1_tail:
-	TESTQ       DI, DI
-	JZ          pr_r1_reduce
-	VMOVUPS.Z   (R11), K1, Z3
-	VFMADD231PS (R10), Z3, K1, Z1
-
-pr_r1_reduce:
-	VADDPS     Z2, Z1, Z1
-	VSHUFF32X4 $0x4e, Z1, Z1, Z2
-	VADDPS     Z2, Z1, Z1
-	VSHUFF32X4 $0xb1, Z1, Z1, Z2
-	VADDPS     Z2, Z1, Z1
-	VPERMILPS  $0x4e, Z1, Z2
-	VADDPS     Z2, Z1, Z1
-	VPERMILPS  $0xb1, Z1, Z2
-	VADDPS     Z2, Z1, Z1
-	VMOVUPS    predictconst<>+256(SB), Z2
-	VPERMT2PS  Z1, Z2, Z0
-	LEAQ       (R8)(CX*1), R8
-	SUBQ       $0x01, R9
-	JMP        pr_r1
-
-pr_blockdone:
-	SHLQ          $0x06, SI
-	ADDQ          SI, BX
-	TESTQ         AX, AX
-	JZ            pr_lastblock
-	VCVTPS2PD     Y0, Z1
-	VEXTRACTF64X4 $0x01, Z0, Y0
-	VCVTPS2PD     Y0, Z0
-	VADDPD        (SP), Z1, Z1
-	VADDPD        64(SP), Z0, Z0
-	VMOVUPD       Z1, (SP)
-	VMOVUPD       Z0, 64(SP)
-	VXORPS        Z0, Z0, Z0
+pr_merge_no1:
+	VMOVUPS       Z30, 192(SP)
+	MOVQ          AX, BX
+	IMULQ         DX, BX
+	ADDQ          BX, 296(SP)
+	SUBQ          DX, 288(SP)
+	JNZ           pr_pass
+	MOVQ          272(SP), DX
+	SHLQ          $0x06, DX
+	ADDQ          DX, 264(SP)
+	CMPQ          256(SP), $0x00
+	JE            pr_lastblock
+	VMOVUPS       192(SP), Z30
+	VCVTPS2PD     Y30, Z31
+	VEXTRACTF64X4 $0x01, Z30, Y30
+	VCVTPS2PD     Y30, Z30
+	VADDPD        (SP), Z31, Z31
+	VADDPD        64(SP), Z30, Z30
+	VMOVUPD       Z31, (SP)
+	VMOVUPD       Z30, 64(SP)
 	JMP           pr_block
 
 pr_lastblock:
 	CMPQ          x_len+64(FP), $0x00000410
 	JB            pr_sums
+	VMOVUPS       192(SP), Z0
 	VCVTPS2PD     Y0, Z1
 	VEXTRACTF64X4 $0x01, Z0, Y0
 	VCVTPS2PD     Y0, Z0
@@ -1266,90 +1655,53 @@ pr_lastblock:
 	VMOVUPD       Z0, 64(SP)
 	VMOVUPD       (SP), Z0
 	VMOVUPD       64(SP), Z1
-	VCVTPD2PS     Z0, Y0
+	VXORPS        Z2, Z2, Z2
+	VCVTPD2PS     Z0, Y2
 	VCVTPD2PS     Z1, Y1
-	VINSERTF64X4  $0x01, Y1, Z0, Z0
+	VINSERTF64X4  $0x01, Y1, Z2, Z0
+	VMOVUPS       Z0, 192(SP)
 
 pr_sums:
+	VMOVUPS      192(SP), Z0
 	MOVQ         k+104(FP), AX
 	MOVQ         $0x00000010, CX
 	SUBQ         AX, CX
 	VPBROADCASTD CX, Z1
 	VPADDD       predictconst<>+0(SB), Z1, Z1
 	VPERMPS      Z0, Z1, Z0
+	LEAQ         softmaxkmask<>+0(SB), CX
+	KMOVW        (CX)(AX*2), K1
 	CMPQ         b_len+88(FP), $0x00
 	JE           pr_nobias
 	MOVQ         b_base+80(FP), CX
-	VXORPS       Z1, Z1, Z1
-	CMPQ         AX, $0x10
-	JNE          pr_b_part
-	VMOVUPS      (CX), Z1
-	JMP          pr_b_done
-
-pr_b_part:
-	TESTQ   $0x00000008, AX
-	JZ      pr_b_p4
-	VMOVUPS (CX), Y1
-
-pr_b_p4:
-	TESTQ           $0x00000004, AX
-	JZ              pr_b_p2
-	MOVQ            AX, DX
-	ANDQ            $0x00000008, DX
-	LEAQ            softmaxpiece<>+0(SB), BX
-	KMOVW           (BX)(AX*2), K1
-	VBROADCASTF32X4 (CX)(DX*4), K1, Z1
-
-pr_b_p2:
-	TESTQ           $0x00000002, AX
-	JZ              pr_b_p1
-	MOVQ            AX, DX
-	ANDQ            $0x0000000c, DX
-	LEAQ            softmaxpiece<>+32(SB), BX
-	KMOVW           (BX)(AX*2), K1
-	VBROADCASTF32X2 (CX)(DX*4), K1, Z1
-
-pr_b_p1:
-	TESTQ        $0x00000001, AX
-	JZ           pr_b_done
-	MOVQ         AX, DX
-	ANDQ         $0x0000000e, DX
-	LEAQ         softmaxpiece<>+64(SB), BX
-	KMOVW        (BX)(AX*2), K1
-	VBROADCASTSS (CX)(DX*4), K1, Z1
-
-pr_b_done:
-	VADDPS Z1, Z0, Z0
+	VADDPS.Z     (CX), Z0, K1, Z0
 
 pr_nobias:
-	VBROADCASTSS  softmaxconst<>+416(SB), Z1
-	LEAQ          softmaxkmask<>+0(SB), CX
-	KMOVW         (CX)(AX*2), K1
-	VMAXPS        Z1, Z0, K1, Z1
-	VEXTRACTF64X4 $0x01, Z1, Y2
-	VMAXPS        Y2, Y1, Y2
-	VEXTRACTF32X4 $0x01, Y2, X1
-	VMAXPS        X1, X2, X1
-	VPERMILPS     $0x4e, X1, X2
-	VMAXPS        X2, X1, X1
-	VPERMILPS     $0xb1, X1, X2
-	VMAXPS        X2, X1, X1
-	VBROADCASTSS  X1, Z2
-	MOVQ          $0x00000000, CX
-	CMPQ          mode+112(FP), $0x02
-	JE            pr_proba
-	VCMPPS        $0x00, Z2, Z0, K1, K1
-	KMOVW         K1, DX
-	MOVQ          $-1, CX
-	BSFQ          DX, DX
-	CMOVQNE       DX, CX
-	CMPQ          mode+112(FP), $0x01
-	JNE           pr_ret
-	MOVQ          dst_base+0(FP), DX
-	CMPQ          AX, $0x10
-	JNE           pr_zst_part
-	VMOVUPS       Z0, (DX)
-	JMP           pr_zst_done
+	VBROADCASTSS softmaxconst<>+416(SB), Z1
+	VMAXPS       Z1, Z0, K1, Z1
+	VSHUFF32X4   $0x4e, Z1, Z1, Z2
+	VMAXPS       Z2, Z1, Z1
+	VSHUFF32X4   $0xb1, Z1, Z1, Z2
+	VMAXPS       Z2, Z1, Z1
+	VPERMILPS    $0x4e, Z1, Z2
+	VMAXPS       Z2, Z1, Z1
+	VPERMILPS    $0xb1, Z1, Z2
+	VMAXPS       Z2, Z1, Z1
+	MOVQ         $0x00000000, CX
+	CMPQ         mode+112(FP), $0x02
+	JE           pr_proba
+	VCMPPS       $0x00, Z1, Z0, K1, K1
+	KMOVW        K1, DX
+	MOVQ         $-1, CX
+	BSFQ         DX, DX
+	CMOVQNE      DX, CX
+	CMPQ         mode+112(FP), $0x01
+	JNE          pr_ret
+	MOVQ         dst_base+0(FP), DX
+	CMPQ         AX, $0x10
+	JNE          pr_zst_part
+	VMOVUPS      Z0, (DX)
+	JMP          pr_zst_done
 
 pr_zst_part:
 	TESTQ   $0x00000008, AX
@@ -1400,59 +1752,66 @@ pr_proba:
 	ANDL              $0x7fffffff, DX
 	CMPL              DX, $0x7f800000
 	JE                pr_special
-	VSUBPS            Z2, Z0, Z3
-	VBROADCASTSS      softmaxconst<>+32(SB), Z4
-	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z3, Z4
-	VSUBPS.BCST       softmaxconst<>+32(SB), Z4, Z5
-	VMULPS.BCST       softmaxconst<>+96(SB), Z5, Z6
-	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z3, Z5
-	VSUBPS            Z6, Z5, Z3
-	VBROADCASTSS      softmaxconst<>+256(SB), Z7
-	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z3, Z7
-	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z3, Z7
-	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z3, Z7
-	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z3, Z7
-	VMULPS            Z3, Z3, Z3
-	VFMSUB231PS       Z7, Z3, Z6
-	VADDPS            Z6, Z5, Z5
-	VADDPS.BCST       softmaxconst<>+288(SB), Z5, Z5
-	VPSLLD            $0x17, Z4, Z4
-	VPADDD            Z4, Z5, Z5
-	VBROADCASTSS      softmaxconst<>+384(SB), Z3
-	VSUBPS            Z2, Z0, Z0
-	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z0, K1, K2
-	VMOVAPS.Z         Z5, K2, Z5
-	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z0, K1, K1
-	VMAXPS            Z0, Z3, K1, Z5
-	VXORPS            Z0, Z0, Z0
-	VCVTPS2PD         Y5, Z2
-	VEXTRACTF64X4     $0x01, Z5, Y3
-	VCVTPS2PD         Y3, Z3
-	VADDPD            Z2, Z0, Z0
-	VADDPD            Z3, Z0, Z0
-	VEXTRACTF64X4     $0x01, Z0, Y2
-	VADDPD            Y2, Y0, Y2
-	VEXTRACTF32X4     $0x01, Y2, X0
-	VADDPD            X0, X2, X0
-	VUNPCKHPD         X0, X0, X2
-	VADDSD            X2, X0, X0
-	VUCOMISD          X0, X0
-	JP                pr_nan
-	VMOVSD            softmaxconst<>+512(SB), X2
-	VDIVSD            X0, X2, X2
-	VCVTSD2SS         X2, X2, X2
-	VBROADCASTSS      X2, Z2
-	VMULPS            Z2, Z5, Z5
-	MOVQ              dst_base+0(FP), DX
-	CMPQ              AX, $0x10
-	JNE               pr_pst_part
-	VMOVUPS           Z5, (DX)
-	JMP               pr_pst_done
+	VSUBPS            Z1, Z0, Z2
+	VPANDD.BCST       softmaxconst<>+448(SB), Z2, Z3
+	VPCMPUD.BCST      $0x06, softmaxconst<>+480(SB), Z3, K2
+	KORTESTW          K2, K2
+	VBROADCASTSS      softmaxconst<>+32(SB), Z3
+	VFMADD231PS.BCST  softmaxconst<>+0(SB), Z2, Z3
+	VSUBPS.BCST       softmaxconst<>+32(SB), Z3, Z4
+	VMULPS.BCST       softmaxconst<>+96(SB), Z4, Z5
+	VFNMADD132PS.BCST softmaxconst<>+64(SB), Z2, Z4
+	VSUBPS            Z5, Z4, Z2
+	VBROADCASTSS      softmaxconst<>+256(SB), Z6
+	VFMADD213PS.BCST  softmaxconst<>+224(SB), Z2, Z6
+	VFMADD213PS.BCST  softmaxconst<>+192(SB), Z2, Z6
+	VFMADD213PS.BCST  softmaxconst<>+160(SB), Z2, Z6
+	VFMADD213PS.BCST  softmaxconst<>+128(SB), Z2, Z6
+	VMULPS            Z2, Z2, Z2
+	VFMSUB231PS       Z6, Z2, Z5
+	VADDPS            Z5, Z4, Z4
+	VADDPS.BCST       softmaxconst<>+288(SB), Z4, Z4
+	VPSLLD            $0x17, Z3, Z3
+	VPADDD            Z3, Z4, Z4
+	JZ                inrange1
+	VBROADCASTSS      softmaxconst<>+384(SB), Z2
+	VSUBPS            Z1, Z0, Z0
+	VCMPPS.BCST       $0x1d, softmaxconst<>+320(SB), Z0, K2
+	VMOVAPS.Z         Z4, K2, Z4
+	VCMPPS.BCST       $0x06, softmaxconst<>+352(SB), Z0, K2
+	VMAXPS            Z0, Z2, K2, Z4
+
+inrange1:
+	VXORPS        Z0, Z0, Z0
+	VMOVAPS.Z     Z4, K1, Z4
+	VCVTPS2PD     Y4, Z2
+	VEXTRACTF64X4 $0x01, Z4, Y3
+	VCVTPS2PD     Y3, Z3
+	VADDPD        Z2, Z0, Z0
+	VADDPD        Z3, Z0, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y2
+	VADDPD        Y2, Y0, Y2
+	VEXTRACTF32X4 $0x01, Y2, X0
+	VADDPD        X0, X2, X0
+	VUNPCKHPD     X0, X0, X2
+	VADDSD        X2, X0, X0
+	VUCOMISD      X0, X0
+	JP            pr_nan
+	VMOVSD        softmaxconst<>+512(SB), X2
+	VDIVSD        X0, X2, X2
+	VCVTSD2SS     X2, X2, X2
+	VBROADCASTSS  X2, Z2
+	VMULPS        Z2, Z4, Z4
+	MOVQ          dst_base+0(FP), DX
+	CMPQ          AX, $0x10
+	JNE           pr_pst_part
+	VMOVUPS       Z4, (DX)
+	JMP           pr_pst_done
 
 pr_pst_part:
 	TESTQ   $0x00000008, AX
 	JZ      pr_pst_p4
-	VMOVUPS Y5, (DX)
+	VMOVUPS Y4, (DX)
 
 pr_pst_p4:
 	TESTQ         $0x00000004, AX
@@ -1461,7 +1820,7 @@ pr_pst_p4:
 	ANDQ          $0x00000008, BX
 	LEAQ          softmaxpiece<>+0(SB), SI
 	KMOVW         (SI)(AX*2), K1
-	VCOMPRESSPS.Z Z5, K1, Z2
+	VCOMPRESSPS.Z Z4, K1, Z2
 	VMOVUPS       X2, (DX)(BX*4)
 
 pr_pst_p2:
@@ -1471,7 +1830,7 @@ pr_pst_p2:
 	ANDQ          $0x0000000c, BX
 	LEAQ          softmaxpiece<>+32(SB), SI
 	KMOVW         (SI)(AX*2), K1
-	VCOMPRESSPS.Z Z5, K1, Z2
+	VCOMPRESSPS.Z Z4, K1, Z2
 	VMOVSD        X2, (DX)(BX*4)
 
 pr_pst_p1:
@@ -1481,7 +1840,7 @@ pr_pst_p1:
 	ANDQ          $0x0000000e, BX
 	LEAQ          softmaxpiece<>+64(SB), SI
 	KMOVW         (SI)(AX*2), K1
-	VCOMPRESSPS.Z Z5, K1, Z2
+	VCOMPRESSPS.Z Z4, K1, Z2
 	VMOVSS        X2, (DX)(BX*4)
 
 pr_pst_done:

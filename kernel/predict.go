@@ -19,45 +19,24 @@ const (
 	predictProba  = 2
 )
 
-// fusedArgs reports whether the fused kernel may run on W, x, B and dst
-// (nil for Predict): the shapes MatVec would accept, no overlap of dst
-// with the inputs (which MatVec rejects or, for dst == B, computes in
-// place).
-func (m *Model) fusedArgs(dst, x []float32) bool {
-	w := m.W
-	if w.Rows != m.Classes || w.Cols != len(x) || len(m.B) != w.Rows || w.Rows < 1 {
-		return false
-	}
-	if w.Stride < w.Cols || w.Rows > 1 && len(w.Data) < (w.Rows-1)*w.Stride+w.Cols || len(w.Data) < w.Cols {
-		return false
-	}
-	return dst == nil || !overlap(dst, x) && !overlap(dst, w.Data) && !overlap(dst, m.B)
-}
-
 // predictFused is Predict on the fused kernel; ok is false where it does
 // not run.
 func (m *Model) predictFused(x []float32) (c int, ok bool) {
-	if !m.fusedArgs(nil, x) {
-		return 0, false
-	}
-	c, _, _, ok = predictImpl(nil, m.W, x, m.B, predictArgmax)
+	c, _, _, ok = m.predictImpl(nil, x, predictArgmax)
 	return c, ok
 }
 
 // predictProbaFused is PredictProba on the fused kernel; it reports
 // whether it ran (len(dst) == Classes, len(x) == Features checked).
 func (m *Model) predictProbaFused(dst, x []float32) bool {
-	if !m.fusedArgs(dst, x) {
-		return false
-	}
 	if m.Link != LinkSoftmax {
-		if _, _, _, ok := predictImpl(dst, m.W, x, m.B, predictLogits); !ok {
+		if _, _, _, ok := m.predictImpl(dst, x, predictLogits); !ok {
 			return false
 		}
 		m.finishLink(dst)
 		return true
 	}
-	_, mx, sum, ok := predictImpl(dst, m.W, x, m.B, predictProba)
+	_, mx, sum, ok := m.predictImpl(dst, x, predictProba)
 	if !ok {
 		return false
 	}

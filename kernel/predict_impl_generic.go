@@ -4,6 +4,6 @@ package kernel
 
 // predictImpl: no fused prediction kernel in this build (Predict and
 // PredictProba compose MatVec and the softmax).
-func predictImpl(dst []float32, w Matrix, x, b []float32, mode int) (best int, m float32, sum float64, ok bool) {
+func (m *Model) predictImpl(dst, x []float32, mode int) (best int, mx float32, sum float64, ok bool) {
 	return 0, 0, 0, false
 }

@@ -3,22 +3,25 @@
 package kernel
 
 // predictImpl runs the fused prediction kernel of the active backend on
-// one row (see asm.PredictAVX512 for the modes and the results) and
+// the row x (see asm.PredictAVX512 for the modes and the results) and
 // reports whether it did: not on the generic backend, for more classes
-// than the kernel takes, or for more than macChunk multiply-adds (one call
-// cannot be preempted). The caller has checked w, x, b and dst (w.Rows
-// classes, w.Cols == len(x), b nil or of w.Rows, dst of w.Rows unless
-// predictArgmax).
-func predictImpl(dst []float32, w Matrix, x, b []float32, mode int) (best int, m float32, sum float64, ok bool) {
+// than the kernel takes, for more than macChunk multiply-adds (one call
+// cannot be preempted), nor for arguments MatVec would reject or, for dst
+// == B, compute in place: shapes that do not match, dst (nil for
+// predictArgmax) overlapping x, W or B. The callers have checked len(x)
+// and len(dst). One function, the checks inline: the kernel call is the
+// work of a small model's prediction.
+func (m *Model) predictImpl(dst, x []float32, mode int) (best int, mx float32, sum float64, ok bool) {
 	be := current()
-	k := w.Rows
-	if be == generic || k < 1 || k > asmPredictClasses(be) || k*w.Cols > macChunk {
+	k, w := m.Classes, &m.W
+	if be == generic || k < 1 || k > asmPredictClasses(be) || k*len(x) > macChunk ||
+		w.Rows != k || w.Cols != len(x) || len(m.B) != k || w.Stride < w.Cols {
 		return 0, 0, 0, false
 	}
-	wd := w.Data[:0]
-	if w.Cols > 0 {
-		wd = w.Data[:(k-1)*w.Stride+w.Cols]
+	n := (k-1)*w.Stride + w.Cols
+	if len(w.Data) < n || dst != nil && (overlap(dst, x) || overlap(dst, w.Data) || overlap(dst, m.B)) {
+		return 0, 0, 0, false
 	}
-	best, m, sum = asmPredict(be, dst, wd, w.Stride, x, b, k, mode)
-	return best, m, sum, true
+	best, mx, sum = asmPredict(be, dst, w.Data[:n], w.Stride, x, m.B, k, mode)
+	return best, mx, sum, true
 }
