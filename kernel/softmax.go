@@ -40,6 +40,9 @@ func fill(x []float32, v float32) {
 }
 
 func logSumExpImpl(x []float32) float32 {
+	if lse, _, ok := smallOpsImpl(nil, x, 0, smallLogSumExp); ok { // one call (smallops_impl_simd.go)
+		return lse
+	}
 	m, s := maxExpSum(x)
 	if lse, ok := special(x, m); ok {
 		return lse
@@ -97,6 +100,9 @@ func softmaxParts(dst, src []float32, wantLog bool) (m float32, logSum float64, 
 }
 
 func softmaxImpl(dst, src []float32) float32 {
+	if lse, _, ok := smallOpsImpl(dst, src, 0, smallSoftmax); ok {
+		return lse
+	}
 	_, _, lse := softmaxParts(dst, src, true)
 	return lse
 }
@@ -107,6 +113,9 @@ func softmaxProbs(dst, src []float32) {
 }
 
 func logSoftmaxImpl(dst, src []float32) float32 {
+	if lse, _, ok := smallOpsImpl(dst, src, 0, smallLogSoftmax); ok {
+		return lse
+	}
 	m, s := maxExpSum(src)
 	if l, ok := special(src, m); ok {
 		fill(dst, nan32)
@@ -122,6 +131,9 @@ func logSoftmaxImpl(dst, src []float32) float32 {
 }
 
 func softmaxCrossEntropyImpl(grad, logits []float32, label int) float32 {
+	if _, loss, ok := smallOpsImpl(grad, logits, label, smallXent); ok {
+		return loss
+	}
 	zy := logits[label]
 	m, logSum, _ := softmaxParts(grad, logits, true)
 	grad[label] -= 1
