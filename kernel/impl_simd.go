@@ -52,6 +52,10 @@ func matVecImpl(y []float32, w Matrix, x, b []float32) {
 		return
 	}
 	step := rowsPerCall(w.Cols)
+	if step < matVecGroup { // long rows: column blocks (matvec_cols.go)
+		matVecCols(be, y, w, x, b)
+		return
+	}
 	for r := 0; r < w.Rows; r += step {
 		e := min(r+step, w.Rows)
 		wd := w.Data[r*w.Stride : (e-1)*w.Stride+w.Cols]
