@@ -20,6 +20,13 @@
 //     xent_amd64.s, the AVX-512 SoftmaxXentRows* (the trainer's loss
 //     phase, with its Wide, Derived and 16-row Derived variants)
 //     (gen/amd64/softmax; declared in softmax_amd64.go);
+//   - predict_amd64.s, the fused prediction kernels Predict (a model of at
+//     most 16 classes on one row: the logits in registers, then their
+//     argmax, the logits or SoftmaxSmall's softmax, in one call), AVX2+FMA
+//     and AVX-512, and smallops_amd64.s, the AVX-512 SmallOps (Softmax,
+//     LogSoftmax, LogSumExp, SoftmaxCrossEntropy of at most 16 elements in
+//     one call, the log of the sum in the kernel) (gen/amd64/softmax with
+//     -predict; declared in predict_amd64.go and smallops_amd64.go);
 //   - neon_arm64.s: Dot, MatVec, AddOuter, MatMulT, AddMatMulTN, Exp, the
 //     softmax primitives, Softmax and MaxExpSum in arm64 NEON (gen/arm64,
 //     our own emitter: avo has no arm64 support).

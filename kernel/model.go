@@ -17,9 +17,10 @@ import (
 //
 // Predict and PredictProba do not modify the model, allocate nothing and are
 // safe for concurrent use by many goroutines, as long as nothing writes to
-// the model at the same time. With at most 16 classes on the avx512 and
-// avx2 backends each is one kernel call that keeps the logits in registers
-// and writes every output element once.
+// the model at the same time. With at most 16 classes (and Classes ×
+// Features at most 2¹⁸) on the avx512 and avx2 backends each is one kernel
+// call that keeps the logits in registers and writes every output element
+// once.
 //
 // To serve from many goroutines, share one Model and give each goroutine
 // its own input row and output slice from NewVector (see the example),
