@@ -31,7 +31,7 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	if fi, err := os.Stat(*out); err == nil && fi.IsDir() {
 		return fmt.Errorf("-onnx %s: is a directory", *out)
 	}
-	if err := writeFileDurably(*out, func(w io.Writer) error { return onnx.Write(w, m) }); err != nil {
+	if err := writeFileDurably(*out, *out, func(w io.Writer) error { return onnx.Write(w, m) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %d classes × %d features, link %s\n", *out, m.Classes, m.Features, m.Link)

@@ -49,15 +49,17 @@ func readModel(path string) (*kernel.Model, error) {
 	return m, nil
 }
 
-// writeFileDurably writes what write produces to path as writeModel does:
-// a temporary file in the same directory, synced, renamed over path, the
-// directory synced.
-func writeFileDurably(path string, write func(io.Writer) error) error {
+// writeFileDurably writes what write produces to path atomically and
+// durably: to a temporary file in the same directory (mode from the
+// umask), synced, renamed over path only when complete, the directory
+// synced, so that a crash or an error leaves either the old file or the
+// whole new one. what names the file in errors ("writing what: ...").
+func writeFileDurably(path, what string, write func(io.Writer) error) error {
 	dir := filepath.Dir(path)
 	removeStaleTemps(dir)
 	f, err := createTemp(dir)
 	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", what, err)
 	}
 	w := bufio.NewWriterSize(f, 64<<10)
 	err = write(w)
@@ -75,7 +77,7 @@ func writeFileDurably(path string, write func(io.Writer) error) error {
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
+		return fmt.Errorf("writing %s: %w", what, err)
 	}
 	return syncDir(dir)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -75,31 +76,12 @@ func checkOutput(path string) error {
 	return nil
 }
 
-// writeModel writes m to path atomically and durably: to a temporary file
-// in the same directory, synced, renamed over path, and the directory
-// synced, so that a crash leaves either the old file or the whole new one.
+// writeModel writes m to path atomically and durably (writeFileDurably).
 func writeModel(path string, m *kernel.Model) error {
-	dir := filepath.Dir(path)
-	removeStaleTemps(dir)
-	f, err := createTemp(dir)
-	if err != nil {
-		return fmt.Errorf("writing model: %w", err)
-	}
-	_, err = m.WriteTo(f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing model: %w", err)
-	}
-	return syncDir(dir)
+	return writeFileDurably(path, "model", func(w io.Writer) error {
+		_, err := m.WriteTo(w)
+		return err
+	})
 }
 
 // syncDir makes a rename in dir durable. File systems that cannot sync a
