@@ -288,18 +288,16 @@ func updateFused(s *sgd, j, n int, lr float32) {
 // sum is minus the others' total, tot), then SGDRowU8 updates that row
 // from tot.
 func updateFusedCodes(s *sgd, j, n int, lr float32) {
-	sh := &s.shards[j]
-	v, wc, ws := s.vc[j], s.wc[j], s.wsc[j]
-	k1, sc := v.Rows-1, s.x8.Scale[sh.c0:sh.c1]
-	c2, l2 := -lr*s.l2, s.l2 != 0
-	clear(sh.tot)
-	addMatMulTNGatherSGDImpl(v.Slice(0, k1), gradScale(lr, n), s.z.Slice(0, n), sh.xp[:n], sc, sh.tot, wc.Slice(0, k1), ws.Slice(0, k1), c2, l2, s.mom, sh.pf2[:n])
-	sgdRowU8Impl(v.Row(k1), wc.Row(k1), ws.Row(k1), sh.tot, sc, -gradScale(lr, n), c2, l2, s.mom)
+	updateFusedCodesDerived(s, j, n, lr)
+	sh, v := &s.shards[j], s.vc[j]
+	k1 := v.Rows - 1
+	sgdRowU8Impl(v.Row(k1), s.wc[j].Row(k1), s.wsc[j].Row(k1), sh.tot, s.x8.Scale[sh.c0:sh.c1], -gradScale(lr, n), -lr*s.l2, s.l2 != 0, s.mom)
 }
 
-// updateFusedCodesDerived is updateFusedCodes when the last row is
-// derived, not trained (see newSGD). tot is computed but not used: a
-// kernel variant without it would save too little to pay for itself.
+// updateFusedCodesDerived is the classes but the last of updateFusedCodes:
+// all of the update when the last row is derived, not trained (see
+// newSGD). tot is computed but then not used: a kernel variant without it
+// would save too little to pay for itself.
 func updateFusedCodesDerived(s *sgd, j, n int, lr float32) {
 	sh := &s.shards[j]
 	v, wc, ws := s.vc[j], s.wc[j], s.wsc[j]
