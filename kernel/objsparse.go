@@ -24,38 +24,23 @@ func featureMajor(m *Model) Matrix {
 
 // EvaluateSparse is Evaluate on sparse rows.
 func (m *Model) EvaluateSparse(x CSR, y []int) (Evaluation, error) {
-	if err := checkSparseData(x, y, m); err != nil {
+	if err := checkSparseInput(x, y, m); err != nil {
 		return Evaluation{}, err
-	}
-	if x.Rows == 0 {
-		return Evaluation{}, fmt.Errorf("maxent: no rows")
-	}
-	if err := scanSparse(x); err != nil {
-		return Evaluation{}, err
-	}
-	ev := Evaluation{N: x.Rows, Confusion: make([][]int, m.Classes)}
-	for i := range ev.Confusion {
-		ev.Confusion[i] = make([]int, m.Classes)
 	}
 	wt := *m.sparseModelW()
-	z := make([]float32, m.Classes)
-	var loss float64
-	correct := 0
-	for i := 0; i < x.Rows; i++ {
+	return m.evaluate(x.Rows, y, func(z []float32, i int) {
 		idx, val := x.Row(i)
 		sparseMatVecTImpl(z, wt, idx, val, m.B)
-		p := argmax(z)
-		if p == y[i] {
-			correct++
-		}
-		if p >= 0 {
-			ev.Confusion[y[i]][p]++
-		}
-		loss += m.rowLoss(z, y[i])
+	}), nil
+}
+
+// checkSparseInput is checkSparseData and a scan for NaN and infinite
+// values: what evaluating sparse rows needs.
+func checkSparseInput(x CSR, y []int, m *Model) error {
+	if err := checkSparseData(x, y, m); err != nil {
+		return err
 	}
-	ev.Accuracy = float64(correct) / float64(x.Rows)
-	ev.LogLoss = loss / float64(x.Rows)
-	return ev, nil
+	return scanSparse(x)
 }
 
 // sparseObjective is objective (see there) on sparse rows: each worker
@@ -181,11 +166,8 @@ func (s *LBFGS) FitSparse(m *Model, x CSR, y []int) (LBFGSResult, error) {
 	if err := m.Validate(); err != nil {
 		return LBFGSResult{}, err
 	}
-	if err := checkSparseData(x, y, m); err != nil {
+	if err := checkSparseData(x, y, m); err != nil { // no rows is an error there
 		return LBFGSResult{}, err
-	}
-	if x.Rows == 0 {
-		return LBFGSResult{}, fmt.Errorf("maxent: no rows")
 	}
 	if distinct := countClasses(y, m.Classes); distinct < 2 {
 		return LBFGSResult{}, fmt.Errorf("maxent: all %d rows have class %d: training needs at least two classes", len(y), y[0])
@@ -207,13 +189,7 @@ func CertifySparse(m *Model, x CSR, y []int, l2 float64) (Certificate, error) {
 	if err := m.Validate(); err != nil {
 		return Certificate{}, err
 	}
-	if err := checkSparseData(x, y, m); err != nil {
-		return Certificate{}, err
-	}
-	if x.Rows == 0 {
-		return Certificate{}, fmt.Errorf("maxent: no rows")
-	}
-	if err := scanSparse(x); err != nil {
+	if err := checkSparseInput(x, y, m); err != nil {
 		return Certificate{}, err
 	}
 	c := Certificate{N: x.Rows, L2: l2, Classes: make([]ClassBalance, m.Classes)}

@@ -582,15 +582,21 @@ func (m *Model) Evaluate(x Matrix, y []int) (Evaluation, error) {
 	if err := CheckData(x, y, m.Classes); err != nil {
 		return Evaluation{}, err
 	}
-	ev := Evaluation{N: x.Rows, Confusion: make([][]int, m.Classes)}
+	return m.evaluate(x.Rows, y, func(z []float32, i int) { MatVec(z, m.W, x.Row(i), m.B) }), nil
+}
+
+// evaluate scores n rows with labels y, the scores of row i set into z by
+// scores: Evaluate's numbers for dense and sparse rows alike.
+func (m *Model) evaluate(n int, y []int, scores func(z []float32, i int)) Evaluation {
+	ev := Evaluation{N: n, Confusion: make([][]int, m.Classes)}
 	for i := range ev.Confusion {
 		ev.Confusion[i] = make([]int, m.Classes)
 	}
 	z := make([]float32, m.Classes)
 	var loss float64
 	correct := 0
-	for i := 0; i < x.Rows; i++ {
-		MatVec(z, m.W, x.Row(i), m.B)
+	for i := 0; i < n; i++ {
+		scores(z, i)
 		p := argmax(z)
 		if p == y[i] {
 			correct++
@@ -600,7 +606,7 @@ func (m *Model) Evaluate(x Matrix, y []int) (Evaluation, error) {
 		}
 		loss += m.rowLoss(z, y[i])
 	}
-	ev.Accuracy = float64(correct) / float64(x.Rows)
-	ev.LogLoss = loss / float64(x.Rows)
-	return ev, nil
+	ev.Accuracy = float64(correct) / float64(n)
+	ev.LogLoss = loss / float64(n)
+	return ev
 }
