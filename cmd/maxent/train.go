@@ -424,11 +424,7 @@ func fitSGD(model *kernel.Model, xs scaledRows, x8 *kernel.ByteMatrix, vs scaled
 func loadTrainTest(in *inputFlags, testPath string, testFrac float64, seed uint64) (train, test *data.Dataset, err error) {
 	switch {
 	case in.path == "":
-		// The embedded set (460 KB) is in the binary already: the budget
-		// applies to what training allocates (checkTrainMemory).
-		prev := data.SetMemoryBudget(-1)
 		train = data.Digits()
-		data.SetMemoryBudget(prev)
 	case testPath == "" && isDir(in.path) && (in.format == "" || in.format == "idx"):
 		return data.OpenIDXDir(in.path)
 	default:

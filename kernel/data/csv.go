@@ -44,6 +44,10 @@ type CSVOptions struct {
 	// Sparse chooses how Open and OpenReader store LIBSVM rows (see
 	// SparseMode); CSV and IDX rows are always dense.
 	Sparse SparseMode
+
+	// noBudget reads without the memory budget (Digits: the data is in
+	// the binary already).
+	noBudget bool
 }
 
 // ReadCSV reads a data set of delimiter-separated values: one row per line,
@@ -115,6 +119,9 @@ func ReadCSV(r io.Reader, name string, opt CSVOptions) (*Dataset, error) {
 				return nil, errorf(name, c.firstLine, 0, "no feature columns: the lines have 1 field, the label (use NoLabel if it is a feature)")
 			}
 			b = newMatrixBuilder(cols, 0, "use fewer rows or columns")
+			if opt.noBudget {
+				b.hasBudget = false
+			}
 			if opt.Header == HeaderYes || opt.Header == HeaderAuto && isHeader(fields, label) {
 				continue
 			}

@@ -274,3 +274,12 @@ func TestMatrixBuilderBudget(t *testing.T) {
 	_, err = b.next()
 	wantErr(t, err, "the dense matrix (200 rows × 48 columns")
 }
+
+// TestDigitsIgnoresBudget: the embedded data set is in the binary already;
+// a budget smaller than it does not make Digits panic.
+func TestDigitsIgnoresBudget(t *testing.T) {
+	defer SetMemoryBudget(SetMemoryBudget(1 << 10))
+	if d := Digits(); d.Len() != 1797 {
+		t.Fatalf("%d rows", d.Len())
+	}
+}
