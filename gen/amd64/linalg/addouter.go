@@ -45,10 +45,10 @@ func addOuter(s *ISA) {
 		}
 		lbl, next := passLabels(R, rowsOf(s.AddOuterPasses)[pi+1:], "done")
 		p := s.pool()
-		al := p.get()
-		av := p.getN(R)
-		xv := p.getN(C)
-		t := p.getN(max(R*C, 2))
+		al := p.Get()
+		av := p.GetN(R)
+		xv := p.GetN(C)
+		t := p.GetN(max(R*C, 2))
 		t1, t2 := t[0], t[1]
 
 		Commentf("Passes of %d rows, %d vectors per row per iteration.", R, C)

@@ -231,13 +231,13 @@ func matMulTGen(s *ISA, pf, gather, u8 bool) {
 		p := s.pool()
 		acc := make([][]VecPhysical, S)
 		for i := range acc {
-			acc[i] = p.getN(R)
+			acc[i] = p.GetN(R)
 		}
-		xv := p.getN(S)
-		wv := p.get()
+		xv := p.GetN(S)
+		wv := p.Get()
 		t1, t2 := xv[0], wv // scratch once the loads are dead
 		if S == 1 {
-			t1 = p.get()
+			t1 = p.Get()
 		}
 		zeroAcc := func() {
 			for i := range acc {
@@ -687,15 +687,15 @@ func addMatMulTNGen(s *ISA, gather, sgd, u8 bool) {
 			panic("AddMatMulTN: at most 5 rows per pass (9 on codes)")
 		}
 		p := s.pool()
-		alpha := p.get()
+		alpha := p.Get()
 		acc := make([][]VecPhysical, R)
 		for r := range acc {
-			acc[r] = p.getN(C)
+			acc[r] = p.GetN(C)
 		}
-		xv := p.getN(C)
+		xv := p.GetN(C)
 		var bv VecPhysical
 		if !s.AVX512 || sgd {
-			bv = p.get()
+			bv = p.Get()
 		}
 		if sgd && C < 2 {
 			panic("AddMatMulTNGatherSGD: the update needs two vectors of x's registers")
@@ -704,13 +704,13 @@ func addMatMulTNGen(s *ISA, gather, sgd, u8 bool) {
 		// update (one load and one store per vector of tot, not R).
 		var tr []VecPhysical
 		if u8 {
-			tr = p.getN(C)
+			tr = p.GetN(C)
 		}
 		// With registers to spare, c2 and mu are broadcast once per pass
 		// instead of once per updated vector.
 		var consts *stepConsts
-		if sgd && p.free() >= 2 {
-			consts = &stepConsts{c2: p.get(), mu: p.get()}
+		if sgd && p.Free() >= 2 {
+			consts = &stepConsts{c2: p.Get(), mu: p.Get()}
 		}
 
 		Commentf("Passes of %d rows of g, %d vectors per row per block.", R, C)
@@ -1045,7 +1045,7 @@ func sgdRowU8(s *ISA) {
 	j := GP64()
 	XORL(j.As32(), j.As32())
 	p := s.pool()
-	alpha, a, tv, tw, tb := p.get(), p.get(), p.get(), p.get(), p.get()
+	alpha, a, tv, tw, tb := p.Get(), p.Get(), p.Get(), p.Get(), p.Get()
 	VBROADCASTSS(addr(Param("alpha")), alpha)
 	at := func(b GPVirtual) Mem { return Mem{Base: b, Index: j, Scale: 1} }
 	step := func(masked bool, tag string) {

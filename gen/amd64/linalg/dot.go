@@ -21,8 +21,8 @@ func dot(s *ISA) {
 		"least every 64 products per lane.")
 	p := s.pool()
 	U, L, VB := s.DotAcc, s.Lanes, s.VB()
-	acc := p.getN(U)
-	d, t1, t2 := p.get(), p.get(), p.get()
+	acc := p.GetN(U)
+	d, t1, t2 := p.Get(), p.Get(), p.Get()
 
 	xp := loadGP(Param("x").Base())
 	yp := loadGP(Param("y").Base())

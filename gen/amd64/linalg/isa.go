@@ -7,6 +7,7 @@ import (
 	"github.com/mmcloughlin/avo/gotypes"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
+	"github.com/seed7bc074a2/maxent/gen/internal/vregs"
 )
 
 // rowPass describes one MatVec or AddOuter pass shape: Rows rows at once,
@@ -95,53 +96,9 @@ const blockIters = 64
 // VB is the size of one vector register in bytes.
 func (s *ISA) VB() int { return 4 * s.Lanes }
 
-var ymmRegs = []reg.VecPhysical{
-	reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7,
-	reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15,
-}
-
-var zmmRegs = []reg.VecPhysical{
-	reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
-	reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15,
-	reg.Z16, reg.Z17, reg.Z18, reg.Z19, reg.Z20, reg.Z21, reg.Z22, reg.Z23,
-	reg.Z24, reg.Z25, reg.Z26, reg.Z27, reg.Z28, reg.Z29, reg.Z30, reg.Z31,
-}
-
-// vregs hands out physical vector registers in order. Vector registers are
-// allocated explicitly (never by avo's allocator, which silently uses
-// Y16–Y31 under pressure); exceeding ISA.Regs aborts the generator.
-type vregs struct {
-	s    *ISA
-	next int
-}
-
-func (s *ISA) pool() *vregs { return &vregs{s: s} }
-
-// get returns the next free vector register.
-func (p *vregs) get() reg.VecPhysical {
-	if p.next >= p.s.Regs {
-		panic(fmt.Sprintf("%s: more than %d vector registers", p.s.Name, p.s.Regs))
-	}
-	var r reg.VecPhysical
-	if p.s.AVX512 {
-		r = zmmRegs[p.next]
-	} else {
-		r = ymmRegs[p.next]
-	}
-	p.next++
-	return r
-}
-
-// free returns how many vector registers are left.
-func (p *vregs) free() int { return p.s.Regs - p.next }
-
-// getN returns n fresh vector registers.
-func (p *vregs) getN(n int) []reg.VecPhysical {
-	rs := make([]reg.VecPhysical, n)
-	for i := range rs {
-		rs[i] = p.get()
-	}
-	return rs
+// pool returns the ISA's vector registers (see vregs.Pool).
+func (s *ISA) pool() *vregs.Pool {
+	return &vregs.Pool{Name: s.Name, Regs: s.Regs, AVX512: s.AVX512}
 }
 
 // half returns the lower half of v (XMM of a YMM, YMM of a ZMM).

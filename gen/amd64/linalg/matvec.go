@@ -134,9 +134,9 @@ func matVec(s *ISA) {
 		p := s.pool()
 		acc := make([][]VecPhysical, R)
 		for r := range acc {
-			acc[r] = p.getN(C)
+			acc[r] = p.GetN(C)
 		}
-		t1, t2 := p.get(), p.get()
+		t1, t2 := p.Get(), p.Get()
 		dmem := func(r int) Mem { return frame.Offset(r * VB) }
 
 		Commentf("Passes of %d rows, %d vectors per row per iteration.", R, C)

@@ -286,16 +286,16 @@ func (s *isa) matMulPass(p pass, r, c0 reg.GPVirtual) {
 	pool := s.pool()
 	var acc [4][]reg.VecPhysical
 	for u := range acc {
-		acc[u] = pool.getN(V)
+		acc[u] = pool.GetN(V)
 	}
 	nt := 1
 	if k.wide() {
 		nt = 2
 	}
-	tot := pool.getN(nt * V)
+	tot := pool.GetN(nt * V)
 	tot0 := func(v int) reg.VecPhysical { return tot[nt*v] }
 	tot1 := func(v int) reg.VecPhysical { return tot[nt*v+nt-1] }
-	bc, t1 := pool.get(), pool.get()
+	bc, t1 := pool.Get(), pool.Get()
 	for _, t := range tot {
 		zero(totKind(k), t)
 	}
@@ -390,8 +390,8 @@ func (s *isa) addPass(p pass, r, c0 reg.GPVirtual) {
 	s.prefetchNext(p, r, c0, rp, gc, sb)
 
 	pool := s.pool()
-	dv, gv := pool.getN(V), pool.getN(V)
-	a, al := pool.get(), pool.get()
+	dv, gv := pool.GetN(V), pool.GetN(V)
+	a, al := pool.Get(), pool.Get()
 	TESTQ(i, i)
 	JZ(LabelRef(lbl("done")))
 	VBROADCASTSS(addr(Param("alpha")), k.view(al))

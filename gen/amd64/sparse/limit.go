@@ -29,7 +29,7 @@ func sparseStream(s *isa, rmw bool) {
 		VB = 64
 	}
 	p := s.pool()
-	acc := p.getN(1)
+	acc := p.GetN(1)
 	view := func(v reg.VecPhysical) reg.Register {
 		if s.AVX512 {
 			return v.AsZ()

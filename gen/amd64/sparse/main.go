@@ -33,6 +33,7 @@ import (
 	"github.com/mmcloughlin/avo/gotypes"
 	. "github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
+	"github.com/seed7bc074a2/maxent/gen/internal/vregs"
 
 	"github.com/seed7bc074a2/maxent/fallback"
 )
@@ -125,45 +126,9 @@ var avx2 = &isa{Name: "AVX2", Regs: 16, passes: []pass{{kY, 2, false}, {kY, 1, f
 // (docs/sparse.md: k = 2 at stride 2, 500 non-zeros, 1.09 → 0.48 µs).
 var avx512 = &isa{Name: "AVX512", AVX512: true, Regs: 32, passes: []pass{{kZ, 4, true}, {kZ, 3, true}, {kZ, 2, true}, {kZ, 1, true}, {kY, 1, true}, {kX, 1, true}}}
 
-var ymmRegs = []reg.VecPhysical{
-	reg.Y0, reg.Y1, reg.Y2, reg.Y3, reg.Y4, reg.Y5, reg.Y6, reg.Y7,
-	reg.Y8, reg.Y9, reg.Y10, reg.Y11, reg.Y12, reg.Y13, reg.Y14, reg.Y15,
-}
-
-var zmmRegs = []reg.VecPhysical{
-	reg.Z0, reg.Z1, reg.Z2, reg.Z3, reg.Z4, reg.Z5, reg.Z6, reg.Z7,
-	reg.Z8, reg.Z9, reg.Z10, reg.Z11, reg.Z12, reg.Z13, reg.Z14, reg.Z15,
-	reg.Z16, reg.Z17, reg.Z18, reg.Z19, reg.Z20, reg.Z21, reg.Z22, reg.Z23,
-	reg.Z24, reg.Z25, reg.Z26, reg.Z27, reg.Z28, reg.Z29, reg.Z30, reg.Z31,
-}
-
-// vregs hands out physical vector registers explicitly (avo's allocator
-// would use Y16–Y31 under pressure, which AVX2 CPUs lack).
-type vregs struct {
-	s    *isa
-	next int
-}
-
-func (s *isa) pool() *vregs { return &vregs{s: s} }
-
-func (p *vregs) get() reg.VecPhysical {
-	if p.next >= p.s.Regs {
-		panic(fmt.Sprintf("%s: more than %d vector registers", p.s.Name, p.s.Regs))
-	}
-	r := ymmRegs[min(p.next, 15)]
-	if p.s.AVX512 {
-		r = zmmRegs[p.next]
-	}
-	p.next++
-	return r
-}
-
-func (p *vregs) getN(n int) []reg.VecPhysical {
-	rs := make([]reg.VecPhysical, n)
-	for i := range rs {
-		rs[i] = p.get()
-	}
-	return rs
+// pool returns the ISA's vector registers (see vregs.Pool).
+func (s *isa) pool() *vregs.Pool {
+	return &vregs.Pool{Name: s.Name, Regs: s.Regs, AVX512: s.AVX512}
 }
 
 // addr returns the memory operand of a Go argument.
